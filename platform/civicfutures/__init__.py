@@ -1,0 +1,3 @@
+"""civicfutures: citizen futures workshop data platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,47 @@
+"""The Litestar application, built by `create_app()` with no work done at import."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Litestar
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+
+from civicfutures import __version__
+from civicfutures.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Assemble routes, middleware and error handling for the given settings."""
+    settings = settings or get_settings()
+    import civicfutures.db  # noqa: F401  (names the Piccolo configuration before tables load)
+    from civicfutures.db.lifecycle import close_database, open_database
+    from civicfutures.intake.api import CONTROLLERS as INTAKE
+    from civicfutures.web.auth import TokenAuthentication
+    from civicfutures.web.errors import EXCEPTION_HANDLERS
+    from civicfutures.web.health import health
+    from civicfutures.web.locale import LocaleMiddleware
+
+    logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    return Litestar(
+        route_handlers=[health, *INTAKE],
+        middleware=[
+            LocaleMiddleware,
+            DefineMiddleware(TokenAuthentication, exclude=["^/schema"]),
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        on_startup=[open_database],
+        on_shutdown=[close_database],
+        request_max_body_size=settings.max_request_bytes,
+        openapi_config=OpenAPIConfig(
+            title="civicfutures API",
+            version=__version__,
+            description="Citizen futures workshop data: stories, codebooks, analysis and briefings.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        debug=False,
+    )

@@ -1,0 +1,126 @@
+"""Users, memberships and API tokens; the Actor a credential stands for."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Sequence
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from civicfutures import audit
+from civicfutures.auth.actor import ROLES, SYSTEM, Actor
+from civicfutures.db.tables import ApiToken, Membership, Site, User
+from civicfutures.db.transactions import write_transaction
+from civicfutures.errors import Conflict, FieldError, InvalidInput, NotFound
+from civicfutures.i18n import gettext as _
+
+TOKEN_PREFIX = "cf_"
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return bool(password_hash) and _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def token_digest(token: str) -> str:
+    """Tokens are long random strings, so a plain sha256 is enough to store them safely."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_user(
+    email: str,
+    role: str,
+    site_slugs: Sequence[str] = (),
+    password: str | None = None,
+    actor: Actor = SYSTEM,
+    unsuppressed: bool = False,
+) -> int:
+    """A user with one role, on the given sites (partner) or on all sites (other roles)."""
+    email = email.strip().lower()
+    if role not in ROLES:
+        raise InvalidInput(_("Unknown role."), [FieldError("role", _("Choose one of: {roles}.").format(roles=", ".join(ROLES)))])
+    if "@" not in email:
+        raise InvalidInput(_("Invalid e-mail address."), [FieldError("email", _("Enter an e-mail address."))])
+    if role == "partner" and not site_slugs:
+        raise InvalidInput(_("A partner needs a site."), [FieldError("site", _("Name at least one site for a partner."))])
+    async with write_transaction():
+        if await User.exists().where(User.email == email):
+            raise Conflict(_("The e-mail address is taken."), [FieldError("email", _("A user with this e-mail exists."))])
+        site_ids: list[int | None] = []
+        for slug in site_slugs:
+            site = await Site.select(Site.id).where(Site.slug == slug).first()
+            if site is None:
+                raise NotFound(_("No such site."), [FieldError("site", _("No site “{ref}”.").format(ref=slug))])
+            site_ids.append(site["id"])
+        user = User(email=email, password_hash=hash_password(password) if password else "")
+        await user.save()
+        for site_id in site_ids or [None]:
+            await Membership(user=user.id, site=site_id, role=role, unsuppressed=unsuppressed).save()
+        await audit.record(actor, "create", "user", user.id, after={"email": email, "role": role, "sites": list(site_slugs)})
+    return user.id
+
+
+async def create_token(email: str, expires_days: int | None = None, name: str = "", actor: Actor = SYSTEM) -> str:
+    """A new bearer token for the user; only its digest is stored, the token is shown once."""
+    user = await User.select(User.id).where(User.email == email.strip().lower()).first()
+    if user is None:
+        raise NotFound(_("No such user."), [FieldError("email", _("No user with this e-mail."))])
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(days=expires_days) if expires_days else None
+    async with write_transaction():
+        await ApiToken(user=user["id"], token_hash=token_digest(token), name=name, expires_at=expires_at).save()
+        await audit.record(actor, "create", "api_token", user["id"], detail={"expires_days": expires_days})
+    return token
+
+
+async def actor_for_user(user_id: int) -> Actor | None:
+    """The Actor of an active user: roles and sites from the memberships."""
+    user = await User.select(User.id, User.email, User.is_active).where(User.id == user_id).first()
+    if user is None or not user["is_active"]:
+        return None
+    memberships = await Membership.select().where(Membership.user == user_id)
+    roles = frozenset(m["role"] for m in memberships)
+    global_reach = any(m["site"] is None and m["role"] != "partner" for m in memberships)
+    partner_sites = frozenset(m["site"] for m in memberships if m["role"] == "partner" and m["site"] is not None)
+    member_sites = frozenset(m["site"] for m in memberships if m["site"] is not None)
+    all_sites = None if global_reach or "admin" in roles else member_sites
+    return Actor(
+        user_id=user["id"],
+        label=user["email"],
+        roles=roles,
+        site_ids=all_sites,
+        partner_site_ids=partner_sites,
+        unsuppressed=any(m["unsuppressed"] for m in memberships),
+    )
+
+
+async def actor_for_token(token: str) -> Actor | None:
+    """The Actor behind a bearer token, or None when unknown, expired or revoked."""
+    row = await ApiToken.select(ApiToken.user, ApiToken.expires_at, ApiToken.revoked_at).where(
+        ApiToken.token_hash == token_digest(token)
+    ).first()
+    if row is None or row["revoked_at"] is not None:
+        return None
+    if row["expires_at"] is not None and row["expires_at"] <= dt.datetime.now(dt.UTC):
+        return None
+    return await actor_for_user(row["user"])
+
+
+async def revoke_token(token: str, actor: Actor = SYSTEM) -> bool:
+    async with write_transaction():
+        rows = await ApiToken.update({ApiToken.revoked_at: dt.datetime.now(dt.UTC)}).where(
+            (ApiToken.token_hash == token_digest(token)) & ApiToken.revoked_at.is_null()
+        ).returning(ApiToken.id)
+        if rows:
+            await audit.record(actor, "revoke", "api_token", rows[0]["id"])
+    return bool(rows)

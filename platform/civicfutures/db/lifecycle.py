@@ -1,0 +1,35 @@
+"""Start and stop database resources with the application."""
+
+from __future__ import annotations
+
+from piccolo.engine.postgres import PostgresEngine
+
+from civicfutures.db.tables import Project
+from civicfutures.settings import get_settings
+
+
+def engine():
+    """The engine every table uses (they share one)."""
+    return Project._meta.db
+
+
+async def open_database() -> None:
+    """Open the PostgreSQL pool; a per-query connection is ten times slower."""
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.start_connection_pool(max_size=get_settings().pg_pool_size)
+
+
+async def close_database() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.close_connection_pool()
+
+
+async def database_answers() -> bool:
+    """True when a trivial query succeeds (the health check)."""
+    try:
+        await engine().run_ddl("SELECT 1", in_pool=True)
+    except Exception:
+        return False
+    return True

@@ -1,0 +1,264 @@
+"""Piccolo tables: the domain of DESIGN.md §2.
+
+Conventions: JSON columns hold small maps keyed by language tag (`{"pl": "..."}`) or lists;
+offsets into story text count Unicode code points of the NFC-normalised original body.
+Composite unique keys are unique indexes created by a raw-SQL migration (Piccolo's composite
+`Unique` constraint does not work on SQLite).
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    SmallInt,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.readable import Readable
+from piccolo.table import Table
+
+
+class Project(Table):
+    """A programme of workshops with its codebook and disclosure threshold."""
+
+    id = Serial(primary_key=True)
+    slug = Varchar(length=64, unique=True)
+    name = Varchar(length=200)
+    default_language = Varchar(length=35, default="en")
+    disclosure_threshold = SmallInt(default=5)
+    # Demographic attributes partners record: [{"name", "choices": [..]}]; see demo data.
+    demographics = JSON(default=[])
+    created_at = Timestamptz(default=TimestamptzNow())
+
+    @classmethod
+    def get_readable(cls) -> Readable:
+        return Readable(template="%s", columns=[cls.slug])
+
+
+class Site(Table):
+    """A municipality taking part in a project."""
+
+    id = Serial(primary_key=True)
+    project = ForeignKey(Project, on_delete=OnDelete.cascade, null=False)
+    slug = Varchar(length=64, unique=True)
+    name = Varchar(length=200)
+    country = Varchar(length=2)
+    languages = JSON(default=[])
+    # Reference population shares for representativeness: {"age_band": {"16-24": 0.12, ...}}.
+    reference_shares = JSON(default={})
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Theme(Table):
+    """A codebook entry of a project."""
+
+    id = Serial(primary_key=True)
+    project = ForeignKey(Project, on_delete=OnDelete.cascade, null=False)
+    key = Varchar(length=64)
+    kind = Varchar(length=16)
+    parent = ForeignKey("self", on_delete=OnDelete.set_null, null=True, default=None)
+    labels = JSON(default={})
+    descriptions = JSON(default={})
+    position = Integer(default=0)
+
+
+class Workshop(Table):
+    """A workshop held at a site."""
+
+    id = Serial(primary_key=True)
+    site = ForeignKey(Site, on_delete=OnDelete.cascade, null=False)
+    held_on = Date()
+    kind = Varchar(length=32)
+    language = Varchar(length=35)
+    title = Varchar(length=200, default="")
+    note = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Storyteller(Table):
+    """A pseudonymous participant: a code, demographics and consent; never a name."""
+
+    id = Serial(primary_key=True)
+    project = ForeignKey(Project, on_delete=OnDelete.cascade, null=False)
+    site = ForeignKey(Site, on_delete=OnDelete.cascade, null=False)
+    code = Varchar(length=64)
+    demographics = JSON(default={})
+    consent_version = Varchar(length=32, default="")
+    consent_given_at = Timestamptz(null=True, default=None)
+    consent_scopes = JSON(default=[])
+    consent_withdrawn_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class User(Table, tablename="app_user"):
+    """A person who signs in: partners, researchers, authors, admins."""
+
+    id = Serial(primary_key=True)
+    email = Varchar(length=254, unique=True)
+    password_hash = Varchar(length=255, default="")
+    is_active = Boolean(default=True)
+    failed_logins = SmallInt(default=0)
+    locked_until = Timestamptz(null=True, default=None)
+    preferred_language = Varchar(length=35, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Story(Table):
+    """A story told at a workshop, in its original language."""
+
+    id = Serial(primary_key=True)
+    workshop = ForeignKey(Workshop, on_delete=OnDelete.cascade, null=False)
+    # Denormalised from the workshop: every access check and site filter reads it.
+    site = ForeignKey(Site, on_delete=OnDelete.cascade, null=False)
+    kind = Varchar(length=16)
+    horizon_year = SmallInt(null=True, default=None)
+    language = Varchar(length=35)
+    title = Varchar(length=300, default="")
+    body = Text()
+    status = Varchar(length=16, default="submitted")
+    version = Integer(default=1)
+    created_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    updated_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class StoryStoryteller(Table):
+    """Who told a story; a group story has several rows."""
+
+    id = Serial(primary_key=True)
+    story = ForeignKey(Story, on_delete=OnDelete.cascade, null=False)
+    storyteller = ForeignKey(Storyteller, on_delete=OnDelete.cascade, null=False)
+
+
+class Translation(Table):
+    """A story in another language."""
+
+    id = Serial(primary_key=True)
+    story = ForeignKey(Story, on_delete=OnDelete.cascade, null=False)
+    language = Varchar(length=35)
+    title = Varchar(length=300, default="")
+    body = Text()
+    origin = Varchar(length=16, default="human")
+    reviewed = Boolean(default=False)
+
+
+class Coding(Table):
+    """A theme applied to a story by a coder, optionally on an excerpt of the original text."""
+
+    id = Serial(primary_key=True)
+    story = ForeignKey(Story, on_delete=OnDelete.cascade, null=False)
+    theme = ForeignKey(Theme, on_delete=OnDelete.cascade, null=False)
+    coder = Varchar(length=64, default="")
+    start_offset = Integer(null=True, default=None)
+    end_offset = Integer(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Outcome(Table):
+    """A Theory-of-Change outcome of a project."""
+
+    id = Serial(primary_key=True)
+    project = ForeignKey(Project, on_delete=OnDelete.cascade, null=False)
+    key = Varchar(length=64)
+    parent = ForeignKey("self", on_delete=OnDelete.set_null, null=True, default=None)
+    labels = JSON(default={})
+    descriptions = JSON(default={})
+    position = Integer(default=0)
+
+
+class Insight(Table):
+    """A finding written by analysts, for one site or across sites."""
+
+    id = Serial(primary_key=True)
+    project = ForeignKey(Project, on_delete=OnDelete.cascade, null=False)
+    site = ForeignKey(Site, on_delete=OnDelete.cascade, null=True, default=None)
+    title = JSON(default={})
+    summary = JSON(default={})
+    status = Varchar(length=16, default="draft")
+    author = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class InsightTheme(Table):
+    id = Serial(primary_key=True)
+    insight = ForeignKey(Insight, on_delete=OnDelete.cascade, null=False)
+    theme = ForeignKey(Theme, on_delete=OnDelete.cascade, null=False)
+
+
+class InsightOutcome(Table):
+    id = Serial(primary_key=True)
+    insight = ForeignKey(Insight, on_delete=OnDelete.cascade, null=False)
+    outcome = ForeignKey(Outcome, on_delete=OnDelete.cascade, null=False)
+
+
+class Evidence(Table):
+    """An excerpt of a story cited by an insight (offsets into the original body)."""
+
+    id = Serial(primary_key=True)
+    insight = ForeignKey(Insight, on_delete=OnDelete.cascade, null=False)
+    story = ForeignKey(Story, on_delete=OnDelete.cascade, null=False)
+    start_offset = Integer()
+    end_offset = Integer()
+    # The cited text as it was when cited: lets an edit of the story re-anchor the excerpt.
+    excerpt = Text(default="")
+    quotable = Boolean(default=False)
+
+
+class Membership(Table):
+    """A role a user holds, on one site or (site null) on every site."""
+
+    id = Serial(primary_key=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade, null=False)
+    site = ForeignKey(Site, on_delete=OnDelete.cascade, null=True, default=None)
+    role = Varchar(length=16)
+    unsuppressed = Boolean(default=False)
+
+
+class ApiToken(Table):
+    """A bearer token; only its hash is stored."""
+
+    id = Serial(primary_key=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade, null=False)
+    token_hash = Varchar(length=64, unique=True)
+    name = Varchar(length=100, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class AuditEvent(Table):
+    """Append-only record of every write."""
+
+    id = Serial(primary_key=True)
+    at = Timestamptz(default=TimestamptzNow())
+    actor = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    actor_label = Varchar(length=254, default="")
+    action = Varchar(length=32)
+    entity = Varchar(length=32)
+    entity_id = Varchar(length=64, default="")
+    before_hash = Varchar(length=64, default="")
+    after_hash = Varchar(length=64, default="")
+    detail = JSON(default={})
+
+
+class IdempotencyKey(Table):
+    """The first answer to a POST with an `Idempotency-Key`, replayed on retries."""
+
+    id = Serial(primary_key=True)
+    scope = Varchar(length=200)
+    key = Varchar(length=200)
+    fingerprint = Varchar(length=64)
+    status_code = SmallInt()
+    response_body = Text()
+    created_at = Timestamptz(default=TimestamptzNow())

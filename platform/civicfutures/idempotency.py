@@ -1,0 +1,77 @@
+"""Retries without duplicates: the first answer to a keyed POST is stored and replayed.
+
+The key row is written in the same transaction as the object it created, so either both
+exist or neither does; two concurrent first attempts cannot both commit (unique index on
+scope + key), and the loser replays the winner's answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import asyncpg
+import msgspec
+
+from civicfutures.db.tables import IdempotencyKey
+from civicfutures.db.transactions import write_transaction
+from civicfutures.errors import FieldError, InvalidInput
+from civicfutures.i18n import gettext as _
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    status_code: int
+    body: bytes
+    replayed: bool
+
+
+def fingerprint(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+async def _stored(scope: str, key: str, print_: str) -> StoredAnswer | None:
+    row = await IdempotencyKey.select().where((IdempotencyKey.scope == scope) & (IdempotencyKey.key == key)).first()
+    if row is None:
+        return None
+    if row["fingerprint"] != print_:
+        raise InvalidInput(
+            _("This Idempotency-Key was used for a different request."),
+            [FieldError("Idempotency-Key", _("Use a new key for a different request."))],
+        )
+    return StoredAnswer(row["status_code"], row["response_body"].encode(), replayed=True)
+
+
+async def run_once(
+    scope: str, key: str, request_body: bytes, create: Callable[[], Awaitable[msgspec.Struct]]
+) -> StoredAnswer:
+    """Run `create` unless this scope and key already ran; store and return its answer."""
+    print_ = fingerprint(request_body)
+    for _attempt in range(2):
+        try:
+            async with write_transaction():
+                stored = await _stored(scope, key, print_)
+                if stored is not None:
+                    return stored
+                body = msgspec.json.encode(await create())
+                await IdempotencyKey(
+                    scope=scope, key=key, fingerprint=print_, status_code=201, response_body=body.decode()
+                ).save()
+                return StoredAnswer(201, body, replayed=False)
+        except (asyncpg.UniqueViolationError, sqlite3.IntegrityError) as error:
+            if not _is_key_collision(error):
+                raise
+            # A concurrent first attempt committed the same key: replay its answer.
+            continue
+    stored = await _stored(scope, key, print_)
+    if stored is None:  # pragma: no cover - the unique violation names a row that exists
+        raise RuntimeError("idempotency key vanished after a unique violation")
+    return stored
+
+
+def _is_key_collision(error: Exception) -> bool:
+    if isinstance(error, asyncpg.UniqueViolationError):
+        return getattr(error, "constraint_name", "") == "uq_idempotency_scope_key"
+    return "idempotency_key" in str(error)

@@ -1,0 +1,1 @@
+"""Story intake: projects, sites, codebook, workshops, storytellers, stories."""

@@ -1,0 +1,422 @@
+"""Stories with their tellers, translations and codings: the heart of intake."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from civicfutures import audit
+from civicfutures.auth.actor import Actor
+from civicfutures.db.tables import Coding, Site, Story, Storyteller, StoryStoryteller, Theme, Translation
+from civicfutures.db.transactions import write_transaction
+from civicfutures.errors import FieldError, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
+from civicfutures.i18n import gettext as _
+from civicfutures.intake import schemas as s
+from civicfutures.intake.people_service import find_workshop, require_site_write
+from civicfutures.intake.validation import Checker, nfc
+
+PAGE_MAX = 200
+
+
+@dataclass(frozen=True)
+class StoryFilters:
+    """The list filters of API.md; every field optional."""
+
+    project: str | None = None
+    site: str | None = None
+    country: str | None = None
+    kind: str | None = None
+    language: str | None = None
+    theme: str | None = None
+    status: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        text = base64.urlsafe_b64decode(padded.encode()).decode()
+        if not text.startswith("id:"):
+            raise ValueError(text)
+        return int(text[3:])
+    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
+        raise InvalidInput(
+            _("The request has invalid fields."), [FieldError("cursor", _("This cursor is not valid."))]
+        ) from error
+
+
+def parse_if_match(header: str | None) -> int:
+    """`If-Match: 3`, `"3"` or `W/"3"` → 3; absent → 428 so no edit silently overwrites another."""
+    if header is None:
+        raise PreconditionRequired(
+            _("Send the story's version in If-Match."),
+            [FieldError("If-Match", _("Send the version you edited in the If-Match header."))],
+        )
+    value = header.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise InvalidInput(
+            _("The request has invalid fields."),
+            [FieldError("If-Match", _("If-Match must hold the story's version, a whole number."))],
+        )
+    return int(value)
+
+
+def _check_text_fields(check: Checker, data: s.StoryIn | s.StoryPatch, body: str, language: str) -> dict[str, Any]:
+    """Language tags, translations and coding offsets; returns the canonical values."""
+    result: dict[str, Any] = {}
+    if data.language is not msgspec.UNSET:
+        result["language"] = check.language("language", data.language)
+    translations = [] if data.translations is msgspec.UNSET else data.translations
+    seen: set[str] = set()
+    canonical_translations = []
+    for index, item in enumerate(translations):
+        tag = check.language(f"translations.{index}.language", item.language)
+        if tag in seen:
+            check.add(f"translations.{index}.language", _("Only one translation per language."))
+        if tag == result.get("language", language):
+            check.add(f"translations.{index}.language", _("A translation must be in another language than the story."))
+        seen.add(tag)
+        canonical_translations.append(msgspec.structs.replace(item, language=tag))
+    result["translations"] = canonical_translations
+    codings = [] if data.codings is msgspec.UNSET else data.codings
+    for index, coding in enumerate(codings):
+        if (coding.start is None) != (coding.end is None):
+            check.add(f"codings.{index}.end", _("Give both start and end of an excerpt, or neither."))
+        elif coding.start is not None and coding.end is not None:
+            if coding.start >= coding.end:
+                check.add(f"codings.{index}.end", _("The end of an excerpt must come after its start."))
+            elif coding.end > len(body):
+                check.add(
+                    f"codings.{index}.end",
+                    _("The excerpt ends after the story's text ({length} characters).").format(length=len(body)),
+                )
+    if data.kind is not msgspec.UNSET and data.kind == "present" and data.horizon_year not in (None, msgspec.UNSET):
+        check.add("horizon_year", _("A horizon year belongs to a future vision only."))
+    return result
+
+
+class StoryService:
+    # ------------------------------------------------------------------ reading
+
+    async def _story_row(self, actor: Actor, story_id: int, field: str = "id") -> dict[str, Any]:
+        row = await Story.select(Story.all_columns(), Story.site.slug).where(Story.id == story_id).first()
+        if row is None or not actor.sees_site(row["site"]):
+            raise NotFound(_("No such story."), [FieldError(field, _("No story {id}.").format(id=story_id))])
+        return row
+
+    async def _assemble(self, rows: list[dict[str, Any]]) -> list[s.StoryOut]:
+        """Stories with their tellers, translations and codings, in three queries for any page."""
+        if not rows:
+            return []
+        ids = [row["id"] for row in rows]
+        tellers: dict[int, list[int]] = {i: [] for i in ids}
+        for link in await StoryStoryteller.select(StoryStoryteller.story, StoryStoryteller.storyteller).where(
+            StoryStoryteller.story.is_in(ids)
+        ).order_by(StoryStoryteller.storyteller):
+            tellers[link["story"]].append(link["storyteller"])
+        translations: dict[int, list[s.TranslationOut]] = {i: [] for i in ids}
+        for item in await Translation.select().where(Translation.story.is_in(ids)).order_by(Translation.language):
+            translations[item["story"]].append(
+                s.TranslationOut(
+                    language=item["language"],
+                    title=item["title"],
+                    body=item["body"],
+                    by=item["origin"],
+                    reviewed=item["reviewed"],
+                )
+            )
+        codings: dict[int, list[s.CodingOut]] = {i: [] for i in ids}
+        for item in await Coding.select(
+            Coding.story, Coding.theme.key, Coding.coder, Coding.start_offset, Coding.end_offset
+        ).where(Coding.story.is_in(ids)).order_by(Coding.id):
+            codings[item["story"]].append(
+                s.CodingOut(
+                    theme=item["theme.key"], coder=item["coder"], start=item["start_offset"], end=item["end_offset"]
+                )
+            )
+        return [
+            s.StoryOut(
+                id=row["id"],
+                version=row["version"],
+                workshop=row["workshop"],
+                site=row["site.slug"],
+                storytellers=tellers[row["id"]],
+                kind=row["kind"],
+                horizon_year=row["horizon_year"],
+                language=row["language"],
+                title=row["title"],
+                body=row["body"],
+                status=row["status"],
+                translations=translations[row["id"]],
+                codings=codings[row["id"]],
+                created_at=row["created_at"],
+                updated_at=row["updated_at"],
+            )
+            for row in rows
+        ]
+
+    async def get(self, actor: Actor, story_id: int) -> s.StoryOut:
+        return (await self._assemble([await self._story_row(actor, story_id)]))[0]
+
+    async def list(
+        self, actor: Actor, filters: StoryFilters, limit: int = 50, cursor: str | None = None
+    ) -> s.StoryPage:
+        """A page of stories in id order with the total matching the filters."""
+        limit = max(1, min(limit, PAGE_MAX))
+        conditions = await self._conditions(actor, filters)
+        count_query = Story.count()
+        page_query = Story.select(Story.all_columns(), Story.site.slug).order_by(Story.id).limit(limit + 1)
+        for condition in conditions:
+            count_query = count_query.where(condition)
+            page_query = page_query.where(condition)
+        if cursor:
+            page_query = page_query.where(Story.id > decode_cursor(cursor))
+        total = await count_query
+        rows = await page_query
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1]["id"]) if has_more and rows else None
+        return s.StoryPage(items=await self._assemble(rows), next_cursor=next_cursor, total=total)
+
+    async def _conditions(self, actor: Actor, filters: StoryFilters) -> list[Any]:
+        conditions: list[Any] = []
+        if actor.site_ids is not None:
+            conditions.append(Story.site.is_in(sorted(actor.site_ids) or [-1]))
+        if filters.project:
+            conditions.append(Story.site.project.slug == filters.project)
+        if filters.site:
+            site = await Site.select(Site.id).where(Site.slug == filters.site).first()
+            # Another partner's site filters to nothing, exactly like an unknown slug.
+            conditions.append(Story.site == (site["id"] if site else -1))
+        if filters.country:
+            conditions.append(Story.site.country == filters.country.upper())
+        if filters.kind:
+            conditions.append(Story.kind == filters.kind)
+        if filters.language:
+            conditions.append(Story.language == filters.language)
+        if filters.status:
+            conditions.append(Story.status == filters.status)
+        if filters.date_from:
+            conditions.append(Story.workshop.held_on >= filters.date_from)
+        if filters.date_to:
+            conditions.append(Story.workshop.held_on <= filters.date_to)
+        if filters.theme:
+            coded = await Coding.select(Coding.story).where(Coding.theme.key == filters.theme).distinct()
+            conditions.append(Story.id.is_in([row["story"] for row in coded] or [-1]))
+        return conditions
+
+    # ------------------------------------------------------------------ writing
+
+    async def _resolve_tellers(self, actor: Actor, ids: list[int], site_id: int, check: Checker) -> list[int]:
+        rows = await Storyteller.select(Storyteller.id, Storyteller.site).where(Storyteller.id.is_in(ids))
+        by_id = {row["id"]: row for row in rows}
+        for index, storyteller_id in enumerate(ids):
+            row = by_id.get(storyteller_id)
+            if row is None or not actor.sees_site(row["site"]):
+                check.add(f"storytellers.{index}", _("No storyteller {id}.").format(id=storyteller_id))
+            elif row["site"] != site_id:
+                check.add(f"storytellers.{index}", _("This storyteller belongs to another site than the workshop."))
+        return list(dict.fromkeys(ids))
+
+    async def _theme_ids(self, project_id: int, codings: list[s.CodingIn], check: Checker) -> dict[str, int]:
+        keys = {coding.theme for coding in codings}
+        rows = await Theme.select(Theme.id, Theme.key).where(
+            (Theme.project == project_id) & Theme.key.is_in(list(keys) or ["\x00"])
+        )
+        found = {row["key"]: row["id"] for row in rows}
+        for index, coding in enumerate(codings):
+            if coding.theme not in found:
+                check.add(f"codings.{index}.theme", _("No theme “{key}” in this codebook.").format(key=coding.theme))
+        return found
+
+    async def _write_children(
+        self,
+        story_id: int,
+        translations: list[s.TranslationIn] | None,
+        codings: list[s.CodingIn] | None,
+        theme_ids: dict[str, int],
+    ) -> None:
+        if translations is not None:
+            await Translation.delete().where(Translation.story == story_id)
+            if translations:
+                await Translation.insert(
+                    *[
+                        Translation(
+                            story=story_id,
+                            language=item.language,
+                            title=item.title,
+                            body=item.body,
+                            origin=item.by,
+                            reviewed=item.reviewed,
+                        )
+                        for item in translations
+                    ]
+                )
+        if codings is not None:
+            await Coding.delete().where(Coding.story == story_id)
+            if codings:
+                await Coding.insert(
+                    *[
+                        Coding(
+                            story=story_id,
+                            theme=theme_ids[item.theme],
+                            coder=item.coder,
+                            start_offset=item.start,
+                            end_offset=item.end,
+                        )
+                        for item in codings
+                    ]
+                )
+
+    async def create(self, actor: Actor, data: s.StoryIn) -> s.StoryOut:
+        data = nfc(data)
+        check = Checker()
+        canonical = _check_text_fields(check, data, data.body, data.language)
+        async with write_transaction():
+            workshop = await find_workshop(actor, data.workshop)
+            require_site_write(actor, workshop["site"])
+            site = await Site.select(Site.project).where(Site.id == workshop["site"]).first()
+            tellers = await self._resolve_tellers(actor, data.storytellers, workshop["site"], check)
+            theme_ids = await self._theme_ids(site["project"], data.codings, check)
+            check.raise_if_any()
+            now = dt.datetime.now(dt.UTC)
+            row = Story(
+                workshop=workshop["id"],
+                site=workshop["site"],
+                kind=data.kind,
+                horizon_year=data.horizon_year,
+                language=canonical["language"],
+                title=data.title,
+                body=data.body,
+                status=data.status,
+                version=1,
+                created_by=actor.user_id,
+                updated_by=actor.user_id,
+                created_at=now,
+                updated_at=now,
+            )
+            await row.save()
+            await StoryStoryteller.insert(*[StoryStoryteller(story=row.id, storyteller=t) for t in tellers])
+            await self._write_children(row.id, canonical["translations"], data.codings, theme_ids)
+            out = await self.get(actor, row.id)
+            await audit.record(actor, "create", "story", out.id, after=out)
+        return out
+
+    async def update(self, actor: Actor, story_id: int, data: s.StoryPatch, if_match: str | None) -> s.StoryOut:
+        """Apply a partial edit when `If-Match` names the current version; 412 when stale."""
+        expected = parse_if_match(if_match)
+        data = nfc(data)
+        async with write_transaction():
+            row = await self._story_row(actor, story_id)
+            require_site_write(actor, row["site"])
+            if row["version"] != expected:
+                raise PreconditionFailed(
+                    _("The story was changed by someone else (now version {version}); reload it and edit again.").format(
+                        version=row["version"]
+                    ),
+                    [FieldError("If-Match", _("Version {sent} is no longer current.").format(sent=expected))],
+                )
+            before = (await self._assemble([row]))[0]
+            body = row["body"] if data.body is msgspec.UNSET else data.body
+            check = Checker()
+            merged_kind = row["kind"] if data.kind is msgspec.UNSET else data.kind
+            merged_year = row["horizon_year"] if data.horizon_year is msgspec.UNSET else data.horizon_year
+            if merged_kind == "present" and merged_year is not None:
+                check.add("horizon_year", _("A horizon year belongs to a future vision only."))
+            canonical = _check_text_fields(
+                check, msgspec.structs.replace(data, kind=msgspec.UNSET), body, row["language"]
+            )
+            changes: dict[Any, Any] = {}
+            site_id = row["site"]
+            if data.workshop is not msgspec.UNSET and data.workshop != row["workshop"]:
+                workshop = await find_workshop(actor, data.workshop)
+                require_site_write(actor, workshop["site"])
+                changes[Story.workshop] = workshop["id"]
+                changes[Story.site] = site_id = workshop["site"]
+            tellers = None
+            if data.storytellers is not msgspec.UNSET:
+                tellers = await self._resolve_tellers(actor, data.storytellers, site_id, check)
+            elif site_id != row["site"]:
+                check.add("workshop", _("The storytellers belong to another site than this workshop."))
+            project = await Site.select(Site.project).where(Site.id == site_id).first()
+            codings = None if data.codings is msgspec.UNSET else data.codings
+            theme_ids = await self._theme_ids(project["project"], codings or [], check)
+            if codings is None and data.body is not msgspec.UNSET and data.body != row["body"]:
+                await self._reanchor_codings(story_id, row["body"], body, check)
+            check.raise_if_any()
+            for name, column in (
+                ("kind", Story.kind),
+                ("horizon_year", Story.horizon_year),
+                ("title", Story.title),
+                ("body", Story.body),
+                ("status", Story.status),
+            ):
+                if getattr(data, name) is not msgspec.UNSET:
+                    changes[column] = getattr(data, name)
+            if "language" in canonical:
+                changes[Story.language] = canonical["language"]
+            changes[Story.version] = Story.version + 1
+            changes[Story.updated_at] = dt.datetime.now(dt.UTC)
+            changes[Story.updated_by] = actor.user_id
+            updated = await Story.update(changes).where(
+                (Story.id == story_id) & (Story.version == expected)
+            ).returning(Story.id)
+            if not updated:
+                raise PreconditionFailed(
+                    _("The story was changed by someone else; reload it and edit again."),
+                    [FieldError("If-Match", _("Version {sent} is no longer current.").format(sent=expected))],
+                )
+            if tellers is not None:
+                await StoryStoryteller.delete().where(StoryStoryteller.story == story_id)
+                await StoryStoryteller.insert(*[StoryStoryteller(story=story_id, storyteller=t) for t in tellers])
+            translations = None if data.translations is msgspec.UNSET else canonical["translations"]
+            await self._write_children(story_id, translations, codings, theme_ids)
+            out = await self.get(actor, story_id)
+            await audit.record(actor, "update", "story", story_id, before=before, after=out)
+        return out
+
+    async def _reanchor_codings(self, story_id: int, old_body: str, new_body: str, check: Checker) -> None:
+        """Move coded excerpts to where their text now stands, or refuse the edit naming them.
+
+        An excerpt keeps its meaning only if its exact text is still in the story; the nearest
+        occurrence to the old position wins. Nothing is silently left pointing at other words.
+        """
+        rows = await Coding.select(Coding.id, Coding.theme.key, Coding.start_offset, Coding.end_offset).where(
+            (Coding.story == story_id) & Coding.start_offset.is_not_null()
+        )
+        for row in rows:
+            start, end = row["start_offset"], row["end_offset"]
+            excerpt = old_body[start:end]
+            positions = _occurrences(new_body, excerpt)
+            if not excerpt or not positions:
+                check.add(
+                    "body",
+                    _("The edit removes the excerpt “{excerpt}” coded as {theme}; change the codings too.").format(
+                        excerpt=excerpt[:60], theme=row["theme.key"]
+                    ),
+                )
+                continue
+            new_start = min(positions, key=lambda p: abs(p - start))
+            if new_start != start:
+                await Coding.update(
+                    {Coding.start_offset: new_start, Coding.end_offset: new_start + len(excerpt)}
+                ).where(Coding.id == row["id"])
+
+
+def _occurrences(text: str, needle: str) -> list[int]:
+    found, index = [], text.find(needle)
+    while needle and index >= 0:
+        found.append(index)
+        index = text.find(needle, index + 1)
+    return found
+

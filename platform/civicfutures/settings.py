@@ -1,0 +1,97 @@
+"""Settings read from the environment, in one place.
+
+Every field documents the environment variable it reads. `get_settings()` is cached; tests
+that change the environment call `get_settings.cache_clear()`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def _resource_dir(env_name: str, top_level: str) -> Path:
+    """A top-level folder of the project (locales/, migrations/), found without guessing.
+
+    Order: the environment variable; the folder in the working directory (a checkout);
+    the copy shipped inside an installed wheel.
+    """
+    explicit = os.environ.get(env_name)
+    if explicit:
+        return Path(explicit).resolve()
+    in_checkout = Path.cwd() / top_level
+    if in_checkout.is_dir():
+        return in_checkout.resolve()
+    shipped = _PACKAGE_DIR / "_shipped" / top_level
+    if shipped.is_dir():
+        return shipped
+    # An editable install run from elsewhere: the package sits in <root>/platform/civicfutures.
+    return (_PACKAGE_DIR.parent.parent / top_level).resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(
+        default_factory=lambda: _env("CIVICFUTURES_DATABASE_URL", "sqlite:///var/civicfutures.db")
+    )
+    """CIVICFUTURES_DATABASE_URL: `sqlite:///relative/or/absolute.db` or `postgresql://user@host:port/db`."""
+
+    sqlite_busy_timeout_s: float = field(
+        default_factory=lambda: float(_env("CIVICFUTURES_SQLITE_BUSY_TIMEOUT", "5"))
+    )
+    """CIVICFUTURES_SQLITE_BUSY_TIMEOUT: seconds a SQLite writer waits for a lock before failing."""
+
+    pg_pool_size: int = field(default_factory=lambda: int(_env("CIVICFUTURES_PG_POOL_SIZE", "10")))
+    """CIVICFUTURES_PG_POOL_SIZE: PostgreSQL connections per process."""
+
+    locales_dir: Path = field(
+        default_factory=lambda: _resource_dir("CIVICFUTURES_LOCALES_DIR", "locales")
+    )
+    """CIVICFUTURES_LOCALES_DIR: gettext catalogs (`<lang>/LC_MESSAGES/messages.po`)."""
+
+    migrations_dir: Path = field(
+        default_factory=lambda: _resource_dir("CIVICFUTURES_MIGRATIONS_DIR", "migrations")
+    )
+    """CIVICFUTURES_MIGRATIONS_DIR: the Piccolo migrations folder."""
+
+    exports_dir: Path = field(
+        default_factory=lambda: Path(_env("CIVICFUTURES_EXPORTS_DIR", "exports")).resolve()
+    )
+    """CIVICFUTURES_EXPORTS_DIR: where snapshots, briefings and exports are written."""
+
+    max_request_bytes: int = field(
+        default_factory=lambda: int(_env("CIVICFUTURES_MAX_REQUEST_BYTES", str(1024 * 1024)))
+    )
+    """CIVICFUTURES_MAX_REQUEST_BYTES: larger request bodies are refused with 413."""
+
+    debug: bool = field(default_factory=lambda: _env("CIVICFUTURES_DEBUG", "") == "1")
+    """CIVICFUTURES_DEBUG: `1` for tracebacks in the server log (never sent to clients)."""
+
+    @property
+    def engine(self) -> str:
+        """`sqlite` or `postgresql`, from the database URL's scheme."""
+        scheme = self.database_url.split(":", 1)[0]
+        if scheme == "sqlite":
+            return "sqlite"
+        if scheme in {"postgresql", "postgres"}:
+            return "postgresql"
+        raise ValueError(f"CIVICFUTURES_DATABASE_URL has an unsupported scheme: {scheme!r}")
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The SQLite file for a `sqlite:///` URL (relative paths from the working directory)."""
+        return Path(self.database_url.removeprefix("sqlite:///")).resolve()
+
+
+@cache
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""HTTP concerns shared by every area: locale, authentication, guards, errors, idempotency."""

@@ -1,0 +1,154 @@
+"""Every error as JSON `{status_code, detail, errors: [{field, message}]}`, in the request's language."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+
+import asyncpg
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from civicfutures.errors import Problem
+from civicfutures.i18n import gettext as _
+from civicfutures.i18n import set_locale
+from civicfutures.intake.schemas import ErrorBody, ErrorItem
+from civicfutures.web.locale import api_locale
+
+log = logging.getLogger("civicfutures")
+
+
+def error_response(status_code: int, detail: str, errors: list[ErrorItem] | None = None, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        content=ErrorBody(status_code=status_code, detail=detail, errors=errors or []),
+        status_code=status_code,
+        media_type=MediaType.JSON,
+        headers=headers,
+    )
+
+
+def problem_handler(request: Request, exc: Problem) -> Response:
+    return error_response(exc.status_code, exc.detail, [ErrorItem(e.field, e.message) for e in exc.errors])
+
+
+_AT_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^Object contains unknown field `(?P<name>[^`]+)`"), "unknown"),
+    (re.compile(r"^Object missing required field `(?P<name>[^`]+)`"), "missing"),
+    (re.compile(r"^Expected `(?P<expected>[^`]+)`, got `(?P<got>[^`]+)`"), "type"),
+    (re.compile(r"^Expected `(?P<expected>str|array|object)` of length <= (?P<n>\d+)"), "too_long"),
+    (re.compile(r"^Expected `(?P<expected>str|array|object)` of length >= (?P<n>\d+)"), "too_short"),
+    (re.compile(r"^Expected `(?P<expected>int|float)` >= (?P<n>-?[\d.]+)"), "too_small"),
+    (re.compile(r"^Expected `(?P<expected>int|float)` <= (?P<n>-?[\d.]+)"), "too_large"),
+    (re.compile(r"^Expected `str` matching regex"), "pattern"),
+    (re.compile(r"^Invalid enum value `?(?P<value>[^`]*)`?"), "choice"),
+    (re.compile(r"^Invalid (RFC 3339 encoded datetime|ISO 8601 date)"), "date"),
+]
+
+
+def _localized(message: str) -> tuple[str | None, str]:
+    """A msgspec message as (field path, localized text)."""
+    path = None
+    match = _AT_PATH.search(message)
+    if match:
+        path = match.group("path").lstrip(".").replace("[", ".").replace("]", "") or None
+        message = message[: match.start()]
+    for pattern, kind in _PATTERNS:
+        found = pattern.match(message)
+        if not found:
+            continue
+        values = found.groupdict()
+        if kind in {"unknown", "missing"}:
+            name = values["name"]
+            path = f"{path}.{name}" if path else name
+            text = _("Unknown field.") if kind == "unknown" else _("This field is required.")
+        elif kind == "type":
+            text = _("Expected {expected}, got {got}.").format(expected=values["expected"], got=values["got"])
+        elif kind == "too_long":
+            text = _("Too long: at most {n}.").format(n=values["n"])
+        elif kind == "too_short":
+            text = _("Too short: at least {n}.").format(n=values["n"])
+        elif kind == "too_small":
+            text = _("Must be at least {n}.").format(n=values["n"])
+        elif kind == "too_large":
+            text = _("Must be at most {n}.").format(n=values["n"])
+        elif kind == "pattern":
+            text = _("The format is not allowed here.")
+        elif kind == "choice":
+            text = _("“{value}” is not one of the allowed values.").format(value=values.get("value", ""))
+        else:
+            text = _("Not a valid date or time.")
+        return path, text
+    return path, message
+
+
+def validation_handler(request: Request, exc: ValidationException) -> Response:
+    """Litestar's decoding errors (msgspec) with the field named and the message localized."""
+    set_locale(api_locale(request))
+    items: list[ErrorItem] = []
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    for entry in extra:
+        if not isinstance(entry, dict):
+            continue
+        path, text = _localized(str(entry.get("message", "")))
+        key = entry.get("key") or ""
+        field = path or (key if key and key != "data" else None) or ("body" if entry.get("source") == "body" else key or "body")
+        items.append(ErrorItem(field=field, message=text))
+    if not items:
+        items.append(ErrorItem(field="body", message=_("The request body is not valid JSON for this operation.")))
+    return error_response(400, _("The request has invalid fields."), items)
+
+
+def http_handler(request: Request, exc: HTTPException) -> Response:
+    set_locale(api_locale(request))
+    details = {
+        401: _("Sign in or send an API token."),
+        403: _("You are not allowed to do this."),
+        404: _("Not found."),
+        405: _("This method is not allowed here."),
+        413: _("The request body is too large."),
+        429: _("Too many requests; try again later."),
+    }
+    detail = details.get(exc.status_code, exc.detail)
+    field = {413: "body"}.get(exc.status_code)
+    return error_response(
+        exc.status_code,
+        detail,
+        [ErrorItem(field, detail)] if field else [],
+        headers=dict(exc.headers or {}),
+    )
+
+
+_UNAVAILABLE = (
+    ConnectionError,
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+def server_error_handler(request: Request, exc: Exception) -> Response:
+    """Database outages become 503 with Retry-After; anything else a bare 500, logged, no traceback."""
+    set_locale(api_locale(request))
+    if isinstance(exc, _UNAVAILABLE) or (isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)):
+        return error_response(503, _("The database is not available; try again shortly."), headers={"Retry-After": "2"})
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(500, _("Something went wrong on our side; the error has been logged."))
+
+
+def decode_error_handler(request: Request, exc: msgspec.DecodeError) -> Response:
+    set_locale(api_locale(request))
+    return error_response(400, _("The request body is not valid JSON."), [ErrorItem("body", str(exc))])
+
+
+EXCEPTION_HANDLERS = {
+    Problem: problem_handler,
+    ValidationException: validation_handler,
+    HTTPException: http_handler,
+    msgspec.DecodeError: decode_error_handler,
+    Exception: server_error_handler,
+}

@@ -1,0 +1,178 @@
+"""Test harness: the real app on a real database, SQLite or PostgreSQL.
+
+Choose the engine with `pytest --engine postgresql` (or CIVICFUTURES_TEST_ENGINE). The
+database is created fresh for the session and migrated with the project's migrations; every
+test starts from empty tables. Nothing of ours is mocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("CIVICFUTURES_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_TEST_DB = os.environ.get("CIVICFUTURES_TEST_PG_DB", "civicfutures_test")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--engine",
+        choices=["sqlite", "postgresql"],
+        default=os.environ.get("CIVICFUTURES_TEST_ENGINE", "sqlite"),
+        help="database engine the suite runs on",
+    )
+
+
+async def _recreate_pg_database() -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            PG_TEST_DB,
+        )
+        await connection.execute(f'DROP DATABASE IF EXISTS "{PG_TEST_DB}"')
+        await connection.execute(f'CREATE DATABASE "{PG_TEST_DB}"')
+    finally:
+        await connection.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    engine = config.getoption("--engine")
+    os.chdir(ROOT)
+    workdir = Path(tempfile.mkdtemp(prefix="civicfutures-tests-"))
+    os.environ["CIVICFUTURES_EXPORTS_DIR"] = str(workdir / "exports")
+    if engine == "postgresql":
+        asyncio.run(_recreate_pg_database())
+        base = PG_ADMIN_URL.rsplit("/", 1)[0]
+        os.environ["CIVICFUTURES_DATABASE_URL"] = f"{base}/{PG_TEST_DB}"
+    else:
+        os.environ["CIVICFUTURES_DATABASE_URL"] = f"sqlite:///{workdir / 'test.db'}"
+    config.engine = engine  # type: ignore[attr-defined]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"civicfutures database engine: {config.engine}"  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def engine_name(pytestconfig: pytest.Config) -> str:
+    return pytestconfig.engine  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+async def migrated() -> None:
+    import civicfutures.db  # noqa: F401
+    from civicfutures.db.migrate import migrate
+
+    await migrate()
+
+
+@pytest.fixture(scope="session")
+async def app(migrated: None):
+    from civicfutures.app import create_app
+
+    return create_app()
+
+
+@pytest.fixture(scope="session")
+async def client(app) -> AsyncIterator:
+    from litestar.testing import AsyncTestClient
+
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+        yield test_client
+
+
+async def _empty_tables() -> None:
+    from civicfutures.db.lifecycle import engine
+    from civicfutures.db.piccolo_app import APP_CONFIG
+
+    names = [table._meta.tablename for table in APP_CONFIG.table_classes]
+    db = engine()
+    if db.engine_type == "postgres":
+        await db.run_ddl("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE")
+    else:
+        async with db.transaction():
+            await db.run_ddl("PRAGMA defer_foreign_keys = ON")
+            for name in names:
+                await db.run_ddl(f'DELETE FROM "{name}"')
+
+
+@pytest.fixture(autouse=True)
+async def empty_database(client) -> None:
+    """Every test starts from empty tables (the app, and its pool, stay up for the session)."""
+    await _empty_tables()
+
+
+Headers = dict[str, str]
+
+
+@pytest.fixture
+def token_for() -> Callable[..., Awaitable[Headers]]:
+    """Make a user with a role (partners on sites) and return its Authorization header."""
+    counter = {"n": 0}
+
+    async def make(role: str, *sites: str, unsuppressed: bool = False) -> Headers:
+        from civicfutures.auth.accounts import create_token, create_user
+
+        counter["n"] += 1
+        email = f"{role}{counter['n']}@test.civicfutures.eu"
+        await create_user(email, role, sites, password="correct horse battery", unsuppressed=unsuppressed)
+        return {"Authorization": f"Bearer {await create_token(email)}"}
+
+    return make
+
+
+@pytest.fixture
+async def admin(token_for) -> Headers:
+    return await token_for("admin")
+
+
+@pytest.fixture
+async def demo() -> dict:
+    """The shipped demo project, loaded through the services."""
+    from civicfutures.demo import demo_data, load_demo
+
+    await load_demo()
+    return demo_data()
+
+
+@pytest.fixture
+async def world(client, admin) -> dict:
+    """A small project built through the API: two sites in two countries, a codebook,
+    a workshop and two storytellers per site."""
+    async def post(path: str, body: dict) -> dict:
+        response = await client.post(path, json=body, headers=admin)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    await post("/api/v1/projects", {"slug": "futures", "name": "Futures", "default_language": "en",
+                                     "disclosure_threshold": 2,
+                                     "demographics": [{"name": "age_band", "choices": [{"value": "16-24"}, {"value": "25-64"}, {"value": "65+"}]}]})
+    sites = {
+        "gdansk": await post("/api/v1/sites", {"project": "futures", "slug": "gdansk", "name": "Gdańsk", "country": "PL", "languages": ["pl", "uk"]}),
+        "voru": await post("/api/v1/sites", {"project": "futures", "slug": "voru", "name": "Võru", "country": "EE", "languages": ["et", "vro"]}),
+    }
+    themes = [
+        await post("/api/v1/themes", {"project": "futures", "key": "youth_voice", "kind": "challenge",
+                                       "labels": {"en": "Young people unheard", "pl": "Niesłyszalny głos młodych", "et": "Noorte hääl jääb kuulmata", "vro": "Nuuri helü"}}),
+        await post("/api/v1/themes", {"project": "futures", "key": "digital_tools", "kind": "vision",
+                                       "labels": {"en": "Digital democracy tools", "pl": "Cyfrowe narzędzia demokracji", "et": "Digitaalsed demokraatia tööriistad"}}),
+    ]
+    workshops, tellers = {}, {}
+    for slug, language in (("gdansk", "pl"), ("voru", "et")):
+        workshops[slug] = await post("/api/v1/workshops", {"site": slug, "date": "2025-03-15", "kind": "storytelling", "language": language})
+        tellers[slug] = [
+            await post("/api/v1/storytellers", {"site": slug, "code": f"{slug.upper()}-{n}", "demographics": {"age_band": "16-24"},
+                                                "consent": {"version": "v1", "given_at": "2025-03-15T10:00:00Z", "scopes": ["research", "quote"]}})
+            for n in (1, 2)
+        ]
+    return {"sites": sites, "themes": themes, "workshops": workshops, "storytellers": tellers}
+
