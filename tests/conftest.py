@@ -84,17 +84,30 @@ async def app(migrated: None):
 
 @pytest.fixture(scope="session")
 async def client(app) -> AsyncIterator:
-    from litestar.testing import AsyncTestClient
+    """The whole ASGI app (middleware, guards, handlers, errors) behind an HTTP client.
 
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
-        yield test_client
+    Requests run in the tests' own event loop, so the app, the PostgreSQL pool and the
+    tests' direct database checks share one loop; the harness opens the pool the way the
+    app's start-up hook does.
+    """
+    import httpx
+
+    from civicfutures.db.lifecycle import close_database, open_database
+
+    await open_database()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as http:
+        yield http
+    await close_database()
 
 
 async def _empty_tables() -> None:
     from civicfutures.db.lifecycle import engine
     from civicfutures.db.piccolo_app import APP_CONFIG
 
-    names = [table._meta.tablename for table in APP_CONFIG.table_classes]
+    # The audit log goes first: on SQLite, deleting users would otherwise rewrite its rows
+    # (actor set to null), which its append-only trigger refuses.
+    names = sorted((table._meta.tablename for table in APP_CONFIG.table_classes), key=lambda n: n != "audit_event")
     db = engine()
     if db.engine_type == "postgres":
         await db.run_ddl("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE")
@@ -107,7 +120,8 @@ async def _empty_tables() -> None:
 
 @pytest.fixture(autouse=True)
 async def empty_database(client) -> None:
-    """Every test starts from empty tables (the app, and its pool, stay up for the session)."""
+    """Every test starts from empty tables and a client without cookies."""
+    client.cookies.clear()
     await _empty_tables()
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
 from litestar.middleware import DefineMiddleware
+from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
@@ -18,20 +20,43 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     import civicfutures.db  # noqa: F401  (names the Piccolo configuration before tables load)
     from civicfutures.db.lifecycle import close_database, open_database
+    from civicfutures.auth.api import AdminController
     from civicfutures.intake.api import CONTROLLERS as INTAKE
     from civicfutures.web.auth import TokenAuthentication
+    from civicfutures.web.login import LOGIN_ROUTES
     from civicfutures.web.errors import EXCEPTION_HANDLERS
     from civicfutures.web.health import health
     from civicfutures.web.locale import LocaleMiddleware
+    from civicfutures.web.security import SecurityHeadersMiddleware
+
+    secret = settings.resolved_secret()
+    sessions = CookieBackendConfig(
+        secret=secret,
+        key="civicfutures_session",
+        httponly=True,
+        samesite="lax",
+        secure=settings.https,
+        max_age=12 * 3600,
+        exclude=["^/api/", "^/health", "^/schema", "^/static/"],
+    )
 
     logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     return Litestar(
-        route_handlers=[health, *INTAKE],
+        route_handlers=[health, *INTAKE, AdminController, *LOGIN_ROUTES],
         middleware=[
+            SecurityHeadersMiddleware,
             LocaleMiddleware,
-            DefineMiddleware(TokenAuthentication, exclude=["^/schema"]),
+            sessions.middleware,
+            DefineMiddleware(TokenAuthentication, exclude=["^/schema", "^/static/"]),
         ],
+        csrf_config=CSRFConfig(
+            secret=secret.hex(),
+            cookie_name="civicfutures_csrf",
+            cookie_secure=settings.https,
+            cookie_samesite="lax",
+            exclude=["^/api/", "^/health"],
+        ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         on_startup=[open_database],
         on_shutdown=[close_database],

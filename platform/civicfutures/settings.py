@@ -72,8 +72,39 @@ class Settings:
     )
     """CIVICFUTURES_MAX_REQUEST_BYTES: larger request bodies are refused with 413."""
 
+    secret_key: str = field(default_factory=lambda: _env("CIVICFUTURES_SECRET_KEY", ""))
+    """CIVICFUTURES_SECRET_KEY: signs session and CSRF cookies; when empty, one is generated
+    and kept in `var/secret_key` so every worker of a machine shares it."""
+
+    https: bool = field(default_factory=lambda: _env("CIVICFUTURES_HTTPS", "") == "1")
+    """CIVICFUTURES_HTTPS: `1` when served over https (cookies then carry `Secure`)."""
+
+    login_max_failures: int = field(
+        default_factory=lambda: int(_env("CIVICFUTURES_LOGIN_MAX_FAILURES", "5"))
+    )
+    """CIVICFUTURES_LOGIN_MAX_FAILURES: failed sign-ins before an account is locked for a while."""
+
+    login_lockout_minutes: int = field(
+        default_factory=lambda: int(_env("CIVICFUTURES_LOGIN_LOCKOUT_MINUTES", "15"))
+    )
+    """CIVICFUTURES_LOGIN_LOCKOUT_MINUTES: how long a locked account stays locked."""
+
     debug: bool = field(default_factory=lambda: _env("CIVICFUTURES_DEBUG", "") == "1")
     """CIVICFUTURES_DEBUG: `1` for tracebacks in the server log (never sent to clients)."""
+
+    def resolved_secret(self) -> bytes:
+        """The secret as 32 bytes: from the environment, or generated once under var/."""
+        import hashlib
+        import secrets
+
+        if self.secret_key:
+            return hashlib.sha256(self.secret_key.encode()).digest()
+        path = Path("var") / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return hashlib.sha256(path.read_text().strip().encode()).digest()
 
     @property
     def engine(self) -> str:

@@ -249,3 +249,10 @@ async def test_unknown_story_is_404(client, admin, world):
     response = await client.get("/api/v1/stories/424242", headers=admin)
     assert response.status_code == 404
     assert response.json()["errors"][0]["field"] == "id"
+
+
+async def test_nul_character_is_refused_naming_the_field(client, admin, world):
+    response = await client.post("/api/v1/stories", json=story_body(world, title="a\x00b"), headers=admin)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "title"
+    assert await Story.count() == 0

@@ -14,15 +14,15 @@ def engine():
 
 
 async def open_database() -> None:
-    """Open the PostgreSQL pool; a per-query connection is ten times slower."""
+    """Open the PostgreSQL pool once; a connection per query is ten times slower."""
     db = engine()
-    if isinstance(db, PostgresEngine):
+    if isinstance(db, PostgresEngine) and db.pool is None:
         await db.start_connection_pool(max_size=get_settings().pg_pool_size)
 
 
 async def close_database() -> None:
     db = engine()
-    if isinstance(db, PostgresEngine):
+    if isinstance(db, PostgresEngine) and db.pool is not None:
         await db.close_connection_pool()
 
 

@@ -229,10 +229,10 @@ class StoryService:
         return list(dict.fromkeys(ids))
 
     async def _theme_ids(self, project_id: int, codings: list[s.CodingIn], check: Checker) -> dict[str, int]:
-        keys = {coding.theme for coding in codings}
-        rows = await Theme.select(Theme.id, Theme.key).where(
-            (Theme.project == project_id) & Theme.key.is_in(list(keys) or ["\x00"])
-        )
+        keys = sorted({coding.theme for coding in codings})
+        if not keys:
+            return {}
+        rows = await Theme.select(Theme.id, Theme.key).where((Theme.project == project_id) & Theme.key.is_in(keys))
         found = {row["key"]: row["id"] for row in rows}
         for index, coding in enumerate(codings):
             if coding.theme not in found:

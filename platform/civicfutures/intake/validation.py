@@ -19,21 +19,35 @@ def nfc(value: T) -> T:
     """The same structure with every string in Unicode NFC (composed) form.
 
     Text arrives decomposed from some keyboards and macOS clipboards ("Żółć" as Z + combining
-    dot...); storing one form keeps search, offsets and deduplication honest.
+    dot...); storing one form keeps search, offsets and deduplication honest. NUL characters
+    are refused (no database stores them in text), naming each field that holds one.
     """
+    problems: list[FieldError] = []
+    result = _nfc(value, "", problems)
+    if problems:
+        raise InvalidInput(_("The request has invalid fields."), problems)
+    return result
+
+
+def _nfc(value: Any, path: str, problems: list[FieldError]) -> Any:
+    def child(name: object) -> str:
+        return f"{path}.{name}" if path else str(name)
+
     if isinstance(value, msgspec.Struct):
         changes = {
-            name: nfc(getattr(value, name))
+            name: _nfc(getattr(value, name), child(name), problems)
             for name in value.__struct_fields__
             if getattr(value, name) is not msgspec.UNSET
         }
         return msgspec.structs.replace(value, **changes)
     if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)  # type: ignore[return-value]
+        if "\x00" in value:
+            problems.append(FieldError(path or "body", _("The text contains a NUL character.")))
+        return unicodedata.normalize("NFC", value)
     if isinstance(value, list):
-        return [nfc(item) for item in value]  # type: ignore[return-value]
+        return [_nfc(item, child(index), problems) for index, item in enumerate(value)]
     if isinstance(value, dict):
-        return {nfc(key): nfc(item) for key, item in value.items()}  # type: ignore[return-value]
+        return {_nfc(key, child(key), problems): _nfc(item, child(key), problems) for key, item in value.items()}
     return value
 
 

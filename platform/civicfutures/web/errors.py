@@ -15,6 +15,7 @@ from civicfutures.errors import Problem
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n import set_locale
 from civicfutures.intake.schemas import ErrorBody, ErrorItem
+from civicfutures.web.auth import SignInRequired
 from civicfutures.web.locale import api_locale
 
 log = logging.getLogger("civicfutures")
@@ -145,7 +146,13 @@ def decode_error_handler(request: Request, exc: msgspec.DecodeError) -> Response
     return error_response(400, _("The request body is not valid JSON."), [ErrorItem("body", str(exc))])
 
 
+def sign_in_handler(request: Request, exc: SignInRequired) -> Response:
+    """Pages opened without a session go to the sign-in page, then back."""
+    return Response(content=b"", status_code=303, headers={"Location": exc.login_url})
+
+
 EXCEPTION_HANDLERS = {
+    SignInRequired: sign_in_handler,
     Problem: problem_handler,
     ValidationException: validation_handler,
     HTTPException: http_handler,

@@ -1,46 +1,52 @@
-"""The language a request is answered in."""
+"""The language a request is answered in.
+
+API paths: `?lang=`, then Accept-Language, then English. Pages: the `/{lang}/` prefix, then the
+language switcher's cookie, then Accept-Language, then English (handlers that know a site add
+its language before English; see `civicfutures.i18n.negotiation`).
+"""
 
 from __future__ import annotations
 
-from babel import negotiate_locale
 from litestar.connection import ASGIConnection
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from civicfutures.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, set_locale
-from civicfutures.i18n.runtime import catalog_language
+from civicfutures.i18n import DEFAULT_LOCALE, set_locale
+from civicfutures.i18n.negotiation import (
+    LANGUAGE_COOKIE,
+    accept_language_catalog,
+    is_page_path,
+    negotiate_page_language,
+    query_catalog,
+)
 
 
 def accept_language_locale(header: str | None) -> str | None:
-    """The best shipped locale for an Accept-Language header, by q-value then order."""
-    if not header:
-        return None
-    weighted: list[tuple[float, int, str]] = []
-    for position, part in enumerate(header.split(",")):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        if tag and tag != "*" and quality > 0:
-            weighted.append((-quality, position, tag.strip()))
-    preferred = [catalog_language(tag) if tag.split("-")[0].lower() == "vro" else tag for _, _, tag in sorted(weighted)]
-    return negotiate_locale(preferred, list(SUPPORTED_LOCALES), sep="-")
+    """The best shipped catalog for an Accept-Language header, by q-value then order."""
+    return accept_language_catalog(header)
 
 
 def query_locale(value: str | None) -> str | None:
     """`?lang=pl-PL` → `pl`; a tag we do not ship falls back along its catalog chain."""
-    if not value:
-        return None
-    language = catalog_language(value)
-    if language == DEFAULT_LOCALE and not value.lower().startswith("en"):
-        return None
-    return language
+    return query_catalog(value)
+
+
+def page_locale(connection: ASGIConnection, site_languages: tuple[str, ...] = ()) -> str:
+    """The page order: URL prefix, cookie, Accept-Language, the site's language, English."""
+    return negotiate_page_language(
+        connection.url.path,
+        connection.cookies.get(LANGUAGE_COOKIE),
+        connection.headers.get("accept-language"),
+        site_languages,
+    )
 
 
 def api_locale(connection: ASGIConnection) -> str:
-    """API order: `?lang=`, then Accept-Language, then English."""
+    """The request's language: the API order for API paths, the page order for pages.
+
+    Error handlers call this too, so an error on a page answers in the page's language.
+    """
+    if is_page_path(connection.url.path):
+        return page_locale(connection)
     return (
         query_locale(connection.query_params.get("lang"))
         or accept_language_locale(connection.headers.get("accept-language"))

@@ -1,0 +1,81 @@
+"""Sign-in and sign-out pages (localized); the session cookie holds only the user's id."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+from msgspec import Struct
+
+from civicfutures.auth.login import sign_in
+from civicfutures.errors import NotAuthenticated, NotFound
+from civicfutures.i18n import SUPPORTED_LOCALES
+from civicfutures.web.auth import SESSION_USER_KEY, current_actor, public
+
+# Per client address, per process; the per-account lockout in the database is the hard limit.
+LOGIN_RATE_LIMIT = RateLimitConfig(rate_limit=("minute", 20), set_rate_limit_headers=False)
+
+
+class LoginForm(Struct, kw_only=True):
+    email: str = ""
+    password: str = ""
+    next: str = ""
+
+
+def _known_language(lang: str) -> None:
+    if lang not in SUPPORTED_LOCALES and lang != "vro":
+        raise NotFound("Not found.")
+
+
+def safe_next(target: str, lang: str) -> str:
+    """Only a path on this site, never `//elsewhere` or `https://...` (no open redirect)."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return f"/{lang}/"
+
+
+@get("/{lang:str}/login", guards=[public], include_in_schema=False, name="login")
+async def login_page(request: Request, lang: FromPath[str]) -> Template:
+    _known_language(lang)
+    target = request.query_params.get("next", "")
+    return Template("auth/login.html", context={"next": target, "error": None, "email": ""})
+
+
+@post(
+    "/{lang:str}/login",
+    guards=[public],
+    include_in_schema=False,
+    middleware=[LOGIN_RATE_LIMIT.middleware],
+    status_code=200,
+)
+async def login_submit(
+    request: Request,
+    lang: FromPath[str],
+    data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Response | Template:
+    _known_language(lang)
+    try:
+        actor = await sign_in(data.email, data.password)
+    except NotAuthenticated as failure:
+        return Template(
+            "auth/login.html",
+            context={"next": data.next, "error": failure.detail, "email": data.email},
+            status_code=401,
+        )
+    request.clear_session()
+    request.set_session({SESSION_USER_KEY: actor.user_id})
+    return Redirect(safe_next(data.next, lang), status_code=303)
+
+
+@post("/{lang:str}/logout", guards=[public], include_in_schema=False, status_code=303)
+async def logout(request: Request, lang: FromPath[str]) -> Redirect:
+    if current_actor(request).user_id is not None:
+        request.clear_session()
+    return Redirect(f"/{lang}/login", status_code=303)
+
+
+LOGIN_ROUTES = [login_page, login_submit, logout]

@@ -1,0 +1,57 @@
+"""Security headers on every answer."""
+
+from __future__ import annotations
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+# No inline script anywhere; styles come from our own stylesheet.
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+# Briefings are single self-contained files with inline styles and inline SVG, never scripts.
+DOCUMENT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
+    "script-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+# The API viewers under /schema load their own scripts and styles.
+SCHEMA_CSP = "default-src 'self' https: 'unsafe-inline'; img-src 'self' data: https:; frame-ancestors 'none'"
+
+BASE_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+    "cross-origin-opener-policy": "same-origin",
+}
+
+
+def csp_for(path: str) -> str:
+    if path.startswith("/schema"):
+        return SCHEMA_CSP
+    if "/files/" in path and path.startswith("/api/v1/briefings/"):
+        return DOCUMENT_CSP
+    return STRICT_CSP
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        policy = csp_for(scope["path"])
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                for name, value in BASE_HEADERS.items():
+                    headers[name] = value
+                headers.setdefault("content-security-policy", policy)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
