@@ -10,7 +10,14 @@ def story_body(world: dict, site: str = "gdansk", **changes) -> dict:
         "language": "pl" if site == "gdansk" else "et",
         "title": "Autobus, którego nie ma",
         "body": "Linię autobusową zlikwidowano bez pytania mieszkańców. Żółć mnie zalała.",
-        "translations": [{"language": "en", "title": "The bus that is gone", "body": "The bus line was cut without asking residents.", "by": "human"}],
+        "translations": [
+            {
+                "language": "en",
+                "title": "The bus that is gone",
+                "body": "The bus line was cut without asking residents.",
+                "by": "human",
+            }
+        ],
         "codings": [{"theme": "youth_voice", "coder": "coder-a"}],
     }
     body.update(changes)

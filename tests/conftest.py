@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN_URL = os.environ.get("CIVICFUTURES_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "CIVICFUTURES_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 PG_TEST_DB = os.environ.get("CIVICFUTURES_TEST_PG_DB", "civicfutures_test")
 
 
@@ -107,10 +109,15 @@ async def _empty_tables() -> None:
 
     # The audit log goes first: on SQLite, deleting users would otherwise rewrite its rows
     # (actor set to null), which its append-only trigger refuses.
-    names = sorted((table._meta.tablename for table in APP_CONFIG.table_classes), key=lambda n: n != "audit_event")
+    names = sorted(
+        (table._meta.tablename for table in APP_CONFIG.table_classes),
+        key=lambda n: n != "audit_event",
+    )
     db = engine()
     if db.engine_type == "postgres":
-        await db.run_ddl("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE")
+        await db.run_ddl(
+            "TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"
+        )
     else:
         async with db.transaction():
             await db.run_ddl("PRAGMA defer_foreign_keys = ON")
@@ -138,7 +145,9 @@ def token_for() -> Callable[..., Awaitable[Headers]]:
 
         counter["n"] += 1
         email = f"{role}{counter['n']}@test.civicfutures.eu"
-        await create_user(email, role, sites, password="correct horse battery", unsuppressed=unsuppressed)
+        await create_user(
+            email, role, sites, password="correct horse battery", unsuppressed=unsuppressed
+        )
         return {"Authorization": f"Bearer {await create_token(email)}"}
 
     return make
@@ -162,31 +171,98 @@ async def demo() -> dict:
 async def world(client, admin) -> dict:
     """A small project built through the API: two sites in two countries, a codebook,
     a workshop and two storytellers per site."""
+
     async def post(path: str, body: dict) -> dict:
         response = await client.post(path, json=body, headers=admin)
         assert response.status_code == 201, response.text
         return response.json()
 
-    await post("/api/v1/projects", {"slug": "futures", "name": "Futures", "default_language": "en",
-                                     "disclosure_threshold": 2,
-                                     "demographics": [{"name": "age_band", "choices": [{"value": "16-24"}, {"value": "25-64"}, {"value": "65+"}]}]})
+    await post(
+        "/api/v1/projects",
+        {
+            "slug": "futures",
+            "name": "Futures",
+            "default_language": "en",
+            "disclosure_threshold": 2,
+            "demographics": [
+                {
+                    "name": "age_band",
+                    "choices": [{"value": "16-24"}, {"value": "25-64"}, {"value": "65+"}],
+                }
+            ],
+        },
+    )
     sites = {
-        "gdansk": await post("/api/v1/sites", {"project": "futures", "slug": "gdansk", "name": "Gdańsk", "country": "PL", "languages": ["pl", "uk"]}),
-        "voru": await post("/api/v1/sites", {"project": "futures", "slug": "voru", "name": "Võru", "country": "EE", "languages": ["et", "vro"]}),
+        "gdansk": await post(
+            "/api/v1/sites",
+            {
+                "project": "futures",
+                "slug": "gdansk",
+                "name": "Gdańsk",
+                "country": "PL",
+                "languages": ["pl", "uk"],
+            },
+        ),
+        "voru": await post(
+            "/api/v1/sites",
+            {
+                "project": "futures",
+                "slug": "voru",
+                "name": "Võru",
+                "country": "EE",
+                "languages": ["et", "vro"],
+            },
+        ),
     }
     themes = [
-        await post("/api/v1/themes", {"project": "futures", "key": "youth_voice", "kind": "challenge",
-                                       "labels": {"en": "Young people unheard", "pl": "Niesłyszalny głos młodych", "et": "Noorte hääl jääb kuulmata", "vro": "Nuuri helü"}}),
-        await post("/api/v1/themes", {"project": "futures", "key": "digital_tools", "kind": "vision",
-                                       "labels": {"en": "Digital democracy tools", "pl": "Cyfrowe narzędzia demokracji", "et": "Digitaalsed demokraatia tööriistad"}}),
+        await post(
+            "/api/v1/themes",
+            {
+                "project": "futures",
+                "key": "youth_voice",
+                "kind": "challenge",
+                "labels": {
+                    "en": "Young people unheard",
+                    "pl": "Niesłyszalny głos młodych",
+                    "et": "Noorte hääl jääb kuulmata",
+                    "vro": "Nuuri helü",
+                },
+            },
+        ),
+        await post(
+            "/api/v1/themes",
+            {
+                "project": "futures",
+                "key": "digital_tools",
+                "kind": "vision",
+                "labels": {
+                    "en": "Digital democracy tools",
+                    "pl": "Cyfrowe narzędzia demokracji",
+                    "et": "Digitaalsed demokraatia tööriistad",
+                },
+            },
+        ),
     ]
     workshops, tellers = {}, {}
     for slug, language in (("gdansk", "pl"), ("voru", "et")):
-        workshops[slug] = await post("/api/v1/workshops", {"site": slug, "date": "2025-03-15", "kind": "storytelling", "language": language})
+        workshops[slug] = await post(
+            "/api/v1/workshops",
+            {"site": slug, "date": "2025-03-15", "kind": "storytelling", "language": language},
+        )
         tellers[slug] = [
-            await post("/api/v1/storytellers", {"site": slug, "code": f"{slug.upper()}-{n}", "demographics": {"age_band": "16-24"},
-                                                "consent": {"version": "v1", "given_at": "2025-03-15T10:00:00Z", "scopes": ["research", "quote"]}})
+            await post(
+                "/api/v1/storytellers",
+                {
+                    "site": slug,
+                    "code": f"{slug.upper()}-{n}",
+                    "demographics": {"age_band": "16-24"},
+                    "consent": {
+                        "version": "v1",
+                        "given_at": "2025-03-15T10:00:00Z",
+                        "scopes": ["research", "quote"],
+                    },
+                },
+            )
             for n in (1, 2)
         ]
     return {"sites": sites, "themes": themes, "workshops": workshops, "storytellers": tellers}
-

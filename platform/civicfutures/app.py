@@ -19,15 +19,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Assemble routes, middleware and error handling for the given settings."""
     settings = settings or get_settings()
     import civicfutures.db  # noqa: F401  (names the Piccolo configuration before tables load)
-    from civicfutures.db.lifecycle import close_database, open_database
     from civicfutures.auth.api import AdminController
+    from civicfutures.db.lifecycle import close_database, open_database
     from civicfutures.intake.api import CONTROLLERS as INTAKE
     from civicfutures.web.auth import TokenAuthentication
-    from civicfutures.web.login import LOGIN_ROUTES
     from civicfutures.web.errors import EXCEPTION_HANDLERS
     from civicfutures.web.health import health
     from civicfutures.web.locale import LocaleMiddleware
-    from civicfutures.web.security import SecurityHeadersMiddleware
+    from civicfutures.web.login import LOGIN_ROUTES
+    from civicfutures.web.security import add_security_headers
 
     secret = settings.resolved_secret()
     sessions = CookieBackendConfig(
@@ -45,7 +45,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[health, *INTAKE, AdminController, *LOGIN_ROUTES],
         middleware=[
-            SecurityHeadersMiddleware,
             LocaleMiddleware,
             sessions.middleware,
             DefineMiddleware(TokenAuthentication, exclude=["^/schema", "^/static/"]),
@@ -58,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             exclude=["^/api/", "^/health"],
         ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        before_send=[add_security_headers],
         on_startup=[open_database],
         on_shutdown=[close_database],
         request_max_body_size=settings.max_request_bytes,

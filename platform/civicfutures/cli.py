@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -90,7 +91,9 @@ def demo() -> None:
         f"demo project {summary.project} {state}: {summary.sites} sites, {summary.themes} themes, "
         f"{summary.workshops} workshops, {summary.storytellers} storytellers, {summary.stories} stories"
     )
-    click.echo(f"demo accounts (password {DEMO_PASSWORD!r}): " + ", ".join(e for e, _, _ in DEMO_USERS))
+    click.echo(
+        f"demo accounts (password {DEMO_PASSWORD!r}): " + ", ".join(e for e, _, _ in DEMO_USERS)
+    )
 
 
 @main.command()
@@ -110,7 +113,9 @@ def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
 
     summary = run_db(prepare)
     if summary is not None:
-        click.echo(f"demo project {summary.project}: {summary.stories} stories; sign in with a demo account, password {DEMO_PASSWORD!r}")
+        click.echo(
+            f"demo project {summary.project}: {summary.stories} stories; sign in with a demo account, password {DEMO_PASSWORD!r}"
+        )
     click.echo(f"civicfutures on http://{host}:{port}/  (API docs: http://{host}:{port}/schema)")
     uvicorn.run(
         "civicfutures.app:create_app",
@@ -129,15 +134,29 @@ def users() -> None:
 
 @users.command("create")
 @click.argument("email")
-@click.option("--role", required=True, type=click.Choice(["admin", "partner", "researcher", "author"]))
-@click.option("--site", "sites", multiple=True, help="Site slug (repeat for several; required for partners).")
-@click.option("--password", default=None, help="Password for the HTML pages (prompted when omitted on a terminal).")
-@click.option("--unsuppressed", is_flag=True, help="Researchers only: may request unsuppressed tables.")
-def users_create(email: str, role: str, sites: tuple[str, ...], password: str | None, unsuppressed: bool) -> None:
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "partner", "researcher", "author"])
+)
+@click.option(
+    "--site", "sites", multiple=True, help="Site slug (repeat for several; required for partners)."
+)
+@click.option(
+    "--password",
+    default=None,
+    help="Password for the HTML pages (prompted when omitted on a terminal).",
+)
+@click.option(
+    "--unsuppressed", is_flag=True, help="Researchers only: may request unsuppressed tables."
+)
+def users_create(
+    email: str, role: str, sites: tuple[str, ...], password: str | None, unsuppressed: bool
+) -> None:
     """Create a user with a role (partners on their sites)."""
     from civicfutures.auth.accounts import create_user
 
-    user_id = fail_on_problem(lambda: create_user(email, role, sites, password=password, unsuppressed=unsuppressed))
+    user_id = fail_on_problem(
+        lambda: create_user(email, role, sites, password=password, unsuppressed=unsuppressed)
+    )
     click.echo(f"user {user_id} created: {email} ({role})")
 
 
@@ -148,14 +167,18 @@ def tokens() -> None:
 
 @tokens.command("create")
 @click.argument("email")
-@click.option("--expires-days", type=int, default=None, help="Days until the token expires (default: never).")
+@click.option(
+    "--expires-days", type=int, default=None, help="Days until the token expires (default: never)."
+)
 @click.option("--name", default="", help="A note to recognise the token by.")
 def tokens_create(email: str, expires_days: int | None, name: str) -> None:
     """Create an API token; the token alone is printed on the last line."""
     from civicfutures.auth.accounts import create_token
 
     token = fail_on_problem(lambda: create_token(email, expires_days, name))
-    click.echo(f"token for {email}" + (f", expires in {expires_days} days" if expires_days else "") + ":")
+    click.echo(
+        f"token for {email}" + (f", expires in {expires_days} days" if expires_days else "") + ":"
+    )
     click.echo(token)
 
 
@@ -167,6 +190,39 @@ def tokens_revoke(token: str) -> None:
 
     revoked = fail_on_problem(lambda: revoke_token(token))
     click.echo("revoked" if revoked else "no such active token")
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup(path: Path) -> None:
+    """Write a consistent backup of the database to PATH (online; the server may keep running)."""
+    from civicfutures.db.backup import BackupError
+    from civicfutures.db.backup import backup as make_backup
+    from civicfutures.settings import get_settings
+
+    try:
+        written = make_backup(get_settings(), path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"backup written to {written}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore(path: Path, yes: bool) -> None:
+    """Replace the database's content with the backup at PATH."""
+    from civicfutures.db.backup import BackupError
+    from civicfutures.db.backup import restore as apply_backup
+    from civicfutures.settings import get_settings
+
+    if not yes:
+        click.confirm("This replaces everything in the database. Continue?", abort=True)
+    try:
+        apply_backup(get_settings(), path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"restored from {path}")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,11 @@ def fingerprint(body: bytes) -> str:
 
 
 async def _stored(scope: str, key: str, print_: str) -> StoredAnswer | None:
-    row = await IdempotencyKey.select().where((IdempotencyKey.scope == scope) & (IdempotencyKey.key == key)).first()
+    row = (
+        await IdempotencyKey.select()
+        .where((IdempotencyKey.scope == scope) & (IdempotencyKey.key == key))
+        .first()
+    )
     if row is None:
         return None
     if row["fingerprint"] != print_:
@@ -57,7 +61,11 @@ async def run_once(
                     return stored
                 body = msgspec.json.encode(await create())
                 await IdempotencyKey(
-                    scope=scope, key=key, fingerprint=print_, status_code=201, response_body=body.decode()
+                    scope=scope,
+                    key=key,
+                    fingerprint=print_,
+                    status_code=201,
+                    response_body=body.decode(),
                 ).save()
                 return StoredAnswer(201, body, replayed=False)
         except (asyncpg.UniqueViolationError, sqlite3.IntegrityError) as error:

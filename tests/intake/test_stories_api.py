@@ -4,8 +4,8 @@ import asyncio
 import unicodedata
 
 import pytest
-from builders import story_body
 
+from builders import story_body
 from civicfutures.db.tables import AuditEvent, Coding, IdempotencyKey, Story, Translation
 
 
@@ -21,11 +21,23 @@ async def test_created_story_comes_back_as_stored(client, admin, world):
     assert story["site"] == "gdansk"
     assert story["storytellers"] == [world["storytellers"]["gdansk"][0]["id"]]
     assert story["translations"] == [
-        {"language": "en", "title": "The bus that is gone", "body": "The bus line was cut without asking residents.",
-         "by": "human", "reviewed": False}
+        {
+            "language": "en",
+            "title": "The bus that is gone",
+            "body": "The bus line was cut without asking residents.",
+            "by": "human",
+            "reviewed": False,
+        }
     ]
-    assert story["codings"] == [{"theme": "youth_voice", "coder": "coder-a", "start": None, "end": None}]
-    assert await AuditEvent.count().where((AuditEvent.entity == "story") & (AuditEvent.action == "create")) == 1
+    assert story["codings"] == [
+        {"theme": "youth_voice", "coder": "coder-a", "start": None, "end": None}
+    ]
+    assert (
+        await AuditEvent.count().where(
+            (AuditEvent.entity == "story") & (AuditEvent.action == "create")
+        )
+        == 1
+    )
 
 
 async def test_polish_text_sent_decomposed_is_stored_composed(client, admin, world):
@@ -33,11 +45,15 @@ async def test_polish_text_sent_decomposed_is_stored_composed(client, admin, wor
     decomposed_body = unicodedata.normalize("NFD", "Żółć mnie zalała, gdy zamknięto szkołę.")
     assert decomposed_title != "Żółć i gęś"
     response = await client.post(
-        "/api/v1/stories", json=story_body(world, title=decomposed_title, body=decomposed_body), headers=admin
+        "/api/v1/stories",
+        json=story_body(world, title=decomposed_title, body=decomposed_body),
+        headers=admin,
     )
     assert response.status_code == 201, response.text
     assert response.json()["title"] == "Żółć i gęś"
-    stored = await Story.select(Story.title, Story.body).where(Story.id == response.json()["id"]).first()
+    stored = (
+        await Story.select(Story.title, Story.body).where(Story.id == response.json()["id"]).first()
+    )
     assert stored["title"] == "Żółć i gęś"
     assert stored["body"] == "Żółć mnie zalała, gdy zamknięto szkołę."
     assert unicodedata.is_normalized("NFC", stored["body"])
@@ -67,8 +83,12 @@ async def test_concurrent_retries_with_same_key_make_one_story(client, admin, wo
 
 async def test_same_key_with_a_different_body_is_refused(client, admin, world):
     headers = {**admin, "Idempotency-Key": "k-1"}
-    assert (await client.post("/api/v1/stories", json=story_body(world), headers=headers)).status_code == 201
-    again = await client.post("/api/v1/stories", json=story_body(world, title="Inny"), headers=headers)
+    assert (
+        await client.post("/api/v1/stories", json=story_body(world), headers=headers)
+    ).status_code == 201
+    again = await client.post(
+        "/api/v1/stories", json=story_body(world, title="Inny"), headers=headers
+    )
     assert again.status_code == 422
     assert again.json()["errors"][0]["field"] == "Idempotency-Key"
     assert await Story.count() == 1
@@ -76,9 +96,15 @@ async def test_same_key_with_a_different_body_is_refused(client, admin, world):
 
 async def test_a_failed_post_does_not_burn_its_key(client, admin, world):
     headers = {**admin, "Idempotency-Key": "fix-and-retry"}
-    bad = await client.post("/api/v1/stories", json=story_body(world, language="xx-notalang!"), headers=headers)
+    bad = await client.post(
+        "/api/v1/stories", json=story_body(world, language="xx-notalang!"), headers=headers
+    )
     assert bad.status_code in (400, 422)
-    good = await client.post("/api/v1/stories", json=story_body(world, language="xx-notalang!") | {"language": "pl"}, headers=headers)
+    good = await client.post(
+        "/api/v1/stories",
+        json=story_body(world, language="xx-notalang!") | {"language": "pl"},
+        headers=headers,
+    )
     # The body differs from the failed one only in the fixed field; nothing was stored for the key.
     assert good.status_code == 201
     assert await Story.count() == 1
@@ -101,7 +127,9 @@ async def test_a_failed_post_does_not_burn_its_key(client, admin, world):
     ],
 )
 async def test_bad_input_gets_a_4xx_naming_the_field(client, admin, world, changes, field, status):
-    response = await client.post("/api/v1/stories", json=story_body(world, **changes), headers=admin)
+    response = await client.post(
+        "/api/v1/stories", json=story_body(world, **changes), headers=admin
+    )
     assert response.status_code == status, response.text
     body = response.json()
     assert body["status_code"] == status
@@ -114,7 +142,9 @@ async def test_errors_are_localized_by_query_or_accept_language(client, admin, w
     polish = await client.post(
         "/api/v1/stories?lang=pl", json=story_body(world, language="polish!"), headers=admin
     )
-    english = await client.post("/api/v1/stories", json=story_body(world, language="polish!"), headers=admin)
+    english = await client.post(
+        "/api/v1/stories", json=story_body(world, language="polish!"), headers=admin
+    )
     assert polish.json()["errors"][0]["message"] != english.json()["errors"][0]["message"]
     by_header = await client.post(
         "/api/v1/stories",
@@ -135,12 +165,16 @@ async def test_request_body_over_one_mebibyte_is_413(client, admin, world):
 async def test_stale_edit_gets_412_and_changes_nothing(client, admin, world):
     story = (await client.post("/api/v1/stories", json=story_body(world), headers=admin)).json()
     first = await client.patch(
-        f"/api/v1/stories/{story['id']}", json={"title": "Pierwsza poprawka"}, headers={**admin, "If-Match": '"1"'}
+        f"/api/v1/stories/{story['id']}",
+        json={"title": "Pierwsza poprawka"},
+        headers={**admin, "If-Match": '"1"'},
     )
     assert first.status_code == 200, first.text
     assert first.json()["version"] == 2
     stale = await client.patch(
-        f"/api/v1/stories/{story['id']}", json={"title": "Spóźniona poprawka"}, headers={**admin, "If-Match": '"1"'}
+        f"/api/v1/stories/{story['id']}",
+        json={"title": "Spóźniona poprawka"},
+        headers={**admin, "If-Match": '"1"'},
     )
     assert stale.status_code == 412
     assert stale.json()["errors"][0]["field"] == "If-Match"
@@ -151,7 +185,9 @@ async def test_stale_edit_gets_412_and_changes_nothing(client, admin, world):
 
 async def test_edit_without_if_match_is_428(client, admin, world):
     story = (await client.post("/api/v1/stories", json=story_body(world), headers=admin)).json()
-    response = await client.patch(f"/api/v1/stories/{story['id']}", json={"title": "x"}, headers=admin)
+    response = await client.patch(
+        f"/api/v1/stories/{story['id']}", json={"title": "x"}, headers=admin
+    )
     assert response.status_code == 428
 
 
@@ -159,8 +195,13 @@ async def test_patch_replaces_lists_and_keeps_the_rest(client, admin, world):
     story = (await client.post("/api/v1/stories", json=story_body(world), headers=admin)).json()
     response = await client.patch(
         f"/api/v1/stories/{story['id']}",
-        json={"codings": [{"theme": "digital_tools", "coder": "coder-b"}, {"theme": "youth_voice", "coder": "coder-b"}],
-              "status": "reviewed"},
+        json={
+            "codings": [
+                {"theme": "digital_tools", "coder": "coder-b"},
+                {"theme": "youth_voice", "coder": "coder-b"},
+            ],
+            "status": "reviewed",
+        },
         headers={**admin, "If-Match": "1"},
     )
     assert response.status_code == 200, response.text
@@ -178,13 +219,19 @@ async def test_body_edit_moves_coded_excerpts_or_refuses(client, admin, world):
     story = (
         await client.post(
             "/api/v1/stories",
-            json=story_body(world, body=body, codings=[{"theme": "youth_voice", "start": start, "end": start + 24}]),
+            json=story_body(
+                world,
+                body=body,
+                codings=[{"theme": "youth_voice", "start": start, "end": start + 24}],
+            ),
             headers=admin,
         )
     ).json()
     moved = await client.patch(
         f"/api/v1/stories/{story['id']}",
-        json={"body": "W marcu, na zebraniu, nikt nie słuchał młodych. Potem zamknięto bibliotekę."},
+        json={
+            "body": "W marcu, na zebraniu, nikt nie słuchał młodych. Potem zamknięto bibliotekę."
+        },
         headers={**admin, "If-Match": "1"},
     )
     assert moved.status_code == 200, moved.text
@@ -206,8 +253,16 @@ async def test_list_filters_paginates_and_counts(client, admin, world):
     for n in range(3):
         await client.post(
             "/api/v1/stories",
-            json=story_body(world, "voru", title=f"ET {n}", kind="future", horizon_year=2050,
-                            body="Tulevikus otsustame koos.", translations=[], codings=[{"theme": "digital_tools"}]),
+            json=story_body(
+                world,
+                "voru",
+                title=f"ET {n}",
+                kind="future",
+                horizon_year=2050,
+                body="Tulevikus otsustame koos.",
+                translations=[],
+                codings=[{"theme": "digital_tools"}],
+            ),
             headers=admin,
         )
     page = (await client.get("/api/v1/stories?limit=2", headers=admin)).json()
@@ -215,7 +270,9 @@ async def test_list_filters_paginates_and_counts(client, admin, world):
     assert len(page["items"]) == 2
     seen = [item["id"] for item in page["items"]]
     while page["next_cursor"]:
-        page = (await client.get(f"/api/v1/stories?limit=2&cursor={page['next_cursor']}", headers=admin)).json()
+        page = (
+            await client.get(f"/api/v1/stories?limit=2&cursor={page['next_cursor']}", headers=admin)
+        ).json()
         seen += [item["id"] for item in page["items"]]
     assert len(seen) == len(set(seen)) == 8
     assert seen == sorted(seen)
@@ -252,7 +309,9 @@ async def test_unknown_story_is_404(client, admin, world):
 
 
 async def test_nul_character_is_refused_naming_the_field(client, admin, world):
-    response = await client.post("/api/v1/stories", json=story_body(world, title="a\x00b"), headers=admin)
+    response = await client.post(
+        "/api/v1/stories", json=story_body(world, title="a\x00b"), headers=admin
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "title"
     assert await Story.count() == 0

@@ -48,29 +48,52 @@ async def create_user(
     """A user with one role, on the given sites (partner) or on all sites (other roles)."""
     email = email.strip().lower()
     if role not in ROLES:
-        raise InvalidInput(_("Unknown role."), [FieldError("role", _("Choose one of: {roles}.").format(roles=", ".join(ROLES)))])
+        raise InvalidInput(
+            _("Unknown role."),
+            [FieldError("role", _("Choose one of: {roles}.").format(roles=", ".join(ROLES)))],
+        )
     if "@" not in email:
-        raise InvalidInput(_("Invalid e-mail address."), [FieldError("email", _("Enter an e-mail address."))])
+        raise InvalidInput(
+            _("Invalid e-mail address."), [FieldError("email", _("Enter an e-mail address."))]
+        )
     if role == "partner" and not site_slugs:
-        raise InvalidInput(_("A partner needs a site."), [FieldError("site", _("Name at least one site for a partner."))])
+        raise InvalidInput(
+            _("A partner needs a site."),
+            [FieldError("site", _("Name at least one site for a partner."))],
+        )
     async with write_transaction():
         if await User.exists().where(User.email == email):
-            raise Conflict(_("The e-mail address is taken."), [FieldError("email", _("A user with this e-mail exists."))])
+            raise Conflict(
+                _("The e-mail address is taken."),
+                [FieldError("email", _("A user with this e-mail exists."))],
+            )
         site_ids: list[int | None] = []
         for slug in site_slugs:
             site = await Site.select(Site.id).where(Site.slug == slug).first()
             if site is None:
-                raise NotFound(_("No such site."), [FieldError("site", _("No site “{ref}”.").format(ref=slug))])
+                raise NotFound(
+                    _("No such site."), [FieldError("site", _("No site “{ref}”.").format(ref=slug))]
+                )
             site_ids.append(site["id"])
         user = User(email=email, password_hash=hash_password(password) if password else "")
         await user.save()
         for site_id in site_ids or [None]:
-            await Membership(user=user.id, site=site_id, role=role, unsuppressed=unsuppressed).save()
-        await audit.record(actor, "create", "user", user.id, after={"email": email, "role": role, "sites": list(site_slugs)})
+            await Membership(
+                user=user.id, site=site_id, role=role, unsuppressed=unsuppressed
+            ).save()
+        await audit.record(
+            actor,
+            "create",
+            "user",
+            user.id,
+            after={"email": email, "role": role, "sites": list(site_slugs)},
+        )
     return user.id
 
 
-async def create_token(email: str, expires_days: int | None = None, name: str = "", actor: Actor = SYSTEM) -> str:
+async def create_token(
+    email: str, expires_days: int | None = None, name: str = "", actor: Actor = SYSTEM
+) -> str:
     """A new bearer token for the user; only its digest is stored, the token is shown once."""
     user = await User.select(User.id).where(User.email == email.strip().lower()).first()
     if user is None:
@@ -78,8 +101,12 @@ async def create_token(email: str, expires_days: int | None = None, name: str = 
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(days=expires_days) if expires_days else None
     async with write_transaction():
-        await ApiToken(user=user["id"], token_hash=token_digest(token), name=name, expires_at=expires_at).save()
-        await audit.record(actor, "create", "api_token", user["id"], detail={"expires_days": expires_days})
+        await ApiToken(
+            user=user["id"], token_hash=token_digest(token), name=name, expires_at=expires_at
+        ).save()
+        await audit.record(
+            actor, "create", "api_token", user["id"], detail={"expires_days": expires_days}
+        )
     return token
 
 
@@ -91,7 +118,9 @@ async def actor_for_user(user_id: int) -> Actor | None:
     memberships = await Membership.select().where(Membership.user == user_id)
     roles = frozenset(m["role"] for m in memberships)
     global_reach = any(m["site"] is None and m["role"] != "partner" for m in memberships)
-    partner_sites = frozenset(m["site"] for m in memberships if m["role"] == "partner" and m["site"] is not None)
+    partner_sites = frozenset(
+        m["site"] for m in memberships if m["role"] == "partner" and m["site"] is not None
+    )
     member_sites = frozenset(m["site"] for m in memberships if m["site"] is not None)
     all_sites = None if global_reach or "admin" in roles else member_sites
     return Actor(
@@ -106,9 +135,11 @@ async def actor_for_user(user_id: int) -> Actor | None:
 
 async def actor_for_token(token: str) -> Actor | None:
     """The Actor behind a bearer token, or None when unknown, expired or revoked."""
-    row = await ApiToken.select(ApiToken.user, ApiToken.expires_at, ApiToken.revoked_at).where(
-        ApiToken.token_hash == token_digest(token)
-    ).first()
+    row = (
+        await ApiToken.select(ApiToken.user, ApiToken.expires_at, ApiToken.revoked_at)
+        .where(ApiToken.token_hash == token_digest(token))
+        .first()
+    )
     if row is None or row["revoked_at"] is not None:
         return None
     if row["expires_at"] is not None and row["expires_at"] <= dt.datetime.now(dt.UTC):
@@ -118,9 +149,11 @@ async def actor_for_token(token: str) -> Actor | None:
 
 async def revoke_token(token: str, actor: Actor = SYSTEM) -> bool:
     async with write_transaction():
-        rows = await ApiToken.update({ApiToken.revoked_at: dt.datetime.now(dt.UTC)}).where(
-            (ApiToken.token_hash == token_digest(token)) & ApiToken.revoked_at.is_null()
-        ).returning(ApiToken.id)
+        rows = (
+            await ApiToken.update({ApiToken.revoked_at: dt.datetime.now(dt.UTC)})
+            .where((ApiToken.token_hash == token_digest(token)) & ApiToken.revoked_at.is_null())
+            .returning(ApiToken.id)
+        )
         if rows:
             await audit.record(actor, "revoke", "api_token", rows[0]["id"])
     return bool(rows)

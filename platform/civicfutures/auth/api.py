@@ -35,5 +35,3 @@ class AdminController(Controller):
         self, actor: NamedDependency[Actor], project: FromQuery[str], code: FromQuery[str]
     ) -> records.SubjectAccessExport:
         return await records.subject_access(actor, project, code)
-
-

@@ -20,7 +20,9 @@ from civicfutures.settings import get_settings
 
 
 def _failure() -> NotAuthenticated:
-    return NotAuthenticated(_("The e-mail address or password is not right, or the account is locked for a while."))
+    return NotAuthenticated(
+        _("The e-mail address or password is not right, or the account is locked for a while.")
+    )
 
 
 async def sign_in(email: str, password: str) -> Actor:
@@ -39,19 +41,24 @@ async def sign_in(email: str, password: str) -> Actor:
             if failures >= settings.login_max_failures:
                 locked_until = now + dt.timedelta(minutes=settings.login_lockout_minutes)
                 failures = 0
-            await User.update({User.failed_logins: failures, User.locked_until: locked_until}).where(
-                User.id == user["id"]
-            )
+            await User.update(
+                {User.failed_logins: failures, User.locked_until: locked_until}
+            ).where(User.id == user["id"])
             if locked_until is not None:
                 await audit.record(
-                    Actor(user_id=user["id"], label=user["email"]), "lock", "user", user["id"],
+                    Actor(user_id=user["id"], label=user["email"]),
+                    "lock",
+                    "user",
+                    user["id"],
                     detail={"minutes": settings.login_lockout_minutes},
                 )
             # Commit the count even though the sign-in fails.
             failed = True
         else:
             failed = False
-            await User.update({User.failed_logins: 0, User.locked_until: None}).where(User.id == user["id"])
+            await User.update({User.failed_logins: 0, User.locked_until: None}).where(
+                User.id == user["id"]
+            )
     if failed:
         raise _failure()
     actor = await actor_for_user(user["id"])

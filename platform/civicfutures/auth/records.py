@@ -8,7 +8,7 @@ from typing import Any
 from msgspec import Struct
 
 from civicfutures.auth.actor import Actor
-from civicfutures.db.tables import AuditEvent, Evidence, Storyteller, StoryStoryteller
+from civicfutures.db.tables import AuditEvent, Evidence, StoryStoryteller, Storyteller
 from civicfutures.errors import FieldError, Forbidden, NotFound
 from civicfutures.i18n import gettext as _
 from civicfutures.intake import schemas as s
@@ -63,12 +63,21 @@ def _event_out(row: dict[str, Any]) -> AuditEventOut:
 
 
 async def audit_events(
-    actor: Actor, entity: str | None = None, entity_id: str | None = None, limit: int = 100, cursor: str | None = None
+    actor: Actor,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    limit: int = 100,
+    cursor: str | None = None,
 ) -> AuditPage:
     """Newest first, filtered by entity and id."""
     _require_admin(actor)
     limit = max(1, min(limit, 500))
-    query = AuditEvent.select().output(load_json=True).order_by(AuditEvent.id, ascending=False).limit(limit + 1)
+    query = (
+        AuditEvent.select()
+        .output(load_json=True)
+        .order_by(AuditEvent.id, ascending=False)
+        .limit(limit + 1)
+    )
     if entity:
         query = query.where(AuditEvent.entity == entity)
     if entity_id:
@@ -78,7 +87,10 @@ async def audit_events(
     rows = await query
     more = len(rows) > limit
     rows = rows[:limit]
-    return AuditPage(items=[_event_out(r) for r in rows], next_cursor=encode_cursor(rows[-1]["id"]) if more and rows else None)
+    return AuditPage(
+        items=[_event_out(r) for r in rows],
+        next_cursor=encode_cursor(rows[-1]["id"]) if more and rows else None,
+    )
 
 
 async def subject_access(actor: Actor, project: str, code: str) -> SubjectAccessExport:
@@ -91,17 +103,29 @@ async def subject_access(actor: Actor, project: str, code: str) -> SubjectAccess
         .first()
     )
     if row is None:
-        raise NotFound(_("No such storyteller."), [FieldError("code", _("No storyteller “{code}” in this project.").format(code=code))])
-    links = await StoryStoryteller.select(StoryStoryteller.story).where(StoryStoryteller.storyteller == row["id"])
+        raise NotFound(
+            _("No such storyteller."),
+            [FieldError("code", _("No storyteller “{code}” in this project.").format(code=code))],
+        )
+    links = await StoryStoryteller.select(StoryStoryteller.story).where(
+        StoryStoryteller.storyteller == row["id"]
+    )
     story_ids = sorted(link["story"] for link in links)
     stories = StoryService()
     story_list = [await stories.get(actor, story_id) for story_id in story_ids]
     citations = await Evidence.select(
-        Evidence.insight, Evidence.story, Evidence.start_offset, Evidence.end_offset, Evidence.excerpt
+        Evidence.insight,
+        Evidence.story,
+        Evidence.start_offset,
+        Evidence.end_offset,
+        Evidence.excerpt,
     ).where(Evidence.story.is_in(story_ids or [-1]))
-    events = await AuditEvent.select().output(load_json=True).where(
-        (AuditEvent.entity == "storyteller") & (AuditEvent.entity_id == str(row["id"]))
-    ).order_by(AuditEvent.id)
+    events = (
+        await AuditEvent.select()
+        .output(load_json=True)
+        .where((AuditEvent.entity == "storyteller") & (AuditEvent.entity_id == str(row["id"])))
+        .order_by(AuditEvent.id)
+    )
     return SubjectAccessExport(
         exported_at=dt.datetime.now(dt.UTC),
         storyteller=storyteller_out(row),

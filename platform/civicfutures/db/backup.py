@@ -51,7 +51,18 @@ def restore(settings: Settings, source: Path) -> None:
             backup_db.close()
         return
     _require_tool("pg_restore")
-    _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", "--dbname", settings.database_url, str(source)])
+    _run(
+        [
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            "--dbname",
+            settings.database_url,
+            str(source),
+        ]
+    )
 
 
 def _require_tool(name: str) -> None:

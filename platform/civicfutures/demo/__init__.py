@@ -25,7 +25,11 @@ DEMO_SLUG = "euarenas-futures"
 
 def demo_data() -> dict[str, Any]:
     """The demo project as data (`demo_project.json`)."""
-    text = resources.files("civicfutures.demo").joinpath("demo_project.json").read_text(encoding="utf-8")
+    text = (
+        resources.files("civicfutures.demo")
+        .joinpath("demo_project.json")
+        .read_text(encoding="utf-8")
+    )
     return json.loads(text)
 
 
@@ -53,10 +57,18 @@ async def load_demo(actor: Actor = SYSTEM, data: dict[str, Any] | None = None) -
     """Create the demo project unless it exists; all of it in one transaction."""
     data = data or demo_data()
     project = data["project"]
-    counts = {key: len(data.get(key, [])) for key in ("sites", "themes", "workshops", "storytellers", "stories")}
+    counts = {
+        key: len(data.get(key, []))
+        for key in ("sites", "themes", "workshops", "storytellers", "stories")
+    }
     if await Project.exists().where(Project.slug == project["slug"]):
         return DemoSummary(project=project["slug"], created=False, **counts)
-    setup, workshops, storytellers, stories = SetupService(), WorkshopService(), StorytellerService(), StoryService()
+    setup, workshops, storytellers, stories = (
+        SetupService(),
+        WorkshopService(),
+        StorytellerService(),
+        StoryService(),
+    )
     async with write_transaction():
         await setup.create_project(
             actor,
@@ -69,7 +81,10 @@ async def load_demo(actor: Actor = SYSTEM, data: dict[str, Any] | None = None) -
                     s.DemographicField(
                         name=item["name"],
                         labels=item.get("labels", {}),
-                        choices=[s.DemographicChoice(value=c["value"], labels=c.get("labels", {})) for c in item["choices"]],
+                        choices=[
+                            s.DemographicChoice(value=c["value"], labels=c.get("labels", {}))
+                            for c in item["choices"]
+                        ],
                     )
                     for item in project.get("demographics", [])
                 ],
@@ -99,7 +114,9 @@ async def load_demo(actor: Actor = SYSTEM, data: dict[str, Any] | None = None) -
                     descriptions=theme.get("descriptions", {}),
                 ),
             )
-        project_id = (await Project.select(Project.id).where(Project.slug == project["slug"]).first())["id"]
+        project_id = (
+            await Project.select(Project.id).where(Project.slug == project["slug"]).first()
+        )["id"]
         outcome_ids: dict[str, int] = {}
         for position, outcome in enumerate(data.get("outcomes", [])):
             row = Outcome(
@@ -137,7 +154,9 @@ async def load_demo(actor: Actor = SYSTEM, data: dict[str, Any] | None = None) -
                     demographics=teller.get("demographics", {}),
                     consent=s.ConsentIn(
                         version=consent["version"],
-                        given_at=dt.datetime.fromisoformat(consent["given_at"].replace("Z", "+00:00")),
+                        given_at=dt.datetime.fromisoformat(
+                            consent["given_at"].replace("Z", "+00:00")
+                        ),
                         scopes=consent["scopes"],
                     ),
                 ),
@@ -147,7 +166,11 @@ async def load_demo(actor: Actor = SYSTEM, data: dict[str, Any] | None = None) -
             codings = []
             for coding in story.get("codings", []):
                 start, end = _excerpt_offsets(story["body"], coding.get("excerpt"))
-                codings.append(s.CodingIn(theme=coding["theme"], coder=coding.get("coder", ""), start=start, end=end))
+                codings.append(
+                    s.CodingIn(
+                        theme=coding["theme"], coder=coding.get("coder", ""), start=start, end=end
+                    )
+                )
             await stories.create(
                 actor,
                 s.StoryIn(
@@ -161,7 +184,10 @@ async def load_demo(actor: Actor = SYSTEM, data: dict[str, Any] | None = None) -
                     status=story.get("status", "submitted"),
                     translations=[
                         s.TranslationIn(
-                            language=t["language"], title=t.get("title", ""), body=t["body"], by=t.get("by", "human")
+                            language=t["language"],
+                            title=t.get("title", ""),
+                            body=t["body"],
+                            by=t.get("by", "human"),
                         )
                         for t in story.get("translations", [])
                     ],

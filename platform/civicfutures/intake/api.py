@@ -7,7 +7,14 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import (
+    FromPath,
+    FromQuery,
+    HeaderParameter,
+    JSONBody,
+    PathParameter,
+    QueryParameter,
+)
 
 from civicfutures.auth.actor import Actor
 from civicfutures.intake import schemas as s
@@ -23,6 +30,8 @@ def provide_actor(request: Request) -> Actor:
 
 
 ACTOR = {"actor": Provide(provide_actor, sync_to_thread=False)}
+# Ids are 32-bit in the database; larger numbers are a 400, not a database error.
+IdPath = Annotated[int, PathParameter(ge=1, le=2_147_483_647)]
 
 
 class ProjectController(Controller):
@@ -31,7 +40,13 @@ class ProjectController(Controller):
     dependencies = {**ACTOR, "setup": Provide(SetupService, sync_to_thread=False)}
 
     @post("/", guards=[admins], status_code=201, summary="Create a project", responses=None)
-    async def create(self, request: Request, setup: NamedDependency[SetupService], actor: NamedDependency[Actor], data: JSONBody[s.ProjectIn]) -> s.ProjectOut:
+    async def create(
+        self,
+        request: Request,
+        setup: NamedDependency[SetupService],
+        actor: NamedDependency[Actor],
+        data: JSONBody[s.ProjectIn],
+    ) -> s.ProjectOut:
         return await created(request, lambda: setup.create_project(actor, data))  # type: ignore[return-value]
 
     @get("/", guards=[readers], summary="List projects")
@@ -39,7 +54,9 @@ class ProjectController(Controller):
         return await setup.list_projects()
 
     @get("/{ref:str}", guards=[readers], summary="Get a project by id or slug")
-    async def get_project(self, setup: NamedDependency[SetupService], ref: FromPath[str]) -> s.ProjectOut:
+    async def get_project(
+        self, setup: NamedDependency[SetupService], ref: FromPath[str]
+    ) -> s.ProjectOut:
         return await setup.get_project(ref)
 
 
@@ -49,15 +66,31 @@ class SiteController(Controller):
     dependencies = {**ACTOR, "setup": Provide(SetupService, sync_to_thread=False)}
 
     @post("/", guards=[admins], status_code=201, summary="Create a site")
-    async def create(self, request: Request, setup: NamedDependency[SetupService], actor: NamedDependency[Actor], data: JSONBody[s.SiteIn]) -> s.SiteOut:
+    async def create(
+        self,
+        request: Request,
+        setup: NamedDependency[SetupService],
+        actor: NamedDependency[Actor],
+        data: JSONBody[s.SiteIn],
+    ) -> s.SiteOut:
         return await created(request, lambda: setup.create_site(actor, data))  # type: ignore[return-value]
 
     @get("/", guards=[readers], summary="List the sites the caller may see")
-    async def list_sites(self, setup: NamedDependency[SetupService], actor: NamedDependency[Actor], project: FromQuery[str | None] = None) -> list[s.SiteOut]:
+    async def list_sites(
+        self,
+        setup: NamedDependency[SetupService],
+        actor: NamedDependency[Actor],
+        project: FromQuery[str | None] = None,
+    ) -> list[s.SiteOut]:
         return await setup.list_sites(actor, project)
 
     @get("/{ref:str}", guards=[readers], summary="Get a site by id or slug")
-    async def get_site(self, setup: NamedDependency[SetupService], actor: NamedDependency[Actor], ref: FromPath[str]) -> s.SiteOut:
+    async def get_site(
+        self,
+        setup: NamedDependency[SetupService],
+        actor: NamedDependency[Actor],
+        ref: FromPath[str],
+    ) -> s.SiteOut:
         return await setup.get_site(actor, ref)
 
 
@@ -67,20 +100,39 @@ class ThemeController(Controller):
     dependencies = {**ACTOR, "setup": Provide(SetupService, sync_to_thread=False)}
 
     @post("/", guards=[admins], status_code=201, summary="Add a theme to a project's codebook")
-    async def create(self, request: Request, setup: NamedDependency[SetupService], actor: NamedDependency[Actor], data: JSONBody[s.ThemeIn]) -> s.ThemeOut:
+    async def create(
+        self,
+        request: Request,
+        setup: NamedDependency[SetupService],
+        actor: NamedDependency[Actor],
+        data: JSONBody[s.ThemeIn],
+    ) -> s.ThemeOut:
         return await created(request, lambda: setup.create_theme(actor, data))  # type: ignore[return-value]
 
     @get("/", guards=[readers], summary="A project's codebook")
-    async def list_themes(self, setup: NamedDependency[SetupService], project: FromQuery[str]) -> list[s.ThemeOut]:
+    async def list_themes(
+        self, setup: NamedDependency[SetupService], project: FromQuery[str]
+    ) -> list[s.ThemeOut]:
         return await setup.list_themes(project)
 
     @get("/{project:str}/{key:str}", guards=[readers], summary="One theme")
-    async def get_theme(self, setup: NamedDependency[SetupService], project: FromPath[str], key: FromPath[str]) -> s.ThemeOut:
+    async def get_theme(
+        self, setup: NamedDependency[SetupService], project: FromPath[str], key: FromPath[str]
+    ) -> s.ThemeOut:
         return await setup.get_theme(project, key)
 
-    @patch("/{project:str}/{key:str}", guards=[admins], summary="Change a theme's labels, kind or parent")
+    @patch(
+        "/{project:str}/{key:str}",
+        guards=[admins],
+        summary="Change a theme's labels, kind or parent",
+    )
     async def update_theme(
-        self, setup: NamedDependency[SetupService], actor: NamedDependency[Actor], project: FromPath[str], key: FromPath[str], data: JSONBody[s.ThemePatch]
+        self,
+        setup: NamedDependency[SetupService],
+        actor: NamedDependency[Actor],
+        project: FromPath[str],
+        key: FromPath[str],
+        data: JSONBody[s.ThemePatch],
     ) -> s.ThemeOut:
         return await setup.update_theme(actor, project, key, data)
 
@@ -92,23 +144,39 @@ class WorkshopController(Controller):
 
     @post("/", guards=[writers], status_code=201, summary="Record a workshop")
     async def create(
-        self, request: Request, workshops: NamedDependency[WorkshopService], actor: NamedDependency[Actor], data: JSONBody[s.WorkshopIn]
+        self,
+        request: Request,
+        workshops: NamedDependency[WorkshopService],
+        actor: NamedDependency[Actor],
+        data: JSONBody[s.WorkshopIn],
     ) -> s.WorkshopOut:
         return await created(request, lambda: workshops.create(actor, data))  # type: ignore[return-value]
 
     @get("/", guards=[readers], summary="List workshops")
     async def list_workshops(
-        self, workshops: NamedDependency[WorkshopService], actor: NamedDependency[Actor], site: FromQuery[str | None] = None
+        self,
+        workshops: NamedDependency[WorkshopService],
+        actor: NamedDependency[Actor],
+        site: FromQuery[str | None] = None,
     ) -> list[s.WorkshopOut]:
         return await workshops.list(actor, site)
 
     @get("/{workshop_id:int}", guards=[readers], summary="Get a workshop")
-    async def get_workshop(self, workshops: NamedDependency[WorkshopService], actor: NamedDependency[Actor], workshop_id: FromPath[int]) -> s.WorkshopOut:
+    async def get_workshop(
+        self,
+        workshops: NamedDependency[WorkshopService],
+        actor: NamedDependency[Actor],
+        workshop_id: IdPath,
+    ) -> s.WorkshopOut:
         return await workshops.get(actor, workshop_id)
 
     @patch("/{workshop_id:int}", guards=[writers], summary="Change a workshop")
     async def update_workshop(
-        self, workshops: NamedDependency[WorkshopService], actor: NamedDependency[Actor], workshop_id: FromPath[int], data: JSONBody[s.WorkshopPatch]
+        self,
+        workshops: NamedDependency[WorkshopService],
+        actor: NamedDependency[Actor],
+        workshop_id: IdPath,
+        data: JSONBody[s.WorkshopPatch],
     ) -> s.WorkshopOut:
         return await workshops.update(actor, workshop_id, data)
 
@@ -120,7 +188,11 @@ class StorytellerController(Controller):
 
     @post("/", guards=[writers], status_code=201, summary="Register a pseudonymous storyteller")
     async def create(
-        self, request: Request, storytellers: NamedDependency[StorytellerService], actor: NamedDependency[Actor], data: JSONBody[s.StorytellerIn]
+        self,
+        request: Request,
+        storytellers: NamedDependency[StorytellerService],
+        actor: NamedDependency[Actor],
+        data: JSONBody[s.StorytellerIn],
     ) -> s.StorytellerOut:
         return await created(request, lambda: storytellers.create(actor, data))  # type: ignore[return-value]
 
@@ -136,18 +208,39 @@ class StorytellerController(Controller):
 
     @get("/{storyteller_id:int}", guards=[readers], summary="Get a storyteller")
     async def get_storyteller(
-        self, storytellers: NamedDependency[StorytellerService], actor: NamedDependency[Actor], storyteller_id: FromPath[int]
+        self,
+        storytellers: NamedDependency[StorytellerService],
+        actor: NamedDependency[Actor],
+        storyteller_id: IdPath,
     ) -> s.StorytellerOut:
         return await storytellers.get(actor, storyteller_id)
 
-    @patch("/{storyteller_id:int}", guards=[writers], summary="Change demographics or consent (withdrawal)")
+    @patch(
+        "/{storyteller_id:int}",
+        guards=[writers],
+        summary="Change demographics or consent (withdrawal)",
+    )
     async def update_storyteller(
-        self, storytellers: NamedDependency[StorytellerService], actor: NamedDependency[Actor], storyteller_id: FromPath[int], data: JSONBody[s.StorytellerPatch]
+        self,
+        storytellers: NamedDependency[StorytellerService],
+        actor: NamedDependency[Actor],
+        storyteller_id: IdPath,
+        data: JSONBody[s.StorytellerPatch],
     ) -> s.StorytellerOut:
         return await storytellers.update(actor, storyteller_id, data)
 
-    @delete("/{storyteller_id:int}", guards=[writers], status_code=204, summary="Erase a storyteller and their stories")
-    async def erase_storyteller(self, storytellers: NamedDependency[StorytellerService], actor: NamedDependency[Actor], storyteller_id: FromPath[int]) -> None:
+    @delete(
+        "/{storyteller_id:int}",
+        guards=[writers],
+        status_code=204,
+        summary="Erase a storyteller and their stories",
+    )
+    async def erase_storyteller(
+        self,
+        storytellers: NamedDependency[StorytellerService],
+        actor: NamedDependency[Actor],
+        storyteller_id: IdPath,
+    ) -> None:
         await storytellers.erase(actor, storyteller_id)
 
 
@@ -157,7 +250,13 @@ class StoryController(Controller):
     dependencies = {**ACTOR, "stories": Provide(StoryService, sync_to_thread=False)}
 
     @post("/", guards=[writers], status_code=201, summary="Enter a story")
-    async def create(self, request: Request, stories: NamedDependency[StoryService], actor: NamedDependency[Actor], data: JSONBody[s.StoryIn]) -> s.StoryOut:
+    async def create(
+        self,
+        request: Request,
+        stories: NamedDependency[StoryService],
+        actor: NamedDependency[Actor],
+        data: JSONBody[s.StoryIn],
+    ) -> s.StoryOut:
         return await created(request, lambda: stories.create(actor, data))  # type: ignore[return-value]
 
     @get("/", guards=[readers], summary="List stories with filters and cursor pagination")
@@ -191,7 +290,12 @@ class StoryController(Controller):
         return await stories.list(actor, filters, limit, cursor)
 
     @get("/{story_id:int}", guards=[readers], summary="Get a story as stored")
-    async def get_story(self, stories: NamedDependency[StoryService], actor: NamedDependency[Actor], story_id: FromPath[int]) -> Response[s.StoryOut]:
+    async def get_story(
+        self,
+        stories: NamedDependency[StoryService],
+        actor: NamedDependency[Actor],
+        story_id: IdPath,
+    ) -> Response[s.StoryOut]:
         story = await stories.get(actor, story_id)
         return Response(story, headers={"ETag": f'"{story.version}"'})
 
@@ -200,7 +304,7 @@ class StoryController(Controller):
         self,
         stories: NamedDependency[StoryService],
         actor: NamedDependency[Actor],
-        story_id: FromPath[int],
+        story_id: IdPath,
         data: JSONBody[s.StoryPatch],
         if_match: Annotated[str | None, HeaderParameter(name="If-Match")] = None,
     ) -> Response[s.StoryOut]:

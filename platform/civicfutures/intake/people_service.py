@@ -9,7 +9,7 @@ import msgspec
 
 from civicfutures import audit
 from civicfutures.auth.actor import Actor
-from civicfutures.db.tables import Project, Story, Storyteller, StoryStoryteller, Workshop
+from civicfutures.db.tables import Project, Story, StoryStoryteller, Storyteller, Workshop
 from civicfutures.db.transactions import write_transaction
 from civicfutures.errors import Conflict, FieldError, Forbidden, NotFound
 from civicfutures.i18n import gettext as _
@@ -58,7 +58,8 @@ async def find_workshop(actor: Actor, workshop_id: int, field: str = "workshop")
     row = await Workshop.select(*_WORKSHOP_COLUMNS).where(Workshop.id == workshop_id).first()
     if row is None or not actor.sees_site(row["site"]):
         raise NotFound(
-            _("No such workshop."), [FieldError(field, _("No workshop {id}.").format(id=workshop_id))]
+            _("No such workshop."),
+            [FieldError(field, _("No workshop {id}.").format(id=workshop_id))],
         )
     return row
 
@@ -153,9 +154,12 @@ class StorytellerService:
         async with write_transaction():
             site = await find_site(actor, data.site)
             require_site_write(actor, site["id"])
-            project = await Project.select(Project.demographics).output(load_json=True).where(
-                Project.id == site["project"]
-            ).first()
+            project = (
+                await Project.select(Project.demographics)
+                .output(load_json=True)
+                .where(Project.id == site["project"])
+                .first()
+            )
             check = Checker()
             check_demographics(check, "demographics", data.demographics, project["demographics"])
             check.raise_if_any()
@@ -164,9 +168,21 @@ class StorytellerService:
             ):
                 raise Conflict(
                     _("The code is taken."),
-                    [FieldError("code", _("This project already has a storyteller “{code}”.").format(code=data.code))],
+                    [
+                        FieldError(
+                            "code",
+                            _("This project already has a storyteller “{code}”.").format(
+                                code=data.code
+                            ),
+                        )
+                    ],
                 )
-            row = Storyteller(project=site["project"], site=site["id"], code=data.code, demographics=data.demographics)
+            row = Storyteller(
+                project=site["project"],
+                site=site["id"],
+                code=data.code,
+                demographics=data.demographics,
+            )
             await row.save()
             await Storyteller.update(_consent_columns(data.consent)).where(Storyteller.id == row.id)
             out = await self.get(actor, row.id)
@@ -176,8 +192,14 @@ class StorytellerService:
     async def get(self, actor: Actor, storyteller_id: int) -> s.StorytellerOut:
         return storyteller_out(await find_storyteller(actor, storyteller_id))
 
-    async def list(self, actor: Actor, site: str | None = None, project: str | None = None) -> list[s.StorytellerOut]:
-        query = Storyteller.select(*_STORYTELLER_COLUMNS).output(load_json=True).order_by(Storyteller.id)
+    async def list(
+        self, actor: Actor, site: str | None = None, project: str | None = None
+    ) -> list[s.StorytellerOut]:
+        query = (
+            Storyteller.select(*_STORYTELLER_COLUMNS)
+            .output(load_json=True)
+            .order_by(Storyteller.id)
+        )
         if site:
             query = query.where(Storyteller.site == (await find_site(actor, site))["id"])
         if project:
@@ -186,7 +208,9 @@ class StorytellerService:
             query = query.where(Storyteller.site.is_in(list(actor.site_ids) or [-1]))
         return [storyteller_out(row) for row in await query]
 
-    async def update(self, actor: Actor, storyteller_id: int, data: s.StorytellerPatch) -> s.StorytellerOut:
+    async def update(
+        self, actor: Actor, storyteller_id: int, data: s.StorytellerPatch
+    ) -> s.StorytellerOut:
         """Change demographics or consent; a withdrawal stamps `withdrawn_at` if the client did not."""
         data = nfc(data)
         async with write_transaction():
@@ -195,11 +219,16 @@ class StorytellerService:
             before = storyteller_out(row)
             changes: dict[Any, Any] = {}
             if data.demographics is not msgspec.UNSET:
-                project = await Project.select(Project.demographics).output(load_json=True).where(
-                    Project.id == row["project"]
-                ).first()
+                project = (
+                    await Project.select(Project.demographics)
+                    .output(load_json=True)
+                    .where(Project.id == row["project"])
+                    .first()
+                )
                 check = Checker()
-                check_demographics(check, "demographics", data.demographics, project["demographics"])
+                check_demographics(
+                    check, "demographics", data.demographics, project["demographics"]
+                )
                 check.raise_if_any()
                 changes[Storyteller.demographics] = data.demographics
             if data.consent is not msgspec.UNSET:
@@ -211,7 +240,9 @@ class StorytellerService:
             if changes:
                 await Storyteller.update(changes).where(Storyteller.id == storyteller_id)
             out = await self.get(actor, storyteller_id)
-            await audit.record(actor, "update", "storyteller", storyteller_id, before=before, after=out)
+            await audit.record(
+                actor, "update", "storyteller", storyteller_id, before=before, after=out
+            )
         return out
 
     async def erase(self, actor: Actor, storyteller_id: int) -> None:
@@ -248,6 +279,8 @@ class StorytellerService:
                 "storyteller",
                 storyteller_id,
                 before=before,
-                detail={"stories_removed": len(solo), "group_stories_kept": len(story_ids) - len(solo)},
+                detail={
+                    "stories_removed": len(solo),
+                    "group_stories_kept": len(story_ids) - len(solo),
+                },
             )
-

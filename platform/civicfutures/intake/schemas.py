@@ -102,7 +102,7 @@ class ThemeIn(_In, kw_only=True):
 
 class ThemePatch(_In, kw_only=True):
     kind: ThemeKind | msgspec.UnsetType = msgspec.UNSET
-    parent: str | None | msgspec.UnsetType = msgspec.UNSET
+    parent: str | msgspec.UnsetType | None = msgspec.UNSET
     labels: LabelMap | msgspec.UnsetType = msgspec.UNSET
     descriptions: LabelMap | msgspec.UnsetType = msgspec.UNSET
 
@@ -157,7 +157,9 @@ class ConsentIn(_In, kw_only=True):
 class StorytellerIn(_In, kw_only=True):
     site: Slug
     code: Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
-    demographics: Annotated[dict[str, Annotated[str, Meta(max_length=64)]], Meta(max_length=30)] = {}
+    demographics: Annotated[
+        dict[str, Annotated[str, Meta(max_length=64)]], Meta(max_length=30)
+    ] = {}
     consent: ConsentIn
 
 
@@ -223,7 +225,7 @@ class StoryPatch(_In, kw_only=True):
         msgspec.UNSET
     )
     kind: StoryKind | msgspec.UnsetType = msgspec.UNSET
-    horizon_year: Annotated[int, Meta(ge=1900, le=2300)] | None | msgspec.UnsetType = msgspec.UNSET
+    horizon_year: Annotated[int, Meta(ge=1900, le=2300)] | msgspec.UnsetType | None = msgspec.UNSET
     language: LanguageTag | msgspec.UnsetType = msgspec.UNSET
     title: Title | msgspec.UnsetType = msgspec.UNSET
     body: Body | msgspec.UnsetType = msgspec.UNSET

@@ -82,7 +82,9 @@ async def find_site(actor: Actor, ref: str | int, field: str = "site") -> dict[s
     else:
         row = await query.where(Site.slug == ref).first()
     if row is None or not actor.sees_site(row["id"]):
-        raise NotFound(_("No such site."), [FieldError(field, _("No site “{ref}”.").format(ref=ref))])
+        raise NotFound(
+            _("No such site."), [FieldError(field, _("No site “{ref}”.").format(ref=ref))]
+        )
     return row
 
 
@@ -100,7 +102,10 @@ class SetupService:
         for index, item in enumerate(data.demographics):
             labels = check.label_map(f"demographics.{index}.labels", item.labels)
             choices = [
-                {"value": c.value, "labels": check.label_map(f"demographics.{index}.choices.{n}.labels", c.labels)}
+                {
+                    "value": c.value,
+                    "labels": check.label_map(f"demographics.{index}.choices.{n}.labels", c.labels),
+                }
                 for n, c in enumerate(item.choices)
             ]
             demographics.append({"name": item.name, "labels": labels, "choices": choices})
@@ -109,7 +114,11 @@ class SetupService:
             if await Project.exists().where(Project.slug == data.slug):
                 raise Conflict(
                     _("The slug is taken."),
-                    [FieldError("slug", _("A project “{slug}” already exists.").format(slug=data.slug))],
+                    [
+                        FieldError(
+                            "slug", _("A project “{slug}” already exists.").format(slug=data.slug)
+                        )
+                    ],
                 )
             row = Project(
                 slug=data.slug,
@@ -144,7 +153,11 @@ class SetupService:
             if await Site.exists().where(Site.slug == data.slug):
                 raise Conflict(
                     _("The slug is taken."),
-                    [FieldError("slug", _("A site “{slug}” already exists.").format(slug=data.slug))],
+                    [
+                        FieldError(
+                            "slug", _("A site “{slug}” already exists.").format(slug=data.slug)
+                        )
+                    ],
                 )
             row = Site(
                 project=project["id"],
@@ -190,14 +203,24 @@ class SetupService:
             if data.key in ids:
                 raise Conflict(
                     _("The key is taken."),
-                    [FieldError("key", _("The codebook already has a theme “{key}”.").format(key=data.key))],
+                    [
+                        FieldError(
+                            "key",
+                            _("The codebook already has a theme “{key}”.").format(key=data.key),
+                        )
+                    ],
                 )
             parent_id = None
             if data.parent is not None:
                 if data.parent not in ids:
                     raise InvalidInput(
                         _("The request has invalid fields."),
-                        [FieldError("parent", _("No theme “{key}” in this codebook.").format(key=data.parent))],
+                        [
+                            FieldError(
+                                "parent",
+                                _("No theme “{key}” in this codebook.").format(key=data.parent),
+                            )
+                        ],
                     )
                 parent_id = ids[data.parent]
             row = Theme(
@@ -223,7 +246,9 @@ class SetupService:
             .first()
         )
         if row is None:
-            raise NotFound(_("No such theme."), [FieldError("key", _("No theme “{key}”.").format(key=key))])
+            raise NotFound(
+                _("No such theme."), [FieldError("key", _("No theme “{key}”.").format(key=key))]
+            )
         return row, await self._theme_keys(project["id"])
 
     async def get_theme(self, project_ref: str, key: str) -> s.ThemeOut:
@@ -242,7 +267,9 @@ class SetupService:
         keys = {row["id"]: row["key"] for row in rows}
         return [theme_out(row, keys) for row in rows]
 
-    async def update_theme(self, actor: Actor, project_ref: str, key: str, data: s.ThemePatch) -> s.ThemeOut:
+    async def update_theme(
+        self, actor: Actor, project_ref: str, key: str, data: s.ThemePatch
+    ) -> s.ThemeOut:
         _require_admin(actor)
         data = nfc(data)
         check = Checker()
@@ -262,7 +289,12 @@ class SetupService:
                 if data.parent is not None and (data.parent not in ids or data.parent == key):
                     raise InvalidInput(
                         _("The request has invalid fields."),
-                        [FieldError("parent", _("No theme “{key}” in this codebook.").format(key=data.parent))],
+                        [
+                            FieldError(
+                                "parent",
+                                _("No theme “{key}” in this codebook.").format(key=data.parent),
+                            )
+                        ],
                     )
                 changes[Theme.parent] = ids[data.parent] if data.parent else None
             if changes:

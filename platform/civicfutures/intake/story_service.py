@@ -12,9 +12,23 @@ import msgspec
 
 from civicfutures import audit
 from civicfutures.auth.actor import Actor
-from civicfutures.db.tables import Coding, Site, Story, Storyteller, StoryStoryteller, Theme, Translation
+from civicfutures.db.tables import (
+    Coding,
+    Site,
+    Story,
+    StoryStoryteller,
+    Storyteller,
+    Theme,
+    Translation,
+)
 from civicfutures.db.transactions import write_transaction
-from civicfutures.errors import FieldError, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
+from civicfutures.errors import (
+    FieldError,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+)
 from civicfutures.i18n import gettext as _
 from civicfutures.intake import schemas as s
 from civicfutures.intake.people_service import find_workshop, require_site_write
@@ -51,7 +65,8 @@ def decode_cursor(cursor: str) -> int:
         return int(text[3:])
     except (ValueError, binascii.Error, UnicodeDecodeError) as error:
         raise InvalidInput(
-            _("The request has invalid fields."), [FieldError("cursor", _("This cursor is not valid."))]
+            _("The request has invalid fields."),
+            [FieldError("cursor", _("This cursor is not valid."))],
         ) from error
 
 
@@ -71,7 +86,9 @@ def parse_if_match(header: str | None) -> int:
     return int(value)
 
 
-def _check_text_fields(check: Checker, data: s.StoryIn | s.StoryPatch, body: str, language: str) -> dict[str, Any]:
+def _check_text_fields(
+    check: Checker, data: s.StoryIn | s.StoryPatch, body: str, language: str
+) -> dict[str, Any]:
     """Language tags, translations and coding offsets; returns the canonical values."""
     result: dict[str, Any] = {}
     if data.language is not msgspec.UNSET:
@@ -84,23 +101,36 @@ def _check_text_fields(check: Checker, data: s.StoryIn | s.StoryPatch, body: str
         if tag in seen:
             check.add(f"translations.{index}.language", _("Only one translation per language."))
         if tag == result.get("language", language):
-            check.add(f"translations.{index}.language", _("A translation must be in another language than the story."))
+            check.add(
+                f"translations.{index}.language",
+                _("A translation must be in another language than the story."),
+            )
         seen.add(tag)
         canonical_translations.append(msgspec.structs.replace(item, language=tag))
     result["translations"] = canonical_translations
     codings = [] if data.codings is msgspec.UNSET else data.codings
     for index, coding in enumerate(codings):
         if (coding.start is None) != (coding.end is None):
-            check.add(f"codings.{index}.end", _("Give both start and end of an excerpt, or neither."))
+            check.add(
+                f"codings.{index}.end", _("Give both start and end of an excerpt, or neither.")
+            )
         elif coding.start is not None and coding.end is not None:
             if coding.start >= coding.end:
-                check.add(f"codings.{index}.end", _("The end of an excerpt must come after its start."))
+                check.add(
+                    f"codings.{index}.end", _("The end of an excerpt must come after its start.")
+                )
             elif coding.end > len(body):
                 check.add(
                     f"codings.{index}.end",
-                    _("The excerpt ends after the story's text ({length} characters).").format(length=len(body)),
+                    _("The excerpt ends after the story's text ({length} characters).").format(
+                        length=len(body)
+                    ),
                 )
-    if data.kind is not msgspec.UNSET and data.kind == "present" and data.horizon_year not in (None, msgspec.UNSET):
+    if (
+        data.kind is not msgspec.UNSET
+        and data.kind == "present"
+        and data.horizon_year not in (None, msgspec.UNSET)
+    ):
         check.add("horizon_year", _("A horizon year belongs to a future vision only."))
     return result
 
@@ -109,9 +139,15 @@ class StoryService:
     # ------------------------------------------------------------------ reading
 
     async def _story_row(self, actor: Actor, story_id: int, field: str = "id") -> dict[str, Any]:
-        row = await Story.select(Story.all_columns(), Story.site.slug).where(Story.id == story_id).first()
+        row = (
+            await Story.select(Story.all_columns(), Story.site.slug)
+            .where(Story.id == story_id)
+            .first()
+        )
         if row is None or not actor.sees_site(row["site"]):
-            raise NotFound(_("No such story."), [FieldError(field, _("No story {id}.").format(id=story_id))])
+            raise NotFound(
+                _("No such story."), [FieldError(field, _("No story {id}.").format(id=story_id))]
+            )
         return row
 
     async def _assemble(self, rows: list[dict[str, Any]]) -> list[s.StoryOut]:
@@ -120,12 +156,18 @@ class StoryService:
             return []
         ids = [row["id"] for row in rows]
         tellers: dict[int, list[int]] = {i: [] for i in ids}
-        for link in await StoryStoryteller.select(StoryStoryteller.story, StoryStoryteller.storyteller).where(
-            StoryStoryteller.story.is_in(ids)
-        ).order_by(StoryStoryteller.storyteller):
+        for link in (
+            await StoryStoryteller.select(StoryStoryteller.story, StoryStoryteller.storyteller)
+            .where(StoryStoryteller.story.is_in(ids))
+            .order_by(StoryStoryteller.storyteller)
+        ):
             tellers[link["story"]].append(link["storyteller"])
         translations: dict[int, list[s.TranslationOut]] = {i: [] for i in ids}
-        for item in await Translation.select().where(Translation.story.is_in(ids)).order_by(Translation.language):
+        for item in (
+            await Translation.select()
+            .where(Translation.story.is_in(ids))
+            .order_by(Translation.language)
+        ):
             translations[item["story"]].append(
                 s.TranslationOut(
                     language=item["language"],
@@ -136,12 +178,19 @@ class StoryService:
                 )
             )
         codings: dict[int, list[s.CodingOut]] = {i: [] for i in ids}
-        for item in await Coding.select(
-            Coding.story, Coding.theme.key, Coding.coder, Coding.start_offset, Coding.end_offset
-        ).where(Coding.story.is_in(ids)).order_by(Coding.id):
+        for item in (
+            await Coding.select(
+                Coding.story, Coding.theme.key, Coding.coder, Coding.start_offset, Coding.end_offset
+            )
+            .where(Coding.story.is_in(ids))
+            .order_by(Coding.id)
+        ):
             codings[item["story"]].append(
                 s.CodingOut(
-                    theme=item["theme.key"], coder=item["coder"], start=item["start_offset"], end=item["end_offset"]
+                    theme=item["theme.key"],
+                    coder=item["coder"],
+                    start=item["start_offset"],
+                    end=item["end_offset"],
                 )
             )
         return [
@@ -175,7 +224,9 @@ class StoryService:
         limit = max(1, min(limit, PAGE_MAX))
         conditions = await self._conditions(actor, filters)
         count_query = Story.count()
-        page_query = Story.select(Story.all_columns(), Story.site.slug).order_by(Story.id).limit(limit + 1)
+        page_query = (
+            Story.select(Story.all_columns(), Story.site.slug).order_by(Story.id).limit(limit + 1)
+        )
         for condition in conditions:
             count_query = count_query.where(condition)
             page_query = page_query.where(condition)
@@ -211,32 +262,52 @@ class StoryService:
         if filters.date_to:
             conditions.append(Story.workshop.held_on <= filters.date_to)
         if filters.theme:
-            coded = await Coding.select(Coding.story).where(Coding.theme.key == filters.theme).distinct()
+            coded = (
+                await Coding.select(Coding.story)
+                .where(Coding.theme.key == filters.theme)
+                .distinct()
+            )
             conditions.append(Story.id.is_in([row["story"] for row in coded] or [-1]))
         return conditions
 
     # ------------------------------------------------------------------ writing
 
-    async def _resolve_tellers(self, actor: Actor, ids: list[int], site_id: int, check: Checker) -> list[int]:
-        rows = await Storyteller.select(Storyteller.id, Storyteller.site).where(Storyteller.id.is_in(ids))
+    async def _resolve_tellers(
+        self, actor: Actor, ids: list[int], site_id: int, check: Checker
+    ) -> list[int]:
+        rows = await Storyteller.select(Storyteller.id, Storyteller.site).where(
+            Storyteller.id.is_in(ids)
+        )
         by_id = {row["id"]: row for row in rows}
         for index, storyteller_id in enumerate(ids):
             row = by_id.get(storyteller_id)
             if row is None or not actor.sees_site(row["site"]):
-                check.add(f"storytellers.{index}", _("No storyteller {id}.").format(id=storyteller_id))
+                check.add(
+                    f"storytellers.{index}", _("No storyteller {id}.").format(id=storyteller_id)
+                )
             elif row["site"] != site_id:
-                check.add(f"storytellers.{index}", _("This storyteller belongs to another site than the workshop."))
+                check.add(
+                    f"storytellers.{index}",
+                    _("This storyteller belongs to another site than the workshop."),
+                )
         return list(dict.fromkeys(ids))
 
-    async def _theme_ids(self, project_id: int, codings: list[s.CodingIn], check: Checker) -> dict[str, int]:
+    async def _theme_ids(
+        self, project_id: int, codings: list[s.CodingIn], check: Checker
+    ) -> dict[str, int]:
         keys = sorted({coding.theme for coding in codings})
         if not keys:
             return {}
-        rows = await Theme.select(Theme.id, Theme.key).where((Theme.project == project_id) & Theme.key.is_in(keys))
+        rows = await Theme.select(Theme.id, Theme.key).where(
+            (Theme.project == project_id) & Theme.key.is_in(keys)
+        )
         found = {row["key"]: row["id"] for row in rows}
         for index, coding in enumerate(codings):
             if coding.theme not in found:
-                check.add(f"codings.{index}.theme", _("No theme “{key}” in this codebook.").format(key=coding.theme))
+                check.add(
+                    f"codings.{index}.theme",
+                    _("No theme “{key}” in this codebook.").format(key=coding.theme),
+                )
         return found
 
     async def _write_children(
@@ -306,13 +377,17 @@ class StoryService:
                 updated_at=now,
             )
             await row.save()
-            await StoryStoryteller.insert(*[StoryStoryteller(story=row.id, storyteller=t) for t in tellers])
+            await StoryStoryteller.insert(
+                *[StoryStoryteller(story=row.id, storyteller=t) for t in tellers]
+            )
             await self._write_children(row.id, canonical["translations"], data.codings, theme_ids)
             out = await self.get(actor, row.id)
             await audit.record(actor, "create", "story", out.id, after=out)
         return out
 
-    async def update(self, actor: Actor, story_id: int, data: s.StoryPatch, if_match: str | None) -> s.StoryOut:
+    async def update(
+        self, actor: Actor, story_id: int, data: s.StoryPatch, if_match: str | None
+    ) -> s.StoryOut:
         """Apply a partial edit when `If-Match` names the current version; 412 when stale."""
         expected = parse_if_match(if_match)
         data = nfc(data)
@@ -321,16 +396,23 @@ class StoryService:
             require_site_write(actor, row["site"])
             if row["version"] != expected:
                 raise PreconditionFailed(
-                    _("The story was changed by someone else (now version {version}); reload it and edit again.").format(
-                        version=row["version"]
-                    ),
-                    [FieldError("If-Match", _("Version {sent} is no longer current.").format(sent=expected))],
+                    _(
+                        "The story was changed by someone else (now version {version}); reload it and edit again."
+                    ).format(version=row["version"]),
+                    [
+                        FieldError(
+                            "If-Match",
+                            _("Version {sent} is no longer current.").format(sent=expected),
+                        )
+                    ],
                 )
             before = (await self._assemble([row]))[0]
             body = row["body"] if data.body is msgspec.UNSET else data.body
             check = Checker()
             merged_kind = row["kind"] if data.kind is msgspec.UNSET else data.kind
-            merged_year = row["horizon_year"] if data.horizon_year is msgspec.UNSET else data.horizon_year
+            merged_year = (
+                row["horizon_year"] if data.horizon_year is msgspec.UNSET else data.horizon_year
+            )
             if merged_kind == "present" and merged_year is not None:
                 check.add("horizon_year", _("A horizon year belongs to a future vision only."))
             canonical = _check_text_fields(
@@ -347,7 +429,9 @@ class StoryService:
             if data.storytellers is not msgspec.UNSET:
                 tellers = await self._resolve_tellers(actor, data.storytellers, site_id, check)
             elif site_id != row["site"]:
-                check.add("workshop", _("The storytellers belong to another site than this workshop."))
+                check.add(
+                    "workshop", _("The storytellers belong to another site than this workshop.")
+                )
             project = await Site.select(Site.project).where(Site.id == site_id).first()
             codings = None if data.codings is msgspec.UNSET else data.codings
             theme_ids = await self._theme_ids(project["project"], codings or [], check)
@@ -368,32 +452,43 @@ class StoryService:
             changes[Story.version] = Story.version + 1
             changes[Story.updated_at] = dt.datetime.now(dt.UTC)
             changes[Story.updated_by] = actor.user_id
-            updated = await Story.update(changes).where(
-                (Story.id == story_id) & (Story.version == expected)
-            ).returning(Story.id)
+            updated = (
+                await Story.update(changes)
+                .where((Story.id == story_id) & (Story.version == expected))
+                .returning(Story.id)
+            )
             if not updated:
                 raise PreconditionFailed(
                     _("The story was changed by someone else; reload it and edit again."),
-                    [FieldError("If-Match", _("Version {sent} is no longer current.").format(sent=expected))],
+                    [
+                        FieldError(
+                            "If-Match",
+                            _("Version {sent} is no longer current.").format(sent=expected),
+                        )
+                    ],
                 )
             if tellers is not None:
                 await StoryStoryteller.delete().where(StoryStoryteller.story == story_id)
-                await StoryStoryteller.insert(*[StoryStoryteller(story=story_id, storyteller=t) for t in tellers])
+                await StoryStoryteller.insert(
+                    *[StoryStoryteller(story=story_id, storyteller=t) for t in tellers]
+                )
             translations = None if data.translations is msgspec.UNSET else canonical["translations"]
             await self._write_children(story_id, translations, codings, theme_ids)
             out = await self.get(actor, story_id)
             await audit.record(actor, "update", "story", story_id, before=before, after=out)
         return out
 
-    async def _reanchor_codings(self, story_id: int, old_body: str, new_body: str, check: Checker) -> None:
+    async def _reanchor_codings(
+        self, story_id: int, old_body: str, new_body: str, check: Checker
+    ) -> None:
         """Move coded excerpts to where their text now stands, or refuse the edit naming them.
 
         An excerpt keeps its meaning only if its exact text is still in the story; the nearest
         occurrence to the old position wins. Nothing is silently left pointing at other words.
         """
-        rows = await Coding.select(Coding.id, Coding.theme.key, Coding.start_offset, Coding.end_offset).where(
-            (Coding.story == story_id) & Coding.start_offset.is_not_null()
-        )
+        rows = await Coding.select(
+            Coding.id, Coding.theme.key, Coding.start_offset, Coding.end_offset
+        ).where((Coding.story == story_id) & Coding.start_offset.is_not_null())
         for row in rows:
             start, end = row["start_offset"], row["end_offset"]
             excerpt = old_body[start:end]
@@ -401,9 +496,9 @@ class StoryService:
             if not excerpt or not positions:
                 check.add(
                     "body",
-                    _("The edit removes the excerpt “{excerpt}” coded as {theme}; change the codings too.").format(
-                        excerpt=excerpt[:60], theme=row["theme.key"]
-                    ),
+                    _(
+                        "The edit removes the excerpt “{excerpt}” coded as {theme}; change the codings too."
+                    ).format(excerpt=excerpt[:60], theme=row["theme.key"]),
                 )
                 continue
             new_start = min(positions, key=lambda p: abs(p - start))
@@ -419,4 +514,3 @@ def _occurrences(text: str, needle: str) -> list[int]:
         found.append(index)
         index = text.find(needle, index + 1)
     return found
-

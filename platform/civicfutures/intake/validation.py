@@ -47,7 +47,10 @@ def _nfc(value: Any, path: str, problems: list[FieldError]) -> Any:
     if isinstance(value, list):
         return [_nfc(item, child(index), problems) for index, item in enumerate(value)]
     if isinstance(value, dict):
-        return {_nfc(key, child(key), problems): _nfc(item, child(key), problems) for key, item in value.items()}
+        return {
+            _nfc(key, child(key), problems): _nfc(item, child(key), problems)
+            for key, item in value.items()
+        }
     return value
 
 
@@ -82,14 +85,24 @@ class Checker:
     def language(self, field: str, tag: str) -> str:
         canonical = canonical_language(tag)
         if canonical is None:
-            self.add(field, _("“{value}” is not a valid language tag (BCP 47), e.g. pl, et, vro.").format(value=tag))
+            self.add(
+                field,
+                _("“{value}” is not a valid language tag (BCP 47), e.g. pl, et, vro.").format(
+                    value=tag
+                ),
+            )
             return tag
         return canonical
 
     def country(self, field: str, code: str) -> str:
         canonical = canonical_country(code)
         if canonical is None:
-            self.add(field, _("“{value}” is not an ISO 3166-1 alpha-2 country code, e.g. PL, EE, IT.").format(value=code))
+            self.add(
+                field,
+                _("“{value}” is not an ISO 3166-1 alpha-2 country code, e.g. PL, EE, IT.").format(
+                    value=code
+                ),
+            )
             return code
         return canonical
 
@@ -116,7 +129,9 @@ def check_demographics(
     allowed = {item["name"]: {c["value"] for c in item.get("choices", [])} for item in configured}
     for name, value in values.items():
         if name not in allowed:
-            checker.add(f"{field}.{name}", _("Unknown demographic attribute “{name}”.").format(name=name))
+            checker.add(
+                f"{field}.{name}", _("Unknown demographic attribute “{name}”.").format(name=name)
+            )
         elif allowed[name] and value not in allowed[name]:
             checker.add(
                 f"{field}.{name}",

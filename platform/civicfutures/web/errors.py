@@ -21,7 +21,12 @@ from civicfutures.web.locale import api_locale
 log = logging.getLogger("civicfutures")
 
 
-def error_response(status_code: int, detail: str, errors: list[ErrorItem] | None = None, headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    status_code: int,
+    detail: str,
+    errors: list[ErrorItem] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     return Response(
         content=ErrorBody(status_code=status_code, detail=detail, errors=errors or []),
         status_code=status_code,
@@ -31,7 +36,9 @@ def error_response(status_code: int, detail: str, errors: list[ErrorItem] | None
 
 
 def problem_handler(request: Request, exc: Problem) -> Response:
-    return error_response(exc.status_code, exc.detail, [ErrorItem(e.field, e.message) for e in exc.errors])
+    return error_response(
+        exc.status_code, exc.detail, [ErrorItem(e.field, e.message) for e in exc.errors]
+    )
 
 
 _AT_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
@@ -40,7 +47,10 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^Object missing required field `(?P<name>[^`]+)`"), "missing"),
     (re.compile(r"^Expected `(?P<expected>[^`]+)`, got `(?P<got>[^`]+)`"), "type"),
     (re.compile(r"^Expected `(?P<expected>str|array|object)` of length <= (?P<n>\d+)"), "too_long"),
-    (re.compile(r"^Expected `(?P<expected>str|array|object)` of length >= (?P<n>\d+)"), "too_short"),
+    (
+        re.compile(r"^Expected `(?P<expected>str|array|object)` of length >= (?P<n>\d+)"),
+        "too_short",
+    ),
     (re.compile(r"^Expected `(?P<expected>int|float)` >= (?P<n>-?[\d.]+)"), "too_small"),
     (re.compile(r"^Expected `(?P<expected>int|float)` <= (?P<n>-?[\d.]+)"), "too_large"),
     (re.compile(r"^Expected `str` matching regex"), "pattern"),
@@ -66,7 +76,9 @@ def _localized(message: str) -> tuple[str | None, str]:
             path = f"{path}.{name}" if path else name
             text = _("Unknown field.") if kind == "unknown" else _("This field is required.")
         elif kind == "type":
-            text = _("Expected {expected}, got {got}.").format(expected=values["expected"], got=values["got"])
+            text = _("Expected {expected}, got {got}.").format(
+                expected=values["expected"], got=values["got"]
+            )
         elif kind == "too_long":
             text = _("Too long: at most {n}.").format(n=values["n"])
         elif kind == "too_short":
@@ -78,7 +90,9 @@ def _localized(message: str) -> tuple[str | None, str]:
         elif kind == "pattern":
             text = _("The format is not allowed here.")
         elif kind == "choice":
-            text = _("“{value}” is not one of the allowed values.").format(value=values.get("value", ""))
+            text = _("“{value}” is not one of the allowed values.").format(
+                value=values.get("value", "")
+            )
         else:
             text = _("Not a valid date or time.")
         return path, text
@@ -95,10 +109,18 @@ def validation_handler(request: Request, exc: ValidationException) -> Response:
             continue
         path, text = _localized(str(entry.get("message", "")))
         key = entry.get("key") or ""
-        field = path or (key if key and key != "data" else None) or ("body" if entry.get("source") == "body" else key or "body")
+        field = (
+            path
+            or (key if key and key != "data" else None)
+            or ("body" if entry.get("source") == "body" else key or "body")
+        )
         items.append(ErrorItem(field=field, message=text))
     if not items:
-        items.append(ErrorItem(field="body", message=_("The request body is not valid JSON for this operation.")))
+        items.append(
+            ErrorItem(
+                field="body", message=_("The request body is not valid JSON for this operation.")
+            )
+        )
     return error_response(400, _("The request has invalid fields."), items)
 
 
@@ -135,15 +157,23 @@ _UNAVAILABLE = (
 def server_error_handler(request: Request, exc: Exception) -> Response:
     """Database outages become 503 with Retry-After; anything else a bare 500, logged, no traceback."""
     set_locale(api_locale(request))
-    if isinstance(exc, _UNAVAILABLE) or (isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)):
-        return error_response(503, _("The database is not available; try again shortly."), headers={"Retry-After": "2"})
+    if isinstance(exc, _UNAVAILABLE) or (
+        isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+    ):
+        return error_response(
+            503,
+            _("The database is not available; try again shortly."),
+            headers={"Retry-After": "2"},
+        )
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(500, _("Something went wrong on our side; the error has been logged."))
 
 
 def decode_error_handler(request: Request, exc: msgspec.DecodeError) -> Response:
     set_locale(api_locale(request))
-    return error_response(400, _("The request body is not valid JSON."), [ErrorItem("body", str(exc))])
+    return error_response(
+        400, _("The request body is not valid JSON."), [ErrorItem("body", str(exc))]
+    )
 
 
 def sign_in_handler(request: Request, exc: SignInRequired) -> Response:

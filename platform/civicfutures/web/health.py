@@ -6,7 +6,13 @@ from civicfutures.db.lifecycle import database_answers
 from civicfutures.web.auth import public
 
 
-@get("/health", guards=[public], tags=["operations"], summary="Liveness and database check", media_type=MediaType.JSON)
+@get(
+    "/health",
+    guards=[public],
+    tags=["operations"],
+    summary="Liveness and database check",
+    media_type=MediaType.JSON,
+)
 async def health() -> Response[dict[str, str]]:
     if await database_answers():
         return Response({"status": "ok"})

@@ -20,4 +20,9 @@ async def created(request: Request, create: Callable[[], Awaitable[msgspec.Struc
     scope = f"{actor.user_id or actor.label}:{request.url.path}"
     answer = await run_once(scope, key.strip()[:200], await request.body(), create)
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
-    return Response(content=answer.body, status_code=answer.status_code, media_type=MediaType.JSON, headers=headers)
+    return Response(
+        content=answer.body,
+        status_code=answer.status_code,
+        media_type=MediaType.JSON,
+        headers=headers,
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from litestar.datastructures import MutableScopeHeaders
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 # No inline script anywhere; styles come from our own stylesheet.
 STRICT_CSP = (
@@ -17,7 +17,9 @@ DOCUMENT_CSP = (
     "script-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 # The API viewers under /schema load their own scripts and styles.
-SCHEMA_CSP = "default-src 'self' https: 'unsafe-inline'; img-src 'self' data: https:; frame-ancestors 'none'"
+SCHEMA_CSP = (
+    "default-src 'self' https: 'unsafe-inline'; img-src 'self' data: https:; frame-ancestors 'none'"
+)
 
 BASE_HEADERS = {
     "x-content-type-options": "nosniff",
@@ -36,22 +38,12 @@ def csp_for(path: str) -> str:
     return STRICT_CSP
 
 
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        policy = csp_for(scope["path"])
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in BASE_HEADERS.items():
-                    headers[name] = value
-                headers.setdefault("content-security-policy", policy)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+def add_security_headers(message: Message, scope: Scope) -> None:
+    """A `before_send` hook: it sees every answer, routing errors (404, 405) included."""
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    for name, value in BASE_HEADERS.items():
+        headers[name] = value
+    if "content-security-policy" not in headers:
+        headers["content-security-policy"] = csp_for(scope.get("path", ""))

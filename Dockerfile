@@ -1,0 +1,29 @@
+# civicfutures: `docker build -t civicfutures .` then
+# `docker run -p 8000:8000 -e CIVICFUTURES_DATABASE_URL=postgresql://user:pass@db:5432/civicfutures civicfutures`
+# Without a database URL it runs on SQLite in the /data volume.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    CIVICFUTURES_DATABASE_URL=sqlite:////data/civicfutures.db \
+    CIVICFUTURES_LOCALES_DIR=/app/locales \
+    CIVICFUTURES_MIGRATIONS_DIR=/app/migrations \
+    CIVICFUTURES_EXPORTS_DIR=/data/exports
+
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --create-home --uid 1000 civicfutures && mkdir -p /data && chown civicfutures /data
+
+WORKDIR /app
+COPY pyproject.toml README.md babel.cfg ./
+COPY platform ./platform
+COPY locales ./locales
+COPY migrations ./migrations
+RUN pip install --no-cache-dir .
+
+USER civicfutures
+WORKDIR /data
+VOLUME ["/data"]
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/health').status != 200)"
+CMD ["civicfutures", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]
