@@ -51,6 +51,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.chdir(ROOT)
     workdir = Path(tempfile.mkdtemp(prefix="civicfutures-tests-"))
     os.environ["CIVICFUTURES_EXPORTS_DIR"] = str(workdir / "exports")
+    # Production-strength argon2 costs ~0.2 s a hash; the suite creates hundreds of users.
+    os.environ["CIVICFUTURES_PASSWORD_HASH_PROFILE"] = "CHEAPEST"
+    os.environ["CIVICFUTURES_LOGIN_RATE_PER_MINUTE"] = "100000"
     if engine == "postgresql":
         asyncio.run(_recreate_pg_database())
         base = PG_ADMIN_URL.rsplit("/", 1)[0]

@@ -89,6 +89,16 @@ class Settings:
     )
     """CIVICFUTURES_LOGIN_LOCKOUT_MINUTES: how long a locked account stays locked."""
 
+    login_rate_per_minute: int = field(
+        default_factory=lambda: int(_env("CIVICFUTURES_LOGIN_RATE_PER_MINUTE", "20"))
+    )
+    """CIVICFUTURES_LOGIN_RATE_PER_MINUTE: sign-in attempts per client address and process."""
+
+    password_hash_profile: str = field(
+        default_factory=lambda: _env("CIVICFUTURES_PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY")
+    )
+    """CIVICFUTURES_PASSWORD_HASH_PROFILE: an `argon2.profiles` name; tests use `CHEAPEST`."""
+
     debug: bool = field(default_factory=lambda: _env("CIVICFUTURES_DEBUG", "") == "1")
     """CIVICFUTURES_DEBUG: `1` for tracebacks in the server log (never sent to clients)."""
 

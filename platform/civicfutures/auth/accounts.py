@@ -6,8 +6,9 @@ import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Sequence
+from functools import cache
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from civicfutures import audit
@@ -16,18 +17,23 @@ from civicfutures.db.tables import ApiToken, Membership, Site, User
 from civicfutures.db.transactions import write_transaction
 from civicfutures.errors import Conflict, FieldError, InvalidInput, NotFound
 from civicfutures.i18n import gettext as _
+from civicfutures.settings import get_settings
 
 TOKEN_PREFIX = "cf_"
-_hasher = PasswordHasher()
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    return PasswordHasher.from_parameters(getattr(profiles, get_settings().password_hash_profile))
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def password_matches(password_hash: str, password: str) -> bool:
     try:
-        return bool(password_hash) and _hasher.verify(password_hash, password)
+        return bool(password_hash) and _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

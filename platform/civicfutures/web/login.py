@@ -14,10 +14,13 @@ from msgspec import Struct
 from civicfutures.auth.login import sign_in
 from civicfutures.errors import NotAuthenticated, NotFound
 from civicfutures.i18n import SUPPORTED_LOCALES
+from civicfutures.settings import get_settings
 from civicfutures.web.auth import SESSION_USER_KEY, current_actor, public
 
 # Per client address, per process; the per-account lockout in the database is the hard limit.
-LOGIN_RATE_LIMIT = RateLimitConfig(rate_limit=("minute", 20), set_rate_limit_headers=False)
+LOGIN_RATE_LIMIT = RateLimitConfig(
+    rate_limit=("minute", get_settings().login_rate_per_minute), set_rate_limit_headers=False
+)
 
 
 class LoginForm(Struct, kw_only=True):

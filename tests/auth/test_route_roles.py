@@ -1,0 +1,407 @@
+"""Every route of the app, called by every role, on an object of the caller's site and of another.
+
+How the table works
+-------------------
+`ROUTES` maps `(METHOD, path)` exactly as the app registers it (e.g.
+`("GET", "/api/v1/stories/{story_id:int}")`) to a `Rule(access, make)`:
+
+- `access` is one of the `Access` policies below: who succeeds, who gets 401/403/404/303.
+- `make(ctx)` is an async function returning a `Call(path, json=None, form=None, ok=200)` for an
+  object of the site `gdansk` (fresh objects per call: writes may consume them). `ctx` offers
+  `ctx.world` (the `world` fixture), `await ctx.story()`, `await ctx.storyteller()`,
+  `await ctx.workshop()`, each creating a new gdansk object through the services.
+
+Roles: anonymous; `partner_own` (partner of gdansk); `partner_other` (partner of voru, for
+whom gdansk's objects must not exist: 404); `researcher`; `author`; `admin`.
+A route missing from the table, or a row for a route that no longer exists, fails the test.
+Pages are called with a session (signed in through the login form) and CSRF token; API routes
+with bearer tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from builders import story_body
+from civicfutures.auth.actor import SYSTEM
+from civicfutures.intake import schemas as s
+
+ROLES = ("anonymous", "partner_own", "partner_other", "researcher", "author", "admin")
+
+
+@dataclass(frozen=True)
+class Access:
+    """Expected outcome per role: "ok" means the call's success status."""
+
+    name: str
+    outcomes: dict[str, int | str]
+
+
+PUBLIC = Access("public", dict.fromkeys(ROLES, "ok"))
+SIGNED_IN = Access("signed-in", {"anonymous": 401, **dict.fromkeys(ROLES[1:], "ok")})
+SITE_READ = Access(
+    "site-read",
+    {
+        "anonymous": 401,
+        "partner_own": "ok",
+        "partner_other": 404,
+        "researcher": "ok",
+        "author": "ok",
+        "admin": "ok",
+    },
+)
+SITE_WRITE = Access(
+    "site-write",
+    {
+        "anonymous": 401,
+        "partner_own": "ok",
+        "partner_other": 404,
+        "researcher": 403,
+        "author": 403,
+        "admin": "ok",
+    },
+)
+ADMIN = Access("admin", {"anonymous": 401, **dict.fromkeys(ROLES[1:-1], 403), "admin": "ok"})
+ADMIN_WRITE = ADMIN
+PAGE_PUBLIC = Access("page-public", dict.fromkeys(ROLES, "ok"))
+PAGE_SIGNED_IN = Access("page-signed-in", {"anonymous": 303, **dict.fromkeys(ROLES[1:], "ok")})
+PAGE_SITE_READ = Access(
+    "page-site-read",
+    {
+        "anonymous": 303,
+        "partner_own": "ok",
+        "partner_other": 404,
+        "researcher": "ok",
+        "author": "ok",
+        "admin": "ok",
+    },
+)
+PAGE_SITE_WRITE = Access(
+    "page-site-write",
+    {
+        "anonymous": 303,
+        "partner_own": "ok",
+        "partner_other": 404,
+        "researcher": 403,
+        "author": 403,
+        "admin": "ok",
+    },
+)
+PAGE_ADMIN = Access(
+    "page-admin", {"anonymous": 303, **dict.fromkeys(ROLES[1:-1], 403), "admin": "ok"}
+)
+
+
+@dataclass
+class Call:
+    path: str
+    json: Any = None
+    form: dict[str, str] | None = None
+    ok: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Ctx:
+    world: dict
+    counter: int = 0
+
+    def next(self) -> int:
+        self.counter += 1
+        return self.counter
+
+    async def workshop(self) -> int:
+        from civicfutures.intake.people_service import WorkshopService
+
+        out = await WorkshopService().create(
+            SYSTEM,
+            s.WorkshopIn(site="gdansk", date="2025-05-01", kind="storytelling", language="pl"),
+        )
+        return out.id
+
+    async def storyteller(self) -> int:
+        from civicfutures.intake.people_service import StorytellerService
+
+        out = await StorytellerService().create(
+            SYSTEM,
+            s.StorytellerIn(
+                site="gdansk",
+                code=f"RR-{self.next()}",
+                consent=s.ConsentIn(
+                    version="v1", given_at="2025-03-15T10:00:00Z", scopes=["research", "quote"]
+                ),
+            ),
+        )
+        return out.id
+
+    async def story(self) -> int:
+        from civicfutures.intake.story_service import StoryService
+
+        body = story_body(self.world)
+        body["translations"] = [s.TranslationIn(**t) for t in body["translations"]]
+        body["codings"] = [s.CodingIn(**c) for c in body["codings"]]
+        return (await StoryService().create(SYSTEM, s.StoryIn(**body))).id
+
+
+Maker = Callable[[Ctx], Awaitable[Call]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    access: Access
+    make: Maker
+
+
+def call(path: str, **kwargs: Any) -> Maker:
+    async def make(ctx: Ctx) -> Call:
+        return Call(path=path, **kwargs)
+
+    return make
+
+
+async def _new_story_patch(ctx: Ctx) -> Call:
+    return Call(
+        f"/api/v1/stories/{await ctx.story()}",
+        json={"title": "Nowy tytuł"},
+        headers={"If-Match": "1"},
+    )
+
+
+async def _get_story(ctx: Ctx) -> Call:
+    return Call(f"/api/v1/stories/{await ctx.story()}")
+
+
+async def _get_storyteller(ctx: Ctx) -> Call:
+    return Call(f"/api/v1/storytellers/{await ctx.storyteller()}")
+
+
+async def _patch_storyteller(ctx: Ctx) -> Call:
+    return Call(
+        f"/api/v1/storytellers/{await ctx.storyteller()}",
+        json={"demographics": {"age_band": "65+"}},
+    )
+
+
+async def _erase_storyteller(ctx: Ctx) -> Call:
+    return Call(f"/api/v1/storytellers/{await ctx.storyteller()}", ok=204)
+
+
+async def _get_workshop(ctx: Ctx) -> Call:
+    return Call(f"/api/v1/workshops/{await ctx.workshop()}")
+
+
+async def _patch_workshop(ctx: Ctx) -> Call:
+    return Call(f"/api/v1/workshops/{await ctx.workshop()}", json={"title": "Warsztat"})
+
+
+async def _post_story(ctx: Ctx) -> Call:
+    return Call("/api/v1/stories", json=story_body(ctx.world), ok=201)
+
+
+async def _post_workshop(ctx: Ctx) -> Call:
+    return Call(
+        "/api/v1/workshops",
+        json={"site": "gdansk", "date": "2025-06-01", "kind": "future_thinking", "language": "pl"},
+        ok=201,
+    )
+
+
+async def _post_storyteller(ctx: Ctx) -> Call:
+    body = {
+        "site": "gdansk",
+        "code": f"NEW-{ctx.next()}",
+        "consent": {"version": "v1", "given_at": "2025-03-15T10:00:00Z", "scopes": ["research"]},
+    }
+    return Call("/api/v1/storytellers", json=body, ok=201)
+
+
+async def _post_site(ctx: Ctx) -> Call:
+    n = ctx.next()
+    return Call(
+        "/api/v1/sites",
+        json={
+            "project": "futures",
+            "slug": f"site-{n}",
+            "name": "S",
+            "country": "PL",
+            "languages": ["pl"],
+        },
+        ok=201,
+    )
+
+
+async def _post_theme(ctx: Ctx) -> Call:
+    return Call(
+        "/api/v1/themes",
+        json={"project": "futures", "key": f"t{ctx.next()}", "kind": "other"},
+        ok=201,
+    )
+
+
+async def _post_project(ctx: Ctx) -> Call:
+    return Call("/api/v1/projects", json={"slug": f"p-{ctx.next()}", "name": "P"}, ok=201)
+
+
+async def _login_form(ctx: Ctx) -> Call:
+    # Wrong password on purpose: the route itself is public and answers 401 with the form.
+    return Call("/en/login", form={"email": "nobody@example.org", "password": "x"}, ok=401)
+
+
+ROUTES: dict[tuple[str, str], Rule] = {
+    ("GET", "/health"): Rule(PUBLIC, call("/health")),
+    # intake: set-up
+    ("POST", "/api/v1/projects"): Rule(ADMIN_WRITE, _post_project),
+    ("GET", "/api/v1/projects"): Rule(SIGNED_IN, call("/api/v1/projects")),
+    ("GET", "/api/v1/projects/{ref:str}"): Rule(SIGNED_IN, call("/api/v1/projects/futures")),
+    ("POST", "/api/v1/sites"): Rule(ADMIN_WRITE, _post_site),
+    ("GET", "/api/v1/sites"): Rule(SIGNED_IN, call("/api/v1/sites")),
+    ("GET", "/api/v1/sites/{ref:str}"): Rule(SITE_READ, call("/api/v1/sites/gdansk")),
+    ("POST", "/api/v1/themes"): Rule(ADMIN_WRITE, _post_theme),
+    ("GET", "/api/v1/themes"): Rule(SIGNED_IN, call("/api/v1/themes?project=futures")),
+    ("GET", "/api/v1/themes/{project:str}/{key:str}"): Rule(
+        SIGNED_IN, call("/api/v1/themes/futures/youth_voice")
+    ),
+    ("PATCH", "/api/v1/themes/{project:str}/{key:str}"): Rule(
+        ADMIN_WRITE, call("/api/v1/themes/futures/youth_voice", json={"labels": {"en": "Youth"}})
+    ),
+    # intake: people and stories
+    ("POST", "/api/v1/workshops"): Rule(SITE_WRITE, _post_workshop),
+    ("GET", "/api/v1/workshops"): Rule(SIGNED_IN, call("/api/v1/workshops")),
+    ("GET", "/api/v1/workshops/{workshop_id:int}"): Rule(SITE_READ, _get_workshop),
+    ("PATCH", "/api/v1/workshops/{workshop_id:int}"): Rule(SITE_WRITE, _patch_workshop),
+    ("POST", "/api/v1/storytellers"): Rule(SITE_WRITE, _post_storyteller),
+    ("GET", "/api/v1/storytellers"): Rule(SIGNED_IN, call("/api/v1/storytellers")),
+    ("GET", "/api/v1/storytellers/{storyteller_id:int}"): Rule(SITE_READ, _get_storyteller),
+    ("PATCH", "/api/v1/storytellers/{storyteller_id:int}"): Rule(SITE_WRITE, _patch_storyteller),
+    ("DELETE", "/api/v1/storytellers/{storyteller_id:int}"): Rule(SITE_WRITE, _erase_storyteller),
+    ("POST", "/api/v1/stories"): Rule(SITE_WRITE, _post_story),
+    ("GET", "/api/v1/stories"): Rule(SIGNED_IN, call("/api/v1/stories")),
+    ("GET", "/api/v1/stories/{story_id:int}"): Rule(SITE_READ, _get_story),
+    ("PATCH", "/api/v1/stories/{story_id:int}"): Rule(SITE_WRITE, _new_story_patch),
+    # administration
+    ("GET", "/api/v1/audit"): Rule(ADMIN, call("/api/v1/audit")),
+    ("GET", "/api/v1/subject-access"): Rule(
+        ADMIN, call("/api/v1/subject-access?project=futures&code=GDANSK-1")
+    ),
+    # sign-in
+    ("GET", "/{lang:str}/login"): Rule(PAGE_PUBLIC, call("/en/login")),
+    ("POST", "/{lang:str}/login"): Rule(PAGE_PUBLIC, _login_form),
+    ("POST", "/{lang:str}/logout"): Rule(PAGE_PUBLIC, call("/en/logout", form={}, ok=303)),
+}
+
+# Routes Litestar adds for the OpenAPI document and its viewers: public by design.
+GENERATED = re.compile(r"^/schema(/|$)|^/static(/|$)")
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    found = set()
+    for route in app.routes:
+        if GENERATED.match(route.path):
+            continue
+        for handler in getattr(route, "route_handlers", []):
+            for method in handler.http_methods:
+                if method in {"HEAD", "OPTIONS"}:
+                    continue
+                found.add((method, route.path))
+    return found
+
+
+def test_every_route_is_in_the_table(app):
+    routes = app_routes(app)
+    missing = sorted(routes - ROUTES.keys())
+    stale = sorted(ROUTES.keys() - routes)
+    assert not missing, f"routes without an access rule: {missing}"
+    assert not stale, f"rules for routes that no longer exist: {stale}"
+
+
+def test_every_route_declares_a_guard(app):
+    unguarded = []
+    for route in app.routes:
+        if GENERATED.match(route.path):
+            continue
+        for handler in getattr(route, "route_handlers", []):
+            if not handler.resolve_guards():
+                unguarded.append((route.path, sorted(handler.http_methods)))
+    assert not unguarded, f"routes without a guard: {unguarded}"
+
+
+@pytest.fixture
+async def callers(client, token_for) -> dict[str, dict[str, str]]:
+    return {
+        "anonymous": {},
+        "partner_own": await token_for("partner", "gdansk"),
+        "partner_other": await token_for("partner", "voru"),
+        "researcher": await token_for("researcher"),
+        "author": await token_for("author"),
+        "admin": await token_for("admin"),
+    }
+
+
+async def _sign_in_page_session(client, headers: dict[str, str]) -> None:
+    """Turn a bearer caller into a page session through the login form."""
+    from civicfutures.auth.accounts import token_digest
+    from civicfutures.db.tables import ApiToken, User
+
+    client.cookies.clear()
+    if not headers:
+        return
+    token = headers["Authorization"].split()[1]
+    row = (
+        await ApiToken.select(ApiToken.user.email)
+        .where(ApiToken.token_hash == token_digest(token))
+        .first()
+    )
+    await client.get("/en/login")
+    response = await client.post(
+        "/en/login",
+        data={
+            "email": row["user.email"],
+            "password": "correct horse battery",
+            "_csrf_token": client.cookies.get("civicfutures_csrf", ""),
+        },
+    )
+    assert response.status_code == 303, response.text
+    assert await User.count() >= 1
+
+
+async def _send(client, method: str, call_: Call, headers: dict[str, str], page: bool):
+    if page:
+        csrf = client.cookies.get("civicfutures_csrf", "")
+        if method != "GET" and not csrf:
+            await client.get("/en/login")
+            csrf = client.cookies.get("civicfutures_csrf", "")
+        data = None if call_.form is None else {**call_.form, "_csrf_token": csrf}
+        return await client.request(
+            method, call_.path, data=data, headers=call_.headers, follow_redirects=False
+        )
+    return await client.request(
+        method, call_.path, json=call_.json, headers={**headers, **call_.headers}
+    )
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(ROUTES), ids=lambda value: value)
+async def test_route_answers_each_role_as_its_table_says(client, app, world, callers, method, path):
+    rule = ROUTES[(method, path)]
+    page = rule.access.name.startswith("page")
+    ctx = Ctx(world=world)
+    failures = []
+    for role in ROLES:
+        expected = rule.access.outcomes[role]
+        call_ = await rule.make(ctx)
+        if page:
+            await _sign_in_page_session(client, callers[role])
+        response = await _send(client, method, call_, callers[role], page)
+        status = call_.ok if expected == "ok" else expected
+        if response.status_code != status:
+            failures.append(
+                f"{role}: expected {status}, got {response.status_code} {response.text[:160]}"
+            )
+        if status == 303 and expected != "ok":
+            assert "/login" in response.headers.get("location", ""), response.headers
+    client.cookies.clear()
+    assert not failures, f"{method} {path}\n" + "\n".join(failures)
