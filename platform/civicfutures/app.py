@@ -19,9 +19,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Assemble routes, middleware and error handling for the given settings."""
     settings = settings or get_settings()
     import civicfutures.db  # noqa: F401  (names the Piccolo configuration before tables load)
+    from civicfutures.admin.pages import AdminPages
     from civicfutures.auth.api import AdminController
     from civicfutures.db.lifecycle import close_database, open_database
+    from civicfutures.forms.api import FormController
+    from civicfutures.i18n.api import missing_labels
     from civicfutures.intake.api import CONTROLLERS as INTAKE
+    from civicfutures.pages.home import PAGE_ROUTES
+    from civicfutures.pages.templating import static_files, template_config
     from civicfutures.web.auth import TokenAuthentication
     from civicfutures.web.errors import EXCEPTION_HANDLERS
     from civicfutures.web.health import health
@@ -43,7 +48,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     return Litestar(
-        route_handlers=[health, *INTAKE, AdminController, *LOGIN_ROUTES],
+        route_handlers=[
+            health, *INTAKE, AdminController, AdminPages, *LOGIN_ROUTES,
+            FormController, missing_labels, *PAGE_ROUTES, static_files(),
+        ],
+        template_config=template_config(),
         middleware=[
             LocaleMiddleware,
             sessions.middleware,

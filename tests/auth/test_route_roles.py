@@ -147,6 +147,28 @@ class Ctx:
         body["codings"] = [s.CodingIn(**c) for c in body["codings"]]
         return (await StoryService().create(SYSTEM, s.StoryIn(**body))).id
 
+    async def user(self) -> int:
+        from civicfutures.auth.accounts import create_user
+
+        return await create_user(f"rr{self.next()}@example.org", "researcher", password="x" * 12)
+
+    async def membership(self) -> int:
+        from civicfutures.db.tables import Membership
+
+        user_id = await self.user()
+        return (await Membership.select(Membership.id).where(Membership.user == user_id).first())[
+            "id"
+        ]
+
+    async def token(self) -> int:
+        from civicfutures.auth.accounts import create_token
+        from civicfutures.db.tables import ApiToken, User
+
+        user_id = await self.user()
+        email = (await User.select(User.email).where(User.id == user_id).first())["email"]
+        await create_token(email)
+        return (await ApiToken.select(ApiToken.id).where(ApiToken.user == user_id).first())["id"]
+
 
 Maker = Callable[[Ctx], Awaitable[Call]]
 
@@ -252,6 +274,34 @@ async def _login_form(ctx: Ctx) -> Call:
     return Call("/en/login", form={"email": "nobody@example.org", "password": "x"}, ok=401)
 
 
+async def _admin_new_user(ctx: Ctx) -> Call:
+    form = {
+        "email": f"made{ctx.next()}@example.org",
+        "password": "x" * 12,
+        "role": "researcher",
+        "site": "",
+    }
+    return Call("/en/admin/users", form=form, ok=303)
+
+
+async def _admin_toggle(ctx: Ctx) -> Call:
+    return Call(f"/en/admin/users/{await ctx.user()}/active", form={"active": "0"}, ok=303)
+
+
+async def _admin_grant(ctx: Ctx) -> Call:
+    return Call(
+        f"/en/admin/users/{await ctx.user()}/roles", form={"role": "author", "site": ""}, ok=303
+    )
+
+
+async def _admin_remove_role(ctx: Ctx) -> Call:
+    return Call(f"/en/admin/memberships/{await ctx.membership()}/delete", form={}, ok=303)
+
+
+async def _admin_revoke_token(ctx: Ctx) -> Call:
+    return Call(f"/en/admin/tokens/{await ctx.token()}/revoke", form={}, ok=303)
+
+
 ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/health"): Rule(PUBLIC, call("/health")),
     # intake: set-up
@@ -288,6 +338,18 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/subject-access"): Rule(
         ADMIN, call("/api/v1/subject-access?project=futures&code=GDANSK-1")
     ),
+    # administration pages
+    ("GET", "/{lang:str}/admin/users"): Rule(PAGE_ADMIN, call("/en/admin/users")),
+    ("POST", "/{lang:str}/admin/users"): Rule(PAGE_ADMIN, _admin_new_user),
+    ("POST", "/{lang:str}/admin/users/{user_id:int}/active"): Rule(PAGE_ADMIN, _admin_toggle),
+    ("POST", "/{lang:str}/admin/users/{user_id:int}/roles"): Rule(PAGE_ADMIN, _admin_grant),
+    ("POST", "/{lang:str}/admin/memberships/{membership_id:int}/delete"): Rule(
+        PAGE_ADMIN, _admin_remove_role
+    ),
+    ("POST", "/{lang:str}/admin/tokens/{token_id:int}/revoke"): Rule(
+        PAGE_ADMIN, _admin_revoke_token
+    ),
+    ("GET", "/{lang:str}/admin/audit"): Rule(PAGE_ADMIN, call("/en/admin/audit")),
     # sign-in
     ("GET", "/{lang:str}/login"): Rule(PAGE_PUBLIC, call("/en/login")),
     ("POST", "/{lang:str}/login"): Rule(PAGE_PUBLIC, _login_form),

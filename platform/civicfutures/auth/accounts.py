@@ -163,3 +163,122 @@ async def revoke_token(token: str, actor: Actor = SYSTEM) -> bool:
         if rows:
             await audit.record(actor, "revoke", "api_token", rows[0]["id"])
     return bool(rows)
+
+
+# ---------------------------------------------------------------------- administration
+
+
+def _require_admin(actor: Actor) -> None:
+    from civicfutures.errors import Forbidden
+
+    if not actor.is_admin:
+        raise Forbidden(_("Only administrators can manage accounts."))
+
+
+async def list_users(actor: Actor) -> list[dict]:
+    """Users with their roles and sites, for the administration page."""
+    _require_admin(actor)
+    users = await User.select(User.id, User.email, User.is_active, User.locked_until).order_by(
+        User.email
+    )
+    memberships = await Membership.select(
+        Membership.id,
+        Membership.user,
+        Membership.role,
+        Membership.site.slug,
+        Membership.unsuppressed,
+    )
+    tokens = await ApiToken.select(
+        ApiToken.id,
+        ApiToken.user,
+        ApiToken.name,
+        ApiToken.created_at,
+        ApiToken.expires_at,
+        ApiToken.revoked_at,
+    ).order_by(ApiToken.id)
+    for user in users:
+        user["memberships"] = [m for m in memberships if m["user"] == user["id"]]
+        user["tokens"] = [t for t in tokens if t["user"] == user["id"]]
+    return users
+
+
+async def set_active(actor: Actor, user_id: int, active: bool) -> None:
+    """Deactivate (or reactivate) a user: their sessions and tokens stop working at once."""
+    _require_admin(actor)
+    if actor.user_id == user_id and not active:
+        raise InvalidInput(
+            _("You cannot deactivate your own account."),
+            [FieldError("user", _("You cannot deactivate your own account."))],
+        )
+    async with write_transaction():
+        updated = (
+            await User.update(
+                {User.is_active: active, User.failed_logins: 0, User.locked_until: None}
+            )
+            .where(User.id == user_id)
+            .returning(User.id)
+        )
+        if not updated:
+            raise NotFound(_("No such user."), [FieldError("user", _("No such user."))])
+        await audit.record(actor, "activate" if active else "deactivate", "user", user_id)
+
+
+async def add_membership(actor: Actor, user_id: int, role: str, site_slug: str | None) -> None:
+    """Grant a role, on one site (partners) or on all sites."""
+    _require_admin(actor)
+    if role not in ROLES:
+        raise InvalidInput(
+            _("Unknown role."),
+            [FieldError("role", _("Choose one of: {roles}.").format(roles=", ".join(ROLES)))],
+        )
+    if role == "partner" and not site_slug:
+        raise InvalidInput(
+            _("A partner needs a site."),
+            [FieldError("site", _("Name at least one site for a partner."))],
+        )
+    async with write_transaction():
+        if not await User.exists().where(User.id == user_id):
+            raise NotFound(_("No such user."), [FieldError("user", _("No such user."))])
+        site_id = None
+        if site_slug:
+            site = await Site.select(Site.id).where(Site.slug == site_slug).first()
+            if site is None:
+                raise NotFound(
+                    _("No such site."),
+                    [FieldError("site", _("No site “{ref}”.").format(ref=site_slug))],
+                )
+            site_id = site["id"]
+        await Membership(user=user_id, site=site_id, role=role).save()
+        await audit.record(
+            actor, "grant", "user", user_id, detail={"role": role, "site": site_slug}
+        )
+
+
+async def remove_membership(actor: Actor, membership_id: int) -> None:
+    _require_admin(actor)
+    async with write_transaction():
+        removed = (
+            await Membership.delete()
+            .where(Membership.id == membership_id)
+            .returning(Membership.user, Membership.role)
+        )
+        if not removed:
+            raise NotFound(_("No such role."), [FieldError("membership", _("No such role."))])
+        await audit.record(
+            actor, "revoke_role", "user", removed[0]["user"], detail={"role": removed[0]["role"]}
+        )
+
+
+async def revoke_token_by_id(actor: Actor, token_id: int) -> None:
+    _require_admin(actor)
+    async with write_transaction():
+        rows = (
+            await ApiToken.update({ApiToken.revoked_at: dt.datetime.now(dt.UTC)})
+            .where((ApiToken.id == token_id) & ApiToken.revoked_at.is_null())
+            .returning(ApiToken.id)
+        )
+        if not rows:
+            raise NotFound(
+                _("No such active token."), [FieldError("token", _("No such active token."))]
+            )
+        await audit.record(actor, "revoke", "api_token", token_id)

@@ -1,0 +1,1 @@
+"""Administration pages: accounts, roles, tokens and the audit log."""
