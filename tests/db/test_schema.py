@@ -35,7 +35,7 @@ async def test_composite_keys_are_enforced(client, world):
     from civicfutures.db.tables import Project, Theme
 
     project = await Project.select(Project.id).first()
-    with pytest.raises(Exception, match="(?i)unique"):
+    with pytest.raises(Exception, match=r"(?i)unique"):
         await Theme.insert(Theme(project=project["id"], key="youth_voice", kind="other"))
 
 

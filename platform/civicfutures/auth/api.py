@@ -10,6 +10,7 @@ from litestar.params import FromQuery, QueryParameter
 
 from civicfutures.auth import records
 from civicfutures.auth.actor import Actor
+from civicfutures.intake import schemas as s
 from civicfutures.intake.api import ACTOR
 from civicfutures.web.auth import admins
 
@@ -19,7 +20,12 @@ class AdminController(Controller):
     tags = ["administration"]
     dependencies = {**ACTOR}
 
-    @get("/audit", guards=[admins], summary="The audit log, newest first")
+    @get(
+        "/audit",
+        responses=s.ERROR_RESPONSES,
+        guards=[admins],
+        summary="The audit log, newest first",
+    )
     async def audit(
         self,
         actor: NamedDependency[Actor],
@@ -30,7 +36,12 @@ class AdminController(Controller):
     ) -> records.AuditPage:
         return await records.audit_events(actor, entity, entity_id, limit, cursor)
 
-    @get("/subject-access", guards=[admins], summary="Everything held under a storyteller code")
+    @get(
+        "/subject-access",
+        responses=s.ERROR_RESPONSES,
+        guards=[admins],
+        summary="Everything held under a storyteller code",
+    )
     async def subject_access(
         self, actor: NamedDependency[Actor], project: FromQuery[str], code: FromQuery[str]
     ) -> records.SubjectAccessExport:

@@ -39,7 +39,13 @@ class ProjectController(Controller):
     tags = ["projects"]
     dependencies = {**ACTOR, "setup": Provide(SetupService, sync_to_thread=False)}
 
-    @post("/", guards=[admins], status_code=201, summary="Create a project", responses=None)
+    @post(
+        "/",
+        responses=s.ERROR_RESPONSES,
+        guards=[admins],
+        status_code=201,
+        summary="Create a project",
+    )
     async def create(
         self,
         request: Request,
@@ -49,11 +55,16 @@ class ProjectController(Controller):
     ) -> s.ProjectOut:
         return await created(request, lambda: setup.create_project(actor, data))  # type: ignore[return-value]
 
-    @get("/", guards=[readers], summary="List projects")
+    @get("/", responses=s.ERROR_RESPONSES, guards=[readers], summary="List projects")
     async def list_projects(self, setup: NamedDependency[SetupService]) -> list[s.ProjectOut]:
         return await setup.list_projects()
 
-    @get("/{ref:str}", guards=[readers], summary="Get a project by id or slug")
+    @get(
+        "/{ref:str}",
+        responses=s.ERROR_RESPONSES,
+        guards=[readers],
+        summary="Get a project by id or slug",
+    )
     async def get_project(
         self, setup: NamedDependency[SetupService], ref: FromPath[str]
     ) -> s.ProjectOut:
@@ -65,7 +76,9 @@ class SiteController(Controller):
     tags = ["sites"]
     dependencies = {**ACTOR, "setup": Provide(SetupService, sync_to_thread=False)}
 
-    @post("/", guards=[admins], status_code=201, summary="Create a site")
+    @post(
+        "/", responses=s.ERROR_RESPONSES, guards=[admins], status_code=201, summary="Create a site"
+    )
     async def create(
         self,
         request: Request,
@@ -75,7 +88,12 @@ class SiteController(Controller):
     ) -> s.SiteOut:
         return await created(request, lambda: setup.create_site(actor, data))  # type: ignore[return-value]
 
-    @get("/", guards=[readers], summary="List the sites the caller may see")
+    @get(
+        "/",
+        responses=s.ERROR_RESPONSES,
+        guards=[readers],
+        summary="List the sites the caller may see",
+    )
     async def list_sites(
         self,
         setup: NamedDependency[SetupService],
@@ -84,7 +102,12 @@ class SiteController(Controller):
     ) -> list[s.SiteOut]:
         return await setup.list_sites(actor, project)
 
-    @get("/{ref:str}", guards=[readers], summary="Get a site by id or slug")
+    @get(
+        "/{ref:str}",
+        responses=s.ERROR_RESPONSES,
+        guards=[readers],
+        summary="Get a site by id or slug",
+    )
     async def get_site(
         self,
         setup: NamedDependency[SetupService],
@@ -99,7 +122,13 @@ class ThemeController(Controller):
     tags = ["codebook"]
     dependencies = {**ACTOR, "setup": Provide(SetupService, sync_to_thread=False)}
 
-    @post("/", guards=[admins], status_code=201, summary="Add a theme to a project's codebook")
+    @post(
+        "/",
+        responses=s.ERROR_RESPONSES,
+        guards=[admins],
+        status_code=201,
+        summary="Add a theme to a project's codebook",
+    )
     async def create(
         self,
         request: Request,
@@ -109,13 +138,18 @@ class ThemeController(Controller):
     ) -> s.ThemeOut:
         return await created(request, lambda: setup.create_theme(actor, data))  # type: ignore[return-value]
 
-    @get("/", guards=[readers], summary="A project's codebook")
+    @get("/", responses=s.ERROR_RESPONSES, guards=[readers], summary="A project's codebook")
     async def list_themes(
         self, setup: NamedDependency[SetupService], project: FromQuery[str]
     ) -> list[s.ThemeOut]:
         return await setup.list_themes(project)
 
-    @get("/{project:str}/{key:str}", guards=[readers], summary="One theme")
+    @get(
+        "/{project:str}/{key:str}",
+        responses=s.ERROR_RESPONSES,
+        guards=[readers],
+        summary="One theme",
+    )
     async def get_theme(
         self, setup: NamedDependency[SetupService], project: FromPath[str], key: FromPath[str]
     ) -> s.ThemeOut:
@@ -142,7 +176,13 @@ class WorkshopController(Controller):
     tags = ["workshops"]
     dependencies = {**ACTOR, "workshops": Provide(WorkshopService, sync_to_thread=False)}
 
-    @post("/", guards=[writers], status_code=201, summary="Record a workshop")
+    @post(
+        "/",
+        responses=s.ERROR_RESPONSES,
+        guards=[writers],
+        status_code=201,
+        summary="Record a workshop",
+    )
     async def create(
         self,
         request: Request,
@@ -152,7 +192,7 @@ class WorkshopController(Controller):
     ) -> s.WorkshopOut:
         return await created(request, lambda: workshops.create(actor, data))  # type: ignore[return-value]
 
-    @get("/", guards=[readers], summary="List workshops")
+    @get("/", responses=s.ERROR_RESPONSES, guards=[readers], summary="List workshops")
     async def list_workshops(
         self,
         workshops: NamedDependency[WorkshopService],
@@ -161,7 +201,12 @@ class WorkshopController(Controller):
     ) -> list[s.WorkshopOut]:
         return await workshops.list(actor, site)
 
-    @get("/{workshop_id:int}", guards=[readers], summary="Get a workshop")
+    @get(
+        "/{workshop_id:int}",
+        responses=s.ERROR_RESPONSES,
+        guards=[readers],
+        summary="Get a workshop",
+    )
     async def get_workshop(
         self,
         workshops: NamedDependency[WorkshopService],
@@ -170,7 +215,12 @@ class WorkshopController(Controller):
     ) -> s.WorkshopOut:
         return await workshops.get(actor, workshop_id)
 
-    @patch("/{workshop_id:int}", guards=[writers], summary="Change a workshop")
+    @patch(
+        "/{workshop_id:int}",
+        responses=s.ERROR_RESPONSES,
+        guards=[writers],
+        summary="Change a workshop",
+    )
     async def update_workshop(
         self,
         workshops: NamedDependency[WorkshopService],
@@ -186,7 +236,13 @@ class StorytellerController(Controller):
     tags = ["storytellers"]
     dependencies = {**ACTOR, "storytellers": Provide(StorytellerService, sync_to_thread=False)}
 
-    @post("/", guards=[writers], status_code=201, summary="Register a pseudonymous storyteller")
+    @post(
+        "/",
+        responses=s.ERROR_RESPONSES,
+        guards=[writers],
+        status_code=201,
+        summary="Register a pseudonymous storyteller",
+    )
     async def create(
         self,
         request: Request,
@@ -196,7 +252,7 @@ class StorytellerController(Controller):
     ) -> s.StorytellerOut:
         return await created(request, lambda: storytellers.create(actor, data))  # type: ignore[return-value]
 
-    @get("/", guards=[readers], summary="List storytellers")
+    @get("/", responses=s.ERROR_RESPONSES, guards=[readers], summary="List storytellers")
     async def list_storytellers(
         self,
         storytellers: NamedDependency[StorytellerService],
@@ -206,7 +262,12 @@ class StorytellerController(Controller):
     ) -> list[s.StorytellerOut]:
         return await storytellers.list(actor, site, project)
 
-    @get("/{storyteller_id:int}", guards=[readers], summary="Get a storyteller")
+    @get(
+        "/{storyteller_id:int}",
+        responses=s.ERROR_RESPONSES,
+        guards=[readers],
+        summary="Get a storyteller",
+    )
     async def get_storyteller(
         self,
         storytellers: NamedDependency[StorytellerService],
@@ -249,7 +310,9 @@ class StoryController(Controller):
     tags = ["stories"]
     dependencies = {**ACTOR, "stories": Provide(StoryService, sync_to_thread=False)}
 
-    @post("/", guards=[writers], status_code=201, summary="Enter a story")
+    @post(
+        "/", responses=s.ERROR_RESPONSES, guards=[writers], status_code=201, summary="Enter a story"
+    )
     async def create(
         self,
         request: Request,
@@ -259,7 +322,12 @@ class StoryController(Controller):
     ) -> s.StoryOut:
         return await created(request, lambda: stories.create(actor, data))  # type: ignore[return-value]
 
-    @get("/", guards=[readers], summary="List stories with filters and cursor pagination")
+    @get(
+        "/",
+        responses=s.ERROR_RESPONSES,
+        guards=[readers],
+        summary="List stories with filters and cursor pagination",
+    )
     async def list_stories(
         self,
         stories: NamedDependency[StoryService],
@@ -289,7 +357,12 @@ class StoryController(Controller):
         )
         return await stories.list(actor, filters, limit, cursor)
 
-    @get("/{story_id:int}", guards=[readers], summary="Get a story as stored")
+    @get(
+        "/{story_id:int}",
+        responses=s.ERROR_RESPONSES,
+        guards=[readers],
+        summary="Get a story as stored",
+    )
     async def get_story(
         self,
         stories: NamedDependency[StoryService],
@@ -299,7 +372,12 @@ class StoryController(Controller):
         story = await stories.get(actor, story_id)
         return Response(story, headers={"ETag": f'"{story.version}"'})
 
-    @patch("/{story_id:int}", guards=[writers], summary="Edit a story (If-Match: version)")
+    @patch(
+        "/{story_id:int}",
+        responses=s.ERROR_RESPONSES,
+        guards=[writers],
+        summary="Edit a story (If-Match: version)",
+    )
     async def update_story(
         self,
         stories: NamedDependency[StoryService],

@@ -284,3 +284,28 @@ class ErrorBody(Struct, kw_only=True):
     status_code: int
     detail: str
     errors: list[ErrorItem] = []
+
+
+def _error_responses() -> dict[int, object]:
+    from litestar.openapi.datastructures import ResponseSpec
+
+    described = {
+        400: "The body or a parameter could not be read (wrong type, unknown field).",
+        401: "No valid API token.",
+        403: "The caller's role may not do this.",
+        404: "No such object, or not one of the caller's sites.",
+        409: "The object collides with a stored one (a taken slug or code).",
+        412: "If-Match named a version that is no longer current.",
+        413: "The request body is larger than the limit.",
+        422: "A field breaks a rule; `errors` names each field.",
+        428: "The edit needs an If-Match header.",
+        503: "The database is unavailable; retry after Retry-After seconds.",
+    }
+    return {
+        status: ResponseSpec(data_container=ErrorBody, description=text, generate_examples=False)
+        for status, text in described.items()
+    }
+
+
+# Every API route may answer with these errors; they share one body shape.
+ERROR_RESPONSES = _error_responses()

@@ -12,6 +12,7 @@ import msgspec
 
 from civicfutures import audit
 from civicfutures.auth.actor import Actor
+from civicfutures.curation.anchoring import reanchor_evidence
 from civicfutures.db.tables import (
     Coding,
     Site,
@@ -437,6 +438,7 @@ class StoryService:
             theme_ids = await self._theme_ids(project["project"], codings or [], check)
             if codings is None and data.body is not msgspec.UNSET and data.body != row["body"]:
                 await self._reanchor_codings(story_id, row["body"], body, check)
+            await reanchor_evidence(story_id, row["body"], body, check, actor)
             check.raise_if_any()
             for name, column in (
                 ("kind", Story.kind),
