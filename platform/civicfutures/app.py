@@ -21,7 +21,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     import civicfutures.db  # noqa: F401  (names the Piccolo configuration before tables load)
     from civicfutures.admin.pages import AdminPages
     from civicfutures.auth.api import AdminController
+    from civicfutures.curation.api import CONTROLLERS as CURATION
     from civicfutures.db.lifecycle import close_database, open_database
+    from civicfutures.exports.api import ExportController
     from civicfutures.forms.api import FormController
     from civicfutures.i18n.api import missing_labels
     from civicfutures.intake.api import CONTROLLERS as INTAKE
@@ -49,8 +51,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     return Litestar(
         route_handlers=[
-            health, *INTAKE, AdminController, AdminPages, *LOGIN_ROUTES,
+            health, *INTAKE, *CURATION, AdminController, AdminPages, *LOGIN_ROUTES,
             FormController, missing_labels, *PAGE_ROUTES, static_files(),
+            ExportController,
         ],
         template_config=template_config(),
         middleware=[

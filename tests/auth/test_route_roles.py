@@ -302,6 +302,105 @@ async def _admin_revoke_token(ctx: Ctx) -> Call:
     return Call(f"/en/admin/tokens/{await ctx.token()}/revoke", form={}, ok=303)
 
 
+# ---------------------------------------------------------------- curation (outcomes, insights)
+
+CURATE = Access(
+    "curate", {"anonymous": 401, **dict.fromkeys(ROLES[1:4], 403), "author": "ok", "admin": "ok"}
+)
+INSIGHT_WRITE = Access(
+    "insight-write",
+    {
+        "anonymous": 401,
+        "partner_own": "ok",
+        "partner_other": 404,
+        "researcher": 403,
+        "author": "ok",
+        "admin": "ok",
+    },
+)
+
+
+async def _outcome(ctx: Ctx) -> str:
+    from civicfutures.curation.outcome_service import OutcomeService
+    from civicfutures.curation.schemas import OutcomeIn
+
+    key = f"outcome{ctx.next()}"
+    await OutcomeService().create(SYSTEM, OutcomeIn(project="futures", key=key, labels={"en": "O"}))
+    return key
+
+
+async def _insight(ctx: Ctx) -> int:
+    """A draft insight of gdansk citing the first word of a new gdansk story."""
+    from civicfutures.curation.insight_service import InsightService
+    from civicfutures.curation.schemas import EvidenceIn, InsightIn
+
+    story = await ctx.story()
+    data = InsightIn(
+        project="futures",
+        site="gdansk",
+        title={"pl": "Wniosek"},
+        evidence=[EvidenceIn(story=story, start=0, end=5, quotable=True)],
+    )
+    return (await InsightService().create(SYSTEM, data)).id
+
+
+async def _post_outcome(ctx: Ctx) -> Call:
+    body = {"project": "futures", "key": f"new{ctx.next()}", "labels": {"en": "N"}}
+    return Call("/api/v1/outcomes", json=body, ok=201)
+
+
+async def _get_outcome(ctx: Ctx) -> Call:
+    return Call(f"/api/v1/outcomes/futures/{await _outcome(ctx)}")
+
+
+async def _patch_outcome(ctx: Ctx) -> Call:
+    return Call(f"/api/v1/outcomes/futures/{await _outcome(ctx)}", json={"labels": {"pl": "W"}})
+
+
+async def _post_insight(ctx: Ctx) -> Call:
+    story = await ctx.story()
+    body = {
+        "project": "futures",
+        "site": "gdansk",
+        "title": {"pl": "Nowy wniosek"},
+        "evidence": [{"story": story, "start": 0, "end": 5}],
+    }
+    return Call("/api/v1/insights", json=body, ok=201)
+
+
+async def _get_insight(ctx: Ctx) -> Call:
+    return Call(f"/api/v1/insights/{await _insight(ctx)}")
+
+
+async def _patch_insight(ctx: Ctx) -> Call:
+    return Call(
+        f"/api/v1/insights/{await _insight(ctx)}",
+        json={"summary": {"pl": "Krótko."}},
+        headers={"If-Match": "1"},
+    )
+
+
+async def _delete_insight(ctx: Ctx) -> Call:
+    return Call(f"/api/v1/insights/{await _insight(ctx)}", ok=204)
+
+
+CURATION_ROUTES: dict[tuple[str, str], Rule] = {
+    ("POST", "/api/v1/outcomes"): Rule(CURATE, _post_outcome),
+    ("GET", "/api/v1/outcomes"): Rule(SIGNED_IN, call("/api/v1/outcomes?project=futures")),
+    ("GET", "/api/v1/outcomes/{project:str}/{key:str}"): Rule(SIGNED_IN, _get_outcome),
+    ("PATCH", "/api/v1/outcomes/{project:str}/{key:str}"): Rule(CURATE, _patch_outcome),
+    ("POST", "/api/v1/insights"): Rule(INSIGHT_WRITE, _post_insight),
+    ("GET", "/api/v1/insights"): Rule(SIGNED_IN, call("/api/v1/insights?project=futures")),
+    ("GET", "/api/v1/insights/{insight_id:int}"): Rule(SITE_READ, _get_insight),
+    ("PATCH", "/api/v1/insights/{insight_id:int}"): Rule(INSIGHT_WRITE, _patch_insight),
+    ("DELETE", "/api/v1/insights/{insight_id:int}"): Rule(INSIGHT_WRITE, _delete_insight),
+    ("GET", "/api/v1/quotes"): Rule(SIGNED_IN, call("/api/v1/quotes?project=futures")),
+    ("GET", "/api/v1/theory-of-change"): Rule(
+        SIGNED_IN, call("/api/v1/theory-of-change?project=futures&format=dot")
+    ),
+}
+
+
 ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/health"): Rule(PUBLIC, call("/health")),
     # intake: set-up
@@ -355,6 +454,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/{lang:str}/login"): Rule(PAGE_PUBLIC, _login_form),
     ("POST", "/{lang:str}/logout"): Rule(PAGE_PUBLIC, call("/en/logout", form={}, ok=303)),
 }
+ROUTES.update(CURATION_ROUTES)
 
 # Routes Litestar adds for the OpenAPI document and its viewers: public by design.
 GENERATED = re.compile(r"^/schema(/|$)|^/static(/|$)")

@@ -181,6 +181,8 @@ class Insight(Table):
     id = Serial(primary_key=True)
     project = ForeignKey(Project, on_delete=OnDelete.cascade, null=False)
     site = ForeignKey(Site, on_delete=OnDelete.cascade, null=True, default=None)
+    # The language the author wrote in: what readers of other languages fall back to.
+    language = Varchar(length=35, default="")
     title = JSON(default={})
     summary = JSON(default={})
     status = Varchar(length=16, default="draft")
@@ -213,6 +215,8 @@ class Evidence(Table):
     # The cited text as it was when cited: lets an edit of the story re-anchor the excerpt.
     excerpt = Text(default="")
     quotable = Boolean(default=False)
+    # Curators' translations of this excerpt, {tag: text}; never derived by alignment.
+    translations = JSON(default={})
 
 
 class Membership(Table):
