@@ -225,5 +225,10 @@ def restore(path: Path, yes: bool) -> None:
     click.echo(f"restored from {path}")
 
 
+from civicfutures.i18n.cli import translations  # noqa: E402  (the area's own command group)
+
+main.add_command(translations)
+
+
 if __name__ == "__main__":
     main()

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from functools import cache
+from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -63,12 +64,19 @@ def catalog_language(tag: str) -> str:
 @cache
 def catalog(tag: str) -> NullTranslations:
     """The translations for a tag, loaded once per process."""
-    language = catalog_language(tag)
+    return load_catalog(get_settings().locales_dir, catalog_language(tag))
+
+
+def load_catalog(locales_dir: Path, language: str) -> NullTranslations:
+    """A language's translations: its `.mo` when newer than the `.po`, else the `.po` compiled
+    in memory (fuzzy entries left out); English, the source language, needs none."""
     if language == DEFAULT_LOCALE:
         return NullTranslations()
-    folder = get_settings().locales_dir / language / "LC_MESSAGES"
+    folder = locales_dir / language / "LC_MESSAGES"
     po_path, mo_path = folder / "messages.po", folder / "messages.mo"
-    if mo_path.exists() and (not po_path.exists() or mo_path.stat().st_mtime >= po_path.stat().st_mtime):
+    if mo_path.exists() and (
+        not po_path.exists() or mo_path.stat().st_mtime >= po_path.stat().st_mtime
+    ):
         with mo_path.open("rb") as handle:
             return Translations(handle)
     if not po_path.exists():

@@ -1,3 +1,4 @@
+# ruff: noqa: A005  (named by the foundation and imported as civicfutures.web.locale; never `locale`)
 """The language a request is answered in.
 
 API paths: `?lang=`, then Accept-Language, then English. Pages: the `/{lang}/` prefix, then the

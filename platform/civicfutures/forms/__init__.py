@@ -1,0 +1,1 @@
+"""Form definitions: the localized description of each intake form, for the API and the pages."""

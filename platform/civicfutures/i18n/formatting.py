@@ -1,0 +1,80 @@
+"""Dates, numbers, percentages and names through CLDR, in the current (or a given) locale.
+
+Every helper accepts any tag, including `vro` (formatted as Estonian), and never raises on an
+unknown one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from babel import dates, numbers
+
+from civicfutures.i18n.languages import AUTONYMS, base_language, cldr_locale
+from civicfutures.i18n.runtime import current_locale
+
+Number = int | float | Decimal
+
+
+def _locale(tag: str | None):
+    return cldr_locale(tag or current_locale())
+
+
+def format_date(
+    value: dt.date | dt.datetime | None, style: str = "medium", tag: str | None = None
+) -> str:
+    """`2025-03-15` → `15 mar 2025` (pl), `15. märts 2025` (et), `15 mar 2025` (it)."""
+    if value is None:
+        return ""
+    return dates.format_date(value, format=style, locale=_locale(tag))
+
+
+def format_datetime(
+    value: dt.datetime | None,
+    style: str = "medium",
+    tag: str | None = None,
+    tzinfo: dt.tzinfo | None = None,
+) -> str:
+    if value is None:
+        return ""
+    return dates.format_datetime(value, format=style, tzinfo=tzinfo or dt.UTC, locale=_locale(tag))
+
+
+def format_number(value: Number | None, tag: str | None = None) -> str:
+    """`12345` → `12 345` (pl, et), `12.345` (it), `12,345` (en), `١٢٬٣٤٥` or `12,345` (ar)."""
+    if value is None:
+        return ""
+    return numbers.format_decimal(value, locale=_locale(tag))
+
+
+def format_percent(value: Number | None, tag: str | None = None, decimals: int = 0) -> str:
+    """A share (0.425) as a percentage in the locale's style: `42,5%`, `42,5 %`, `٪42.5`."""
+    if value is None:
+        return ""
+    locale = _locale(tag)
+    pattern = None
+    if decimals:
+        # The locale's own pattern (spacing, sign position) with decimals added: `#,##0%` → `#,##0.0%`.
+        pattern = locale.percent_formats[None].pattern.replace("0", "0." + "0" * decimals, 1)
+    return numbers.format_percent(value, format=pattern, locale=locale)
+
+
+def language_name(code: str | None, tag: str | None = None) -> str:
+    """A language's name in the page's language: `et` → `estoński` on a Polish page."""
+    if not code:
+        return ""
+    locale = _locale(tag)
+    cleaned = code.replace("_", "-")
+    name = locale.languages.get(cleaned.replace("-", "_")) or locale.languages.get(
+        base_language(cleaned)
+    )
+    # CLDR has no name for it in this locale: the language's own name, else the tag itself.
+    return name or AUTONYMS.get(base_language(cleaned)) or code
+
+
+def country_name(code: str | None, tag: str | None = None) -> str:
+    """An ISO 3166-1 code's name in the page's language: `EE` → `Estonia`, `Estonie`, `Estonia`."""
+    if not code:
+        return ""
+    return _locale(tag).territories.get(code.upper(), code.upper())

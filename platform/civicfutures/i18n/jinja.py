@@ -1,0 +1,38 @@
+"""The one Jinja environment of the pages: gettext installed once, CLDR filters, no per-request state.
+
+`_`, `gettext` and `ngettext` are installed with `newstyle=True` and read the locale from the
+request's ContextVar, so the shared environment is never re-installed per request (that races
+under async). Templates format placeholders as `%(name)s`; a literal percent sign is `%%`.
+"""
+
+from __future__ import annotations
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from civicfutures.i18n import formatting
+from civicfutures.i18n.languages import autonym, text_direction
+from civicfutures.i18n.runtime import current_locale, gettext, ngettext
+
+
+def make_environment() -> Environment:
+    """The environment for `platform/civicfutures/templates/` (found inside the package)."""
+    environment = Environment(
+        loader=PackageLoader("civicfutures", "templates"),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    environment.filters.update(
+        date=formatting.format_date,
+        datetime=formatting.format_datetime,
+        number=formatting.format_number,
+        percent=formatting.format_percent,
+        language_name=formatting.language_name,
+        country_name=formatting.country_name,
+        autonym=autonym,
+    )
+    environment.globals.update(current_locale=current_locale, text_direction=text_direction)
+    return environment

@@ -1,0 +1,1 @@
+"""Server-rendered pages for partners under `/{lang}/...`; `/` redirects by negotiated language."""

@@ -1,0 +1,121 @@
+"""The gettext catalogs: complete, well-formed, current with the code, and loadable without a build step.
+
+New messages in the code make these tests fail until they are extracted and translated into
+every shipped language (`civicfutures translations extract && civicfutures translations update`).
+"""
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from civicfutures.i18n import catalogs
+from civicfutures.i18n.runtime import SUPPORTED_LOCALES, load_catalog
+from civicfutures.settings import get_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCALES = get_settings().locales_dir
+TRANSLATED = [lang for lang in SUPPORTED_LOCALES if lang != "en"]
+# Messages that read the same in a language on purpose (names, codes, loanwords).
+SAME_AS_ENGLISH = {
+    "it": {"Account", "Password"},
+    "et": set(),
+    "pl": set(),
+    "uk": set(),
+    "ar": set(),
+}
+PLURAL_FORMS = {"en": 2, "pl": 3, "et": 2, "it": 2, "uk": 3, "ar": 6}
+
+
+def test_the_template_is_current_with_the_code():
+    added, removed = catalogs.stale_template(ROOT, LOCALES)
+    assert not added, (
+        f"messages not yet in messages.pot (run translations extract): {sorted(added, key=str)}"
+    )
+    assert not removed, (
+        f"messages.pot holds messages gone from the code: {sorted(removed, key=str)}"
+    )
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LOCALES)
+def test_every_catalog_is_complete_and_well_formed(language):
+    problems = catalogs.check(LOCALES, [language])
+    assert not problems, "\n".join(str(p) for p in problems)
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LOCALES)
+def test_plural_forms_follow_cldr(language):
+    catalog = catalogs.read_catalog(catalogs.po_path(LOCALES, language), language)
+    assert catalog.num_plurals == PLURAL_FORMS[language]
+    plural = [m for m in catalog if m.id and not isinstance(m.id, str)]
+    assert plural, "the interface has plural messages"
+    assert all(len(m.string) == PLURAL_FORMS[language] for m in plural)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_translations_are_not_copies_of_english(language):
+    catalog = catalogs.read_catalog(catalogs.po_path(LOCALES, language), language)
+    copies = [
+        m.id
+        for m in catalog
+        if isinstance(m.id, str)
+        and m.string == m.id
+        and any(c.isalpha() for c in m.id)
+        and m.id not in SAME_AS_ENGLISH[language]
+    ]
+    assert not copies, f"{language}: left in English: {copies}"
+
+
+def test_the_checker_catches_broken_placeholders_plurals_and_fuzzy_entries():
+    from babel.messages.catalog import Catalog
+
+    catalog = Catalog(locale="pl")
+    catalog.add("No story {id}.", "Nie ma historii {numer}.")
+    catalog.add("Hello %(name)s", "Cześć %(imie)s")
+    catalog.add(("%(num)s story", "%(num)s stories"), ("%(num)s historia", "%(num)s historie"))
+    catalog.add("Save", "Zapisz", flags=["fuzzy"])
+    catalog.add("Cancel", "")
+    catalog.add("Open {", "Otwórz {")
+    problems = {(p.msgid, p.problem.split(" ")[0]) for p in catalogs.check_catalog(catalog, "pl")}
+    assert ("No story {id}.", "form") in problems
+    assert ("Hello %(name)s", "unknown") in problems
+    assert ("%(num)s story", "Wrong") in problems
+    assert ("Save", "fuzzy") in problems
+    assert ("Cancel", "untranslated") in problems
+
+
+def test_a_fresh_checkout_works_without_compiled_catalogs(tmp_path):
+    copy = tmp_path / "locales"
+    shutil.copytree(LOCALES, copy, ignore=shutil.ignore_patterns("*.mo"))
+    polish = load_catalog(copy, "pl")
+    assert polish.gettext("Save the story") != "Save the story"
+    assert polish.ngettext("%(num)s story", "%(num)s stories", 5) % {"num": 5} == "5 historii"
+
+
+def test_compiled_catalogs_are_used_until_the_po_file_changes(tmp_path):
+    copy = tmp_path / "locales"
+    shutil.copytree(LOCALES, copy, ignore=shutil.ignore_patterns("*.mo"))
+    written = catalogs.compile_catalogs(copy)
+    assert set(written) == set(SUPPORTED_LOCALES)
+    assert load_catalog(copy, "it").gettext("Save the story") == "Salva la storia"
+    # An edited .po is newer than its .mo: the .po wins, compiled in memory.
+    po = catalogs.po_path(copy, "it")
+    time.sleep(0.01)
+    po.write_text(
+        po.read_text(encoding="utf-8").replace('"Salva la storia"', '"Salva questa storia"'),
+        encoding="utf-8",
+    )
+    assert load_catalog(copy, "it").gettext("Save the story") == "Salva questa storia"
+
+
+def test_update_creates_and_fills_catalogs_from_the_template(tmp_path):
+    copy = tmp_path / "locales"
+    copy.mkdir()
+    shutil.copy(catalogs.pot_path(LOCALES), catalogs.pot_path(copy))
+    pending = catalogs.update(copy, ["en", "uk"])
+    total = len([m for m in catalogs.read_catalog(catalogs.pot_path(copy)) if m.id])
+    assert pending == {"en": 0, "uk": total}
+    english = catalogs.read_catalog(catalogs.po_path(copy, "en"), "en")
+    assert all(m.string for m in english if m.id)
+    assert catalogs.read_catalog(catalogs.po_path(copy, "uk"), "uk").num_plurals == 3

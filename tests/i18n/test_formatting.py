@@ -1,0 +1,104 @@
+"""Dates, numbers, percentages, plurals and names through CLDR in the page's language."""
+
+import datetime as dt
+
+import pytest
+
+from civicfutures.i18n import ngettext, use_locale
+from civicfutures.i18n.formatting import (
+    country_name,
+    format_date,
+    format_datetime,
+    format_number,
+    format_percent,
+    language_name,
+)
+from civicfutures.i18n.languages import autonym, cldr_locale, text_direction
+
+DAY = dt.date(2025, 3, 15)
+
+
+@pytest.mark.parametrize(
+    ("tag", "date", "number", "share"),
+    [
+        ("en", "Mar 15, 2025", "12,345.5", "42.5%"),
+        ("pl", "15 mar 2025", "12\xa0345,5", "42,5%"),
+        ("et", "15. märts 2025", "12\xa0345,5", "42,5%"),
+        ("vro", "15. märts 2025", "12\xa0345,5", "42,5%"),  # Võro is formatted as Estonian
+        ("it", "15 mar 2025", "12.345,5", "42,5%"),
+        ("uk", "15 бер. 2025\u202fр.", "12\xa0345,5", "42,5%"),
+        ("pl-PL", "15 mar 2025", "12\xa0345,5", "42,5%"),
+    ],
+)
+def test_dates_numbers_and_percentages(tag, date, number, share):
+    assert format_date(DAY, tag=tag) == date
+    assert format_number(12345.5, tag=tag) == number
+    assert format_percent(0.425, tag=tag, decimals=1) == share
+
+
+def test_arabic_formats_follow_cldr():
+    assert format_date(DAY, style="long", tag="ar") == "15 مارس 2025"
+    assert format_percent(0.5, tag="ar").startswith("50")
+
+
+def test_formatting_reads_the_current_locale():
+    with use_locale("it"):
+        assert format_number(1234567) == "1.234.567"
+        assert (
+            format_datetime(dt.datetime(2025, 3, 15, 9, 30, tzinfo=dt.UTC), "short")
+            == "15/03/25, 09:30"
+        )
+
+
+def test_unknown_and_missing_tags_never_raise():
+    assert format_number(1000, tag="xx-nonsense") == "1,000"
+    assert cldr_locale("vro").language == "et"
+    assert format_date(None) == "" and format_number(None) == "" and language_name("") == ""
+
+
+@pytest.mark.parametrize(
+    ("tag", "code", "name"),
+    [
+        ("pl", "et", "estoński"),
+        ("et", "pl", "poola"),
+        ("it", "uk", "ucraino"),
+        ("uk", "ar", "арабська"),
+        ("ar", "it", "الإيطالية"),
+        ("en", "vro", "Võro"),
+    ],
+)
+def test_language_names_in_the_page_language(tag, code, name):
+    assert language_name(code, tag=tag) == name
+
+
+def test_country_names_and_own_names():
+    assert country_name("EE", tag="pl") == "Estonia"
+    assert country_name("gb", tag="it") == "Regno Unito"
+    assert country_name("IT", tag="uk") == "Італія"
+    assert autonym("uk") == "українська" and autonym("vro") == "võro kiil"
+    assert text_direction("ar") == "rtl" and text_direction("vro") == "ltr"
+
+
+@pytest.mark.parametrize(
+    ("language", "counts"),
+    [
+        (
+            "pl",
+            {
+                1: "1 historia",
+                2: "2 historie",
+                5: "5 historii",
+                22: "22 historie",
+                25: "25 historii",
+            },
+        ),
+        ("uk", {1: "1 історія", 3: "3 історії", 11: "11 історій", 21: "21 історія"}),
+        ("ar", {0: "لا قصص", 1: "قصة واحدة", 2: "قصتان", 3: "3 قصص", 11: "11 قصة", 100: "100 قصة"}),
+        ("it", {1: "1 storia", 2: "2 storie"}),
+        ("et", {1: "1 lugu", 7: "7 lugu"}),
+    ],
+)
+def test_plural_forms_per_language(language, counts):
+    with use_locale(language):
+        for n, expected in counts.items():
+            assert ngettext("%(num)s story", "%(num)s stories", n) % {"num": n} == expected
