@@ -1,0 +1,191 @@
+"""Disclosure control of published tables: small cells suppressed, and protected from subtraction.
+
+Primary suppression: a cell whose count rests on at least one and fewer than k storytellers is
+suppressed; its count, its share and interval, its storyteller count and every other value
+derived from it become null and `suppressed` is true. A group's `total` resting on fewer than
+k storytellers is suppressed the same way (`total_suppressed`), taking the group's shares with it.
+
+Secondary suppression: the cells of a row (one group across themes) and of a column (one theme
+across groups) may add up to a figure published elsewhere (the project-wide table, the other
+sites). A line holding exactly one suppressed cell would give that cell away by subtraction, so
+the smallest other cell of the line (preferring non-zero counts) is suppressed too, repeated
+until every line holds none or at least two. Group totals get the same treatment within their
+partition. Zero cells are never suppressed by the primary rule: they rest on no storyteller.
+
+Summaries computed from several cells of a line (a representativeness score) are nulled on
+lines holding a suppressed cell (`Rule.masked_by`).
+
+Known limits: the test of a whole theme (chi-square statistic, p-value) stays published even
+when some of its cells are suppressed, and differencing two requests with different filters
+(one site more, one month less) is not prevented here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import polars as pl
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one kind of table is protected: which columns are cells, lines and totals."""
+
+    count: str = "stories"
+    weight: str = "storytellers"
+    derived: tuple[str, ...] = ("share", "ci_low", "ci_high")
+    rows: tuple[str, ...] | None = ("group",)
+    columns: tuple[str, ...] | None = ("theme",)
+    total: str | None = "total"
+    total_weight: str | None = "total_storytellers"
+    total_derived: tuple[str, ...] = ("share", "ci_low", "ci_high")
+    total_partition: tuple[str, ...] = ()
+    small_counts: tuple[str, ...] = ()
+    """Further count columns of people, each nulled alone when between 1 and k − 1."""
+    masked_by: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    """(keys, columns): summaries computed from several cells (a distance, a score) are nulled
+    on every row of a `keys` group holding a suppressed cell, since they could be solved
+    back into the hidden cells."""
+
+
+def _small(weight: str, k: int) -> pl.Expr:
+    return (pl.col(weight) > 0) & (pl.col(weight) < k)
+
+
+def _complete_lines(counts: list[int], flagged: list[bool], lines: list[list[tuple]]) -> list[bool]:
+    """Secondary suppression: flag more cells until no line holds exactly one flagged cell.
+
+    `lines[d][i]` is the key of cell i's line along dimension d (its row, its column).
+    An exposed line gets the cell that protects best: first one whose line in another
+    dimension is itself exposed (one cell fixes two lines), then one that exposes no new line,
+    then a non-zero count, then the smallest count.
+    """
+    flagged = list(flagged)
+    members: list[dict[tuple, list[int]]] = []
+    tally: list[dict[tuple, int]] = []
+    for keys in lines:
+        by_line: dict[tuple, list[int]] = {}
+        for cell, key in enumerate(keys):
+            by_line.setdefault(key, []).append(cell)
+        members.append(by_line)
+        tally.append({key: sum(flagged[c] for c in cells) for key, cells in by_line.items()})
+
+    def exposed(d: int, key: tuple) -> bool:
+        return tally[d][key] == 1 and len(members[d][key]) >= 2
+
+    def cost(d: int, cell: int) -> tuple:
+        others = [e for e in range(len(lines)) if e != d]
+        if any(exposed(e, lines[e][cell]) for e in others):
+            shared = 0
+        elif (
+            all(
+                tally[e][lines[e][cell]] == 0 and len(members[e][lines[e][cell]]) >= 2
+                for e in others
+            )
+            and others
+        ):
+            shared = 2
+        else:
+            shared = 1
+        return (shared, counts[cell] == 0, counts[cell], cell)
+
+    queue = [(d, key) for d in range(len(lines)) for key in members[d] if exposed(d, key)]
+    while queue:
+        d, key = queue.pop(0)
+        if not exposed(d, key):
+            continue
+        candidates = [c for c in members[d][key] if not flagged[c]]
+        chosen = min(candidates, key=lambda c: cost(d, c))
+        flagged[chosen] = True
+        for e, keys in enumerate(lines):
+            line = keys[chosen]
+            tally[e][line] += 1
+            if exposed(e, line):
+                queue.append((e, line))
+    return flagged
+
+
+def _line_keys(table: pl.DataFrame, keys: list[str]) -> list[tuple]:
+    return list(table.select(keys).iter_rows())
+
+
+def suppress(table: pl.DataFrame, rule: Rule, k: int) -> pl.DataFrame:
+    """Apply primary and secondary suppression to a collected table (small: one row per cell)."""
+    dimensions = [list(d) for d in (rule.rows, rule.columns) if d]
+    # Ties between candidate cells are broken by position: fix the order first, so the same
+    # table gives the same suppression whatever order an engine produced its rows in.
+    keys = list(dict.fromkeys(key for d in dimensions for key in d))
+    if keys:
+        table = table.sort(keys, nulls_last=True)
+    table = table.with_columns(suppressed=_small(rule.weight, k))
+    if dimensions:
+        flagged = _complete_lines(
+            table[rule.count].fill_null(0).to_list(),
+            table["suppressed"].to_list(),
+            [_line_keys(table, keys) for keys in dimensions],
+        )
+        table = table.with_columns(suppressed=pl.Series(flagged, dtype=pl.Boolean))
+    nulls = [rule.count, rule.weight, *rule.derived]
+    table = table.with_columns(
+        pl.when(~pl.col("suppressed")).then(pl.col(c)).alias(c) for c in dict.fromkeys(nulls)
+    )
+    if rule.total and rule.total_weight and rule.rows:
+        table = _suppress_totals(table, rule, k)
+    else:
+        table = table.with_columns(total_suppressed=pl.lit(False))
+    table = table.with_columns(
+        pl.when(~_small(c, k)).then(pl.col(c)).alias(c) for c in rule.small_counts
+    )
+    for keys, columns in rule.masked_by:
+        hidden = (pl.col("suppressed") | pl.col("total_suppressed")).any().over(list(keys))
+        table = table.with_columns(pl.when(~hidden).then(pl.col(c)).alias(c) for c in columns)
+    return table
+
+
+def _suppress_totals(table: pl.DataFrame, rule: Rule, k: int) -> pl.DataFrame:
+    rows = list(rule.rows or ())
+    partition = list(rule.total_partition)
+    assert rule.total and rule.total_weight
+    groups = (
+        table.select(*dict.fromkeys([*rows, *partition, rule.total, rule.total_weight]))
+        .unique(subset=rows, keep="first", maintain_order=True)
+        .with_columns(total_suppressed=_small(rule.total_weight, k))
+    )
+    # Totals of a partition add up to its margin; with no partition the whole table is one.
+    flagged = _complete_lines(
+        groups[rule.total].fill_null(0).to_list(),
+        groups["total_suppressed"].to_list(),
+        [_line_keys(groups, partition) if partition else [()] * groups.height],
+    )
+    groups = groups.with_columns(total_suppressed=pl.Series(flagged, dtype=pl.Boolean))
+    table = table.join(
+        groups.select(*rows, "total_suppressed"), on=rows, how="left", nulls_equal=True
+    )
+    nulls = [rule.total, rule.total_weight, *rule.total_derived]
+    return table.with_columns(
+        pl.when(~pl.col("total_suppressed")).then(pl.col(c)).alias(c) for c in dict.fromkeys(nulls)
+    )
+
+
+def unsuppressed(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """The table as computed, with the flags every published table carries (all false)."""
+    return lf.with_columns(suppressed=pl.lit(False), total_suppressed=pl.lit(False))
+
+
+def protect(lf: pl.LazyFrame, rule: Rule | None, k: int, *, disclose: bool = False) -> pl.LazyFrame:
+    """Suppress small cells of a planned table, lazily (runs once the plan is collected).
+
+    `disclose=True` publishes everything; the caller has already checked the right to ask.
+    A table without a rule (coder agreement, the quality listing) counts no storytellers.
+    """
+    if disclose or rule is None:
+        return unsuppressed(lf)
+    schema = unsuppressed(lf).collect_schema()
+    return lf.map_batches(partial(_suppress_in_order, rule=rule, k=k, schema=schema), schema=schema)
+
+
+def _suppress_in_order(
+    table: pl.DataFrame, *, rule: Rule, k: int, schema: pl.Schema
+) -> pl.DataFrame:
+    return suppress(table, rule, k).select(list(schema.names()))

@@ -1,0 +1,88 @@
+"""The parameters of an analysis request, validated once before any plan is built."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from civicfutures.errors import FieldError, InvalidInput
+
+# Groupings that are not demographic attributes; any other `by` names a demographic attribute.
+STRUCTURAL_BY = ("site", "country", "project", "story_kind", "workshop_kind")
+STORY_KINDS = ("present", "future")
+LINK_VIA = ("storyteller", "workshop")
+DEFAULT_STATUSES = ("submitted", "reviewed")
+
+
+@dataclass(frozen=True)
+class AnalysisParams:
+    """What to analyse and how; every field has a default so `AnalysisParams()` is a valid request."""
+
+    by: str | None = None
+    """Grouping: site, country, project, story_kind, workshop_kind or a demographic attribute."""
+    sites: tuple[str, ...] = ()
+    """Site slugs to keep (empty: all)."""
+    countries: tuple[str, ...] = ()
+    """ISO 3166-1 alpha-2 codes to keep (empty: all)."""
+    story_kind: str | None = None
+    """`present` or `future` (None: both)."""
+    date_from: dt.date | None = None
+    """Earliest workshop date kept (inclusive)."""
+    date_to: dt.date | None = None
+    """Latest workshop date kept (inclusive)."""
+    statuses: tuple[str, ...] = DEFAULT_STATUSES
+    """Story statuses analysed; drafts are left out unless asked for."""
+    presence: str = "any"
+    """When a theme counts as present in a story: `any` coder, a `majority` of the story's
+    coders, or one chosen coder as `coder:<name>`."""
+    via: str = "storyteller"
+    """Links: join present and future stories by the same `storyteller` or the same `workshop`."""
+    coders: tuple[str, ...] = ()
+    """Agreement: the coders compared (empty: every coder in scope)."""
+    permutations: int = 9999
+    """Monte-Carlo permutation test: number of simulated tables."""
+    seed: int = 20250315
+    """Seed of the permutation test: the same request gives the same p-values."""
+    alpha: float = 0.05
+    """Significance level used to flag distinctive themes."""
+    near_duplicate_threshold: float = 0.8
+    """Quality: word-shingle Jaccard similarity from which two stories are near-duplicates."""
+    detect_language: bool = True
+    """Quality: compare declared with detected language (slow on very large corpora)."""
+    near_duplicates: bool = True
+    """Quality: look for near-duplicate stories."""
+    k: int | None = None
+    """Disclosure threshold; None takes the project's."""
+    unsuppressed: bool = False
+    """Publish small cells as they are; the caller checks the right to ask for this."""
+
+    def validate(self, demographic_attributes: list[str] | None = None) -> AnalysisParams:
+        """Raise InvalidInput listing every bad field; return self for chaining."""
+        errors: list[FieldError] = []
+        if self.by is not None and self.by not in STRUCTURAL_BY:
+            known = demographic_attributes or []
+            if self.by not in known:
+                choices = ", ".join([*STRUCTURAL_BY, *known])
+                errors.append(FieldError("by", f"unknown grouping {self.by!r}; one of: {choices}"))
+        if self.story_kind is not None and self.story_kind not in STORY_KINDS:
+            errors.append(FieldError("story_kind", "must be present or future"))
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            errors.append(FieldError("from", "must not be after `to`"))
+        if not (
+            self.presence in ("any", "majority")
+            or (self.presence.startswith("coder:") and len(self.presence) > len("coder:"))
+        ):
+            errors.append(FieldError("presence", "must be any, majority or coder:<name>"))
+        if self.via not in LINK_VIA:
+            errors.append(FieldError("via", "must be storyteller or workshop"))
+        if self.permutations < 99:
+            errors.append(FieldError("permutations", "must be at least 99"))
+        if not 0 < self.alpha < 1:
+            errors.append(FieldError("alpha", "must be between 0 and 1"))
+        if not 0 < self.near_duplicate_threshold <= 1:
+            errors.append(FieldError("near_duplicate_threshold", "must be in (0, 1]"))
+        if self.k is not None and self.k < 1:
+            errors.append(FieldError("k", "must be at least 1"))
+        if errors:
+            raise InvalidInput("invalid analysis parameters", errors)
+        return self

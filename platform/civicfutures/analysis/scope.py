@@ -1,0 +1,108 @@
+"""Which stories a request covers, and which group each story (and storyteller) falls in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+
+from civicfutures.analysis.dataset import Snapshot
+from civicfutures.analysis.params import AnalysisParams
+
+# A demographic group for storytellers who did not record the attribute at all.
+NOT_RECORDED = "not_recorded"
+
+
+def scoped_stories(
+    stories: pl.LazyFrame, sites: pl.LazyFrame, params: AnalysisParams
+) -> pl.LazyFrame:
+    """The stories a request covers: by status, kind, workshop date, site and country."""
+    filters: list[pl.Expr] = []
+    if params.statuses:
+        filters.append(pl.col("status").is_in(list(params.statuses)))
+    if params.story_kind:
+        filters.append(pl.col("kind") == params.story_kind)
+    if params.date_from:
+        filters.append(pl.col("date") >= params.date_from)
+    if params.date_to:
+        filters.append(pl.col("date") <= params.date_to)
+    scoped = stories.filter(*filters) if filters else stories
+    site_filters: list[pl.Expr] = []
+    if params.sites:
+        site_filters.append(pl.col("site").is_in(list(params.sites)))
+    if params.countries:
+        site_filters.append(pl.col("country").is_in([c.upper() for c in params.countries]))
+    if site_filters:
+        kept = sites.filter(*site_filters).select("site_id")
+        scoped = scoped.join(kept, on="site_id", how="semi")
+    return scoped
+
+
+def _by_site(snapshot: Snapshot, stories: pl.LazyFrame) -> pl.LazyFrame:
+    return stories.join(snapshot["sites"].select("site_id", group="site"), on="site_id")
+
+
+def _by_country(snapshot: Snapshot, stories: pl.LazyFrame) -> pl.LazyFrame:
+    return stories.join(snapshot["sites"].select("site_id", group="country"), on="site_id")
+
+
+def _by_project(snapshot: Snapshot, stories: pl.LazyFrame) -> pl.LazyFrame:
+    return stories.join(snapshot["project"].select(group="project"), how="cross")
+
+
+def _by_story_kind(snapshot: Snapshot, stories: pl.LazyFrame) -> pl.LazyFrame:
+    return stories.with_columns(group=pl.col("kind"))
+
+
+def _by_workshop_kind(snapshot: Snapshot, stories: pl.LazyFrame) -> pl.LazyFrame:
+    return stories.join(
+        snapshot["workshops"].select("workshop_id", group="kind"), on="workshop_id", how="left"
+    )
+
+
+STRUCTURAL_GROUPS: dict[str, Callable[[Snapshot, pl.LazyFrame], pl.LazyFrame]] = {
+    "site": _by_site,
+    "country": _by_country,
+    "project": _by_project,
+    "story_kind": _by_story_kind,
+    "workshop_kind": _by_workshop_kind,
+}
+
+
+def memberships(
+    snapshot: Snapshot, stories: pl.LazyFrame, by: str, keep: tuple[str, ...] = ()
+) -> pl.LazyFrame:
+    """(story_id, group, storyteller_id, *keep): the storytellers a story's group count rests on.
+
+    For a structural grouping every storyteller of a story is in the story's one group. For a
+    demographic attribute a story belongs to every value its storytellers hold, and a group's
+    cell rests only on the storytellers holding that value (the cautious reading for
+    disclosure control). Storytellers without the attribute form the group `not_recorded`.
+    """
+    columns = ["story_id", *keep]
+    tellers = snapshot["story_storytellers"]
+    grouping = STRUCTURAL_GROUPS.get(by)
+    if grouping is not None:
+        grouped = grouping(snapshot, stories)
+        return (
+            grouped.select(*columns, "group")
+            .join(tellers, on="story_id")
+            .select("story_id", "group", "storyteller_id", *keep)
+        )
+    values = (
+        snapshot["demographics"]
+        .filter(pl.col("attribute") == by)
+        .select("storyteller_id", group="value")
+    )
+    return (
+        stories.select(*columns)
+        .join(tellers, on="story_id")
+        .join(values, on="storyteller_id", how="left")
+        .with_columns(pl.col("group").fill_null(NOT_RECORDED))
+        .select("story_id", "group", "storyteller_id", *keep)
+    )
+
+
+def with_site_slug(snapshot: Snapshot, stories: pl.LazyFrame) -> pl.LazyFrame:
+    """Stories with their site's slug as `site`."""
+    return stories.join(snapshot["sites"].select("site_id", "site"), on="site_id")

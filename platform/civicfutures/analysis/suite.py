@@ -1,0 +1,236 @@
+"""The analysis suite: a registry of insights by kind, each planned lazily and collected once.
+
+`plan(kind, snapshot, params)` builds the whole LazyFrame (scope → insight → disclosure control
+→ sort); `run` collects it. Nothing here reads the database: a snapshot is the only input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+
+from civicfutures.analysis import quality as quality_checks
+from civicfutures.analysis.agreement import agreement
+from civicfutures.analysis.breakdown import breakdown
+from civicfutures.analysis.comparison import comparison
+from civicfutures.analysis.cooccurrence import cooccurrence
+from civicfutures.analysis.dataset import Snapshot
+from civicfutures.analysis.disclosure import Rule, protect
+from civicfutures.analysis.distinctive import distinctive
+from civicfutures.analysis.links import links
+from civicfutures.analysis.params import STRUCTURAL_BY, AnalysisParams
+from civicfutures.analysis.presence import present_themes
+from civicfutures.analysis.prevalence import prevalence
+from civicfutures.analysis.representativeness import representativeness
+from civicfutures.analysis.scope import memberships, scoped_stories, with_site_slug
+from civicfutures.errors import FieldError, InvalidInput, NotFound
+
+
+def _stories(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    return scoped_stories(snapshot["stories"], snapshot["sites"], params)
+
+
+def _present(snapshot: Snapshot, stories: pl.LazyFrame, params: AnalysisParams) -> pl.LazyFrame:
+    codings = snapshot["codings"].join(stories.select("story_id"), on="story_id", how="semi")
+    return present_themes(codings, params.presence)
+
+
+def _threshold(snapshot: Snapshot, params: AnalysisParams) -> int:
+    return params.k if params.k is not None else snapshot.disclosure_threshold
+
+
+def plan_prevalence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    stories = _stories(snapshot, params)
+    groups = memberships(snapshot, stories, params.by or "site")
+    return prevalence(groups, _present(snapshot, stories, params), snapshot["themes"])
+
+
+def _site_cells(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    stories = _stories(snapshot, params)
+    groups = memberships(snapshot, stories, "site")
+    return prevalence(groups, _present(snapshot, stories, params), snapshot["themes"])
+
+
+def plan_comparison(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    return comparison(
+        _site_cells(snapshot, params),
+        permutations=params.permutations,
+        seed=params.seed,
+        alpha=params.alpha,
+    )
+
+
+def plan_distinctive(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    # The full site × theme grid is protected first: secondary suppression needs every cell.
+    compared = protect(
+        plan_comparison(snapshot, params),
+        COMPARISON_RULE,
+        _threshold(snapshot, params),
+        disclose=params.unsuppressed,
+    )
+    return distinctive(compared)
+
+
+def _breakdown_attribute(snapshot: Snapshot, params: AnalysisParams) -> str:
+    if params.by and params.by not in STRUCTURAL_BY:
+        return params.by
+    if params.by is None and snapshot.demographic_attributes:
+        return snapshot.demographic_attributes[0]
+    raise InvalidInput(
+        "invalid analysis parameters",
+        [FieldError("by", "a breakdown needs a demographic attribute")],
+    )
+
+
+def plan_breakdown(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    attribute = _breakdown_attribute(snapshot, params)
+    stories = with_site_slug(snapshot, _stories(snapshot, params))
+    groups = memberships(snapshot, stories, attribute, keep=("site",))
+    return breakdown(groups, _present(snapshot, stories, params), snapshot["themes"])
+
+
+def plan_cooccurrence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    stories = _stories(snapshot, params)
+    return cooccurrence(
+        _present(snapshot, stories, params), stories, snapshot["story_storytellers"]
+    )
+
+
+def plan_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    stories = _stories(snapshot, params)
+    return links(
+        stories,
+        _present(snapshot, stories, params),
+        snapshot["themes"],
+        snapshot["story_storytellers"],
+        via=params.via,
+    )
+
+
+def plan_agreement(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    stories = _stories(snapshot, params)
+    codings = snapshot["codings"].join(stories.select("story_id"), on="story_id", how="semi")
+    if params.coders:
+        codings = codings.filter(pl.col("coder").is_in(list(params.coders)))
+    return agreement(codings, snapshot["themes"])
+
+
+def plan_quality(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    stories = with_site_slug(snapshot, _stories(snapshot, params))
+    parts = [
+        quality_checks.uncoded(stories, snapshot["codings"]),
+        quality_checks.missing_translations(
+            stories, snapshot["translations"], snapshot.default_language
+        ),
+    ]
+    if params.detect_language:
+        parts.append(quality_checks.language_mismatches(stories, snapshot["sites"]))
+    if params.near_duplicates:
+        parts.append(quality_checks.near_duplicates(stories, params.near_duplicate_threshold))
+    parts.append(quality_checks.missing_consent(snapshot["exclusions"]))
+    return quality_checks.quality(parts)
+
+
+def plan_representativeness(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    stories = _stories(snapshot, params)
+    sites = snapshot["sites"].select("site_id", "site")
+    tellers = (
+        snapshot["story_storytellers"]
+        .join(stories.select("story_id"), on="story_id", how="semi")
+        .select("storyteller_id")
+        .unique()
+        .join(snapshot["storytellers"], on="storyteller_id")
+        .join(sites, on="site_id")
+        .select("storyteller_id", "site")
+    )
+    reference = (
+        snapshot["reference_shares"]
+        .join(sites, on="site_id")
+        .select("site", "attribute", "value", "share")
+    )
+    if params.sites or params.countries:
+        reference = reference.join(tellers.select("site").unique(), on="site", how="semi")
+    return representativeness(tellers, snapshot["demographics"], reference)
+
+
+PREVALENCE_RULE = Rule()
+COMPARISON_RULE = Rule(
+    rows=("site",),
+    derived=("share", "ci_low", "ci_high", "expected", "residual", "distinctive"),
+    total_derived=("share", "ci_low", "ci_high", "expected", "residual", "distinctive"),
+)
+BREAKDOWN_RULE = Rule(rows=("site", "group"), columns=("site", "theme"), total_partition=("site",))
+COOCCURRENCE_RULE = Rule(
+    derived=("stories_a", "stories_b", "jaccard", "lift"), rows=None, columns=None, total=None
+)
+LINKS_RULE = Rule(
+    count="links",
+    derived=("units_challenge", "units_vision", "share"),
+    rows=None,
+    columns=None,
+    total=None,
+)
+REPRESENTATIVENESS_RULE = Rule(
+    count="storytellers",
+    derived=("share", "difference"),
+    rows=("site", "attribute"),
+    columns=("attribute", "value"),
+    total="total",
+    total_weight="total",
+    total_derived=("share", "difference"),
+    total_partition=("attribute",),
+    small_counts=("left_out",),
+    masked_by=((("site", "attribute"), ("tvd", "score")), (("site",), ("site_score",))),
+)
+
+
+@dataclass(frozen=True)
+class Insight:
+    """One kind of analysis: how to plan it, how to protect it, how to order its rows."""
+
+    plan: Callable[[Snapshot, AnalysisParams], pl.LazyFrame]
+    rule: Rule | None
+    order: tuple[str, ...]
+    descending: tuple[bool, ...] = ()
+
+
+INSIGHTS: dict[str, Insight] = {
+    "prevalence": Insight(plan_prevalence, PREVALENCE_RULE, ("group", "theme")),
+    "comparison": Insight(plan_comparison, COMPARISON_RULE, ("theme", "site")),
+    "distinctive": Insight(
+        plan_distinctive, None, ("site", "residual", "theme"), (False, True, False)
+    ),
+    "breakdown": Insight(plan_breakdown, BREAKDOWN_RULE, ("site", "group", "theme")),
+    "cooccurrence": Insight(plan_cooccurrence, COOCCURRENCE_RULE, ("theme_a", "theme_b")),
+    "links": Insight(plan_links, LINKS_RULE, ("challenge", "vision")),
+    "agreement": Insight(plan_agreement, None, ("theme",)),
+    "quality": Insight(plan_quality, None, ("check", "site", "story_id", "detail")),
+    "representativeness": Insight(
+        plan_representativeness, REPRESENTATIVENESS_RULE, ("site", "attribute", "value")
+    ),
+}
+
+KINDS = tuple(INSIGHTS)
+
+
+def plan(kind: str, snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    """The complete lazy plan of one analysis request, protected and in a stable order."""
+    insight = INSIGHTS.get(kind)
+    if insight is None:
+        raise NotFound(f"unknown analysis {kind!r}; one of: {', '.join(KINDS)}")
+    params.validate(snapshot.demographic_attributes)
+    protected = protect(
+        insight.plan(snapshot, params),
+        insight.rule,
+        _threshold(snapshot, params),
+        disclose=params.unsuppressed,
+    )
+    descending = list(insight.descending) or False
+    return protected.sort(list(insight.order), descending=descending, nulls_last=True)
+
+
+def run(kind: str, snapshot: Snapshot, params: AnalysisParams | None = None) -> pl.DataFrame:
+    """Run one analysis: one plan, one collect."""
+    return plan(kind, snapshot, params or AnalysisParams()).collect()
