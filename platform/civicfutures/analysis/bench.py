@@ -1,0 +1,139 @@
+"""Benchmark of the analysis suite: Polars against the same computations in DuckDB SQL.
+
+For each size N it generates the synthetic corpus (`synthetic.py`: 200 sites in 30 countries,
+60 themes, 1–6 codings per story, demographics), writes it as a snapshot with the snapshot
+writer, then runs the suite `repeat` times per engine, each engine in its own process so its
+peak memory (max RSS of that process, from `wait4`) is its own. The suite is the ten tables
+of `duckdb_suite.SUITE`: prevalence by site, country and age band, the site comparison with
+its tests, the breakdown by age band, co-occurrence, links, coder agreement,
+representativeness and the quick quality checks, each with disclosure control. Both engines
+read the same Parquet files and share the Python code for p-values and suppression.
+
+Not a test: run it with `civicfutures bench analysis --stories 1000000` or
+`python -m civicfutures.analysis.bench --stories 100000`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+DEFAULT_SIZES = [100_000, 1_000_000, 5_000_000]
+
+
+def _polars_suite(directory: Path) -> list:
+    import polars as pl
+
+    from civicfutures.analysis.duckdb_suite import SUITE
+    from civicfutures.analysis.params import AnalysisParams
+    from civicfutures.analysis.snapshot import load_snapshot
+    from civicfutures.analysis.suite import plan
+
+    snapshot = load_snapshot(directory)
+    base = AnalysisParams(detect_language=False, near_duplicates=False)
+    plans = [plan(kind, snapshot, replace(base, by=by)) for _, kind, by, _ in SUITE]
+    # One collect for the whole suite: shared sub-plans (the scoped stories, the themes
+    # present in them) are computed once.
+    return pl.collect_all(plans)
+
+
+def _duckdb_suite(directory: Path) -> list:
+    from civicfutures.analysis.duckdb_suite import run_suite
+    from civicfutures.analysis.snapshot import read_manifest
+
+    k = int(read_manifest(directory).get("disclosure_threshold", 5))
+    return list(run_suite(directory, k).values())
+
+
+ENGINES = {"polars": _polars_suite, "duckdb": _duckdb_suite}
+
+
+def _child(engine: str, directory: Path, repeat: int) -> None:
+    """Run one engine's suite `repeat` times and print the timings as JSON."""
+    run = ENGINES[engine]
+    times = []
+    rows = 0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        tables = run(directory)
+        times.append(time.perf_counter() - start)
+        rows = sum(t.height for t in tables)
+    print(json.dumps({"engine": engine, "times": times, "rows": rows}))
+
+
+def _measure(engine: str, directory: Path, repeat: int) -> dict:
+    """Start a process for one engine; its timings, and its own peak memory."""
+    command = [sys.executable, "-m", "civicfutures.analysis.bench", "--child", engine]
+    command += ["--snapshot", str(directory), "--repeat", str(repeat)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{engine} benchmark failed with exit code {process.returncode}")
+    result = json.loads(output.strip().splitlines()[-1])
+    result["peak_mib"] = usage.ru_maxrss / 1024  # Linux reports KiB
+    return result
+
+
+def _write_corpus(stories: int, root: Path) -> tuple[Path, float]:
+    from civicfutures.analysis.snapshot import write_snapshot
+    from civicfutures.analysis.synthetic import MANIFEST, corpus
+
+    start = time.perf_counter()
+    info = write_snapshot(corpus(stories), root, dict(MANIFEST))
+    return info.path, time.perf_counter() - start
+
+
+def run_bench(sizes: list[int], repeat: int = 3) -> None:
+    """Generate, snapshot and time the suite for each size; print one line per size."""
+    header = (
+        f"{'stories':>10}  {'codings':>10}  {'polars s':>9}  {'duckdb s':>9}  {'ratio':>6}  "
+        f"{'polars MiB':>10}  {'duckdb MiB':>10}"
+    )
+    print(f"analysis suite, median of {repeat} runs, {os.cpu_count()} cores")
+    print(header)
+    for stories in sizes:
+        root = Path(tempfile.mkdtemp(prefix="civicfutures-bench-"))
+        try:
+            directory, _ = _write_corpus(stories, root)
+            manifest = json.loads((directory / "manifest.json").read_text())
+            codings = manifest["tables"]["codings"]["rows"]
+            figures = {engine: _measure(engine, directory, repeat) for engine in ENGINES}
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+        polars_s = statistics.median(figures["polars"]["times"])
+        duckdb_s = statistics.median(figures["duckdb"]["times"])
+        print(
+            f"{stories:>10,}  {codings:>10,}  {polars_s:>9.3f}  {duckdb_s:>9.3f}  "
+            f"{polars_s / duckdb_s:>6.2f}  {figures['polars']['peak_mib']:>10.0f}  "
+            f"{figures['duckdb']['peak_mib']:>10.0f}",
+            flush=True,
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stories", type=int, action="append")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child", choices=sorted(ENGINES))
+    parser.add_argument("--snapshot", type=Path)
+    args = parser.parse_args(argv)
+    if args.child:
+        _child(args.child, args.snapshot, args.repeat)
+    else:
+        run_bench(args.stories or DEFAULT_SIZES, args.repeat)
+
+
+if __name__ == "__main__":
+    main()

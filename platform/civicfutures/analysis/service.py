@@ -1,0 +1,156 @@
+"""The analysis service: snapshot the project (or reuse the snapshot), run one analysis, render it.
+
+Used by the HTTP route and the CLI; no Litestar here. Who may ask for what is decided here,
+from the Actor: researchers, authors and admins may analyse; unsuppressed tables need the
+`unsuppressed` right (or admin).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import anyio.to_thread
+import polars as pl
+
+from civicfutures.analysis.params import AnalysisParams
+from civicfutures.analysis.snapshot import SnapshotInfo, build_snapshot, load_snapshot
+from civicfutures.analysis.suite import INSIGHTS, KINDS, run
+from civicfutures.analysis.writers import FORMATS
+from civicfutures.auth.actor import Actor
+from civicfutures.errors import FieldError, Forbidden, InvalidInput, NotFound
+from civicfutures.settings import Settings, get_settings
+
+ANALYST_ROLES = ("researcher", "author")
+
+
+def split_values(values: Iterable[str] | str | None) -> tuple[str, ...]:
+    """`?sites=a&sites=b` and `?sites=a,b` both mean (a, b)."""
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        values = [values]
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
+def _date(name: str, value: str | dt.date | None, errors: list[FieldError]) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        errors.append(FieldError(name, "must be a date, YYYY-MM-DD"))
+        return None
+
+
+@dataclass(frozen=True)
+class AnalysisRequest:
+    """One request as a client states it (query string or command line)."""
+
+    kind: str
+    project: str
+    params: AnalysisParams = field(default_factory=AnalysisParams)
+    format: str = "json"
+
+    @classmethod
+    def parse(
+        cls,
+        kind: str,
+        project: str | None,
+        *,
+        by: str | None = None,
+        sites: Iterable[str] | str | None = None,
+        countries: Iterable[str] | str | None = None,
+        story_kind: str | None = None,
+        date_from: str | dt.date | None = None,
+        date_to: str | dt.date | None = None,
+        file_format: str | None = None,
+        unsuppressed: bool = False,
+    ) -> AnalysisRequest:
+        """Check the raw values, reporting every bad field at once."""
+        errors: list[FieldError] = []
+        if kind not in INSIGHTS:
+            raise NotFound(f"unknown analysis {kind!r}; one of: {', '.join(KINDS)}")
+        if not project:
+            errors.append(FieldError("project", "a project slug is required"))
+        fmt = file_format or "json"
+        if fmt not in FORMATS:
+            errors.append(FieldError("format", f"one of: {', '.join(FORMATS)}"))
+        start, end = _date("from", date_from, errors), _date("to", date_to, errors)
+        if errors:
+            raise InvalidInput("invalid analysis parameters", errors)
+        params = AnalysisParams(
+            by=by or None,
+            sites=split_values(sites),
+            countries=split_values(countries),
+            story_kind=story_kind or None,
+            date_from=start,
+            date_to=end,
+            unsuppressed=unsuppressed,
+        )
+        return cls(kind=kind, project=str(project), params=params, format=fmt)
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """A collected table and the facts that make it citable."""
+
+    kind: str
+    project: str
+    table: pl.DataFrame
+    snapshot: SnapshotInfo
+    params: AnalysisParams
+    k: int
+
+    @property
+    def suppression(self) -> str:
+        return "none" if self.params.unsuppressed else "applied"
+
+    def meta(self) -> dict[str, Any]:
+        parameters = {
+            key: (value.isoformat() if isinstance(value, dt.date) else value)
+            for key, value in asdict(self.params).items()
+        }
+        parameters = {k: list(v) if isinstance(v, tuple) else v for k, v in parameters.items()}
+        return {
+            "kind": self.kind,
+            "project": self.project,
+            "snapshot": self.snapshot.id,
+            "disclosure": {"k": self.k, "suppression": self.suppression},
+            "parameters": parameters,
+        }
+
+    def render(self, fmt: str) -> bytes:
+        return FORMATS[fmt].write(self.table, self.meta())
+
+    def filename(self, fmt: str) -> str:
+        return f"{self.project}-{self.kind}-{self.snapshot.id}.{FORMATS[fmt].extension}"
+
+
+class AnalysisService:
+    """Snapshots and analyses for callers with the right roles."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+
+    async def snapshot(self, project: str) -> SnapshotInfo:
+        """Snapshot the project now (the same content gives the same, reused, snapshot)."""
+        return await build_snapshot(project, self.settings.exports_dir)
+
+    async def analyse(self, actor: Actor, request: AnalysisRequest) -> AnalysisResult:
+        """Run one analysis on a fresh (or reused) snapshot of the project."""
+        if not actor.has_any(*ANALYST_ROLES):
+            raise Forbidden("analyses are for researchers, authors and admins")
+        if request.params.unsuppressed and not (actor.unsuppressed or actor.is_admin):
+            raise Forbidden(
+                "unsuppressed tables need the unsuppressed right",
+                [FieldError("unsuppressed", "not granted to this account")],
+            )
+        info = await self.snapshot(request.project)
+        snapshot = load_snapshot(info.path)
+        # Collecting is CPU work: off the event loop, so other requests keep being served.
+        table = await anyio.to_thread.run_sync(run, request.kind, snapshot, request.params)
+        k = request.params.k if request.params.k is not None else snapshot.disclosure_threshold
+        return AnalysisResult(request.kind, request.project, table, info, request.params, k)
