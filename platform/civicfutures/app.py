@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from civicfutures.admin.pages import AdminPages
     from civicfutures.auth.api import AdminController
     from civicfutures.curation.api import CONTROLLERS as CURATION
+    from civicfutures.curation.pages import CURATION_PAGES
     from civicfutures.db.lifecycle import close_database, open_database
     from civicfutures.exports.api import ExportController
     from civicfutures.forms.api import FormController
@@ -51,7 +52,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     return Litestar(
         route_handlers=[
-            health, *INTAKE, *CURATION, AdminController, AdminPages, *LOGIN_ROUTES,
+            health, *INTAKE, *CURATION, CURATION_PAGES, AdminController, AdminPages, *LOGIN_ROUTES,
             FormController, missing_labels, *PAGE_ROUTES, static_files(),
             ExportController,
         ],

@@ -384,6 +384,64 @@ async def _delete_insight(ctx: Ctx) -> Call:
     return Call(f"/api/v1/insights/{await _insight(ctx)}", ok=204)
 
 
+PAGE_INSIGHT_WRITE = Access(
+    "page-insight-write",
+    {
+        "anonymous": 303,
+        "partner_own": "ok",
+        "partner_other": 404,
+        "researcher": 403,
+        "author": "ok",
+        "admin": "ok",
+    },
+)
+# The form re-renders (422) naming the unknown site, exactly as for a site that does not exist.
+PAGE_INSIGHT_CREATE = Access(
+    "page-insight-create", {**PAGE_INSIGHT_WRITE.outcomes, "partner_other": 422}
+)
+PAGE_INSIGHT_FORM = Access(
+    "page-insight-form", {**PAGE_INSIGHT_WRITE.outcomes, "partner_other": "ok"}
+)
+
+
+async def _insight_page(ctx: Ctx, suffix: str = "", **kwargs: Any) -> Call:
+    return Call(f"/en/insights/{await _insight(ctx)}{suffix}", **kwargs)
+
+
+async def _insight_edit_form(ctx: Ctx) -> Call:
+    form = {
+        "version": "1",
+        "site": "gdansk",
+        "language": "pl",
+        "title": "Zmiana",
+        "status": "draft",
+    }
+    return await _insight_page(ctx, "/edit", form=form, ok=303)
+
+
+async def _insight_evidence_form(ctx: Ctx) -> Call:
+    form = {
+        "version": "1",
+        "story": str(await ctx.story()),
+        "excerpt": "autobusową",
+        "occurrence": "1",
+    }
+    return await _insight_page(ctx, "/evidence", form=form, ok=303)
+
+
+async def _insight_evidence_remove(ctx: Ctx) -> Call:
+    from civicfutures.curation.insight_service import InsightService
+
+    insight = await InsightService().get(SYSTEM, await _insight(ctx))
+    path = f"/en/insights/{insight.id}/evidence/{insight.evidence[0].id}/delete"
+    return Call(path, form={"version": "1"}, ok=303)
+
+
+async def _insight_create_form(ctx: Ctx) -> Call:
+    form = {"site": "gdansk", "language": "pl", "title": "Nowy", "status": "draft"}
+    return Call("/en/projects/futures/insights/new", form=form, ok=303)
+
+
 CURATION_ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/outcomes"): Rule(CURATE, _post_outcome),
     ("GET", "/api/v1/outcomes"): Rule(SIGNED_IN, call("/api/v1/outcomes?project=futures")),
@@ -397,6 +455,40 @@ CURATION_ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/quotes"): Rule(SIGNED_IN, call("/api/v1/quotes?project=futures")),
     ("GET", "/api/v1/theory-of-change"): Rule(
         SIGNED_IN, call("/api/v1/theory-of-change?project=futures&format=dot")
+    ),
+    ("GET", "/{lang:str}/projects/{project:str}/insights"): Rule(
+        PAGE_SIGNED_IN, call("/en/projects/futures/insights")
+    ),
+    ("GET", "/{lang:str}/projects/{project:str}/insights/new"): Rule(
+        PAGE_INSIGHT_FORM, call("/en/projects/futures/insights/new")
+    ),
+    ("POST", "/{lang:str}/projects/{project:str}/insights/new"): Rule(
+        PAGE_INSIGHT_CREATE, _insight_create_form
+    ),
+    ("GET", "/{lang:str}/projects/{project:str}/quotes"): Rule(
+        PAGE_SIGNED_IN, call("/en/projects/futures/quotes")
+    ),
+    ("GET", "/{lang:str}/projects/{project:str}/theory-of-change"): Rule(
+        PAGE_SIGNED_IN, call("/en/projects/futures/theory-of-change")
+    ),
+    ("GET", "/{lang:str}/projects/{project:str}/theory-of-change/{diagram_format:str}"): Rule(
+        PAGE_SIGNED_IN, call("/en/projects/futures/theory-of-change/dot")
+    ),
+    ("GET", "/{lang:str}/insights/{insight_id:int}"): Rule(PAGE_SITE_READ, _insight_page),
+    ("GET", "/{lang:str}/insights/{insight_id:int}/edit"): Rule(
+        PAGE_INSIGHT_WRITE, lambda ctx: _insight_page(ctx, "/edit")
+    ),
+    ("POST", "/{lang:str}/insights/{insight_id:int}/edit"): Rule(
+        PAGE_INSIGHT_WRITE, _insight_edit_form
+    ),
+    ("GET", "/{lang:str}/insights/{insight_id:int}/evidence"): Rule(
+        PAGE_INSIGHT_WRITE, lambda ctx: _insight_page(ctx, "/evidence")
+    ),
+    ("POST", "/{lang:str}/insights/{insight_id:int}/evidence"): Rule(
+        PAGE_INSIGHT_WRITE, _insight_evidence_form
+    ),
+    ("POST", "/{lang:str}/insights/{insight_id:int}/evidence/{evidence_id:int}/delete"): Rule(
+        PAGE_INSIGHT_WRITE, _insight_evidence_remove
     ),
 }
 

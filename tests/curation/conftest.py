@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from builders import story_body
@@ -62,3 +64,52 @@ def insight_body():
         return body
 
     return make
+
+
+PASSWORD = "correct horse battery"
+_CSRF = re.compile(r'name="_csrf_token" value="([^"]*)"')
+
+
+def csrf_token(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "the page has no CSRF token in its form"
+    return match.group(1)
+
+
+@pytest.fixture
+def sign_in(client):
+    """Create a user and sign in through the login form; the client keeps the session."""
+    counter = {"n": 0}
+
+    async def make(role: str, *sites: str) -> None:
+        from civicfutures.auth.accounts import create_user
+
+        counter["n"] += 1
+        email = f"curation-{role}{counter['n']}@test.civicfutures.eu"
+        await create_user(email, role, sites, password=PASSWORD)
+        client.cookies.clear()
+        login = await client.get("/en/login")
+        response = await client.post(
+            "/en/login",
+            data={
+                "email": email,
+                "password": PASSWORD,
+                "next": "",
+                "_csrf_token": csrf_token(login.text),
+            },
+        )
+        assert response.status_code == 303, response.text
+
+    return make
+
+
+@pytest.fixture
+def post_page(client):
+    """Post a form with the CSRF token of the page it sits on."""
+
+    async def post(page_path: str, action: str, fields: dict):
+        page = await client.get(page_path)
+        assert page.status_code == 200, page.text
+        return await client.post(action, data={**fields, "_csrf_token": csrf_token(page.text)})
+
+    return post
