@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Formatter
 
-from babel.messages.catalog import Catalog, Message
+from babel.messages.catalog import PYTHON_FORMAT, Catalog, Message, TranslationError
+from babel.messages.checkers import num_plurals, python_format
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
@@ -30,6 +31,8 @@ PROJECT = "civicfutures"
 COMMENT_TAGS = ("Translators:",)
 # Directories walked for messages: the package only (babel.cfg's patterns say which files).
 _PACKAGE_PREFIX = "platform/civicfutures"
+# A number followed by a percent sign and a space: a percentage, not a %-placeholder.
+_PERCENTAGE = re.compile(r"(?<=\d)%(?=\s)")
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,7 @@ def update(locales_dir: Path, wanted: Iterable[str] = SUPPORTED_LOCALES) -> dict
         catalog.obsolete.clear()
         if language == DEFAULT_LOCALE:
             for message in catalog:
-                if message.id and not _translated(message):
+                if message.id and (not _translated(message) or message.fuzzy):
                     message.string = (
                         message.id if isinstance(message.id, str) else tuple(message.id)
                     )
@@ -230,10 +233,20 @@ def check_catalog(catalog: Catalog, language: str) -> list[CatalogProblem]:
                 add(message, f"form {index} has unknown placeholders {sorted(found - expected)}")
             elif isinstance(message.id, str) and found != expected:
                 add(message, f"placeholders {sorted(found)} differ from {sorted(expected)}")
-    for message, errors in catalog.check():
-        for error in errors:
-            add(message, str(error))
+        for check_one in (num_plurals, python_format):
+            if check_one is python_format and not _formats_with_percent(ids):
+                continue
+            try:
+                check_one(catalog, message)
+            except TranslationError as error:
+                add(message, str(error))
     return problems
+
+
+def _formats_with_percent(ids: list[str]) -> bool:
+    """True when a message has %-placeholders; a percentage such as "95% confidence" or
+    "the 5% level" is not one, although Babel's pattern reads "% c" and "% le" as such."""
+    return any(PYTHON_FORMAT.search(_PERCENTAGE.sub("", text)) for text in ids)
 
 
 def check(locales_dir: Path, wanted: Iterable[str] = SUPPORTED_LOCALES) -> list[CatalogProblem]:
