@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import textwrap
 from collections.abc import Awaitable, Callable, Mapping
 
 import graphviz
@@ -22,6 +23,7 @@ from civicfutures.i18n import gettext as _
 from civicfutures.i18n import ngettext
 
 FONT = "DejaVu Sans"
+WRAP = 38
 # Characters that end a quoted Mermaid label or open markup/entities inside it.
 _MERMAID_SPECIAL = frozenset('"<>&#`{}[]|\\')
 
@@ -51,7 +53,14 @@ def _lines(node: c.OutcomeNode, site_name: Callable[[str], str]) -> list[str]:
 
 
 def _dot_label(lines: list[str]) -> graphviz.quoting.NoHtml:
-    return graphviz.nohtml(r"\n".join(graphviz.escape(line) for line in lines))
+    """Lines wrapped at spaces (long titles make a very wide diagram), each escaped."""
+    wrapped = [
+        part
+        for line in lines
+        for part in textwrap.wrap(line, WRAP, break_long_words=False, break_on_hyphens=False)
+        or [""]
+    ]
+    return graphviz.nohtml(r"\n".join(graphviz.escape(part) for part in wrapped))
 
 
 def to_graph(
