@@ -16,6 +16,7 @@ from civicfutures.curation.quotes import QuoteBank
 from civicfutures.curation.theory import theory_diagram, theory_of_change
 from civicfutures.i18n import current_locale
 from civicfutures.intake.api import ACTOR, IdPath
+from civicfutures.intake.schemas import ERROR_RESPONSES
 from civicfutures.web.auth import readers, requires
 from civicfutures.web.idempotent import created
 
@@ -29,7 +30,13 @@ class OutcomeController(Controller):
     tags = ["curation"]
     dependencies = {**ACTOR, "outcomes": Provide(OutcomeService, sync_to_thread=False)}
 
-    @post("/", guards=[curators], status_code=201, summary="Add a Theory-of-Change outcome")
+    @post(
+        "/",
+        responses=ERROR_RESPONSES,
+        guards=[curators],
+        status_code=201,
+        summary="Add a Theory-of-Change outcome",
+    )
     async def create(
         self,
         request: Request,
@@ -39,19 +46,29 @@ class OutcomeController(Controller):
     ) -> c.OutcomeOut:
         return await created(request, lambda: outcomes.create(actor, data))  # type: ignore[return-value]
 
-    @get("/", guards=[readers], summary="A project's outcomes")
+    @get("/", responses=ERROR_RESPONSES, guards=[readers], summary="A project's outcomes")
     async def list_outcomes(
         self, outcomes: NamedDependency[OutcomeService], project: FromQuery[str]
     ) -> list[c.OutcomeOut]:
         return await outcomes.list(project)
 
-    @get("/{project:str}/{key:str}", guards=[readers], summary="One outcome")
+    @get(
+        "/{project:str}/{key:str}",
+        responses=ERROR_RESPONSES,
+        guards=[readers],
+        summary="One outcome",
+    )
     async def get_outcome(
         self, outcomes: NamedDependency[OutcomeService], project: FromPath[str], key: FromPath[str]
     ) -> c.OutcomeOut:
         return await outcomes.get(project, key)
 
-    @patch("/{project:str}/{key:str}", guards=[curators], summary="Change an outcome")
+    @patch(
+        "/{project:str}/{key:str}",
+        responses=ERROR_RESPONSES,
+        guards=[curators],
+        summary="Change an outcome",
+    )
     async def update_outcome(
         self,
         outcomes: NamedDependency[OutcomeService],
@@ -68,7 +85,13 @@ class InsightController(Controller):
     tags = ["curation"]
     dependencies = {**ACTOR, "insights": Provide(InsightService, sync_to_thread=False)}
 
-    @post("/", guards=[insight_writers], status_code=201, summary="Write an insight with evidence")
+    @post(
+        "/",
+        responses=ERROR_RESPONSES,
+        guards=[insight_writers],
+        status_code=201,
+        summary="Write an insight with evidence",
+    )
     async def create(
         self,
         request: Request,
@@ -78,7 +101,12 @@ class InsightController(Controller):
     ) -> c.InsightOut:
         return await created(request, lambda: insights.create(actor, data))  # type: ignore[return-value]
 
-    @get("/", guards=[readers], summary="A project's insights the caller may read")
+    @get(
+        "/",
+        responses=ERROR_RESPONSES,
+        guards=[readers],
+        summary="A project's insights the caller may read",
+    )
     async def list_insights(
         self,
         insights: NamedDependency[InsightService],
@@ -92,7 +120,7 @@ class InsightController(Controller):
         filters = InsightFilters(project, site, status, theme, outcome)
         return await insights.list(actor, filters)
 
-    @get("/{insight_id:int}", guards=[readers], summary="Get an insight")
+    @get("/{insight_id:int}", responses=ERROR_RESPONSES, guards=[readers], summary="Get an insight")
     async def get_insight(
         self,
         insights: NamedDependency[InsightService],
@@ -103,7 +131,10 @@ class InsightController(Controller):
         return Response(insight, headers={"ETag": f'"{insight.version}"'})
 
     @patch(
-        "/{insight_id:int}", guards=[insight_writers], summary="Edit an insight (If-Match: version)"
+        "/{insight_id:int}",
+        responses=ERROR_RESPONSES,
+        guards=[insight_writers],
+        summary="Edit an insight (If-Match: version)",
     )
     async def update_insight(
         self,
@@ -117,7 +148,11 @@ class InsightController(Controller):
         return Response(insight, headers={"ETag": f'"{insight.version}"'})
 
     @delete(
-        "/{insight_id:int}", guards=[insight_writers], status_code=204, summary="Delete an insight"
+        "/{insight_id:int}",
+        responses=ERROR_RESPONSES,
+        guards=[insight_writers],
+        status_code=204,
+        summary="Delete an insight",
     )
     async def delete_insight(
         self,
@@ -133,7 +168,12 @@ class QuoteController(Controller):
     tags = ["curation"]
     dependencies = {**ACTOR, "quotes": Provide(QuoteBank, sync_to_thread=False)}
 
-    @get("/", guards=[readers], summary="Quotable excerpts with consent to quote, and translations")
+    @get(
+        "/",
+        responses=ERROR_RESPONSES,
+        guards=[readers],
+        summary="Quotable excerpts with consent to quote, and translations",
+    )
     async def list_quotes(
         self,
         quotes: NamedDependency[QuoteBank],
@@ -153,9 +193,9 @@ class TheoryController(Controller):
 
     @get(
         "/",
+        responses=ERROR_RESPONSES,
         guards=[readers],
         summary="Outcomes with their insights and evidence per site",
-        responses=None,
     )
     async def theory(
         self,
