@@ -230,5 +230,10 @@ from civicfutures.i18n.cli import translations  # noqa: E402  (the area's own co
 main.add_command(translations)
 
 
+from civicfutures.exports.cli import export  # noqa: E402  (researcher exports)
+
+main.add_command(export)
+
+
 if __name__ == "__main__":
     main()

@@ -541,6 +541,10 @@ ROUTES: dict[tuple[str, str], Rule] = {
         PAGE_ADMIN, _admin_revoke_token
     ),
     ("GET", "/{lang:str}/admin/audit"): Rule(PAGE_ADMIN, call("/en/admin/audit")),
+    # researcher exports
+    ("GET", "/api/v1/exports/{kind:str}"): Rule(
+        SITE_READ, call("/api/v1/exports/qdc?project=futures&sites=gdansk")
+    ),
     # sign-in
     ("GET", "/{lang:str}/login"): Rule(PAGE_PUBLIC, call("/en/login")),
     ("POST", "/{lang:str}/login"): Rule(PAGE_PUBLIC, _login_form),

@@ -1,0 +1,132 @@
+"""The export's tables as LazyFrames: the snapshot cut to the request's sites and statuses.
+
+Consent is the snapshot's (a story is in it only while ALL its storytellers hold the
+`research` scope and none has withdrawn); drafts are left out here. What was left out is
+counted for the notes: consent = stories of the scope's sites in the database but not in the
+snapshot; draft = consented drafts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from civicfutures.exports.notes import ExportNotes
+from civicfutures.exports.scope import ExportScope
+from civicfutures.exports.source import ExportInputs
+
+EXPORTED_STATUSES = ("submitted", "reviewed")
+STORY_COLUMNS = [
+    "story_id", "site_id", "workshop_id", "date", "workshop_kind", "kind",
+    "horizon_year", "language", "title", "body", "status",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ExportData:
+    """One project's exportable tables (lazy) and the small metadata the writers label them with."""
+
+    scope: ExportScope
+    themes: list[dict[str, Any]]
+    stories: pl.LazyFrame
+    """`story_id, site_id, workshop_id, date, workshop_kind, kind, horizon_year, language,
+    title, body, status`."""
+    links: pl.LazyFrame
+    storytellers: pl.LazyFrame
+    """`storyteller_id, site_id` and `code` when the export shows codes."""
+    demographics: pl.LazyFrame
+    codings: pl.LazyFrame
+    """`story_id, theme, coder, start, end, coding_id` (a stable key within the snapshot)."""
+    translations: pl.LazyFrame
+    notes: ExportNotes
+
+    @property
+    def project(self) -> dict[str, Any]:
+        return self.scope.project
+
+    @property
+    def attributes(self) -> list[dict[str, Any]]:
+        return list(self.project.get("demographics") or [])
+
+    @property
+    def codes(self) -> bool:
+        return self.scope.codes
+
+
+def coding_keys(codings: pl.LazyFrame) -> pl.LazyFrame:
+    """A key per coding that stays the same for the same data: `theme/coder/start/end/n`."""
+    same = ["story_id", "theme", "coder", "start", "end"]
+    return codings.with_columns(
+        coding_id=pl.concat_str(
+            [
+                pl.col("story_id").cast(pl.String),
+                pl.col("theme"),
+                pl.col("coder"),
+                pl.col("start").cast(pl.String).fill_null(""),
+                pl.col("end").cast(pl.String).fill_null(""),
+                pl.int_range(pl.len()).over(same).cast(pl.String),
+            ],
+            separator="/",
+        )
+    )
+
+
+def open_dataset(inputs: ExportInputs, scope: ExportScope, notes: ExportNotes) -> ExportData:
+    """Cut the snapshot to the scope, join the extras, and fill the notes' counts."""
+    snapshot = inputs.snapshot
+    in_scope = snapshot["stories"].filter(pl.col("site_id").is_in(scope.site_ids))
+    kinds = snapshot["workshops"].select("workshop_id", workshop_kind="kind")
+    stories = (
+        in_scope.filter(pl.col("status").is_in(EXPORTED_STATUSES))
+        .join(kinds, on="workshop_id", how="left", maintain_order="left")
+        .select(STORY_COLUMNS)
+    )
+    kept = stories.select("story_id")
+    links = snapshot["story_storytellers"].join(kept, on="story_id", how="semi")
+    tellers = snapshot["storytellers"].join(
+        links.select("storyteller_id").unique(), on="storyteller_id", how="semi"
+    )
+    if scope.codes:
+        codes = pl.scan_parquet(inputs.paths["codes"])
+        tellers = tellers.join(codes, on="storyteller_id", how="left")
+
+    counts = pl.concat(
+        [
+            in_scope.select(name=pl.lit("consented"), n=pl.len().cast(pl.Int64)),
+            in_scope.filter(pl.col("status") == "draft").select(
+                name=pl.lit("draft"), n=pl.len().cast(pl.Int64)
+            ),
+            stories.select(name=pl.lit("exported"), n=pl.len().cast(pl.Int64)),
+            snapshot["storytellers"]
+            .filter(pl.col("site_id").is_in(scope.site_ids))
+            .select(name=pl.lit("tellers"), n=pl.len().cast(pl.Int64)),
+        ]
+    ).collect()
+    count = dict(zip(counts["name"], counts["n"], strict=True))
+    notes.snapshot_id = snapshot.id
+    notes.stories_in_scope = inputs.stories_in_scope
+    notes.stories_exported = count["exported"]
+    notes.excluded = {
+        "consent": inputs.stories_in_scope - count["consented"],
+        "draft": count["draft"],
+    }
+    notes.storytellers_without_consent = inputs.storytellers_in_scope - count["tellers"]
+    notes.codes_requested = scope.codes_requested
+    notes.withheld_columns = [] if scope.codes else ["storyteller_codes"]
+    return ExportData(
+        scope=scope,
+        themes=inputs.themes,
+        stories=stories,
+        links=links,
+        storytellers=tellers,
+        demographics=snapshot["demographics"].join(
+            tellers.select("storyteller_id"), on="storyteller_id", how="semi"
+        ),
+        codings=coding_keys(snapshot["codings"].join(kept, on="story_id", how="semi")),
+        translations=pl.scan_parquet(inputs.paths["translations"]).join(
+            kept, on="story_id", how="semi"
+        ),
+        notes=notes,
+    )

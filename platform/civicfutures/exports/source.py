@@ -1,0 +1,183 @@
+"""What an export reads: the project's analysis snapshot, plus what a snapshot leaves out.
+
+The snapshot (`analysis.snapshot`) holds the consent-filtered stories, storytellers,
+demographics and codings as Parquet; exports scan it lazily, and record its id. A snapshot
+carries no translation texts and no storyteller codes (codes must never enter one), so those
+are read here, in pages of `PAGE` rows by primary key appended to Parquet files of the
+export's work area: the database's answer is never held whole in memory. Codes are read only
+when the export may show them, and the work area is deleted with the export.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow.parquet as pq
+
+from civicfutures.analysis.dataset import Snapshot
+from civicfutures.analysis.snapshot import build_snapshot, load_snapshot
+from civicfutures.db.tables import Story, Storyteller, Theme, Translation
+from civicfutures.exports.scope import ExportScope
+from civicfutures.settings import get_settings
+
+PAGE = 5_000
+
+EXTRA: dict[str, pl.Schema] = {
+    "translations": pl.Schema(
+        {
+            "story_id": pl.Int64,
+            "language": pl.String,
+            "title": pl.String,
+            "body": pl.String,
+            "origin": pl.String,
+            "reviewed": pl.Boolean,
+        }
+    ),
+    "codes": pl.Schema({"storyteller_id": pl.Int64, "code": pl.String}),
+}
+
+
+@dataclass(frozen=True)
+class ExportInputs:
+    """The snapshot, the work area's extra tables and the scope's counts before consent."""
+
+    snapshot: Snapshot
+    paths: dict[str, Path]
+    themes: list[dict[str, Any]]
+    stories_in_scope: int
+    storytellers_in_scope: int
+
+
+Rows = list[dict[str, Any]]
+
+
+class TableWriter:
+    """Appends pages of rows to one Parquet file with a fixed schema (an empty table keeps it)."""
+
+    def __init__(self, path: Path, schema: pl.Schema) -> None:
+        self.path = path
+        self.schema = schema
+        self._writer: pq.ParquetWriter | None = None
+
+    def append(self, rows: Rows | pl.DataFrame) -> None:
+        frame = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(rows, schema=self.schema)
+        table = frame.to_arrow()
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, table.schema, compression="zstd")
+        self._writer.write_table(table)
+
+    def close(self) -> None:
+        if self._writer is None:
+            self.append(pl.DataFrame(schema=self.schema))
+        assert self._writer is not None
+        self._writer.close()
+
+
+async def _paged(
+    fetch: Callable[[int], Awaitable[Rows]], convert: Callable[[Rows], Rows], writer: TableWriter
+) -> None:
+    """Fetch pages after the last seen id until a short page; `fetch(after)` orders by id."""
+    after = 0
+    while True:
+        rows = await fetch(after)
+        if rows:
+            writer.append(convert(rows))
+            after = rows[-1]["id"]
+        if len(rows) < PAGE:
+            break
+    writer.close()
+
+
+async def dump_extras(scope: ExportScope, work: Path) -> dict[str, Path]:
+    """Translation texts of the scope's stories, and codes only when the export may show them."""
+    sites = scope.site_ids or [-1]
+    paths = {name: work / f"{name}.parquet" for name in EXTRA}
+    await _paged(
+        lambda after: (
+            Translation.select(
+                Translation.id,
+                Translation.story,
+                Translation.language,
+                Translation.title,
+                Translation.body,
+                Translation.origin,
+                Translation.reviewed,
+            )
+            .where(Translation.story.site.is_in(sites), Translation.id > after)
+            .order_by(Translation.id)
+            .limit(PAGE)
+        ),
+        lambda rows: [
+            {
+                "story_id": r["story"],
+                "language": r["language"],
+                "title": r["title"],
+                "body": r["body"],
+                "origin": r["origin"],
+                "reviewed": bool(r["reviewed"]),
+            }
+            for r in rows
+        ],
+        TableWriter(paths["translations"], EXTRA["translations"]),
+    )
+    codes = TableWriter(paths["codes"], EXTRA["codes"])
+    if scope.codes:
+        await _paged(
+            lambda after: (
+                Storyteller.select(Storyteller.id, Storyteller.code)
+                .where(Storyteller.site.is_in(sites), Storyteller.id > after)
+                .order_by(Storyteller.id)
+                .limit(PAGE)
+            ),
+            lambda rows: [{"storyteller_id": r["id"], "code": r["code"]} for r in rows],
+            codes,
+        )
+    else:
+        codes.close()
+    return paths
+
+
+async def read_inputs(scope: ExportScope, work: Path) -> ExportInputs:
+    """Everything an export reads: the project's snapshot (built or reused) and the extras."""
+    info = await build_snapshot(scope.project["slug"], get_settings().exports_dir)
+    sites = scope.site_ids or [-1]
+    return ExportInputs(
+        snapshot=load_snapshot(info.path),
+        paths=await dump_extras(scope, work),
+        themes=await read_themes(scope.project["id"]),
+        stories_in_scope=await Story.count().where(Story.site.is_in(sites)),
+        storytellers_in_scope=await Storyteller.count().where(Storyteller.site.is_in(sites)),
+    )
+
+
+async def read_themes(project_id: int) -> list[dict[str, Any]]:
+    """The codebook in its order, with the parent's key: small, read whole."""
+    rows = (
+        await Theme.select(
+            Theme.id,
+            Theme.key,
+            Theme.kind,
+            Theme.parent,
+            Theme.labels,
+            Theme.descriptions,
+            Theme.position,
+        )
+        .output(load_json=True)
+        .where(Theme.project == project_id)
+        .order_by(Theme.position, Theme.id)
+    )
+    keys = {row["id"]: row["key"] for row in rows}
+    return [
+        {
+            "key": row["key"],
+            "kind": row["kind"],
+            "parent": keys.get(row["parent"]),
+            "labels": row["labels"] or {},
+            "descriptions": row["descriptions"] or {},
+        }
+        for row in rows
+    ]

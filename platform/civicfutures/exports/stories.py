@@ -1,0 +1,235 @@
+"""The `stories` table: one row per consented story, with its translations and codings.
+
+Codes and labels side by side: `story_kind` holds the code (`present`) and
+`story_kind_label` its label in the export's language; themes come as `themes` (keys) and
+`theme_labels`; demographic attributes as `<attribute>` (codes of the story's storytellers)
+and `<attribute>_label`. `columns()` documents every column for the data dictionary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from civicfutures.exports.dataset import ExportData
+from civicfutures.exports.labels import ProjectLabels, project_labels, vocabulary
+from civicfutures.i18n import gettext as _
+
+BASE_COLUMNS = (
+    "story_id",
+    "project",
+    "site",
+    "site_name",
+    "country",
+    "workshop_id",
+    "workshop_date",
+    "workshop_kind",
+    "workshop_kind_label",
+    "story_kind",
+    "story_kind_label",
+    "horizon_year",
+    "language",
+    "status",
+    "status_label",
+    "title",
+    "body",
+    "storyteller_ids",
+    "storyteller_codes",
+    "n_storytellers",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an export: its name, type, meaning and (for coded columns) vocabulary."""
+
+    name: str
+    type: str
+    meaning: str
+    codes: str = ""
+    """Where the codes' labels come from: a vocabulary name, `theme`, `site`, `attribute:<name>`."""
+
+
+def attribute_column(name: str) -> str:
+    """A demographic attribute's column; renamed when it would clash with a story column."""
+    return f"storyteller_{name}" if name in BASE_COLUMNS or name.startswith("theme") else name
+
+
+def columns(data: ExportData) -> list[Column]:
+    """Every column of the stories table, in order, with its meaning in the current locale."""
+    cols = [
+        Column("story_id", "integer", _("Identifier of the story on the platform.")),
+        Column("project", "string", _("Project (slug).")),
+        Column("site", "string", _("Site where the story was told (slug)."), "site"),
+        Column("site_name", "string", _("Name of the site.")),
+        Column("country", "string", _("Country of the site (ISO 3166-1 alpha-2).")),
+        Column("workshop_id", "integer", _("Identifier of the workshop.")),
+        Column("workshop_date", "date", _("Date of the workshop.")),
+        Column("workshop_kind", "string", _("Kind of workshop (code)."), "workshop_kind"),
+        Column("workshop_kind_label", "string", _("Kind of workshop (label).")),
+        Column("story_kind", "string", _("Kind of story (code)."), "story_kind"),
+        Column("story_kind_label", "string", _("Kind of story (label).")),
+        Column("horizon_year", "integer", _("Year a vision of the future looks ahead to.")),
+        Column("language", "string", _("Language of the original text (BCP 47).")),
+        Column("status", "string", _("Review status (code)."), "status"),
+        Column("status_label", "string", _("Review status (label).")),
+        Column("title", "string", _("Title in the original language.")),
+        Column("body", "string", _("Text of the story in the original language.")),
+        Column(
+            "storyteller_ids",
+            "list",
+            _("Identifiers of the storytellers (pseudonymous, without their codes)."),
+        ),
+    ]
+    if data.codes:
+        cols.append(
+            Column("storyteller_codes", "list", _("Pseudonymous codes of the storytellers."))
+        )
+    cols.append(Column("n_storytellers", "integer", _("Number of storytellers of the story.")))
+    for attribute in data.attributes:
+        name = attribute_column(attribute["name"])
+        cols.append(
+            Column(
+                name,
+                "list",
+                _("Demographic attribute of the storytellers (codes)."),
+                f"attribute:{attribute['name']}",
+            )
+        )
+        cols.append(
+            Column(
+                f"{name}_label", "list", _("Demographic attribute of the storytellers (labels).")
+            )
+        )
+    cols += [
+        Column("themes", "list", _("Themes coded in the story by any coder (keys)."), "theme"),
+        Column("theme_labels", "list", _("Themes coded in the story (labels).")),
+        Column(
+            "codings",
+            "list",
+            _(
+                "Every coding: theme key and label, coder, start and end (character offsets into the original text) and the excerpt."
+            ),
+        ),
+        Column("translation_languages", "list", _("Languages the story is translated into.")),
+        Column(
+            "translations",
+            "list",
+            _("Translations: language, title, body, origin (human/machine) and review flag."),
+        ),
+    ]
+    return cols
+
+
+def _mapped(column: str, mapping: dict[str, str]) -> pl.Expr:
+    return pl.col(column).replace_strict(mapping, default=pl.col(column), return_dtype=pl.String)
+
+
+def _sites(data: ExportData) -> pl.LazyFrame:
+    return pl.LazyFrame(
+        {
+            "site_id": [s["id"] for s in data.scope.sites],
+            "site": [s["slug"] for s in data.scope.sites],
+            "site_name": [s["name"] for s in data.scope.sites],
+            "country": [s["country"] for s in data.scope.sites],
+        },
+        schema={
+            "site_id": pl.Int64,
+            "site": pl.String,
+            "site_name": pl.String,
+            "country": pl.String,
+        },
+    )
+
+
+def _demographic_lists(data: ExportData, labels: ProjectLabels) -> pl.LazyFrame | None:
+    """Per story: each attribute's codes and labels, as sorted lists without repeats."""
+    attributes = data.attributes
+    if not attributes:
+        return None
+    values = data.links.join(data.demographics, on="storyteller_id")
+    aggs: list[pl.Expr] = []
+    for attribute in attributes:
+        name, column = attribute["name"], attribute_column(attribute["name"])
+        own = pl.col("value").filter(pl.col("attribute") == name).unique().sort()
+        aggs.append(own.alias(column))
+    grouped = values.group_by("story_id").agg(aggs)
+    return grouped.with_columns(
+        pl.col(attribute_column(a["name"]))
+        .list.eval(
+            pl.element().replace_strict(
+                labels.choices(a), default=pl.element(), return_dtype=pl.String
+            )
+        )
+        .alias(f"{attribute_column(a['name'])}_label")
+        for a in attributes
+    )
+
+
+def stories_table(data: ExportData, lang: str | None = None) -> pl.LazyFrame:
+    """The stories table, in story id order, labels in `lang` (default: the request's)."""
+    lang = lang or data.scope.lang
+    labels = project_labels(lang, data.project, data.themes)
+    theme_labels = labels.theme_labels()
+
+    tellers = data.links.join(data.storytellers, on="storyteller_id", how="left")
+    teller_aggs = [
+        pl.col("storyteller_id").sort().alias("storyteller_ids"),
+        pl.len().cast(pl.Int64).alias("n_storytellers"),
+    ]
+    if data.codes:
+        teller_aggs.append(pl.col("code").sort_by("storyteller_id").alias("storyteller_codes"))
+    per_story_tellers = tellers.group_by("story_id").agg(teller_aggs)
+
+    codings = (
+        data.codings.join(data.stories.select("story_id", "body"), on="story_id")
+        .with_columns(
+            theme_label=_mapped("theme", theme_labels),
+            excerpt=pl.when(pl.col("start").is_not_null() & pl.col("end").is_not_null())
+            .then(pl.col("body").str.slice(pl.col("start"), pl.col("end") - pl.col("start")))
+            .otherwise(None),
+        )
+        .group_by("story_id")
+        .agg(
+            pl.col("theme").unique().sort().alias("themes"),
+            pl.struct("theme", "theme_label", "coder", "start", "end", "excerpt")
+            .sort_by("start", "theme", "coder", "coding_id", nulls_last=False)
+            .alias("codings"),
+        )
+        .with_columns(
+            theme_labels=pl.col("themes").list.eval(
+                pl.element().replace_strict(
+                    theme_labels, default=pl.element(), return_dtype=pl.String
+                )
+            )
+        )
+    )
+    translations = data.translations.group_by("story_id").agg(
+        pl.col("language").sort().alias("translation_languages"),
+        pl.struct("language", "title", "body", "origin", "reviewed")
+        .sort_by("language", "origin")
+        .alias("translations"),
+    )
+
+    frame = (
+        data.stories.join(_sites(data), on="site_id", how="left", maintain_order="left")
+        .join(per_story_tellers, on="story_id", how="left", maintain_order="left")
+        .join(codings, on="story_id", how="left", maintain_order="left")
+        .join(translations, on="story_id", how="left", maintain_order="left")
+    )
+    demographics = _demographic_lists(data, labels)
+    if demographics is not None:
+        frame = frame.join(demographics, on="story_id", how="left", maintain_order="left")
+
+    frame = frame.with_columns(
+        project=pl.lit(data.project["slug"]),
+        workshop_date=pl.col("date"),
+        workshop_kind_label=_mapped("workshop_kind", vocabulary("workshop_kind", lang)),
+        story_kind=pl.col("kind"),
+        story_kind_label=_mapped("kind", vocabulary("story_kind", lang)),
+        status_label=_mapped("status", vocabulary("status", lang)),
+        n_storytellers=pl.col("n_storytellers").fill_null(0),
+    )
+    # Joins on the streaming engine do not keep row order: sort once, at the end.
+    return frame.select([c.name for c in columns(data)]).sort("story_id")

@@ -1,0 +1,138 @@
+"""Writers of one table (a LazyFrame) as CSV, XLSX, Parquet or JSON Lines, all streaming.
+
+Parquet and JSON Lines keep list columns as lists. CSV and XLSX have no lists: a list of
+codes or labels becomes text joined by `; `, a list of records (codings, translations) a JSON
+array. Spreadsheet safety: in CSV a text cell starting with `=`, `+`, `-`, `@`, a tab or a
+carriage return gets a leading apostrophe (the OWASP advice against formula injection); XLSX
+needs no prefix because every text is written as a text cell (never as a formula).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+import xlsxwriter
+
+from civicfutures.errors import InvalidInput
+from civicfutures.exports.notes import ExportNotes
+from civicfutures.i18n import gettext as _
+from civicfutures.i18n import use_locale
+
+LIST_SEPARATOR = "; "
+FORMULA_START = r"^[=+\-@\t\r]"
+XLSX_MAX_ROWS = 1_048_575  # one row of the sheet is the header
+XLSX_MAX_CELL = 32_767
+
+TableWriter = Callable[[pl.LazyFrame, Path, ExportNotes, Path], None]
+
+
+def flat(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """List columns as text: scalars joined by `; `, records as a JSON array."""
+    changes: list[pl.Expr] = []
+    for name, dtype in frame.collect_schema().items():
+        if not isinstance(dtype, pl.List):
+            continue
+        if isinstance(dtype.inner, pl.Struct):
+            encoded = pl.col(name).list.eval(pl.element().struct.json_encode()).list.join(",")
+            changes.append((pl.lit("[") + encoded + pl.lit("]")).alias(name))
+        else:
+            changes.append(
+                pl.col(name)
+                .list.eval(pl.element().cast(pl.String))
+                .list.join(LIST_SEPARATOR)
+                .alias(name)
+            )
+    return frame.with_columns(changes) if changes else frame
+
+
+def text_safe(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Prefix an apostrophe to text a spreadsheet would run as a formula."""
+    strings = [n for n, t in frame.collect_schema().items() if t == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(n).str.contains(FORMULA_START))
+        .then(pl.lit("'") + pl.col(n))
+        .otherwise(pl.col(n))
+        .alias(n)
+        for n in strings
+    )
+
+
+def write_parquet(frame: pl.LazyFrame, path: Path, notes: ExportNotes, work: Path) -> None:
+    frame.sink_parquet(path, compression="zstd", maintain_order=True)
+
+
+def write_jsonl(frame: pl.LazyFrame, path: Path, notes: ExportNotes, work: Path) -> None:
+    frame.sink_ndjson(path, maintain_order=True)
+
+
+def write_csv(frame: pl.LazyFrame, path: Path, notes: ExportNotes, work: Path) -> None:
+    notes.text_prefixed_cells = "apostrophe"
+    text_safe(flat(frame)).sink_csv(path, maintain_order=True, date_format="%Y-%m-%d")
+
+
+def write_xlsx(frame: pl.LazyFrame, path: Path, notes: ExportNotes, work: Path) -> None:
+    """Rows streamed from a Parquet copy into XlsxWriter's constant-memory mode."""
+    staged = work / "xlsx-rows.parquet"
+    flat(frame).sink_parquet(staged, maintain_order=True)
+    source = pq.ParquetFile(staged)
+    if source.metadata.num_rows > XLSX_MAX_ROWS:
+        with use_locale(notes.lang):
+            raise InvalidInput(
+                _("Too many rows for a spreadsheet ({n}); choose CSV or Parquet.").format(
+                    n=source.metadata.num_rows
+                )
+            )
+    book = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    sheet = book.add_worksheet(notes.kind[:31])
+    header = book.add_format({"bold": True})
+    dates = book.add_format({"num_format": "yyyy-mm-dd"})
+    names = source.schema_arrow.names
+    for col, name in enumerate(names):
+        sheet.write_string(0, col, name, header)
+    sheet.freeze_panes(1, 0)
+    row = 1
+    for batch in source.iter_batches(batch_size=2_000):
+        columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+        for values in zip(*columns, strict=True):
+            for col, value in enumerate(values):
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    sheet.write_string(row, col, value[:XLSX_MAX_CELL])
+                elif isinstance(value, bool):
+                    sheet.write_boolean(row, col, value)
+                elif isinstance(value, dt.date):
+                    sheet.write_datetime(row, col, value, dates)
+                else:
+                    sheet.write_number(row, col, value)
+            row += 1
+    write_notes_sheet(book, notes)
+    book.close()
+    staged.unlink()
+
+
+def write_notes_sheet(book: xlsxwriter.Workbook, notes: ExportNotes) -> None:
+    with use_locale(notes.lang):
+        sheet = book.add_worksheet(_("Notes")[:31])
+    for row, line in enumerate(notes.sentences()):
+        sheet.write_string(row, 0, line)
+
+
+TABLE_WRITERS: dict[str, TableWriter] = {
+    "csv": write_csv,
+    "xlsx": write_xlsx,
+    "parquet": write_parquet,
+    "jsonl": write_jsonl,
+}
