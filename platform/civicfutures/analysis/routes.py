@@ -22,10 +22,14 @@ from civicfutures.web.auth import requires
 analysts = requires("researcher", "author")
 
 
+def provide_analyses() -> AnalysisService:
+    return AnalysisService()
+
+
 class AnalysisController(Controller):
     path = "/api/v1/analysis"
     tags = ["analysis"]
-    dependencies = {**ACTOR, "analyses": Provide(AnalysisService, sync_to_thread=False)}
+    dependencies = {**ACTOR, "analyses": Provide(provide_analyses, sync_to_thread=False)}
 
     @get(
         "/{kind:str}",

@@ -138,6 +138,13 @@ def frame(table: str, rows: list[dict] | dict[str, list] | None = None) -> pl.Da
 
 
 def conform(table: str, data: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
-    """Select and cast a frame to the table's schema: the one door into a snapshot table."""
+    """Select and cast a frame to the table's schema: the one door into a snapshot table.
+
+    Missing columns become typed nulls (hand-built frames name only what they need).
+    """
     schema = TABLES[table]
-    return data.lazy().select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+    present = set(data.lazy().collect_schema().names())
+    return data.lazy().select(
+        pl.col(name).cast(dtype) if name in present else pl.lit(None, dtype=dtype).alias(name)
+        for name, dtype in schema.items()
+    )

@@ -1,0 +1,110 @@
+"""Coder agreement: Cohen's kappa from its definition, Krippendorff's alpha against `krippendorff`."""
+
+from __future__ import annotations
+
+import krippendorff
+import numpy as np
+import polars as pl
+import pytest
+
+from civicfutures.analysis.agreement import agreement
+from civicfutures.analysis.params import AnalysisParams
+from civicfutures.analysis.suite import run
+
+THEMES = pl.LazyFrame({"theme": ["ch1", "ch2", "vi1"]})
+
+
+def codings(ratings: dict[str, dict[int, set[str]]]) -> pl.LazyFrame:
+    """Codings from {coder: {story: {themes}}}; a coder with an empty set did not code the story."""
+    rows = [
+        {"story_id": story, "theme": theme, "coder": coder}
+        for coder, stories in ratings.items()
+        for story, themes in stories.items()
+        for theme in themes
+    ]
+    return pl.LazyFrame(rows, schema={"story_id": pl.Int64, "theme": pl.String, "coder": pl.String})
+
+
+TWO_CODERS = {
+    "ana": {
+        1: {"ch1"},
+        2: {"ch1", "ch2"},
+        3: {"ch2"},
+        4: {"ch1"},
+        5: {"vi1"},
+        6: {"ch1"},
+        7: {"vi1"},
+    },
+    "ben": {
+        1: {"ch1"},
+        2: {"ch2"},
+        3: {"ch2", "ch1"},
+        4: {"ch1"},
+        5: {"vi1"},
+        6: {"ch2"},
+        8: {"ch1"},
+    },
+}
+
+
+def kappa_by_hand(first: dict[int, set[str]], second: dict[int, set[str]], theme: str) -> float:
+    units = sorted(set(first) & set(second))
+    a = np.array([theme in first[u] for u in units], dtype=float)
+    b = np.array([theme in second[u] for u in units], dtype=float)
+    observed = np.mean(a == b)
+    chance = a.mean() * b.mean() + (1 - a.mean()) * (1 - b.mean())
+    return (observed - chance) / (1 - chance)
+
+
+def test_cohen_kappa_per_theme() -> None:
+    table = agreement(codings(TWO_CODERS), THEMES).sort("theme").collect()
+    assert table["method"].to_list() == ["cohen_kappa"] * 3
+    assert table["coders"].to_list() == [2, 2, 2]
+    # Stories 1–6 were coded by both; 7 and 8 by one coder only.
+    assert table["units"].to_list() == [6, 6, 6]
+    for row in table.iter_rows(named=True):
+        expected = kappa_by_hand(TWO_CODERS["ana"], TWO_CODERS["ben"], row["theme"])
+        assert row["value"] == pytest.approx(expected, abs=1e-12)
+    # ch1 by hand: ana 1,2,4,6; ben 1,3,4 → both 1,4; neither 5 → p_o = 3/6,
+    # p_e = (4/6)(3/6) + (2/6)(3/6) = 1/2 → kappa 0.
+    assert table.filter(pl.col("theme") == "ch1")["value"][0] == pytest.approx(0.0, abs=1e-12)
+    assert table.filter(pl.col("theme") == "vi1")["value"][0] == pytest.approx(1.0)
+
+
+def test_kappa_is_null_when_chance_agreement_is_certain() -> None:
+    never = {"ana": {1: {"ch1"}, 2: {"ch1"}}, "ben": {1: {"ch1"}, 2: {"ch1"}}}
+    table = agreement(codings(never), THEMES).sort("theme").collect()
+    assert table["value"].to_list() == [None, None, None]
+    assert table["observed_agreement"].to_list() == [1.0, 1.0, 1.0]
+
+
+THREE_CODERS = {
+    "ana": {1: {"ch1"}, 2: {"ch1", "ch2"}, 3: {"ch2"}, 4: {"ch1"}, 5: {"vi1"}, 6: {"ch1"}},
+    "ben": {1: {"ch1"}, 2: {"ch2"}, 3: {"ch2", "ch1"}, 5: {"vi1", "ch1"}, 6: {"ch2"}},
+    "eva": {1: {"ch1", "vi1"}, 2: {"ch2"}, 4: {"ch1"}, 5: {"vi1"}, 7: {"ch1"}},
+}
+
+
+@pytest.mark.parametrize("theme", ["ch1", "ch2", "vi1"])
+def test_krippendorff_alpha_matches_the_library(theme: str) -> None:
+    table = agreement(codings(THREE_CODERS), THEMES).collect()
+    row = table.filter(pl.col("theme") == theme).row(0, named=True)
+    assert row["method"] == "krippendorff_alpha"
+    assert row["coders"] == 3
+    stories = sorted({s for stories in THREE_CODERS.values() for s in stories})
+    data = [
+        [float(theme in THREE_CODERS[c][s]) if s in THREE_CODERS[c] else np.nan for s in stories]
+        for c in sorted(THREE_CODERS)
+    ]
+    expected = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
+    assert row["value"] == pytest.approx(expected, abs=1e-12)
+
+
+def test_agreement_through_the_suite_restricted_to_chosen_coders(tiny) -> None:
+    # In the tiny project only story 5 has two coders, who disagree on both themes.
+    table = run("agreement", tiny, AnalysisParams(coders=("a", "b")))
+    assert table["units"].to_list() == [1, 1, 1]
+    assert table.filter(pl.col("theme") == "ch1")["observed_agreement"][0] == 0.0
+    alone = run("agreement", tiny, AnalysisParams(coders=("a",)))
+    assert alone["units"].to_list() == [0, 0, 0]
+    assert alone["value"].is_null().all()

@@ -1,0 +1,82 @@
+"""The quality report on the tiny project: each check finds exactly what was planted."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+import pytest
+
+from civicfutures.analysis import quality
+from civicfutures.analysis.params import AnalysisParams
+from civicfutures.analysis.suite import run
+
+
+def findings(table: pl.DataFrame, check: str) -> list[tuple]:
+    return table.filter(pl.col("check") == check).select("site", "story_id", "detail").rows()
+
+
+@pytest.fixture
+def report(tiny) -> pl.DataFrame:
+    return run("quality", tiny, AnalysisParams())
+
+
+def test_uncoded_stories(report) -> None:
+    assert findings(report, "uncoded") == [("beta", 6, None)]
+
+
+def test_missing_translations_into_the_default_language(report) -> None:
+    # Only story 1 has an English translation.
+    assert findings(report, "missing_translation") == [
+        ("alpha", 2, "pl"),
+        ("alpha", 3, "pl"),
+        ("beta", 4, "et"),
+        ("beta", 5, "et"),
+        ("beta", 6, "et"),
+    ]
+
+
+def test_declared_language_against_the_detected_one(report) -> None:
+    # Story 2 is declared Polish but written in English; story 5 is too short to judge.
+    assert findings(report, "language_mismatch") == [("alpha", 2, "pl → en")]
+
+
+def shingle_jaccard(first: str, second: str) -> float:
+    def grams(text: str) -> set[str]:
+        words = re.findall(r"\w+", text.lower())
+        return {" ".join(words[i : i + 3]) for i in range(len(words) - 2)}
+
+    a, b = grams(first), grams(second)
+    return len(a & b) / len(a | b)
+
+
+def test_near_duplicates_with_their_exact_similarity(report, frames) -> None:
+    bodies = frames["stories"]["body"]
+    rows = report.filter(pl.col("check") == "near_duplicate")
+    assert rows.select("story_id", "detail").rows() == [(4, "story 6")]
+    assert rows["value"][0] == pytest.approx(shingle_jaccard(bodies[3], bodies[5]))
+
+
+def test_near_duplicate_threshold(tiny) -> None:
+    strict = run(
+        "quality", tiny, AnalysisParams(near_duplicate_threshold=1.0, detect_language=False)
+    )
+    assert findings(strict, "near_duplicate") == []
+
+
+def test_missing_consent_is_reported_as_counts(report) -> None:
+    rows = report.filter(pl.col("check") == "missing_consent")
+    assert rows.select("detail", "value").rows() == [("stories", 2.0), ("storytellers", 1.0)]
+    assert rows["story_id"].is_null().all()
+
+
+def test_slow_checks_can_be_left_out(tiny) -> None:
+    table = run("quality", tiny, AnalysisParams(detect_language=False, near_duplicates=False))
+    assert set(table["check"]) == {"uncoded", "missing_translation", "missing_consent"}
+
+
+def test_the_detector_is_built_once_per_language_set() -> None:
+    first = quality.detector_for(frozenset({"pl", "en", "et"}))
+    assert first is quality.detector_for(frozenset({"pl", "en", "et"}))
+    # Võro is not known to the detector; one known language alone cannot be told apart.
+    assert quality.detector_for(frozenset({"vro", "et"})) is None

@@ -1,0 +1,187 @@
+"""`GET /api/v1/analysis/{kind}` through the real app: formats, filters, roles, errors."""
+
+from __future__ import annotations
+
+import io
+
+import polars as pl
+import pytest
+
+from civicfutures.analysis.routes import AnalysisController
+
+# The database is emptied before any other fixture writes to it.
+pytestmark = pytest.mark.usefixtures("database")
+
+PATH = "/api/v1/analysis"
+
+
+@pytest.fixture
+async def analysis_world(app, client, admin, world) -> dict:
+    """The harness's world with two youth_voice stories per site, each by its own storyteller,
+    and the analysis route on the app."""
+    from builders import story_body
+
+    if not any(route.path.startswith(PATH) for route in app.routes):
+        app.register(AnalysisController)
+    for site in ("gdansk", "voru"):
+        for teller in world["storytellers"][site]:
+            body = story_body(world, site, storytellers=[teller["id"]])
+            response = await client.post("/api/v1/stories", json=body, headers=admin)
+            assert response.status_code == 201, response.text
+    return world
+
+
+async def test_prevalence_as_json(client, analysis_world, token_for) -> None:
+    researcher = await token_for("researcher")
+    response = await client.get(
+        f"{PATH}/prevalence", params={"project": "futures"}, headers=researcher
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["kind"] == "prevalence"
+    assert body["disclosure"] == {"k": 2, "suppression": "applied"}
+    assert response.headers["x-snapshot-id"] == body["snapshot"]
+    assert body["columns"][:8] == [
+        "group",
+        "theme",
+        "stories",
+        "total",
+        "share",
+        "ci_low",
+        "ci_high",
+        "storytellers",
+    ]
+    rows = {(r["group"], r["theme"]): r for r in body["rows"]}
+    # Two stories per site about youth_voice by two storytellers (k = 2): published.
+    assert rows[("gdansk", "youth_voice")]["stories"] == 2
+    assert rows[("gdansk", "youth_voice")]["share"] == 1.0
+    assert rows[("voru", "digital_tools")]["stories"] == 0
+    assert not any(r["suppressed"] for r in body["rows"])
+
+
+async def test_small_cells_are_suppressed_in_the_answer(
+    client, admin, analysis_world, token_for
+) -> None:
+    from builders import story_body
+
+    teller = analysis_world["storytellers"]["gdansk"][0]["id"]
+    future = story_body(
+        analysis_world, "gdansk", storytellers=[teller], kind="future", horizon_year=2050,
+        codings=[{"theme": "digital_tools", "coder": "coder-a"}],
+    )  # fmt: skip
+    assert (await client.post("/api/v1/stories", json=future, headers=admin)).status_code == 201
+    researcher = await token_for("researcher")
+    response = await client.get(
+        f"{PATH}/prevalence", params={"project": "futures", "by": "story_kind"}, headers=researcher
+    )
+    rows = response.json()["rows"]
+    # The one future story rests on one storyteller: its cell and total go; every line then
+    # holds one hidden cell, so its partners go too, down to the 4-story present cell.
+    assert [(r["group"], r["theme"]) for r in rows] == [
+        ("future", "digital_tools"),
+        ("future", "youth_voice"),
+        ("present", "digital_tools"),
+        ("present", "youth_voice"),
+    ]
+    assert all(r["suppressed"] and r["stories"] is None and r["share"] is None for r in rows)
+    assert all(r["total_suppressed"] and r["total"] is None for r in rows)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+async def test_other_formats(client, analysis_world, token_for, fmt: str) -> None:
+    author = await token_for("author")
+    response = await client.get(
+        f"{PATH}/prevalence",
+        params={"project": "futures", "by": "country", "format": fmt},
+        headers=author,
+    )
+    assert response.status_code == 200, response.text
+    reader = pl.read_csv if fmt == "csv" else pl.read_parquet
+    table = reader(io.BytesIO(response.content))
+    assert sorted(set(table["group"])) == ["EE", "PL"]
+    assert "suppressed" in table.columns
+
+
+async def test_filters_reach_the_analysis(client, analysis_world, token_for) -> None:
+    researcher = await token_for("researcher")
+    response = await client.get(
+        f"{PATH}/prevalence",
+        params={
+            "project": "futures",
+            "sites": "voru,gdansk",
+            "from": "2025-01-01",
+            "to": "2025-12-31",
+        },
+        headers=researcher,
+    )
+    assert {r["group"] for r in response.json()["rows"]} == {"voru", "gdansk"}
+    response = await client.get(
+        f"{PATH}/prevalence", params={"project": "futures", "sites": "voru"}, headers=researcher
+    )
+    assert {r["group"] for r in response.json()["rows"]} == {"voru"}
+    response = await client.get(
+        f"{PATH}/prevalence", params={"project": "futures", "to": "2025-01-01"}, headers=researcher
+    )
+    assert response.json()["rows"] == []
+
+
+async def test_roles(client, analysis_world, token_for) -> None:
+    query = {"project": "futures"}
+    assert (await client.get(f"{PATH}/prevalence", params=query)).status_code == 401
+    partner = await token_for("partner", "gdansk")
+    assert (
+        await client.get(f"{PATH}/prevalence", params=query, headers=partner)
+    ).status_code == 403
+
+
+async def test_unsuppressed_tables_need_the_right(client, analysis_world, token_for) -> None:
+    query = {"project": "futures", "unsuppressed": "true"}
+    plain = await token_for("researcher")
+    refused = await client.get(f"{PATH}/prevalence", params=query, headers=plain)
+    assert refused.status_code == 403
+    assert refused.json()["errors"][0]["field"] == "unsuppressed"
+    granted = await token_for("researcher", unsuppressed=True)
+    response = await client.get(f"{PATH}/prevalence", params=query, headers=granted)
+    assert response.status_code == 200
+    assert response.headers["x-suppression"] == "none"
+    assert not any(r["suppressed"] for r in response.json()["rows"])
+
+
+@pytest.mark.parametrize(
+    ("kind", "query", "status", "field"),
+    [
+        ("horoscope", {"project": "futures"}, 404, None),
+        ("prevalence", {"project": "nope"}, 404, None),
+        ("prevalence", {"project": "futures", "by": "shoe_size"}, 422, "by"),
+        ("prevalence", {"project": "futures", "from": "yesterday"}, 422, "from"),
+        ("prevalence", {"project": "futures", "format": "xlsx"}, 422, "format"),
+    ],
+)
+async def test_errors(client, analysis_world, token_for, kind, query, status, field) -> None:
+    researcher = await token_for("researcher")
+    response = await client.get(f"{PATH}/{kind}", params=query, headers=researcher)
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["status_code"] == status
+    if field:
+        assert [e["field"] for e in body["errors"]] == [field]
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "comparison",
+        "distinctive",
+        "breakdown",
+        "cooccurrence",
+        "links",
+        "agreement",
+        "quality",
+        "representativeness",
+    ],
+)
+async def test_every_kind_answers(client, analysis_world, token_for, kind: str) -> None:
+    researcher = await token_for("researcher")
+    response = await client.get(f"{PATH}/{kind}", params={"project": "futures"}, headers=researcher)
+    assert response.status_code == 200, response.text
+    assert response.json()["kind"] == kind

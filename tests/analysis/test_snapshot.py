@@ -1,0 +1,186 @@
+"""Snapshots from the real database: consent filtering, stable content-addressed ids, schemas."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from civicfutures.analysis import duckdb_suite
+from civicfutures.analysis.params import AnalysisParams
+from civicfutures.analysis.schema import TABLES
+from civicfutures.analysis.snapshot import build_snapshot, load_snapshot
+from civicfutures.analysis.suite import run
+
+# The database is emptied before any other fixture writes to it.
+pytestmark = pytest.mark.usefixtures("database")
+
+
+async def post(client, headers, path: str, body: dict) -> dict:
+    response = await client.post(path, json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def teller(site: str, code: str, scopes: list[str], age: str = "16-24") -> dict:
+    return {
+        "site": site,
+        "code": code,
+        "demographics": {"age_band": age},
+        "consent": {"version": "v1", "given_at": "2025-03-15T10:00:00Z", "scopes": scopes},
+    }
+
+
+@pytest.fixture
+async def consent_world(client, admin, world) -> dict:
+    """The harness's world plus storytellers without research consent and one who withdraws.
+
+    Stories: g1 (GDANSK-1, youth_voice), g2 (GDANSK-2, future, digital_tools), g3 (GDANSK-1 with
+    a storyteller lacking research consent: left out), g4 (that storyteller alone: left out),
+    v1 (VORU-1, youth_voice), v2 (a storyteller who later withdraws: left out).
+    """
+    from builders import story_body
+
+    no_research = await post(
+        client, admin, "/api/v1/storytellers", teller("gdansk", "GDANSK-X", ["quote"])
+    )
+    leaving = await post(
+        client, admin, "/api/v1/storytellers", teller("voru", "VORU-X", ["research"], "65+")
+    )
+    gd, vo = world["storytellers"]["gdansk"], world["storytellers"]["voru"]
+    stories = {
+        "g1": story_body(world, "gdansk", storytellers=[gd[0]["id"]]),
+        "g2": story_body(
+            world, "gdansk", storytellers=[gd[1]["id"]], kind="future", horizon_year=2050,
+            codings=[{"theme": "digital_tools", "coder": "coder-a"}],
+        ),
+        "g3": story_body(world, "gdansk", storytellers=[gd[0]["id"], no_research["id"]]),
+        "g4": story_body(world, "gdansk", storytellers=[no_research["id"]]),
+        "v1": story_body(world, "voru", storytellers=[vo[0]["id"]], title="Buss", body="Bussiliin kaotati ära."),
+        "v2": story_body(world, "voru", storytellers=[leaving["id"]], title="Kool", body="Kool suleti."),
+    }  # fmt: skip
+    ids = {
+        name: (await post(client, admin, "/api/v1/stories", body))["id"]
+        for name, body in stories.items()
+    }
+    return {"ids": ids, "leaving": leaving["id"], "no_research": no_research["id"]}
+
+
+async def withdraw(storyteller_id: int) -> None:
+    from civicfutures.db.tables import Storyteller
+
+    await Storyteller.update(
+        {Storyteller.consent_withdrawn_at: dt.datetime(2025, 6, 1, tzinfo=dt.UTC)}
+    ).where(Storyteller.id == storyteller_id)
+
+
+async def test_consent_decides_what_enters_a_snapshot(consent_world, tmp_path) -> None:
+    await withdraw(consent_world["leaving"])
+    info = await build_snapshot("futures", tmp_path)
+    snapshot = load_snapshot(info.path)
+    ids = consent_world["ids"]
+    stories = snapshot["stories"].collect()
+    assert sorted(stories["story_id"]) == sorted([ids["g1"], ids["g2"], ids["v1"]])
+    tellers = snapshot["storytellers"].collect()["storyteller_id"].to_list()
+    assert consent_world["no_research"] not in tellers
+    assert consent_world["leaving"] not in tellers
+    assert len(tellers) == 4
+    links = snapshot["story_storytellers"].collect()
+    assert set(links["story_id"]) == set(stories["story_id"])
+    assert info.manifest["left_out_for_consent"] == {"stories": 3, "storytellers": 2}
+    assert snapshot["exclusions"].collect().rows() == [("consent", 3, 2)]
+    codings = snapshot["codings"].collect()
+    assert set(codings["story_id"]) <= set(stories["story_id"])
+
+
+async def test_codes_never_enter_a_snapshot(consent_world, tmp_path) -> None:
+    info = await build_snapshot("futures", tmp_path)
+    snapshot = load_snapshot(info.path)
+    for name in TABLES:
+        table = snapshot[name].collect()
+        assert "code" not in table.columns
+        for column in table.select(pl.col(pl.String)).columns:
+            assert not table[column].cast(pl.String).str.contains("GDANSK-|VORU-").any(), (
+                name,
+                column,
+            )
+
+
+async def test_same_content_same_id_and_bytes(
+    consent_world, client, admin, world, tmp_path
+) -> None:
+    first = await build_snapshot("futures", tmp_path)
+    again = await build_snapshot("futures", tmp_path)
+    assert (first.id, first.created, again.created) == (again.id, True, False)
+    assert first.path == tmp_path / "snapshots" / first.id
+    elsewhere = await build_snapshot("futures", tmp_path / "other")
+    assert elsewhere.id == first.id
+    for name in TABLES:
+        assert (first.path / f"{name}.parquet").read_bytes() == (
+            elsewhere.path / f"{name}.parquet"
+        ).read_bytes()
+    from builders import story_body
+
+    await post(client, admin, "/api/v1/stories", story_body(world, "gdansk", title="Nowa"))
+    changed = await build_snapshot("futures", tmp_path)
+    assert changed.id != first.id
+    assert (
+        changed.manifest["tables"]["stories"]["rows"]
+        == first.manifest["tables"]["stories"]["rows"] + 1
+    )
+
+
+async def test_manifest_and_schemas(consent_world, tmp_path) -> None:
+    info = await build_snapshot("futures", tmp_path)
+    manifest = info.manifest
+    assert manifest["snapshot_id"] == info.id == manifest["content_hash"][:16]
+    assert manifest["schema_version"] == 1
+    assert manifest["disclosure_threshold"] == 2
+    assert manifest["demographic_attributes"] == ["age_band"]
+    snapshot = load_snapshot(info.path)
+    for name, schema in TABLES.items():
+        table = snapshot[name].collect()
+        assert table.schema == schema
+        assert table.height == manifest["tables"][name]["rows"]
+    themes = snapshot["themes"].collect()
+    assert themes.select("theme", "kind").rows() == [
+        ("youth_voice", "challenge"),
+        ("digital_tools", "vision"),
+    ]
+    labels = snapshot["theme_labels"].collect()
+    assert ("youth_voice", "vro", "Nuuri helü") in labels.rows()
+    assert snapshot["stories"].collect()["date"].to_list()[0] == dt.date(2025, 3, 15)
+
+
+async def test_an_empty_project_keeps_every_column(client, admin, tmp_path) -> None:
+    await post(
+        client,
+        admin,
+        "/api/v1/projects",
+        {"slug": "empty", "name": "Empty", "default_language": "en"},
+    )
+    info = await build_snapshot("empty", tmp_path)
+    snapshot = load_snapshot(info.path)
+    assert snapshot["stories"].collect().schema == TABLES["stories"]
+    table = run("prevalence", snapshot, AnalysisParams(by="site"))
+    assert table.height == 0
+    assert "suppressed" in table.columns
+
+
+async def test_unknown_project(tmp_path) -> None:
+    from civicfutures.errors import NotFound
+
+    with pytest.raises(NotFound):
+        await build_snapshot("nope", tmp_path)
+
+
+async def test_duckdb_agrees_on_a_snapshot_of_the_database(consent_world, tmp_path) -> None:
+    info = await build_snapshot("futures", tmp_path)
+    ours = run("prevalence", load_snapshot(info.path), AnalysisParams(by="site"))
+    con = duckdb_suite.connect(info.path)
+    theirs = duckdb_suite.finish("prevalence", duckdb_suite.prevalence(con, "site"), k=2)
+    assert_frame_equal(ours, theirs.select(ours.columns).cast(dict(ours.schema)))
+    # g1 and v1: one story each with youth_voice, resting on one storyteller (< k = 2).
+    assert ours.filter(pl.col("theme") == "youth_voice")["suppressed"].to_list() == [True, True]
