@@ -20,7 +20,7 @@ LOCALES = get_settings().locales_dir
 TRANSLATED = [lang for lang in SUPPORTED_LOCALES if lang != "en"]
 # Messages that read the same in a language on purpose (names, codes, loanwords).
 SAME_AS_ENGLISH = {
-    "it": {"Account", "Password", "No", "no", "Record", "in %(language)s"},
+    "it": {"Account", "Password", "No", "no", "Record", "in %(language)s", "File"},
     "et": {"Test"},
     "pl": {"Test", "Diagram", "Problem"},
     "uk": set(),

@@ -8,10 +8,17 @@ under async). Templates format placeholders as `%(name)s`; a literal percent sig
 from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from civicfutures.i18n import formatting
 from civicfutures.i18n.languages import autonym, text_direction
 from civicfutures.i18n.runtime import current_locale, gettext, ngettext
+
+
+def isolate(text: object) -> Markup:
+    """A name from the data inside a translated sentence, isolated for bidirectional text
+    (a Latin project name in an Arabic heading keeps its own direction)."""
+    return Markup("<bdi>%s</bdi>") % escape(str(text))
 
 
 def make_environment() -> Environment:
@@ -33,6 +40,7 @@ def make_environment() -> Environment:
         language_name=formatting.language_name,
         country_name=formatting.country_name,
         autonym=autonym,
+        bdi=isolate,
     )
     environment.globals.update(current_locale=current_locale, text_direction=text_direction)
     return environment
