@@ -154,3 +154,10 @@ async def test_without_graphviz_the_svg_points_to_the_text_formats(
     assert response.json()["errors"][0]["field"] == "format"
     dot = await client.get("/api/v1/theory-of-change?project=futures&format=dot", headers=admin)
     assert dot.status_code == 200 and dot.text.startswith("digraph")
+
+
+async def test_an_invalid_reading_language_is_a_field_error(client, admin, curated):
+    for path in ("/api/v1/theory-of-change?project=futures", "/api/v1/quotes?project=futures"):
+        response = await client.get(f"{path}&lang=not a tag", headers=admin)
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "lang"

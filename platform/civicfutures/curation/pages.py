@@ -136,11 +136,13 @@ class CurationPages(Controller):
             actor, InsightFilters(project, site=site, status=status)
         )
         rows = [{"insight": i, "title": insight_text(i.title, lang, i.language)} for i in found]
+        sites = await _project_sites(actor, project_row["id"])
         return page(
             "curation/insights.html",
             project=project_row,
             rows=rows,
-            sites=await _project_sites(actor, project_row["id"]),
+            sites=sites,
+            site_names={s["slug"]: s["name"] for s in sites},
             filters={"site": site or "", "status": status or ""},
             status_label=f.insight_status_label,
             can_draft=actor.has_any("author", "partner"),

@@ -20,6 +20,7 @@ from civicfutures.auth.actor import Actor
 from civicfutures.curation import schemas as c
 from civicfutures.curation.access import readable_condition
 from civicfutures.curation.consent import story_consent
+from civicfutures.curation.texts import checked_language
 from civicfutures.db.tables import Coding, Evidence, InsightTheme, Translation
 from civicfutures.i18n.languages import base_language
 from civicfutures.intake.setup_service import find_project
@@ -177,6 +178,7 @@ class QuoteBank:
         lang: str | None = None,
     ) -> list[c.QuoteOut]:
         """Quotes of a project; `lang` keeps those readable in that language, with that translation."""
+        lang = checked_language(lang) if lang else None
         project_row = await find_project(project)
         quotes = await quotable_evidence(actor, project_row["id"])
         if site:

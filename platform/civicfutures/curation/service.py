@@ -18,7 +18,7 @@ from civicfutures.curation.insight_service import InsightService
 from civicfutures.curation.outcome_service import outcome_rows
 from civicfutures.curation.quotes import excerpt_translations, quotable_evidence, same_language
 from civicfutures.curation.quotes import story_translations as load_story_translations
-from civicfutures.curation.texts import insight_text
+from civicfutures.curation.texts import checked_language, insight_text
 from civicfutures.curation.theory import TheoryRow, theory_of_change_table
 from civicfutures.db.tables import Insight, Site, Theme
 from civicfutures.i18n.labels import LabelContext
@@ -71,6 +71,7 @@ async def agreed_insights_for_briefing(
 ) -> list[InsightForBriefing]:
     """Agreed insights of a project (or of one site: its own insights and the cross-site ones
     with evidence from it), oldest first, localized for `lang`."""
+    lang = checked_language(lang)
     project = await find_project(project_slug)
     sites = {
         row["id"]: row

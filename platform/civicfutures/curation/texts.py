@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from civicfutures.errors import FieldError, InvalidInput
+from civicfutures.i18n import gettext as _
 from civicfutures.i18n.labels import Localized, pick
 from civicfutures.i18n.languages import MACROLANGUAGE, base_language
+from civicfutures.intake.validation import canonical_language
 
 
 def insight_chain(lang: str, original: str | None) -> list[str]:
@@ -26,3 +29,21 @@ def insight_text(texts: Mapping[str, str] | None, lang: str, original: str | Non
         if text and text.strip():
             return Localized(text, tag)
     return Localized("", None)
+
+
+def checked_language(tag: str, field: str = "lang") -> str:
+    """A requested reading language in its canonical form, or a 422 naming the parameter."""
+    canonical = canonical_language(tag)
+    if canonical is None:
+        raise InvalidInput(
+            _("The request has invalid fields."),
+            [
+                FieldError(
+                    field,
+                    _("“{value}” is not a valid language tag (BCP 47), e.g. pl, et, vro.").format(
+                        value=tag
+                    ),
+                )
+            ],
+        )
+    return canonical

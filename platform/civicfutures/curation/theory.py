@@ -18,7 +18,7 @@ from civicfutures.curation.access import readable_condition
 from civicfutures.curation.consent import story_consent
 from civicfutures.curation.diagram import DIAGRAMS, Rendered
 from civicfutures.curation.outcome_service import outcome_rows
-from civicfutures.curation.texts import insight_text
+from civicfutures.curation.texts import checked_language, insight_text
 from civicfutures.db.tables import Evidence, Insight, InsightOutcome, Site
 from civicfutures.i18n.labels import LabelContext
 from civicfutures.intake.setup_service import find_project
@@ -52,6 +52,7 @@ async def theory_of_change(
     actor: Actor, project: str, lang: str, include_drafts: bool = False
 ) -> c.TheoryOfChange:
     """The outcome tree of a project with the (agreed, or all) insights the actor reads."""
+    lang = checked_language(lang)
     project_row = await find_project(project)
     labels = LabelContext(tag=lang, project_default=project_row["default_language"])
     sites = await _sites(actor, project_row["id"])
