@@ -92,3 +92,21 @@ async def test_impossible_spans_name_their_field(
     response = await client.post("/api/v1/insights", json=body, headers=admin)
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+def test_the_evidence_form_asks_which_occurrence():
+    from civicfutures.curation.forms import evidence_from_form
+
+    values = {
+        "excerpt": "tam",
+        "occurrence": "2",
+        "quotable": [],
+        "translation_language": "",
+        "translation": "",
+    }
+    item, errors = evidence_from_form(7, "Tam i tam, i tam.", values)
+    assert (item.start, item.end, errors) == (13, 16, [])
+    item, errors = evidence_from_form(7, "Tam i tam, i tam.", {**values, "occurrence": "3"})
+    assert item is None and errors[0].field == "occurrence" and "2 times" in errors[0].message
+    item, errors = evidence_from_form(7, "Tam i tam.", {**values, "translation": "there"})
+    assert item is None and errors[0].field == "translation_language"

@@ -25,6 +25,7 @@ from civicfutures.forms.definitions import (
     theme_choices,
 )
 from civicfutures.i18n import gettext as _
+from civicfutures.i18n import ngettext
 from civicfutures.i18n.labels import LabelContext
 from civicfutures.i18n.runtime import SUPPORTED_LOCALES
 
@@ -249,7 +250,11 @@ def evidence_from_form(
         return None, [
             FieldError(
                 "occurrence",
-                _("These words appear {count} times in the story.").format(count=found),
+                ngettext(
+                    "These words appear only once in the story.",
+                    "These words appear {count} times in the story.",
+                    found,
+                ).format(count=found),
             )
         ]
     translations = {}
