@@ -108,5 +108,7 @@ def test_the_evidence_form_asks_which_occurrence():
     assert (item.start, item.end, errors) == (13, 16, [])
     item, errors = evidence_from_form(7, "Tam i tam, i tam.", {**values, "occurrence": "3"})
     assert item is None and errors[0].field == "occurrence" and "2 times" in errors[0].message
-    item, errors = evidence_from_form(7, "Tam i tam.", {**values, "translation": "there"})
+    item, errors = evidence_from_form(
+        7, "Tam i tam.", {**values, "occurrence": "1", "translation": "there"}
+    )
     assert item is None and errors[0].field == "translation_language"
