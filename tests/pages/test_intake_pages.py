@@ -362,3 +362,23 @@ async def test_pages_render_from_the_api_form_definition(client, sign_in, token_
     assert rendered == names
     for section in definition["sections"]:
         assert html.escape(section["legend"], quote=False) in page.text
+
+
+async def test_an_empty_choice_links_to_the_form_that_adds_one(client, sign_in, admin, world):
+    created = await client.post(
+        "/api/v1/sites",
+        json={
+            "project": "futures",
+            "slug": "tartu",
+            "name": "Tartu",
+            "country": "EE",
+            "languages": ["et"],
+        },
+        headers=admin,
+    )
+    assert created.status_code == 201
+    await sign_in("partner", "tartu")
+    page = await client.get("/et/sites/tartu/stories/new")
+    assert page.status_code == 200
+    assert 'href="/et/sites/tartu/workshops/new"' in page.text
+    assert 'href="/et/sites/tartu/storytellers/new"' in page.text

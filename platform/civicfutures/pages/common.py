@@ -90,9 +90,14 @@ def form_page(
     heading: str | None = None,
     hidden: dict[str, str] | None = None,
     cancel: str | None = None,
+    add_links: dict[str, str] | None = None,
+    notice: str | None = None,
     **context: Any,
 ) -> Template:
-    """A form page rendered from its definition: typed values kept, each error at its field."""
+    """A form page rendered from its definition: typed values kept, each error at its field.
+
+    `add_links` point from an empty choice (no workshop yet) to the form that adds one.
+    """
     errors = list(errors)
     by_field, general = place_errors(errors, [f.name for f in form.fields()])
     return page(
@@ -106,6 +111,8 @@ def form_page(
         heading=heading or form.title,
         hidden=hidden or {},
         cancel=cancel,
+        add_links=add_links or {},
+        notice=notice,
         **context,
     )
 

@@ -65,6 +65,13 @@ def _defaults(form: Any) -> dict[str, Any]:
     }
 
 
+def _add_links(lang: str, site: str) -> dict[str, str]:
+    return {
+        "workshop": f"/{lang}/sites/{site}/workshops/new",
+        "storytellers": f"/{lang}/sites/{site}/storytellers/new",
+    }
+
+
 def _codings_from_keys(submission: Submission, coder: str) -> None:
     keys = submission.payload.get("codings") or []
     submission.payload["codings"] = [{"theme": key, "coder": coder} for key in keys]
@@ -237,6 +244,7 @@ class IntakePages(Controller):
             values,
             cancel=f"/{lang}/sites/{site}",
             notice=notices.get(request.query_params.get("saved", "")),
+            add_links=_add_links(lang, site),
         )
 
     @post("/stories/new", guards=[WRITERS], name="story_submit", status_code=200)
@@ -257,6 +265,7 @@ class IntakePages(Controller):
             save,
             prepare=lambda submission: _codings_from_keys(submission, coder_name(actor)),
             cancel=f"/{lang}/sites/{site}",
+            add_links=_add_links(lang, site),
         )
 
 
