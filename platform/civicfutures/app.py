@@ -27,6 +27,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from civicfutures.exports.api import ExportController
     from civicfutures.forms.api import FormController
     from civicfutures.i18n.api import missing_labels
+    from civicfutures.imports.api import import_routes
+    from civicfutures.imports.pages import import_page_routes
     from civicfutures.intake.api import CONTROLLERS as INTAKE
     from civicfutures.pages.home import PAGE_ROUTES
     from civicfutures.pages.templating import static_files, template_config
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health, *INTAKE, *CURATION, CURATION_PAGES, AdminController, AdminPages, *LOGIN_ROUTES,
             FormController, missing_labels, *PAGE_ROUTES, static_files(),
             ExportController,
+            *import_routes(), *import_page_routes(),
         ],
         template_config=template_config(),
         middleware=[

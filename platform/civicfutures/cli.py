@@ -229,6 +229,10 @@ from civicfutures.i18n.cli import translations  # noqa: E402  (the area's own co
 
 main.add_command(translations)
 
+from civicfutures.imports.cli import import_command  # noqa: E402  (spreadsheet import)
+
+main.add_command(import_command)
+
 
 from civicfutures.exports.cli import export  # noqa: E402  (researcher exports)
 

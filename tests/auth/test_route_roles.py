@@ -552,6 +552,27 @@ ROUTES: dict[tuple[str, str], Rule] = {
 }
 ROUTES.update(CURATION_ROUTES)
 
+# Spreadsheet import. The uploads carry no file here (the harness sends JSON or a plain form):
+# the caller passes the guards and the site check, then the missing file is reported (422).
+IMPORT_ROUTES: dict[tuple[str, str], Rule] = {
+    ("POST", "/api/v1/imports"): Rule(
+        SITE_WRITE, call("/api/v1/imports?project=futures&site=gdansk&dry_run=true", ok=422)
+    ),
+    ("GET", "/api/v1/imports/template"): Rule(
+        SITE_WRITE, call("/api/v1/imports/template?project=futures&site=gdansk&format=csv")
+    ),
+    ("GET", "/{lang:str}/sites/{site:str}/import"): Rule(
+        PAGE_SITE_WRITE, call("/en/sites/gdansk/import")
+    ),
+    ("POST", "/{lang:str}/sites/{site:str}/import"): Rule(
+        PAGE_SITE_WRITE, call("/en/sites/gdansk/import", form={"action": "check"}, ok=422)
+    ),
+    ("GET", "/{lang:str}/sites/{site:str}/import/template/{file_format:str}"): Rule(
+        PAGE_SITE_WRITE, call("/en/sites/gdansk/import/template/xlsx")
+    ),
+}
+ROUTES.update(IMPORT_ROUTES)
+
 # Routes Litestar adds for the OpenAPI document and its viewers: public by design.
 GENERATED = re.compile(r"^/schema(/|$)|^/static(/|$)")
 

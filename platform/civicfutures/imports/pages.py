@@ -1,0 +1,120 @@
+"""The partner's import page under `/{lang}/sites/{site}/import`: template links, upload, report.
+
+The same service as `POST /api/v1/imports`: "Check" runs a dry run and shows the report;
+"Import" commits and redirects (303) to the page with the counts, or shows the report (422).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, Response, Router, get, post
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from civicfutures.errors import FieldError
+from civicfutures.i18n import gettext as _
+from civicfutures.imports.api import download
+from civicfutures.imports.limits import MIB, get_limits
+from civicfutures.imports.report import ImportReport
+from civicfutures.imports.service import ImportRejected, ImportService
+from civicfutures.imports.sources import SourceFile
+from civicfutures.imports.template import WRITERS, TemplateService
+from civicfutures.intake.setup_service import SetupService
+from civicfutures.pages.common import PAGE_EXCEPTION_HANDLERS, known_language, page
+from civicfutures.web.auth import current_actor, page_requires
+
+
+class ImportPages(Controller):
+    path = "/sites/{site:str}/import"
+    guards = [page_requires("partner")]
+    include_in_schema = False
+
+    @get("/", name="import_form")
+    async def form(self, request: Request, lang: FromPath[str], site: FromPath[str]) -> Template:
+        query = request.query_params
+        done = None
+        if query.get("imported") is not None:
+            done = {"created": query.get("imported"), "existing": query.get("existing", "0")}
+        return await _page(request, lang, site, done=done)
+
+    @post("/", name="import_upload", status_code=200)
+    async def upload(
+        self, request: Request, lang: FromPath[str], site: FromPath[str]
+    ) -> Response | Template:
+        actor = current_actor(request)
+        site_out = await SetupService().get_site(actor, site)
+        form = await request.form()
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return await _page(
+                request,
+                lang,
+                site,
+                status_code=422,
+                errors=[FieldError("file", _("Choose the file to import."))],
+            )
+        source = SourceFile(name=upload.filename, data=await upload.read())
+        dry_run = form.get("action") != "import"
+        try:
+            report = await ImportService().run(
+                actor, source, site_out.project, site, dry_run=dry_run
+            )
+        except ImportRejected as rejected:
+            return await _page(request, lang, site, report=rejected.report, status_code=422)
+        if dry_run:
+            return await _page(request, lang, site, report=report)
+        counts = {"imported": report.created.stories, "existing": report.existing.stories}
+        return Redirect(f"/{lang}/sites/{site}/import?{urlencode(counts)}", status_code=303)
+
+    @get("/template/{file_format:str}", name="import_template")
+    async def template(
+        self, request: Request, lang: FromPath[str], site: FromPath[str], file_format: FromPath[str]
+    ) -> Response[bytes]:
+        actor = current_actor(request)
+        site_out = await SetupService().get_site(actor, site)
+        return download(
+            await TemplateService().build(actor, site_out.project, lang, file_format, site)
+        )
+
+
+async def _page(
+    request: Request,
+    lang: str,
+    site: str,
+    *,
+    report: ImportReport | None = None,
+    done: dict[str, str | None] | None = None,
+    errors: list[FieldError] | None = None,
+    status_code: int = 200,
+) -> Template:
+    actor = current_actor(request)
+    site_out = await SetupService().get_site(actor, site)
+    limits = get_limits()
+    return page(
+        "imports/upload.html",
+        status_code=status_code,
+        site=site_out,
+        report=report,
+        done=done,
+        errors={e.field: e.message for e in errors or []},
+        formats=sorted(WRITERS),
+        max_mib=limits.max_bytes // MIB,
+        max_rows=limits.max_rows,
+        can_write=actor.writes_site(site_out.id),
+    )
+
+
+def import_page_routes() -> list[Router]:
+    """The page routes under `/{lang}`, with the upload's body limit of the import settings."""
+    return [
+        Router(
+            path="/{lang:str}",
+            route_handlers=[ImportPages],
+            guards=[known_language],
+            exception_handlers=PAGE_EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+            include_in_schema=False,
+            request_max_body_size=get_limits().max_request_bytes,
+        )
+    ]

@@ -1,0 +1,707 @@
+"""The import: read, check everything, then write all of it in one transaction or nothing.
+
+Natural keys (what makes a row "the same" as something stored, so a re-import changes nothing):
+- a workshop is its site + date + type (the oldest such workshop when several exist);
+- a storyteller is the project + code (codes are unique per project);
+- a story is its workshop + the sorted codes of its storytellers + sha256 of its NFC text.
+Rows matching a stored story are counted as existing and left untouched, as are stored
+workshops and storytellers: an import adds, it never edits (edits go through the forms and the
+API, with their optimistic locking). A stored storyteller whose row disagrees with what is
+stored (demographics, consent) is reported rather than silently kept or overwritten.
+
+A dry run and a commit run the same checks; a commit repeats the database checks inside its
+transaction (BEGIN IMMEDIATE on SQLite, an advisory lock per project on PostgreSQL), so two
+imports of one file cannot both write it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from piccolo.utils.encoding import dump_json
+
+from civicfutures import audit
+from civicfutures.auth.actor import Actor
+from civicfutures.db.tables import Site, Story, StoryStoryteller, Storyteller, Theme, Workshop
+from civicfutures.db.transactions import write_transaction
+from civicfutures.errors import FieldError, InvalidInput, NotFound
+from civicfutures.i18n import gettext as _
+from civicfutures.i18n import ngettext
+from civicfutures.i18n.formatting import format_number
+from civicfutures.imports.bulk import insert_rows, lock_for_import
+from civicfutures.imports.columns import DEMOGRAPHIC_PREFIX, HeaderIndex, map_header
+from civicfutures.imports.limits import MIB, get_limits
+from civicfutures.imports.report import Counts, FileInfo, ImportReport, Problems
+from civicfutures.imports.rows import (
+    ImportContext,
+    ParsedFile,
+    RowParser,
+    StoryRecord,
+    TellerSpec,
+    WorkshopSpec,
+)
+from civicfutures.imports.sources import ReadError, SourceFile, open_table
+from civicfutures.intake.setup_service import find_project, find_site
+
+# progress(stage, done, total): stages "read", "check", "write"; total None when unknown.
+Progress = Callable[[str, int, int | None], None]
+IN_CHUNK = 1_000
+
+
+class ImportRejected(InvalidInput):
+    """The file has problems; nothing was written. Carries the full report."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__(report.detail, [FieldError(e.field, e.message) for e in report.errors])
+        self.report = report
+
+
+@dataclass
+class Plan:
+    """What a commit writes, after matching the rows against the database."""
+
+    workshop_ids: dict[tuple[int, dt.date, str], int] = field(default_factory=dict)
+    new_workshops: list[WorkshopSpec] = field(default_factory=list)
+    teller_ids: dict[str, int] = field(default_factory=dict)
+    new_tellers: list[TellerSpec] = field(default_factory=list)
+    new_records: list[StoryRecord] = field(default_factory=list)
+    existing_stories: int = 0
+
+    def created(self) -> Counts:
+        return Counts(
+            workshops=len(self.new_workshops),
+            storytellers=len(self.new_tellers),
+            stories=len(self.new_records),
+            translations=sum(1 for r in self.new_records if r.translation is not None),
+            codings=sum(len(r.theme_ids) for r in self.new_records),
+        )
+
+    def existing(self) -> Counts:
+        return Counts(
+            workshops=len(self.workshop_ids) - len(self.new_workshops),
+            storytellers=len(self.teller_ids) - len(self.new_tellers),
+            stories=self.existing_stories,
+        )
+
+
+class ImportService:
+    """Checks a spreadsheet of stories and imports it; a dry run writes nothing."""
+
+    async def run(
+        self,
+        actor: Actor,
+        source: SourceFile,
+        project: str,
+        site: str | None = None,
+        *,
+        dry_run: bool = False,
+        progress: Progress | None = None,
+    ) -> ImportReport:
+        """The report; raises ImportRejected (422) when the file has any problem."""
+        context = await self.context(actor, project, site)
+        limits = get_limits()
+        problems = Problems(limits.max_listed_problems)
+        parsed = ParsedFile()
+        info = await asyncio.to_thread(self._read, source, context, problems, parsed, progress)
+        if dry_run or problems:
+            plan = await self._plan(actor, context, parsed, problems, progress)
+            report = self._report(context, info, parsed, plan, problems, dry_run=dry_run)
+            if problems:
+                raise ImportRejected(report)
+            return report
+        async with write_transaction():
+            await lock_for_import(context.project_id)
+            plan = await self._plan(actor, context, parsed, problems, progress)
+            if problems:
+                raise ImportRejected(
+                    self._report(context, info, parsed, plan, problems, dry_run=False)
+                )
+            report = self._report(context, info, parsed, plan, problems, dry_run=False)
+            await self._write(actor, context, info, plan, report, progress)
+        return report
+
+    # ------------------------------------------------------------------ context
+
+    async def context(self, actor: Actor, project: str, site: str | None) -> ImportContext:
+        """The project and the sites the actor may import into; another's site is a 404."""
+        project_row = await find_project(project)
+        default_site_id = None
+        if site:
+            site_row = await find_site(actor, site)
+            if site_row["project"] != project_row["id"] or not actor.writes_site(site_row["id"]):
+                raise NotFound(
+                    _("No such site."), [FieldError("site", _("No site “{ref}”.").format(ref=site))]
+                )
+            default_site_id = site_row["id"]
+        sites = (
+            await Site.select(Site.id, Site.slug, Site.name, Site.languages)
+            .output(load_json=True)
+            .where(Site.project == project_row["id"])
+            .order_by(Site.id)
+        )
+        context = ImportContext(
+            project_id=project_row["id"],
+            project_slug=project_row["slug"],
+            demographics=list(project_row["demographics"] or []),
+            sites={row["id"]: row for row in sites if actor.writes_site(row["id"])},
+            default_site_id=default_site_id,
+            coder=actor.label[:64],
+        )
+        themes = (
+            await Theme.select(Theme.id, Theme.key, Theme.labels)
+            .output(load_json=True)
+            .where(Theme.project == project_row["id"])
+            .order_by(Theme.position)
+            .order_by(Theme.id)
+        )
+        for theme in themes:
+            context.add_theme(theme["id"], theme["key"], theme["labels"] or {})
+        return context
+
+    # ------------------------------------------------------------------ reading
+
+    def _read(
+        self,
+        source: SourceFile,
+        context: ImportContext,
+        problems: Problems,
+        parsed: ParsedFile,
+        progress: Progress | None,
+    ) -> FileInfo:
+        """Parse and check every row (runs in a worker thread: it is all CPU)."""
+        limits = get_limits()
+        info = FileInfo(name=source.name, format="", size=source.size, sha256=_sha256(source))
+        if info.size > limits.max_bytes:
+            problems.add(
+                None,
+                None,
+                None,
+                _("The file is too large: at most {limit} MiB can be imported at once.").format(
+                    limit=format_number(limits.max_bytes // MIB)
+                ),
+            )
+            return info
+        index = HeaderIndex(demographics=context.demographics)
+        try:
+            table = open_table(source, index.recognizes, _language_hints(context))
+        except ReadError as error:
+            problems.add(None, None, None, str(error))
+            return info
+        info.format, info.encoding, info.delimiter, info.sheet = (
+            table.format,
+            table.encoding,
+            table.delimiter,
+            table.sheet,
+        )
+        columns = map_header(
+            table.header,
+            table.header_row,
+            index,
+            problems,
+            site_given=context.default_site_id is not None,
+        )
+        parsed.columns = columns
+        parser = RowParser(
+            context,
+            columns,
+            problems,
+            parsed,
+            refuse_formula_text=table.format == "csv",
+            formula_cells=table.formula_cells,
+        )
+        for number, cells in table.rows:
+            if parsed.rows >= limits.max_rows:
+                problems.add(
+                    None,
+                    None,
+                    None,
+                    _("The file has more than {limit} rows: split it into smaller files.").format(
+                        limit=format_number(limits.max_rows)
+                    ),
+                )
+                break
+            parser.parse(number, cells)
+            if progress is not None and parsed.rows % 1000 == 0:
+                progress("read", parsed.rows, table.estimated_rows)
+        for row, column, message in table.problems:
+            problems.add(row, column, None, message)
+        if progress is not None:
+            progress("read", parsed.rows, parsed.rows)
+        if not parsed.rows and not problems:
+            problems.add(None, None, None, _("The file has no stories below its header."))
+        return info
+
+    # ------------------------------------------------------------------ matching
+
+    async def _plan(
+        self,
+        actor: Actor,
+        context: ImportContext,
+        parsed: ParsedFile,
+        problems: Problems,
+        progress: Progress | None,
+    ) -> Plan:
+        plan = Plan()
+        await self._match_workshops(parsed, plan)
+        await self._match_tellers(actor, context, parsed, plan, problems)
+        stored = await self._stored_story_keys(plan, parsed)
+        for done, record in enumerate(parsed.records, 1):
+            workshop_id = plan.workshop_ids.get(record.workshop_key)
+            key = (workshop_id, tuple(sorted(record.codes)), record.digest)
+            if workshop_id is not None and key in stored:
+                plan.existing_stories += 1
+            else:
+                plan.new_records.append(record)
+            if progress is not None and done % 10_000 == 0:
+                progress("check", done, len(parsed.records))
+        if progress is not None:
+            progress("check", len(parsed.records), len(parsed.records))
+        return plan
+
+    async def _match_workshops(self, parsed: ParsedFile, plan: Plan) -> None:
+        site_ids = sorted({spec.site_id for spec in parsed.workshops.values()})
+        if not site_ids:
+            return
+        rows = (
+            await Workshop.select(Workshop.id, Workshop.site, Workshop.held_on, Workshop.kind)
+            .where(Workshop.site.is_in(site_ids))
+            .order_by(Workshop.id)
+        )
+        stored: dict[tuple[int, dt.date, str], int] = {}
+        for row in rows:
+            stored.setdefault((row["site"], row["held_on"], row["kind"]), row["id"])
+        for key, spec in parsed.workshops.items():
+            if key in stored:
+                plan.workshop_ids[key] = stored[key]
+            else:
+                plan.workshop_ids[key] = 0
+                plan.new_workshops.append(spec)
+
+    async def _match_tellers(
+        self,
+        actor: Actor,
+        context: ImportContext,
+        parsed: ParsedFile,
+        plan: Plan,
+        problems: Problems,
+    ) -> None:
+        codes = sorted(parsed.tellers)
+        stored: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(codes, IN_CHUNK):
+            rows = (
+                await Storyteller.select(
+                    Storyteller.id,
+                    Storyteller.site,
+                    Storyteller.code,
+                    Storyteller.demographics,
+                    Storyteller.consent_version,
+                    Storyteller.consent_given_at,
+                    Storyteller.consent_scopes,
+                )
+                .output(load_json=True)
+                .where((Storyteller.project == context.project_id) & Storyteller.code.is_in(chunk))
+            )
+            stored.update((row["code"], row) for row in rows)
+        for code in codes:
+            spec = parsed.tellers[code]
+            row = stored.get(code)
+            if row is None:
+                plan.teller_ids[code] = 0
+                plan.new_tellers.append(spec)
+                self._check_new_teller(spec, problems, parsed)
+                continue
+            plan.teller_ids[code] = row["id"]
+            if row["site"] != spec.site_id:
+                message = (
+                    _("The storyteller “{code}” belongs to another site.").format(code=code)
+                    if actor.sees_site(row["site"])
+                    else _("This project already has a storyteller “{code}”.").format(code=code)
+                )
+                problems.add(
+                    spec.row, _column(parsed, "storyteller_codes"), "storyteller_codes", message
+                )
+                continue
+            self._compare_stored_teller(spec, row, problems, parsed)
+
+    def _check_new_teller(self, spec: TellerSpec, problems: Problems, parsed: ParsedFile) -> None:
+        """A new storyteller needs a consent record, as the API's storyteller form does."""
+        if not spec.values.get("consent_version"):
+            problems.add(
+                spec.row,
+                _column(parsed, "consent_version"),
+                "consent_version",
+                _(
+                    "The storyteller “{code}” is new: give the version of their consent form."
+                ).format(code=spec.code),
+            )
+        if not spec.values.get("consent_scopes"):
+            problems.add(
+                spec.row,
+                _column(parsed, "consent_scopes"),
+                "consent_scopes",
+                _("The storyteller “{code}” is new: give what they consented to.").format(
+                    code=spec.code
+                ),
+            )
+
+    def _compare_stored_teller(
+        self, spec: TellerSpec, row: dict[str, Any], problems: Problems, parsed: ParsedFile
+    ) -> None:
+        stored: dict[str, Any] = {
+            DEMOGRAPHIC_PREFIX + name: value for name, value in (row["demographics"] or {}).items()
+        }
+        stored["consent_version"] = row["consent_version"]
+        stored["consent_given_at"] = row["consent_given_at"]
+        stored["consent_scopes"] = tuple(sorted(row["consent_scopes"] or []))
+        for key, value in spec.values.items():
+            if stored.get(key) != value:
+                problems.add(
+                    spec.rows.get(key, spec.row),
+                    _column(parsed, key),
+                    key,
+                    _(
+                        "The storyteller “{code}” is registered with another value here. Leave the cell empty, or change the storyteller on their page."
+                    ).format(code=spec.code),
+                )
+
+    async def _stored_story_keys(self, plan: Plan, parsed: ParsedFile) -> set[tuple[Any, ...]]:
+        """Natural keys of stored stories in the workshops the file names (bodies not kept)."""
+        workshop_ids = sorted({wid for wid in plan.workshop_ids.values() if wid})
+        keys: set[tuple[Any, ...]] = set()
+        for chunk in _chunks(workshop_ids, 200):
+            codes: dict[int, list[str]] = {}
+            for link in await StoryStoryteller.select(
+                StoryStoryteller.story, StoryStoryteller.storyteller.code
+            ).where(StoryStoryteller.story.workshop.is_in(chunk)):
+                codes.setdefault(link["story"], []).append(link["storyteller.code"])
+            for story in await Story.select(Story.id, Story.workshop, Story.body).where(
+                Story.workshop.is_in(chunk)
+            ):
+                keys.add(
+                    (
+                        story["workshop"],
+                        tuple(sorted(codes.get(story["id"], []))),
+                        hashlib.sha256(story["body"].encode("utf-8")).hexdigest(),
+                    )
+                )
+        return keys
+
+    # ------------------------------------------------------------------ writing
+
+    async def _write(
+        self,
+        actor: Actor,
+        context: ImportContext,
+        info: FileInfo,
+        plan: Plan,
+        report: ImportReport,
+        progress: Progress | None,
+    ) -> None:
+        now = dt.datetime.now(dt.UTC)
+        total = len(plan.new_records)
+
+        def step(done: int) -> None:
+            if progress is not None:
+                progress("write", done, total)
+
+        step(0)
+        workshop_ids = await insert_rows(
+            "workshop",
+            ("site", "held_on", "kind", "language", "title", "note", "created_at"),
+            [
+                (w.site_id, w.held_on, w.kind, w.language, w.title, "", now)
+                for w in plan.new_workshops
+            ],
+            returning=True,
+        )
+        for spec, new_id in zip(plan.new_workshops, workshop_ids, strict=True):
+            plan.workshop_ids[(spec.site_id, spec.held_on, spec.kind)] = new_id
+        teller_rows = [_teller_row(context, spec, now) for spec in plan.new_tellers]
+        teller_ids = await insert_rows(
+            "storyteller",
+            (
+                "project",
+                "site",
+                "code",
+                "demographics",
+                "consent_version",
+                "consent_given_at",
+                "consent_scopes",
+                "consent_withdrawn_at",
+                "created_at",
+            ),
+            teller_rows,
+            returning=True,
+        )
+        for spec, new_id in zip(plan.new_tellers, teller_ids, strict=True):
+            plan.teller_ids[spec.code] = new_id
+        story_ids: list[int] = []
+        batch = 10_000
+        for start in range(0, total, batch):
+            records = plan.new_records[start : start + batch]
+            story_ids += await insert_rows(
+                "story",
+                (
+                    "workshop",
+                    "site",
+                    "kind",
+                    "horizon_year",
+                    "language",
+                    "title",
+                    "body",
+                    "status",
+                    "version",
+                    "created_by",
+                    "updated_by",
+                    "created_at",
+                    "updated_at",
+                ),
+                [
+                    (
+                        plan.workshop_ids[r.workshop_key],
+                        r.site_id,
+                        r.kind,
+                        r.horizon_year,
+                        r.language,
+                        r.title,
+                        r.body,
+                        r.status,
+                        1,
+                        actor.user_id,
+                        actor.user_id,
+                        now,
+                        now,
+                    )
+                    for r in records
+                ],
+                returning=True,
+            )
+            step(start + len(records))
+        pairs = list(zip(plan.new_records, story_ids, strict=True))
+        await insert_rows(
+            "story_storyteller",
+            ("story", "storyteller"),
+            [(story_id, plan.teller_ids[code]) for r, story_id in pairs for code in r.codes],
+        )
+        await insert_rows(
+            "translation",
+            ("story", "language", "title", "body", "origin", "reviewed"),
+            [
+                (story_id, t.language, t.title, t.body, t.by, False)
+                for r, story_id in pairs
+                if (t := r.translation) is not None
+            ],
+        )
+        await insert_rows(
+            "coding",
+            ("story", "theme", "coder", "start_offset", "end_offset", "created_at"),
+            [
+                (story_id, theme_id, r.coder, None, None, now)
+                for r, story_id in pairs
+                for theme_id in r.theme_ids
+            ],
+        )
+        await self._audit(
+            actor, context, info, plan, pairs, teller_rows, teller_ids, workshop_ids, report, now
+        )
+        step(total)
+
+    async def _audit(
+        self,
+        actor: Actor,
+        context: ImportContext,
+        info: FileInfo,
+        plan: Plan,
+        pairs: list[tuple[StoryRecord, int]],
+        teller_rows: list[tuple[Any, ...]],
+        teller_ids: list[int],
+        workshop_ids: list[int],
+        report: ImportReport,
+        now: dt.datetime,
+    ) -> None:
+        """One `create` event per new object (as the API writes), and one for the import."""
+        detail = dump_json({"import": info.sha256})
+        themes = {theme_id: key for key, theme_id in context.theme_ids.items()}
+        events: list[tuple[Any, ...]] = []
+
+        def event(entity: str, entity_id: int, state: list[Any]) -> None:
+            # The state as written, hashed as encoded (field order fixed by this code).
+            state_hash = hashlib.sha256(msgspec.json.encode([entity_id, *state])).hexdigest()
+            events.append(
+                (
+                    now,
+                    actor.user_id,
+                    actor.label,
+                    "create",
+                    entity,
+                    str(entity_id),
+                    "",
+                    state_hash,
+                    detail,
+                )
+            )
+
+        for spec, new_id in zip(plan.new_workshops, workshop_ids, strict=True):
+            event(
+                "workshop",
+                new_id,
+                [spec.site_id, spec.held_on, spec.kind, spec.language, spec.title],
+            )
+        for spec, row, new_id in zip(plan.new_tellers, teller_rows, teller_ids, strict=True):
+            event("storyteller", new_id, [spec.site_id, spec.code, *row[3:7]])
+        for record, story_id in pairs:
+            translation = record.translation
+            event(
+                "story",
+                story_id,
+                [
+                    plan.workshop_ids[record.workshop_key],
+                    sorted(plan.teller_ids[c] for c in record.codes),
+                    record.kind,
+                    record.horizon_year,
+                    record.language,
+                    record.title,
+                    record.digest,
+                    record.status,
+                    translation.language if translation else None,
+                    [themes[t] for t in record.theme_ids],
+                ],
+            )
+        await insert_rows(
+            "audit_event",
+            (
+                "at",
+                "actor",
+                "actor_label",
+                "action",
+                "entity",
+                "entity_id",
+                "before_hash",
+                "after_hash",
+                "detail",
+            ),
+            events,
+        )
+        await audit.record(
+            actor,
+            "import",
+            "import",
+            info.sha256,
+            after=report.created,
+            detail={
+                "project": context.project_slug,
+                "file": info.name,
+                "format": info.format,
+                "size": info.size,
+                "rows": report.rows,
+                "created": msgspec.to_builtins(report.created),
+                "existing": msgspec.to_builtins(report.existing),
+            },
+        )
+
+    # ------------------------------------------------------------------ the answer
+
+    def _report(
+        self,
+        context: ImportContext,
+        info: FileInfo,
+        parsed: ParsedFile,
+        plan: Plan,
+        problems: Problems,
+        *,
+        dry_run: bool,
+    ) -> ImportReport:
+        created, existing = plan.created(), plan.existing()
+        if problems:
+            status = 422
+            detail = ngettext(
+                "The file has {count} problem; nothing was imported.",
+                "The file has {count} problems; nothing was imported.",
+                problems.total,
+            ).format(count=format_number(problems.total))
+        elif dry_run:
+            status = 200
+            detail = ngettext(
+                "Ready to import: {count} new story ({existing} already imported).",
+                "Ready to import: {count} new stories ({existing} already imported).",
+                created.stories,
+            ).format(count=format_number(created.stories), existing=format_number(existing.stories))
+        else:
+            status = 201
+            detail = ngettext(
+                "Imported {count} new story ({existing} were already there).",
+                "Imported {count} new stories ({existing} were already there).",
+                created.stories,
+            ).format(count=format_number(created.stories), existing=format_number(existing.stories))
+        return ImportReport(
+            status_code=status,
+            detail=detail,
+            dry_run=dry_run,
+            committed=status == 201,
+            project=context.project_slug,
+            file=info,
+            rows=parsed.rows,
+            created=created if not problems else Counts(),
+            existing=existing if not problems else Counts(),
+            problems=problems.sorted_items(),
+            problems_total=problems.total,
+            errors=problems.errors(),
+        )
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _sha256(source: SourceFile) -> str:
+    digest = hashlib.sha256()
+    for chunk in source.chunks():
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _column(parsed: ParsedFile, key: str) -> str | None:
+    """The header of a column (as in the file) for problems found after reading."""
+    return parsed.columns.header(key) if parsed.columns is not None else None
+
+
+def _language_hints(context: ImportContext) -> tuple[str, ...]:
+    """Languages the file's text is likely in: the target site's, else all writable sites'."""
+    if context.default_site_id is not None:
+        sites = [context.sites[context.default_site_id]]
+    else:
+        sites = list(context.sites.values())
+    tags = [tag.split("-")[0].lower() for site in sites for tag in site["languages"] or []]
+    return tuple(dict.fromkeys(tags))
+
+
+def _teller_row(context: ImportContext, spec: TellerSpec, now: dt.datetime) -> tuple[Any, ...]:
+    demographics = {
+        key.removeprefix(DEMOGRAPHIC_PREFIX): value
+        for key, value in spec.values.items()
+        if key.startswith(DEMOGRAPHIC_PREFIX)
+    }
+    given_at = spec.values.get("consent_given_at") or dt.datetime(
+        spec.workshop_date.year, spec.workshop_date.month, spec.workshop_date.day, tzinfo=dt.UTC
+    )
+    return (
+        context.project_id,
+        spec.site_id,
+        spec.code,
+        dump_json(demographics),
+        spec.values.get("consent_version", ""),
+        given_at,
+        dump_json(sorted(spec.values.get("consent_scopes", ()))),
+        None,
+        now,
+    )

@@ -1,0 +1,348 @@
+"""`POST /api/v1/imports` and the template: the partner's round trip, broken files, isolation."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+
+from civicfutures.db.tables import (
+    AuditEvent,
+    Coding,
+    Story,
+    StoryStoryteller,
+    Storyteller,
+    Translation,
+    Workshop,
+)
+from imports.spreadsheets import SUFFIX, WORKBOOK_WRITERS, csv_bytes
+
+TABLES = (Workshop, Storyteller, Story, StoryStoryteller, Translation, Coding, AuditEvent)
+
+
+async def counts() -> dict[str, int]:
+    return {table._meta.tablename: await table.count() for table in TABLES}
+
+
+async def upload(client, headers, data: bytes, name: str = "stories.csv", **fields):
+    form = {"project": "futures", **{k: str(v) for k, v in fields.items()}}
+    return await client.post(
+        "/api/v1/imports", files={"file": (name, data)}, data=form, headers=headers
+    )
+
+
+@pytest.fixture
+async def gdansk(token_for):
+    return await token_for("partner", "gdansk")
+
+
+async def test_polish_template_is_filled_checked_fixed_and_imported(client, world, gdansk):
+    template = await client.get(
+        "/api/v1/imports/template",
+        params={"project": "futures", "lang": "pl", "format": "xlsx", "site": "gdansk"},
+        headers=gdansk,
+    )
+    assert template.status_code == 200, template.text
+    assert "futures-gdansk-stories-pl.xlsx" in template.headers["content-disposition"]
+    workbook = openpyxl.load_workbook(io.BytesIO(template.content))
+    sheet = workbook.worksheets[0]
+    assert sheet.title == "Historie"
+    headers = [cell.value for cell in sheet[1]]
+    assert headers[:3] == ["Data warsztatu *", "Rodzaj warsztatu *", "Język warsztatu"]
+    assert "Treść historii *" in headers and "Miejsce" not in headers
+    dropdowns = {
+        next(iter(v.sqref.ranges)).min_col: v
+        for v in sheet.data_validations.dataValidation
+        if v.type == "list"
+    }
+    kind = dropdowns[headers.index("Rodzaj historii *") + 1]
+    assert kind.formula1.startswith("lists!")
+    lists = workbook["lists"]
+    column = kind.formula1.split("$")[1]
+    assert [c.value for c in lists[column] if c.value] == [
+        "Doświadczenie z dziś",
+        "Wizja przyszłości",
+    ]
+    themes = dropdowns[headers.index("Tematy") + 1]
+    assert [c.value for c in lists[themes.formula1.split("$")[1]] if c.value] == [
+        "Niesłyszalny głos młodych",
+        "Cyfrowe narzędzia demokracji",
+    ]
+
+    def fill(rows: list[dict[str, object]]) -> bytes:
+        for index, values in enumerate(rows, start=2):
+            for header, value in values.items():
+                sheet.cell(row=index, column=headers.index(header) + 1, value=value)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+    story = {
+        "Data warsztatu *": "2025-03-15",
+        "Rodzaj warsztatu *": "Opowiadanie historii",
+        "Kod osoby opowiadającej *": "GDANSK-1",
+        "Rodzaj historii *": "Doświadczenie z dziś",
+        "Język historii *": "pl",
+        "Tytuł": "Autobus, którego nie ma",
+        "Treść historii *": "Linię autobusową zlikwidowano bez pytania mieszkańców.",
+        "Język tłumaczenia": "en",
+        "Tłumaczenie": "The bus line was cut without asking residents.",
+        "Tematy": "Niesłyszalny głos młodych",
+    }
+    broken = {
+        **story,
+        "Data warsztatu *": "31.02.2025",
+        "Kod osoby opowiadającej *": "GDA-NEW-1",
+        "Wersja zgody": "2025-01",
+        "Zakres zgody": "Badania; Cytowanie",
+        "Rodzaj historii *": "Wizja przyszłości",
+        "Rok horyzontu": 2050,
+        "Tytuł": "Forum dzielnicy",
+        "Treść historii *": "W 2050 roku dzielnica decyduje na otwartym forum.",
+        "Tłumaczenie": "In 2050 the district decides in an open forum.",
+        "Tematy": "Cyfrowe narzędzia; youth_voice",
+    }
+    before = await counts()
+    before_events = (
+        await AuditEvent.select(AuditEvent.id).order_by(AuditEvent.id, ascending=False).first()
+    )["id"]
+    first = await upload(
+        client, gdansk, fill([story, broken]), "historie.xlsx", site="gdansk", dry_run="true"
+    )
+    assert first.status_code == 422, first.text
+    report = first.json()
+    assert report["dry_run"] is True and report["committed"] is False
+    assert {(p["row"], p["column"]) for p in report["problems"]} == {
+        (3, "Data warsztatu *"),
+        (3, "Tematy"),
+    }
+    assert all(e["field"].startswith("rows.3.") for e in report["errors"])
+
+    fixed = {
+        **broken,
+        "Data warsztatu *": "15.04.2025",
+        "Tematy": "Cyfrowe narzędzia demokracji; youth_voice",
+    }
+    data = fill([story, fixed])
+    checked = await upload(client, gdansk, data, "historie.xlsx", site="gdansk", dry_run="true")
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["created"] == {
+        "workshops": 1,
+        "storytellers": 1,
+        "stories": 2,
+        "translations": 2,
+        "codings": 3,
+    }
+    assert await counts() == before
+
+    imported = await upload(client, gdansk, data, "historie.xlsx", site="gdansk")
+    assert imported.status_code == 201, imported.text
+    assert imported.json()["committed"] is True
+    assert imported.json()["existing"]["workshops"] == 1
+    stories = await Story.select(Story.title, Story.language, Story.workshop.held_on).order_by(
+        Story.id
+    )
+    assert [s["title"] for s in stories] == ["Autobus, którego nie ma", "Forum dzielnicy"]
+    teller = (
+        await Storyteller.select()
+        .output(load_json=True)
+        .where(Storyteller.code == "GDA-NEW-1")
+        .first()
+    )
+    assert teller["consent_scopes"] == ["quote", "research"]
+    assert teller["consent_version"] == "2025-01"
+    assert str(teller["consent_given_at"].date()) == "2025-04-15"
+    events = await AuditEvent.select(AuditEvent.action, AuditEvent.entity).where(
+        AuditEvent.id > before_events
+    )
+    assert sorted((e["action"], e["entity"]) for e in events) == sorted(
+        [
+            ("create", "workshop"),
+            ("create", "storyteller"),
+            ("create", "story"),
+            ("create", "story"),
+            ("import", "import"),
+        ]
+    )
+
+    after = await counts()
+    again = await upload(client, gdansk, data, "historie.xlsx", site="gdansk")
+    assert again.status_code == 201
+    assert again.json()["created"]["stories"] == 0
+    assert again.json()["existing"]["stories"] == 2
+    assert {k: v for k, v in (await counts()).items() if k != "audit_event"} == {
+        k: v for k, v in after.items() if k != "audit_event"
+    }
+
+
+async def test_csv_template_reads_back_and_follows_the_language_separator(client, world, gdansk):
+    for lang, delimiter in (("pl", ";"), ("en", ",")):
+        response = await client.get(
+            "/api/v1/imports/template",
+            params={"project": "futures", "lang": lang, "format": "csv"},
+            headers=gdansk,
+        )
+        assert response.status_code == 200
+        assert response.content.startswith("\ufeff".encode())
+        header = response.content.decode("utf-8-sig").splitlines()[0]
+        assert header.split(delimiter)[0] in ("Miejsce", "Site")
+        empty = await upload(client, gdansk, response.content, "t.csv", dry_run="1")
+        assert empty.status_code == 422
+        assert [p["message"] for p in empty.json()["problems"]] == [
+            "The file has no stories below its header."
+        ]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"), [("cp1250", ";"), ("utf-8-sig", ","), ("utf-16", "\t")]
+)
+async def test_a_bad_row_in_the_middle_changes_nothing(
+    client, world, gdansk, polish_rows, encoding, delimiter
+):
+    good = polish_rows[1]
+    rows = [polish_rows[0]]
+    for n in range(5):
+        row = list(good)
+        row[2], row[10] = f"GDANSK-{1 + n % 2}", f"Historia numer {n}: żółw."
+        rows.append(row)
+    rows[3][6] = "Opowieść"  # not a kind of story
+    rows[3][8] = "xx-nope"  # not a language tag
+    before = await counts()
+    response = await upload(client, gdansk, csv_bytes(rows, encoding, delimiter), site="gdansk")
+    assert response.status_code == 422, response.text
+    report = response.json()
+    assert report["file"]["delimiter"] == delimiter
+    assert {(p["row"], p["column"]) for p in report["problems"]} == {
+        (4, "Rodzaj historii"),
+        (4, "Język historii"),
+    }
+    assert report["created"]["stories"] == 0
+    assert await counts() == before
+
+
+async def test_header_problems_are_reported_on_the_header_row(client, world, gdansk, polish_rows):
+    header = list(polish_rows[0])
+    header[9] = "Title"  # the Polish "Tytuł" is already there? no: a second title column
+    header.append("Tytuł historii")
+    header.append("Uwagi")
+    rows = [header, [*polish_rows[1], "Drugi tytuł", "notatka"]]
+    del header[3]  # age_band
+    rows[1].pop(3)
+    response = await upload(client, gdansk, csv_bytes(rows), site="gdansk", dry_run=1)
+    assert response.status_code == 422
+    problems = {(p["row"], p["column"]): p["message"] for p in response.json()["problems"]}
+    assert problems[(1, "Tytuł historii")].startswith("The column “Tytuł historii” appears twice")
+    assert "Uwagi" in problems[(1, "Uwagi")]
+
+
+@pytest.mark.parametrize("writer", [*sorted(WORKBOOK_WRITERS), "csv"])
+async def test_formula_cells_are_refused(client, world, gdansk, polish_rows, writer):
+    before = await counts()
+    if writer == "csv":
+        rows = [list(r) for r in polish_rows]
+        rows[2][7] = "=2000+50"
+        data, name = csv_bytes(rows), "stories.csv"
+    else:
+        data = WORKBOOK_WRITERS[writer](polish_rows, formulas={(3, 8): "=2000+50"})
+        name = f"stories.{SUFFIX[writer]}"
+    response = await upload(client, gdansk, data, name, site="gdansk")
+    assert response.status_code == 422, response.text
+    problems = response.json()["problems"]
+    assert [(p["row"], p["column"]) for p in problems] == [(3, "Rok horyzontu")]
+    assert "formula" in problems[0]["message"]
+    assert await counts() == before
+
+
+async def test_partners_import_only_into_their_own_sites(client, world, token_for, polish_rows):
+    voru = await token_for("partner", "voru")
+    data = csv_bytes(polish_rows)
+    refused = await upload(client, voru, data, site="gdansk")
+    assert refused.status_code == 404
+    assert "gdansk" in refused.text  # named as asked, like any unknown site
+    template = await client.get(
+        "/api/v1/imports/template", params={"project": "futures", "site": "gdansk"}, headers=voru
+    )
+    assert template.status_code == 404
+    with_column = [["Miejsce", *polish_rows[0]], *[["gdansk", *row] for row in polish_rows[1:]]]
+    named = await upload(client, voru, csv_bytes(with_column))
+    assert named.status_code == 422
+    assert {p["message"] for p in named.json()["problems"] if p["column"] == "Miejsce"} == {
+        "No site “gdansk”."
+    }
+    researcher = await token_for("researcher")
+    assert (await upload(client, researcher, data, site="gdansk")).status_code == 403
+    assert (await upload(client, {}, data, site="gdansk")).status_code == 401
+    assert await Story.count() == 0
+
+
+async def test_a_retried_commit_with_the_same_key_is_replayed(client, world, gdansk, polish_rows):
+    data = csv_bytes(polish_rows)
+    keyed = {**gdansk, "Idempotency-Key": "import-1"}
+    first = await upload(client, keyed, data, site="gdansk")
+    assert first.status_code == 201, first.text
+    second = await upload(client, keyed, data, site="gdansk")
+    assert second.status_code == 201
+    assert second.headers.get("idempotent-replayed") == "true"
+    assert second.json() == first.json()
+    assert await Story.count() == 2
+
+
+async def test_raw_body_upload_with_query_parameters(client, world, gdansk, polish_rows):
+    response = await client.post(
+        "/api/v1/imports?project=futures&site=gdansk&dry_run=true&filename=h.csv",
+        content=csv_bytes(polish_rows, "cp1250", ";"),
+        headers={**gdansk, "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["file"]["encoding"] == "Windows-1250"
+    assert response.json()["created"]["stories"] == 2
+
+
+async def test_limits_are_reported_clearly(client, world, gdansk, polish_rows, monkeypatch):
+    from civicfutures.imports.limits import get_limits
+
+    monkeypatch.setenv("CIVICFUTURES_IMPORT_MAX_ROWS", "1")
+    get_limits.cache_clear()
+    try:
+        rows = await upload(client, gdansk, csv_bytes(polish_rows), site="gdansk")
+        monkeypatch.setenv("CIVICFUTURES_IMPORT_MAX_BYTES", "100")
+        get_limits.cache_clear()
+        size = await upload(client, gdansk, csv_bytes(polish_rows), site="gdansk")
+    finally:
+        monkeypatch.undo()
+        get_limits.cache_clear()
+    assert rows.status_code == 422
+    assert rows.json()["problems"][0]["message"].startswith("The file has more than 1 rows")
+    assert size.status_code == 422
+    assert size.json()["problems"][0]["message"].startswith("The file is too large")
+    assert await Story.count() == 0
+
+
+async def test_storytellers_must_agree_with_what_is_stored(client, world, gdansk, polish_rows):
+    rows = [list(r) for r in polish_rows]
+    rows[1][3] = "65+"  # GDANSK-1 is stored as 16-24
+    rows[2][2] = "GDA-NEW-7; GDANSK-2"  # a group story with a new and a stored storyteller
+    rows[2][3] = "65+"  # GDANSK-2 is stored as 16-24 too
+    rows[2][4] = ""  # the new one lacks a consent version
+    response = await upload(client, gdansk, csv_bytes(rows), site="gdansk", dry_run=1)
+    assert response.status_code == 422
+    problems = {(p["row"], p["column"]) for p in response.json()["problems"]}
+    assert problems == {(2, "age_band"), (3, "Wersja zgody"), (3, "age_band")}
+
+
+async def test_messages_follow_the_request_language_and_headers_any_language(client, world, gdansk):
+    rows = [
+        [
+            "Töötoa kuupäev",
+            "Workshop type",
+            "Codice di chi racconta",
+            "Тип історії",
+            "لغة القصة",
+            "Lugu",
+        ],
+        ["2025-03-15", "Lugude jutustamine", "GDANSK-1", "Сьогоднішній досвід", "pl", "Tekst."],
+    ]
+    response = await upload(client, gdansk, csv_bytes(rows), site="gdansk", dry_run=1)
+    assert response.status_code == 200, response.text
+    assert response.json()["created"]["stories"] == 1
