@@ -96,6 +96,7 @@ async def test_polish_template_is_filled_checked_fixed_and_imported(client, worl
         "Kod osoby opowiadającej *": "GDA-NEW-1",
         "Wersja zgody": "2025-01",
         "Zakres zgody": "Badania; Cytowanie",
+        "Data zgody": "15.04.2025",
         "Rodzaj historii *": "Wizja przyszłości",
         "Rok horyzontu": 2050,
         "Tytuł": "Forum dzielnicy",
@@ -122,6 +123,7 @@ async def test_polish_template_is_filled_checked_fixed_and_imported(client, worl
     fixed = {
         **broken,
         "Data warsztatu *": "15.04.2025",
+        "Data zgody": "2025-04-15 10:30",
         "Tematy": "Cyfrowe narzędzia demokracji; youth_voice",
     }
     data = fill([story, fixed])
@@ -152,7 +154,7 @@ async def test_polish_template_is_filled_checked_fixed_and_imported(client, worl
     )
     assert teller["consent_scopes"] == ["quote", "research"]
     assert teller["consent_version"] == "2025-01"
-    assert str(teller["consent_given_at"].date()) == "2025-04-15"
+    assert teller["consent_given_at"].isoformat() == "2025-04-15T10:30:00+00:00"
     events = await AuditEvent.select(AuditEvent.action, AuditEvent.entity).where(
         AuditEvent.id > before_events
     )
@@ -346,3 +348,18 @@ async def test_messages_follow_the_request_language_and_headers_any_language(cli
     response = await upload(client, gdansk, csv_bytes(rows), site="gdansk", dry_run=1)
     assert response.status_code == 200, response.text
     assert response.json()["created"]["stories"] == 1
+
+
+async def test_a_row_in_another_encoding_changes_nothing(client, world, gdansk, polish_rows):
+    head = csv_bytes(polish_rows[:2])
+    stray = csv_bytes(
+        [[*polish_rows[2][:10], "Gęś i żółw zapisane w Windows-1250.", "", "", ""]], "cp1250"
+    )
+    before = await counts()
+    response = await upload(client, gdansk, head + stray, site="gdansk")
+    assert response.status_code == 422, response.text
+    report = response.json()
+    assert report["file"]["encoding"] == "UTF-8"
+    assert [(p["row"], p["column"]) for p in report["problems"]] == [(3, None)]
+    assert "UTF-8" in report["problems"][0]["message"]
+    assert await counts() == before
