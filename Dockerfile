@@ -10,7 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     CIVICFUTURES_MIGRATIONS_DIR=/app/migrations \
     CIVICFUTURES_EXPORTS_DIR=/data/exports
 
-RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql-client \
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql-client graphviz \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 1000 civicfutures && mkdir -p /data && chown civicfutures /data
 

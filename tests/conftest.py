@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get(
     "CIVICFUTURES_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-PG_TEST_DB = os.environ.get("CIVICFUTURES_TEST_PG_DB", "civicfutures_test")
+# One database per test run, so two runs on one machine never empty each other's tables.
+PG_TEST_DB = os.environ.get("CIVICFUTURES_TEST_PG_DB", f"civicfutures_test_{os.getpid()}")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -31,7 +32,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-async def _recreate_pg_database() -> None:
+async def _pg_database(create: bool) -> None:
+    """Drop the run's database, and create it afresh when asked."""
     import asyncpg
 
     connection = await asyncpg.connect(PG_ADMIN_URL)
@@ -41,7 +43,8 @@ async def _recreate_pg_database() -> None:
             PG_TEST_DB,
         )
         await connection.execute(f'DROP DATABASE IF EXISTS "{PG_TEST_DB}"')
-        await connection.execute(f'CREATE DATABASE "{PG_TEST_DB}"')
+        if create:
+            await connection.execute(f'CREATE DATABASE "{PG_TEST_DB}"')
     finally:
         await connection.close()
 
@@ -55,12 +58,20 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["CIVICFUTURES_PASSWORD_HASH_PROFILE"] = "CHEAPEST"
     os.environ["CIVICFUTURES_LOGIN_RATE_PER_MINUTE"] = "100000"
     if engine == "postgresql":
-        asyncio.run(_recreate_pg_database())
+        asyncio.run(_pg_database(create=True))
         base = PG_ADMIN_URL.rsplit("/", 1)[0]
         os.environ["CIVICFUTURES_DATABASE_URL"] = f"{base}/{PG_TEST_DB}"
     else:
         os.environ["CIVICFUTURES_DATABASE_URL"] = f"sqlite:///{workdir / 'test.db'}"
     config.engine = engine  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if getattr(config, "engine", None) == "postgresql" and "CIVICFUTURES_TEST_PG_DB" not in os.environ:
+        try:
+            asyncio.run(_pg_database(create=False))
+        except Exception:  # a leftover database is harmless; never fail the run for it
+            pass
 
 
 def pytest_report_header(config: pytest.Config) -> str:

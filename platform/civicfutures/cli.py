@@ -69,7 +69,10 @@ async def _load_demo_with_users() -> Any:
     from civicfutures.db.tables import User
     from civicfutures.demo import load_demo
 
+    from civicfutures.curation.demo import load_demo_insights
+
     summary = await load_demo()
+    await load_demo_insights()
     for email, role, sites in DEMO_USERS:
         if not await User.exists().where(User.email == email):
             await create_user(email, role, sites, password=DEMO_PASSWORD)
