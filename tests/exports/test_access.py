@@ -72,3 +72,12 @@ async def test_every_export_is_audited(demo, admin, download):
     await download("qdc", admin)
     events = await AuditEvent.select().where(AuditEvent.action == "export")
     assert len(events) == 1 and events[0]["entity"] == "project"
+
+
+async def test_the_work_area_is_gone_once_the_download_ends(demo, admin, download):
+    from civicfutures.settings import get_settings
+
+    response, _ = await download("stories", admin, format="csv")
+    assert int(response.headers["content-length"]) == len(response.content)
+    work = get_settings().exports_dir / "work"
+    assert not any(work.iterdir())

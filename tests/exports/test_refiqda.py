@@ -76,6 +76,7 @@ async def test_qdpx_is_byte_for_byte_reproducible(demo, admin, download, tmp_pat
 
 async def test_qdpx_and_qdc_open_in_a_refi_qda_importer(demo, admin, download, tmp_path):
     import pyrefiqda
+
     _, path = await download("qdpx", admin, lang="it")
     project = pyrefiqda.RefiProject.load(path, extract_dir=str(tmp_path / "unzipped"))
     assert len(project.sources.text_source) > 39
@@ -102,3 +103,11 @@ def test_guids_are_stable_and_distinct():
 
     assert guid("p", "story", 1) == guid("p", "story", 1)
     assert guid("p", "story", 1) != guid("q", "story", 1) != guid("p", "story", 2)
+
+
+async def test_a_researcher_who_asks_gets_codes_as_case_names(demo, token_for, download):
+    researcher = await token_for("researcher")
+    _, path = await download("qdpx", researcher, include_codes="true")
+    cases = {c.get("name") for c in project_xml(path).iterfind("q:Cases/q:Case", NS)}
+    assert "GDA-01" in cases
+    assert "GDA-08" not in cases  # no research consent: neither the case nor its stories

@@ -54,6 +54,7 @@ async def test_every_format_has_the_consented_stories_with_codes_and_labels(
     assert notes["withheld_columns"] == ["storyteller_codes"]
     frame = READ[fmt](path)
     assert frame.height == 39
+    assert frame["story_id"].cast(pl.Int64).is_sorted()
     assert "storyteller_codes" not in frame.columns
     row = frame.row(0, named=True)
     assert row["title"] == "Młodzieżowa rada, której nikt nie słuchał"

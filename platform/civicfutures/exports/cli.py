@@ -55,3 +55,17 @@ def export(
     for line in result.notes.sentences():
         click.echo(line)
     click.echo(str(target))
+
+
+@click.command("export")
+@click.option(
+    "--stories", default=1_000_000, show_default=True, type=click.IntRange(1), help="Corpus size."
+)
+def bench_export(stories: int) -> None:
+    """Stream N synthetic stories to Parquet and CSV; print time and peak memory of each."""
+    from civicfutures.exports.bench import render, run, within_budget
+
+    figures = run(stories, echo=lambda message: click.echo(message, err=True))
+    click.echo(render(stories, figures))
+    if not within_budget(figures):
+        raise SystemExit(1)

@@ -231,5 +231,6 @@ def stories_table(data: ExportData, lang: str | None = None) -> pl.LazyFrame:
         status_label=_mapped("status", vocabulary("status", lang)),
         n_storytellers=pl.col("n_storytellers").fill_null(0),
     )
-    # Joins on the streaming engine do not keep row order: sort once, at the end.
-    return frame.select([c.name for c in columns(data)]).sort("story_id")
+    # The snapshot's stories are sorted by id and every join keeps the left order, so the
+    # table comes out in story order without a sort (which would hold every row in memory).
+    return frame.select([c.name for c in columns(data)])
