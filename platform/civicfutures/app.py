@@ -21,6 +21,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     import civicfutures.db  # noqa: F401  (names the Piccolo configuration before tables load)
     from civicfutures.admin.pages import AdminPages
     from civicfutures.auth.api import AdminController
+    from civicfutures.briefings.api import BriefingController
+    from civicfutures.briefings.pages import BRIEFING_PAGES
     from civicfutures.curation.api import CONTROLLERS as CURATION
     from civicfutures.curation.pages import CURATION_PAGES
     from civicfutures.db.lifecycle import close_database, open_database
@@ -57,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health, *INTAKE, *CURATION, CURATION_PAGES, AdminController, AdminPages, *LOGIN_ROUTES,
             FormController, missing_labels, *PAGE_ROUTES, static_files(),
             ExportController,
+            BriefingController, BRIEFING_PAGES,
             *import_routes(), *import_page_routes(),
         ],
         template_config=template_config(),

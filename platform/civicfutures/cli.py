@@ -241,6 +241,10 @@ from civicfutures.exports.cli import export  # noqa: E402  (researcher exports)
 
 main.add_command(export)
 
+from civicfutures.briefings.cli import briefing  # noqa: E402  (insight briefings)
+
+main.add_command(briefing)
+
 
 if __name__ == "__main__":
     main()

@@ -574,6 +574,50 @@ IMPORT_ROUTES: dict[tuple[str, str], Rule] = {
 }
 ROUTES.update(IMPORT_ROUTES)
 
+# Briefings: authors and admins build any, partners local ones of their own sites only.
+BRIEFING_BUILD = Access("briefing-build", {**SITE_WRITE.outcomes, "author": "ok"})
+PAGE_BRIEFING_BUILD = Access("page-briefing-build", {**PAGE_SITE_WRITE.outcomes, "author": "ok"})
+
+
+async def _briefing(ctx: Ctx) -> str:
+    """A local briefing of gdansk, built once per test (reading it is what is checked)."""
+    if not getattr(ctx, "briefing", None):
+        from civicfutures.briefings.params import BriefingIn
+        from civicfutures.briefings.service import BriefingService
+
+        built = await BriefingService().request(SYSTEM, BriefingIn(project="futures", site="gdansk"))
+        ctx.briefing = built.id  # type: ignore[attr-defined]
+    return ctx.briefing  # type: ignore[attr-defined]
+
+
+async def _briefing_path(ctx: Ctx, prefix: str, suffix: str = "") -> Call:
+    return Call(f"{prefix}/briefings/{await _briefing(ctx)}{suffix}")
+
+
+BRIEFING_ROUTES: dict[tuple[str, str], Rule] = {
+    ("POST", "/api/v1/briefings"): Rule(
+        BRIEFING_BUILD, call("/api/v1/briefings", json={"project": "futures", "site": "gdansk"}, ok=201)
+    ),
+    ("GET", "/api/v1/briefings"): Rule(SIGNED_IN, call("/api/v1/briefings")),
+    ("GET", "/api/v1/briefings/{briefing_id:str}"): Rule(
+        SITE_READ, lambda ctx: _briefing_path(ctx, "/api/v1")
+    ),
+    ("GET", "/api/v1/briefings/{briefing_id:str}/files/{name:path}"): Rule(
+        SITE_READ, lambda ctx: _briefing_path(ctx, "/api/v1", "/files/briefing.md")
+    ),
+    ("GET", "/{lang:str}/briefings"): Rule(PAGE_SIGNED_IN, call("/en/briefings")),
+    ("POST", "/{lang:str}/briefings"): Rule(
+        PAGE_BRIEFING_BUILD, call("/en/briefings", form={"project": "futures", "site": "gdansk"}, ok=303)
+    ),
+    ("GET", "/{lang:str}/briefings/{briefing_id:str}"): Rule(
+        PAGE_SITE_READ, lambda ctx: _briefing_path(ctx, "/en")
+    ),
+    ("GET", "/{lang:str}/briefings/{briefing_id:str}/files/{name:path}"): Rule(
+        PAGE_SITE_READ, lambda ctx: _briefing_path(ctx, "/en", "/files/briefing.html")
+    ),
+}
+ROUTES.update(BRIEFING_ROUTES)
+
 # Routes Litestar adds for the OpenAPI document and its viewers: public by design.
 GENERATED = re.compile(r"^/schema(/|$)|^/static(/|$)")
 

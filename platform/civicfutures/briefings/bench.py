@@ -1,0 +1,171 @@
+"""Benchmark (not a test): a briefing over a synthetic 1,000,000-story snapshot, end to end, and
+the XLSX writer on 100,000 rows. Targets on a 2-core machine: ≤ 10 s and ≤ 5 s.
+
+The snapshot is the analysis package's synthetic corpus (200 sites, 30 countries, 60 themes)
+held in memory, so the figure is the briefing's own work: every analysis, the sections, the
+two charts and all the writers with the manifest. Its generation is timed apart.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+BRIEFING_TARGET_S = 10.0
+XLSX_TARGET_S = 5.0
+
+
+def _timed(work: Callable[[], Any]) -> tuple[Any, float]:
+    start = time.perf_counter()
+    result = work()
+    return result, time.perf_counter() - start
+
+
+def load() -> str:
+    try:
+        return " / ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def bench_briefing(stories: int, sites: int, directory: Path) -> dict[str, float]:
+    """Times of one cross-site briefing over a synthetic snapshot: generation, assembly, writing."""
+    from civicfutures.analysis.dataset import Snapshot
+    from civicfutures.analysis.synthetic import synthetic_snapshot
+    from civicfutures.briefings.build import assemble, manifest_facts, write_briefing
+    from civicfutures.briefings.inputs import Inputs
+    from civicfutures.briefings.params import BriefingParams, briefing_id
+
+    snapshot, generate = _timed(lambda: synthetic_snapshot(stories, sites=sites))
+    # Held in memory as the frames a loaded snapshot would give (generation is not the briefing's work).
+    tables = {name: frame.collect().lazy() for name, frame in snapshot.tables.items()}
+    snapshot = Snapshot(tables=tables, manifest={**snapshot.manifest, "snapshot_id": "synthetic"})
+    params = BriefingParams(
+        project="synthetic", site=None, language="en", date_from=None, date_to=None, k=5
+    )
+    inputs = Inputs(
+        project_name="Synthetic project",
+        project_default="en",
+        site_languages=[],
+        attributes=[],
+        insights=[],
+        theory=[],
+    )
+    identifier = briefing_id(snapshot.id, params, inputs.digest())
+    briefing, assembled = _timed(lambda: assemble(snapshot, params, inputs, identifier))
+    _manifest, written = _timed(
+        lambda: write_briefing(briefing, directory, manifest_facts(briefing, snapshot, inputs))
+    )
+    return {
+        "generate": generate,
+        "assemble": assembled,
+        "write": written,
+        "total": assembled + written,
+    }
+
+
+def bench_xlsx(rows: int, directory: Path) -> float:
+    """Seconds to write a 100,000-row table (text, counts, shares, flags) as XLSX."""
+    import polars as pl
+
+    from civicfutures.briefings.document import Briefing
+    from civicfutures.briefings.renderers.to_xlsx import render_xlsx
+    from civicfutures.briefings.tables import COUNT, FLAG, SHARE, Column, Table
+    from civicfutures.i18n import use_locale
+
+    frame = pl.DataFrame(
+        {
+            "theme": [f"t{i % 60:02d}" for i in range(rows)],
+            "theme_label": [
+                ("=HYPERLINK(x)" if i % 997 == 0 else f"Theme {i % 60}") for i in range(rows)
+            ],
+            "site": [f"Site {i % 200}" for i in range(rows)],
+            "stories": [i % 500 for i in range(rows)],
+            "total": [500 + i % 97 for i in range(rows)],
+            "share": [(i % 500) / 597 for i in range(rows)],
+            "suppressed": [i % 13 == 0 for i in range(rows)],
+        }
+    )
+    guard = ("suppressed",)
+    table = Table(
+        name="large",
+        title="Large table",
+        columns=[
+            Column("theme", "Theme key", people=False),
+            Column("theme_label", "Theme"),
+            Column("site", "Site"),
+            Column("stories", "Stories", COUNT, guard),
+            Column("total", "All stories", COUNT),
+            Column("share", "Share", SHARE, guard),
+            Column("suppressed", "Suppressed", FLAG, people=False),
+        ],
+        frame=frame,
+    )
+    briefing = Briefing(
+        id="0" * 24,
+        language="en",
+        direction="ltr",
+        title="XLSX benchmark",
+        subtitle="100,000 rows",
+        k=5,
+        sections=[],
+        tables={"large": table},
+        labels={
+            "about": "About",
+            "briefing_id": "Briefing",
+            "snapshot": "Snapshot",
+            "suppression": "Disclosure control",
+            "suppression_note": "k = 5",
+            "sheet": "Sheet",
+            "contents": "Contents",
+        },
+    )
+    with use_locale("en"):
+        _none, seconds = _timed(lambda: render_xlsx(briefing, directory / "bench.xlsx"))
+    return seconds
+
+
+@click.command("briefing")
+@click.option("--stories", default=1_000_000, show_default=True, type=click.IntRange(1000))
+@click.option("--sites", default=200, show_default=True, type=click.IntRange(2))
+@click.option("--xlsx-rows", default=100_000, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--keep",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep the output here.",
+)
+def bench_briefing_command(stories: int, sites: int, xlsx_rows: int, keep: Path | None) -> None:
+    """A cross-site briefing over a synthetic snapshot, and the XLSX writer alone."""
+    directory = keep or Path(tempfile.mkdtemp(prefix="civicfutures-bench-briefing-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        click.echo(f"load average before: {load()}  (2-core machine: figures are noisy above ~1.5)")
+        times = bench_briefing(stories, sites, directory / "briefing")
+        click.echo(
+            f"synthetic snapshot of {stories:,} stories over {sites} sites: {times['generate']:.2f} s (not counted)"
+        )
+        click.echo(f"briefing assembled (analyses, sections, charts): {times['assemble']:.2f} s")
+        click.echo(
+            f"briefing written (html, md, svg, xlsx, csv + datapackage, parquet, json, manifest): {times['write']:.2f} s"
+        )
+        verdict = "ok" if times["total"] <= BRIEFING_TARGET_S else "over target"
+        click.echo(
+            f"briefing end to end: {times['total']:.2f} s (target ≤ {BRIEFING_TARGET_S:.0f} s: {verdict})"
+        )
+        seconds = bench_xlsx(xlsx_rows, directory)
+        verdict = "ok" if seconds <= XLSX_TARGET_S else "over target"
+        click.echo(
+            f"XLSX writer, {xlsx_rows:,} rows: {seconds:.2f} s (target ≤ {XLSX_TARGET_S:.0f} s: {verdict})"
+        )
+        click.echo(f"load average after: {load()}")
+    finally:
+        if keep is None:
+            shutil.rmtree(directory, ignore_errors=True)

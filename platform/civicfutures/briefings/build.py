@@ -1,0 +1,134 @@
+"""Assemble a briefing from a snapshot, its curation inputs and parameters; write every format.
+
+`assemble` and `write_briefing` are synchronous and pure of I/O except the files written, so
+the service can run them in a worker thread and the benchmark can call them on a synthetic
+snapshot.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from civicfutures.analysis.dataset import Snapshot
+from civicfutures.briefings import charts
+from civicfutures.briefings.compute import compute
+from civicfutures.briefings.document import Briefing
+from civicfutures.briefings.inputs import Inputs
+from civicfutures.briefings.manifest import write_manifest
+from civicfutures.briefings.params import BRIEFING_FORMAT, BriefingParams
+from civicfutures.briefings.renderers import RENDERERS
+from civicfutures.briefings.sections import Context, build_sections, listing, period
+from civicfutures.briefings.tables import fewer_than
+from civicfutures.briefings.vocabulary import vocabulary
+from civicfutures.i18n import gettext as _
+from civicfutures.i18n import use_locale
+from civicfutures.i18n.formatting import format_number
+from civicfutures.i18n.languages import text_direction
+
+
+def _labels(briefing_id: str, snapshot_id: str, params: BriefingParams) -> dict[str, str]:
+    return {
+        "contents": _("Contents"),
+        "empty": _("No rows."),
+        "outcomes": _("Outcomes"),
+        "about": _("About"),
+        "sheet": _("Sheet"),
+        "briefing_id": _("Briefing"),
+        "snapshot": _("Snapshot"),
+        "suppression": _("Disclosure control"),
+        "suppression_note": (
+            _("Figures resting on fewer than %(k)s storytellers are shown as “%(hidden)s”.")
+            % {"k": format_number(params.k), "hidden": fewer_than(params.k)}
+            if params.suppressed
+            else _("Off: every figure is published.")
+        ),
+        "colophon": _(
+            "Built by civicfutures from snapshot %(snapshot)s as briefing %(id)s; manifest.json "
+            "lists the parameters and the sha256 of every file."
+        )
+        % {"snapshot": snapshot_id or "–", "id": briefing_id},
+    }
+
+
+def _titles(
+    params: BriefingParams, inputs: Inputs, sites: pl.DataFrame, overview: dict[str, Any]
+) -> tuple[str, str]:
+    when = period(overview.get("first"), overview.get("last"))
+    if params.site:
+        names = dict(zip(sites["site"], sites["name"], strict=True))
+        name = names.get(params.site, params.site)
+        return (
+            _("Insight briefing: %(site)s") % {"site": name},
+            _("Local synthesis · %(project)s · %(period)s")
+            % {"project": inputs.project_name, "period": when},
+        )
+    return (
+        _("Insight briefing: %(project)s") % {"project": inputs.project_name},
+        _("Cross-site synthesis: %(sites)s · %(period)s")
+        % {"sites": listing(sorted(sites["name"].to_list()), params.language), "period": when},
+    )
+
+
+def assemble(
+    snapshot: Snapshot, params: BriefingParams, inputs: Inputs, briefing_id: str
+) -> Briefing:
+    """Compute, label and lay out the briefing in its language; charts rendered to SVG."""
+    with use_locale(params.language):
+        results = compute(snapshot, params)
+        vocab = vocabulary(
+            params.language, results.themes, results.theme_labels, results.sites, inputs
+        )
+        ctx = Context(
+            results=results, inputs=inputs, vocab=vocab, params=params, snapshot_id=snapshot.id
+        )
+        sections = build_sections(ctx)
+        rendered = {name: charts.render(spec) for name, spec in sorted(ctx.chart_specs.items())}
+        title, subtitle = _titles(params, inputs, results.sites, results.overview)
+        return Briefing(
+            id=briefing_id,
+            language=params.language,
+            direction=text_direction(params.language),
+            title=title,
+            subtitle=subtitle,
+            k=params.k,
+            sections=sections,
+            tables=ctx.tables,
+            charts=rendered,
+            parameters=params.canonical(),
+            snapshot=snapshot.id,
+            labels=_labels(briefing_id, snapshot.id, params),
+        )
+
+
+def manifest_facts(briefing: Briefing, snapshot: Snapshot, inputs: Inputs) -> dict[str, Any]:
+    return {
+        "briefing": briefing.id,
+        "format": BRIEFING_FORMAT,
+        "snapshot": {
+            "id": snapshot.id,
+            "content_hash": snapshot.manifest.get("content_hash"),
+        },
+        "parameters": briefing.parameters,
+        "curation_sha256": inputs.digest(),
+        "formats": list(RENDERERS),
+    }
+
+
+def write_briefing(briefing: Briefing, directory: Path, facts: dict[str, Any]) -> dict[str, Any]:
+    """Every format into `directory`, then the manifest; returns the manifest."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with use_locale(briefing.language):
+        for writer in RENDERERS.values():
+            writer(briefing, directory)
+    return write_manifest(directory, facts)
+
+
+def build_from_snapshot(
+    snapshot: Snapshot, params: BriefingParams, inputs: Inputs, briefing_id: str, directory: Path
+) -> dict[str, Any]:
+    """The whole build after the reads: assemble, write, manifest."""
+    briefing = assemble(snapshot, params, inputs, briefing_id)
+    return write_briefing(briefing, directory, manifest_facts(briefing, snapshot, inputs))

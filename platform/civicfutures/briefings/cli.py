@@ -1,0 +1,72 @@
+"""`civicfutures briefing build`: a briefing from the shell, acting as the system (admin)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+briefing = click.Group("briefing", help="Insight briefings: local and cross-site syntheses.")
+
+
+@briefing.command("build")
+@click.option("--project", required=True, help="Project slug.")
+@click.option("--site", default=None, help="Site slug for a local briefing (default: cross-site).")
+@click.option(
+    "--lang", "language", default=None, help="Language tag (default: the site's or project's)."
+)
+@click.option(
+    "--from",
+    "date_from",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="First workshop date kept.",
+)
+@click.option(
+    "--to",
+    "date_to",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Last workshop date kept.",
+)
+@click.option(
+    "--suppression",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Disclosure threshold k (default: the project's; 0 publishes every figure).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write the briefing into this directory (default: exports/briefings/<id>/).",
+)
+def build(
+    project: str,
+    site: str | None,
+    language: str | None,
+    date_from: dt.datetime | None,
+    date_to: dt.datetime | None,
+    suppression: int | None,
+    out: Path | None,
+) -> None:
+    """Build a briefing in every format; the briefing's directory is printed on the last line."""
+    from civicfutures.auth.actor import SYSTEM
+    from civicfutures.briefings.params import BriefingIn
+    from civicfutures.briefings.service import BriefingService
+    from civicfutures.cli import fail_on_problem
+    from civicfutures.i18n.formatting import format_number
+
+    data = BriefingIn(
+        project=project,
+        site=site,
+        language=language,
+        date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None,
+        suppression=suppression,
+    )
+    directory = fail_on_problem(lambda: BriefingService().build_into(SYSTEM, data, out))
+    files = [p for p in directory.rglob("*") if p.is_file()]
+    click.echo(f"briefing built: {format_number(len(files), 'en')} files")
+    click.echo(str(directory))

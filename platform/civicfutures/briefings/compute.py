@@ -1,0 +1,186 @@
+"""The analyses a briefing rests on, planned through the analysis suite and collected together.
+
+Statistics (prevalence with Wilson intervals, comparison and distinctive themes, breakdowns,
+links, quality, representativeness) and disclosure control come from `civicfutures.analysis`;
+this module only chooses the requests for a briefing's scope and counts what the method
+section reports (stories, storytellers, workshops, languages), protected by the same rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import polars as pl
+
+from civicfutures.analysis import suite
+from civicfutures.analysis.dataset import Snapshot
+from civicfutures.analysis.disclosure import Rule, protect
+from civicfutures.analysis.distinctive import distinctive
+from civicfutures.analysis.params import AnalysisParams
+from civicfutures.analysis.scope import scoped_stories
+from civicfutures.briefings.params import BriefingParams
+
+# Above this many stories in scope the slow data-quality checks (language detection,
+# near-duplicate search) are left out of a briefing; the data notes say so.
+QUALITY_DETAIL_LIMIT = 50_000
+
+# One line of counts (the languages of the stories, say) that add up to a published total.
+LINE_RULE = Rule(count="stories", derived=("share",), rows=None, columns=("line",), total=None)
+
+
+@dataclass(frozen=True)
+class Results:
+    """Every table a briefing is made of, collected; all protected unless k is 0."""
+
+    overview: dict[str, Any]
+    """stories, storytellers, workshops, sites, first, last (dates) of the scope."""
+    languages: pl.DataFrame
+    kinds: pl.DataFrame
+    scope: pl.DataFrame
+    """Prevalence of every theme in the scope (the site, or the whole project)."""
+    by_site: pl.DataFrame
+    by_kind: pl.DataFrame
+    comparison: pl.DataFrame
+    """Site × theme comparison over every site of the project in the date range."""
+    distinctive: pl.DataFrame
+    breakdowns: dict[str, pl.DataFrame]
+    links: pl.DataFrame
+    quality: pl.DataFrame
+    quality_detail: bool
+    representativeness: pl.DataFrame
+    site_facts: pl.DataFrame
+    themes: pl.DataFrame
+    theme_labels: pl.DataFrame
+    sites: pl.DataFrame
+
+
+def _counts(
+    tellers: pl.LazyFrame, column: str, total: pl.LazyFrame, params: BriefingParams
+) -> pl.LazyFrame:
+    counts = (
+        tellers.group_by(column)
+        .agg(
+            stories=pl.col("story_id").n_unique().cast(pl.Int64),
+            storytellers=pl.col("storyteller_id").n_unique().cast(pl.Int64),
+        )
+        .join(total, how="cross")
+        .with_columns(share=pl.col("stories") / pl.col("_all"), line=pl.lit(column))
+        .select(column, "stories", "share", "storytellers", "line")
+        .sort(column)
+    )
+    return protect(counts, LINE_RULE, params.k, disclose=not params.suppressed).sort(column)
+
+
+def _planned(kind: str, snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    """`suite.plan`, with the rows put in a fixed order before disclosure control.
+
+    Secondary suppression breaks ties between equally good cells by row position, and a
+    group-by hands rows over in any order: sorting first makes the choice, hence the
+    published table, the same on every run.
+    """
+    insight = suite.INSIGHTS[kind]
+    params.validate(snapshot.demographic_attributes)
+    planned = insight.plan(snapshot, params)
+    keys = [c for c in insight.order if c in planned.collect_schema().names()]
+    ordered = planned.sort(keys, nulls_last=True, maintain_order=True) if keys else planned
+    k = params.k if params.k is not None else snapshot.disclosure_threshold
+    protected = protect(ordered, insight.rule, k, disclose=params.unsuppressed)
+    descending = list(insight.descending) or False
+    return protected.sort(list(insight.order), descending=descending, nulls_last=True)
+
+
+def _plans(
+    snapshot: Snapshot, params: BriefingParams, quality_detail: bool
+) -> dict[str, pl.LazyFrame]:
+    scope = params.analysis()
+    everywhere = params.analysis(sites=())
+    stories = scoped_stories(snapshot["stories"], snapshot["sites"], scope)
+    tellers = snapshot["story_storytellers"].join(
+        stories.select("story_id", "language", "kind"), on="story_id"
+    )
+    all_stories = stories.select(_all=pl.len().cast(pl.Float64))
+    overview = pl.concat(
+        [
+            stories.select(
+                stories=pl.len().cast(pl.Int64),
+                workshops=pl.col("workshop_id").n_unique().cast(pl.Int64),
+                sites=pl.col("site_id").n_unique().cast(pl.Int64),
+                first=pl.col("date").min(),
+                last=pl.col("date").max(),
+            ),
+            tellers.select(storytellers=pl.col("storyteller_id").n_unique().cast(pl.Int64)),
+        ],
+        how="horizontal",
+    )
+    site_facts = (
+        stories.group_by("site_id")
+        .agg(
+            workshops=pl.col("workshop_id").n_unique().cast(pl.Int64),
+            first=pl.col("date").min(),
+            last=pl.col("date").max(),
+        )
+        .join(snapshot["sites"], on="site_id")
+        .select("site", "name", "country", "languages", "workshops", "first", "last")
+        .sort("site")
+    )
+    comparison = _planned("comparison", snapshot, everywhere)
+    quality = replace(scope, detect_language=quality_detail, near_duplicates=quality_detail)
+    plans = {
+        "overview": overview,
+        "languages": _counts(tellers, "language", all_stories, params),
+        "kinds": _counts(tellers, "kind", all_stories, params),
+        "scope": _planned(
+            "prevalence", snapshot, replace(scope, by="site" if params.local else "project")
+        ),
+        "by_site": _planned("prevalence", snapshot, replace(scope, by="site")),
+        "by_kind": _planned("prevalence", snapshot, replace(scope, by="story_kind")),
+        "comparison": comparison,
+        "distinctive": distinctive(comparison),
+        "links": _planned("links", snapshot, scope),
+        "quality": _planned("quality", snapshot, quality),
+        "representativeness": _planned("representativeness", snapshot, scope),
+        "site_facts": site_facts,
+        "themes": snapshot["themes"].sort("position", "theme"),
+        "theme_labels": snapshot["theme_labels"].sort("theme", "language"),
+        "sites": snapshot["sites"].sort("site"),
+    }
+    for attribute in snapshot.demographic_attributes:
+        plans[f"breakdown:{attribute}"] = _planned(
+            "prevalence", snapshot, replace(scope, by=attribute)
+        )
+    return plans
+
+
+def compute(snapshot: Snapshot, params: BriefingParams) -> Results:
+    """Plan every table of the briefing and collect them in one pass."""
+    size = snapshot["stories"].select(pl.len()).collect().item()
+    quality_detail = size <= QUALITY_DETAIL_LIMIT
+    plans = _plans(snapshot, params, quality_detail)
+    names = list(plans)
+    frames = dict(zip(names, pl.collect_all([plans[n] for n in names]), strict=True))
+    overview_rows = frames["overview"].to_dicts()
+    overview = overview_rows[0] if overview_rows else {}
+    return Results(
+        overview=overview,
+        languages=frames["languages"],
+        kinds=frames["kinds"],
+        scope=frames["scope"],
+        by_site=frames["by_site"],
+        by_kind=frames["by_kind"],
+        comparison=frames["comparison"],
+        distinctive=frames["distinctive"],
+        breakdowns={
+            name.split(":", 1)[1]: frame
+            for name, frame in frames.items()
+            if name.startswith("breakdown:")
+        },
+        links=frames["links"],
+        quality=frames["quality"],
+        quality_detail=quality_detail,
+        representativeness=frames["representativeness"],
+        site_facts=frames["site_facts"],
+        themes=frames["themes"],
+        theme_labels=frames["theme_labels"],
+        sites=frames["sites"],
+    )

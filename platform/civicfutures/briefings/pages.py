@@ -1,0 +1,148 @@
+"""Briefing pages: build a briefing, list them, open one and download its files.
+
+Same services as the JSON API. Authors and admins build any briefing, partners local ones of
+their sites; researchers read. Downloads go through the session (the API takes only bearer
+tokens) and carry the document CSP, so the HTML briefing shows with its inline styles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, Router, get, post
+from litestar.params import FromPath
+from litestar.response import File, Redirect, Template
+
+from civicfutures.briefings.api import file_response
+from civicfutures.briefings.params import BriefingIn
+from civicfutures.briefings.service import BriefingService, can_build
+from civicfutures.errors import FieldError, InvalidInput
+from civicfutures.i18n import gettext as _
+from civicfutures.i18n.languages import PAGE_LANGUAGES
+from civicfutures.intake.setup_service import SetupService
+from civicfutures.pages.common import PAGE_EXCEPTION_HANDLERS, known_language, page
+from civicfutures.web.auth import current_actor, page_requires
+from civicfutures.web.security import DOCUMENT_CSP
+
+FIELDS = ("project", "site", "language", "from", "to", "suppression")
+
+
+async def _choices(request: Request) -> dict[str, Any]:
+    actor = current_actor(request)
+    sites = await SetupService().list_sites(actor)
+    return {
+        "projects": sorted({site.project for site in sites}),
+        "sites": sites,
+        "languages": sorted({*PAGE_LANGUAGES, *(tag for site in sites for tag in site.languages)}),
+        "can_build": can_build(actor),
+        "cross_site": actor.has_any("author"),
+    }
+
+
+def _read(values: dict[str, str]) -> tuple[BriefingIn | None, list[FieldError]]:
+    """The posted form as the API's input, or the problems with it (each at its field)."""
+    errors: list[FieldError] = []
+    dates: dict[str, dt.date | None] = {}
+    for name in ("from", "to"):
+        try:
+            dates[name] = dt.date.fromisoformat(values[name]) if values[name] else None
+        except ValueError:
+            dates[name] = None
+            errors.append(FieldError(name, _("Enter a date as year-month-day, e.g. 2025-03-15.")))
+    suppression = None
+    if values["suppression"]:
+        try:
+            suppression = int(values["suppression"])
+        except ValueError:
+            errors.append(FieldError("suppression", _("Enter a whole number.")))
+    if not values["project"]:
+        errors.append(FieldError("project", _("Choose a project.")))
+    if errors:
+        return None, errors
+    try:
+        data = msgspec.convert(
+            {
+                "project": values["project"],
+                "site": values["site"] or None,
+                "language": values["language"] or None,
+                "from": dates["from"].isoformat() if dates["from"] else None,
+                "to": dates["to"].isoformat() if dates["to"] else None,
+                "suppression": suppression,
+            },
+            BriefingIn,
+        )
+    except msgspec.ValidationError as error:
+        return None, [FieldError("form", str(error))]
+    return data, []
+
+
+class BriefingPages(Controller):
+    """`/{lang}/briefings`: the list with the build form, one briefing, its files."""
+
+    path = "/briefings"
+    guards = [page_requires("author", "researcher", "partner")]
+    include_in_schema = False
+
+    async def _list_page(
+        self,
+        request: Request,
+        values: dict[str, str],
+        errors: list[FieldError],
+        status_code: int = 200,
+    ) -> Template:
+        actor = current_actor(request)
+        return page(
+            "briefings/list.html",
+            status_code=status_code,
+            briefings=await BriefingService().list(actor),
+            values=values,
+            errors={e.field: e.message for e in errors},
+            error_count=len(errors),
+            **await _choices(request),
+        )
+
+    @get("/", name="briefings")
+    async def index(self, request: Request, lang: FromPath[str]) -> Template:
+        values = dict.fromkeys(FIELDS, "")
+        return await self._list_page(request, values, [])
+
+    @post("/", name="briefings_build", guards=[page_requires("author", "partner")], status_code=200)
+    async def build(self, request: Request, lang: FromPath[str]) -> Response | Template:
+        form = await request.form()
+        values = {name: (form.get(name) or "").strip() for name in FIELDS}
+        data, errors = _read(values)
+        if data is not None:
+            try:
+                out = await BriefingService().request(current_actor(request), data)
+                return Redirect(f"/{lang}/briefings/{out.id}", status_code=303)
+            except InvalidInput as problem:
+                # Refusals (403) and another site (404) answer as error pages, like the API.
+                errors = problem.errors or [FieldError("form", problem.detail)]
+        return await self._list_page(request, values, errors, status_code=422)
+
+    @get("/{briefing_id:str}", name="briefing")
+    async def detail(
+        self, request: Request, lang: FromPath[str], briefing_id: FromPath[str]
+    ) -> Template:
+        briefing = await BriefingService().get(current_actor(request), briefing_id)
+        return page("briefings/detail.html", briefing=briefing)
+
+    @get("/{briefing_id:str}/files/{name:path}", name="briefing_file")
+    async def download(
+        self, request: Request, lang: FromPath[str], briefing_id: FromPath[str], name: FromPath[str]
+    ) -> File:
+        path = await BriefingService().file(current_actor(request), briefing_id, name.lstrip("/"))
+        response = file_response(path)
+        response.headers["content-security-policy"] = DOCUMENT_CSP
+        return response
+
+
+BRIEFING_PAGES = Router(
+    path="/{lang:str}",
+    route_handlers=[BriefingPages],
+    guards=[known_language],
+    exception_handlers=PAGE_EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+    include_in_schema=False,
+)

@@ -1,0 +1,99 @@
+"""What a briefing covers and how it is published: the request, and its resolved, canonical form."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from civicfutures.analysis.params import DEFAULT_STATUSES, AnalysisParams
+from civicfutures.intake.schemas import LanguageTag, Slug
+
+# Bumped when the content or layout of briefings changes, so old ids are not reused for new bytes.
+BRIEFING_FORMAT = 1
+
+Threshold = msgspec.Meta(ge=0, le=1000)
+
+
+class BriefingIn(
+    msgspec.Struct,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    rename={"date_from": "from", "date_to": "to"},
+):
+    """`POST /api/v1/briefings`: a local briefing (`site`) or a cross-site one (no site)."""
+
+    project: Slug
+    site: Slug | None = None
+    language: LanguageTag | None = None
+    """Default: the site's first language (local) or the project's default language."""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    suppression: int | None = None
+    """Disclosure threshold k; default the project's. Below the project's k (0 = off) needs the
+    right to publish unsuppressed tables."""
+
+
+@dataclass(frozen=True)
+class BriefingParams:
+    """A briefing request resolved against its project: every default filled in."""
+
+    project: str
+    site: str | None
+    language: str
+    date_from: dt.date | None
+    date_to: dt.date | None
+    k: int
+    """Cells resting on fewer than k storytellers are suppressed; 0 publishes them all."""
+
+    @property
+    def local(self) -> bool:
+        return self.site is not None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.k > 0
+
+    def canonical(self) -> dict[str, Any]:
+        """The parameters as recorded in the manifest (and hashed into the id)."""
+        return {
+            "project": self.project,
+            "site": self.site,
+            "language": self.language,
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "suppression": self.k,
+            "statuses": list(DEFAULT_STATUSES),
+            "presence": "any",
+            "format": BRIEFING_FORMAT,
+        }
+
+    def analysis(
+        self, *, sites: tuple[str, ...] | None = None, by: str | None = None
+    ) -> AnalysisParams:
+        """The analysis request for this briefing's scope (or the given sites)."""
+        return AnalysisParams(
+            by=by,
+            sites=sites if sites is not None else ((self.site,) if self.site else ()),
+            date_from=self.date_from,
+            date_to=self.date_to,
+            k=self.k or None,
+            unsuppressed=self.k == 0,
+        )
+
+
+def canonical_json(value: Any) -> bytes:
+    """JSON with sorted keys and no whitespace variation: the form that gets hashed."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def briefing_id(snapshot_id: str, params: BriefingParams, curation_digest: str) -> str:
+    """Same snapshot, curation and parameters → same id (24 hex digits of a sha256)."""
+    material = canonical_json(
+        {"snapshot": snapshot_id, "params": params.canonical(), "curation": curation_digest}
+    )
+    return hashlib.sha256(material).hexdigest()[:24]

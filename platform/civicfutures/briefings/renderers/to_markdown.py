@@ -1,0 +1,127 @@
+"""`briefing.md`: the briefing as Markdown, tables rendered from rows by tabulate (GitHub style).
+
+Charts are linked as the SVG files beside it. Text from people (insights, quotes, labels) is
+escaped so it cannot open HTML or break a table row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from tabulate import tabulate
+
+from civicfutures.briefings.document import (
+    Briefing,
+    ChartRef,
+    Facts,
+    InsightView,
+    Notes,
+    Paragraph,
+    TableRef,
+)
+from civicfutures.briefings.tables import COUNT, DECIMAL, PVALUE, SHARE, Table
+
+NUMERIC = {COUNT, SHARE, DECIMAL, PVALUE}
+
+
+def text(value: str) -> str:
+    """Inline text: no raw HTML, no line breaks that would end a paragraph or a row."""
+    return " ".join(value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").split())
+
+
+def cell(value: str) -> str:
+    return text(value).replace("|", "\\|")
+
+
+def markdown_table(table: Table, k: int) -> str:
+    columns = table.people_columns
+    rows = [[cell(v) for v in row] for row in table.people_rows(k)]
+    align = ["right" if c.kind in NUMERIC else "left" for c in columns]
+    return tabulate(
+        rows,
+        headers=[cell(c.header) for c in columns],
+        tablefmt="github",
+        disable_numparse=True,
+        colalign=align,
+    )
+
+
+def _lines(briefing: Briefing) -> Iterator[str]:
+    labels = briefing.labels
+    yield f"# {text(briefing.title)}"
+    yield ""
+    yield f"*{text(briefing.subtitle)}*"
+    for section in briefing.sections:
+        yield ""
+        yield f"## {text(section.heading)}"
+        for block in section.blocks:
+            yield ""
+            if isinstance(block, Paragraph):
+                yield text(block.text)
+            elif isinstance(block, Facts):
+                yield "\n".join(f"- **{text(f.label)}:** {text(f.value)}" for f in block.items)
+            elif isinstance(block, Notes):
+                yield "\n".join(f"- {text(item)}" for item in block.items)
+            elif isinstance(block, TableRef):
+                table = briefing.tables[block.table]
+                yield f"### {text(table.title)}"
+                if table.description:
+                    yield ""
+                    yield text(table.description)
+                yield ""
+                yield (
+                    markdown_table(table, briefing.k)
+                    if table.frame.height
+                    else f"*{text(labels['empty'])}*"
+                )
+            elif isinstance(block, ChartRef):
+                chart = briefing.charts[block.chart]
+                yield f"![{text(chart.title)}: {text(chart.description)}](charts/{chart.name}.svg)"
+            elif isinstance(block, InsightView):
+                yield f"### {text(block.title)}"
+                yield ""
+                tags = " · ".join(
+                    part
+                    for part in (
+                        text(block.scope),
+                        ", ".join(text(t) for t in block.themes),
+                        f"{text(labels['outcomes'])}: {', '.join(text(o) for o in block.outcomes)}"
+                        if block.outcomes
+                        else "",
+                    )
+                    if part
+                )
+                yield f"*{tags}*"
+                yield ""
+                yield text(block.summary)
+                for note in block.notes:
+                    yield ""
+                    yield f"*{text(note)}*"
+                for quote in block.quotes:
+                    yield ""
+                    yield f"> “{text(quote.text)}”"
+                    if quote.translation:
+                        yield ">"
+                        yield f"> {text(quote.translation)}"
+                    footer = " · ".join(
+                        text(part)
+                        for part in (quote.site, quote.language_name, quote.note or "")
+                        if part
+                    )
+                    yield ">"
+                    yield f"> — {footer}"
+    yield ""
+    yield "---"
+    yield ""
+    yield text(labels["colophon"])
+
+
+def render_markdown(briefing: Briefing) -> str:
+    return "\n".join(_lines(briefing)) + "\n"
+
+
+def write_markdown(briefing: Briefing, directory: Path) -> list[Path]:
+    path = directory / "briefing.md"
+    path.write_text(render_markdown(briefing), encoding="utf-8", newline="\n")
+    return [path]

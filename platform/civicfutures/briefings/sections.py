@@ -1,0 +1,996 @@
+"""Section builders: pure functions from analysis results and curation to localized section data.
+
+Each builder returns a `Section` (headings, paragraphs, references to tables and charts) and
+adds its tables to the briefing; none of them reads a database, a file or the clock. They run
+inside `use_locale(language)`, so every `_()` and every number is in the briefing's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import polars as pl
+from babel.lists import format_list
+
+from civicfutures.briefings import charts
+from civicfutures.briefings.compute import QUALITY_DETAIL_LIMIT, Results
+from civicfutures.briefings.document import (
+    Block,
+    ChartRef,
+    Fact,
+    Facts,
+    InsightView,
+    Notes,
+    Paragraph,
+    QuoteView,
+    Section,
+    TableRef,
+)
+from civicfutures.briefings.inputs import Inputs
+from civicfutures.briefings.params import BriefingParams
+from civicfutures.briefings.tables import (
+    COUNT,
+    DATE,
+    DECIMAL,
+    FLAG,
+    LIST,
+    PVALUE,
+    SHARE,
+    Column,
+    Table,
+    fewer_than,
+)
+from civicfutures.briefings.vocabulary import Vocabulary
+from civicfutures.curation.quotes import same_language
+from civicfutures.forms.definitions import story_kind_label
+from civicfutures.i18n import gettext as _
+from civicfutures.i18n import ngettext
+from civicfutures.i18n.formatting import format_date, format_number, format_percent
+from civicfutures.i18n.languages import cldr_locale
+
+HIDDEN = ("suppressed",)
+HIDDEN_TOTAL = ("total_suppressed",)
+HIDDEN_ANY = ("suppressed", "total_suppressed")
+TOP = 3
+
+
+@dataclass
+class Context:
+    """What every builder reads; builders add their tables and chart specs here."""
+
+    results: Results
+    inputs: Inputs
+    vocab: Vocabulary
+    params: BriefingParams
+    snapshot_id: str
+    tables: dict[str, Table] = field(default_factory=dict)
+    chart_specs: dict[str, charts.ChartSpec] = field(default_factory=dict)
+
+    def add(self, table: Table) -> TableRef:
+        self.tables[table.name] = table
+        return TableRef(table=table.name)
+
+    def chart(self, spec: charts.ChartSpec) -> ChartRef:
+        self.chart_specs[spec.name] = spec
+        return ChartRef(chart=spec.name)
+
+    @property
+    def k(self) -> int:
+        return self.params.k
+
+
+# ---------------------------------------------------------------- shared pieces
+
+
+def listing(items: Iterable[str], language: str) -> str:
+    """ "A, B and C" in the briefing's language."""
+    items = list(items)
+    return format_list(items, locale=cldr_locale(language)) if items else ""
+
+
+def period(first, last) -> str:
+    if first is None:
+        return "–"
+    if first == last:
+        return format_date(first, "long")
+    return _("%(first)s to %(last)s") % {
+        "first": format_date(first, "long"),
+        "last": format_date(last, "long"),
+    }
+
+
+def test_name(test: str | None) -> str:
+    names = {
+        "chi_square": _("chi-square"),
+        "fisher_exact": _("Fisher's exact test"),
+        "permutation": _("permutation test"),
+        "none": _("none"),
+    }
+    return names.get(test or "none", test or "")
+
+
+def mapped(frame: pl.DataFrame, column: str, name: Callable[[str], str], alias: str) -> pl.Expr:
+    """A column of names for a column of keys, looked up here rather than inside Polars.
+
+    Polars may call a Python function from its own threads, where the briefing's locale
+    (a ContextVar) is not set: names are computed in this thread and mapped as data.
+    """
+    keys = [key for key in frame[column].unique().to_list() if key is not None]
+    return (
+        pl.col(column)
+        .replace_strict({key: name(key) for key in keys}, default=None, return_dtype=pl.String)
+        .alias(alias)
+    )
+
+
+def theme_columns() -> list[Column]:
+    return [Column("theme", _("Theme key"), people=False), Column("theme_label", _("Theme"))]
+
+
+def share_columns() -> list[Column]:
+    return [
+        Column("stories", _("Stories"), COUNT, HIDDEN),
+        Column("total", _("All stories"), COUNT, HIDDEN_TOTAL),
+        Column("share", _("Share"), SHARE, HIDDEN_ANY),
+        Column("ci_low", _("95% CI from"), SHARE, HIDDEN_ANY),
+        Column("ci_high", _("95% CI to"), SHARE, HIDDEN_ANY),
+    ]
+
+
+def flag_columns() -> list[Column]:
+    return [
+        Column("suppressed", _("Suppressed"), FLAG, people=False),
+        Column("total_suppressed", _("Total suppressed"), FLAG, people=False),
+    ]
+
+
+def with_theme_labels(
+    frame: pl.DataFrame, vocab: Vocabulary, column: str = "theme"
+) -> pl.DataFrame:
+    return frame.with_columns(
+        pl.col(column)
+        .replace_strict(vocab.theme_labels, default=pl.col(column))
+        .alias(f"{column}_label"),
+        pl.col(column)
+        .replace_strict(vocab.theme_order, default=len(vocab.theme_order), return_dtype=pl.Int64)
+        .alias(f"_{column}_order"),
+    )
+
+
+def themes_of_kind(frame: pl.DataFrame, vocab: Vocabulary, kind: str) -> pl.DataFrame:
+    keys = [key for key, k in vocab.theme_kinds.items() if k == kind]
+    return frame.filter(pl.col("theme").is_in(keys))
+
+
+def by_share(frame: pl.DataFrame) -> pl.DataFrame:
+    """Most frequent first; suppressed and empty cells last; then codebook order."""
+    return frame.sort(["share", "_theme_order"], descending=[True, False], nulls_last=True)
+
+
+def top_items(frame: pl.DataFrame, n: int = TOP) -> list[str]:
+    shown = frame.filter(
+        ~pl.col("suppressed") & (pl.col("stories") > 0) & pl.col("share").is_not_null()
+    )
+    return [
+        f"{row['theme_label']} ({format_percent(row['share'])})"
+        for row in by_share(shown).head(n).iter_rows(named=True)
+    ]
+
+
+def figure(value: int | None, hidden: bool, k: int) -> str:
+    if hidden:
+        return fewer_than(k)
+    return format_number(value or 0)
+
+
+# ---------------------------------------------------------------- sections
+
+
+def method(ctx: Context) -> Section:
+    r, vocab, k = ctx.results, ctx.vocab, ctx.k
+    overview = r.overview
+    storytellers = overview.get("storytellers") or 0
+    small = ctx.params.suppressed and 0 < storytellers < k
+    stories = overview.get("stories") or 0
+    blocks: list[Block] = [
+        Paragraph(
+            text=_(
+                "The briefing draws on stories told at storytelling and future-thinking workshops. "
+                "Each story was coded with themes from the project's codebook; a theme counts as "
+                "present in a story when any coder applied it. Only submitted and reviewed stories "
+                "whose storytellers all consented to research are included."
+            )
+        )
+    ]
+    if not stories:
+        blocks.append(Paragraph(text=_("No stories match this briefing's scope.")))
+    languages = r.languages.with_columns(
+        mapped(r.languages, "language", vocab.language_name, "language_name")
+    )
+    facts = [
+        Fact(label=_("Stories"), value=figure(stories, small, k)),
+        Fact(label=_("Storytellers"), value=figure(storytellers, small, k)),
+        Fact(label=_("Workshops"), value=format_number(overview.get("workshops") or 0)),
+    ]
+    if not ctx.params.local:
+        facts.append(Fact(label=_("Sites"), value=format_number(overview.get("sites") or 0)))
+    facts += [
+        Fact(label=_("Period"), value=period(overview.get("first"), overview.get("last"))),
+        Fact(
+            label=_("Languages"),
+            value=listing(sorted(languages["language_name"].to_list()), vocab.language) or "–",
+        ),
+        Fact(
+            label=_("Disclosure control"),
+            value=(
+                _("figures resting on fewer than %(k)s storytellers are suppressed")
+                % {"k": format_number(k)}
+                if ctx.params.suppressed
+                else _("off: every figure is published")
+            ),
+        ),
+        Fact(label=_("Snapshot"), value=ctx.snapshot_id or "–"),
+    ]
+    blocks.append(Facts(items=facts))
+    count_columns = [
+        Column("stories", _("Stories"), COUNT, HIDDEN),
+        Column("share", _("Share"), SHARE, HIDDEN),
+        Column("suppressed", _("Suppressed"), FLAG, people=False),
+    ]
+    blocks.append(
+        ctx.add(
+            Table(
+                name="method_languages",
+                title=_("Stories by language"),
+                columns=[
+                    Column("language", _("Language tag"), people=False),
+                    Column("language_name", _("Language")),
+                    *count_columns,
+                ],
+                frame=languages.sort("language"),
+            )
+        )
+    )
+    kinds = r.kinds.with_columns(mapped(r.kinds, "kind", story_kind_label, "kind_label"))
+    blocks.append(
+        ctx.add(
+            Table(
+                name="method_story_kinds",
+                title=_("Stories by kind"),
+                columns=[
+                    Column("kind", _("Kind key"), people=False),
+                    Column("kind_label", _("Kind of story")),
+                    *count_columns,
+                ],
+                frame=kinds.sort("kind"),
+            )
+        )
+    )
+    return Section(key="method", heading=_("Method"), blocks=blocks)
+
+
+def _prevalence_table(ctx: Context, name: str, title: str, kind: str) -> tuple[Table, pl.DataFrame]:
+    frame = by_share(
+        with_theme_labels(themes_of_kind(ctx.results.scope, ctx.vocab, kind), ctx.vocab)
+    )
+    table = Table(
+        name=name,
+        title=title,
+        description=_(
+            "Share of stories in which each theme appears, with a 95% confidence interval (Wilson)."
+        ),
+        columns=[*theme_columns(), *share_columns(), *flag_columns()],
+        frame=frame,
+    )
+    return table, frame
+
+
+def _theme_section(
+    ctx: Context, key: str, heading: str, kind: str, lead: str, empty: str, table_title: str
+) -> tuple[Section, list[Block]]:
+    table, frame = _prevalence_table(ctx, key, table_title, kind)
+    top = top_items(frame)
+    blocks: list[Block] = [
+        Paragraph(text=lead % {"list": listing(top, ctx.vocab.language)} if top else empty),
+        ctx.add(table),
+    ]
+    return Section(key=key, heading=heading, blocks=blocks), blocks
+
+
+def key_challenges(ctx: Context) -> Section:
+    section, _blocks = _theme_section(
+        ctx,
+        "key_challenges",
+        _("Key challenges"),
+        "challenge",
+        _("The challenges raised most often: %(list)s."),
+        _("No challenge was coded in these stories."),
+        _("Challenges in the stories"),
+    )
+    return section
+
+
+def future_visions(ctx: Context) -> Section:
+    section, blocks = _theme_section(
+        ctx,
+        "future_visions",
+        _("Future visions"),
+        "vision",
+        _("The visions described most often: %(list)s."),
+        _("No vision was coded in these stories."),
+        _("Visions in the stories"),
+    )
+    vocab = ctx.vocab
+    by_kind = with_theme_labels(ctx.results.by_kind, vocab)
+    present = themes_of_kind(by_kind.filter(pl.col("group") == "present"), vocab, "challenge")
+    future = themes_of_kind(by_kind.filter(pl.col("group") == "future"), vocab, "vision")
+    blocks.append(
+        ctx.chart(
+            charts.present_and_future(
+                by_share(present),
+                by_share(future),
+                title=_("Present challenges and future visions"),
+                description=_(
+                    "Share of present-day stories raising each challenge, beside the share of "
+                    "future stories describing each vision."
+                ),
+                challenges_title=_("Challenges in present-day stories"),
+                visions_title=_("Visions in future stories"),
+                axis_title=_("Share of stories"),
+                suppressed_label=fewer_than(ctx.k),
+                language=vocab.language,
+            )
+        )
+    )
+    links = ctx.results.links
+    links = with_theme_labels(with_theme_labels(links, vocab, "challenge"), vocab, "vision").sort(
+        ["links", "_challenge_order", "_vision_order"],
+        descending=[True, False, False],
+        nulls_last=True,
+    )
+    blocks.append(
+        Paragraph(
+            text=_(
+                "A link joins a challenge raised in a present-day story to a vision described in a "
+                "future story by the same storyteller. The share is of the storytellers who raised "
+                "the challenge."
+            )
+        )
+    )
+    blocks.append(
+        ctx.add(
+            Table(
+                name="challenge_vision_links",
+                title=_("From challenges to visions"),
+                columns=[
+                    Column("challenge", _("Challenge key"), people=False),
+                    Column("challenge_label", _("Challenge")),
+                    Column("vision", _("Vision key"), people=False),
+                    Column("vision_label", _("Vision")),
+                    Column("links", _("Storytellers with both"), COUNT, HIDDEN),
+                    Column("units_challenge", _("Storytellers with the challenge"), COUNT, HIDDEN),
+                    Column("share", _("Share"), SHARE, HIDDEN),
+                    Column("suppressed", _("Suppressed"), FLAG, people=False),
+                ],
+                frame=links,
+            )
+        )
+    )
+    return section
+
+
+def enablers(ctx: Context) -> Section:
+    section, _blocks = _theme_section(
+        ctx,
+        "enablers",
+        _("Enablers"),
+        "enabler",
+        _("What would help, named most often: %(list)s."),
+        _("No enabler was coded in these stories."),
+        _("Enablers in the stories"),
+    )
+    return section
+
+
+def site_profiles(ctx: Context) -> Section:
+    r, vocab = ctx.results, ctx.vocab
+    by_site = with_theme_labels(r.by_site, vocab)
+    distinctive = with_theme_labels(r.distinctive, vocab)
+    rows = []
+    for facts in r.site_facts.iter_rows(named=True):
+        cells = by_site.filter(pl.col("group") == facts["site"])
+        totals = cells.head(1).to_dicts()
+        total = totals[0] if totals else {}
+        rows.append(
+            {
+                "site": facts["site"],
+                "name": facts["name"],
+                "country": vocab.country(facts["country"]),
+                "languages": [vocab.language_name(tag) for tag in facts["languages"] or []],
+                "workshops": facts["workshops"],
+                "stories": total.get("total"),
+                "storytellers": total.get("total_storytellers"),
+                "first": facts["first"],
+                "last": facts["last"],
+                "top_themes": top_items(cells),
+                "distinctive": distinctive.filter(pl.col("site") == facts["site"])[
+                    "theme_label"
+                ].to_list(),
+                "total_suppressed": bool(total.get("total_suppressed")),
+            }
+        )
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "site": pl.String,
+            "name": pl.String,
+            "country": pl.String,
+            "languages": pl.List(pl.String),
+            "workshops": pl.Int64,
+            "stories": pl.Int64,
+            "storytellers": pl.Int64,
+            "first": pl.Date,
+            "last": pl.Date,
+            "top_themes": pl.List(pl.String),
+            "distinctive": pl.List(pl.String),
+            "total_suppressed": pl.Boolean,
+        },
+    )
+    table = Table(
+        name="site_profiles",
+        title=_("The sites at a glance"),
+        columns=[
+            Column("site", _("Site key"), people=False),
+            Column("name", _("Site")),
+            Column("country", _("Country")),
+            Column("languages", _("Languages"), LIST),
+            Column("workshops", _("Workshops"), COUNT),
+            Column("stories", _("Stories"), COUNT, HIDDEN_TOTAL),
+            Column("storytellers", _("Storytellers"), COUNT, HIDDEN_TOTAL),
+            Column("first", _("First workshop"), DATE),
+            Column("last", _("Last workshop"), DATE),
+            Column("top_themes", _("Most frequent themes"), LIST),
+            Column("distinctive", _("Distinctive themes"), LIST),
+            Column("total_suppressed", _("Total suppressed"), FLAG, people=False),
+        ],
+        frame=frame,
+    )
+    return Section(key="site_profiles", heading=_("Site profiles"), blocks=[ctx.add(table)])
+
+
+def comparison(ctx: Context) -> Section:
+    r, vocab, params = ctx.results, ctx.vocab, ctx.params
+    compared = with_theme_labels(r.comparison, vocab).with_columns(
+        mapped(r.comparison, "test", test_name, "test_label"),
+        site_name=pl.col("site").replace_strict(vocab.site_names, default=pl.col("site")),
+    )
+    distinctive = with_theme_labels(r.distinctive, vocab).with_columns(
+        site_name=pl.col("site").replace_strict(vocab.site_names, default=pl.col("site"))
+    )
+    if params.local:
+        compared = compared.filter(pl.col("site") == params.site)
+        distinctive = distinctive.filter(pl.col("site") == params.site)
+    compared = compared.sort(["_theme_order", "site"])
+    distinctive = distinctive.sort(
+        ["site", "residual", "_theme_order"], descending=[False, True, False]
+    )
+    blocks: list[Block] = [
+        Paragraph(
+            text=_(
+                "A theme is distinctive for a site when its share there is clearly above what the "
+                "other sites would lead one to expect (adjusted standardized residual above 1.96) "
+                "and the theme's test of independence across sites is significant at the 5% level."
+            )
+        )
+    ]
+    named = [
+        _("%(site)s: %(themes)s")
+        % {
+            "site": vocab.site(site),
+            "themes": listing(group["theme_label"].to_list(), vocab.language),
+        }
+        for (site,), group in distinctive.group_by("site", maintain_order=True)
+    ]
+    blocks.append(
+        Notes(items=named) if named else Paragraph(text=_("No theme is distinctive for any site."))
+    )
+    heatmap = (
+        by_share(with_theme_labels(r.by_site, vocab))
+        if not params.local
+        else by_share(with_theme_labels(r.scope, vocab))
+    )
+    blocks.append(
+        ctx.chart(
+            charts.prevalence_by_site(
+                heatmap.with_columns(
+                    site_name=pl.col("group").replace_strict(
+                        vocab.site_names, default=pl.col("group")
+                    )
+                ),
+                title=_("Theme prevalence by site"),
+                description=_("Share of each site's stories in which each theme appears.")
+                + (
+                    " "
+                    + _("Grey cells rest on fewer than %(k)s storytellers.")
+                    % {"k": format_number(ctx.k)}
+                    if params.suppressed and not params.local
+                    else ""
+                ),
+                axis_title=_("Share of stories"),
+                theme_title=_("Theme"),
+                site_title=_("Site"),
+                suppressed_label=fewer_than(ctx.k),
+                language=vocab.language,
+            )
+        )
+    )
+    blocks.append(
+        ctx.add(
+            Table(
+                name="distinctive_themes",
+                title=_("Distinctive themes"),
+                columns=[
+                    Column("site", _("Site key"), people=False),
+                    Column("site_name", _("Site")),
+                    *theme_columns(),
+                    Column("share", _("Share"), SHARE),
+                    Column("expected", _("Expected stories"), DECIMAL),
+                    Column("stories", _("Stories"), COUNT),
+                    Column("residual", _("Adjusted residual"), DECIMAL),
+                    Column("p_value", _("p-value"), PVALUE),
+                ],
+                frame=distinctive,
+            )
+        )
+    )
+    blocks.append(
+        ctx.add(
+            Table(
+                name="comparison",
+                title=_("Theme shares by site"),
+                columns=[
+                    *theme_columns(),
+                    Column("site", _("Site key"), people=False),
+                    Column("site_name", _("Site")),
+                    Column("stories", _("Stories"), COUNT, HIDDEN),
+                    Column("total", _("All stories"), COUNT, HIDDEN_TOTAL),
+                    Column("share", _("Share"), SHARE, HIDDEN_ANY),
+                    Column("residual", _("Adjusted residual"), DECIMAL, HIDDEN_ANY),
+                    Column("distinctive", _("Distinctive"), FLAG, HIDDEN_ANY),
+                    *flag_columns(),
+                ],
+                frame=compared,
+            )
+        )
+    )
+    tests = (
+        with_theme_labels(r.comparison, vocab)
+        .with_columns(mapped(r.comparison, "test", test_name, "test_label"))
+        .unique("theme", keep="first")
+        .sort("_theme_order")
+    )
+    blocks.append(
+        ctx.add(
+            Table(
+                name="comparison_tests",
+                title=_("Tests of independence across sites"),
+                columns=[
+                    *theme_columns(),
+                    Column("test", _("Test key"), people=False),
+                    Column("test_label", _("Test")),
+                    Column("statistic", _("Statistic"), DECIMAL),
+                    Column("dof", _("Degrees of freedom"), COUNT),
+                    Column("p_value", _("p-value"), PVALUE),
+                    Column("too_few_to_compare", _("Too few to compare"), FLAG),
+                ],
+                frame=tests,
+            )
+        )
+    )
+    heading = _("Compared with the other sites") if params.local else _("Comparison across sites")
+    return Section(key="comparison", heading=heading, blocks=blocks)
+
+
+def breakdowns(ctx: Context) -> Section:
+    r, vocab = ctx.results, ctx.vocab
+    blocks: list[Block] = [
+        Paragraph(
+            text=_(
+                "Share of stories with each theme among the stories of storytellers in each group. "
+                "A group story counts in every group its storytellers belong to."
+            )
+        )
+    ]
+    for attribute, frame in r.breakdowns.items():
+        order = vocab.value_order.get(attribute, {})
+        labelled = (
+            with_theme_labels(frame, vocab)
+            .with_columns(
+                mapped(
+                    frame, "group", lambda value, a=attribute: vocab.value(a, value), "value_label"
+                ),
+                _value_order=pl.col("group").replace_strict(
+                    order, default=len(order), return_dtype=pl.Int64
+                ),
+            )
+            .sort(["_theme_order", "_value_order", "group"])
+        )
+        blocks.append(
+            ctx.add(
+                Table(
+                    name=f"breakdown_{attribute}",
+                    title=_("Breakdown: %(attribute)s") % {"attribute": vocab.attribute(attribute)},
+                    columns=[
+                        *theme_columns(),
+                        Column("group", _("Group key"), people=False),
+                        Column("value_label", vocab.attribute(attribute)),
+                        *share_columns(),
+                        *flag_columns(),
+                    ],
+                    frame=labelled,
+                )
+            )
+        )
+    if not r.breakdowns:
+        blocks.append(Paragraph(text=_("The project records no demographic attributes.")))
+    return Section(key="breakdowns", heading=_("Demographic breakdowns"), blocks=blocks)
+
+
+def _quote_view(ctx: Context, quote) -> QuoteView:
+    vocab, language = ctx.vocab, ctx.params.language
+    view = QuoteView(
+        text=quote.text,
+        language=quote.language,
+        language_name=vocab.language_name(quote.language),
+        site=vocab.site(quote.site),
+    )
+    if same_language(quote.language, language):
+        return view
+    translation = quote.translation
+    if translation is None:
+        view.note = _("No translation into %(language)s yet; quoted in the original language.") % {
+            "language": vocab.language_name(language)
+        }
+        return view
+    view.translation = translation.text
+    view.translation_language = translation.language
+    if translation.scope == "story":
+        view.note = _("Translation of the whole story; the passage itself has not been translated.")
+    return view
+
+
+def insights_and_quotes(ctx: Context) -> Section:
+    vocab, params = ctx.vocab, ctx.params
+    blocks: list[Block] = []
+    quote_rows = []
+    for insight in ctx.inputs.insights:
+        quotes = [q for q in insight.quotes if not params.local or q.site == params.site]
+        notes = []
+        if insight.fallback_language:
+            notes.append(
+                _("Not yet available in %(language)s; shown in %(original)s.")
+                % {
+                    "language": vocab.language_name(params.language),
+                    "original": vocab.language_name(insight.fallback_language),
+                }
+            )
+        if insight.evidence_withdrawn:
+            notes.append(
+                ngettext(
+                    "%(n)s excerpt is no longer cited: its storyteller withdrew consent.",
+                    "%(n)s excerpts are no longer cited: their storytellers withdrew consent.",
+                    insight.evidence_withdrawn,
+                )
+                % {"n": format_number(insight.evidence_withdrawn)}
+            )
+        views = [_quote_view(ctx, q) for q in quotes]
+        blocks.append(
+            InsightView(
+                title=insight.title,
+                summary=insight.summary,
+                scope=insight.site_name or _("All sites"),
+                themes=[t.label for t in insight.themes],
+                outcomes=[o.label for o in insight.outcomes],
+                quotes=views,
+                notes=notes,
+                language=insight.fallback_language,
+            )
+        )
+        for view in views:
+            quote_rows.append(
+                {
+                    "insight": insight.title,
+                    "site": view.site,
+                    "language": view.language,
+                    "text": view.text,
+                    "translation_language": view.translation_language,
+                    "translation": view.translation,
+                    "note": view.note,
+                }
+            )
+    if not blocks:
+        blocks.append(Paragraph(text=_("No insight has been agreed for this briefing yet.")))
+    else:
+        blocks.insert(
+            0,
+            Paragraph(
+                text=_(
+                    "Insights agreed by the project team, with quotes from storytellers who "
+                    "consented to being quoted. Quotes appear in their original language, followed "
+                    "by a translation where one exists."
+                )
+            ),
+        )
+    frame = pl.DataFrame(
+        quote_rows,
+        schema={
+            "insight": pl.String,
+            "site": pl.String,
+            "language": pl.String,
+            "text": pl.String,
+            "translation_language": pl.String,
+            "translation": pl.String,
+            "note": pl.String,
+        },
+    )
+    ctx.add(
+        Table(
+            name="quotes",
+            title=_("Quotes"),
+            columns=[
+                Column("insight", _("Insight")),
+                Column("site", _("Site")),
+                Column("language", _("Language tag")),
+                Column("text", _("Quote")),
+                Column("translation_language", _("Translation language tag")),
+                Column("translation", _("Translation")),
+                Column("note", _("Note")),
+            ],
+            frame=frame,
+        )
+    )
+    return Section(key="insights", heading=_("Insights and quotes"), blocks=blocks)
+
+
+def theory_of_change(ctx: Context) -> Section:
+    params, inputs = ctx.params, ctx.inputs
+    rows = []
+    for row in inputs.theory:
+        if params.local:
+            titles = [
+                i.title for i in inputs.insights if any(o.key == row.outcome for o in i.outcomes)
+            ]
+            stories = None
+            sites = [name for name in row.sites if name == ctx.vocab.site(params.site or "")]
+            missing: list[str] = []
+        else:
+            titles, stories, sites, missing = (
+                list(row.insights),
+                row.stories,
+                list(row.sites),
+                list(row.sites_without_evidence),
+            )
+        rows.append(
+            {
+                "outcome": row.outcome,
+                "label": row.label,
+                "parent_label": row.parent_label,
+                "insights": titles,
+                "stories": stories,
+                "sites": sites,
+                "sites_without_evidence": missing,
+            }
+        )
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "outcome": pl.String,
+            "label": pl.String,
+            "parent_label": pl.String,
+            "insights": pl.List(pl.String),
+            "stories": pl.Int64,
+            "sites": pl.List(pl.String),
+            "sites_without_evidence": pl.List(pl.String),
+        },
+    )
+    columns = [
+        Column("outcome", _("Outcome key"), people=False),
+        Column("label", _("Outcome")),
+        Column("parent_label", _("Part of")),
+        Column("insights", _("Insights"), LIST),
+    ]
+    if not params.local:
+        columns += [
+            Column("stories", _("Evidence stories"), COUNT),
+            Column("sites", _("Sites with evidence"), LIST),
+            Column("sites_without_evidence", _("Sites without evidence"), LIST),
+        ]
+    else:
+        columns.append(Column("sites", _("Evidence from this site"), LIST))
+    blocks: list[Block] = [
+        Paragraph(
+            text=_(
+                "Each outcome of the project's Theory of Change with the agreed insights mapped to "
+                "it and the sites whose stories give evidence for them."
+            )
+            if rows
+            else _("The project has no Theory-of-Change outcomes yet.")
+        ),
+        ctx.add(
+            Table(
+                name="theory_of_change",
+                title=_("Theory-of-Change mapping"),
+                columns=columns,
+                frame=frame,
+            )
+        ),
+    ]
+    return Section(key="theory_of_change", heading=_("Theory-of-Change mapping"), blocks=blocks)
+
+
+QUALITY_CHECKS = ("uncoded", "missing_translation", "language_mismatch", "near_duplicate")
+
+
+def _check_label(check: str) -> str:
+    return {
+        "uncoded": _("Stories without any theme"),
+        "missing_translation": _("Stories without a translation into the project's language"),
+        "language_mismatch": _("Stories whose text reads as another language than declared"),
+        "near_duplicate": _("Pairs of near-duplicate stories"),
+        "missing_consent:stories": _("Stories left out for lack of research consent"),
+        "missing_consent:storytellers": _("Storytellers left out for lack of research consent"),
+    }.get(check, check)
+
+
+def data_notes(ctx: Context) -> Section:
+    r, vocab, params, k = ctx.results, ctx.vocab, ctx.params, ctx.k
+    notes = [
+        _(
+            "Figures resting on fewer than %(k)s storytellers are shown as “%(hidden)s”; further "
+            "figures are hidden where they would let a hidden one be worked out from totals."
+        )
+        % {"k": format_number(k), "hidden": fewer_than(k)}
+        if params.suppressed
+        else _(
+            "Disclosure control was switched off for this briefing: every figure is published, "
+            "however few storytellers it rests on."
+        ),
+        _(
+            "Shares are of stories: a story told by several storytellers counts once. Intervals "
+            "are 95% Wilson score intervals."
+        ),
+        _("Draft stories are not included."),
+    ]
+    if vocab.fallbacks:
+        shown = [
+            f"{vocab.theme(key)} ({vocab.language_name(tag) if tag else _('theme key')})"
+            for key, tag in sorted(
+                vocab.fallbacks.items(), key=lambda item: vocab.theme_order.get(item[0], 0)
+            )
+        ]
+        notes.append(
+            ngettext(
+                "%(n)s theme label is not available in %(language)s and is shown in another language: %(themes)s.",
+                "%(n)s theme labels are not available in %(language)s and are shown in another language: %(themes)s.",
+                len(shown),
+            )
+            % {
+                "n": format_number(len(shown)),
+                "language": vocab.language_name(params.language),
+                "themes": listing(shown, vocab.language),
+            }
+        )
+    if not r.quality_detail:
+        notes.append(
+            _(
+                "Language detection and the near-duplicate search were left out because the "
+                "snapshot holds more than %(n)s stories."
+            )
+            % {"n": format_number(QUALITY_DETAIL_LIMIT)}
+        )
+    quality = r.quality
+    rows = []
+    for check in QUALITY_CHECKS:
+        count = quality.filter(pl.col("check") == check).height
+        rows.append(
+            {"check": check, "label": _check_label(check), "count": count, "suppressed": False}
+        )
+    for what in ("stories", "storytellers"):
+        found = quality.filter((pl.col("check") == "missing_consent") & (pl.col("detail") == what))
+        count = int(found["value"].sum() or 0) if found.height else 0
+        hidden = params.suppressed and 0 < count < k
+        rows.append(
+            {
+                "check": f"missing_consent:{what}",
+                "label": _check_label(f"missing_consent:{what}"),
+                "count": None if hidden else count,
+                "suppressed": hidden,
+            }
+        )
+    quality_table = Table(
+        name="data_quality",
+        title=_("Data quality"),
+        columns=[
+            Column("check", _("Check key"), people=False),
+            Column("label", _("Check")),
+            Column("count", _("Findings"), COUNT, HIDDEN),
+            Column("suppressed", _("Suppressed"), FLAG, people=False),
+        ],
+        frame=pl.DataFrame(
+            rows,
+            schema={
+                "check": pl.String,
+                "label": pl.String,
+                "count": pl.Int64,
+                "suppressed": pl.Boolean,
+            },
+        ),
+    )
+    representativeness = (
+        r.representativeness.select("site", "attribute", "score")
+        .unique(["site", "attribute"], keep="first")
+        .sort("site", "attribute")
+        .with_columns(
+            mapped(r.representativeness, "attribute", vocab.attribute, "attribute_label"),
+            site_name=pl.col("site").replace_strict(vocab.site_names, default=pl.col("site")),
+        )
+    )
+    blocks: list[Block] = [
+        Notes(items=notes),
+        ctx.add(quality_table),
+        Paragraph(
+            text=_(
+                "How closely the storytellers resemble each site's population, per attribute with "
+                "reference shares: 1 means the same distribution, 0 none in common."
+            )
+        ),
+        ctx.add(
+            Table(
+                name="representativeness",
+                title=_("Representativeness"),
+                columns=[
+                    Column("site", _("Site key"), people=False),
+                    Column("site_name", _("Site")),
+                    Column("attribute", _("Attribute key"), people=False),
+                    Column("attribute_label", _("Attribute")),
+                    Column("score", _("Score"), DECIMAL),
+                ],
+                frame=representativeness,
+            )
+        ),
+    ]
+    return Section(key="data_notes", heading=_("Data notes"), blocks=blocks)
+
+
+Builder = Callable[[Context], Section]
+
+LOCAL_SECTIONS: tuple[Builder, ...] = (
+    method,
+    key_challenges,
+    future_visions,
+    enablers,
+    comparison,
+    breakdowns,
+    insights_and_quotes,
+    theory_of_change,
+    data_notes,
+)
+CROSS_SITE_SECTIONS: tuple[Builder, ...] = (
+    method,
+    key_challenges,
+    future_visions,
+    enablers,
+    site_profiles,
+    comparison,
+    breakdowns,
+    insights_and_quotes,
+    theory_of_change,
+    data_notes,
+)
+
+
+def build_sections(ctx: Context) -> list[Section]:
+    """The sections of a local or a cross-site briefing, in reading order."""
+    builders = LOCAL_SECTIONS if ctx.params.local else CROSS_SITE_SECTIONS
+    return [build(ctx) for build in builders]

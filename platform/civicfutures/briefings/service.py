@@ -1,0 +1,364 @@
+"""Building, listing and serving briefings for an actor (no Litestar here).
+
+Who may do what:
+- authors and admins build any briefing (local or cross-site); partners build local briefings
+  of their own sites only (another site is as absent as a missing one: 404; a cross-site
+  briefing is 403); researchers read every briefing and build none;
+- lowering the disclosure threshold below the project's k (0 switches it off) needs the right
+  to publish unsuppressed tables (admins, or a researcher granted it; the CLI acts as admin);
+- partners read only the local briefings of their sites.
+
+Jobs: a request snapshots the project, reads the curation, then derives the briefing id. A
+briefing already built under that id is answered at once (same inputs, same bytes). Projects
+up to `sync_limit` stories are built in the request (201, `ready`), in a worker thread so the
+event loop keeps serving; larger ones in a background task (202, `building`) whose progress
+is in the status file, so any worker process can answer `GET /api/v1/briefings/{id}`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import os
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from civicfutures import audit
+from civicfutures.analysis.snapshot import build_snapshot, load_snapshot
+from civicfutures.auth.actor import Actor
+from civicfutures.briefings import storage
+from civicfutures.briefings.build import build_from_snapshot
+from civicfutures.briefings.inputs import Inputs, gather_inputs
+from civicfutures.briefings.manifest import MANIFEST
+from civicfutures.briefings.params import BriefingIn, BriefingParams, briefing_id
+from civicfutures.briefings.schemas import BriefingFile, BriefingOut
+from civicfutures.briefings.storage import Status
+from civicfutures.db.tables import Site
+from civicfutures.db.transactions import write_transaction
+from civicfutures.errors import FieldError, Forbidden, NotFound
+from civicfutures.i18n import gettext as _
+from civicfutures.intake.setup_service import find_project
+from civicfutures.intake.validation import Checker
+from civicfutures.settings import get_settings
+
+SYNC_LIMIT = 20_000
+"""Stories in a project's snapshot up to which a briefing is built within the request."""
+
+# Background builds of this process, kept referenced until they finish.
+_RUNNING: dict[str, asyncio.Task] = {}
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def can_build(actor: Actor) -> bool:
+    return actor.has_any("author", "partner")
+
+
+class BriefingService:
+    def __init__(self, exports_dir: Path | None = None, sync_limit: int | None = None) -> None:
+        self.exports_dir = Path(exports_dir or get_settings().exports_dir)
+        self.sync_limit = SYNC_LIMIT if sync_limit is None else sync_limit
+
+    # ------------------------------------------------------------------ parameters and access
+
+    async def resolve(self, actor: Actor, data: BriefingIn) -> tuple[BriefingParams, int | None]:
+        """Check the caller may build this briefing and fill in its defaults."""
+        if not can_build(actor):
+            raise Forbidden(_("Your account cannot build briefings."))
+        local_only = not actor.has_any("author")
+        if local_only and data.site is None:
+            raise Forbidden(
+                _("Partners build local briefings of their own sites only."),
+                [FieldError("site", _("Choose one of your sites."))],
+            )
+        project = await find_project(data.project)
+        site = None
+        if data.site is not None:
+            site = (
+                await Site.select(Site.id, Site.slug, Site.languages)
+                .output(load_json=True)
+                .where((Site.slug == data.site) & (Site.project == project["id"]))
+                .first()
+            )
+            if (
+                site is None
+                or not actor.sees_site(site["id"])
+                or (local_only and site["id"] not in actor.partner_site_ids and not actor.is_admin)
+            ):
+                raise NotFound(
+                    _("No such site."),
+                    [
+                        FieldError(
+                            "site", _("No site “{ref}” in this project.").format(ref=data.site)
+                        )
+                    ],
+                )
+        checker = Checker()
+        if data.language:
+            language = checker.language("language", data.language)
+        elif site and site["languages"]:
+            language = site["languages"][0]
+        else:
+            language = project["default_language"] or "en"
+        if data.date_from and data.date_to and data.date_from > data.date_to:
+            checker.add("to", _("The end date must not be before the start date."))
+        project_k = int(project["disclosure_threshold"])
+        k = project_k if data.suppression is None else data.suppression
+        if k < 0:
+            checker.add("suppression", _("The threshold must be 0 (off) or more."))
+        elif k < project_k and not (actor.is_admin or actor.unsuppressed):
+            checker.add(
+                "suppression",
+                _(
+                    "Only accounts allowed to publish unsuppressed tables may go below the project's threshold of %(k)s."
+                )
+                % {"k": project_k},
+            )
+        checker.raise_if_any()
+        params = BriefingParams(
+            project=project["slug"],
+            site=site["slug"] if site else None,
+            language=language,
+            date_from=data.date_from,
+            date_to=data.date_to,
+            k=k,
+        )
+        return params, site["id"] if site else None
+
+    def _visible(self, actor: Actor, status: Status) -> bool:
+        if actor.site_ids is None:
+            return True
+        return status.site_id is not None and actor.sees_site(status.site_id)
+
+    def _status(self, actor: Actor, briefing: str) -> Status:
+        status = storage.read_status(self.exports_dir, briefing)
+        if status is None or not self._visible(actor, status):
+            raise NotFound(_("No such briefing."))
+        if status.status == "building" and briefing not in _RUNNING and not _alive(status.pid):
+            status.status, status.error = (
+                "failed",
+                _("The build was interrupted; request it again."),
+            )
+        return status
+
+    # ------------------------------------------------------------------ building
+
+    async def prepare(self, params: BriefingParams) -> tuple[Any, Inputs, str]:
+        """Snapshot the project, read its curation, and derive the briefing id."""
+        info = await build_snapshot(params.project, self.exports_dir)
+        inputs = await gather_inputs(params)
+        return info, inputs, briefing_id(info.id, params, inputs.digest())
+
+    @staticmethod
+    def _build_files(
+        snapshot_path: Path,
+        params: BriefingParams,
+        inputs: Inputs,
+        identifier: str,
+        target: Path,
+        replace: bool,
+    ) -> None:
+        snapshot = load_snapshot(snapshot_path)
+        with storage.staging(target, replace=replace) as work:
+            build_from_snapshot(snapshot, params, inputs, identifier, work)
+
+    async def _build(
+        self,
+        info: Any,
+        params: BriefingParams,
+        inputs: Inputs,
+        identifier: str,
+        target: Path,
+        replace: bool = False,
+    ) -> None:
+        work = functools.partial(
+            self._build_files, info.path, params, inputs, identifier, target, replace
+        )
+        await anyio.to_thread.run_sync(work)
+
+    async def request(self, actor: Actor, data: BriefingIn) -> BriefingOut:
+        """Build a briefing (or find the one these inputs already gave); its status."""
+        params, site_id = await self.resolve(actor, data)
+        info, inputs, identifier = await self.prepare(params)
+        existing = storage.read_status(self.exports_dir, identifier)
+        if (
+            existing
+            and existing.status == "ready"
+            and storage.read_manifest(storage.directory(self.exports_dir, identifier))
+        ):
+            return self._out(existing)
+        if (
+            existing
+            and existing.status == "building"
+            and (identifier in _RUNNING or _alive(existing.pid))
+        ):
+            return self._out(existing)
+        status = Status(
+            id=identifier,
+            status="building",
+            project=params.project,
+            site=params.site,
+            site_id=site_id,
+            language=params.language,
+            date_from=params.date_from.isoformat() if params.date_from else None,
+            date_to=params.date_to.isoformat() if params.date_to else None,
+            suppression=params.k,
+            snapshot=info.id,
+            requested_at=_now(),
+            requested_by=actor.label,
+            pid=os.getpid(),
+        )
+        storage.write_status(self.exports_dir, status)
+        await self._audit(actor, status)
+        stories = int(info.manifest.get("tables", {}).get("stories", {}).get("rows", 0))
+        target = storage.directory(self.exports_dir, identifier)
+        if stories > self.sync_limit:
+            task = asyncio.create_task(self._finish(status, info, params, inputs, target))
+            _RUNNING[identifier] = task
+            task.add_done_callback(lambda _task: _RUNNING.pop(identifier, None))
+            return self._out(status)
+        await self._finish(status, info, params, inputs, target)
+        return self._out(storage.read_status(self.exports_dir, identifier) or status)
+
+    async def _finish(
+        self, status: Status, info: Any, params: BriefingParams, inputs: Inputs, target: Path
+    ) -> None:
+        try:
+            await self._build(info, params, inputs, status.id, target)
+        except Exception as error:
+            status.status, status.error = "failed", f"{type(error).__name__}: {error}"
+            storage.write_status(self.exports_dir, status)
+            if not _RUNNING.get(status.id):
+                raise
+            return
+        status.status, status.built_at, status.error, status.pid = "ready", _now(), None, None
+        storage.write_status(self.exports_dir, status)
+
+    async def _audit(self, actor: Actor, status: Status) -> None:
+        async with write_transaction():
+            await audit.record(
+                actor,
+                "build",
+                "briefing",
+                status.id,
+                after={"project": status.project, "site": status.site, "snapshot": status.snapshot},
+                detail={
+                    "project": status.project,
+                    "site": status.site,
+                    "language": status.language,
+                    "suppression": status.suppression,
+                    "snapshot": status.snapshot,
+                },
+            )
+
+    async def build_into(self, actor: Actor, data: BriefingIn, out: Path | None = None) -> Path:
+        """Build now, waiting for it (the command line); into `out` when given."""
+        params, site_id = await self.resolve(actor, data)
+        info, inputs, identifier = await self.prepare(params)
+        if out is None:
+            existing = storage.read_status(self.exports_dir, identifier)
+            target = storage.directory(self.exports_dir, identifier)
+            if not (existing and existing.status == "ready" and storage.read_manifest(target)):
+                status = Status(
+                    id=identifier,
+                    status="building",
+                    project=params.project,
+                    site=params.site,
+                    site_id=site_id,
+                    language=params.language,
+                    date_from=params.date_from.isoformat() if params.date_from else None,
+                    date_to=params.date_to.isoformat() if params.date_to else None,
+                    suppression=params.k,
+                    snapshot=info.id,
+                    requested_at=_now(),
+                    requested_by=actor.label,
+                    pid=os.getpid(),
+                )
+                storage.write_status(self.exports_dir, status)
+                await self._audit(actor, status)
+                await self._finish(status, info, params, inputs, target)
+            return target
+        out = out.resolve()
+        if out.exists() and any(out.iterdir()) and storage.read_manifest(out) is None:
+            raise Forbidden(
+                _("The output directory is not empty and holds no briefing; choose another."),
+                [FieldError("out", str(out))],
+            )
+        await self._build(info, params, inputs, identifier, out, replace=True)
+        return out
+
+    # ------------------------------------------------------------------ reading
+
+    def _out(self, status: Status) -> BriefingOut:
+        manifest = None
+        files: list[BriefingFile] = []
+        if status.status == "ready":
+            manifest = storage.read_manifest(storage.directory(self.exports_dir, status.id))
+            if manifest is not None:
+                base = f"/api/v1/briefings/{status.id}/files/"
+                files = [
+                    BriefingFile(
+                        name=f["path"], bytes=f["bytes"], sha256=f["sha256"], url=base + f["path"]
+                    )
+                    for f in manifest["files"]
+                ]
+        return BriefingOut(
+            id=status.id,
+            status=status.status,
+            project=status.project,
+            site=status.site,
+            language=status.language,
+            date_from=status.date_from,
+            date_to=status.date_to,
+            suppression=status.suppression,
+            snapshot=status.snapshot,
+            requested_at=status.requested_at,
+            built_at=status.built_at,
+            error=status.error,
+            files=files,
+            manifest=manifest,
+        )
+
+    async def get(self, actor: Actor, briefing: str) -> BriefingOut:
+        return self._out(self._status(actor, briefing))
+
+    async def list(self, actor: Actor, project: str | None = None) -> list[BriefingOut]:
+        """The briefings the actor may read, newest request first, without their manifests."""
+        found = []
+        for status in storage.list_statuses(self.exports_dir):
+            if project and status.project != project:
+                continue
+            if self._visible(actor, status):
+                out = self._out(status)
+                out.manifest = None
+                found.append(out)
+        return found
+
+    async def file(self, actor: Actor, briefing: str, name: str) -> Path:
+        """A file of a ready briefing, by its path in the manifest (nothing else is served)."""
+        status = self._status(actor, briefing)
+        folder = storage.directory(self.exports_dir, status.id)
+        manifest = storage.read_manifest(folder) if status.status == "ready" else None
+        names = {f["path"] for f in (manifest or {}).get("files", [])}
+        if manifest is not None:
+            names.add(MANIFEST)
+        if name not in names:
+            raise NotFound(_("No such file in this briefing."))
+        return folder / name

@@ -1,0 +1,124 @@
+"""The pieces of a briefing on their own, without a database: cells, sheets, ids, sections."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from civicfutures.i18n import use_locale
+
+
+@pytest.fixture(scope="module")
+def synthetic_briefing():
+    """A cross-site briefing over a small synthetic snapshot where k hides almost everything."""
+    from civicfutures.analysis.synthetic import synthetic_snapshot
+    from civicfutures.briefings.build import assemble
+    from civicfutures.briefings.inputs import Inputs
+    from civicfutures.briefings.params import BriefingParams
+
+    snapshot = synthetic_snapshot(1500, sites=3)
+    params = BriefingParams(
+        project="synthetic", site=None, language="et", date_from=None, date_to=None, k=400
+    )
+    inputs = Inputs(
+        project_name="Synthetic",
+        project_default="en",
+        site_languages=[],
+        attributes=[],
+        insights=[],
+        theory=[],
+    )
+    return assemble(snapshot, params, inputs, "0" * 24)
+
+
+def test_cells_that_look_like_formulas_get_an_apostrophe_in_csv():
+    from civicfutures.briefings.renderers.to_csv import csv_frame
+    from civicfutures.briefings.tables import LIST, Column, Table
+
+    values = ["=1+1", "+49 123", "-dash", "@cmd", "\tTab", "plain", "a=b", None]
+    table = Table(
+        name="t",
+        title="T",
+        columns=[Column("text", "Text"), Column("items", "Items", LIST)],
+        frame=pl.DataFrame({"text": values, "items": [["=x", "y"]] * len(values)}),
+    )
+    written = csv_frame(table)
+    assert written["text"].to_list() == [
+        "'=1+1",
+        "'+49 123",
+        "'-dash",
+        "'@cmd",
+        "'\tTab",
+        "plain",
+        "a=b",
+        None,
+    ]
+    assert written["items"][0] == "'=x; y"
+
+
+def test_sheet_names_are_valid_and_unique():
+    from civicfutures.briefings.renderers.to_xlsx import sheet_name
+
+    taken: set[str] = set()
+    names = [
+        sheet_name(title, taken)
+        for title in ("Rozkład: wiek [lata]/grupa?", "A" * 40, "A" * 40, "'quoted'")
+    ]
+    assert names[0] == "Rozkład  wiek  lata  grupa"
+    assert len(names[1]) == 31 and names[2].endswith("(2)") and len(names[2]) <= 31
+    assert names[3] == "quoted"
+
+
+def test_chart_ids_do_not_depend_on_earlier_charts():
+    from civicfutures.briefings.charts import stable_ids
+
+    first = '<svg><linearGradient id="gradient_0"/><path fill="url(#gradient_0)"/></svg>'
+    later = first.replace("gradient_0", "gradient_7")
+    assert stable_ids(first, "heat") == stable_ids(later, "heat")
+    assert 'id="heat-0"' in stable_ids(first, "heat") and "url(#heat-0)" in stable_ids(
+        first, "heat"
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "decimal", "thousands"),
+    [("pl", ",", "\xa0"), ("vro", ",", "\xa0"), ("en", ".", ",")],
+)
+def test_chart_numbers_follow_cldr(language, decimal, thousands):
+    from civicfutures.briefings.charts import number_locale
+
+    locale = number_locale(language)
+    assert (locale["decimal"], locale["thousands"]) == (decimal, thousands)
+
+
+def test_suppressed_cells_read_fewer_than_k_in_every_format_for_people(synthetic_briefing):
+    from civicfutures.briefings.renderers.to_markdown import render_markdown
+    from civicfutures.briefings.tables import fewer_than
+
+    with use_locale("et"):
+        hidden = fewer_than(400)
+        table = synthetic_briefing.tables["key_challenges"]
+        assert table.frame["suppressed"].all() and table.frame["stories"].is_null().all()
+        rows = table.people_rows(400)
+        markdown = render_markdown(synthetic_briefing)
+    assert all(row[1] == hidden for row in rows)
+    assert hidden in markdown
+
+
+def test_a_cross_site_briefing_has_every_section(synthetic_briefing):
+    assert [s.key for s in synthetic_briefing.sections] == [
+        "method",
+        "key_challenges",
+        "future_visions",
+        "enablers",
+        "site_profiles",
+        "comparison",
+        "breakdowns",
+        "insights",
+        "theory_of_change",
+        "data_notes",
+    ]
+    assert synthetic_briefing.language == "et" and synthetic_briefing.direction == "ltr"
+    assert set(synthetic_briefing.charts) == {"present_vs_future", "prevalence_by_site"}
+    notes = next(s for s in synthetic_briefing.sections if s.key == "data_notes").blocks[0].items
+    assert any("Theme 0" in note for note in notes)  # labels shown in English are named

@@ -1,0 +1,94 @@
+"""The briefings page: build through the form, open the briefing, download; who sees what."""
+
+from __future__ import annotations
+
+import re
+
+from briefings.forms import csrf_token
+
+
+async def test_an_author_builds_from_the_page_and_downloads_the_html(client, world, sign_in):
+    await sign_in("author")
+    page = await client.get("/pl/briefings")
+    assert page.status_code == 200
+    assert 'name="project"' in page.text and 'value="futures"' in page.text
+    response = await client.post(
+        "/pl/briefings",
+        data={
+            "project": "futures",
+            "site": "",
+            "language": "en",
+            "from": "",
+            "to": "",
+            "suppression": "",
+            "_csrf_token": csrf_token(page.text),
+        },
+    )
+    assert response.status_code == 303, response.text
+    detail_path = response.headers["location"]
+    assert re.fullmatch(r"/pl/briefings/[0-9a-f]{24}", detail_path)
+    detail = await client.get(detail_path)
+    assert detail.status_code == 200 and "tables.xlsx" in detail.text
+    html = await client.get(f"{detail_path}/files/briefing.html")
+    assert html.status_code == 200
+    assert "script-src 'none'" in html.headers["content-security-policy"]
+    assert "style-src 'unsafe-inline'" in html.headers["content-security-policy"]
+    assert '<html lang="en"' in html.text
+    listing = await client.get("/pl/briefings")
+    assert detail_path in listing.text
+
+
+async def test_form_errors_are_shown_next_to_their_fields(client, world, sign_in):
+    await sign_in("author")
+    page = await client.get("/en/briefings")
+    response = await client.post(
+        "/en/briefings",
+        data={
+            "project": "futures",
+            "site": "",
+            "language": "",
+            "from": "15/03/2025",
+            "to": "",
+            "suppression": "1",
+            "_csrf_token": csrf_token(page.text),
+        },
+    )
+    assert response.status_code == 422
+    assert 'id="briefing-from-error"' in response.text
+    assert 'value="15/03/2025"' in response.text
+
+
+async def test_researchers_read_but_do_not_build(client, world, sign_in):
+    await sign_in("researcher")
+    page = await client.get("/en/briefings")
+    assert page.status_code == 200 and 'name="project"' not in page.text
+    login = await client.get("/en/login")
+    response = await client.post(
+        "/en/briefings", data={"project": "futures", "_csrf_token": csrf_token(login.text)}
+    )
+    assert response.status_code == 403
+
+
+async def test_a_partner_cannot_build_another_sites_briefing(client, world, sign_in):
+    await sign_in("partner", "voru")
+    page = await client.get("/en/briefings")
+    assert page.status_code == 200
+    assert 'value="gdansk"' not in page.text and 'value="voru"' in page.text
+    response = await client.post(
+        "/en/briefings",
+        data={
+            "project": "futures",
+            "site": "gdansk",
+            "language": "",
+            "from": "",
+            "to": "",
+            "suppression": "",
+            "_csrf_token": csrf_token(page.text),
+        },
+    )
+    assert response.status_code == 404
+
+
+async def test_anonymous_visitors_are_sent_to_sign_in(client):
+    response = await client.get("/en/briefings", follow_redirects=False)
+    assert response.status_code == 303 and "/en/login" in response.headers["location"]
