@@ -299,6 +299,7 @@ class RowParser:
             if header in keys_by_header:
                 self.formula_keys.setdefault(row, set()).add(keys_by_header[header])
         self._memos: dict[str, dict[str, Any]] = {}
+        self.positions = tuple(columns.positions.items())
         self.demographic_keys = [
             key for key in columns.positions if key.startswith(DEMOGRAPHIC_PREFIX)
         ]
@@ -334,18 +335,16 @@ class RowParser:
         column = self.columns.header(key) if key else None
         self.problems.add(row, column, key, message)
 
-    @staticmethod
-    def _clean(text: str) -> str:
-        if "\r" in text:
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
-        return text.strip()
-
     def _values(self, row: int, cells: list[str]) -> dict[str, str] | None:
         width = len(cells)
-        values = {
-            key: self._clean(cells[position]) if position < width else ""
-            for key, position in self.columns.positions.items()
-        }
+        values: dict[str, str] = {}
+        for key, position in self.positions:
+            text = cells[position] if position < width else ""
+            if text:
+                if "\r" in text:
+                    text = text.replace("\r\n", "\n").replace("\r", "\n")
+                text = text.strip()
+            values[key] = text
         fine = True
         for key in self.formula_keys.get(row, ()):
             values[key] = ""

@@ -71,6 +71,11 @@ DEFAULT_HINTS: tuple[str, ...] = ("pl", "et", "it", "de", "fr", "es")
 NEUTRAL = set("\u00a0„”“‘’‚–—…«»°§·€×")
 
 
+def _filled(cells: list[str]) -> bool:
+    """Whether a row has any non-blank cell (empty rows between stories are skipped)."""
+    return not "".join(cells).isspace() and any(cells)
+
+
 class ReadError(Exception):
     """The file cannot be read at all; the message is for the user."""
 
@@ -194,7 +199,7 @@ def _csv_records(
         try:
             for cells in reader:
                 number += 1
-                if any(cell.strip() for cell in cells):
+                if _filled(cells):
                     yield number, cells
         except UnicodeDecodeError:
             table.problems.append(
@@ -337,7 +342,7 @@ def _plausibility(text: str, letters: set[str]) -> int:
 def _first_record(text: str, delimiter: str) -> list[str]:
     try:
         for cells in csv.reader(io.StringIO(text), delimiter=delimiter):
-            if any(cell.strip() for cell in cells):
+            if _filled(cells):
                 return cells
     except csv.Error:
         return []
@@ -399,13 +404,13 @@ def _open_workbook(source: SourceFile) -> Table:
         sheet=reader.sheet_names[0],
     )
     for number, cells in rows:
-        if any(cell.strip() for cell in cells):
+        if _filled(cells):
             table.header, table.header_row = cells, number
             break
     else:
         raise ReadError(_("The first sheet is empty."))
     table.estimated_rows = max(height - table.header_row, 0)
-    table.rows = ((n, cells) for n, cells in rows if any(cell.strip() for cell in cells))
+    table.rows = ((n, cells) for n, cells in rows if _filled(cells))
     for row, _column, header_text in _formula_cells(source, kind):
         table.formula_cells.add((row, header_text))
         table.problems.append(

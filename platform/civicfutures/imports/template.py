@@ -169,7 +169,7 @@ class TemplateService:
                     header=column.header(tag) + (" *" if column.required else ""),
                     help=column.help_text(tag),
                     required=column.required,
-                    choices=choices.get(vocabulary or "", []),
+                    choices=choices.get(vocabulary or column.key, []),
                     strict=vocabulary in ("story_kind", "status", "translation_by"),
                     width=column.width,
                     as_text=not column.is_text
