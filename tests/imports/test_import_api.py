@@ -363,3 +363,15 @@ async def test_a_row_in_another_encoding_changes_nothing(client, world, gdansk, 
     assert [(p["row"], p["column"]) for p in report["problems"]] == [(3, None)]
     assert "UTF-8" in report["problems"][0]["message"]
     assert await counts() == before
+
+
+async def test_values_without_a_header_are_not_dropped_silently(client, world, gdansk, polish_rows):
+    rows = [list(row) for row in polish_rows]
+    rows[0].append("")
+    rows[1].append("")
+    rows[2].append("a note nobody would import")
+    response = await upload(client, gdansk, csv_bytes(rows), site="gdansk", dry_run=1)
+    assert response.status_code == 422
+    [problem] = response.json()["problems"]
+    assert (problem["row"], problem["column"]) == (3, None)
+    assert "column O" in problem["message"]

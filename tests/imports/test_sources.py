@@ -118,3 +118,10 @@ def test_files_that_are_no_spreadsheets_are_refused_with_a_reason():
     table, rows = read(utf16_without_bom)
     assert (table.encoding, rows) == ("UTF-16LE", [(2, ["A", "B"])])
     assert codecs.BOM_UTF16_LE not in utf16_without_bom[:2]
+
+
+def test_an_excel_sep_line_names_the_delimiter():
+    data = b"sep=;\r\n" + csv_bytes([["Title", "Story"], ["a,b", "c"]], delimiter=";")
+    table, rows = read(data)
+    assert (table.delimiter, table.header, table.header_row) == (";", ["Title", "Story"], 2)
+    assert rows == [(3, ["a,b", "c"])]

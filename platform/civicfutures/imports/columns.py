@@ -52,6 +52,9 @@ class ColumnMap:
 
     positions: dict[str, int]
     headers: dict[str, str]
+    # Where values would have no column: blank header cells, and anything past the last header.
+    blank_positions: tuple[int, ...] = ()
+    width: int = 0
 
     def header(self, key: str) -> str:
         """The column's header as written in the file, else as the user's language writes it."""
@@ -130,4 +133,9 @@ def map_header(
                 "Say which site the stories belong to: add the column “{header}”, or import from the site's own page."
             ).format(header=expected_header("site")),
         )
-    return ColumnMap(positions=positions, headers=headers)
+    return ColumnMap(
+        positions=positions,
+        headers=headers,
+        blank_positions=tuple(i for i, text in enumerate(header) if not text.strip()),
+        width=len(header),
+    )

@@ -346,6 +346,18 @@ class RowParser:
                 text = text.strip()
             values[key] = text
         fine = True
+        if width > self.columns.width or self.columns.blank_positions:
+            stray = [i for i in self.columns.blank_positions if i < width and cells[i].strip()]
+            stray += [i for i in range(self.columns.width, width) if cells[i].strip()]
+            if stray:
+                fine = False
+                self._problem(
+                    row,
+                    None,
+                    _(
+                        "The row has a value in column {column}, which has no header: give the column a header or delete the value."
+                    ).format(column=_column_letter(stray[0])),
+                )
         for key in self.formula_keys.get(row, ()):
             values[key] = ""
         if self.refuse_formula_text:
@@ -697,6 +709,16 @@ class RowParser:
                 else:
                     spec.values.setdefault(key, value)
                     spec.rows.setdefault(key, row)
+
+
+def _column_letter(index: int) -> str:
+    """A spreadsheet's name for a 0-based column position: 0 → A, 26 → AA."""
+    name = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        name = chr(65 + remainder) + name
+    return name
 
 
 def _choices_text(vocabulary: str) -> str:

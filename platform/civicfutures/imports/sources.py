@@ -47,6 +47,7 @@ ENCODING_NAMES = {
     "cp1252": "Windows-1252",
 }
 DELIMITERS: tuple[str, ...] = (";", ",", "\t")
+_SEP_LINE = re.compile(r"^sep=([;,\t|])\r?\n")
 
 # Letters each language writes beyond ASCII: a decoding that yields them is plausible.
 ALPHABETS: dict[str, str] = {
@@ -164,8 +165,10 @@ def open_table(source: SourceFile, recognizes: Recognizes, hints: tuple[str, ...
 
 def _open_csv(source: SourceFile, recognizes: Recognizes, hints: tuple[str, ...]) -> Table:
     encoding = detect_encoding(source, recognizes, hints)
-    sample_text = _decode_sample(source.head(SAMPLE), encoding)
-    delimiter = detect_delimiter(sample_text, recognizes)
+    sample_text = _decode_sample(source.head(SAMPLE), encoding).lstrip("\ufeff")
+    # Excel honours (and some exports write) a first line `sep=;` naming the delimiter.
+    declared = _SEP_LINE.match(sample_text)
+    delimiter = declared.group(1) if declared else detect_delimiter(sample_text, recognizes)
     estimated = sum(chunk.count(b"\n") for chunk in source.chunks())
     table = Table(
         format="csv",
@@ -178,6 +181,8 @@ def _open_csv(source: SourceFile, recognizes: Recognizes, hints: tuple[str, ...]
     )
     records = _csv_records(source, encoding, delimiter, table)
     for number, cells in records:
+        if declared and number == 1:
+            continue
         table.header, table.header_row = cells, number
         break
     else:
