@@ -360,7 +360,8 @@ class RowParser:
                 )
         for key in self.formula_keys.get(row, ()):
             values[key] = ""
-        if self.refuse_formula_text:
+        joined = "\x1f".join(values.values())
+        if self.refuse_formula_text and (joined.startswith("=") or "\x1f=" in joined):
             for key, value in values.items():
                 if value.startswith("="):
                     fine = False
@@ -374,7 +375,7 @@ class RowParser:
         try:
             # Most rows are NFC already: `nfc()` (the API's normaliser, with its NUL check and
             # messages) runs on the rows that need it, not as a no-op walk over every row.
-            if not _is_clean("\x1f".join(values.values())):
+            if not _is_clean(joined):
                 values = nfc(values)
         except InvalidInput as error:
             for item in error.errors:

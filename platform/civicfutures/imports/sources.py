@@ -229,11 +229,15 @@ def _csv_records(
 
 
 def _text_lines(raw: BinaryIO, encoding: str, verified: bool = False) -> Iterator[str]:
-    """The file's lines as text, decoded one line at a time so an undecodable row is named."""
+    """The file's lines as text: a file known to decode whole, or in UTF-16/32 (where a byte
+    `\n` is no line end), through the stream decoder; others a line at a time, so that an
+    undecodable row can be named."""
     if verified or encoding.startswith(("utf-16", "utf-32")):
-        # A byte `\n` is not a line end in these encodings; they are decoded as a stream.
-        yield from io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
-        return
+        return io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
+    return _decoded_lines(raw, encoding)
+
+
+def _decoded_lines(raw: BinaryIO, encoding: str) -> Iterator[str]:
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     for line in raw:
         yield decoder.decode(line)
