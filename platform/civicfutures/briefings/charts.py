@@ -85,15 +85,21 @@ def render(spec: ChartSpec) -> Chart:
     return Chart(name=spec.name, title=spec.title, description=spec.description, svg=svg)
 
 
-def styled(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The specification with readable type sizes (the SVG is shown at its natural size)."""
-    return (
+def styled(chart: alt.TopLevelMixin, datasets: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """The specification with readable type sizes (the SVG is shown at its natural size).
+
+    Rows travel as named datasets added after Altair has validated the specification:
+    validating every row against the schema would take seconds for a 200-site heatmap.
+    """
+    spec = (
         chart.configure_axis(labelFontSize=FONT, titleFontSize=FONT)
         .configure_legend(labelFontSize=FONT, titleFontSize=FONT)
         .configure_title(fontSize=FONT + 1)
         .configure_view(stroke=None)
         .to_dict()
     )
+    spec["datasets"] = datasets
+    return spec
 
 
 def _rows(frame: pl.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
@@ -101,7 +107,12 @@ def _rows(frame: pl.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
 
 
 def _bars(
-    frame: pl.DataFrame, title: str, axis_title: str, suppressed_label: str
+    frame: pl.DataFrame,
+    title: str,
+    axis_title: str,
+    suppressed_label: str,
+    name: str,
+    datasets: dict[str, Any],
 ) -> alt.LayerChart:
     """Horizontal bars of theme shares with their intervals; suppressed themes say so in text."""
     rows = _rows(
@@ -114,7 +125,8 @@ def _bars(
         ["theme_label", "share", "ci_low", "ci_high", "note"],
     )
     order = [row["theme_label"] for row in rows]
-    data = alt.Data(values=rows)
+    datasets[name] = rows
+    data = alt.NamedData(name=name)
     y = alt.Y("theme_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
     x = alt.X(
         "share:Q",
@@ -147,12 +159,13 @@ def present_and_future(
     language: str,
 ) -> ChartSpec:
     """Challenges in present-day stories beside visions in future stories (rows in shown order)."""
+    datasets: dict[str, Any] = {}
     chart = alt.vconcat(
-        _bars(present, challenges_title, axis_title, suppressed_label),
-        _bars(future, visions_title, axis_title, suppressed_label),
+        _bars(present, challenges_title, axis_title, suppressed_label, "challenges", datasets),
+        _bars(future, visions_title, axis_title, suppressed_label, "visions", datasets),
         spacing=28,
     ).properties(description=description)
-    return ChartSpec("present_vs_future", title, description, styled(chart), language)
+    return ChartSpec("present_vs_future", title, description, styled(chart, datasets), language)
 
 
 def prevalence_by_site(
@@ -169,17 +182,20 @@ def prevalence_by_site(
     """Bars for one site; a site × theme heatmap of shares for several."""
     sites = frame["site_name"].unique(maintain_order=True).to_list()
     if len(sites) <= 1:
-        chart = _bars(frame, sites[0] if sites else "", axis_title, suppressed_label).properties(
-            description=description
+        datasets: dict[str, Any] = {}
+        chart = _bars(
+            frame, sites[0] if sites else "", axis_title, suppressed_label, "themes", datasets
+        ).properties(description=description)
+        return ChartSpec(
+            "prevalence_by_site", title, description, styled(chart, datasets), language
         )
-        return ChartSpec("prevalence_by_site", title, description, styled(chart), language)
     ordered = frame.sort("_theme_order", "site_name")
     rows = _rows(ordered, ["theme_label", "site_name", "share", "suppressed"])
     for row in rows:
         # Formatted here with CLDR, like every other number of the briefing.
         row["text"] = format_percent(row["share"], language) if row["share"] is not None else ""
     themes = list(dict.fromkeys(row["theme_label"] for row in rows))
-    data = alt.Data(values=rows)
+    data = alt.NamedData(name="cells")
     # The longer list runs down the page; columns narrow so the chart fits a printed page.
     theme_axis = ("theme_label:N", themes, theme_title)
     site_axis = ("site_name:N", sorted(sites), site_title)
@@ -225,4 +241,6 @@ def prevalence_by_site(
     chart = alt.layer(*layers).properties(
         width=alt.Step(cell), height=alt.Step(ROW + 4), description=description
     )
-    return ChartSpec("prevalence_by_site", title, description, styled(chart), language)
+    return ChartSpec(
+        "prevalence_by_site", title, description, styled(chart, {"cells": rows}), language
+    )

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import polars as pl
 
+from civicfutures.i18n import current_locale
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n.formatting import format_date, format_number, format_percent
 
@@ -33,6 +35,7 @@ TEXT, COUNT, SHARE, DECIMAL, PVALUE, FLAG, DATE, LIST = (
 # digits, far beyond any precision the figures carry.
 DECIMALS = 12
 FLOAT_KINDS = ("share", "decimal", "pvalue")
+NUMBER_KINDS = ("count", "share", "decimal", "pvalue")
 
 POLARS_TYPES: dict[str, pl.DataType] = {
     TEXT: pl.String(),
@@ -114,16 +117,12 @@ def cell_text(record: dict[str, Any], column: Column, k: int) -> str:
 
 
 def format_value(value: Any, kind: str) -> str:
+    """A value as text in the current locale (numbers and dates through CLDR)."""
     if value is None:
         return "–" if kind in (COUNT, SHARE, DECIMAL, PVALUE) else ""
-    if kind == COUNT:
-        return format_number(value)
-    if kind == SHARE:
-        return format_percent(value)
-    if kind == DECIMAL:
-        return format_number(round(value, 2))
-    if kind == PVALUE:
-        return "< " + format_number(0.001) if value < 0.001 else format_number(round(value, 3))
+    if kind in NUMBER_KINDS:
+        # Tables repeat the same few numbers thousands of times; CLDR formatting is slow.
+        return _number_text(value, kind, current_locale())
     if kind == FLAG:
         return _("yes") if value else _("no")
     if kind == DATE:
@@ -131,3 +130,16 @@ def format_value(value: Any, kind: str) -> str:
     if kind == LIST:
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+@lru_cache(maxsize=1 << 16)
+def _number_text(value: float, kind: str, locale: str) -> str:
+    if kind == COUNT:
+        return format_number(value, locale)
+    if kind == SHARE:
+        return format_percent(value, locale)
+    if kind == DECIMAL:
+        return format_number(round(value, 2), locale)
+    if value < 0.001:
+        return "< " + format_number(0.001, locale)
+    return format_number(round(value, 3), locale)
