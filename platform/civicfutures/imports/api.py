@@ -199,21 +199,21 @@ class ImportController(Controller):
 async def _committed(
     request: Request, actor: Actor, upload: ImportUpload, imports: ImportService
 ) -> Response[ImportReport]:
-    """A commit, replayed for a retry with the same `Idempotency-Key` and the same upload."""
+    """A commit, replayed for a retry with the same `Idempotency-Key` and the same upload.
+
+    The file is read and checked before the keyed write begins, so the write lock is held only
+    while the rows are matched and written, not while a large file is parsed.
+    """
+    prepared = await imports.prepare(actor, upload.source, upload.project, upload.site)
     key = request.headers.get("idempotency-key")
-    if not key:
-        return report_response(await imports.run(actor, upload.source, upload.project, upload.site))
+    if not key or prepared.problems:
+        return report_response(await imports.commit(prepared))
     # The upload's identity: its bytes and where they go (the multipart envelope varies).
     fingerprint = "\n".join(
         (hashlib.sha256(upload.source.data or b"").hexdigest(), upload.project, upload.site or "")
     ).encode()
     scope = f"{actor.user_id or actor.label}:{request.url.path}"
-    answer = await run_once(
-        scope,
-        key.strip()[:200],
-        fingerprint,
-        lambda: imports.run(actor, upload.source, upload.project, upload.site),
-    )
+    answer = await run_once(scope, key.strip()[:200], fingerprint, lambda: imports.commit(prepared))
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
     return Response(
         msgspec.json.decode(answer.body, type=ImportReport),

@@ -90,8 +90,23 @@ class Plan:
         )
 
 
+@dataclass
+class PreparedImport:
+    """A file read and checked row by row, not yet matched against the database."""
+
+    actor: Actor
+    context: ImportContext
+    info: FileInfo
+    parsed: ParsedFile
+    problems: Problems
+
+
 class ImportService:
-    """Checks a spreadsheet of stories and imports it; a dry run writes nothing."""
+    """Checks a spreadsheet of stories and imports it; a dry run writes nothing.
+
+    `prepare` reads and checks the file without touching the write lock (it is all CPU);
+    `check` (dry run) and `commit` then match it against the database.
+    """
 
     async def run(
         self,
@@ -104,26 +119,51 @@ class ImportService:
         progress: Progress | None = None,
     ) -> ImportReport:
         """The report; raises ImportRejected (422) when the file has any problem."""
+        prepared = await self.prepare(actor, source, project, site, progress=progress)
+        if dry_run:
+            return await self.check(prepared, progress=progress)
+        return await self.commit(prepared, progress=progress)
+
+    async def prepare(
+        self,
+        actor: Actor,
+        source: SourceFile,
+        project: str,
+        site: str | None = None,
+        *,
+        progress: Progress | None = None,
+    ) -> PreparedImport:
+        """Read and check every row; another partner's site or an unknown project is a 404."""
         context = await self.context(actor, project, site)
-        limits = get_limits()
-        problems = Problems(limits.max_listed_problems)
+        problems = Problems(get_limits().max_listed_problems)
         parsed = ParsedFile()
         info = await asyncio.to_thread(self._read, source, context, problems, parsed, progress)
-        if dry_run or problems:
-            plan = await self._plan(actor, context, parsed, problems, progress)
-            report = self._report(context, info, parsed, plan, problems, dry_run=dry_run)
-            if problems:
-                raise ImportRejected(report)
-            return report
+        return PreparedImport(actor, context, info, parsed, problems)
+
+    async def check(
+        self, prepared: PreparedImport, *, progress: Progress | None = None
+    ) -> ImportReport:
+        """A dry run: what a commit would write, or ImportRejected with every problem."""
+        plan = await self._plan(prepared, progress)
+        report = self._report(prepared, plan, dry_run=True)
+        if prepared.problems:
+            raise ImportRejected(report)
+        return report
+
+    async def commit(
+        self, prepared: PreparedImport, *, progress: Progress | None = None
+    ) -> ImportReport:
+        """Everything in one transaction, or nothing (ImportRejected) when any problem is found."""
+        if prepared.problems:
+            plan = await self._plan(prepared, progress)
+            raise ImportRejected(self._report(prepared, plan, dry_run=False))
         async with write_transaction():
-            await lock_for_import(context.project_id)
-            plan = await self._plan(actor, context, parsed, problems, progress)
-            if problems:
-                raise ImportRejected(
-                    self._report(context, info, parsed, plan, problems, dry_run=False)
-                )
-            report = self._report(context, info, parsed, plan, problems, dry_run=False)
-            await self._write(actor, context, info, plan, report, progress)
+            await lock_for_import(prepared.context.project_id)
+            plan = await self._plan(prepared, progress)
+            report = self._report(prepared, plan, dry_run=False)
+            if prepared.problems:
+                raise ImportRejected(report)
+            await self._write(prepared, plan, report, progress)
         return report
 
     # ------------------------------------------------------------------ context
@@ -239,14 +279,13 @@ class ImportService:
 
     # ------------------------------------------------------------------ matching
 
-    async def _plan(
-        self,
-        actor: Actor,
-        context: ImportContext,
-        parsed: ParsedFile,
-        problems: Problems,
-        progress: Progress | None,
-    ) -> Plan:
+    async def _plan(self, prepared: PreparedImport, progress: Progress | None) -> Plan:
+        actor, context, parsed, problems = (
+            prepared.actor,
+            prepared.context,
+            prepared.parsed,
+            prepared.problems,
+        )
         plan = Plan()
         await self._match_workshops(parsed, plan)
         await self._match_tellers(actor, context, parsed, plan, problems)
@@ -396,13 +435,12 @@ class ImportService:
 
     async def _write(
         self,
-        actor: Actor,
-        context: ImportContext,
-        info: FileInfo,
+        prepared: PreparedImport,
         plan: Plan,
         report: ImportReport,
         progress: Progress | None,
     ) -> None:
+        actor, context, info = prepared.actor, prepared.context, prepared.info
         now = dt.datetime.now(dt.UTC)
         total = len(plan.new_records)
 
@@ -607,16 +645,13 @@ class ImportService:
 
     # ------------------------------------------------------------------ the answer
 
-    def _report(
-        self,
-        context: ImportContext,
-        info: FileInfo,
-        parsed: ParsedFile,
-        plan: Plan,
-        problems: Problems,
-        *,
-        dry_run: bool,
-    ) -> ImportReport:
+    def _report(self, prepared: PreparedImport, plan: Plan, *, dry_run: bool) -> ImportReport:
+        context, info, parsed, problems = (
+            prepared.context,
+            prepared.info,
+            prepared.parsed,
+            prepared.problems,
+        )
         created, existing = plan.created(), plan.existing()
         if problems:
             status = 422
