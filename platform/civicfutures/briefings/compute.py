@@ -40,6 +40,7 @@ class Results:
     scope: pl.DataFrame
     """Prevalence of every theme in the scope (the site, or the whole project)."""
     by_site: pl.DataFrame
+    """Prevalence of every theme by site, every site of the project in the date range."""
     by_kind: pl.DataFrame
     comparison: pl.DataFrame
     """Site × theme comparison over every site of the project in the date range."""
@@ -133,10 +134,8 @@ def _plans(
         "scope": _planned(
             "prevalence", snapshot, replace(scope, by="site" if params.local else "project")
         ),
-        "by_site": _planned("prevalence", snapshot, replace(scope, by="site")),
         "by_kind": _planned("prevalence", snapshot, replace(scope, by="story_kind")),
         "comparison": comparison,
-        "distinctive": distinctive(comparison),
         "links": _planned("links", snapshot, scope),
         "quality": _planned("quality", snapshot, quality),
         "representativeness": _planned("representativeness", snapshot, scope),
@@ -150,6 +149,26 @@ def _plans(
             "prevalence", snapshot, replace(scope, by=attribute)
         )
     return plans
+
+
+PREVALENCE_COLUMNS = (
+    "group",
+    "theme",
+    "stories",
+    "total",
+    "share",
+    "ci_low",
+    "ci_high",
+    "storytellers",
+    "total_storytellers",
+    "suppressed",
+    "total_suppressed",
+)
+
+
+def _by_site(comparison: pl.DataFrame) -> pl.DataFrame:
+    """Prevalence by site, as the comparison already holds it (same cells, same protection)."""
+    return comparison.rename({"site": "group"}).select(PREVALENCE_COLUMNS).sort("group", "theme")
 
 
 def compute(snapshot: Snapshot, params: BriefingParams) -> Results:
@@ -166,10 +185,11 @@ def compute(snapshot: Snapshot, params: BriefingParams) -> Results:
         languages=frames["languages"],
         kinds=frames["kinds"],
         scope=frames["scope"],
-        by_site=frames["by_site"],
+        by_site=_by_site(frames["comparison"]),
         by_kind=frames["by_kind"],
         comparison=frames["comparison"],
-        distinctive=frames["distinctive"],
+        # From the collected (and protected) comparison, not planned again: its tests are costly.
+        distinctive=distinctive(frames["comparison"].lazy()).collect(),
         breakdowns={
             name.split(":", 1)[1]: frame
             for name, frame in frames.items()
