@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
@@ -23,8 +23,6 @@ from civicfutures.briefings.tables import (
     COUNT,
     DATE,
     DECIMAL,
-    FLAG,
-    LIST,
     PVALUE,
     SHARE,
     Column,
@@ -94,72 +92,55 @@ def write_text(sheet: Worksheet, row: int, col: int, value: str, styles: Styles)
     sheet.write_string(row, col, value, styles.quoted if value.startswith(RISKY) else styles.text)
 
 
-def _cell_writer(
-    column: Column, styles: Styles, k: int
-) -> Callable[[Worksheet, int, int, dict[str, Any]], None]:
-    """The function that writes one column's cells, chosen once per column (not per cell)."""
-    key, guards, kind = column.key, column.guards, column.kind
-    hidden = fewer_than(k)
-
-    def suppressed(record: dict[str, Any]) -> bool:
-        return any(record.get(flag) for flag in guards)
-
-    if kind in (COUNT, SHARE, DECIMAL, PVALUE):
+def _write_column(
+    sheet: Worksheet,
+    col: int,
+    values: list[Any],
+    hidden: list[bool] | None,
+    kind: str,
+    styles: Styles,
+    hidden_text: str,
+) -> None:
+    """One column's cells, written in one loop chosen by the column's kind."""
+    if kind in (COUNT, SHARE, DECIMAL, PVALUE, DATE):
+        write = sheet.write_datetime if kind == DATE else sheet.write_number
         number = styles.numbers[kind]
+        for row, value in enumerate(values, start=1):
+            if hidden is not None and hidden[row - 1]:
+                sheet.write_string(row, col, hidden_text, styles.hidden)
+            elif value is not None:
+                write(row, col, value, number)
+        return
+    texts = [None if v is None else format_value(v, kind) for v in values]
+    write = sheet.write_string
+    plain, quoted = styles.text, styles.quoted
+    for row, text in enumerate(texts, start=1):
+        if hidden is not None and hidden[row - 1]:
+            write(row, col, hidden_text, styles.hidden)
+        elif text is not None:
+            write(row, col, text, quoted if text.startswith(RISKY) else plain)
 
-        def write_number(sheet: Worksheet, row: int, col: int, record: dict[str, Any]) -> None:
-            if guards and suppressed(record):
-                sheet.write_string(row, col, hidden, styles.hidden)
-            elif record[key] is not None:
-                sheet.write_number(row, col, record[key], number)
 
-        return write_number
-    if kind == DATE:
-        date_format = styles.numbers[DATE]
-
-        def write_date(sheet: Worksheet, row: int, col: int, record: dict[str, Any]) -> None:
-            if record[key] is not None:
-                sheet.write_datetime(row, col, record[key], date_format)
-
-        return write_date
-
-    def write_other(sheet: Worksheet, row: int, col: int, record: dict[str, Any]) -> None:
-        if guards and suppressed(record):
-            sheet.write_string(row, col, hidden, styles.hidden)
-            return
-        value = record[key]
-        if value is None:
-            return
-        write_text(
-            sheet,
-            row,
-            col,
-            format_value(value, kind) if kind in (FLAG, LIST) else str(value),
-            styles,
-        )
-
-    return write_other
+def _hidden(table: Table, column: Column) -> list[bool] | None:
+    if not column.guards:
+        return None
+    flags = table.frame.select(pl.any_horizontal(column.guards).fill_null(False))
+    return flags.to_series().to_list()
 
 
 def write_table(
     workbook: xlsxwriter.Workbook, table: Table, name: str, styles: Styles, k: int
 ) -> None:
+    """A sheet: bold frozen header row, typed cells with number formats, fitted widths."""
     sheet = workbook.add_worksheet(name)
     columns = table.people_columns
-    writers = [_cell_writer(column, styles, k) for column in columns]
-    widths = [len(column.header) for column in columns]
+    hidden_text = fewer_than(k)
     for col, column in enumerate(columns):
         sheet.write_string(0, col, column.header, styles.header)
-    for row, record in enumerate(table.frame.iter_rows(named=True), start=1):
-        for col, write in enumerate(writers):
-            write(sheet, row, col, record)
-        if row <= WIDTH_SAMPLE:
-            for col, column in enumerate(columns):
-                value = record[column.key]
-                size = len(format_value(value, column.kind)) if value is not None else 0
-                if size > widths[col]:
-                    widths[col] = size
-    for col, width in enumerate(widths):
+        values = table.frame[column.key].to_list()
+        _write_column(sheet, col, values, _hidden(table, column), column.kind, styles, hidden_text)
+        sample = [len(format_value(v, column.kind)) for v in values[:WIDTH_SAMPLE] if v is not None]
+        width = max([len(column.header), *sample])
         sheet.set_column(col, col, max(MIN_WIDTH, min(MAX_WIDTH, width + 2)))
     sheet.freeze_panes(1, 0)
     if columns:
