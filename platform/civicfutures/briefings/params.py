@@ -16,8 +16,6 @@ from civicfutures.intake.schemas import LanguageTag, Slug
 # Bumped when the content or layout of briefings changes, so old ids are not reused for new bytes.
 BRIEFING_FORMAT = 1
 
-Threshold = msgspec.Meta(ge=0, le=1000)
-
 
 class BriefingIn(
     msgspec.Struct,
