@@ -121,7 +121,9 @@ class Ctx:
 
         out = await WorkshopService().create(
             SYSTEM,
-            s.WorkshopIn(site="gdansk", date=dt.date(2025, 5, 1), kind="storytelling", language="pl"),
+            s.WorkshopIn(
+                site="gdansk", date=dt.date(2025, 5, 1), kind="storytelling", language="pl"
+            ),
         )
         return out.id
 
@@ -134,7 +136,9 @@ class Ctx:
                 site="gdansk",
                 code=f"RR-{self.next()}",
                 consent=s.ConsentIn(
-                    version="v1", given_at=dt.datetime(2025, 3, 15, 10, tzinfo=dt.UTC), scopes=["research", "quote"]
+                    version="v1",
+                    given_at=dt.datetime(2025, 3, 15, 10, tzinfo=dt.UTC),
+                    scopes=["research", "quote"],
                 ),
             ),
         )
@@ -494,6 +498,62 @@ CURATION_ROUTES: dict[tuple[str, str], Rule] = {
 }
 
 
+def _page_story_fields(ctx: Ctx, **changes: Any) -> dict[str, Any]:
+    fields = {
+        "workshop": str(ctx.world["workshops"]["gdansk"]["id"]),
+        "storytellers": [str(ctx.world["storytellers"]["gdansk"][0]["id"])],
+        "kind": "present",
+        "horizon_year": "",
+        "language": "pl",
+        "title": "Przystanek",
+        "body": "Zlikwidowali przystanek koło szkoły. Nikt nas nie zapytał.",
+        "status": "submitted",
+        "codings": ["youth_voice"],
+    }
+    fields.update(changes)
+    return fields
+
+
+async def _page_new_story(ctx: Ctx) -> Call:
+    return Call("/en/sites/gdansk/stories/new", form=_page_story_fields(ctx), ok=303)
+
+
+async def _page_new_storyteller(ctx: Ctx) -> Call:
+    form = {
+        "site": "gdansk",
+        "code": f"PG-{ctx.next()}",
+        "consent.version": "v1",
+        "consent.given_at": "2025-03-15",
+        "consent.scopes": ["research"],
+    }
+    return Call("/en/sites/gdansk/storytellers/new", form=form, ok=303)
+
+
+async def _page_new_workshop(ctx: Ctx) -> Call:
+    form = {
+        "site": "gdansk",
+        "date": "2025-05-20",
+        "kind": "storytelling",
+        "language": "pl",
+        "title": "",
+        "note": "",
+    }
+    return Call("/en/sites/gdansk/workshops/new", form=form, ok=303)
+
+
+async def _page_edit_story(ctx: Ctx) -> Call:
+    return Call(f"/en/stories/{await ctx.story()}/edit")
+
+
+async def _page_save_story(ctx: Ctx) -> Call:
+    story = await ctx.story()
+    return Call(
+        f"/en/stories/{story}/edit",
+        form=_page_story_fields(ctx, title="Poprawiony", version="1"),
+        ok=303,
+    )
+
+
 ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/health"): Rule(PUBLIC, call("/health")),
     # intake: set-up
@@ -546,6 +606,38 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/exports/{kind:str}"): Rule(
         SITE_READ, call("/api/v1/exports/qdc?project=futures&sites=gdansk")
     ),
+    # partner pages and form definitions
+    ("GET", "/"): Rule(PAGE_PUBLIC, call("/", ok=302)),
+    ("GET", "/language/{lang:str}"): Rule(PAGE_PUBLIC, call("/language/pl?next=/en/", ok=303)),
+    ("GET", "/{lang:str}"): Rule(PAGE_SIGNED_IN, call("/en")),
+    ("GET", "/{lang:str}/projects/{project:str}/codebook"): Rule(
+        PAGE_SIGNED_IN, call("/en/projects/futures/codebook")
+    ),
+    ("GET", "/{lang:str}/sites/{site:str}"): Rule(PAGE_SITE_READ, call("/en/sites/gdansk")),
+    ("GET", "/{lang:str}/sites/{site:str}/stories/new"): Rule(
+        PAGE_SITE_WRITE, call("/en/sites/gdansk/stories/new")
+    ),
+    ("POST", "/{lang:str}/sites/{site:str}/stories/new"): Rule(PAGE_SITE_WRITE, _page_new_story),
+    ("GET", "/{lang:str}/sites/{site:str}/storytellers/new"): Rule(
+        PAGE_SITE_WRITE, call("/en/sites/gdansk/storytellers/new")
+    ),
+    ("POST", "/{lang:str}/sites/{site:str}/storytellers/new"): Rule(
+        PAGE_SITE_WRITE, _page_new_storyteller
+    ),
+    ("GET", "/{lang:str}/sites/{site:str}/workshops/new"): Rule(
+        PAGE_SITE_WRITE, call("/en/sites/gdansk/workshops/new")
+    ),
+    ("POST", "/{lang:str}/sites/{site:str}/workshops/new"): Rule(
+        PAGE_SITE_WRITE, _page_new_workshop
+    ),
+    ("GET", "/{lang:str}/stories/{story_id:int}/edit"): Rule(PAGE_SITE_WRITE, _page_edit_story),
+    ("POST", "/{lang:str}/stories/{story_id:int}/edit"): Rule(PAGE_SITE_WRITE, _page_save_story),
+    ("GET", "/api/v1/forms/{form:str}"): Rule(
+        SIGNED_IN, call("/api/v1/forms/story?lang=pl&project=futures")
+    ),
+    ("GET", "/api/v1/themes/missing-labels"): Rule(
+        SIGNED_IN, call("/api/v1/themes/missing-labels?project=futures")
+    ),
     # sign-in
     ("GET", "/{lang:str}/login"): Rule(PAGE_PUBLIC, call("/en/login")),
     ("POST", "/{lang:str}/login"): Rule(PAGE_PUBLIC, _login_form),
@@ -585,7 +677,9 @@ async def _briefing(ctx: Ctx) -> str:
         from civicfutures.briefings.params import BriefingIn
         from civicfutures.briefings.service import BriefingService
 
-        built = await BriefingService().request(SYSTEM, BriefingIn(project="futures", site="gdansk"))
+        built = await BriefingService().request(
+            SYSTEM, BriefingIn(project="futures", site="gdansk")
+        )
         ctx.briefing = built.id  # type: ignore[attr-defined]
     return ctx.briefing  # type: ignore[attr-defined]
 
@@ -596,7 +690,8 @@ async def _briefing_path(ctx: Ctx, prefix: str, suffix: str = "") -> Call:
 
 BRIEFING_ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/briefings"): Rule(
-        BRIEFING_BUILD, call("/api/v1/briefings", json={"project": "futures", "site": "gdansk"}, ok=201)
+        BRIEFING_BUILD,
+        call("/api/v1/briefings", json={"project": "futures", "site": "gdansk"}, ok=201),
     ),
     ("GET", "/api/v1/briefings"): Rule(SIGNED_IN, call("/api/v1/briefings")),
     ("GET", "/api/v1/briefings/{briefing_id:str}"): Rule(
@@ -607,7 +702,8 @@ BRIEFING_ROUTES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/{lang:str}/briefings"): Rule(PAGE_SIGNED_IN, call("/en/briefings")),
     ("POST", "/{lang:str}/briefings"): Rule(
-        PAGE_BRIEFING_BUILD, call("/en/briefings", form={"project": "futures", "site": "gdansk"}, ok=303)
+        PAGE_BRIEFING_BUILD,
+        call("/en/briefings", form={"project": "futures", "site": "gdansk"}, ok=303),
     ),
     ("GET", "/{lang:str}/briefings/{briefing_id:str}"): Rule(
         PAGE_SITE_READ, lambda ctx: _briefing_path(ctx, "/en")
