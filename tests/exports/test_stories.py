@@ -112,3 +112,19 @@ async def test_unknown_kind_is_404_and_wrong_format_is_422(demo, admin, client):
     )
     assert wrong.status_code == 422
     assert wrong.json()["errors"][0]["field"] == "format"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+async def test_an_export_written_in_parts_equals_one_written_whole(
+    demo, admin, download, monkeypatch, fmt
+):
+    from civicfutures.exports import dataset
+
+    _, whole = await download("stories", admin, format=fmt)
+    expected = whole.read_bytes()
+    monkeypatch.setattr(dataset, "PART_STORIES", 4)
+    _, in_parts = await download("stories", admin, format=fmt)
+    if fmt == "csv":
+        assert in_parts.read_bytes() == expected
+    else:
+        assert pl.read_parquet(in_parts).equals(pl.read_parquet(io.BytesIO(expected)))

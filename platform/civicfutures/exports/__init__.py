@@ -1,7 +1,8 @@
 """Researcher exports: files that QDA software, SPSS, Stata, R and spreadsheets open as they are.
 
 A request names a kind (`stories`, `qdpx`, `qdc`, `sav`, `dta`, `dictionary`) and a format;
-`registry.EXPORTS` maps each kind to its writers by format. Every export reads consent-filtered
-tables of one project (`dataset.py`), written to a temporary Parquet work area by paging
-through the database (`source.py`), so large exports stream from disk to disk.
+`registry.EXPORTS` maps each kind to its writers by format. Every export reads the project's
+consent-filtered analysis snapshot (Parquet, scanned lazily) plus what a snapshot leaves out
+(translation texts; storyteller codes only when the role may see them), see `source.py`, and
+tables are written in parts of 50,000 stories, so memory does not grow with the export.
 """

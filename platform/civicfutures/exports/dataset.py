@@ -8,7 +8,8 @@ snapshot; draft = consented drafts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 import polars as pl
@@ -18,6 +19,8 @@ from civicfutures.exports.scope import ExportScope
 from civicfutures.exports.source import ExportInputs
 
 EXPORTED_STATUSES = ("submitted", "reviewed")
+# Stories per part of a large export: bounds the memory of one part, whatever the corpus size.
+PART_STORIES = 50_000
 STORY_COLUMNS = [
     "story_id", "site_id", "workshop_id", "date", "workshop_kind", "kind",
     "horizon_year", "language", "title", "body", "status",
@@ -130,3 +133,36 @@ def open_dataset(inputs: ExportInputs, scope: ExportScope, notes: ExportNotes) -
         ),
         notes=notes,
     )
+
+
+def parts(data: ExportData, size: int | None = None) -> Iterator[ExportData]:
+    """The data cut into consecutive story-id ranges of about `size` stories each.
+
+    Every story-keyed table is filtered to the range, so a part's plan reads (thanks to the
+    Parquet statistics of the id-sorted snapshot) and holds only its own stories. There is
+    always at least one part, possibly empty, so writers always see the columns.
+    """
+    size = size or PART_STORIES
+    ids = data.stories.select("story_id").collect()["story_id"]
+    if ids.len() == 0:
+        yield data
+        return
+    starts = ids.gather_every(size).to_list()
+    ends = [start - 1 for start in starts[1:]] + [ids.max()]
+    for low, high in zip(starts, ends, strict=True):
+        in_range = pl.col("story_id").is_between(low, high)
+        links = data.links.filter(in_range)
+        tellers = data.storytellers.join(
+            links.select("storyteller_id").unique(), on="storyteller_id", how="semi"
+        )
+        yield replace(
+            data,
+            stories=data.stories.filter(in_range),
+            links=links,
+            storytellers=tellers,
+            demographics=data.demographics.join(
+                tellers.select("storyteller_id"), on="storyteller_id", how="semi"
+            ),
+            codings=data.codings.filter(in_range),
+            translations=data.translations.filter(in_range),
+        )

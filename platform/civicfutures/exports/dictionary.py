@@ -131,7 +131,7 @@ def dictionary_rows(data: ExportData, lang: str) -> pl.DataFrame:
 
 
 def write_dictionary_table(data: ExportData, path: Path, notes: ExportNotes, work: Path) -> None:
-    TABLE_WRITERS[notes.format](dictionary_rows(data, notes.lang).lazy(), path, notes, work)
+    TABLE_WRITERS[notes.format]([dictionary_rows(data, notes.lang).lazy()], path, notes, work)
 
 
 def csv_name(data: ExportData, notes: ExportNotes, kind: str) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from civicfutures.exports.dataset import ExportData
+from civicfutures.exports.dataset import ExportData, parts
 from civicfutures.exports.dictionary import write_datapackage, write_dictionary_table
 from civicfutures.exports.notes import ExportNotes
 from civicfutures.exports.refiqda import write_qdc, write_qdpx
@@ -38,7 +38,7 @@ def _stories(fmt: str) -> Writer:
     table_writer = TABLE_WRITERS[fmt]
 
     def write(data: ExportData, path: Path, notes: ExportNotes, work: Path) -> None:
-        table_writer(stories_table(data), path, notes, work)
+        table_writer((stories_table(part) for part in parts(data)), path, notes, work)
 
     return write
 

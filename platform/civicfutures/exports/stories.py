@@ -182,8 +182,10 @@ def stories_table(data: ExportData, lang: str | None = None) -> pl.LazyFrame:
         teller_aggs.append(pl.col("code").sort_by("storyteller_id").alias("storyteller_codes"))
     per_story_tellers = tellers.group_by("story_id").agg(teller_aggs)
 
+    # Stories stream past the codings (the join's small side): story bodies are never hashed.
     codings = (
-        data.codings.join(data.stories.select("story_id", "body"), on="story_id")
+        data.stories.select("story_id", "body")
+        .join(data.codings, on="story_id")
         .with_columns(
             theme_label=_mapped("theme", theme_labels),
             excerpt=pl.when(pl.col("start").is_not_null() & pl.col("end").is_not_null())

@@ -1,4 +1,8 @@
-"""Writers of one table (a LazyFrame) as CSV, XLSX, Parquet or JSON Lines, all streaming.
+"""Writers of one table as CSV, XLSX, Parquet or JSON Lines, appended part by part.
+
+A table arrives as consecutive parts (lazy plans over a range of stories, `dataset.parts`):
+each part is collected, appended to the file (pyarrow's ParquetWriter, or the open CSV/JSON
+Lines file) and dropped, so memory holds one part whatever the size of the export.
 
 Parquet and JSON Lines keep list columns as lists. CSV and XLSX have no lists: a list of
 codes or labels becomes text joined by `; `, a list of records (codings, translations) a JSON
@@ -10,7 +14,7 @@ needs no prefix because every text is written as a text cell (never as a formula
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import polars as pl
@@ -27,7 +31,10 @@ FORMULA_START = r"^[=+\-@\t\r]"
 XLSX_MAX_ROWS = 1_048_575  # one row of the sheet is the header
 XLSX_MAX_CELL = 32_767
 
-TableWriter = Callable[[pl.LazyFrame, Path, ExportNotes, Path], None]
+Parts = Iterable[pl.LazyFrame]
+TableWriter = Callable[[Parts, Path, ExportNotes, Path], None]
+"""A writer gets the table as consecutive parts (lazy plans) and appends them to one file, so
+only one part is ever in memory."""
 
 
 def flat(frame: pl.LazyFrame) -> pl.LazyFrame:
@@ -61,23 +68,38 @@ def text_safe(frame: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def write_parquet(frame: pl.LazyFrame, path: Path, notes: ExportNotes, work: Path) -> None:
-    frame.sink_parquet(path, compression="zstd", maintain_order=True)
+def write_parquet(frames: Parts, path: Path, notes: ExportNotes, work: Path) -> None:
+    writer: pq.ParquetWriter | None = None
+    schema = None
+    for frame in frames:
+        table = frame.collect().to_arrow()
+        if writer is None:
+            schema = table.schema
+            writer = pq.ParquetWriter(path, schema, compression="zstd")
+        writer.write_table(table.cast(schema))
+    if writer is not None:
+        writer.close()
 
 
-def write_jsonl(frame: pl.LazyFrame, path: Path, notes: ExportNotes, work: Path) -> None:
-    frame.sink_ndjson(path, maintain_order=True)
+def write_jsonl(frames: Parts, path: Path, notes: ExportNotes, work: Path) -> None:
+    with path.open("wb") as handle:
+        for frame in frames:
+            frame.collect().write_ndjson(handle)
 
 
-def write_csv(frame: pl.LazyFrame, path: Path, notes: ExportNotes, work: Path) -> None:
+def write_csv(frames: Parts, path: Path, notes: ExportNotes, work: Path) -> None:
     notes.text_prefixed_cells = "apostrophe"
-    text_safe(flat(frame)).sink_csv(path, maintain_order=True, date_format="%Y-%m-%d")
+    with path.open("wb") as handle:
+        for n, frame in enumerate(frames):
+            text_safe(flat(frame)).collect().write_csv(
+                handle, include_header=n == 0, date_format="%Y-%m-%d"
+            )
 
 
-def write_xlsx(frame: pl.LazyFrame, path: Path, notes: ExportNotes, work: Path) -> None:
+def write_xlsx(frames: Parts, path: Path, notes: ExportNotes, work: Path) -> None:
     """Rows streamed from a Parquet copy into XlsxWriter's constant-memory mode."""
     staged = work / "xlsx-rows.parquet"
-    flat(frame).sink_parquet(staged, maintain_order=True)
+    write_parquet((flat(frame) for frame in frames), staged, notes, work)
     source = pq.ParquetFile(staged)
     if source.metadata.num_rows > XLSX_MAX_ROWS:
         with use_locale(notes.lang):
