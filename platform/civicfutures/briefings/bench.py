@@ -35,18 +35,26 @@ def load() -> str:
         return "unknown"
 
 
-def bench_briefing(stories: int, sites: int, directory: Path) -> dict[str, float]:
-    """Times of one cross-site briefing over a synthetic snapshot: generation, assembly, writing."""
+def synthetic(stories: int, sites: int) -> tuple[Any, float]:
+    """The analysis package's synthetic corpus, held in memory as a loaded snapshot would be."""
     from civicfutures.analysis.dataset import Snapshot
     from civicfutures.analysis.synthetic import synthetic_snapshot
+
+    def make() -> Snapshot:
+        snapshot = synthetic_snapshot(stories, sites=sites)
+        tables = {name: frame.collect().lazy() for name, frame in snapshot.tables.items()}
+        return Snapshot(tables=tables, manifest={**snapshot.manifest, "snapshot_id": "synthetic"})
+
+    return _timed(make)
+
+
+def bench_briefing(snapshot: Any, directory: Path) -> dict[str, float]:
+    """Times of one cross-site briefing: analyses, then sections and charts, then the writers."""
     from civicfutures.briefings.build import assemble, manifest_facts, write_briefing
+    from civicfutures.briefings.compute import compute
     from civicfutures.briefings.inputs import Inputs
     from civicfutures.briefings.params import BriefingParams, briefing_id
 
-    snapshot, generate = _timed(lambda: synthetic_snapshot(stories, sites=sites))
-    # Held in memory as the frames a loaded snapshot would give (generation is not the briefing's work).
-    tables = {name: frame.collect().lazy() for name, frame in snapshot.tables.items()}
-    snapshot = Snapshot(tables=tables, manifest={**snapshot.manifest, "snapshot_id": "synthetic"})
     params = BriefingParams(
         project="synthetic", site=None, language="en", date_from=None, date_to=None, k=5
     )
@@ -59,16 +67,33 @@ def bench_briefing(stories: int, sites: int, directory: Path) -> dict[str, float
         theory=[],
     )
     identifier = briefing_id(snapshot.id, params, inputs.digest())
-    briefing, assembled = _timed(lambda: assemble(snapshot, params, inputs, identifier))
+    results, analysed = _timed(lambda: compute(snapshot, params))
+    briefing, laid_out = _timed(lambda: assemble(snapshot, params, inputs, identifier, results))
     _manifest, written = _timed(
         lambda: write_briefing(briefing, directory, manifest_facts(briefing, snapshot, inputs))
     )
     return {
-        "generate": generate,
-        "assemble": assembled,
+        "analyses": analysed,
+        "sections": laid_out,
         "write": written,
-        "total": assembled + written,
+        "total": analysed + laid_out + written,
     }
+
+
+def bench_plans(snapshot: Any) -> list[tuple[str, float]]:
+    """Each analysis of the briefing collected alone, slowest first (where the time goes)."""
+    from civicfutures.briefings.compute import QUALITY_DETAIL_LIMIT, _plans
+    from civicfutures.briefings.params import BriefingParams
+
+    params = BriefingParams(
+        project="synthetic", site=None, language="en", date_from=None, date_to=None, k=5
+    )
+    import polars as pl
+
+    size = snapshot["stories"].select(pl.len()).collect().item()
+    plans = _plans(snapshot, params, size <= QUALITY_DETAIL_LIMIT)
+    times = [(name, _timed(plan.collect)[1]) for name, plan in plans.items()]
+    return sorted(times, key=lambda item: item[1], reverse=True)
 
 
 def bench_xlsx(rows: int, directory: Path) -> float:
@@ -136,25 +161,32 @@ def bench_xlsx(rows: int, directory: Path) -> float:
 @click.option("--stories", default=1_000_000, show_default=True, type=click.IntRange(1000))
 @click.option("--sites", default=200, show_default=True, type=click.IntRange(2))
 @click.option("--xlsx-rows", default=100_000, show_default=True, type=click.IntRange(1))
+@click.option("--plans", is_flag=True, help="Also time each analysis alone, slowest first.")
 @click.option(
     "--keep",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Keep the output here.",
 )
-def bench_briefing_command(stories: int, sites: int, xlsx_rows: int, keep: Path | None) -> None:
+def bench_briefing_command(
+    stories: int, sites: int, xlsx_rows: int, plans: bool, keep: Path | None
+) -> None:
     """A cross-site briefing over a synthetic snapshot, and the XLSX writer alone."""
     directory = keep or Path(tempfile.mkdtemp(prefix="civicfutures-bench-briefing-"))
     directory.mkdir(parents=True, exist_ok=True)
     try:
-        click.echo(f"load average before: {load()}  (2-core machine: figures are noisy above ~1.5)")
-        times = bench_briefing(stories, sites, directory / "briefing")
+        click.echo(f"load average before: {load()}  (2 cores: figures are noisy above ~1.5)")
+        snapshot, generated = synthetic(stories, sites)
         click.echo(
-            f"synthetic snapshot of {stories:,} stories over {sites} sites: {times['generate']:.2f} s (not counted)"
+            f"synthetic snapshot, {stories:,} stories over {sites} sites: {generated:.2f} s"
+            " (not counted)"
         )
-        click.echo(f"briefing assembled (analyses, sections, charts): {times['assemble']:.2f} s")
+        times = bench_briefing(snapshot, directory / "briefing")
+        click.echo(f"analyses (civicfutures.analysis, collected once): {times['analyses']:.2f} s")
+        click.echo(f"sections, labels and the two charts: {times['sections']:.2f} s")
         click.echo(
-            f"briefing written (html, md, svg, xlsx, csv + datapackage, parquet, json, manifest): {times['write']:.2f} s"
+            "writers (html, md, svg, xlsx, csv + datapackage, parquet, json) and manifest: "
+            f"{times['write']:.2f} s"
         )
         verdict = "ok" if times["total"] <= BRIEFING_TARGET_S else "over target"
         click.echo(
@@ -165,6 +197,10 @@ def bench_briefing_command(stories: int, sites: int, xlsx_rows: int, keep: Path 
         click.echo(
             f"XLSX writer, {xlsx_rows:,} rows: {seconds:.2f} s (target ≤ {XLSX_TARGET_S:.0f} s: {verdict})"
         )
+        if plans:
+            click.echo("each analysis alone:")
+            for name, took in bench_plans(snapshot):
+                click.echo(f"  {name:30s} {took:7.2f} s")
         click.echo(f"load average after: {load()}")
     finally:
         if keep is None:

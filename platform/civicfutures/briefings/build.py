@@ -14,7 +14,7 @@ import polars as pl
 
 from civicfutures.analysis.dataset import Snapshot
 from civicfutures.briefings import charts
-from civicfutures.briefings.compute import compute
+from civicfutures.briefings.compute import Results, compute
 from civicfutures.briefings.document import Briefing
 from civicfutures.briefings.inputs import Inputs
 from civicfutures.briefings.manifest import write_manifest
@@ -73,11 +73,15 @@ def _titles(
 
 
 def assemble(
-    snapshot: Snapshot, params: BriefingParams, inputs: Inputs, briefing_id: str
+    snapshot: Snapshot,
+    params: BriefingParams,
+    inputs: Inputs,
+    briefing_id: str,
+    results: Results | None = None,
 ) -> Briefing:
-    """Compute, label and lay out the briefing in its language; charts rendered to SVG."""
+    """Compute (unless given the results), label and lay out the briefing; charts as SVG."""
     with use_locale(params.language):
-        results = compute(snapshot, params)
+        results = results or compute(snapshot, params)
         vocab = vocabulary(
             params.language, results.themes, results.theme_labels, results.sites, inputs
         )
