@@ -20,6 +20,7 @@ from civicfutures.briefings.params import BriefingIn
 from civicfutures.briefings.service import BriefingService, can_build
 from civicfutures.errors import FieldError, InvalidInput
 from civicfutures.i18n import gettext as _
+from civicfutures.i18n.formatting import format_datetime
 from civicfutures.i18n.languages import PAGE_LANGUAGES
 from civicfutures.intake.setup_service import SetupService
 from civicfutures.pages.common import PAGE_EXCEPTION_HANDLERS, known_language, page
@@ -27,6 +28,17 @@ from civicfutures.web.auth import current_actor, page_requires
 from civicfutures.web.security import DOCUMENT_CSP
 
 FIELDS = ("project", "site", "language", "from", "to", "suppression")
+
+
+def status_label(status: str) -> str:
+    return {"building": _("Building"), "ready": _("Ready"), "failed": _("Failed")}.get(
+        status, status
+    )
+
+
+def moment(iso: str | None) -> str:
+    """A stored UTC time in the page's language."""
+    return format_datetime(dt.datetime.fromisoformat(iso), "short") + " UTC" if iso else ""
 
 
 async def _choices(request: Request) -> dict[str, Any]:
@@ -100,6 +112,8 @@ class BriefingPages(Controller):
             values=values,
             errors={e.field: e.message for e in errors},
             error_count=len(errors),
+            status_label=status_label,
+            moment=moment,
             **await _choices(request),
         )
 
@@ -127,7 +141,9 @@ class BriefingPages(Controller):
         self, request: Request, lang: FromPath[str], briefing_id: FromPath[str]
     ) -> Template:
         briefing = await BriefingService().get(current_actor(request), briefing_id)
-        return page("briefings/detail.html", briefing=briefing)
+        return page(
+            "briefings/detail.html", briefing=briefing, status_label=status_label, moment=moment
+        )
 
     @get("/{briefing_id:str}/files/{name:path}", name="briefing_file")
     async def download(
