@@ -216,7 +216,7 @@ class ImportService:
     ) -> FileInfo:
         """Parse and check every row (runs in a worker thread: it is all CPU)."""
         limits = get_limits()
-        info = FileInfo(name=source.name, format="", size=source.size, sha256=_sha256(source))
+        info = FileInfo(name=source.name, format="", size=source.size, sha256=source.scan().sha256)
         if info.size > limits.max_bytes:
             problems.add(
                 None,
@@ -691,13 +691,6 @@ class ImportService:
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def _sha256(source: SourceFile) -> str:
-    digest = hashlib.sha256()
-    for chunk in source.chunks():
-        digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import re
 import zipfile
@@ -81,6 +82,13 @@ class ReadError(Exception):
     """The file cannot be read at all; the message is for the user."""
 
 
+@dataclass(frozen=True)
+class FileScan:
+    sha256: str
+    utf8: bool
+    lines: int
+
+
 @dataclass
 class SourceFile:
     """The uploaded or named file: bytes in memory or a path read in chunks."""
@@ -88,7 +96,7 @@ class SourceFile:
     name: str
     data: bytes | None = None
     path: Path | None = None
-    _utf8: bool | None = field(default=None, repr=False)
+    _scan: FileScan | None = field(default=None, repr=False)
 
     @classmethod
     def from_path(cls, path: Path) -> SourceFile:
@@ -110,18 +118,30 @@ class SourceFile:
             while chunk := handle.read(CHUNK):
                 yield chunk
 
-    def is_utf8(self) -> bool:
-        """Whether the whole file decodes as UTF-8 (checked once, in chunks)."""
-        if self._utf8 is None:
+    def scan(self) -> FileScan:
+        """The file's fingerprint, UTF-8 validity and line count, in one pass (then cached)."""
+        if self._scan is None:
+            digest = hashlib.sha256()
             decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
-            try:
-                for chunk in self.chunks():
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-                self._utf8 = True
-            except UnicodeDecodeError:
-                self._utf8 = False
-        return self._utf8
+            utf8, lines = True, 0
+            for chunk in self.chunks():
+                digest.update(chunk)
+                lines += chunk.count(b"\n")
+                if utf8:
+                    try:
+                        decoder.decode(chunk)
+                    except UnicodeDecodeError:
+                        utf8 = False
+            if utf8:
+                try:
+                    decoder.decode(b"", final=True)
+                except UnicodeDecodeError:
+                    utf8 = False
+            self._scan = FileScan(sha256=digest.hexdigest(), utf8=utf8, lines=lines)
+        return self._scan
+
+    def is_utf8(self) -> bool:
+        return self.scan().utf8
 
     def readable(self) -> bytes | str:
         """What fastexcel and zipfile take: the bytes, or the path."""
@@ -169,7 +189,7 @@ def _open_csv(source: SourceFile, recognizes: Recognizes, hints: tuple[str, ...]
     # Excel honours (and some exports write) a first line `sep=;` naming the delimiter.
     declared = _SEP_LINE.match(sample_text)
     delimiter = declared.group(1) if declared else detect_delimiter(sample_text, recognizes)
-    estimated = sum(chunk.count(b"\n") for chunk in source.chunks())
+    estimated = source.scan().lines
     table = Table(
         format="csv",
         header=[],
