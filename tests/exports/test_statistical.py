@@ -28,6 +28,12 @@ async def test_labels_come_back_exactly(
     labels = meta.column_names_to_labels
     assert labels["t_youth_disengagement"] == theme_label
     assert value_label in meta.variable_value_labels["gender"].values()
+    for attribute in demo["project"]["demographics"]:
+        expected = {c["labels"][lang] for c in attribute["choices"]}
+        assert expected <= set(meta.variable_value_labels[attribute["name"]].values())
+        assert labels[attribute["name"]] == attribute["labels"][lang]
+    themes = {f"t_{t['key']}"[:28]: t["labels"][lang] for t in demo["themes"]}
+    assert {name: labels[name] for name in themes} == themes
     assert site_label in meta.variable_value_labels["site"].values()
     assert set(meta.variable_value_labels["story_kind"]) == {1, 2}
     assert "storyteller_codes" not in frame.columns

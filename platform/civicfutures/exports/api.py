@@ -14,7 +14,7 @@ from typing import Annotated
 import anyio
 from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromQuery, PathParameter, QueryParameter
 from litestar.response import Stream
 
 from civicfutures.auth.actor import Actor
@@ -62,11 +62,20 @@ class ExportController(Controller):
         self,
         exports: NamedDependency[ExportService],
         actor: NamedDependency[Actor],
-        kind: FromPath[str],
-        project: FromQuery[str],
+        kind: Annotated[
+            str,
+            PathParameter(description="stories, qdpx, qdc, sav, dta or dictionary"),
+        ],
+        project: Annotated[str, QueryParameter(description="Project slug")],
         lang: FromQuery[str | None] = None,
         sites: FromQuery[list[str] | None] = None,
-        file_format: Annotated[str | None, QueryParameter(name="format")] = None,
+        file_format: Annotated[
+            str | None,
+            QueryParameter(
+                name="format",
+                description="stories: csv, xlsx, parquet, jsonl; dictionary: csv, xlsx, datapackage",
+            ),
+        ] = None,
         include_codes: FromQuery[bool] = False,
     ) -> Stream:
         request = ExportRequest(kind, project, lang, parse_sites(sites), file_format, include_codes)
