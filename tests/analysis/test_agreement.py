@@ -10,8 +10,9 @@ import pytest
 from civicfutures.analysis.agreement import agreement
 from civicfutures.analysis.params import AnalysisParams
 from civicfutures.analysis.suite import run
+from civicfutures.analysis.themesets import Codebook
 
-THEMES = pl.LazyFrame({"theme": ["ch1", "ch2", "vi1"]})
+THEMES = Codebook(("ch1", "ch2", "vi1"), ("challenge", "challenge", "vision"))
 
 
 def codings(ratings: dict[str, dict[int, set[str]]]) -> pl.LazyFrame:

@@ -4,9 +4,11 @@ A unit is a story in scope coded by at least two of the compared coders (a coder
 story" when they applied at least one theme to it); each coder's rating of a theme on a unit is
 1 if they applied it, else 0.
 
-- Two coders: Cohen's kappa = (p_o − p_e) / (1 − p_e), with p_o the share of units where both
+The method follows the number of coders compared (those the request names, else every coder
+of the snapshot):
+- two coders: Cohen's kappa = (p_o − p_e) / (1 − p_e), with p_o the share of units where both
   agree and p_e = p_A p_B + (1 − p_A)(1 − p_B) from each coder's rate of applying the theme.
-- Three or more: Krippendorff's alpha for nominal data, which allows a coder to miss a unit:
+- three or more: Krippendorff's alpha for nominal data, which allows a coder to miss a unit:
   alpha = 1 − (n − 1) × Σ_u n1_u n0_u / (m_u − 1) / (n1 × n0), where unit u has m_u ratings,
   n1_u ones and n0_u zeros, n1 and n0 sum them and n = n1 + n0.
 `value` is null when it is undefined (a theme every coder always or never applied).
@@ -17,116 +19,124 @@ from __future__ import annotations
 
 import polars as pl
 
+from civicfutures.analysis.themesets import Codebook
+
 COUNTS = pl.Int64
 
 
-def _units(codings: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    rated = codings.select("story_id", "coder").unique()
-    units = rated.group_by("story_id").agg(m=pl.len().cast(COUNTS)).filter(pl.col("m") >= 2)
-    ones = (
-        codings.join(units, on="story_id", how="semi").select("story_id", "theme", "coder").unique()
+def _coder_sets(sets: pl.LazyFrame) -> pl.LazyFrame:
+    """The (story_id, coder, _w…) sets of stories coded by two or more coders, with their `m`."""
+    return sets.with_columns(m=pl.len().over("story_id").cast(COUNTS)).filter(pl.col("m") >= 2)
+
+
+MEASURES = {
+    "units": COUNTS,
+    "positive": COUNTS,
+    "observed_agreement": pl.Float64,
+    "value": pl.Float64,
+}
+
+
+def _frame(wide: pl.LazyFrame, codebook: Codebook, method: str) -> pl.LazyFrame:
+    """A one-row frame of per-theme structs turned into one row per theme."""
+    if not codebook.themes:
+        return pl.LazyFrame(schema={"theme": pl.String, "method": pl.String, **MEASURES})
+    return (
+        wide.unpivot(on=list(codebook.themes), variable_name="theme", value_name="_m")
+        .unnest("_m")
+        .select("theme", pl.lit(method).alias("method"), *MEASURES)
     )
-    return units, ones
 
 
-def cohen_kappa(codings: pl.LazyFrame, themes: pl.LazyFrame) -> pl.LazyFrame:
+def cohen_kappa(codings: pl.LazyFrame, codebook: Codebook) -> pl.LazyFrame:
     """Cohen's kappa per theme between the first two coders (by name) over stories both coded."""
+    sets = codebook.masks(codings, ["story_id", "coder"])
     ranked = (
-        codings.select("coder")
+        sets.select("coder")
         .unique()
         .sort("coder")
         .with_row_index("rank")
         .filter(pl.col("rank") < 2)
     )
-    codings = codings.join(ranked, on="coder")
-    units, ones = _units(codings)
-    n_units = units.select(units=pl.len().cast(COUNTS))
-    per_theme = (
-        ones.join(ranked, on="coder")
-        .group_by("theme")
+    words = range(codebook.words)
+    first, second = pl.col("rank") == 0, pl.col("rank") == 1
+    pairs = (
+        _coder_sets(sets.join(ranked, on="coder"))
+        .group_by("story_id")
         .agg(
-            a=(pl.col("rank") == 0).sum().cast(COUNTS),
-            b=(pl.col("rank") == 1).sum().cast(COUNTS),
-            both=pl.col("story_id")
-            .filter(pl.col("story_id").is_duplicated())
-            .n_unique()
-            .cast(COUNTS),
+            *(pl.col(f"_w{w}").filter(first).bitwise_or().alias(f"_a{w}") for w in words),
+            *(pl.col(f"_w{w}").filter(second).bitwise_or().alias(f"_b{w}") for w in words),
         )
+        .with_columns((pl.col(f"_a{w}") & pl.col(f"_b{w}")).alias(f"_x{w}") for w in words)
     )
-    u = pl.col("units").cast(pl.Float64)
-    p_a, p_b = pl.col("a") / u, pl.col("b") / u
-    observed = (u - pl.col("a") - pl.col("b") + 2 * pl.col("both")) / u
-    chance = p_a * p_b + (1 - p_a) * (1 - p_b)
-    return (
-        themes.select("theme")
-        .join(per_theme, on="theme", how="left")
-        .join(n_units, how="cross")
-        .with_columns(pl.col("a", "b", "both").fill_null(0))
-        .with_columns(
-            observed_agreement=pl.when(u > 0).then(observed),
-            value=pl.when((u > 0) & (chance < 1)).then((observed - chance) / (1 - chance)),
+    per_theme = []
+    u = pl.len().cast(pl.Float64)
+    for i, theme in enumerate(codebook.themes):
+        a = codebook.has(i, "_a").sum().cast(pl.Float64)
+        b = codebook.has(i, "_b").sum().cast(pl.Float64)
+        both = codebook.has(i, "_x").sum().cast(pl.Float64)
+        observed = (u - a - b + 2 * both) / u
+        chance = (a / u) * (b / u) + (1 - a / u) * (1 - b / u)
+        per_theme.append(
+            pl.struct(
+                pl.len().cast(COUNTS).alias("units"),
+                (a + b - both).cast(COUNTS).alias("positive"),
+                pl.when(u > 0).then(observed).alias("observed_agreement"),
+                pl.when((u > 0) & (chance < 1))
+                .then((observed - chance) / (1 - chance))
+                .alias("value"),
+            ).alias(theme)
         )
-        .select(
-            "theme",
-            method=pl.lit("cohen_kappa"),
-            units="units",
-            positive=pl.col("a") + pl.col("b") - pl.col("both"),
-            observed_agreement="observed_agreement",
-            value="value",
-        )
-    )
+    return _frame(pairs.select(per_theme), codebook, "cohen_kappa")
 
 
-def krippendorff_alpha(codings: pl.LazyFrame, themes: pl.LazyFrame) -> pl.LazyFrame:
+def krippendorff_alpha(codings: pl.LazyFrame, codebook: Codebook) -> pl.LazyFrame:
     """Krippendorff's alpha (nominal, binary) per theme for any number of coders."""
-    units, ones = _units(codings)
-    totals = units.select(units=pl.len().cast(COUNTS), ratings=pl.col("m").sum().cast(pl.Float64))
+    themes = codebook.themes
     per_unit = (
-        ones.group_by("theme", "story_id")
-        .agg(n1=pl.len().cast(pl.Float64))
-        .join(units, on="story_id")
-    )
-    per_theme = per_unit.group_by("theme").agg(
-        n1=pl.col("n1").sum(),
-        disagreements=(pl.col("n1") * (pl.col("m") - pl.col("n1")) / (pl.col("m") - 1)).sum(),
-        positive=pl.len().cast(COUNTS),
-    )
-    n = pl.col("ratings")
-    n0 = n - pl.col("n1")
-    return (
-        themes.select("theme")
-        .join(per_theme, on="theme", how="left")
-        .join(totals, how="cross")
-        .with_columns(pl.col("n1", "disagreements").fill_null(0.0), pl.col("positive").fill_null(0))
-        .with_columns(
-            observed_agreement=pl.when(n > 0).then(1 - 2 * pl.col("disagreements") / n),
-            value=pl.when(pl.col("n1") * n0 > 0).then(
-                1 - (n - 1) * pl.col("disagreements") / (pl.col("n1") * n0)
-            ),
-        )
-        .select(
-            "theme",
-            method=pl.lit("krippendorff_alpha"),
-            units="units",
-            positive="positive",
-            observed_agreement="observed_agreement",
-            value="value",
+        _coder_sets(codebook.masks(codings, ["story_id", "coder"]))
+        .group_by("story_id")
+        .agg(
+            pl.len().cast(pl.Float64).alias("m"),
+            *(codebook.has(i).sum().cast(pl.Float64).alias(f"_n{i}") for i in range(len(themes))),
         )
     )
+    n = pl.col("m").sum()
+    per_theme = []
+    for i, theme in enumerate(themes):
+        ones = pl.col(f"_n{i}")
+        n1 = ones.sum()
+        n0 = n - n1
+        disagreements = (ones * (pl.col("m") - ones) / (pl.col("m") - 1)).sum()
+        per_theme.append(
+            pl.struct(
+                pl.len().cast(COUNTS).alias("units"),
+                (ones > 0).sum().cast(COUNTS).alias("positive"),
+                pl.when(n > 0).then(1 - 2 * disagreements / n).alias("observed_agreement"),
+                pl.when(n1 * n0 > 0).then(1 - (n - 1) * disagreements / (n1 * n0)).alias("value"),
+            ).alias(theme)
+        )
+    return _frame(per_unit.select(per_theme), codebook, "krippendorff_alpha")
 
 
-def agreement(codings: pl.LazyFrame, themes: pl.LazyFrame) -> pl.LazyFrame:
-    """Kappa when exactly two coders are compared, alpha when more; `coders` says how many.
+def agreement(codings: pl.LazyFrame, codebook: Codebook, coders: int | None = None) -> pl.LazyFrame:
+    """Kappa when two coders are compared, alpha when more; `coders` column says how many.
 
-    Both are planned and the coder count picks the rows, so the plan needs no early collect.
+    `coders` is the number of coders compared when the caller knows it (named in the request,
+    or listed in the snapshot's manifest); otherwise both statistics are planned and the count
+    found in the data picks the rows, so the plan needs no early collect.
     """
     n_coders = codings.select(coders=pl.col("coder").n_unique().cast(COUNTS))
-    kappa = cohen_kappa(codings, themes).join(n_coders, how="cross").filter(pl.col("coders") == 2)
+    columns = ["theme", "method", "coders", "units", "positive", "observed_agreement", "value"]
+    if coders is not None:
+        chosen = (
+            cohen_kappa(codings, codebook) if coders == 2 else krippendorff_alpha(codings, codebook)
+        )
+        return chosen.join(n_coders, how="cross").select(columns)
+    kappa = cohen_kappa(codings, codebook).join(n_coders, how="cross").filter(pl.col("coders") == 2)
     alpha = (
-        krippendorff_alpha(codings, themes)
+        krippendorff_alpha(codings, codebook)
         .join(n_coders, how="cross")
         .filter(pl.col("coders") != 2)
     )
-    return pl.concat([kappa, alpha]).select(
-        "theme", "method", "coders", "units", "positive", "observed_agreement", "value"
-    )
+    return pl.concat([kappa, alpha]).select(columns)

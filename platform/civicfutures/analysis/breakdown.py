@@ -10,10 +10,10 @@ from __future__ import annotations
 import polars as pl
 
 from civicfutures.analysis.prevalence import prevalence
+from civicfutures.analysis.scope import Groups
+from civicfutures.analysis.themesets import Codebook
 
 
-def breakdown(
-    memberships: pl.LazyFrame, present: pl.LazyFrame, themes: pl.LazyFrame
-) -> pl.LazyFrame:
-    """Prevalence per (site, group, theme); `memberships` carries `site` beside `group`."""
-    return prevalence(memberships, present, themes, keys=("site", "group"))
+def breakdown(groups: Groups, masks: pl.LazyFrame, codebook: Codebook) -> pl.LazyFrame:
+    """Prevalence per (site, group, theme); the groups carry `site` beside `group`."""
+    return prevalence(groups, masks, codebook, keys=("site", "group"))

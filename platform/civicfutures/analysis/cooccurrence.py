@@ -10,31 +10,43 @@ from __future__ import annotations
 
 import polars as pl
 
+from civicfutures.analysis.themesets import Codebook
+
 COUNTS = pl.Int64
 
 
 def cooccurrence(
-    present: pl.LazyFrame, stories: pl.LazyFrame, story_storytellers: pl.LazyFrame
+    masks: pl.LazyFrame, stories: pl.LazyFrame, story_storytellers: pl.LazyFrame, codebook: Codebook
 ) -> pl.LazyFrame:
-    """Theme pairs within stories; `present` and `stories` are already scoped."""
+    """Theme pairs within stories; `stories` are the stories in scope, `masks` their theme sets."""
     n_stories = stories.select(n=pl.len().cast(pl.Float64))
-    singles = present.group_by("theme").agg(stories=pl.len().cast(COUNTS))
-    pairs = (
-        present.join(present, on="story_id", suffix="_b")
-        .filter(pl.col("theme") < pl.col("theme_b"))
-        .rename({"theme": "theme_a"})
+    coded = masks.join(stories.select("story_id"), on="story_id")
+    # One row per (story, theme_a in it), carrying the story's whole set: counting theme_b bits
+    # per theme_a counts the stories holding both, singles on the diagonal.
+    by_first = codebook.explode(coded, ["story_id", *codebook.columns()], name="theme_a")
+    counts = codebook.long(
+        by_first.group_by("theme_a").agg(codebook.counts()), ["theme_a"], "stories", name="theme_b"
     )
-    counts = pairs.group_by("theme_a", "theme_b").agg(stories=pl.len().cast(COUNTS))
-    tellers = (
-        pairs.join(story_storytellers, on="story_id")
-        .group_by("theme_a", "theme_b")
-        .agg(storytellers=pl.col("storyteller_id").n_unique().cast(COUNTS))
+    # Per storyteller and theme_a, the union of the sets of their stories holding theme_a:
+    # theme_b is in it exactly when they told a story with both.
+    tellers = codebook.long(
+        by_first.join(story_storytellers, on="story_id")
+        .group_by("theme_a", "storyteller_id")
+        .agg(codebook.union())
+        .group_by("theme_a")
+        .agg(codebook.counts()),
+        ["theme_a"],
+        "storytellers",
+        name="theme_b",
     )
+    # The singles straight from the sets (the diagonal of `counts` would recompute it).
+    singles = codebook.long(coded.select(codebook.counts()), [], "stories", name="theme_a")
     both = pl.col("stories").cast(pl.Float64)
     return (
-        counts.join(tellers, on=["theme_a", "theme_b"], how="left")
-        .join(singles.rename({"theme": "theme_a", "stories": "stories_a"}), on="theme_a")
-        .join(singles.rename({"theme": "theme_b", "stories": "stories_b"}), on="theme_b")
+        counts.filter((pl.col("theme_a") < pl.col("theme_b")) & (pl.col("stories") > 0))
+        .join(tellers, on=["theme_a", "theme_b"], how="left")
+        .join(singles.rename({"stories": "stories_a"}), on="theme_a")
+        .join(singles.rename({"theme_a": "theme_b", "stories": "stories_b"}), on="theme_b")
         .join(n_stories, how="cross")
         .with_columns(
             pl.col("storytellers").fill_null(0),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import polars as pl
 
 from civicfutures.analysis.schema import TABLES, conform
+from civicfutures.analysis.themesets import Codebook
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,18 @@ class Snapshot:
     @property
     def demographic_attributes(self) -> list[str]:
         return list(self.manifest.get("demographic_attributes", []))
+
+    @cached_property
+    def codebook(self) -> Codebook:
+        """The themes in bit order, read once from the (small) themes table.
+
+        Plans need the list of themes to name their columns, so it is read when the first
+        plan is built; the large tables are only read when a plan is collected.
+        """
+        table = self.tables["themes"].sort("position", "theme").select("theme", "kind").collect()
+        return Codebook(
+            tuple(table["theme"].to_list()), tuple(table["kind"].fill_null("").to_list())
+        )
 
 
 def snapshot_from_frames(

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from civicfutures.analysis.themesets import Codebook
+
 COUNTS = pl.Int64
 
 UNIT_COLUMN = {"storyteller": "storyteller_id", "workshop": "workshop_id"}
@@ -22,49 +24,60 @@ UNIT_COLUMN = {"storyteller": "storyteller_id", "workshop": "workshop_id"}
 
 def links(
     stories: pl.LazyFrame,
-    present: pl.LazyFrame,
-    themes: pl.LazyFrame,
+    masks: pl.LazyFrame,
     story_storytellers: pl.LazyFrame,
+    codebook: Codebook,
     via: str = "storyteller",
 ) -> pl.LazyFrame:
     """Challenge → vision links through the same storyteller or workshop."""
     unit = UNIT_COLUMN[via]
-    kinds = themes.select("theme", theme_kind="kind")
-    coded = (
-        present.join(stories.select("story_id", "workshop_id", story_kind="kind"), on="story_id")
-        .join(kinds, on="theme")
-        .join(story_storytellers, on="story_id")
-    )
-    challenges = coded.filter(
-        (pl.col("story_kind") == "present") & (pl.col("theme_kind") == "challenge")
-    ).select(*dict.fromkeys([unit, "storyteller_id"]), challenge="theme")
-    visions = coded.filter(
-        (pl.col("story_kind") == "future") & (pl.col("theme_kind") == "vision")
-    ).select(*dict.fromkeys([unit, "storyteller_id"]), vision="theme")
-    challenge_units = challenges.select(unit, "challenge").unique()
-    vision_units = visions.select(unit, "vision").unique()
-    linked = challenge_units.join(vision_units, on=unit)
-    counts = linked.group_by("challenge", "vision").agg(links=pl.len().cast(COUNTS))
-    # The storytellers behind a link: those of its present stories and of its future stories.
-    tellers = (
-        pl.concat(
-            [
-                linked.join(challenges, on=[unit, "challenge"]).select(
-                    "challenge", "vision", "storyteller_id"
-                ),
-                linked.join(visions, on=[unit, "vision"]).select(
-                    "challenge", "vision", "storyteller_id"
-                ),
-            ]
+    challenge_keys, vision_keys = codebook.of_kind("challenge"), codebook.of_kind("vision")
+    challenges, visions = codebook.index(challenge_keys), codebook.index(vision_keys)
+    coded = stories.select("story_id", "workshop_id", "kind").join(masks, on="story_id")
+    if via == "storyteller":
+        coded = coded.join(story_storytellers, on="story_id")
+    present, future = pl.col("kind") == "present", pl.col("kind") == "future"
+    # Per unit: the challenges of its present stories (_c) and the visions of its future ones (_v).
+    sets = [
+        pl.when(present).then(e).otherwise(0).alias(name)
+        for e, name in zip(
+            codebook.restrict(challenge_keys, to="_c"), codebook.columns("_c"), strict=True
         )
-        .group_by("challenge", "vision")
-        .agg(storytellers=pl.col("storyteller_id").n_unique().cast(COUNTS))
+    ] + [
+        pl.when(future).then(e).otherwise(0).alias(name)
+        for e, name in zip(
+            codebook.restrict(vision_keys, to="_v"), codebook.columns("_v"), strict=True
+        )
+    ]
+    units = (
+        coded.select(unit, *sets).group_by(unit).agg(*codebook.union("_c"), *codebook.union("_v"))
     )
-    per_challenge = challenge_units.group_by("challenge").agg(units_challenge=pl.len().cast(COUNTS))
-    per_vision = vision_units.group_by("vision").agg(units_vision=pl.len().cast(COUNTS))
+    per_challenge = codebook.long(
+        units.select(codebook.counts("_c", challenges)), [], "units_challenge",
+        name="challenge", only=challenges,
+    )  # fmt: skip
+    per_vision = codebook.long(
+        units.select(codebook.counts("_v", visions)), [], "units_vision",
+        name="vision", only=visions,
+    )  # fmt: skip
+    by_challenge = codebook.explode(
+        units, [unit, *codebook.columns("_v")], name="challenge", prefix="_c", only=challenges
+    )
+    counts = codebook.long(
+        by_challenge.group_by("challenge").agg(codebook.counts("_v", visions)),
+        ["challenge"], "links", name="vision", only=visions,
+    ).filter(pl.col("links") > 0)  # fmt: skip
+    if via == "storyteller":
+        # The linking storytellers are the units themselves, one per link.
+        counts = counts.with_columns(storytellers=pl.col("links"))
+    else:
+        counts = counts.join(
+            _storytellers(coded, by_challenge, codebook, challenges, visions, story_storytellers),
+            on=["challenge", "vision"],
+            how="left",
+        )
     return (
-        counts.join(tellers, on=["challenge", "vision"], how="left")
-        .join(per_challenge, on="challenge")
+        counts.join(per_challenge, on="challenge")
         .join(per_vision, on="vision")
         .with_columns(share=pl.col("links") / pl.col("units_challenge"), via=pl.lit(via))
         .select(
@@ -77,4 +90,41 @@ def links(
             "share",
             "storytellers",
         )
+    )
+
+
+def _storytellers(
+    coded: pl.LazyFrame,
+    by_challenge: pl.LazyFrame,
+    codebook: Codebook,
+    challenges: list[int],
+    visions: list[int],
+    story_storytellers: pl.LazyFrame,
+) -> pl.LazyFrame:
+    """Distinct storytellers of the present and future stories behind each workshop link."""
+    linked = codebook.explode(
+        by_challenge, ["workshop_id", "challenge"], name="vision", prefix="_v", only=visions
+    )
+    present = codebook.explode(
+        coded.filter(pl.col("kind") == "present"), ["workshop_id", "story_id"],
+        name="challenge", only=challenges,
+    )  # fmt: skip
+    future = codebook.explode(
+        coded.filter(pl.col("kind") == "future"), ["workshop_id", "story_id"],
+        name="vision", only=visions,
+    )  # fmt: skip
+    behind = pl.concat(
+        [
+            linked.join(present, on=["workshop_id", "challenge"]).select(
+                "challenge", "vision", "story_id"
+            ),
+            linked.join(future, on=["workshop_id", "vision"]).select(
+                "challenge", "vision", "story_id"
+            ),
+        ]
+    )
+    return (
+        behind.join(story_storytellers, on="story_id")
+        .group_by("challenge", "vision")
+        .agg(storytellers=pl.col("storyteller_id").n_unique().cast(COUNTS))
     )

@@ -14,39 +14,51 @@ from collections.abc import Sequence
 import polars as pl
 
 from civicfutures.analysis.inference import wilson
+from civicfutures.analysis.scope import Groups
+from civicfutures.analysis.themesets import Codebook
 
 COUNTS = pl.Int64
 
 
 def prevalence(
-    memberships: pl.LazyFrame,
-    present: pl.LazyFrame,
-    themes: pl.LazyFrame,
+    groups: Groups,
+    masks: pl.LazyFrame,
+    codebook: Codebook,
     keys: Sequence[str] = ("group",),
 ) -> pl.LazyFrame:
     """Prevalence of every theme in every group named by `keys`.
 
-    `memberships` has (story_id, storyteller_id, *keys), `present` has (story_id, theme),
-    `themes` lists the codebook's themes.
+    `groups` maps stories to groups and to the storytellers they rest on (`scope.groups`);
+    `masks` holds each coded story's theme set (`themesets.story_masks`).
     """
     keys = list(keys)
-    totals = memberships.group_by(keys).agg(
-        total=pl.col("story_id").n_unique().cast(COUNTS),
-        total_storytellers=pl.col("storyteller_id").n_unique().cast(COUNTS),
+    # Stories: one set per story and group, counted per theme by testing bits.
+    stories = (
+        groups.stories.join(masks, on="story_id", how="left")
+        .with_columns(codebook.zero())
+        .group_by(keys)
+        .agg(pl.len().cast(COUNTS).alias("total"), *codebook.counts())
     )
-    cells = (
-        memberships.join(present, on="story_id")
-        .group_by(*keys, "theme")
-        .agg(
-            stories=pl.col("story_id").n_unique().cast(COUNTS),
-            storytellers=pl.col("storyteller_id").n_unique().cast(COUNTS),
-        )
+    # Storytellers: the union of the sets of each storyteller's stories in the group; a
+    # storyteller counts for a theme when any of those stories holds it.
+    tellers = (
+        groups.tellers.join(masks, on="story_id", how="left")
+        .with_columns(codebook.zero())
+        .group_by(*keys, "storyteller_id")
+        .agg(codebook.union())
+        .group_by(keys)
+        .agg(pl.len().cast(COUNTS).alias("total_storytellers"), *codebook.counts())
     )
     ci_low, ci_high = wilson(pl.col("stories"), pl.col("total"))
     return (
-        totals.join(themes.select("theme"), how="cross")
-        .join(cells, on=[*keys, "theme"], how="left")
-        .with_columns(pl.col("stories", "storytellers").fill_null(0))
+        codebook.long(stories, [*keys, "total"], "stories")
+        .join(
+            codebook.long(tellers, [*keys, "total_storytellers"], "storytellers"),
+            on=[*keys, "theme"],
+            how="left",
+            nulls_equal=True,
+        )
+        .with_columns(pl.col("storytellers", "total_storytellers").fill_null(0))
         .with_columns(
             share=pl.when(pl.col("total") > 0).then(pl.col("stories") / pl.col("total")),
             ci_low=ci_low,

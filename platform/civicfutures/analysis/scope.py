@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -69,38 +70,62 @@ STRUCTURAL_GROUPS: dict[str, Callable[[Snapshot, pl.LazyFrame], pl.LazyFrame]] =
 }
 
 
-def memberships(
+@dataclass(frozen=True)
+class Groups:
+    """Which group each story falls in, and on which storytellers each group's count rests.
+
+    `stories`: (story_id, *keys), one row per story and group; `tellers`: (story_id,
+    storyteller_id, *keys), the storytellers a story's count in that group rests on.
+    """
+
+    stories: pl.LazyFrame
+    tellers: pl.LazyFrame
+
+
+def groups(
     snapshot: Snapshot, stories: pl.LazyFrame, by: str, keep: tuple[str, ...] = ()
-) -> pl.LazyFrame:
-    """(story_id, group, storyteller_id, *keep): the storytellers a story's group count rests on.
+) -> Groups:
+    """The groups of a grouping (`group` column) for the stories, with `keep` columns carried.
 
     For a structural grouping every storyteller of a story is in the story's one group. For a
     demographic attribute a story belongs to every value its storytellers hold, and a group's
     cell rests only on the storytellers holding that value (the cautious reading for
     disclosure control). Storytellers without the attribute form the group `not_recorded`.
+    A story counts through its storytellers: a snapshot holds no story without one.
     """
     columns = ["story_id", *keep]
     tellers = snapshot["story_storytellers"]
     grouping = STRUCTURAL_GROUPS.get(by)
     if grouping is not None:
-        grouped = grouping(snapshot, stories)
-        return (
-            grouped.select(*columns, "group")
-            .join(tellers, on="story_id")
-            .select("story_id", "group", "storyteller_id", *keep)
+        grouped = grouping(snapshot, stories).select(*columns, "group")
+        # A story without storytellers has nobody to rest on: it is not counted.
+        grouped = grouped.join(tellers.select("story_id"), on="story_id", how="semi")
+        return Groups(
+            stories=grouped,
+            tellers=grouped.join(tellers, on="story_id").select(
+                "story_id", "group", "storyteller_id", *keep
+            ),
         )
     values = (
         snapshot["demographics"]
         .filter(pl.col("attribute") == by)
         .select("storyteller_id", group="value")
     )
-    return (
+    held = (
         stories.select(*columns)
         .join(tellers, on="story_id")
         .join(values, on="storyteller_id", how="left")
         .with_columns(pl.col("group").fill_null(NOT_RECORDED))
         .select("story_id", "group", "storyteller_id", *keep)
     )
+    return Groups(stories=held.select("story_id", "group", *keep).unique(), tellers=held)
+
+
+def memberships(
+    snapshot: Snapshot, stories: pl.LazyFrame, by: str, keep: tuple[str, ...] = ()
+) -> pl.LazyFrame:
+    """(story_id, group, storyteller_id, *keep): `groups(...).tellers`."""
+    return groups(snapshot, stories, by, keep).tellers
 
 
 def with_site_slug(snapshot: Snapshot, stories: pl.LazyFrame) -> pl.LazyFrame:

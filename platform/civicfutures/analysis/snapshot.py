@@ -434,6 +434,7 @@ async def build_snapshot(project_slug: str, exports_dir: Path | str) -> Snapshot
         "default_language": project["default_language"],
         "disclosure_threshold": project["disclosure_threshold"],
         "demographic_attributes": project["demographic_attributes"],
+        "coders": sorted(set(tables["codings"]["coder"].to_list())),
         "left_out_for_consent": left_out,
     }
     return write_snapshot(tables, Path(exports_dir), about)

@@ -21,10 +21,10 @@ from civicfutures.analysis.disclosure import Rule, protect
 from civicfutures.analysis.distinctive import distinctive
 from civicfutures.analysis.links import links
 from civicfutures.analysis.params import STRUCTURAL_BY, AnalysisParams
-from civicfutures.analysis.presence import present_themes
 from civicfutures.analysis.prevalence import prevalence
 from civicfutures.analysis.representativeness import representativeness
-from civicfutures.analysis.scope import memberships, scoped_stories, with_site_slug
+from civicfutures.analysis.scope import groups, scoped_stories, with_site_slug
+from civicfutures.analysis.themesets import story_masks
 from civicfutures.errors import FieldError, InvalidInput, NotFound
 
 
@@ -32,9 +32,9 @@ def _stories(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     return scoped_stories(snapshot["stories"], snapshot["sites"], params)
 
 
-def _present(snapshot: Snapshot, stories: pl.LazyFrame, params: AnalysisParams) -> pl.LazyFrame:
-    codings = snapshot["codings"].join(stories.select("story_id"), on="story_id", how="semi")
-    return present_themes(codings, params.presence)
+def _masks(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    """Each coded story's theme set under the presence rule (the insights join it to the scope)."""
+    return story_masks(snapshot["codings"], snapshot.codebook, params.presence)
 
 
 def _threshold(snapshot: Snapshot, params: AnalysisParams) -> int:
@@ -43,14 +43,14 @@ def _threshold(snapshot: Snapshot, params: AnalysisParams) -> int:
 
 def plan_prevalence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     stories = _stories(snapshot, params)
-    groups = memberships(snapshot, stories, params.by or "site")
-    return prevalence(groups, _present(snapshot, stories, params), snapshot["themes"])
+    grouped = groups(snapshot, stories, params.by or "site")
+    return prevalence(grouped, _masks(snapshot, params), snapshot.codebook)
 
 
 def _site_cells(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     stories = _stories(snapshot, params)
-    groups = memberships(snapshot, stories, "site")
-    return prevalence(groups, _present(snapshot, stories, params), snapshot["themes"])
+    grouped = groups(snapshot, stories, "site")
+    return prevalence(grouped, _masks(snapshot, params), snapshot.codebook)
 
 
 def plan_comparison(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
@@ -87,24 +87,23 @@ def _breakdown_attribute(snapshot: Snapshot, params: AnalysisParams) -> str:
 def plan_breakdown(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     attribute = _breakdown_attribute(snapshot, params)
     stories = with_site_slug(snapshot, _stories(snapshot, params))
-    groups = memberships(snapshot, stories, attribute, keep=("site",))
-    return breakdown(groups, _present(snapshot, stories, params), snapshot["themes"])
+    grouped = groups(snapshot, stories, attribute, keep=("site",))
+    return breakdown(grouped, _masks(snapshot, params), snapshot.codebook)
 
 
 def plan_cooccurrence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     stories = _stories(snapshot, params)
     return cooccurrence(
-        _present(snapshot, stories, params), stories, snapshot["story_storytellers"]
+        _masks(snapshot, params), stories, snapshot["story_storytellers"], snapshot.codebook
     )
 
 
 def plan_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
-    stories = _stories(snapshot, params)
     return links(
-        stories,
-        _present(snapshot, stories, params),
-        snapshot["themes"],
+        _stories(snapshot, params),
+        _masks(snapshot, params),
         snapshot["story_storytellers"],
+        snapshot.codebook,
         via=params.via,
     )
 
@@ -114,7 +113,8 @@ def plan_agreement(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     codings = snapshot["codings"].join(stories.select("story_id"), on="story_id", how="semi")
     if params.coders:
         codings = codings.filter(pl.col("coder").is_in(list(params.coders)))
-    return agreement(codings, snapshot["themes"])
+    compared = params.coders or snapshot.manifest.get("coders")
+    return agreement(codings, snapshot.codebook, len(set(compared)) if compared else None)
 
 
 def plan_quality(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:

@@ -241,6 +241,7 @@ MANIFEST = {
     "disclosure_threshold": 5,
     "default_language": "en",
     "demographic_attributes": ["age_band", "gender", "migrant_background"],
+    "coders": ["coder-a", "coder-b"],
 }
 
 

@@ -1,0 +1,183 @@
+"""Theme sets as bit masks: the themes present in a story (or in a storyteller's stories) as bits.
+
+Theme i of the codebook is bit i % 64 of the UInt64 column `{prefix}{i // 64}`. A story then
+takes one row instead of one row per theme, a union of theme sets is a bitwise OR aggregation,
+and counting stories (or storytellers) per theme is a sum of bit tests: the distinct counts
+that would otherwise need large joins and hash tables become plain column arithmetic. Every
+count stays exact.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import polars as pl
+
+WORD = 64
+_POWERS = pl.Series([1 << i for i in range(WORD)], dtype=pl.UInt64)
+COUNTS = pl.Int64
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """The themes of a snapshot, in bit order, with their kinds (challenge, vision...)."""
+
+    themes: tuple[str, ...]
+    kinds: tuple[str, ...] = ()
+
+    def of_kind(self, kind: str) -> list[str]:
+        return [t for t, k in zip(self.themes, self.kinds, strict=True) if k == kind]
+
+    @property
+    def words(self) -> int:
+        return max(1, math.ceil(len(self.themes) / WORD))
+
+    def columns(self, prefix: str = "_w") -> list[str]:
+        return [f"{prefix}{w}" for w in range(self.words)]
+
+    def index(self, keys: Sequence[str]) -> list[int]:
+        wanted = set(keys)
+        return [i for i, theme in enumerate(self.themes) if theme in wanted]
+
+    def has(self, i: int, prefix: str = "_w") -> pl.Expr:
+        """True where theme i is in the set."""
+        bit = pl.lit(1 << (i % WORD), dtype=pl.UInt64)
+        return (pl.col(f"{prefix}{i // WORD}") & bit) != 0
+
+    def counts(self, prefix: str = "_w", only: Sequence[int] | None = None) -> list[pl.Expr]:
+        """Aggregations: how many rows hold each theme, one column named after the theme."""
+        chosen = range(len(self.themes)) if only is None else only
+        return [self.has(i, prefix).sum().cast(COUNTS).alias(self.themes[i]) for i in chosen]
+
+    def union(self, prefix: str = "_w") -> list[pl.Expr]:
+        """Aggregations: the union of the sets of a group's rows."""
+        return [pl.col(c).bitwise_or() for c in self.columns(prefix)]
+
+    def zero(self, prefix: str = "_w") -> list[pl.Expr]:
+        """An absent set is the empty set (after a left join)."""
+        return [pl.col(c).fill_null(0) for c in self.columns(prefix)]
+
+    def restrict(
+        self, keys: Sequence[str], prefix: str = "_w", to: str | None = None
+    ) -> list[pl.Expr]:
+        """The sets intersected with the given themes (as columns `to`, default in place)."""
+        masks = [0] * self.words
+        for i in self.index(keys):
+            masks[i // WORD] |= 1 << (i % WORD)
+        return [
+            (pl.col(f"{prefix}{w}") & pl.lit(mask, dtype=pl.UInt64)).alias(f"{to or prefix}{w}")
+            for w, mask in enumerate(masks)
+        ]
+
+    def masks(self, rows: pl.LazyFrame, by: Sequence[str], prefix: str = "_w") -> pl.LazyFrame:
+        """One set per `by` group from rows naming a `theme`; themes outside the codebook drop."""
+        index = pl.col("theme").cast(pl.Enum(list(self.themes)), strict=False).to_physical()
+        bits = (
+            rows.select(*by, _index=index.cast(pl.UInt32))
+            .drop_nulls("_index")
+            .with_columns(_bit=pl.lit(_POWERS).gather(pl.col("_index") % WORD))
+        )
+        if self.words == 1:
+            return bits.group_by(by).agg(pl.col("_bit").bitwise_or().alias(f"{prefix}0"))
+        return bits.group_by(by).agg(
+            pl.when(pl.col("_index") // WORD == w)
+            .then(pl.col("_bit"))
+            .otherwise(0)
+            .bitwise_or()
+            .alias(f"{prefix}{w}")
+            for w in range(self.words)
+        )
+
+    def from_flags(self, flags: Sequence[pl.Expr], prefix: str = "_w") -> list[pl.Expr]:
+        """Sets built from one boolean expression per theme (in codebook order)."""
+        words: list[list[pl.Expr]] = [[] for _ in range(self.words)]
+        for i, flag in enumerate(flags):
+            bit = pl.lit(1 << (i % WORD), dtype=pl.UInt64)
+            words[i // WORD].append(pl.when(flag).then(bit).otherwise(pl.lit(0, dtype=pl.UInt64)))
+        return [
+            (pl.sum_horizontal(parts) if parts else pl.lit(0, dtype=pl.UInt64))
+            .cast(pl.UInt64)
+            .alias(f"{prefix}{w}")
+            for w, parts in enumerate(words)
+        ]
+
+    def explode(
+        self, frame: pl.LazyFrame, keep: Sequence[str], name: str = "theme", prefix: str = "_w",
+        only: Sequence[int] | None = None,
+    ) -> pl.LazyFrame:  # fmt: skip
+        """One row per (row, theme in its set): the long form, with `keep` columns carried.
+
+        The bits are unpacked with NumPy in one pass over the frame (an empty set gives no
+        row); Polars alone would need one filter per theme over the same input.
+        """
+        chosen = list(range(len(self.themes)) if only is None else only)
+        keep = list(keep)
+        schema = frame.select(*keep).collect_schema()
+        schema = pl.Schema({**schema, name: pl.String})
+        return frame.select(*dict.fromkeys([*keep, *self.columns(prefix)])).map_batches(
+            partial(_explode, codebook=self, keep=keep, name=name, prefix=prefix, chosen=chosen),
+            schema=schema,
+        )
+
+    def long(
+        self, wide: pl.LazyFrame, index: Sequence[str], value: str, name: str = "theme",
+        only: Sequence[int] | None = None,
+    ) -> pl.LazyFrame:  # fmt: skip
+        """Per-theme count columns (from `counts`) turned into rows (`name`, `value`)."""
+        chosen = [self.themes[i] for i in (range(len(self.themes)) if only is None else only)]
+        if not chosen:
+            schema = {**{k: pl.String for k in index}, name: pl.String, value: COUNTS}
+            return (
+                wide.select(*index)
+                .clear()
+                .with_columns(
+                    pl.lit(None, dtype=pl.String).alias(name),
+                    pl.lit(None, dtype=COUNTS).alias(value),
+                )
+                .select(list(schema))
+            )
+        return wide.unpivot(on=chosen, index=list(index), variable_name=name, value_name=value)
+
+
+def _explode(
+    frame: pl.DataFrame, *, codebook: Codebook, keep: list[str], name: str, prefix: str,
+    chosen: list[int],
+) -> pl.DataFrame:  # fmt: skip
+    rows_parts, index_parts = [], []
+    wanted = np.zeros(codebook.words * WORD, dtype=bool)
+    wanted[chosen] = True
+    for w, column in enumerate(codebook.columns(prefix)):
+        # As little-endian bytes unpacked little-bit-first, column j of `bits` is bit j.
+        words = frame[column].fill_null(0).to_numpy().astype("<u8", copy=False)
+        bits = np.unpackbits(words.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
+        rows, positions = np.nonzero(bits & wanted[w * WORD : (w + 1) * WORD])
+        rows_parts.append(rows)
+        index_parts.append(positions + w * WORD)
+    rows = np.concatenate(rows_parts) if rows_parts else np.zeros(0, dtype=np.int64)
+    index = np.concatenate(index_parts) if index_parts else np.zeros(0, dtype=np.int64)
+    names = pl.Series(name, list(codebook.themes) or [""], dtype=pl.String)
+    return frame.select(keep)[rows].with_columns(names.gather(pl.Series(index)).alias(name))
+
+
+def story_masks(codings: pl.LazyFrame, codebook: Codebook, rule: str = "any") -> pl.LazyFrame:
+    """(story_id, _w…): the themes present in each coded story, under the presence rule.
+
+    `any`: a theme any coder applied; `coder:<name>`: those that coder applied; `majority`:
+    those applied by strictly more than half of the story's coders (a story's coders being
+    those who applied anything to it).
+    """
+    if rule.startswith("coder:"):
+        codings = codings.filter(pl.col("coder") == rule.removeprefix("coder:"))
+    if rule != "majority":
+        return codebook.masks(codings, ["story_id"])
+    per_coder = codebook.masks(codings, ["story_id", "coder"])
+    votes = per_coder.group_by("story_id").agg(
+        pl.len().alias("_coders"),
+        *(codebook.has(i).sum().alias(f"_v{i}") for i in range(len(codebook.themes))),
+    )
+    flags = [pl.col(f"_v{i}") * 2 > pl.col("_coders") for i in range(len(codebook.themes))]
+    return votes.select("story_id", *codebook.from_flags(flags))
