@@ -28,7 +28,17 @@ from piccolo.utils.encoding import dump_json
 
 from civicfutures import audit
 from civicfutures.auth.actor import Actor
-from civicfutures.db.tables import Site, Story, StoryStoryteller, Storyteller, Theme, Workshop
+from civicfutures.db.tables import (
+    AuditEvent,
+    Coding,
+    Site,
+    Story,
+    StoryStoryteller,
+    Storyteller,
+    Theme,
+    Translation,
+    Workshop,
+)
 from civicfutures.db.transactions import write_transaction
 from civicfutures.errors import FieldError, InvalidInput, NotFound
 from civicfutures.i18n import gettext as _
@@ -450,7 +460,7 @@ class ImportService:
 
         step(0)
         workshop_ids = await insert_rows(
-            "workshop",
+            Workshop,
             ("site", "held_on", "kind", "language", "title", "note", "created_at"),
             [
                 (w.site_id, w.held_on, w.kind, w.language, w.title, "", now)
@@ -462,7 +472,7 @@ class ImportService:
             plan.workshop_ids[(spec.site_id, spec.held_on, spec.kind)] = new_id
         teller_rows = [_teller_row(context, spec, now) for spec in plan.new_tellers]
         teller_ids = await insert_rows(
-            "storyteller",
+            Storyteller,
             (
                 "project",
                 "site",
@@ -484,7 +494,7 @@ class ImportService:
         for start in range(0, total, batch):
             records = plan.new_records[start : start + batch]
             story_ids += await insert_rows(
-                "story",
+                Story,
                 (
                     "workshop",
                     "site",
@@ -523,12 +533,12 @@ class ImportService:
             step(start + len(records))
         pairs = list(zip(plan.new_records, story_ids, strict=True))
         await insert_rows(
-            "story_storyteller",
+            StoryStoryteller,
             ("story", "storyteller"),
             [(story_id, plan.teller_ids[code]) for r, story_id in pairs for code in r.codes],
         )
         await insert_rows(
-            "translation",
+            Translation,
             ("story", "language", "title", "body", "origin", "reviewed"),
             [
                 (story_id, t.language, t.title, t.body, t.by, False)
@@ -537,7 +547,7 @@ class ImportService:
             ],
         )
         await insert_rows(
-            "coding",
+            Coding,
             ("story", "theme", "coder", "start_offset", "end_offset", "created_at"),
             [
                 (story_id, theme_id, r.coder, None, None, now)
@@ -612,7 +622,7 @@ class ImportService:
                 ],
             )
         await insert_rows(
-            "audit_event",
+            AuditEvent,
             (
                 "at",
                 "actor",
