@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     import civicfutures.db  # noqa: F401  (names the Piccolo configuration before tables load)
     from civicfutures.admin.pages import AdminPages
+    from civicfutures.analysis.routes import AnalysisController
     from civicfutures.auth.api import AdminController
     from civicfutures.briefings.api import BriefingController
     from civicfutures.briefings.pages import BRIEFING_PAGES
@@ -58,7 +59,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             health, *INTAKE, *CURATION, CURATION_PAGES, AdminController, AdminPages, *LOGIN_ROUTES,
             FormController, missing_labels, *PAGE_ROUTES, static_files(),
-            ExportController,
+            ExportController, AnalysisController,
             BriefingController, BRIEFING_PAGES,
             *import_routes(), *import_page_routes(),
         ],

@@ -246,5 +246,11 @@ from civicfutures.briefings.cli import briefing  # noqa: E402  (insight briefing
 main.add_command(briefing)
 
 
+from civicfutures.analysis.cli import analyse, snapshot  # noqa: E402  (analysis)
+
+main.add_command(snapshot)
+main.add_command(analyse)
+
+
 if __name__ == "__main__":
     main()

@@ -7,8 +7,6 @@ import io
 import polars as pl
 import pytest
 
-from civicfutures.analysis.routes import AnalysisController
-
 # The database is emptied before any other fixture writes to it.
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -18,11 +16,9 @@ PATH = "/api/v1/analysis"
 @pytest.fixture
 async def analysis_world(app, client, admin, world) -> dict:
     """The harness's world with two youth_voice stories per site, each by its own storyteller,
-    and the analysis route on the app."""
+"""
     from builders import story_body
 
-    if not any(route.path.startswith(PATH) for route in app.routes):
-        app.register(AnalysisController)
     for site in ("gdansk", "voru"):
         for teller in world["storytellers"][site]:
             body = story_body(world, site, storytellers=[teller["id"]])
