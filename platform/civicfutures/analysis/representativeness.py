@@ -7,7 +7,9 @@ to say", and missing values are left out of the comparison and counted in `left_
 `share` = storytellers / total, `difference` = share − reference_share.
 Per (site, attribute): `tvd` = ½ Σ |difference| (total variation distance, 0 = same
 distribution, 1 = disjoint) and `score` = 1 − tvd; `site_score` is the mean score over the
-site's attributes with reference shares.
+site's attributes with reference shares. Under disclosure control a distance computed from a
+suppressed cell would give the cell back, so `tvd` and `score` are withheld on lines with a
+suppressed cell, and `site_score` on sites with one.
 """
 
 from __future__ import annotations

@@ -9,6 +9,11 @@ existing snapshot with that id is reused, not rewritten. `load_snapshot` scans i
 Consent rule: a storyteller enters the snapshot only with the `research` scope and no
 withdrawal; a story only when all of its storytellers do (and it has at least one). How many
 were left out is recorded as counts, never as ids.
+
+The manifest holds: `snapshot_id`, `content_hash` (SHA-256 over the tables' Parquet bytes),
+`schema_version`, `project`, `default_language`, `disclosure_threshold`,
+`demographic_attributes`, `coders`, `left_out_for_consent` ({stories, storytellers}),
+`tables` ({name: {file, rows, sha256}}) and the Polars version that wrote the files.
 """
 
 from __future__ import annotations
