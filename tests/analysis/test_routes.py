@@ -15,8 +15,7 @@ PATH = "/api/v1/analysis"
 
 @pytest.fixture
 async def analysis_world(app, client, admin, world) -> dict:
-    """The harness's world with two youth_voice stories per site, each by its own storyteller,
-"""
+    """The harness's world with two youth_voice stories per site, each by its own storyteller."""
     from builders import story_body
 
     for site in ("gdansk", "voru"):
