@@ -49,8 +49,31 @@ class Settings:
     )
     """CIVICFUTURES_SQLITE_BUSY_TIMEOUT: seconds a SQLite writer waits for a lock before failing."""
 
+    sqlite_readers: int = field(
+        default_factory=lambda: int(_env("CIVICFUTURES_SQLITE_READERS", "2"))
+    )
+    """CIVICFUTURES_SQLITE_READERS: SQLite connections per process for reads outside writes."""
+
+    sqlite_synchronous: str = field(
+        default_factory=lambda: _env("CIVICFUTURES_SQLITE_SYNCHRONOUS", "NORMAL").upper()
+    )
+    """CIVICFUTURES_SQLITE_SYNCHRONOUS: `NORMAL` (WAL: a committed write survives a crash of the
+    process; the last ones may roll back on a power cut or OS crash) or `FULL` (survives those
+    too, at the price of an fsync per commit, a few ms on many disks)."""
+
     pg_pool_size: int = field(default_factory=lambda: int(_env("CIVICFUTURES_PG_POOL_SIZE", "10")))
     """CIVICFUTURES_PG_POOL_SIZE: PostgreSQL connections per process."""
+
+    pg_connect_timeout_s: float = field(
+        default_factory=lambda: float(_env("CIVICFUTURES_PG_CONNECT_TIMEOUT", "3"))
+    )
+    """CIVICFUTURES_PG_CONNECT_TIMEOUT: seconds to open a connection or wait for a pooled one;
+    past it a request answers 503 instead of hanging while PostgreSQL is away."""
+
+    pg_command_timeout_s: float = field(
+        default_factory=lambda: float(_env("CIVICFUTURES_PG_COMMAND_TIMEOUT", "60"))
+    )
+    """CIVICFUTURES_PG_COMMAND_TIMEOUT: seconds a single statement may run before it fails."""
 
     locales_dir: Path = field(
         default_factory=lambda: _resource_dir("CIVICFUTURES_LOCALES_DIR", "locales")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
 
+from civicfutures.db.postgres_engine import FailFastPostgresEngine
+from civicfutures.db.sqlite_engine import SharedConnectionSQLiteEngine
 from civicfutures.settings import Settings
 
 
@@ -18,8 +18,18 @@ def make_engine(settings: Settings) -> Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
         _prepare_sqlite_file(str(path), settings.sqlite_busy_timeout_s)
         # `timeout` is sqlite3's busy timeout: writers wait for a lock instead of failing at once.
-        return SQLiteEngine(path=str(path), timeout=settings.sqlite_busy_timeout_s)
-    return PostgresEngine(config={"dsn": _asyncpg_dsn(settings.database_url)})
+        return SharedConnectionSQLiteEngine(
+            path=str(path),
+            timeout=settings.sqlite_busy_timeout_s,
+            readers=settings.sqlite_readers,
+            synchronous=settings.sqlite_synchronous,
+        )
+    return FailFastPostgresEngine(
+        config={"dsn": _asyncpg_dsn(settings.database_url)},
+        pool_size=settings.pg_pool_size,
+        connect_timeout_s=settings.pg_connect_timeout_s,
+        command_timeout_s=settings.pg_command_timeout_s,
+    )
 
 
 def _prepare_sqlite_file(path: str, busy_timeout_s: float) -> None:
@@ -27,7 +37,6 @@ def _prepare_sqlite_file(path: str, busy_timeout_s: float) -> None:
     connection = sqlite3.connect(path, timeout=busy_timeout_s)
     try:
         connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=NORMAL")
     finally:
         connection.close()
 

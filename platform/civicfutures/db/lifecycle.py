@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from piccolo.engine.postgres import PostgresEngine
 
+from civicfutures.db.sqlite_engine import SharedConnectionSQLiteEngine
 from civicfutures.db.tables import Project
-from civicfutures.settings import get_settings
 
 
 def engine():
@@ -17,13 +17,16 @@ async def open_database() -> None:
     """Open the PostgreSQL pool once; a connection per query is ten times slower."""
     db = engine()
     if isinstance(db, PostgresEngine) and db.pool is None:
-        await db.start_connection_pool(max_size=get_settings().pg_pool_size)
+        await db.start_connection_pool()
 
 
 async def close_database() -> None:
+    """Close the PostgreSQL pool, or this process's SQLite connections."""
     db = engine()
     if isinstance(db, PostgresEngine) and db.pool is not None:
         await db.close_connection_pool()
+    elif isinstance(db, SharedConnectionSQLiteEngine):
+        await db.close()
 
 
 async def database_answers() -> bool:

@@ -146,20 +146,45 @@ def http_handler(request: Request, exc: HTTPException) -> Response:
 
 _UNAVAILABLE = (
     ConnectionError,
-    OSError,
+    OSError,  # includes TimeoutError: no connection or statement within the configured time
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
+    # The server is shutting down, starting up, or cancelled the statement.
+    asyncpg.OperatorInterventionError,
 )
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database is away or busy beyond the busy timeout: retrying later will work."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return "locked" in str(exc) or "busy" in str(exc)
+    return isinstance(exc, _UNAVAILABLE)
 
 
 def server_error_handler(request: Request, exc: Exception) -> Response:
     """Database outages become 503 with Retry-After; anything else a bare 500, logged, no traceback."""
     set_locale(api_locale(request))
-    if isinstance(exc, _UNAVAILABLE) or (
-        isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
-    ):
+    if isinstance(exc, asyncpg.CharacterNotInRepertoireError):
+        # PostgreSQL stores no NUL character; bodies are checked (nfc), but a NUL in a query
+        # or path parameter reaches the database as a filter value.
+        return error_response(
+            400,
+            _("The request has invalid fields."),
+            [ErrorItem("query", _("The text contains a NUL character."))],
+        )
+    if isinstance(exc, asyncpg.StringDataRightTruncationError):
+        # Input checks count characters as sent; NFC can lengthen text (composition
+        # exclusions decompose), so a text at the limit may outgrow its column: the
+        # client's input, not our failure.
+        log.warning("value too long on %s %s: %s", request.method, request.url.path, exc)
+        return error_response(
+            422,
+            _("The request has invalid fields."),
+            [ErrorItem("body", _("A text is too long once normalised; shorten it."))],
+        )
+    if is_unavailable(exc):
+        log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
         return error_response(
             503,
             _("The database is not available; try again shortly."),

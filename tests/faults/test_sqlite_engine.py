@@ -1,0 +1,112 @@
+"""The SQLite engine under concurrency: transactions never interleave, cancellations leave
+nothing open, long reads leave the event loop, and waits end in "database is locked"."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+
+import pytest
+
+from civicfutures.db.lifecycle import engine
+from civicfutures.db.sqlite_engine import INLINE_BUDGET_S, SharedConnectionSQLiteEngine
+from civicfutures.db.tables import Project
+from civicfutures.db.transactions import write_transaction
+from civicfutures.settings import get_settings
+
+pytestmark = pytest.mark.faults
+
+
+@pytest.fixture
+def db(engine_name: str) -> SharedConnectionSQLiteEngine:
+    if engine_name != "sqlite":
+        pytest.skip("the SQLite engine's own behaviour")
+    return engine()
+
+
+async def _project(slug: str) -> None:
+    await Project.insert(Project(slug=slug, name=slug))
+
+
+async def test_concurrent_transactions_never_see_each_others_uncommitted_rows(db):
+    """Two requests at once: the second waits for the first instead of joining its transaction."""
+    seen: list[int] = []
+
+    async def failing_write() -> None:
+        with pytest.raises(RuntimeError):
+            async with write_transaction():
+                await _project("rolled-back")
+                await asyncio.sleep(0.05)  # another request runs meanwhile
+                raise RuntimeError("the request fails")
+
+    async def reader_in_transaction() -> None:
+        await asyncio.sleep(0.01)
+        async with write_transaction():
+            seen.append(await Project.count().where(Project.slug == "rolled-back"))
+
+    await asyncio.gather(failing_write(), reader_in_transaction(), _project("outside"))
+    assert seen == [0]
+    assert await Project.count().where(Project.slug == "rolled-back") == 0
+    assert await Project.count().where(Project.slug == "outside") == 1
+
+
+async def test_a_cancelled_request_leaves_no_transaction_open(db):
+    async def slow_write() -> None:
+        async with write_transaction():
+            await _project("cancelled")
+            await asyncio.sleep(10)
+
+    task = asyncio.create_task(slow_write())
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with write_transaction():
+        await _project("after")
+    assert await Project.count().where(Project.slug == "cancelled") == 0
+    assert not db.lanes().writer.raw.in_transaction
+
+
+async def test_a_long_read_runs_off_the_event_loop(db):
+    ticks = 0
+
+    async def heartbeat() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.001)
+
+    beat = asyncio.create_task(heartbeat())
+    started = time.perf_counter()
+    # A recursive count to three million: far beyond the inline budget.
+    rows = await db.run_ddl(
+        "SELECT COUNT(*) AS n FROM (WITH RECURSIVE c(x) AS "
+        "(SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT x FROM c)"
+    )
+    elapsed = time.perf_counter() - started
+    beat.cancel()
+    assert rows == [{"n": 3_000_000}]
+    assert elapsed > 10 * INLINE_BUDGET_S
+    assert ticks > 5, "the loop was blocked while the read ran"
+
+
+async def test_a_write_waits_for_a_foreign_lock_then_reports_it_locked(db, monkeypatch):
+    monkeypatch.setattr(db, "wait_s", 0.3)
+    other = sqlite3.connect(get_settings().sqlite_path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        started = time.monotonic()
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            async with write_transaction():
+                await _project("blocked")
+        waited = time.monotonic() - started
+        # Reads do not wait for writers.
+        assert await Project.count() >= 0
+    finally:
+        other.rollback()
+        other.close()
+    assert 0.25 <= waited < 2
+    async with write_transaction():
+        await _project("unblocked")
+    assert await Project.count().where(Project.slug == "unblocked") == 1
