@@ -236,14 +236,24 @@ from civicfutures.imports.cli import import_command  # noqa: E402  (spreadsheet 
 
 main.add_command(import_command)
 
+from civicfutures.bench.cli import bench  # noqa: E402  (benchmarks; areas add subcommands)
+
+main.add_command(bench)
+
+from civicfutures.imports.bench import bench_import  # noqa: E402  (spreadsheet import)
+
+bench.add_command(bench_import)
+
 
 from civicfutures.exports.cli import export  # noqa: E402  (researcher exports)
 
 main.add_command(export)
 
+from civicfutures.briefings.bench import bench_briefing_command  # noqa: E402
 from civicfutures.briefings.cli import briefing  # noqa: E402  (insight briefings)
 
 main.add_command(briefing)
+bench.add_command(bench_briefing_command)
 
 
 from civicfutures.analysis.cli import analyse, snapshot  # noqa: E402  (analysis)

@@ -1,0 +1,1 @@
+"""Benchmarks of the running platform: `civicfutures bench ...` (see `bench/cli.py`)."""
