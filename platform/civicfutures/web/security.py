@@ -38,8 +38,12 @@ def csp_for(path: str) -> str:
     return STRICT_CSP
 
 
-def add_security_headers(message: Message, scope: Scope) -> None:
-    """A `before_send` hook: it sees every answer, routing errors (404, 405) included."""
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """A `before_send` hook: it sees every answer, routing errors (404, 405) included.
+
+    A coroutine, because Litestar runs a plain function hook in a worker thread, twice per
+    answer (its start and its body).
+    """
     if message["type"] != "http.response.start":
         return
     headers = MutableScopeHeaders.from_message(message)
