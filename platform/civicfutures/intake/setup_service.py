@@ -60,11 +60,24 @@ _SITE_COLUMNS = (Site.all_columns(), Site.project.slug)
 _THEME_COLUMNS = (Theme.all_columns(), Theme.project.slug)
 
 
+def id_in(ref: str | int) -> int | None:
+    """The database id a reference names (ASCII digits), else None: the reference is a slug.
+
+    `str.isdigit()` alone also accepts "²" (which `int()` refuses), and ids past 32 bits fit
+    no row: such references find nothing rather than failing in the database driver.
+    """
+    text = str(ref)
+    if not (isinstance(ref, int) or (text.isascii() and text.isdigit())):
+        return None
+    number = int(text)
+    return number if 0 < number <= 2_147_483_647 else 0
+
+
 async def find_project(ref: str | int) -> dict[str, Any]:
     """A project by id or slug, or NotFound naming the field `project`."""
     query = Project.select().output(load_json=True)
-    if isinstance(ref, int) or str(ref).isdigit():
-        row = await query.where(Project.id == int(ref)).first()
+    if (ident := id_in(ref)) is not None:
+        row = await query.where(Project.id == ident).first()
     else:
         row = await query.where(Project.slug == ref).first()
     if row is None:
@@ -77,8 +90,8 @@ async def find_project(ref: str | int) -> dict[str, Any]:
 async def find_site(actor: Actor, ref: str | int, field: str = "site") -> dict[str, Any]:
     """A site the actor may see, by id or slug; another site's is as absent as a missing one."""
     query = Site.select(*_SITE_COLUMNS).output(load_json=True)
-    if isinstance(ref, int) or str(ref).isdigit():
-        row = await query.where(Site.id == int(ref)).first()
+    if (ident := id_in(ref)) is not None:
+        row = await query.where(Site.id == ident).first()
     else:
         row = await query.where(Site.slug == ref).first()
     if row is None or not actor.sees_site(row["id"]):

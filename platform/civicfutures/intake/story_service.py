@@ -79,7 +79,7 @@ def parse_if_match(header: str | None) -> int:
             [FieldError("If-Match", _("Send the version you edited in the If-Match header."))],
         )
     value = header.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise InvalidInput(
             _("The request has invalid fields."),
             [FieldError("If-Match", _("If-Match must hold the story's version, a whole number."))],
