@@ -262,5 +262,9 @@ main.add_command(snapshot)
 main.add_command(analyse)
 
 
+from civicfutures.analysis.cli import bench_analysis  # noqa: E402  (analysis benchmark)
+
+bench.add_command(bench_analysis)
+
 if __name__ == "__main__":
     main()
