@@ -110,3 +110,31 @@ async def test_a_write_waits_for_a_foreign_lock_then_reports_it_locked(db, monke
     async with write_transaction():
         await _project("unblocked")
     assert await Project.count().where(Project.slug == "unblocked") == 1
+
+
+async def test_a_bulk_write_runs_off_the_loop_and_a_cancelled_one_leaves_nothing(db):
+    from piccolo.querystring import QueryString
+
+    rows = 400  # 800 bound values: past the bulk threshold
+    values = ", ".join(["({}, {}, 'en', 5, '[]', CURRENT_TIMESTAMP)"] * rows)
+    arguments = [value for n in range(rows) for value in (f"bulk-{n}", f"Bulk {n}")]
+    insert = QueryString(
+        "INSERT INTO project (slug, name, default_language, disclosure_threshold, "
+        f"demographics, created_at) VALUES {values}",
+        *arguments,
+    )
+
+    async def bulk(then_wait: bool) -> None:
+        async with write_transaction():
+            await db.run_querystring(insert)
+            if then_wait:
+                await asyncio.sleep(10)
+
+    task = asyncio.create_task(bulk(then_wait=True))
+    await asyncio.sleep(0.2)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await Project.count().where(Project.slug.like("bulk-%")) == 0
+    await bulk(then_wait=False)
+    assert await Project.count().where(Project.slug.like("bulk-%")) == rows

@@ -11,7 +11,8 @@ statements directly on the loop whenever they cannot wait:
   starves while another keeps SQLite's lock busy); only then does BEGIN IMMEDIATE run, and it
   finds SQLite's own lock free. A writer outside the platform (a shell, a backup) can still
   hold it: the writer then polls without blocking the loop. Every transaction on this engine
-  begins IMMEDIATE, so none fails midway on upgrading a read lock;
+  begins IMMEDIATE, so none fails midway on upgrading a read lock. A bulk write (an import's
+  multi-row INSERT) runs on the writer's own thread;
 - a few *reader* connections for single SELECTs outside transactions. In WAL mode they never
   wait for writers and always see every committed write. A SELECT that runs longer than a few
   milliseconds (an analysis scan) is interrupted and run again on the reader's own thread, so
@@ -39,6 +40,9 @@ from piccolo.querystring import QueryString
 
 # A statement run on the event loop that takes longer than this moves to a thread.
 INLINE_BUDGET_S = 0.004
+# A write in a transaction binding more values than this (an import's multi-row INSERT) runs
+# on the writer's thread, so the loop keeps serving reads meanwhile.
+BULK_PARAMETERS = 500
 # How often SQLite calls back while a statement runs (in virtual machine steps).
 PROGRESS_STEPS = 2000
 # Polling for a lock held outside the platform: short first, then at most this often.
@@ -107,8 +111,16 @@ class _Connection:
         )
         return await self.in_thread
 
+    async def settle(self) -> None:
+        """Wait until no statement of this connection runs on its thread (whatever its end)."""
+        running = self.in_thread
+        while running is not None and not running.done():
+            with contextlib.suppress(Exception):
+                await asyncio.wait({running})
+
     async def execute(self, sql: str, args: Any = ()) -> list[dict[str, Any]]:
         """Piccolo's transaction calls this for BEGIN, COMMIT, ROLLBACK and savepoints."""
+        await self.settle()
         return self.run(sql, args)
 
     def end_open_transaction(self) -> None:
@@ -289,6 +301,7 @@ class SharedConnectionTransaction(SQLiteTransaction):
         if self._parent:
             return exception is None
         try:
+            await self.lanes.writer.settle()  # a cancelled bulk write may still be running
             if exception is not None:
                 if not self._rolled_back:
                     await self.rollback()
@@ -360,7 +373,10 @@ class SharedConnectionSQLiteEngine(SQLiteEngine):
             self.print_query(query_id=self.get_query_id(), query=sql)
         transaction = self.current_transaction.get()
         if transaction is not None:
-            response = transaction.connection.run(sql, args)
+            if len(args) > BULK_PARAMETERS:
+                response = await transaction.connection.run_in_thread(sql, args)
+            else:
+                response = transaction.connection.run(sql, args)
         elif _is_read(sql):
             response = await self._read(sql, args)
         else:
