@@ -142,7 +142,6 @@ def run_benchmark(
     connections: int,
     server_kind: str,
     pg_admin_url: str,
-    workdir: Path | None = None,
     progress: Any = print,
 ) -> Report:
     """Set up, serve, drive every scenario, check the writes; the report of it all."""
@@ -158,8 +157,7 @@ def run_benchmark(
     )
     run_id = uuid.uuid4().hex[:10]
     with tempfile.TemporaryDirectory(prefix="civicfutures-bench-") as tmp:
-        folder = workdir or Path(tmp)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = Path(tmp)
         database_url = database.fresh_database(engine, folder, pg_admin_url)
         env = database.server_environment(database_url, folder)
         progress(f"loading the demo project into a fresh {engine} database")
@@ -183,6 +181,7 @@ def run_benchmark(
         report.lost = sum(1 for key in acknowledged if stored[f"{database.TITLE_PREFIX}{key}"] == 0)
         report.doubled = sum(count - 1 for count in stored.values() if count > 1)
         report.doubled += len(acknowledged) - len(set(acknowledged))
+        database.drop_database(database_url, pg_admin_url)
     report.load_after = os.getloadavg()
     return report
 
