@@ -13,9 +13,20 @@ import contextlib
 import logging
 from typing import Any
 
+import asyncpg
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
 log = logging.getLogger("civicfutures.db")
+
+
+async def keep_session(connection: asyncpg.Connection) -> None:
+    """Hand a connection back to the pool as it is (asyncpg still rolls back an open transaction).
+
+    asyncpg's default resets every connection it gets back with a query (unlock advisory
+    locks, close cursors, unlisten, reset settings): a round trip per query outside a
+    transaction. The platform keeps no such session state: its advisory locks are
+    transaction-scoped and it sets no session settings.
+    """
 
 
 class ReleasingTransaction(PostgresTransaction):
@@ -89,6 +100,7 @@ class FailFastPostgresEngine(PostgresEngine):
     async def start_connection_pool(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_size", self.pool_size)
         kwargs.setdefault("min_size", min(kwargs["max_size"], 2))
+        kwargs.setdefault("reset", keep_session)
         await super().start_connection_pool(**kwargs)
 
     async def _run_in_pool(self, query: str, args: Any = None):
