@@ -3,8 +3,8 @@
 Piccolo's `SQLiteEngine` opens a connection (a thread, the file, the pragmas) for every query
 and hands every statement to that thread, which caps a worker at a few hundred story writes
 per second. SQLite answers an indexed lookup in microseconds, far less than a hand-off to a
-thread costs, so this engine keeps connections open per process and event loop and runs
-statements directly on the loop whenever they cannot wait:
+thread costs, so this engine keeps connections open per process and event loop and runs a
+statement directly on the loop unless it might wait for a lock or run long:
 
 - one *writer* connection for transactions and single writes. Writers queue on an asyncio lock
   (in this process) and on a lock file (across the server's worker processes, so no process
