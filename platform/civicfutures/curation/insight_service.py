@@ -51,7 +51,7 @@ def parse_if_match(header: str | None) -> int:
             [FieldError("If-Match", _("Send the version you edited in the If-Match header."))],
         )
     value = header.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise InvalidInput(
             _("The request has invalid fields."),
             [

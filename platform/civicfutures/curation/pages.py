@@ -386,7 +386,7 @@ class InsightPages(Controller):
         submitted = await request.form()
         values = f.read_evidence_form(submitted)
         story_ref = (submitted.get("story") or "").strip()
-        if not story_ref.isdigit():
+        if not (story_ref.isascii() and story_ref.isdigit()):
             raise NotFoundException()
         story = await StoryService().get(actor, int(story_ref))
         item, errors = f.evidence_from_form(story.id, story.body, values)
@@ -450,7 +450,7 @@ class InsightPages(Controller):
         insight = await InsightService().get(actor, insight_id)
         project_row, labels = await _project_context(insight.project, lang)
         query = request.query_params
-        if story_id is None and (query.get("story") or "").isdigit():
+        if story_id is None and (query.get("story") or "").isascii() and (query.get("story") or "").isdigit():
             story_id = int(query["story"])
         stories = StoryService()
         story = await stories.get(actor, story_id) if story_id else None
