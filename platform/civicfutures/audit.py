@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Any
 
 import msgspec
 
 from civicfutures.auth.actor import Actor
-from civicfutures.db.tables import AuditEvent
+from civicfutures.db.sql import fetch
 
 
 def state_hash(state: Any) -> str:
@@ -28,16 +29,20 @@ async def record(
     after: Any = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Append one event; runs inside the caller's transaction so it stands or falls with the write."""
-    await AuditEvent.insert(
-        AuditEvent(
-            actor=actor.user_id,
-            actor_label=actor.label,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            before_hash=state_hash(before),
-            after_hash=state_hash(after),
-            detail=detail or {},
-        )
+    """Append one event; runs inside the caller's transaction so it stands or falls with the write.
+
+    One plain INSERT (every write records an event, so Piccolo's query builder is left out).
+    """
+    await fetch(
+        "INSERT INTO audit_event (at, actor, actor_label, action, entity, entity_id, "
+        "before_hash, after_hash, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        dt.datetime.now(dt.UTC),
+        actor.user_id,
+        actor.label,
+        action,
+        entity,
+        str(entity_id),
+        state_hash(before),
+        state_hash(after),
+        msgspec.json.encode(detail or {}).decode(),
     )

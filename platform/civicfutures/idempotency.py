@@ -7,6 +7,7 @@ scope + key), and the loser replays the winner's answer.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import sqlite3
 from collections.abc import Awaitable, Callable
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import asyncpg
 import msgspec
 
-from civicfutures.db.tables import IdempotencyKey
+from civicfutures.db.sql import fetch, fetch_one
 from civicfutures.db.transactions import write_transaction
 from civicfutures.errors import FieldError, InvalidInput
 from civicfutures.i18n import gettext as _
@@ -33,10 +34,11 @@ def fingerprint(body: bytes) -> str:
 
 
 async def _stored(scope: str, key: str, print_: str) -> StoredAnswer | None:
-    row = (
-        await IdempotencyKey.select()
-        .where((IdempotencyKey.scope == scope) & (IdempotencyKey.key == key))
-        .first()
+    row = await fetch_one(
+        "SELECT fingerprint, status_code, response_body FROM idempotency_key "
+        "WHERE scope = $1 AND key = $2",
+        scope,
+        key,
     )
     if row is None:
         return None
@@ -46,6 +48,19 @@ async def _stored(scope: str, key: str, print_: str) -> StoredAnswer | None:
             [FieldError("Idempotency-Key", _("Use a new key for a different request."))],
         )
     return StoredAnswer(row["status_code"], row["response_body"].encode(), replayed=True)
+
+
+async def _store(scope: str, key: str, print_: str, status_code: int, body: bytes) -> None:
+    await fetch(
+        "INSERT INTO idempotency_key (scope, key, fingerprint, status_code, response_body, "
+        "created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        scope,
+        key,
+        print_,
+        status_code,
+        body.decode(),
+        dt.datetime.now(dt.UTC),
+    )
 
 
 async def run_once(
@@ -60,13 +75,7 @@ async def run_once(
                 if stored is not None:
                     return stored
                 body = msgspec.json.encode(await create())
-                await IdempotencyKey(
-                    scope=scope,
-                    key=key,
-                    fingerprint=print_,
-                    status_code=201,
-                    response_body=body.decode(),
-                ).save()
+                await _store(scope, key, print_, 201, body)
                 return StoredAnswer(201, body, replayed=False)
         except (asyncpg.UniqueViolationError, sqlite3.IntegrityError) as error:
             if not _is_key_collision(error):

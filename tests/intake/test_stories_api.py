@@ -6,6 +6,7 @@ import unicodedata
 import pytest
 
 from builders import story_body
+from civicfutures.audit import state_hash
 from civicfutures.db.tables import AuditEvent, Coding, IdempotencyKey, Story, Translation
 
 
@@ -38,6 +39,40 @@ async def test_created_story_comes_back_as_stored(client, admin, world):
         )
         == 1
     )
+
+
+async def test_created_answer_is_the_story_a_read_gives_back(client, admin, world):
+    """The POST answers from what it wrote: it must equal a later GET field for field."""
+    tellers = [t["id"] for t in world["storytellers"]["gdansk"]]
+    body = story_body(
+        world,
+        storytellers=[tellers[1], tellers[0], tellers[1]],
+        horizon_year=None,
+        translations=[
+            {"language": "uk", "title": "Автобус", "body": "Автобусну лінію закрили."},
+            {"language": "en-GB", "body": "The bus line was cut.", "by": "machine"},
+            {"language": "de", "title": "Der Bus", "body": "Die Linie ist weg.", "reviewed": True},
+        ],
+        codings=[
+            {"theme": "youth_voice", "coder": "coder-b", "start": 0, "end": 5},
+            {"theme": "youth_voice", "coder": "coder-a"},
+        ],
+    )
+    response = await client.post(
+        "/api/v1/stories", json=body, headers={**admin, "Idempotency-Key": "read-back"}
+    )
+    assert response.status_code == 201, response.text
+    created = response.json()
+    fetched = await client.get(f"/api/v1/stories/{created['id']}", headers=admin)
+    assert fetched.json() == created
+    assert created["storytellers"] == sorted(tellers)
+    assert [t["language"] for t in created["translations"]] == ["de", "en-GB", "uk"]
+    event = (
+        await AuditEvent.select(AuditEvent.after_hash)
+        .where((AuditEvent.entity == "story") & (AuditEvent.entity_id == str(created["id"])))
+        .first()
+    )
+    assert event["after_hash"] == state_hash(fetched.json())
 
 
 async def test_polish_text_sent_decomposed_is_stored_composed(client, admin, world):

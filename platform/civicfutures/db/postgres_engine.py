@@ -109,5 +109,15 @@ class FailFastPostgresEngine(PostgresEngine):
         async with self.pool.acquire(timeout=self.acquire_timeout_s) as connection:
             return await connection.fetch(query, *(args or []))
 
+    async def run_sql(self, sql: str, args: Any) -> list[asyncpg.Record]:
+        """One statement (see `civicfutures.db.sql`): in the current transaction, or pooled.
+
+        asyncpg prepares each statement text once per connection and reuses it.
+        """
+        transaction = self.current_transaction.get()
+        if transaction is not None:
+            return await transaction.connection.fetch(sql, *args)
+        return await self._run_in_pool(sql, args)
+
     def transaction(self, allow_nested: bool = True) -> ReleasingTransaction:
         return ReleasingTransaction(engine=self, allow_nested=allow_nested)

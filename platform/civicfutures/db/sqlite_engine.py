@@ -28,11 +28,13 @@ import asyncio
 import contextlib
 import fcntl
 import os
+import re
 import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from typing import Any
 
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
@@ -47,6 +49,15 @@ BULK_PARAMETERS = 500
 PROGRESS_STEPS = 2000
 # Polling for a lock held outside the platform: short first, then at most this often.
 MAX_POLL_S = 0.005
+
+
+_NUMBERED_PARAMETER = re.compile(r"\$(\d+)")
+
+
+@lru_cache(maxsize=1024)
+def sqlite_parameters(sql: str) -> str:
+    """PostgreSQL's `$1` parameters as SQLite's `?1` (same numbering, same arguments)."""
+    return _NUMBERED_PARAMETER.sub(r"?\1", sql)
 
 
 def _rows(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
@@ -391,6 +402,10 @@ class SharedConnectionSQLiteEngine(SQLiteEngine):
 
     async def run_ddl(self, ddl: str, in_pool: bool = False):
         return await self._run(ddl, [])
+
+    async def run_sql(self, sql: str, args: Any) -> list[dict[str, Any]]:
+        """One statement written with `$1` parameters (see `civicfutures.db.sql`)."""
+        return await self._run(sqlite_parameters(sql), args)
 
     def transaction(
         self,

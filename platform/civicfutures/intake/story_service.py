@@ -13,13 +13,12 @@ import msgspec
 from civicfutures import audit
 from civicfutures.auth.actor import Actor
 from civicfutures.curation.anchoring import reanchor_evidence
+from civicfutures.db import story_rows
 from civicfutures.db.tables import (
     Coding,
     Site,
     Story,
     StoryStoryteller,
-    Storyteller,
-    Theme,
     Translation,
 )
 from civicfutures.db.transactions import write_transaction
@@ -276,17 +275,14 @@ class StoryService:
     async def _resolve_tellers(
         self, actor: Actor, ids: list[int], site_id: int, check: Checker
     ) -> list[int]:
-        rows = await Storyteller.select(Storyteller.id, Storyteller.site).where(
-            Storyteller.id.is_in(ids)
-        )
-        by_id = {row["id"]: row for row in rows}
+        sites = await story_rows.storyteller_sites(list(dict.fromkeys(ids)))
         for index, storyteller_id in enumerate(ids):
-            row = by_id.get(storyteller_id)
-            if row is None or not actor.sees_site(row["site"]):
+            teller_site = sites.get(storyteller_id)
+            if teller_site is None or not actor.sees_site(teller_site):
                 check.add(
                     f"storytellers.{index}", _("No storyteller {id}.").format(id=storyteller_id)
                 )
-            elif row["site"] != site_id:
+            elif teller_site != site_id:
                 check.add(
                     f"storytellers.{index}",
                     _("This storyteller belongs to another site than the workshop."),
@@ -299,10 +295,7 @@ class StoryService:
         keys = sorted({coding.theme for coding in codings})
         if not keys:
             return {}
-        rows = await Theme.select(Theme.id, Theme.key).where(
-            (Theme.project == project_id) & Theme.key.is_in(keys)
-        )
-        found = {row["key"]: row["id"] for row in rows}
+        found = await story_rows.theme_ids(project_id, keys)
         for index, coding in enumerate(codings):
             if coding.theme not in found:
                 check.add(
@@ -351,18 +344,27 @@ class StoryService:
                 )
 
     async def create(self, actor: Actor, data: s.StoryIn) -> s.StoryOut:
+        """Store a new story with its links, translations and codings; the story as stored.
+
+        The answer is built from what was written (the same values, orders and timestamps a
+        read gives back) rather than read again inside the write lock.
+        """
         data = nfc(data)
         check = Checker()
         canonical = _check_text_fields(check, data, data.body, data.language)
         async with write_transaction():
-            workshop = await find_workshop(actor, data.workshop)
+            workshop = await story_rows.workshop_scope(data.workshop)
+            if workshop is None or not actor.sees_site(workshop["site"]):
+                raise NotFound(
+                    _("No such workshop."),
+                    [FieldError("workshop", _("No workshop {id}.").format(id=data.workshop))],
+                )
             require_site_write(actor, workshop["site"])
-            site = await Site.select(Site.project).where(Site.id == workshop["site"]).first()
             tellers = await self._resolve_tellers(actor, data.storytellers, workshop["site"], check)
-            theme_ids = await self._theme_ids(site["project"], data.codings, check)
+            theme_ids = await self._theme_ids(workshop["project"], data.codings, check)
             check.raise_if_any()
             now = dt.datetime.now(dt.UTC)
-            row = Story(
+            story_id = await story_rows.insert_story(
                 workshop=workshop["id"],
                 site=workshop["site"],
                 kind=data.kind,
@@ -371,19 +373,50 @@ class StoryService:
                 title=data.title,
                 body=data.body,
                 status=data.status,
+                user_id=actor.user_id,
+                now=now,
+            )
+            translations: list[s.TranslationIn] = canonical["translations"]
+            await story_rows.insert_storytellers(story_id, tellers)
+            await story_rows.insert_translations(
+                story_id,
+                [(t.language, t.title, t.body, t.by, t.reviewed) for t in translations],
+            )
+            await story_rows.insert_codings(
+                story_id,
+                [(theme_ids[c.theme], c.coder, c.start, c.end) for c in data.codings],
+                now,
+            )
+            out = s.StoryOut(
+                id=story_id,
                 version=1,
-                created_by=actor.user_id,
-                updated_by=actor.user_id,
+                workshop=workshop["id"],
+                site=workshop["site_slug"],
+                storytellers=sorted(tellers),
+                kind=data.kind,
+                horizon_year=data.horizon_year,
+                language=canonical["language"],
+                title=data.title,
+                body=data.body,
+                status=data.status,
+                translations=[
+                    s.TranslationOut(
+                        language=t.language,
+                        title=t.title,
+                        body=t.body,
+                        by=t.by,
+                        reviewed=t.reviewed,
+                    )
+                    for t in sorted(translations, key=lambda t: t.language)
+                ],
+                codings=[
+                    s.CodingOut(theme=c.theme, coder=c.coder, start=c.start, end=c.end)
+                    for c in data.codings
+                ],
                 created_at=now,
                 updated_at=now,
             )
-            await row.save()
-            await StoryStoryteller.insert(
-                *[StoryStoryteller(story=row.id, storyteller=t) for t in tellers]
-            )
-            await self._write_children(row.id, canonical["translations"], data.codings, theme_ids)
-            out = await self.get(actor, row.id)
-            await audit.record(actor, "create", "story", out.id, after=out)
+            await audit.record(actor, "create", "story", story_id, after=out)
         return out
 
     async def update(
