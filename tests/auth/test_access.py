@@ -5,9 +5,15 @@ import datetime as dt
 import pytest
 
 from builders import story_body
-from civicfutures.auth.accounts import create_token, revoke_token
+from civicfutures.auth.accounts import (
+    create_token,
+    remove_membership,
+    revoke_token,
+    set_active,
+)
+from civicfutures.auth.actor import SYSTEM
 from civicfutures.auth.login import sign_in
-from civicfutures.db.tables import ApiToken, AuditEvent, Story, User
+from civicfutures.db.tables import ApiToken, AuditEvent, Membership, Story, User
 from civicfutures.errors import NotAuthenticated
 
 
@@ -49,6 +55,20 @@ async def test_unknown_expired_and_revoked_tokens_get_401(client, admin, token_f
     assert (
         await client.get("/api/v1/projects", headers={"Authorization": f"Bearer {expiring}"})
     ).status_code == 401
+
+
+async def test_deactivation_and_role_changes_apply_to_a_token_at_once(client, token_for):
+    """Tokens are cached for a few seconds; changes made through the platform empty the cache."""
+    headers = await token_for("researcher")
+    assert (await client.get("/api/v1/projects", headers=headers)).status_code == 200
+    user = await User.select(User.id).where(User.email.like("researcher%")).first()
+    await set_active(SYSTEM, user["id"], False)
+    assert (await client.get("/api/v1/projects", headers=headers)).status_code == 401
+    await set_active(SYSTEM, user["id"], True)
+    assert (await client.get("/api/v1/projects", headers=headers)).status_code == 200
+    membership = await Membership.select(Membership.id).where(Membership.user == user["id"]).first()
+    await remove_membership(SYSTEM, membership["id"])
+    assert (await client.get("/api/v1/projects", headers=headers)).status_code == 403
 
 
 async def test_tokens_are_stored_hashed(token_for):

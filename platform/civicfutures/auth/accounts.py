@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
 from functools import cache
+from typing import Any
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from civicfutures import audit
 from civicfutures.auth.actor import ROLES, SYSTEM, Actor
+from civicfutures.db.sql import fetch
 from civicfutures.db.tables import ApiToken, Membership, Site, User
 from civicfutures.db.transactions import write_transaction
 from civicfutures.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -116,12 +119,19 @@ async def create_token(
     return token
 
 
-async def actor_for_user(user_id: int) -> Actor | None:
-    """The Actor of an active user: roles and sites from the memberships."""
-    user = await User.select(User.id, User.email, User.is_active).where(User.id == user_id).first()
-    if user is None or not user["is_active"]:
+# An Actor is what a user's row and memberships say, read in one query.
+_ACTOR_COLUMNS = (
+    "app_user.id AS id, app_user.email AS email, app_user.is_active AS is_active, "
+    "membership.site AS site, membership.role AS role, membership.unsuppressed AS unsuppressed"
+)
+_MEMBERSHIPS = 'LEFT JOIN membership ON membership."user" = app_user.id'
+
+
+def _actor(rows: Sequence[Mapping[str, Any]]) -> Actor | None:
+    """The Actor of an active user from rows of (user, membership); None when inactive."""
+    if not rows or not rows[0]["is_active"]:
         return None
-    memberships = await Membership.select().where(Membership.user == user_id)
+    memberships = [row for row in rows if row["role"] is not None]
     roles = frozenset(m["role"] for m in memberships)
     global_reach = any(m["site"] is None and m["role"] != "partner" for m in memberships)
     partner_sites = frozenset(
@@ -130,8 +140,8 @@ async def actor_for_user(user_id: int) -> Actor | None:
     member_sites = frozenset(m["site"] for m in memberships if m["site"] is not None)
     all_sites = None if global_reach or "admin" in roles else member_sites
     return Actor(
-        user_id=user["id"],
-        label=user["email"],
+        user_id=rows[0]["id"],
+        label=rows[0]["email"],
         roles=roles,
         site_ids=all_sites,
         partner_site_ids=partner_sites,
@@ -139,18 +149,56 @@ async def actor_for_user(user_id: int) -> Actor | None:
     )
 
 
+async def actor_for_user(user_id: int) -> Actor | None:
+    """The Actor of an active user: roles and sites from the memberships."""
+    return _actor(
+        await fetch(
+            f"SELECT {_ACTOR_COLUMNS} FROM app_user {_MEMBERSHIPS} WHERE app_user.id = $1",
+            user_id,
+        )
+    )
+
+
+# Bearer tokens are looked up on every API request. Each process keeps what a token stood for
+# for TOKEN_CACHE_SECONDS: a revocation, deactivation or change of roles made in this process
+# applies at once (the cache is emptied), one made in another worker process within that
+# time. A token's expiry is checked on every request, cached or not.
+TOKEN_CACHE_SECONDS = 5.0
+TOKEN_CACHE_ENTRIES = 1024
+_token_cache: dict[str, tuple[float, Actor, dt.datetime | None]] = {}
+
+
+def forget_cached_tokens() -> None:
+    """Empty this process's token cache (after anything that changes what a token may do)."""
+    _token_cache.clear()
+
+
 async def actor_for_token(token: str) -> Actor | None:
     """The Actor behind a bearer token, or None when unknown, expired or revoked."""
-    row = (
-        await ApiToken.select(ApiToken.user, ApiToken.expires_at, ApiToken.revoked_at)
-        .where(ApiToken.token_hash == token_digest(token))
-        .first()
+    digest = token_digest(token)
+    now = dt.datetime.now(dt.UTC)
+    cached = _token_cache.get(digest)
+    if cached is not None and cached[0] > time.monotonic():
+        _, actor, expires_at = cached
+        return actor if expires_at is None or expires_at > now else None
+    rows = await fetch(
+        f"SELECT api_token.expires_at AS expires_at, api_token.revoked_at AS revoked_at, "
+        f"{_ACTOR_COLUMNS} FROM api_token "
+        'JOIN app_user ON app_user.id = api_token."user" '
+        f"{_MEMBERSHIPS} WHERE api_token.token_hash = $1",
+        digest,
     )
-    if row is None or row["revoked_at"] is not None:
+    if not rows or rows[0]["revoked_at"] is not None:
         return None
-    if row["expires_at"] is not None and row["expires_at"] <= dt.datetime.now(dt.UTC):
+    expires_at = rows[0]["expires_at"]
+    if expires_at is not None and expires_at <= now:
         return None
-    return await actor_for_user(row["user"])
+    actor = _actor(rows)
+    if actor is not None:
+        if len(_token_cache) >= TOKEN_CACHE_ENTRIES:
+            _token_cache.pop(next(iter(_token_cache)))  # the oldest entry
+        _token_cache[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, actor, expires_at)
+    return actor
 
 
 async def revoke_token(token: str, actor: Actor = SYSTEM) -> bool:
@@ -162,6 +210,7 @@ async def revoke_token(token: str, actor: Actor = SYSTEM) -> bool:
         )
         if rows:
             await audit.record(actor, "revoke", "api_token", rows[0]["id"])
+    forget_cached_tokens()
     return bool(rows)
 
 
@@ -221,6 +270,7 @@ async def set_active(actor: Actor, user_id: int, active: bool) -> None:
         if not updated:
             raise NotFound(_("No such user."), [FieldError("user", _("No such user."))])
         await audit.record(actor, "activate" if active else "deactivate", "user", user_id)
+    forget_cached_tokens()
 
 
 async def add_membership(actor: Actor, user_id: int, role: str, site_slug: str | None) -> None:
@@ -252,6 +302,7 @@ async def add_membership(actor: Actor, user_id: int, role: str, site_slug: str |
         await audit.record(
             actor, "grant", "user", user_id, detail={"role": role, "site": site_slug}
         )
+    forget_cached_tokens()
 
 
 async def remove_membership(actor: Actor, membership_id: int) -> None:
@@ -267,6 +318,7 @@ async def remove_membership(actor: Actor, membership_id: int) -> None:
         await audit.record(
             actor, "revoke_role", "user", removed[0]["user"], detail={"role": removed[0]["role"]}
         )
+    forget_cached_tokens()
 
 
 async def revoke_token_by_id(actor: Actor, token_id: int) -> None:
@@ -282,3 +334,4 @@ async def revoke_token_by_id(actor: Actor, token_id: int) -> None:
                 _("No such active token."), [FieldError("token", _("No such active token."))]
             )
         await audit.record(actor, "revoke", "api_token", token_id)
+    forget_cached_tokens()

@@ -23,8 +23,11 @@ from civicfutures.i18n.languages import PAGE_LANGUAGES
 log = logging.getLogger("civicfutures.pages")
 
 
-def known_language(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
-    """Pages exist only under the languages we serve: `/de/...` is a 404."""
+async def known_language(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+    """Pages exist only under the languages we serve: `/de/...` is a 404.
+
+    A coroutine: Litestar runs a plain function guard in a worker thread.
+    """
     if connection.path_params.get("lang") not in PAGE_LANGUAGES:
         raise NotFoundException()
 
