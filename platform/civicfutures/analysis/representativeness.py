@@ -36,8 +36,10 @@ def representativeness(
         .group_by(line)
         .agg(everyone=pl.len().cast(COUNTS))
     )
+    # A semi join, not an inner one: with an inner join the optimiser may join the
+    # demographics to every site's reference values first (rows × sites) before the tellers.
     counts = (
-        held.join(reference.select(*line, "value"), on=[*line, "value"])
+        held.join(reference.select(*line, "value"), on=[*line, "value"], how="semi")
         .group_by(*line, "value")
         .agg(storytellers=pl.col("storyteller_id").n_unique().cast(COUNTS))
     )
