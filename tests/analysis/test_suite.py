@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
@@ -73,3 +74,30 @@ def test_parquet_answers_carry_metadata(tiny) -> None:
     body = FORMATS["parquet"].write(table, {"snapshot": "abc"})
     metadata = pl.read_parquet_metadata(io.BytesIO(body))
     assert json.loads(metadata["civicfutures.snapshot"]) == "abc"
+
+
+# Requests that differ in scope, presence rule or grouping, run one after the other on the
+# same snapshot object, which keeps the frames they share.
+SHARED_SNAPSHOT_REQUESTS = [
+    AnalysisParams(),
+    AnalysisParams(sites=("alpha",)),
+    AnalysisParams(by="country"),
+    AnalysisParams(story_kind="present"),
+    AnalysisParams(presence="majority"),
+    AnalysisParams(presence="coder:b"),
+    AnalysisParams(by="story_kind", sites=("beta",)),
+    AnalysisParams(date_to=dt.date(2025, 3, 20)),
+    AnalysisParams(via="workshop"),
+]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_held_snapshot_answers_each_request_as_a_fresh_one_would(tiny_with, kind: str) -> None:
+    held = tiny_with()
+    for params in SHARED_SNAPSHOT_REQUESTS:
+        if kind == "breakdown" and params.by is not None:
+            continue
+        fresh = tiny_with()
+        assert run(kind, held, params).equals(run(kind, fresh, params)), params
+    # The shared frames were built once per scope and rule, not once per request.
+    assert held._derived

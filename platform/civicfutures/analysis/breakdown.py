@@ -14,6 +14,9 @@ from civicfutures.analysis.scope import Groups
 from civicfutures.analysis.themesets import Codebook
 
 
-def breakdown(groups: Groups, masks: pl.LazyFrame, codebook: Codebook) -> pl.LazyFrame:
-    """Prevalence per (site, group, theme); the groups carry `site` beside `group`."""
+def breakdown(groups: Groups, masks: pl.LazyFrame | None, codebook: Codebook) -> pl.LazyFrame:
+    """Prevalence per (site, group, theme); the groups carry `site` beside `group`.
+
+    `masks` as for `prevalence.prevalence` (None when the groups carry the theme sets).
+    """
     return prevalence(groups, masks, codebook, keys=("site", "group"))

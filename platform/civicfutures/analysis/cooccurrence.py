@@ -16,16 +16,29 @@ COUNTS = pl.Int64
 
 
 def cooccurrence(
-    masks: pl.LazyFrame, stories: pl.LazyFrame, story_storytellers: pl.LazyFrame, codebook: Codebook
+    coded: pl.LazyFrame,
+    stories: pl.LazyFrame,
+    story_storytellers: pl.LazyFrame,
+    codebook: Codebook,
 ) -> pl.LazyFrame:
-    """Theme pairs within stories; `stories` are the stories in scope, `masks` their theme sets."""
+    """Theme pairs within stories.
+
+    `coded`: (story_id, _w…) the theme sets of the stories in scope; `stories`: the stories in
+    scope (N counts them).
+    """
     n_stories = stories.select(n=pl.len().cast(pl.Float64))
-    coded = masks.join(stories.select("story_id"), on="story_id")
+    coded = coded.select("story_id", *codebook.columns())
     # One row per (story, theme_a in it), carrying the story's whole set: counting theme_b bits
     # per theme_a counts the stories holding both, singles on the diagonal.
-    by_first = codebook.explode(coded, ["story_id", *codebook.columns()], name="theme_a")
+    by_first = codebook.explode(
+        coded, ["story_id", *codebook.columns()], name="theme_a", positions=True
+    )
+    theme_a = codebook.name_of("theme_a")
     counts = codebook.long(
-        by_first.group_by("theme_a").agg(codebook.counts()), ["theme_a"], "stories", name="theme_b"
+        by_first.group_by("theme_a").agg(codebook.counts()).with_columns(theme_a),
+        ["theme_a"],
+        "stories",
+        name="theme_b",
     )
     # Per storyteller and theme_a, the union of the sets of their stories holding theme_a:
     # theme_b is in it exactly when they told a story with both.
@@ -34,7 +47,8 @@ def cooccurrence(
         .group_by("theme_a", "storyteller_id")
         .agg(codebook.union())
         .group_by("theme_a")
-        .agg(codebook.counts()),
+        .agg(codebook.counts())
+        .with_columns(theme_a),
         ["theme_a"],
         "storytellers",
         name="theme_b",

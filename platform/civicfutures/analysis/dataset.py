@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -12,6 +13,9 @@ import polars as pl
 from civicfutures.analysis.schema import TABLES, conform
 from civicfutures.analysis.themesets import Codebook
 
+# Frames derived from one snapshot and kept with it (scopes, theme sets, prevalence cells).
+DERIVED_FRAMES_KEPT = 32
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -19,6 +23,8 @@ class Snapshot:
 
     tables: Mapping[str, pl.LazyFrame]
     manifest: Mapping[str, Any] = field(default_factory=dict)
+    _derived: dict[tuple, pl.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def __getitem__(self, name: str) -> pl.LazyFrame:
         return self.tables[name]
@@ -43,6 +49,22 @@ class Snapshot:
     @property
     def demographic_attributes(self) -> list[str]:
         return list(self.manifest.get("demographic_attributes", []))
+
+    def derived(self, key: tuple, build: Callable[[], pl.LazyFrame]) -> pl.LazyFrame:
+        """A frame computed from this snapshot once and kept: analyses of one snapshot share it.
+
+        A snapshot never changes, so a frame derived from it (the stories a scope covers, the
+        theme sets under a presence rule) stays true for as long as the snapshot is held.
+        """
+        with self._lock:
+            frame = self._derived.pop(key, None)
+            if frame is None:
+                frame = build().collect()
+                while len(self._derived) >= DERIVED_FRAMES_KEPT:
+                    # The least recently used goes: a held snapshot's memory stays bounded.
+                    del self._derived[next(iter(self._derived))]
+            self._derived[key] = frame
+        return frame.lazy()
 
     @cached_property
     def codebook(self) -> Codebook:

@@ -23,19 +23,23 @@ UNIT_COLUMN = {"storyteller": "storyteller_id", "workshop": "workshop_id"}
 
 
 def links(
-    stories: pl.LazyFrame,
-    masks: pl.LazyFrame,
+    coded: pl.LazyFrame,
     story_storytellers: pl.LazyFrame,
     codebook: Codebook,
     via: str = "storyteller",
+    linked: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
-    """Challenge → vision links through the same storyteller or workshop."""
+    """Challenge → vision links through the same storyteller or workshop.
+
+    `coded`: (story_id, workshop_id, kind, _w…) the stories in scope with their theme sets;
+    `linked`, when given, is `coded` already joined to `story_storytellers`.
+    """
     unit = UNIT_COLUMN[via]
     challenge_keys, vision_keys = codebook.of_kind("challenge"), codebook.of_kind("vision")
     challenges, visions = codebook.index(challenge_keys), codebook.index(vision_keys)
-    coded = stories.select("story_id", "workshop_id", "kind").join(masks, on="story_id")
+    coded = coded.select("story_id", "workshop_id", "kind", *codebook.columns())
     if via == "storyteller":
-        coded = coded.join(story_storytellers, on="story_id")
+        coded = coded.join(story_storytellers, on="story_id") if linked is None else linked
     present, future = pl.col("kind") == "present", pl.col("kind") == "future"
     # Per unit: the challenges of its present stories (_c) and the visions of its future ones (_v).
     sets = [

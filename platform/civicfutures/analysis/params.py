@@ -56,6 +56,14 @@ class AnalysisParams:
     unsuppressed: bool = False
     """Publish small cells as they are; the caller checks the right to ask for this."""
 
+    @property
+    def scope(self) -> tuple:
+        """The fields that choose which stories are analysed (a key for sharing them)."""
+        return (
+            self.sites, self.countries, self.story_kind, self.date_from, self.date_to,
+            self.statuses,
+        )  # fmt: skip
+
     def validate(self, demographic_attributes: list[str] | None = None) -> AnalysisParams:
         """Raise InvalidInput listing every bad field; return self for chaining."""
         errors: list[FieldError] = []

@@ -22,29 +22,31 @@ COUNTS = pl.Int64
 
 def prevalence(
     groups: Groups,
-    masks: pl.LazyFrame,
+    masks: pl.LazyFrame | None,
     codebook: Codebook,
     keys: Sequence[str] = ("group",),
 ) -> pl.LazyFrame:
     """Prevalence of every theme in every group named by `keys`.
 
     `groups` maps stories to groups and to the storytellers they rest on (`scope.groups`);
-    `masks` holds each coded story's theme set (`themesets.story_masks`).
+    `masks` holds each coded story's theme set (`themesets.story_masks`), or is None when
+    both frames of `groups` already carry the sets (an uncoded story's set being 0).
     """
     keys = list(keys)
+    story_sets, teller_sets = groups.stories, groups.tellers
+    if masks is not None:
+        story_sets = story_sets.join(masks, on="story_id", how="left").with_columns(codebook.zero())
+        teller_sets = teller_sets.join(masks, on="story_id", how="left").with_columns(
+            codebook.zero()
+        )
     # Stories: one set per story and group, counted per theme by testing bits.
-    stories = (
-        groups.stories.join(masks, on="story_id", how="left")
-        .with_columns(codebook.zero())
-        .group_by(keys)
-        .agg(pl.len().cast(COUNTS).alias("total"), *codebook.counts())
+    stories = story_sets.group_by(keys).agg(
+        pl.len().cast(COUNTS).alias("total"), *codebook.counts()
     )
     # Storytellers: the union of the sets of each storyteller's stories in the group; a
     # storyteller counts for a theme when any of those stories holds it.
     tellers = (
-        groups.tellers.join(masks, on="story_id", how="left")
-        .with_columns(codebook.zero())
-        .group_by(*keys, "storyteller_id")
+        teller_sets.group_by(*keys, "storyteller_id")
         .agg(codebook.union())
         .group_by(keys)
         .agg(pl.len().cast(COUNTS).alias("total_storytellers"), *codebook.counts())

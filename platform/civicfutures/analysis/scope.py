@@ -83,7 +83,12 @@ class Groups:
 
 
 def groups(
-    snapshot: Snapshot, stories: pl.LazyFrame, by: str, keep: tuple[str, ...] = ()
+    snapshot: Snapshot,
+    stories: pl.LazyFrame,
+    by: str,
+    keep: tuple[str, ...] = (),
+    carry: tuple[str, ...] = (),
+    links: pl.LazyFrame | None = None,
 ) -> Groups:
     """The groups of a grouping (`group` column) for the stories, with `keep` columns carried.
 
@@ -92,33 +97,44 @@ def groups(
     cell rests only on the storytellers holding that value (the cautious reading for
     disclosure control). Storytellers without the attribute form the group `not_recorded`.
     A story counts through its storytellers: a snapshot holds no story without one.
+
+    `carry` names per-story columns (theme sets, say) passed through to both frames. `links`,
+    when given, is `stories` already joined to their storytellers (and `stories` then holds
+    only stories with storytellers): the join is not done again.
     """
     columns = ["story_id", *keep]
     tellers = snapshot["story_storytellers"]
     grouping = STRUCTURAL_GROUPS.get(by)
     if grouping is not None:
-        grouped = grouping(snapshot, stories).select(*columns, "group")
-        # A story without storytellers has nobody to rest on: it is not counted.
-        grouped = grouped.join(tellers.select("story_id"), on="story_id", how="semi")
+        grouped = grouping(snapshot, stories).select(*columns, "group", *carry)
+        if links is None:
+            # A story without storytellers has nobody to rest on: it is not counted.
+            grouped = grouped.join(tellers.select("story_id"), on="story_id", how="semi")
+            linked = grouped.join(tellers, on="story_id")
+        else:
+            linked = grouping(snapshot, links)
         return Groups(
             stories=grouped,
-            tellers=grouped.join(tellers, on="story_id").select(
-                "story_id", "group", "storyteller_id", *keep
-            ),
+            tellers=linked.select("story_id", "group", "storyteller_id", *keep, *carry),
         )
     values = (
         snapshot["demographics"]
         .filter(pl.col("attribute") == by)
         .select("storyteller_id", group="value")
     )
+    if links is None:
+        links = stories.select(*columns, *carry).join(tellers, on="story_id")
     held = (
-        stories.select(*columns)
-        .join(tellers, on="story_id")
-        .join(values, on="storyteller_id", how="left")
+        links.join(values, on="storyteller_id", how="left")
         .with_columns(pl.col("group").fill_null(NOT_RECORDED))
-        .select("story_id", "group", "storyteller_id", *keep)
+        .select("story_id", "group", "storyteller_id", *keep, *carry)
     )
-    return Groups(stories=held.select("story_id", "group", *keep).unique(), tellers=held)
+    return Groups(
+        stories=held.select("story_id", "group", *keep, *carry).unique(
+            subset=["story_id", "group", *keep]
+        ),
+        tellers=held,
+    )
 
 
 def memberships(

@@ -8,6 +8,7 @@ from the Actor: researchers, authors and admins may analyse; unsuppressed tables
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import anyio.to_thread
 import polars as pl
 
+from civicfutures.analysis.dataset import Snapshot
 from civicfutures.analysis.params import AnalysisParams
 from civicfutures.analysis.snapshot import SnapshotInfo, build_snapshot, load_snapshot
 from civicfutures.analysis.suite import INSIGHTS, KINDS, run
@@ -129,6 +131,16 @@ class AnalysisResult:
         return f"{self.project}-{self.kind}-{self.snapshot.id}.{FORMATS[fmt].extension}"
 
 
+@functools.lru_cache(maxsize=2)
+def held_snapshot(path: str) -> Snapshot:
+    """A loaded snapshot kept between requests, with the frames its analyses derived.
+
+    A snapshot's directory is named by its content and never changes, so what was derived
+    from it stays true; the next analysis of the same data starts from those frames.
+    """
+    return load_snapshot(path)
+
+
 class AnalysisService:
     """Snapshots and analyses for callers with the right roles."""
 
@@ -149,7 +161,7 @@ class AnalysisService:
                 [FieldError("unsuppressed", "not granted to this account")],
             )
         info = await self.snapshot(request.project)
-        snapshot = load_snapshot(info.path)
+        snapshot = held_snapshot(str(info.path))
         # Collecting is CPU work: off the event loop, so other requests keep being served.
         table = await anyio.to_thread.run_sync(run, request.kind, snapshot, request.params)
         k = request.params.k if request.params.k is not None else snapshot.disclosure_threshold

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -23,18 +23,63 @@ from civicfutures.analysis.links import links
 from civicfutures.analysis.params import STRUCTURAL_BY, AnalysisParams
 from civicfutures.analysis.prevalence import prevalence
 from civicfutures.analysis.representativeness import representativeness
-from civicfutures.analysis.scope import groups, scoped_stories, with_site_slug
+from civicfutures.analysis.scope import Groups, groups, scoped_stories, with_site_slug
 from civicfutures.analysis.themesets import story_masks
 from civicfutures.errors import FieldError, InvalidInput, NotFound
 
 
 def _stories(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
-    return scoped_stories(snapshot["stories"], snapshot["sites"], params)
+    return snapshot.derived(
+        ("stories", params.scope),
+        lambda: scoped_stories(snapshot["stories"], snapshot["sites"], params),
+    )
 
 
 def _masks(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     """Each coded story's theme set under the presence rule (the insights join it to the scope)."""
-    return story_masks(snapshot["codings"], snapshot.codebook, params.presence)
+    return snapshot.derived(
+        ("masks", params.presence),
+        lambda: story_masks(snapshot["codings"], snapshot.codebook, params.presence),
+    )
+
+
+def _coded(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    """The stories in scope told by someone, each with its theme set (empty when uncoded).
+
+    Kept with the snapshot: most insights start from it, and building it joins a million
+    stories to their sets.
+    """
+
+    def build() -> pl.LazyFrame:
+        told = snapshot["story_storytellers"].select("story_id")
+        return (
+            _stories(snapshot, params)
+            .select("story_id", "site_id", "workshop_id", "kind")
+            .join(told, on="story_id", how="semi")
+            .join(_masks(snapshot, params), on="story_id", how="left")
+            .with_columns(snapshot.codebook.zero())
+        )
+
+    return snapshot.derived(("coded", params.scope, params.presence), build)
+
+
+def _coded_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    """`_coded` joined to the storytellers: one row per (story, storyteller), set carried."""
+    return snapshot.derived(
+        ("coded links", params.scope, params.presence),
+        lambda: _coded(snapshot, params).join(snapshot["story_storytellers"], on="story_id"),
+    )
+
+
+def _grouped(
+    snapshot: Snapshot, params: AnalysisParams, by: str, keep: tuple[str, ...] = ()
+) -> Groups:
+    """The coded stories and their storytellers in the groups of `by`, sets carried."""
+    coded, linked = _coded(snapshot, params), _coded_links(snapshot, params)
+    if keep:
+        coded, linked = with_site_slug(snapshot, coded), with_site_slug(snapshot, linked)
+    carry = tuple(snapshot.codebook.columns())
+    return groups(snapshot, coded, by, keep=keep, carry=carry, links=linked)
 
 
 def _threshold(snapshot: Snapshot, params: AnalysisParams) -> int:
@@ -42,15 +87,17 @@ def _threshold(snapshot: Snapshot, params: AnalysisParams) -> int:
 
 
 def plan_prevalence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
-    stories = _stories(snapshot, params)
-    grouped = groups(snapshot, stories, params.by or "site")
-    return prevalence(grouped, _masks(snapshot, params), snapshot.codebook)
+    by = params.by or "site"
+
+    def build() -> pl.LazyFrame:
+        return prevalence(_grouped(snapshot, params, by), None, snapshot.codebook)
+
+    # The cells before disclosure control: the comparison starts from the same ones by site.
+    return snapshot.derived(("prevalence", params.scope, params.presence, by), build)
 
 
 def _site_cells(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
-    stories = _stories(snapshot, params)
-    grouped = groups(snapshot, stories, "site")
-    return prevalence(grouped, _masks(snapshot, params), snapshot.codebook)
+    return plan_prevalence(snapshot, replace(params, by="site"))
 
 
 def plan_comparison(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
@@ -86,25 +133,26 @@ def _breakdown_attribute(snapshot: Snapshot, params: AnalysisParams) -> str:
 
 def plan_breakdown(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     attribute = _breakdown_attribute(snapshot, params)
-    stories = with_site_slug(snapshot, _stories(snapshot, params))
-    grouped = groups(snapshot, stories, attribute, keep=("site",))
-    return breakdown(grouped, _masks(snapshot, params), snapshot.codebook)
+    grouped = _grouped(snapshot, params, attribute, keep=("site",))
+    return breakdown(grouped, None, snapshot.codebook)
 
 
 def plan_cooccurrence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
-    stories = _stories(snapshot, params)
     return cooccurrence(
-        _masks(snapshot, params), stories, snapshot["story_storytellers"], snapshot.codebook
+        _coded(snapshot, params),
+        _stories(snapshot, params),
+        snapshot["story_storytellers"],
+        snapshot.codebook,
     )
 
 
 def plan_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     return links(
-        _stories(snapshot, params),
-        _masks(snapshot, params),
+        _coded(snapshot, params),
         snapshot["story_storytellers"],
         snapshot.codebook,
         via=params.via,
+        linked=_coded_links(snapshot, params),
     )
 
 

@@ -1,4 +1,4 @@
-"""The analyses a briefing rests on, planned through the analysis suite and collected together.
+"""The analyses a briefing rests on, planned through the analysis suite and collected.
 
 Statistics (prevalence with Wilson intervals, comparison and distinctive themes, breakdowns,
 links, quality, representativeness) and disclosure control come from `civicfutures.analysis`;
@@ -172,12 +172,13 @@ def _by_site(comparison: pl.DataFrame) -> pl.DataFrame:
 
 
 def compute(snapshot: Snapshot, params: BriefingParams) -> Results:
-    """Plan every table of the briefing and collect them in one pass."""
+    """Plan every table of the briefing and collect it."""
     size = snapshot["stories"].select(pl.len()).collect().item()
     quality_detail = size <= QUALITY_DETAIL_LIMIT
     plans = _plans(snapshot, params, quality_detail)
-    names = list(plans)
-    frames = dict(zip(names, pl.collect_all([plans[n] for n in names]), strict=True))
+    # One collect per table, in turn: the analyses share the frames the snapshot keeps
+    # (scope, theme sets, cells), which `pl.collect_all` would plan again for each.
+    frames = {name: frame.collect() for name, frame in plans.items()}
     overview_rows = frames["overview"].to_dicts()
     overview = overview_rows[0] if overview_rows else {}
     return Results(
