@@ -12,9 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 
-import numpy as np
 import polars as pl
 
 WORD = 64
@@ -111,23 +109,24 @@ class Codebook:
     ) -> pl.LazyFrame:  # fmt: skip
         """One row per (row, theme in its set): the long form, with `keep` columns carried.
 
-        The bits are unpacked with NumPy in one pass over the frame (an empty set gives no
-        row); Polars alone would need one filter per theme over the same input. With
-        `positions` the `name` column holds the theme's position in the codebook (UInt16)
-        instead of its key: cheaper to build and to group by over millions of rows
-        (`name_of` turns it back into keys).
+        One filter per theme over the same input, concatenated (an empty set gives no row);
+        Polars runs the filters in parallel. With `positions` the `name` column holds the
+        theme's position in the codebook (UInt16) instead of its key: cheaper to build and
+        to group by over millions of rows (`name_of` turns it back into keys).
         """
         chosen = list(range(len(self.themes)) if only is None else only)
         keep = list(keep)
-        schema = frame.select(*keep).collect_schema()
-        schema = pl.Schema({**schema, name: pl.UInt16 if positions else pl.String})
-        return frame.select(*dict.fromkeys([*keep, *self.columns(prefix)])).map_batches(
-            partial(
-                _explode, codebook=self, keep=keep, name=name, prefix=prefix, chosen=chosen,
-                positions=positions,
-            ),
-            schema=schema,
-        )  # fmt: skip
+        source = frame.select(*dict.fromkeys([*keep, *self.columns(prefix)]))
+        dtype = pl.UInt16 if positions else pl.String
+        parts = [
+            source.filter(self.has(i, prefix)).select(
+                *keep, pl.lit(i if positions else self.themes[i], dtype=dtype).alias(name)
+            )
+            for i in chosen
+        ]
+        if not parts:
+            return source.select(*keep).clear().with_columns(pl.lit(None, dtype=dtype).alias(name))
+        return pl.concat(parts)
 
     def name_of(self, column: str) -> pl.Expr:
         """The theme keys of a column of codebook positions (from `explode(positions=True)`)."""
@@ -153,28 +152,6 @@ class Codebook:
                 .select(list(schema))
             )
         return wide.unpivot(on=chosen, index=list(index), variable_name=name, value_name=value)
-
-
-def _explode(
-    frame: pl.DataFrame, *, codebook: Codebook, keep: list[str], name: str, prefix: str,
-    chosen: list[int], positions: bool = False,
-) -> pl.DataFrame:  # fmt: skip
-    rows_parts, index_parts = [], []
-    wanted = np.zeros(codebook.words * WORD, dtype=bool)
-    wanted[chosen] = True
-    for w, column in enumerate(codebook.columns(prefix)):
-        # As little-endian bytes unpacked little-bit-first, column j of `bits` is bit j.
-        words = frame[column].fill_null(0).to_numpy().astype("<u8", copy=False)
-        bits = np.unpackbits(words.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
-        rows, bit = np.nonzero(bits & wanted[w * WORD : (w + 1) * WORD])
-        rows_parts.append(rows)
-        index_parts.append(bit + w * WORD)
-    rows = np.concatenate(rows_parts) if rows_parts else np.zeros(0, dtype=np.int64)
-    index = np.concatenate(index_parts) if index_parts else np.zeros(0, dtype=np.int64)
-    if positions:
-        return frame.select(keep)[rows].with_columns(pl.Series(name, index, dtype=pl.UInt16))
-    names = pl.Series(name, list(codebook.themes) or [""], dtype=pl.String)
-    return frame.select(keep)[rows].with_columns(names.gather(pl.Series(index)).alias(name))
 
 
 def story_masks(codings: pl.LazyFrame, codebook: Codebook, rule: str = "any") -> pl.LazyFrame:
