@@ -101,3 +101,29 @@ def test_a_held_snapshot_answers_each_request_as_a_fresh_one_would(tiny_with, ki
         assert run(kind, held, params).equals(run(kind, fresh, params)), params
     # The shared frames were built once per scope and rule, not once per request.
     assert held._derived
+
+
+# Theme keys that are also the names of columns the insights compute with.
+CLASHING_KEYS = {"ch1": "links", "ch2": "total", "vi1": "theme"}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_theme_keys_that_name_columns_are_only_theme_keys(frames, tiny_with, kind: str) -> None:
+    renamed = {
+        "codings": {
+            **frames["codings"],
+            "theme": [CLASHING_KEYS[t] for t in frames["codings"]["theme"]],
+        },
+        "themes": {
+            **frames["themes"],
+            "theme": [CLASHING_KEYS[t] for t in frames["themes"]["theme"]],
+        },
+    }
+    clashing = run(kind, tiny_with(renamed), AnalysisParams())
+    plain = run(kind, tiny_with(), AnalysisParams())
+    for column in ("theme", "theme_a", "theme_b", "challenge", "vision"):
+        if column in plain.columns:
+            plain = plain.with_columns(pl.col(column).replace(CLASHING_KEYS))
+    order = list(INSIGHTS[kind].order)
+    descending = list(INSIGHTS[kind].descending) or False
+    assert clashing.equals(plain.sort(order, descending=descending, nulls_last=True))

@@ -42,8 +42,13 @@ def _frame(wide: pl.LazyFrame, codebook: Codebook, method: str) -> pl.LazyFrame:
     if not codebook.themes:
         return pl.LazyFrame(schema={"theme": pl.String, "method": pl.String, **MEASURES})
     return (
-        wide.unpivot(on=list(codebook.themes), variable_name="theme", value_name="_m")
+        wide.unpivot(
+            on=[codebook.column(i) for i in range(len(codebook.themes))],
+            variable_name="theme",
+            value_name="_m",
+        )
         .unnest("_m")
+        .with_columns(codebook.named("theme"))
         .select("theme", pl.lit(method).alias("method"), *MEASURES)
     )
 
@@ -71,7 +76,7 @@ def cohen_kappa(codings: pl.LazyFrame, codebook: Codebook) -> pl.LazyFrame:
     )
     per_theme = []
     u = pl.len().cast(pl.Float64)
-    for i, theme in enumerate(codebook.themes):
+    for i in range(len(codebook.themes)):
         a = codebook.has(i, "_a").sum().cast(pl.Float64)
         b = codebook.has(i, "_b").sum().cast(pl.Float64)
         both = codebook.has(i, "_x").sum().cast(pl.Float64)
@@ -85,7 +90,7 @@ def cohen_kappa(codings: pl.LazyFrame, codebook: Codebook) -> pl.LazyFrame:
                 pl.when((u > 0) & (chance < 1))
                 .then((observed - chance) / (1 - chance))
                 .alias("value"),
-            ).alias(theme)
+            ).alias(codebook.column(i))
         )
     return _frame(pairs.select(per_theme), codebook, "cohen_kappa")
 
@@ -103,7 +108,7 @@ def krippendorff_alpha(codings: pl.LazyFrame, codebook: Codebook) -> pl.LazyFram
     )
     n = pl.col("m").sum()
     per_theme = []
-    for i, theme in enumerate(themes):
+    for i in range(len(themes)):
         ones = pl.col(f"_n{i}")
         n1 = ones.sum()
         n0 = n - n1
@@ -114,7 +119,7 @@ def krippendorff_alpha(codings: pl.LazyFrame, codebook: Codebook) -> pl.LazyFram
                 (ones > 0).sum().cast(COUNTS).alias("positive"),
                 pl.when(n > 0).then(1 - 2 * disagreements / n).alias("observed_agreement"),
                 pl.when(n1 * n0 > 0).then(1 - (n - 1) * disagreements / (n1 * n0)).alias("value"),
-            ).alias(theme)
+            ).alias(codebook.column(i))
         )
     return _frame(per_unit.select(per_theme), codebook, "krippendorff_alpha")
 

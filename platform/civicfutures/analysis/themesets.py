@@ -46,10 +46,27 @@ class Codebook:
         bit = pl.lit(1 << (i % WORD), dtype=pl.UInt64)
         return (pl.col(f"{prefix}{i // WORD}") & bit) != 0
 
+    @staticmethod
+    def column(i: int) -> str:
+        """The name of theme i's column in a wide frame.
+
+        Never the theme's key: a key may be any word, `total` or `links` say, and would then
+        clash with the frame's other columns.
+        """
+        return f"_t{i}"
+
+    def named(self, column: str) -> pl.Expr:
+        """The theme keys of a column of `column(i)` names (after an unpivot)."""
+        return pl.col(column).replace_strict(
+            [self.column(i) for i in range(len(self.themes))],
+            list(self.themes),
+            return_dtype=pl.String,
+        )
+
     def counts(self, prefix: str = "_w", only: Sequence[int] | None = None) -> list[pl.Expr]:
-        """Aggregations: how many rows hold each theme, one column named after the theme."""
+        """Aggregations: how many rows hold each theme, one column per theme (`column(i)`)."""
         chosen = range(len(self.themes)) if only is None else only
-        return [self.has(i, prefix).sum().cast(COUNTS).alias(self.themes[i]) for i in chosen]
+        return [self.has(i, prefix).sum().cast(COUNTS).alias(self.column(i)) for i in chosen]
 
     def union(self, prefix: str = "_w") -> list[pl.Expr]:
         """Aggregations: the union of the sets of a group's rows."""
@@ -139,7 +156,7 @@ class Codebook:
         only: Sequence[int] | None = None,
     ) -> pl.LazyFrame:  # fmt: skip
         """Per-theme count columns (from `counts`) turned into rows (`name`, `value`)."""
-        chosen = [self.themes[i] for i in (range(len(self.themes)) if only is None else only)]
+        chosen = [self.column(i) for i in (range(len(self.themes)) if only is None else only)]
         if not chosen:
             schema = {**{k: pl.String for k in index}, name: pl.String, value: COUNTS}
             return (
@@ -151,7 +168,9 @@ class Codebook:
                 )
                 .select(list(schema))
             )
-        return wide.unpivot(on=chosen, index=list(index), variable_name=name, value_name=value)
+        return wide.unpivot(
+            on=chosen, index=list(index), variable_name=name, value_name=value
+        ).with_columns(self.named(name))
 
 
 def story_masks(codings: pl.LazyFrame, codebook: Codebook, rule: str = "any") -> pl.LazyFrame:
