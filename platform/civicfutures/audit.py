@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 
 from civicfutures.auth.actor import Actor
-from civicfutures.db.sql import fetch
+from civicfutures.db.sql import write_later
 
 
 def state_hash(state: Any) -> str:
@@ -31,9 +31,10 @@ async def record(
 ) -> None:
     """Append one event; runs inside the caller's transaction so it stands or falls with the write.
 
-    One plain INSERT (every write records an event, so Piccolo's query builder is left out).
+    One plain INSERT (every write records an event, so Piccolo's query builder is left out),
+    sent with the transaction's other held-back writes on PostgreSQL.
     """
-    await fetch(
+    await write_later(
         "INSERT INTO audit_event (at, actor, actor_label, action, entity, entity_id, "
         "before_hash, after_hash, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         dt.datetime.now(dt.UTC),

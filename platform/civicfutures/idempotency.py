@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import asyncpg
 import msgspec
 
-from civicfutures.db.sql import fetch, fetch_one
+from civicfutures.db.sql import fetch_one, write_later
 from civicfutures.db.transactions import write_transaction
 from civicfutures.errors import FieldError, InvalidInput
 from civicfutures.i18n import gettext as _
@@ -51,7 +51,8 @@ async def _stored(scope: str, key: str, print_: str) -> StoredAnswer | None:
 
 
 async def _store(scope: str, key: str, print_: str, status_code: int, body: bytes) -> None:
-    await fetch(
+    """The key row; a concurrent first attempt's row makes it fail at the latest at commit."""
+    await write_later(
         "INSERT INTO idempotency_key (scope, key, fingerprint, status_code, response_body, "
         "created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         scope,

@@ -8,9 +8,68 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from civicfutures.db.sql import fetch, fetch_one, placeholders, values_rows
+from civicfutures.db.lifecycle import engine
+from civicfutures.db.sql import fetch, fetch_one, placeholders, values_rows, write_later
+
+
+@dataclass(frozen=True)
+class StoryContext:
+    """What a new story refers to, read in one query before it is written."""
+
+    workshop: Mapping[str, Any] | None  # id, site, site_slug, project
+    storyteller_sites: dict[int, int]
+    theme_ids: dict[str, int]
+    # PostgreSQL: the new story's id, drawn from its sequence, so that the story's INSERT can
+    # go with the other held-back writes. SQLite: None (the INSERT returns the id).
+    next_id: int | None
+
+
+async def story_context(
+    workshop_id: int, storyteller_ids: Sequence[int], theme_keys: Sequence[str]
+) -> StoryContext:
+    """The workshop (with site and project), the storytellers' sites and the themes' ids."""
+    tellers, keys = len(storyteller_ids), len(theme_keys)
+    parts = [
+        "SELECT 'workshop' AS row_kind, workshop.id AS id, workshop.site AS site, "
+        "site.project AS project, site.slug AS label "
+        "FROM workshop JOIN site ON site.id = workshop.site WHERE workshop.id = $1"
+    ]
+    if tellers:
+        parts.append(
+            "SELECT 'storyteller', id, site, NULL, NULL FROM storyteller "
+            f"WHERE id IN ({placeholders(tellers, 2)})"
+        )
+    if keys:
+        parts.append(
+            "SELECT 'theme', theme.id, NULL, NULL, theme.key FROM theme "
+            "WHERE theme.project = (SELECT site.project FROM workshop "
+            "JOIN site ON site.id = workshop.site WHERE workshop.id = $1) "
+            f"AND theme.key IN ({placeholders(keys, 2 + tellers)})"
+        )
+    postgres = engine().engine_type == "postgres"
+    if postgres:
+        parts.append("SELECT 'next_id', nextval('story_id_seq'), NULL, NULL, NULL")
+    rows = await fetch(" UNION ALL ".join(parts), workshop_id, *storyteller_ids, *theme_keys)
+    workshop, sites, themes, next_id = None, {}, {}, None
+    for row in rows:
+        kind = row["row_kind"]
+        if kind == "workshop":
+            workshop = {
+                "id": row["id"],
+                "site": row["site"],
+                "site_slug": row["label"],
+                "project": row["project"],
+            }
+        elif kind == "storyteller":
+            sites[row["id"]] = row["site"]
+        elif kind == "theme":
+            themes[row["label"]] = row["id"]
+        else:
+            next_id = row["id"]
+    return StoryContext(workshop, sites, themes, next_id)
 
 
 async def workshop_scope(workshop_id: int) -> Mapping[str, Any] | None:
@@ -57,12 +116,10 @@ async def insert_story(
     status: str,
     user_id: int | None,
     now: dt.datetime,
+    story_id: int | None = None,
 ) -> int:
-    """A new story at version 1; its id."""
-    row = await fetch_one(
-        "INSERT INTO story (workshop, site, kind, horizon_year, language, title, body, status, "
-        "version, created_by, updated_by, created_at, updated_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10, $10) RETURNING id",
+    """A new story at version 1; its id (`story_id` when given, then written later)."""
+    values = (
         workshop,
         site,
         kind,
@@ -74,13 +131,30 @@ async def insert_story(
         user_id,
         now,
     )
+    columns = (
+        "workshop, site, kind, horizon_year, language, title, body, status, "
+        "version, created_by, updated_by, created_at, updated_at"
+    )
+    if story_id is not None:
+        await write_later(
+            f"INSERT INTO story (id, {columns}) "
+            "VALUES ($11, $1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10, $10)",
+            *values,
+            story_id,
+        )
+        return story_id
+    row = await fetch_one(
+        f"INSERT INTO story ({columns}) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10, $10) RETURNING id",
+        *values,
+    )
     assert row is not None
     return row["id"]
 
 
 async def insert_storytellers(story_id: int, storyteller_ids: Sequence[int]) -> None:
     if storyteller_ids:
-        await fetch(
+        await write_later(
             "INSERT INTO story_storyteller (story, storyteller) "
             f"VALUES {values_rows(len(storyteller_ids), 2)}",
             *[value for teller in storyteller_ids for value in (story_id, teller)],
@@ -92,7 +166,7 @@ async def insert_translations(
 ) -> None:
     """Rows of (language, title, body, origin, reviewed)."""
     if translations:
-        await fetch(
+        await write_later(
             "INSERT INTO translation (story, language, title, body, origin, reviewed) "
             f"VALUES {values_rows(len(translations), 6)}",
             *[value for item in translations for value in (story_id, *item)],
@@ -104,7 +178,7 @@ async def insert_codings(
 ) -> None:
     """Rows of (theme id, coder, start offset, end offset)."""
     if codings:
-        await fetch(
+        await write_later(
             "INSERT INTO coding (story, theme, coder, start_offset, end_offset, created_at) "
             f"VALUES {values_rows(len(codings), 6)}",
             *[value for item in codings for value in (story_id, *item, now)],

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
+from civicfutures.db import sql
 from civicfutures.db.lifecycle import engine
 
 
@@ -16,11 +17,21 @@ async def write_transaction() -> AsyncIterator[None]:
 
     SQLite takes the write lock at BEGIN IMMEDIATE, so two writers never both read a state
     and then collide on upgrading their locks (which SQLite answers with an instant error).
+    On PostgreSQL the writes made with `sql.write_later` go to the server together before
+    the commit.
     """
     db = engine()
     if isinstance(db, SQLiteEngine):
         async with db.transaction(transaction_type=TransactionType.immediate):
             yield
-    else:
+    elif db.current_transaction.get() is not None:
         async with db.transaction():
             yield
+    else:
+        token = sql.hold_back_writes()
+        try:
+            async with db.transaction():
+                yield
+                await sql.send_held_back()
+        finally:
+            sql.stop_holding_back(token)

@@ -135,6 +135,35 @@ def _check_text_fields(
     return result
 
 
+def _checked_tellers(
+    actor: Actor, ids: list[int], sites: dict[int, int], site_id: int, check: Checker
+) -> list[int]:
+    """The storytellers (each once) when each exists, is visible and tells at the site."""
+    for index, storyteller_id in enumerate(ids):
+        teller_site = sites.get(storyteller_id)
+        if teller_site is None or not actor.sees_site(teller_site):
+            check.add(f"storytellers.{index}", _("No storyteller {id}.").format(id=storyteller_id))
+        elif teller_site != site_id:
+            check.add(
+                f"storytellers.{index}",
+                _("This storyteller belongs to another site than the workshop."),
+            )
+    return list(dict.fromkeys(ids))
+
+
+def _checked_themes(
+    codings: list[s.CodingIn], found: dict[str, int], check: Checker
+) -> dict[str, int]:
+    """The themes' ids, with an error for each coding whose theme is not in the codebook."""
+    for index, coding in enumerate(codings):
+        if coding.theme not in found:
+            check.add(
+                f"codings.{index}.theme",
+                _("No theme “{key}” in this codebook.").format(key=coding.theme),
+            )
+    return found
+
+
 class StoryService:
     # ------------------------------------------------------------------ reading
 
@@ -276,18 +305,7 @@ class StoryService:
         self, actor: Actor, ids: list[int], site_id: int, check: Checker
     ) -> list[int]:
         sites = await story_rows.storyteller_sites(list(dict.fromkeys(ids)))
-        for index, storyteller_id in enumerate(ids):
-            teller_site = sites.get(storyteller_id)
-            if teller_site is None or not actor.sees_site(teller_site):
-                check.add(
-                    f"storytellers.{index}", _("No storyteller {id}.").format(id=storyteller_id)
-                )
-            elif teller_site != site_id:
-                check.add(
-                    f"storytellers.{index}",
-                    _("This storyteller belongs to another site than the workshop."),
-                )
-        return list(dict.fromkeys(ids))
+        return _checked_tellers(actor, ids, sites, site_id, check)
 
     async def _theme_ids(
         self, project_id: int, codings: list[s.CodingIn], check: Checker
@@ -295,14 +313,7 @@ class StoryService:
         keys = sorted({coding.theme for coding in codings})
         if not keys:
             return {}
-        found = await story_rows.theme_ids(project_id, keys)
-        for index, coding in enumerate(codings):
-            if coding.theme not in found:
-                check.add(
-                    f"codings.{index}.theme",
-                    _("No theme “{key}” in this codebook.").format(key=coding.theme),
-                )
-        return found
+        return _checked_themes(codings, await story_rows.theme_ids(project_id, keys), check)
 
     async def _write_children(
         self,
@@ -353,15 +364,22 @@ class StoryService:
         check = Checker()
         canonical = _check_text_fields(check, data, data.body, data.language)
         async with write_transaction():
-            workshop = await story_rows.workshop_scope(data.workshop)
+            context = await story_rows.story_context(
+                data.workshop,
+                list(dict.fromkeys(data.storytellers)),
+                sorted({coding.theme for coding in data.codings}),
+            )
+            workshop = context.workshop
             if workshop is None or not actor.sees_site(workshop["site"]):
                 raise NotFound(
                     _("No such workshop."),
                     [FieldError("workshop", _("No workshop {id}.").format(id=data.workshop))],
                 )
             require_site_write(actor, workshop["site"])
-            tellers = await self._resolve_tellers(actor, data.storytellers, workshop["site"], check)
-            theme_ids = await self._theme_ids(workshop["project"], data.codings, check)
+            tellers = _checked_tellers(
+                actor, data.storytellers, context.storyteller_sites, workshop["site"], check
+            )
+            theme_ids = _checked_themes(data.codings, context.theme_ids, check)
             check.raise_if_any()
             now = dt.datetime.now(dt.UTC)
             story_id = await story_rows.insert_story(
@@ -375,6 +393,7 @@ class StoryService:
                 status=data.status,
                 user_id=actor.user_id,
                 now=now,
+                story_id=context.next_id,
             )
             translations: list[s.TranslationIn] = canonical["translations"]
             await story_rows.insert_storytellers(story_id, tellers)
