@@ -129,11 +129,15 @@ def groups(
         .with_columns(pl.col("group").fill_null(NOT_RECORDED))
         .select("story_id", "group", "storyteller_id", *keep, *carry)
     )
-    return Groups(
-        stories=held.select("story_id", "group", *keep, *carry).unique(
-            subset=["story_id", "group", *keep]
-        ),
-        tellers=held,
+    return Groups(stories=stories_in(held, keep, carry), tellers=held)
+
+
+def stories_in(
+    held: pl.LazyFrame, keep: tuple[str, ...] = (), carry: tuple[str, ...] = ()
+) -> pl.LazyFrame:
+    """(story_id, group, *keep, *carry), once per story and group, from `Groups.tellers`."""
+    return held.select("story_id", "group", *keep, *carry).unique(
+        subset=["story_id", "group", *keep]
     )
 
 

@@ -23,7 +23,14 @@ from civicfutures.analysis.links import links
 from civicfutures.analysis.params import STRUCTURAL_BY, AnalysisParams
 from civicfutures.analysis.prevalence import prevalence
 from civicfutures.analysis.representativeness import representativeness
-from civicfutures.analysis.scope import Groups, groups, scoped_stories, with_site_slug
+from civicfutures.analysis.scope import (
+    STRUCTURAL_GROUPS,
+    Groups,
+    groups,
+    scoped_stories,
+    stories_in,
+    with_site_slug,
+)
 from civicfutures.analysis.themesets import story_masks
 from civicfutures.errors import FieldError, InvalidInput, NotFound
 
@@ -76,10 +83,21 @@ def _grouped(
 ) -> Groups:
     """The coded stories and their storytellers in the groups of `by`, sets carried."""
     coded, linked = _coded(snapshot, params), _coded_links(snapshot, params)
-    if keep:
-        coded, linked = with_site_slug(snapshot, coded), with_site_slug(snapshot, linked)
     carry = tuple(snapshot.codebook.columns())
-    return groups(snapshot, coded, by, keep=keep, carry=carry, links=linked)
+    if by in STRUCTURAL_GROUPS:
+        if keep:
+            coded, linked = with_site_slug(snapshot, coded), with_site_slug(snapshot, linked)
+        return groups(snapshot, coded, by, keep=keep, carry=carry, links=linked)
+    # A demographic grouping is kept with the site beside the group, so that the prevalence
+    # by the attribute and the breakdown within sites share it (a story has one site).
+    coded, linked = with_site_slug(snapshot, coded), with_site_slug(snapshot, linked)
+    key = (params.scope, params.presence, by)
+    held = snapshot.derived(
+        ("held", *key),
+        lambda: groups(snapshot, coded, by, keep=("site",), carry=carry, links=linked).tellers,
+    )
+    stories = snapshot.derived(("held stories", *key), lambda: stories_in(held, ("site",), carry))
+    return Groups(stories=stories, tellers=held)
 
 
 def _threshold(snapshot: Snapshot, params: AnalysisParams) -> int:
