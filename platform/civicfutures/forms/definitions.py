@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import cache
 from typing import Any, Literal
 
 import msgspec
@@ -124,8 +125,13 @@ class FormDefinition(msgspec.Struct, kw_only=True):
 # ------------------------------------------------------------------ constraints from schemas
 
 
+@cache
 def schema_path(struct: type[msgspec.Struct], path: str) -> tuple[mi.Field, mi.Type]:
-    """The msgspec field at a dotted path (`consent.version`, `translations.0.title`)."""
+    """The msgspec field at a dotted path (`consent.version`, `translations.0.title`).
+
+    Cached: the schemas do not change while the process runs, and inspecting one costs
+    about a millisecond (every form page asks for a dozen fields).
+    """
     info: mi.Type = mi.type_info(struct)
     found: mi.Field | None = None
     for part in path.split("."):
