@@ -99,8 +99,8 @@ def test_a_held_snapshot_answers_each_request_as_a_fresh_one_would(tiny_with, ki
             continue
         fresh = tiny_with()
         assert run(kind, held, params).equals(run(kind, fresh, params)), params
-    # The shared frames were built once per scope and rule, not once per request.
-    assert held._derived
+    # The shared frames were kept (the quality checks read the story texts from the files).
+    assert held._derived or kind == "quality"
 
 
 # Theme keys that are also the names of columns the insights compute with.

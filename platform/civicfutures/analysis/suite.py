@@ -35,10 +35,15 @@ from civicfutures.analysis.themesets import story_masks
 from civicfutures.errors import FieldError, InvalidInput, NotFound
 
 
+# The story texts stay on disk: only the quality checks read them, and they scan for them.
+TEXT_COLUMNS = ("title", "body")
+
+
 def _stories(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    """The stories a request covers, without their texts."""
     return snapshot.derived(
         ("stories", params.scope),
-        lambda: scoped_stories(snapshot["stories"], snapshot["sites"], params),
+        lambda: scoped_stories(snapshot["stories"], snapshot["sites"], params).drop(TEXT_COLUMNS),
     )
 
 
@@ -184,7 +189,8 @@ def plan_agreement(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
 
 
 def plan_quality(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
-    stories = with_site_slug(snapshot, _stories(snapshot, params))
+    scoped = scoped_stories(snapshot["stories"], snapshot["sites"], params)
+    stories = with_site_slug(snapshot, scoped)
     parts = [
         quality_checks.uncoded(stories, snapshot["codings"]),
         quality_checks.missing_translations(
