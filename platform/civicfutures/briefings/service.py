@@ -22,7 +22,7 @@ import datetime as dt
 import functools
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import anyio
 
@@ -198,11 +198,8 @@ class BriefingService:
         params, site_id = await self.resolve(actor, data)
         info, inputs, identifier = await self.prepare(params)
         existing = storage.read_status(self.exports_dir, identifier)
-        if (
-            existing
-            and existing.status == "ready"
-            and storage.read_manifest(storage.directory(self.exports_dir, identifier))
-        ):
+        target = storage.directory(self.exports_dir, identifier)
+        if self._ready(existing, target):
             return self._out(existing)
         if (
             existing
@@ -210,6 +207,30 @@ class BriefingService:
             and (identifier in _RUNNING or _alive(existing.pid))
         ):
             return self._out(existing)
+        status = await self._start(actor, params, site_id, info.id, identifier)
+        stories = int(info.manifest.get("tables", {}).get("stories", {}).get("rows", 0))
+        if stories > self.sync_limit:
+            task = asyncio.create_task(self._finish(status, info, params, inputs, target))
+            _RUNNING[identifier] = task
+            task.add_done_callback(lambda _task: _RUNNING.pop(identifier, None))
+            return self._out(status)
+        await self._finish(status, info, params, inputs, target)
+        return self._out(storage.read_status(self.exports_dir, identifier) or status)
+
+    @staticmethod
+    def _ready(existing: Status | None, target: Path) -> TypeGuard[Status]:
+        """A briefing already built: its status says ready and its manifest is there."""
+        return bool(existing and existing.status == "ready" and storage.read_manifest(target))
+
+    async def _start(
+        self,
+        actor: Actor,
+        params: BriefingParams,
+        site_id: int | None,
+        snapshot: str,
+        identifier: str,
+    ) -> Status:
+        """Record that a build begins: its status file, then the audit event."""
         status = Status(
             id=identifier,
             status="building",
@@ -220,22 +241,14 @@ class BriefingService:
             date_from=params.date_from.isoformat() if params.date_from else None,
             date_to=params.date_to.isoformat() if params.date_to else None,
             suppression=params.k,
-            snapshot=info.id,
+            snapshot=snapshot,
             requested_at=_now(),
             requested_by=actor.label,
             pid=os.getpid(),
         )
         storage.write_status(self.exports_dir, status)
         await self._audit(actor, status)
-        stories = int(info.manifest.get("tables", {}).get("stories", {}).get("rows", 0))
-        target = storage.directory(self.exports_dir, identifier)
-        if stories > self.sync_limit:
-            task = asyncio.create_task(self._finish(status, info, params, inputs, target))
-            _RUNNING[identifier] = task
-            task.add_done_callback(lambda _task: _RUNNING.pop(identifier, None))
-            return self._out(status)
-        await self._finish(status, info, params, inputs, target)
-        return self._out(storage.read_status(self.exports_dir, identifier) or status)
+        return status
 
     async def _finish(
         self, status: Status, info: Any, params: BriefingParams, inputs: Inputs, target: Path
@@ -275,24 +288,8 @@ class BriefingService:
         if out is None:
             existing = storage.read_status(self.exports_dir, identifier)
             target = storage.directory(self.exports_dir, identifier)
-            if not (existing and existing.status == "ready" and storage.read_manifest(target)):
-                status = Status(
-                    id=identifier,
-                    status="building",
-                    project=params.project,
-                    site=params.site,
-                    site_id=site_id,
-                    language=params.language,
-                    date_from=params.date_from.isoformat() if params.date_from else None,
-                    date_to=params.date_to.isoformat() if params.date_to else None,
-                    suppression=params.k,
-                    snapshot=info.id,
-                    requested_at=_now(),
-                    requested_by=actor.label,
-                    pid=os.getpid(),
-                )
-                storage.write_status(self.exports_dir, status)
-                await self._audit(actor, status)
+            if not self._ready(existing, target):
+                status = await self._start(actor, params, site_id, info.id, identifier)
                 await self._finish(status, info, params, inputs, target)
             return target
         out = out.resolve()
