@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
+from piccolo.columns import ForeignKey
 
 from civicfutures import audit
 from civicfutures.auth.actor import Actor
@@ -90,6 +91,60 @@ class InsightFilters:
     outcome: str | None = None
 
 
+@dataclass(frozen=True)
+class _Links:
+    """An insight's links to codebook entries (themes or outcomes), all kept in one link table."""
+
+    table: type[InsightTheme] | type[InsightOutcome]
+    entries: type[Theme] | type[Outcome]
+    column: ForeignKey  # the link table's column naming the entry
+
+    async def keys(self, insight_ids: list[int]) -> dict[int, list[str]]:
+        """The linked entries' keys of each insight, in codebook order."""
+        keys: dict[int, list[str]] = {i: [] for i in insight_ids}
+        for item in (
+            await self.table.select(self.table.insight, self.column.key.as_alias("key"))
+            .where(self.table.insight.is_in(insight_ids))
+            .order_by(self.column.position)
+            .order_by(self.column)
+        ):
+            keys[item["insight"]].append(item["key"])
+        return keys
+
+    async def insights_with(self, key: str) -> list[int]:
+        """The insights linked to the entry with this key."""
+        linked = await self.table.select(self.table.insight).where(self.column.key == key)
+        return [row["insight"] for row in linked]
+
+    async def resolve(
+        self, check: Checker, field: str, project_id: int, keys: list[str], unknown: str
+    ) -> list[int]:
+        """The ids of the entries named by `keys`; `unknown` (with `{key}`) for each missing one."""
+        found = {
+            row["key"]: row["id"]
+            for row in await self.entries.select(self.entries.id, self.entries.key).where(
+                (self.entries.project == project_id)
+                & self.entries.key.is_in(sorted(set(keys)) or ["-"])
+            )
+        }
+        for index, key in enumerate(keys):
+            if key not in found:
+                check.add(f"{field}.{index}", unknown.format(key=key))
+        return list(dict.fromkeys(found[k] for k in keys if k in found))
+
+    async def replace(self, insight_id: int, entry_ids: list[int]) -> None:
+        await self.table.delete().where(self.table.insight == insight_id)
+        if entry_ids:
+            name = self.column._meta.name
+            await self.table.insert(
+                *[self.table(insight=insight_id, **{name: entry}) for entry in entry_ids]
+            )
+
+
+_THEMES = _Links(InsightTheme, Theme, InsightTheme.theme)
+_OUTCOMES = _Links(InsightOutcome, Outcome, InsightOutcome.outcome)
+
+
 @dataclass
 class _Resolved:
     """Checked references of an insight write, ready to store."""
@@ -125,22 +180,8 @@ class InsightService:
         if not rows:
             return []
         ids = [row["id"] for row in rows]
-        themes: dict[int, list[str]] = {i: [] for i in ids}
-        for item in (
-            await InsightTheme.select(InsightTheme.insight, InsightTheme.theme.key)
-            .where(InsightTheme.insight.is_in(ids))
-            .order_by(InsightTheme.theme.position)
-            .order_by(InsightTheme.theme)
-        ):
-            themes[item["insight"]].append(item["theme.key"])
-        outcomes: dict[int, list[str]] = {i: [] for i in ids}
-        for item in (
-            await InsightOutcome.select(InsightOutcome.insight, InsightOutcome.outcome.key)
-            .where(InsightOutcome.insight.is_in(ids))
-            .order_by(InsightOutcome.outcome.position)
-            .order_by(InsightOutcome.outcome)
-        ):
-            outcomes[item["insight"]].append(item["outcome.key"])
+        themes = await _THEMES.keys(ids)
+        outcomes = await _OUTCOMES.keys(ids)
         evidence_rows = (
             await Evidence.select(
                 Evidence.all_columns(), Evidence.story.site.slug, Evidence.story.language
@@ -214,16 +255,9 @@ class InsightService:
             query = query.where(Insight.site == (site["id"] if site else -1))
         if filters.status:
             query = query.where(Insight.status == filters.status)
-        if filters.theme:
-            linked = await InsightTheme.select(InsightTheme.insight).where(
-                InsightTheme.theme.key == filters.theme
-            )
-            query = query.where(Insight.id.is_in([r["insight"] for r in linked] or [-1]))
-        if filters.outcome:
-            linked = await InsightOutcome.select(InsightOutcome.insight).where(
-                InsightOutcome.outcome.key == filters.outcome
-            )
-            query = query.where(Insight.id.is_in([r["insight"] for r in linked] or [-1]))
+        for links, key in ((_THEMES, filters.theme), (_OUTCOMES, filters.outcome)):
+            if key:
+                query = query.where(Insight.id.is_in(await links.insights_with(key) or [-1]))
         return await self.assemble(await query)
 
     # ------------------------------------------------------------------ writing
@@ -241,33 +275,17 @@ class InsightService:
         """Check theme and outcome keys and every excerpt; a story the actor cannot see is a 404."""
         resolved = _Resolved()
         if themes is not None:
-            found = {
-                row["key"]: row["id"]
-                for row in await Theme.select(Theme.id, Theme.key).where(
-                    (Theme.project == project_id) & Theme.key.is_in(sorted(set(themes)) or ["-"])
-                )
-            }
-            for index, key in enumerate(themes):
-                if key not in found:
-                    check.add(
-                        f"themes.{index}", _("No theme “{key}” in this codebook.").format(key=key)
-                    )
-            resolved.theme_ids = list(dict.fromkeys(found[k] for k in themes if k in found))
+            resolved.theme_ids = await _THEMES.resolve(
+                check, "themes", project_id, themes, _("No theme “{key}” in this codebook.")
+            )
         if outcomes is not None:
-            found = {
-                row["key"]: row["id"]
-                for row in await Outcome.select(Outcome.id, Outcome.key).where(
-                    (Outcome.project == project_id)
-                    & Outcome.key.is_in(sorted(set(outcomes)) or ["-"])
-                )
-            }
-            for index, key in enumerate(outcomes):
-                if key not in found:
-                    check.add(
-                        f"outcomes.{index}",
-                        _("No outcome “{key}” in this Theory of Change.").format(key=key),
-                    )
-            resolved.outcome_ids = list(dict.fromkeys(found[k] for k in outcomes if k in found))
+            resolved.outcome_ids = await _OUTCOMES.resolve(
+                check,
+                "outcomes",
+                project_id,
+                outcomes,
+                _("No outcome “{key}” in this Theory of Change."),
+            )
         if evidence is not None:
             resolved.evidence = await self._check_evidence(
                 actor, check, project_id, site_id, evidence
@@ -348,17 +366,9 @@ class InsightService:
 
     async def _write_links(self, insight_id: int, resolved: _Resolved) -> None:
         if resolved.theme_ids is not None:
-            await InsightTheme.delete().where(InsightTheme.insight == insight_id)
-            if resolved.theme_ids:
-                await InsightTheme.insert(
-                    *[InsightTheme(insight=insight_id, theme=t) for t in resolved.theme_ids]
-                )
+            await _THEMES.replace(insight_id, resolved.theme_ids)
         if resolved.outcome_ids is not None:
-            await InsightOutcome.delete().where(InsightOutcome.insight == insight_id)
-            if resolved.outcome_ids:
-                await InsightOutcome.insert(
-                    *[InsightOutcome(insight=insight_id, outcome=o) for o in resolved.outcome_ids]
-                )
+            await _OUTCOMES.replace(insight_id, resolved.outcome_ids)
         if resolved.evidence is not None:
             # Excerpts hidden by a withdrawal stay stored (and counted): they are the
             # storyteller's to restore, not a client's to drop by re-sending a list.
