@@ -157,3 +157,19 @@ async def test_the_theory_page_speaks_the_page_language(client, admin, curated, 
     assert page.status_code == 200 and 'lang="pl"' in page.text
     assert "Bardziej inkluzywne uczestnictwo" in page.text
     assert '<span lang="en">Stronger trust</span>' in page.text
+
+
+async def test_the_insight_and_quote_filters_keep_their_choices(client, curated, sign_in):
+    await sign_in("author")
+    insights = await client.get("/en/projects/futures/insights?site=gdansk&status=agreed")
+    assert insights.status_code == 200
+    assert '<option value="gdansk" selected>' in insights.text
+    assert '<option value="agreed" selected>Agreed</option>' in insights.text
+    assert '<option value="draft">Draft</option>' in insights.text
+
+    quotes = await client.get("/en/projects/futures/quotes?site=gdansk&theme=youth_voice&lang=pl")
+    assert quotes.status_code == 200
+    assert 'aria-label="Filter the quotes"' in quotes.text
+    for name, value in (("site", "gdansk"), ("theme", "youth_voice"), ("lang", "pl")):
+        assert f'<select id="filter-{name}" name="{name}">' in quotes.text
+        assert f'<option value="{value}" selected>' in quotes.text

@@ -27,7 +27,7 @@ from civicfutures.curation.theory import site_names, theory_diagram, theory_of_c
 from civicfutures.db.tables import Site, Theme
 from civicfutures.errors import FieldError, Problem
 from civicfutures.forms.binding import Submission, convert, place_errors
-from civicfutures.forms.definitions import language_choices, story_kind_label
+from civicfutures.forms.definitions import Choice, language_choices, story_kind_label
 from civicfutures.i18n.labels import LabelContext
 from civicfutures.intake.setup_service import find_project
 from civicfutures.intake.story_service import StoryFilters, StoryService
@@ -69,13 +69,22 @@ async def _project_sites(actor: Actor, project_id: int) -> list[dict[str, Any]]:
     return [row for row in rows if actor.sees_site(row["id"])]
 
 
+def _site_choices(sites: list[dict[str, Any]]) -> list[Choice]:
+    return [Choice(value=s["slug"], label=s["name"]) for s in sites]
+
+
+async def _text_languages(
+    actor: Actor, project_row: dict[str, Any], existing: list[str]
+) -> list[str]:
+    """Languages a text may be written in: the project's, its visible sites' and `existing`."""
+    sites = await _project_sites(actor, project_row["id"])
+    return f.text_languages(project_row, [t for s in sites for t in s["languages"] or []], existing)
+
+
 async def _insight_fields(
     actor: Actor, project_row: dict[str, Any], labels: LabelContext, existing: list[str]
 ) -> f.FieldSet:
-    sites = await _project_sites(actor, project_row["id"])
-    languages = f.text_languages(
-        project_row, [t for s in sites for t in s["languages"] or []], existing
-    )
+    languages = await _text_languages(actor, project_row, existing)
     return await f.insight_fields(actor, project_row, labels, languages)
 
 
@@ -107,12 +116,39 @@ def _problem_errors(problem: Problem) -> list[FieldError]:
     return [FieldError("form", problem.detail), *problem.errors]
 
 
-def _texts_payload(stored: c.InsightOut | None, values: dict[str, Any]) -> dict[str, Any]:
+def _insight_payload(stored: c.InsightOut | None, values: dict[str, Any]) -> dict[str, Any]:
+    """The fields the new-insight and the edit form share, with texts merged into `stored`'s."""
     language = values["language"]
     return {
+        "site": None if values["site"] in (f.CROSS_SITE, "") else values["site"],
         "title": f.merged_texts(stored.title if stored else {}, language, values["title"]),
         "summary": f.merged_texts(stored.summary if stored else {}, language, values["summary"]),
+        "themes": values["themes"],
+        "outcomes": values["outcomes"],
     }
+
+
+async def _insight_form(
+    actor: Actor,
+    project_row: dict[str, Any],
+    labels: LabelContext,
+    insight: c.InsightOut | None,
+    languages: list[str],
+    values: dict[str, Any],
+    errors: list[FieldError],
+    status_code: int = 200,
+) -> Template:
+    """The new-insight or edit form, with the languages its texts may be written in."""
+    fields = await _insight_fields(actor, project_row, labels, languages)
+    return _form_page(
+        "curation/insight_form.html",
+        fields,
+        values,
+        errors,
+        status_code=status_code,
+        project=project_row,
+        insight=insight,
+    )
 
 
 class CurationPages(Controller):
@@ -141,7 +177,11 @@ class CurationPages(Controller):
             "curation/insights.html",
             project=project_row,
             rows=rows,
-            sites=sites,
+            site_choices=_site_choices(sites),
+            status_choices=[
+                Choice(value=value, label=f.insight_status_label(value))
+                for value in ("draft", "agreed")
+            ],
             site_names={s["slug"]: s["name"] for s in sites},
             filters={"site": site or "", "status": status or ""},
             status_label=f.insight_status_label,
@@ -181,11 +221,8 @@ class CurationPages(Controller):
             values=values,
             payload={
                 "project": project,
-                "site": None if values["site"] in (f.CROSS_SITE, "") else values["site"],
+                **_insight_payload(None, values),
                 "language": values["language"] or lang,
-                **_texts_payload(None, values),
-                "themes": values["themes"],
-                "outcomes": values["outcomes"],
                 "status": values["status"] if is_curator(actor) else "draft",
             },
         )
@@ -196,15 +233,15 @@ class CurationPages(Controller):
                 return Redirect(f"/{lang}/insights/{created.id}/evidence?saved=1", status_code=303)
             except Problem as problem:
                 submission.errors += _problem_errors(problem)
-        fields = await _insight_fields(actor, project_row, labels, [values["language"] or lang])
-        return _form_page(
-            "curation/insight_form.html",
-            fields,
+        return await _insight_form(
+            actor,
+            project_row,
+            labels,
+            None,
+            [values["language"] or lang],
             values,
             submission.errors,
             status_code=422,
-            project=project_row,
-            insight=None,
         )
 
     @get("/quotes", name="curation_quotes")
@@ -226,15 +263,19 @@ class CurationPages(Controller):
         languages = sorted(
             {t for s in sites for t in s["languages"] or []} | {q.language for q in found}
         )
+        label_maps = await _label_maps(project_row["id"], labels)
         return page(
             "curation/quotes.html",
             project=project_row,
             quotes=found,
             filters=filters,
-            sites=sites,
+            site_choices=_site_choices(sites),
+            theme_choices=[
+                Choice(value=key, label=label.text) for key, label in label_maps["themes"].items()
+            ],
             site_names={s["slug"]: s["name"] for s in sites},
             language_choices=language_choices(languages),
-            labels=await _label_maps(project_row["id"], labels),
+            labels=label_maps,
         )
 
     @get("/theory-of-change", name="curation_theory")
@@ -317,16 +358,14 @@ class InsightPages(Controller):
         insight = await InsightService().get(actor, insight_id)
         project_row, labels = await _project_context(insight.project, lang)
         language = request.query_params.get("text_language") or lang
-        fields = await _insight_fields(
-            actor, project_row, labels, [insight.language, *insight.title, language]
-        )
-        return _form_page(
-            "curation/insight_form.html",
-            fields,
+        return await _insight_form(
+            actor,
+            project_row,
+            labels,
+            insight,
+            [insight.language, *insight.title, language],
             f.insight_values(insight, language),
             [],
-            project=project_row,
-            insight=insight,
         )
 
     @post("/edit", name="curation_insight_update", guards=[drafters], status_code=200)
@@ -339,12 +378,7 @@ class InsightPages(Controller):
         project_row, labels = await _project_context(insight.project, lang)
         submitted = await request.form()
         values = f.read_insight_form(submitted)
-        payload: dict[str, Any] = {
-            "site": None if values["site"] in (f.CROSS_SITE, "") else values["site"],
-            **_texts_payload(insight, values),
-            "themes": values["themes"],
-            "outcomes": values["outcomes"],
-        }
+        payload = _insight_payload(insight, values)
         if is_curator(actor):
             payload["status"] = values["status"]
         submission = Submission(values=values, payload=payload)
@@ -355,17 +389,15 @@ class InsightPages(Controller):
                 return Redirect(f"/{lang}/insights/{insight_id}?saved=1", status_code=303)
             except Problem as problem:
                 submission.errors += _problem_errors(problem)
-        fields = await _insight_fields(
-            actor, project_row, labels, [insight.language, *insight.title, values["language"]]
-        )
-        return _form_page(
-            "curation/insight_form.html",
-            fields,
+        return await _insight_form(
+            actor,
+            project_row,
+            labels,
+            insight,
+            [insight.language, *insight.title, values["language"]],
             values,
             submission.errors,
             status_code=422,
-            project=project_row,
-            insight=insight,
         )
 
     # ------------------------------------------------------------------ evidence
@@ -450,8 +482,9 @@ class InsightPages(Controller):
         insight = await InsightService().get(actor, insight_id)
         project_row, labels = await _project_context(insight.project, lang)
         query = request.query_params
-        if story_id is None and (query.get("story") or "").isascii() and (query.get("story") or "").isdigit():
-            story_id = int(query["story"])
+        story_ref = query.get("story") or ""
+        if story_id is None and story_ref.isascii() and story_ref.isdigit():
+            story_id = int(story_ref)
         stories = StoryService()
         story = await stories.get(actor, story_id) if story_id else None
         listing = await stories.list(
@@ -462,10 +495,7 @@ class InsightPages(Controller):
             STORY_PAGE,
             query.get("cursor") or None,
         )
-        sites = await _project_sites(actor, project_row["id"])
-        languages = f.text_languages(
-            project_row, [t for s in sites for t in s["languages"] or []], []
-        )
+        languages = await _text_languages(actor, project_row, [])
         fields = f.evidence_fields([t for t in languages if not story or t != story.language])
         next_link = None
         if listing.next_cursor:
