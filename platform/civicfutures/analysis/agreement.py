@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from civicfutures.analysis.themesets import Codebook
+from civicfutures.analysis.themesets import Codebook, coder_sets
 
 COUNTS = pl.Int64
 
@@ -53,9 +53,11 @@ def _frame(wide: pl.LazyFrame, codebook: Codebook, method: str) -> pl.LazyFrame:
     )
 
 
-def cohen_kappa(codings: pl.LazyFrame, codebook: Codebook) -> pl.LazyFrame:
-    """Cohen's kappa per theme between the first two coders (by name) over stories both coded."""
-    sets = codebook.masks(codings, ["story_id", "coder"])
+def cohen_kappa(sets: pl.LazyFrame, codebook: Codebook) -> pl.LazyFrame:
+    """Cohen's kappa per theme between the first two coders (by name) over stories both coded.
+
+    `sets`: (story_id, coder, _w…) the themes each coder applied (`themesets.coder_sets`).
+    """
     ranked = (
         sets.select("coder")
         .unique()
@@ -95,11 +97,12 @@ def cohen_kappa(codings: pl.LazyFrame, codebook: Codebook) -> pl.LazyFrame:
     return _frame(pairs.select(per_theme), codebook, "cohen_kappa")
 
 
-def krippendorff_alpha(codings: pl.LazyFrame, codebook: Codebook) -> pl.LazyFrame:
-    """Krippendorff's alpha (nominal, binary) per theme for any number of coders."""
+def krippendorff_alpha(sets: pl.LazyFrame, codebook: Codebook) -> pl.LazyFrame:
+    """Krippendorff's alpha (nominal, binary) per theme for any number of coders (`sets` as
+    for `cohen_kappa`)."""
     themes = codebook.themes
     per_unit = (
-        _coder_sets(codebook.masks(codings, ["story_id", "coder"]))
+        _coder_sets(sets)
         .group_by("story_id")
         .agg(
             pl.len().cast(pl.Float64).alias("m"),
@@ -124,24 +127,30 @@ def krippendorff_alpha(codings: pl.LazyFrame, codebook: Codebook) -> pl.LazyFram
     return _frame(per_unit.select(per_theme), codebook, "krippendorff_alpha")
 
 
-def agreement(codings: pl.LazyFrame, codebook: Codebook, coders: int | None = None) -> pl.LazyFrame:
+def agreement(
+    codings: pl.LazyFrame | None,
+    codebook: Codebook,
+    coders: int | None = None,
+    sets: pl.LazyFrame | None = None,
+) -> pl.LazyFrame:
     """Kappa when two coders are compared, alpha when more; `coders` column says how many.
 
     `coders` is the number of coders compared when the caller knows it (named in the request,
     or listed in the snapshot's manifest); otherwise both statistics are planned and the count
-    found in the data picks the rows, so the plan needs no early collect.
+    found in the data picks the rows, so the plan needs no early collect. `sets`, when given,
+    are the coders' sets of `codings` already built (`themesets.coder_sets`).
     """
-    n_coders = codings.select(coders=pl.col("coder").n_unique().cast(COUNTS))
+    if sets is None:
+        if codings is None:
+            raise ValueError("agreement needs the codings or the coders' sets")
+        sets = coder_sets(codings, codebook)
+    n_coders = sets.select(coders=pl.col("coder").n_unique().cast(COUNTS))
     columns = ["theme", "method", "coders", "units", "positive", "observed_agreement", "value"]
     if coders is not None:
-        chosen = (
-            cohen_kappa(codings, codebook) if coders == 2 else krippendorff_alpha(codings, codebook)
-        )
+        chosen = cohen_kappa(sets, codebook) if coders == 2 else krippendorff_alpha(sets, codebook)
         return chosen.join(n_coders, how="cross").select(columns)
-    kappa = cohen_kappa(codings, codebook).join(n_coders, how="cross").filter(pl.col("coders") == 2)
+    kappa = cohen_kappa(sets, codebook).join(n_coders, how="cross").filter(pl.col("coders") == 2)
     alpha = (
-        krippendorff_alpha(codings, codebook)
-        .join(n_coders, how="cross")
-        .filter(pl.col("coders") != 2)
+        krippendorff_alpha(sets, codebook).join(n_coders, how="cross").filter(pl.col("coders") != 2)
     )
     return pl.concat([kappa, alpha]).select(columns)

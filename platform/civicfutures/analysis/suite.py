@@ -31,9 +31,8 @@ from civicfutures.analysis.scope import (
     stories_in,
     with_site_slug,
 )
-from civicfutures.analysis.themesets import story_masks
+from civicfutures.analysis.themesets import coder_sets, presence
 from civicfutures.errors import FieldError, InvalidInput, NotFound
-
 
 # The story texts stay on disk: only the quality checks read them, and they scan for them.
 TEXT_COLUMNS = ("title", "body")
@@ -51,7 +50,14 @@ def _masks(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     """Each coded story's theme set under the presence rule (the insights join it to the scope)."""
     return snapshot.derived(
         ("masks", params.presence),
-        lambda: story_masks(snapshot["codings"], snapshot.codebook, params.presence),
+        lambda: presence(_coder_sets(snapshot), snapshot.codebook, params.presence),
+    )
+
+
+def _coder_sets(snapshot: Snapshot) -> pl.LazyFrame:
+    """What each coder applied to each story: the theme sets and agreement start from it."""
+    return snapshot.derived(
+        ("coder sets",), lambda: coder_sets(snapshot["codings"], snapshot.codebook)
     )
 
 
@@ -181,11 +187,12 @@ def plan_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
 
 def plan_agreement(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     stories = _stories(snapshot, params)
-    codings = snapshot["codings"].join(stories.select("story_id"), on="story_id", how="semi")
+    sets = _coder_sets(snapshot).join(stories.select("story_id"), on="story_id", how="semi")
     if params.coders:
-        codings = codings.filter(pl.col("coder").is_in(list(params.coders)))
+        sets = sets.filter(pl.col("coder").is_in(list(params.coders)))
     compared = params.coders or snapshot.manifest.get("coders")
-    return agreement(codings, snapshot.codebook, len(set(compared)) if compared else None)
+    n_compared = len(set(compared)) if compared else None
+    return agreement(None, snapshot.codebook, n_compared, sets=sets)
 
 
 def plan_quality(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
@@ -206,11 +213,9 @@ def plan_quality(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
 
 
 def plan_representativeness(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
-    stories = _stories(snapshot, params)
     sites = snapshot["sites"].select("site_id", "site")
     tellers = (
-        snapshot["story_storytellers"]
-        .join(stories.select("story_id"), on="story_id", how="semi")
+        _coded_links(snapshot, params)
         .select("storyteller_id")
         .unique()
         .join(snapshot["storytellers"], on="storyteller_id")

@@ -173,6 +173,11 @@ class Codebook:
         ).with_columns(self.named(name))
 
 
+def coder_sets(codings: pl.LazyFrame, codebook: Codebook) -> pl.LazyFrame:
+    """(story_id, coder, _w…): the themes each coder applied to each story."""
+    return codebook.masks(codings, ["story_id", "coder"])
+
+
 def story_masks(codings: pl.LazyFrame, codebook: Codebook, rule: str = "any") -> pl.LazyFrame:
     """(story_id, _w…): the themes present in each coded story, under the presence rule.
 
@@ -180,12 +185,17 @@ def story_masks(codings: pl.LazyFrame, codebook: Codebook, rule: str = "any") ->
     those applied by strictly more than half of the story's coders (a story's coders being
     those who applied anything to it).
     """
+    return presence(coder_sets(codings, codebook), codebook, rule)
+
+
+def presence(sets: pl.LazyFrame, codebook: Codebook, rule: str = "any") -> pl.LazyFrame:
+    """`story_masks` from the coders' sets (`coder_sets`), which agreement also starts from."""
     if rule.startswith("coder:"):
-        codings = codings.filter(pl.col("coder") == rule.removeprefix("coder:"))
+        chosen = sets.filter(pl.col("coder") == rule.removeprefix("coder:"))
+        return chosen.select("story_id", *codebook.columns())
     if rule != "majority":
-        return codebook.masks(codings, ["story_id"])
-    per_coder = codebook.masks(codings, ["story_id", "coder"])
-    votes = per_coder.group_by("story_id").agg(
+        return sets.group_by("story_id").agg(codebook.union())
+    votes = sets.group_by("story_id").agg(
         pl.len().alias("_coders"),
         *(codebook.has(i).sum().alias(f"_v{i}") for i in range(len(codebook.themes))),
     )
