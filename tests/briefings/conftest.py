@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from briefings.demo import DASH_TRANSLATION, FORMULA_TITLE, PROJECT
-from briefings.forms import csrf_token
+from pages.conftest import sign_in  # noqa: F401
 
 _BUILT: dict[str, dict[str, Path]] = {}
 
@@ -110,33 +110,3 @@ async def demo_briefings(client, admin) -> dict[str, dict[str, Path]]:
             again = await service.build_into(SYSTEM, data, rebuilt / key)
             _BUILT[key] = {"dir": first, "again": again}
     return _BUILT
-
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def sign_in(client):
-    """Create a user with a role (partners on sites) and sign in through the login form."""
-    counter = {"n": 0}
-
-    async def make(role: str, *sites: str) -> str:
-        from civicfutures.auth.accounts import create_user
-
-        counter["n"] += 1
-        email = f"briefing-{role}{counter['n']}@test.civicfutures.eu"
-        await create_user(email, role, sites, password=PASSWORD)
-        login = await client.get("/en/login")
-        response = await client.post(
-            "/en/login",
-            data={
-                "email": email,
-                "password": PASSWORD,
-                "next": "",
-                "_csrf_token": csrf_token(login.text),
-            },
-        )
-        assert response.status_code == 303, response.text
-        return email
-
-    return make

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from briefings.forms import csrf_token
+from pages.conftest import csrf_token
 
 
 async def test_an_author_builds_from_the_page_and_downloads_the_html(client, world, sign_in):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from builders import story_body
 from curation.stories import AR_BODY, ET_BODY, OUTCOMES, PL_BODY
+from pages.conftest import csrf_token, sign_in  # noqa: F401
 
 
 @pytest.fixture
@@ -62,43 +61,6 @@ def insight_body():
         }
         body.update(changes)
         return body
-
-    return make
-
-
-PASSWORD = "correct horse battery"
-_CSRF = re.compile(r'name="_csrf_token" value="([^"]*)"')
-
-
-def csrf_token(html: str) -> str:
-    match = _CSRF.search(html)
-    assert match, "the page has no CSRF token in its form"
-    return match.group(1)
-
-
-@pytest.fixture
-def sign_in(client):
-    """Create a user and sign in through the login form; the client keeps the session."""
-    counter = {"n": 0}
-
-    async def make(role: str, *sites: str) -> None:
-        from civicfutures.auth.accounts import create_user
-
-        counter["n"] += 1
-        email = f"curation-{role}{counter['n']}@test.civicfutures.eu"
-        await create_user(email, role, sites, password=PASSWORD)
-        client.cookies.clear()
-        login = await client.get("/en/login")
-        response = await client.post(
-            "/en/login",
-            data={
-                "email": email,
-                "password": PASSWORD,
-                "next": "",
-                "_csrf_token": csrf_token(login.text),
-            },
-        )
-        assert response.status_code == 303, response.text
 
     return make
 

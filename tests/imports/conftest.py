@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from pages.conftest import sign_in  # noqa: F401
+
 
 @pytest.fixture
 def polish_rows() -> list[list[object]]:
@@ -58,28 +60,3 @@ def polish_rows() -> list[list[object]]:
             "digital_tools; youth_voice",
         ],
     ]
-
-
-@pytest.fixture
-def sign_in(client):
-    """Sign in through the login form as a new user with a role; the client keeps the session."""
-    counter = {"n": 0}
-
-    async def make(role: str, *sites: str) -> None:
-        from civicfutures.auth.accounts import create_user
-
-        counter["n"] += 1
-        email = f"import-{role}{counter['n']}@test.civicfutures.eu"
-        await create_user(email, role, sites, password="correct horse battery")
-        await client.get("/en/login")
-        response = await client.post(
-            "/en/login",
-            data={
-                "email": email,
-                "password": "correct horse battery",
-                "_csrf_token": client.cookies.get("civicfutures_csrf", ""),
-            },
-        )
-        assert response.status_code == 303, response.text
-
-    return make

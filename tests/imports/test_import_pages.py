@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 from civicfutures.db.tables import Story
 from imports.spreadsheets import csv_bytes
-
-CSRF = re.compile(r'name="_csrf_token" value="([^"]*)"')
+from pages.conftest import csrf_token
 
 
 async def post_file(client, path: str, data: bytes, action: str):
     page = await client.get(path)
     assert page.status_code == 200, page.text
-    token = CSRF.search(page.text).group(1)
     return await client.post(
         path,
-        data={"_csrf_token": token, "action": action},
+        data={"_csrf_token": csrf_token(page.text), "action": action},
         files={"file": ("historie.csv", data, "text/csv")},
         follow_redirects=False,
     )
