@@ -128,6 +128,17 @@ def theme_columns() -> list[Column]:
     return [Column("theme", _("Theme key"), people=False), Column("theme_label", _("Theme"))]
 
 
+def site_columns() -> list[Column]:
+    return [Column("site", _("Site key"), people=False), Column("site_name", _("Site"))]
+
+
+def site_name(vocab: Vocabulary, column: str = "site") -> pl.Expr:
+    """`site_name`: the site's name for a column of site slugs (the slug when unknown)."""
+    return (
+        pl.col(column).replace_strict(vocab.site_names, default=pl.col(column)).alias("site_name")
+    )
+
+
 def share_columns() -> list[Column]:
     return [
         Column("stories", _("Stories"), COUNT, HIDDEN),
@@ -288,18 +299,19 @@ def _prevalence_table(ctx: Context, name: str, title: str, kind: str) -> tuple[T
 
 def _theme_section(
     ctx: Context, key: str, heading: str, kind: str, lead: str, empty: str, table_title: str
-) -> tuple[Section, list[Block]]:
+) -> Section:
+    """The most frequent themes of a kind in a sentence, then their prevalence table."""
     table, frame = _prevalence_table(ctx, key, table_title, kind)
     top = top_items(frame)
     blocks: list[Block] = [
         Paragraph(text=lead % {"list": listing(top, ctx.vocab.language)} if top else empty),
         ctx.add(table),
     ]
-    return Section(key=key, heading=heading, blocks=blocks), blocks
+    return Section(key=key, heading=heading, blocks=blocks)
 
 
 def key_challenges(ctx: Context) -> Section:
-    section, _blocks = _theme_section(
+    return _theme_section(
         ctx,
         "key_challenges",
         _("Key challenges"),
@@ -308,11 +320,10 @@ def key_challenges(ctx: Context) -> Section:
         _("No challenge was coded in these stories."),
         _("Challenges in the stories"),
     )
-    return section
 
 
 def future_visions(ctx: Context) -> Section:
-    section, blocks = _theme_section(
+    section = _theme_section(
         ctx,
         "future_visions",
         _("Future visions"),
@@ -321,6 +332,7 @@ def future_visions(ctx: Context) -> Section:
         _("No vision was coded in these stories."),
         _("Visions in the stories"),
     )
+    blocks = section.blocks
     vocab = ctx.vocab
     by_kind = with_theme_labels(ctx.results.by_kind, vocab)
     present = themes_of_kind(by_kind.filter(pl.col("group") == "present"), vocab, "challenge")
@@ -381,7 +393,7 @@ def future_visions(ctx: Context) -> Section:
 
 
 def enablers(ctx: Context) -> Section:
-    section, _blocks = _theme_section(
+    return _theme_section(
         ctx,
         "enablers",
         _("Enablers"),
@@ -390,7 +402,6 @@ def enablers(ctx: Context) -> Section:
         _("No enabler was coded in these stories."),
         _("Enablers in the stories"),
     )
-    return section
 
 
 def site_profiles(ctx: Context) -> Section:
@@ -463,11 +474,9 @@ def comparison(ctx: Context) -> Section:
     r, vocab, params = ctx.results, ctx.vocab, ctx.params
     compared = with_theme_labels(r.comparison, vocab).with_columns(
         mapped(r.comparison, "test", test_name, "test_label"),
-        site_name=pl.col("site").replace_strict(vocab.site_names, default=pl.col("site")),
+        site_name(vocab),
     )
-    distinctive = with_theme_labels(r.distinctive, vocab).with_columns(
-        site_name=pl.col("site").replace_strict(vocab.site_names, default=pl.col("site"))
-    )
+    distinctive = with_theme_labels(r.distinctive, vocab).with_columns(site_name(vocab))
     if params.local:
         compared = compared.filter(pl.col("site") == params.site)
         distinctive = distinctive.filter(pl.col("site") == params.site)
@@ -503,11 +512,7 @@ def comparison(ctx: Context) -> Section:
     blocks.append(
         ctx.chart(
             charts.prevalence_by_site(
-                heatmap.with_columns(
-                    site_name=pl.col("group").replace_strict(
-                        vocab.site_names, default=pl.col("group")
-                    )
-                ),
+                heatmap.with_columns(site_name(vocab, "group")),
                 title=_("Theme prevalence by site"),
                 description=_("Share of each site's stories in which each theme appears.")
                 + (
@@ -531,8 +536,7 @@ def comparison(ctx: Context) -> Section:
                 name="distinctive_themes",
                 title=_("Distinctive themes"),
                 columns=[
-                    Column("site", _("Site key"), people=False),
-                    Column("site_name", _("Site")),
+                    *site_columns(),
                     *theme_columns(),
                     Column("share", _("Share"), SHARE),
                     Column("expected", _("Expected stories"), DECIMAL),
@@ -551,8 +555,7 @@ def comparison(ctx: Context) -> Section:
                 title=_("Theme shares by site"),
                 columns=[
                     *theme_columns(),
-                    Column("site", _("Site key"), people=False),
-                    Column("site_name", _("Site")),
+                    *site_columns(),
                     Column("stories", _("Stories"), COUNT, HIDDEN),
                     Column("total", _("All stories"), COUNT, HIDDEN_TOTAL),
                     Column("share", _("Share"), SHARE, HIDDEN_ANY),
@@ -933,7 +936,7 @@ def data_notes(ctx: Context) -> Section:
         .sort("site", "attribute")
         .with_columns(
             mapped(r.representativeness, "attribute", vocab.attribute, "attribute_label"),
-            site_name=pl.col("site").replace_strict(vocab.site_names, default=pl.col("site")),
+            site_name(vocab),
         )
     )
     blocks: list[Block] = [
@@ -950,8 +953,7 @@ def data_notes(ctx: Context) -> Section:
                 name="representativeness",
                 title=_("Representativeness"),
                 columns=[
-                    Column("site", _("Site key"), people=False),
-                    Column("site_name", _("Site")),
+                    *site_columns(),
                     Column("attribute", _("Attribute key"), people=False),
                     Column("attribute_label", _("Attribute")),
                     Column("score", _("Score"), DECIMAL),
