@@ -25,6 +25,11 @@ insight_writers = requires("author", "partner")
 TheoryFormat = Literal["json", "svg", "dot", "mermaid"]
 
 
+def _with_etag(insight: c.InsightOut) -> Response[c.InsightOut]:
+    """The insight with its version as the ETag, for the next edit's If-Match."""
+    return Response(insight, headers={"ETag": f'"{insight.version}"'})
+
+
 class OutcomeController(Controller):
     path = "/api/v1/outcomes"
     tags = ["curation"]
@@ -127,8 +132,7 @@ class InsightController(Controller):
         actor: NamedDependency[Actor],
         insight_id: IdPath,
     ) -> Response[c.InsightOut]:
-        insight = await insights.get(actor, insight_id)
-        return Response(insight, headers={"ETag": f'"{insight.version}"'})
+        return _with_etag(await insights.get(actor, insight_id))
 
     @patch(
         "/{insight_id:int}",
@@ -144,8 +148,7 @@ class InsightController(Controller):
         data: JSONBody[c.InsightPatch],
         if_match: Annotated[str | None, HeaderParameter(name="If-Match")] = None,
     ) -> Response[c.InsightOut]:
-        insight = await insights.update(actor, insight_id, data, if_match)
-        return Response(insight, headers={"ETag": f'"{insight.version}"'})
+        return _with_etag(await insights.update(actor, insight_id, data, if_match))
 
     @delete(
         "/{insight_id:int}",

@@ -171,6 +171,15 @@ class InsightService:
             raise _no_insight(insight_id, field)
         return row
 
+    async def _writable_row(self, actor: Actor, insight_id: int) -> dict[str, Any]:
+        """The insight's row when the actor may change it; agreed ones only authors may."""
+        row = await self._row(actor, insight_id)
+        if not writes_insight(actor, row["site"]):
+            raise Forbidden(_("You may read this insight but not change it."))
+        if row["status"] == "agreed" and not is_curator(actor):
+            raise Forbidden(_("Only authors can change an agreed insight."))
+        return row
+
     async def assemble(self, rows: list[dict[str, Any]]) -> list[c.InsightOut]:
         """Insights with their themes, outcomes and evidence, in four queries for any number.
 
@@ -456,11 +465,7 @@ class InsightService:
         data = nfc(data)
         check = Checker()
         async with write_transaction():
-            row = await self._row(actor, insight_id)
-            if not writes_insight(actor, row["site"]):
-                raise Forbidden(_("You may read this insight but not change it."))
-            if row["status"] == "agreed" and not is_curator(actor):
-                raise Forbidden(_("Only authors can change an agreed insight."))
+            row = await self._writable_row(actor, insight_id)
             if row["version"] != expected:
                 raise _stale(row["version"], expected)
             before = (await self.assemble([row]))[0]
@@ -526,11 +531,7 @@ class InsightService:
     async def delete(self, actor: Actor, insight_id: int) -> None:
         """Remove an insight with its links and evidence; agreed ones only by authors."""
         async with write_transaction():
-            row = await self._row(actor, insight_id)
-            if not writes_insight(actor, row["site"]):
-                raise Forbidden(_("You may read this insight but not change it."))
-            if row["status"] == "agreed" and not is_curator(actor):
-                raise Forbidden(_("Only authors can change an agreed insight."))
+            row = await self._writable_row(actor, insight_id)
             before = (await self.assemble([row]))[0]
             await Insight.delete().where(Insight.id == insight_id)
             await audit.record(actor, "delete", "insight", insight_id, before=before)
