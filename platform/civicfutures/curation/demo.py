@@ -18,7 +18,8 @@ from civicfutures.db.tables import Insight, Story
 from civicfutures.demo import DEMO_SLUG
 from civicfutures.intake.setup_service import find_project
 
-# Each excerpt: (story title, words, quotable, {language: curator's translation}).
+# Each insight: fields of `InsightIn`, with its evidence as excerpts:
+# (story title, words, quotable, {language: curator's translation}).
 INSIGHTS: list[dict[str, Any]] = [
     {
         "site": "gdansk",
@@ -194,14 +195,8 @@ async def load_demo_insights(actor: Actor = SYSTEM, project: str = DEMO_SLUG) ->
         await service.create(
             actor,
             c.InsightIn(
+                **{**item, "evidence": await _evidence(project_row["id"], item["evidence"])},
                 project=project,
-                site=item["site"],
-                language=item["language"],
-                title=item["title"],
-                summary=item["summary"],
-                themes=item["themes"],
-                outcomes=item["outcomes"],
-                evidence=await _evidence(project_row["id"], item["evidence"]),
                 status="agreed",
             ),
         )

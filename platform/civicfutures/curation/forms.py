@@ -47,6 +47,10 @@ def insight_status_label(status: str) -> str:
     return {"draft": _("Draft"), "agreed": _("Agreed")}.get(status, status)
 
 
+def insight_status_choices() -> list[Choice]:
+    return [Choice(value=s, label=insight_status_label(s)) for s in ("draft", "agreed")]
+
+
 async def insight_fields(
     actor: Actor, project: dict[str, Any], labels: LabelContext, languages: list[str]
 ) -> FieldSet:
@@ -116,9 +120,7 @@ async def insight_fields(
                 label=_("Status"),
                 help=_("An agreed insight needs at least one excerpt as evidence."),
                 required=True,
-                choices=[
-                    Choice(value=s, label=insight_status_label(s)) for s in ("draft", "agreed")
-                ],
+                choices=insight_status_choices(),
             )
         )
     return FieldSet(fields)

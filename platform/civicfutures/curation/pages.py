@@ -23,7 +23,12 @@ from civicfutures.curation.insight_service import InsightFilters, InsightService
 from civicfutures.curation.outcome_service import outcome_rows
 from civicfutures.curation.quotes import QuoteBank
 from civicfutures.curation.texts import insight_text
-from civicfutures.curation.theory import site_names, theory_diagram, theory_of_change
+from civicfutures.curation.theory import (
+    site_names,
+    theory_diagram,
+    theory_of_change,
+    visible_sites,
+)
 from civicfutures.db.tables import Site, Theme
 from civicfutures.errors import FieldError, Problem
 from civicfutures.forms.binding import Submission, convert, place_errors
@@ -59,16 +64,6 @@ async def _label_maps(project_id: int, labels: LabelContext) -> dict[str, dict[s
     }
 
 
-async def _project_sites(actor: Actor, project_id: int) -> list[dict[str, Any]]:
-    rows = (
-        await Site.select(Site.id, Site.slug, Site.name, Site.languages)
-        .output(load_json=True)
-        .where(Site.project == project_id)
-        .order_by(Site.id)
-    )
-    return [row for row in rows if actor.sees_site(row["id"])]
-
-
 def _site_choices(sites: list[dict[str, Any]]) -> list[Choice]:
     return [Choice(value=s["slug"], label=s["name"]) for s in sites]
 
@@ -77,7 +72,7 @@ async def _text_languages(
     actor: Actor, project_row: dict[str, Any], existing: list[str]
 ) -> list[str]:
     """Languages a text may be written in: the project's, its visible sites' and `existing`."""
-    sites = await _project_sites(actor, project_row["id"])
+    sites = await visible_sites(actor, project_row["id"])
     return f.text_languages(project_row, [t for s in sites for t in s["languages"] or []], existing)
 
 
@@ -172,16 +167,13 @@ class CurationPages(Controller):
             actor, InsightFilters(project, site=site, status=status)
         )
         rows = [{"insight": i, "title": insight_text(i.title, lang, i.language)} for i in found]
-        sites = await _project_sites(actor, project_row["id"])
+        sites = await visible_sites(actor, project_row["id"])
         return page(
             "curation/insights.html",
             project=project_row,
             rows=rows,
             site_choices=_site_choices(sites),
-            status_choices=[
-                Choice(value=value, label=f.insight_status_label(value))
-                for value in ("draft", "agreed")
-            ],
+            status_choices=f.insight_status_choices(),
             site_names={s["slug"]: s["name"] for s in sites},
             filters={"site": site or "", "status": status or ""},
             status_label=f.insight_status_label,
@@ -259,7 +251,7 @@ class CurationPages(Controller):
             filters["theme"] or None,
             filters["lang"] or None,
         )
-        sites = await _project_sites(actor, project_row["id"])
+        sites = await visible_sites(actor, project_row["id"])
         languages = sorted(
             {t for s in sites for t in s["languages"] or []} | {q.language for q in found}
         )
@@ -337,7 +329,7 @@ class InsightPages(Controller):
             summary=insight_text(insight.summary, lang, insight.language),
             labels=await _label_maps(project_row["id"], labels),
             site_names={
-                s["slug"]: s["name"] for s in await _project_sites(actor, project_row["id"])
+                s["slug"]: s["name"] for s in await visible_sites(actor, project_row["id"])
             },
             status_label=f.insight_status_label,
             can_edit=await self._can_edit(actor, insight),

@@ -38,7 +38,8 @@ class TheoryRow(msgspec.Struct, kw_only=True):
     sites_without_evidence: list[str]
 
 
-async def _sites(actor: Actor, project_id: int) -> list[dict[str, Any]]:
+async def visible_sites(actor: Actor, project_id: int) -> list[dict[str, Any]]:
+    """The project's sites the actor reads, in the order they were added."""
     rows = (
         await Site.select(Site.id, Site.slug, Site.name, Site.languages)
         .output(load_json=True)
@@ -55,7 +56,7 @@ async def theory_of_change(
     lang = checked_language(lang)
     project_row = await find_project(project)
     labels = LabelContext(tag=lang, project_default=project_row["default_language"])
-    sites = await _sites(actor, project_row["id"])
+    sites = await visible_sites(actor, project_row["id"])
     site_order = [site["slug"] for site in sites]
     query = (
         Insight.select(
@@ -166,7 +167,7 @@ async def theory_of_change_table(
 async def site_names(actor: Actor, project: str) -> dict[str, str]:
     """Slug → display name of the project's sites the actor reads."""
     project_row = await find_project(project)
-    return {site["slug"]: site["name"] for site in await _sites(actor, project_row["id"])}
+    return {site["slug"]: site["name"] for site in await visible_sites(actor, project_row["id"])}
 
 
 async def theory_diagram(
