@@ -139,6 +139,20 @@ def csv_name(data: ExportData, notes: ExportNotes, kind: str) -> str:
     return download_name(data.project["slug"], notes.lang, kind, "csv")
 
 
+def _csv_resource(name: str, title: str, path: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A Frictionless tabular resource of a UTF-8 CSV file."""
+    return {
+        "name": name,
+        "title": title,
+        "path": path,
+        "profile": "tabular-data-resource",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "schema": schema,
+    }
+
+
 def datapackage(data: ExportData, notes: ExportNotes) -> dict[str, Any]:
     """A Frictionless tabular data package describing `stories.csv` and `dictionary.csv`."""
     with use_locale(notes.lang):
@@ -163,15 +177,11 @@ def datapackage(data: ExportData, notes: ExportNotes) -> dict[str, Any]:
         "description": " ".join(notes.sentences()),
         "civicfutures": {"notes": notes.as_dict()},
         "resources": [
-            {
-                "name": "stories",
-                "title": stories_title,
-                "path": csv_name(data, notes, "stories"),
-                "profile": "tabular-data-resource",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "schema": {
+            _csv_resource(
+                "stories",
+                stories_title,
+                csv_name(data, notes, "stories"),
+                {
                     "fields": [
                         {
                             "name": c.name,
@@ -183,22 +193,18 @@ def datapackage(data: ExportData, notes: ExportNotes) -> dict[str, Any]:
                     ],
                     "primaryKey": ["story_id"],
                 },
-            },
-            {
-                "name": "dictionary",
-                "title": dictionary_title,
-                "path": csv_name(data, notes, "dictionary"),
-                "profile": "tabular-data-resource",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "schema": {
+            ),
+            _csv_resource(
+                "dictionary",
+                dictionary_title,
+                csv_name(data, notes, "dictionary"),
+                {
                     "fields": [
                         {"name": name, "type": "string", "description": meaning}
                         for name, meaning in dictionary_fields
                     ]
                 },
-            },
+            ),
         ],
     }
 
