@@ -95,6 +95,11 @@ def parse_date(text: str) -> dt.date | None:
     return None
 
 
+def _not_a_date(text: str) -> str:
+    """The problem of a date cell that `parse_date` cannot read."""
+    return _("“{value}” is not a date: write it as 2025-03-15 or 15.03.2025.").format(value=text)
+
+
 def parse_moment(text: str) -> dt.datetime | None:
     """A consent time: an ISO date-time (UTC when no offset is given) or any date `parse_date` reads."""
     try:
@@ -405,12 +410,7 @@ class RowParser:
         if values.get("workshop_date"):
             held_on = parse_date(values["workshop_date"])
             if held_on is None:
-                problem(
-                    "workshop_date",
-                    _("“{value}” is not a date: write it as 2025-03-15 or 15.03.2025.").format(
-                        value=values["workshop_date"]
-                    ),
-                )
+                problem("workshop_date", _not_a_date(values["workshop_date"]))
 
         typed: dict[str, Any] = {}
         for key in CODED:
@@ -615,12 +615,7 @@ class RowParser:
         if values.get("consent_given_at"):
             moment = parse_moment(values["consent_given_at"])
             if moment is None:
-                problem(
-                    "consent_given_at",
-                    _("“{value}” is not a date: write it as 2025-03-15 or 15.03.2025.").format(
-                        value=values["consent_given_at"]
-                    ),
-                )
+                problem("consent_given_at", _not_a_date(values["consent_given_at"]))
             else:
                 result["consent_given_at"] = moment
         if values.get("consent_scopes"):
