@@ -34,15 +34,18 @@ from civicfutures.analysis.scope import (
 from civicfutures.analysis.themesets import coder_sets, presence
 from civicfutures.errors import FieldError, InvalidInput, NotFound
 
-# The story texts stay on disk: only the quality checks read them, and they scan for them.
-TEXT_COLUMNS = ("title", "body")
+# What the kept scope holds of each story: what the insights group and join by. The texts
+# stay on disk (only the quality checks read them, and they scan for them).
+SCOPE_COLUMNS = ("story_id", "site_id", "workshop_id", "kind")
 
 
 def _stories(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
-    """The stories a request covers, without their texts."""
+    """The stories a request covers (`SCOPE_COLUMNS`)."""
     return snapshot.derived(
         ("stories", params.scope),
-        lambda: scoped_stories(snapshot["stories"], snapshot["sites"], params).drop(TEXT_COLUMNS),
+        lambda: scoped_stories(snapshot["stories"], snapshot["sites"], params).select(
+            SCOPE_COLUMNS
+        ),
     )
 
 
