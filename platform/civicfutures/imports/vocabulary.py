@@ -521,142 +521,75 @@ DEMOGRAPHIC_HELP: dict[str, str] = {
     "ar": "اختر من القائمة؛ اتركه فارغًا إذا لم يُسجَّل.",
 }
 
-# Coded values: canonical value → label per language (the template writes the labels).
+
+def _labels(values: tuple[str, ...], **labels: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """Value → {language: label} from one tuple of labels per language, in the values' order."""
+    rows = zip(*(labels[tag] for tag in LANGUAGES), strict=True)
+    return {
+        value: dict(zip(LANGUAGES, row, strict=True))
+        for value, row in zip(values, rows, strict=True)
+    }
+
+
+def _in_languages(*texts: str) -> dict[str, str]:
+    """{language: text} from texts given in the order of LANGUAGES."""
+    return dict(zip(LANGUAGES, texts, strict=True))
+
+
+# Coded values: canonical value → label per language (the template writes the labels),
+# written as tables: the values, then their labels in each language in the same order.
 VALUES: dict[str, dict[str, dict[str, str]]] = {
-    "workshop_kind": {
-        "storytelling": {
-            "en": "Storytelling",
-            "pl": "Opowiadanie historii",
-            "et": "Lugude jutustamine",
-            "it": "Narrazione",
-            "uk": "Розповідання історій",
-            "ar": "سرد القصص",
-        },
-        "future_thinking": {
-            "en": "Future thinking",
-            "pl": "Myślenie o przyszłości",
-            "et": "Tulevikumõtlemine",
-            "it": "Pensiero sul futuro",
-            "uk": "Мислення про майбутнє",
-            "ar": "التفكير في المستقبل",
-        },
-        "knowledge_exchange": {
-            "en": "Knowledge exchange",
-            "pl": "Wymiana wiedzy",
-            "et": "Teadmiste vahetus",
-            "it": "Scambio di conoscenze",
-            "uk": "Обмін знаннями",
-            "ar": "تبادل المعرفة",
-        },
-    },
-    "story_kind": {
-        "present": {
-            "en": "Present-day experience",
-            "pl": "Doświadczenie z dziś",
-            "et": "Tänane kogemus",
-            "it": "Esperienza di oggi",
-            "uk": "Сьогоднішній досвід",
-            "ar": "تجربة من الحاضر",
-        },
-        "future": {
-            "en": "Vision of the future",
-            "pl": "Wizja przyszłości",
-            "et": "Tulevikunägemus",
-            "it": "Visione del futuro",
-            "uk": "Бачення майбутнього",
-            "ar": "رؤية للمستقبل",
-        },
-    },
-    "status": {
-        "draft": {
-            "en": "Draft",
-            "pl": "Szkic",
-            "et": "Mustand",
-            "it": "Bozza",
-            "uk": "Чернетка",
-            "ar": "مسودة",
-        },
-        "submitted": {
-            "en": "Submitted",
-            "pl": "Przesłana",
-            "et": "Esitatud",
-            "it": "Inviata",
-            "uk": "Подано",
-            "ar": "مُرسلة",
-        },
-        "reviewed": {
-            "en": "Reviewed",
-            "pl": "Sprawdzona",
-            "et": "Üle vaadatud",
-            "it": "Revisionata",
-            "uk": "Перевірено",
-            "ar": "تمت مراجعتها",
-        },
-    },
-    "consent_scope": {
-        "research": {
-            "en": "Research",
-            "pl": "Badania",
-            "et": "Uurimistöö",
-            "it": "Ricerca",
-            "uk": "Дослідження",
-            "ar": "البحث",
-        },
-        "archive": {
-            "en": "Archive",
-            "pl": "Archiwum",
-            "et": "Arhiiv",
-            "it": "Archivio",
-            "uk": "Архів",
-            "ar": "الأرشيف",
-        },
-        "quote": {
-            "en": "Quotation",
-            "pl": "Cytowanie",
-            "et": "Tsiteerimine",
-            "it": "Citazione",
-            "uk": "Цитування",
-            "ar": "الاقتباس",
-        },
-    },
-    "translation_by": {
-        "human": {
-            "en": "Person",
-            "pl": "Człowiek",
-            "et": "Inimene",
-            "it": "Persona",
-            "uk": "Людина",
-            "ar": "إنسان",
-        },
-        "machine": {
-            "en": "Machine",
-            "pl": "Maszyna",
-            "et": "Masin",
-            "it": "Macchina",
-            "uk": "Машина",
-            "ar": "آلة",
-        },
-    },
+    "workshop_kind": _labels(
+        ("storytelling", "future_thinking", "knowledge_exchange"),
+        en=("Storytelling", "Future thinking", "Knowledge exchange"),
+        pl=("Opowiadanie historii", "Myślenie o przyszłości", "Wymiana wiedzy"),
+        et=("Lugude jutustamine", "Tulevikumõtlemine", "Teadmiste vahetus"),
+        it=("Narrazione", "Pensiero sul futuro", "Scambio di conoscenze"),
+        uk=("Розповідання історій", "Мислення про майбутнє", "Обмін знаннями"),
+        ar=("سرد القصص", "التفكير في المستقبل", "تبادل المعرفة"),
+    ),
+    "story_kind": _labels(
+        ("present", "future"),
+        en=("Present-day experience", "Vision of the future"),
+        pl=("Doświadczenie z dziś", "Wizja przyszłości"),
+        et=("Tänane kogemus", "Tulevikunägemus"),
+        it=("Esperienza di oggi", "Visione del futuro"),
+        uk=("Сьогоднішній досвід", "Бачення майбутнього"),
+        ar=("تجربة من الحاضر", "رؤية للمستقبل"),
+    ),
+    "status": _labels(
+        ("draft", "submitted", "reviewed"),
+        en=("Draft", "Submitted", "Reviewed"),
+        pl=("Szkic", "Przesłana", "Sprawdzona"),
+        et=("Mustand", "Esitatud", "Üle vaadatud"),
+        it=("Bozza", "Inviata", "Revisionata"),
+        uk=("Чернетка", "Подано", "Перевірено"),
+        ar=("مسودة", "مُرسلة", "تمت مراجعتها"),
+    ),
+    "consent_scope": _labels(
+        ("research", "archive", "quote"),
+        en=("Research", "Archive", "Quotation"),
+        pl=("Badania", "Archiwum", "Cytowanie"),
+        et=("Uurimistöö", "Arhiiv", "Tsiteerimine"),
+        it=("Ricerca", "Archivio", "Citazione"),
+        uk=("Дослідження", "Архів", "Цитування"),
+        ar=("البحث", "الأرشيف", "الاقتباس"),
+    ),
+    "translation_by": _labels(
+        ("human", "machine"),
+        en=("Person", "Machine"),
+        pl=("Człowiek", "Maszyna"),
+        et=("Inimene", "Masin"),
+        it=("Persona", "Macchina"),
+        uk=("Людина", "Машина"),
+        ar=("إنسان", "آلة"),
+    ),
 }
 
 # Sheet names of the template.
 SHEETS: dict[str, dict[str, str]] = {
-    "stories": {
-        "en": "Stories",
-        "pl": "Historie",
-        "et": "Lood",
-        "it": "Storie",
-        "uk": "Історії",
-        "ar": "القصص",
-    },
-    "help": {
-        "en": "Help",
-        "pl": "Pomoc",
-        "et": "Juhend",
-        "it": "Istruzioni",
-        "uk": "Довідка",
-        "ar": "مساعدة",
-    },
+    "stories": _in_languages("Stories", "Historie", "Lood", "Storie", "Історії", "القصص"),
+    "help": _in_languages("Help", "Pomoc", "Juhend", "Istruzioni", "Довідка", "مساعدة"),
 }
 
 # Words of the help sheet's table.
