@@ -8,6 +8,7 @@ test starts from empty tables. Nothing of ours is mocked.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -67,11 +68,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if getattr(config, "engine", None) == "postgresql" and "CIVICFUTURES_TEST_PG_DB" not in os.environ:
-        try:
+    if (
+        getattr(config, "engine", None) == "postgresql"
+        and "CIVICFUTURES_TEST_PG_DB" not in os.environ
+    ):
+        # A leftover database is harmless; never fail the run for it.
+        with contextlib.suppress(Exception):
             asyncio.run(_pg_database(create=False))
-        except Exception:  # a leftover database is harmless; never fail the run for it
-            pass
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -8,7 +8,9 @@ import click
 from civicfutures.cli import main
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-SETTINGS = (Path(__file__).resolve().parent.parent / "platform/civicfutures/settings.py").read_text(encoding="utf-8")
+SETTINGS = (Path(__file__).resolve().parent.parent / "platform/civicfutures/settings.py").read_text(
+    encoding="utf-8"
+)
 
 
 def test_every_setting_is_documented():

@@ -57,11 +57,23 @@ def create_app(settings: Settings | None = None) -> Litestar:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     return Litestar(
         route_handlers=[
-            health, *INTAKE, *CURATION, CURATION_PAGES, AdminController, AdminPages, *LOGIN_ROUTES,
-            FormController, missing_labels, *PAGE_ROUTES, static_files(),
-            ExportController, AnalysisController,
-            BriefingController, BRIEFING_PAGES,
-            *import_routes(), *import_page_routes(),
+            health,
+            *INTAKE,
+            *CURATION,
+            CURATION_PAGES,
+            AdminController,
+            AdminPages,
+            *LOGIN_ROUTES,
+            FormController,
+            missing_labels,
+            *PAGE_ROUTES,
+            static_files(),
+            ExportController,
+            AnalysisController,
+            BriefingController,
+            BRIEFING_PAGES,
+            *import_routes(),
+            *import_page_routes(),
         ],
         template_config=template_config(),
         middleware=[

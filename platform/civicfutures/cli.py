@@ -66,10 +66,9 @@ def migrate() -> None:
 
 async def _load_demo_with_users() -> Any:
     from civicfutures.auth.accounts import create_user
+    from civicfutures.curation.demo import load_demo_insights
     from civicfutures.db.tables import User
     from civicfutures.demo import load_demo
-
-    from civicfutures.curation.demo import load_demo_insights
 
     summary = await load_demo()
     await load_demo_insights()

@@ -30,7 +30,9 @@ async def test_pages_send_anonymous_visitors_to_sign_in_and_back(client, world):
     assert "Zaloguj" in login.text
     signed = await sign_in(client, "partner@gdansk.example", next_="/pl/")
     assert signed.status_code == 303 and signed.headers["location"] == "/pl/"
-    session = [c for c in signed.headers.get_list("set-cookie") if c.startswith("civicfutures_session")]
+    session = [
+        c for c in signed.headers.get_list("set-cookie") if c.startswith("civicfutures_session")
+    ]
     assert session, signed.headers
     assert "httponly" in session[0].lower() and "samesite=lax" in session[0].lower()
 

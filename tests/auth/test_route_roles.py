@@ -96,7 +96,14 @@ PAGE_SITE_WRITE = Access(
 # Analysis tables span sites: researchers, authors and admins only; partners are refused.
 ANALYSTS = Access(
     "analysts",
-    {"anonymous": 401, "partner_own": 403, "partner_other": 403, "researcher": "ok", "author": "ok", "admin": "ok"},
+    {
+        "anonymous": 401,
+        "partner_own": 403,
+        "partner_other": 403,
+        "researcher": "ok",
+        "author": "ok",
+        "admin": "ok",
+    },
 )
 PAGE_ADMIN = Access(
     "page-admin", {"anonymous": 303, **dict.fromkeys(ROLES[1:-1], 403), "admin": "ok"}
@@ -591,7 +598,9 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/stories/{story_id:int}"): Rule(SITE_READ, _get_story),
     ("PATCH", "/api/v1/stories/{story_id:int}"): Rule(SITE_WRITE, _new_story_patch),
     # analysis
-    ("GET", "/api/v1/analysis/{kind:str}"): Rule(ANALYSTS, call("/api/v1/analysis/prevalence?project=futures&by=site")),
+    ("GET", "/api/v1/analysis/{kind:str}"): Rule(
+        ANALYSTS, call("/api/v1/analysis/prevalence?project=futures&by=site")
+    ),
     # administration
     ("GET", "/api/v1/audit"): Rule(ADMIN, call("/api/v1/audit")),
     ("GET", "/api/v1/subject-access"): Rule(

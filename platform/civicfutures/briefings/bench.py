@@ -186,7 +186,9 @@ def bench_briefing_command(
             " (not counted)"
         )
         times = bench_briefing(snapshot, directory / "briefing")
-        click.echo(f"analyses (civicfutures.analysis, one collect per table): {times['analyses']:.2f} s")
+        click.echo(
+            f"analyses (civicfutures.analysis, one collect per table): {times['analyses']:.2f} s"
+        )
         click.echo(f"sections, labels and the two charts: {times['sections']:.2f} s")
         click.echo(
             "writers (html, md, svg, xlsx, csv + datapackage, parquet, json) and manifest: "
