@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from civicfutures.web.health import health
     from civicfutures.web.locale import LocaleMiddleware
     from civicfutures.web.login import LOGIN_ROUTES
+    from civicfutures.web.runtime import settle_after_startup
     from civicfutures.web.security import add_security_headers
 
     secret = settings.resolved_secret()
@@ -90,7 +91,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[add_security_headers],
-        on_startup=[open_database],
+        on_startup=[open_database, settle_after_startup],
         on_shutdown=[close_database],
         request_max_body_size=settings.max_request_bytes,
         openapi_config=OpenAPIConfig(
