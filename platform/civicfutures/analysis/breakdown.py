@@ -14,9 +14,6 @@ from civicfutures.analysis.scope import Groups
 from civicfutures.analysis.themesets import Codebook
 
 
-def breakdown(groups: Groups, masks: pl.LazyFrame | None, codebook: Codebook) -> pl.LazyFrame:
-    """Prevalence per (site, group, theme); the groups carry `site` beside `group`.
-
-    `masks` as for `prevalence.prevalence` (None when the groups carry the theme sets).
-    """
-    return prevalence(groups, masks, codebook, keys=("site", "group"))
+def breakdown(groups: Groups, codebook: Codebook) -> pl.LazyFrame:
+    """Prevalence per (site, group, theme); the groups carry `site` beside `group`."""
+    return prevalence(groups, codebook, keys=("site", "group"))

@@ -19,26 +19,29 @@ from civicfutures.analysis.themesets import Codebook
 
 COUNTS = pl.Int64
 
+# The columns of a prevalence table after its grouping keys (API.md), before disclosure control.
+COLUMNS = (
+    "theme",
+    "stories",
+    "total",
+    "share",
+    "ci_low",
+    "ci_high",
+    "storytellers",
+    "total_storytellers",
+)
+
 
 def prevalence(
-    groups: Groups,
-    masks: pl.LazyFrame | None,
-    codebook: Codebook,
-    keys: Sequence[str] = ("group",),
+    groups: Groups, codebook: Codebook, keys: Sequence[str] = ("group",)
 ) -> pl.LazyFrame:
     """Prevalence of every theme in every group named by `keys`.
 
-    `groups` maps stories to groups and to the storytellers they rest on (`scope.groups`);
-    `masks` holds each coded story's theme set (`themesets.story_masks`), or is None when
-    both frames of `groups` already carry the sets (an uncoded story's set being 0).
+    `groups` maps stories to groups and to the storytellers they rest on (`scope.groups`),
+    both frames carrying each story's theme set (an uncoded story's set being 0).
     """
     keys = list(keys)
     story_sets, teller_sets = groups.stories, groups.tellers
-    if masks is not None:
-        story_sets = story_sets.join(masks, on="story_id", how="left").with_columns(codebook.zero())
-        teller_sets = teller_sets.join(masks, on="story_id", how="left").with_columns(
-            codebook.zero()
-        )
     # Stories: one set per story and group, counted per theme by testing bits.
     stories = story_sets.group_by(keys).agg(
         pl.len().cast(COUNTS).alias("total"), *codebook.counts()
@@ -66,15 +69,5 @@ def prevalence(
             ci_low=ci_low,
             ci_high=ci_high,
         )
-        .select(
-            *keys,
-            "theme",
-            "stories",
-            "total",
-            "share",
-            "ci_low",
-            "ci_high",
-            "storytellers",
-            "total_storytellers",
-        )
+        .select(*keys, *COLUMNS)
     )

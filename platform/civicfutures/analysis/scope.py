@@ -85,45 +85,35 @@ class Groups:
 def groups(
     snapshot: Snapshot,
     stories: pl.LazyFrame,
+    links: pl.LazyFrame,
     by: str,
     keep: tuple[str, ...] = (),
     carry: tuple[str, ...] = (),
-    links: pl.LazyFrame | None = None,
 ) -> Groups:
     """The groups of a grouping (`group` column) for the stories, with `keep` columns carried.
+
+    `stories` are the stories in scope told by someone, `links` the same stories joined to
+    their storytellers (one row per story and storyteller); `carry` names per-story columns
+    (the theme sets) passed through to both frames.
 
     For a structural grouping every storyteller of a story is in the story's one group. For a
     demographic attribute a story belongs to every value its storytellers hold, and a group's
     cell rests only on the storytellers holding that value (the cautious reading for
     disclosure control). Storytellers without the attribute form the group `not_recorded`.
-    A story counts through its storytellers: a snapshot holds no story without one.
-
-    `carry` names per-story columns (theme sets, say) passed through to both frames. `links`,
-    when given, is `stories` already joined to their storytellers (and `stories` then holds
-    only stories with storytellers): the join is not done again.
     """
-    columns = ["story_id", *keep]
-    tellers = snapshot["story_storytellers"]
     grouping = STRUCTURAL_GROUPS.get(by)
     if grouping is not None:
-        grouped = grouping(snapshot, stories).select(*columns, "group", *carry)
-        if links is None:
-            # A story without storytellers has nobody to rest on: it is not counted.
-            grouped = grouped.join(tellers.select("story_id"), on="story_id", how="semi")
-            linked = grouped.join(tellers, on="story_id")
-        else:
-            linked = grouping(snapshot, links)
         return Groups(
-            stories=grouped,
-            tellers=linked.select("story_id", "group", "storyteller_id", *keep, *carry),
+            stories=grouping(snapshot, stories).select("story_id", *keep, "group", *carry),
+            tellers=grouping(snapshot, links).select(
+                "story_id", "group", "storyteller_id", *keep, *carry
+            ),
         )
     values = (
         snapshot["demographics"]
         .filter(pl.col("attribute") == by)
         .select("storyteller_id", group="value")
     )
-    if links is None:
-        links = stories.select(*columns, *carry).join(tellers, on="story_id")
     held = (
         links.join(values, on="storyteller_id", how="left")
         .with_columns(pl.col("group").fill_null(NOT_RECORDED))
@@ -139,13 +129,6 @@ def stories_in(
     return held.select("story_id", "group", *keep, *carry).unique(
         subset=["story_id", "group", *keep]
     )
-
-
-def memberships(
-    snapshot: Snapshot, stories: pl.LazyFrame, by: str, keep: tuple[str, ...] = ()
-) -> pl.LazyFrame:
-    """(story_id, group, storyteller_id, *keep): `groups(...).tellers`."""
-    return groups(snapshot, stories, by, keep).tellers
 
 
 def with_site_slug(snapshot: Snapshot, stories: pl.LazyFrame) -> pl.LazyFrame:

@@ -101,14 +101,14 @@ def _grouped(
     if by in STRUCTURAL_GROUPS:
         if keep:
             coded, linked = with_site_slug(snapshot, coded), with_site_slug(snapshot, linked)
-        return groups(snapshot, coded, by, keep=keep, carry=carry, links=linked)
+        return groups(snapshot, coded, linked, by, keep=keep, carry=carry)
     # A demographic grouping is kept with the site beside the group, so that the prevalence
     # by the attribute and the breakdown within sites share it (a story has one site).
     coded, linked = with_site_slug(snapshot, coded), with_site_slug(snapshot, linked)
     key = (params.scope, params.presence, by)
     held = snapshot.derived(
         ("held", *key),
-        lambda: groups(snapshot, coded, by, keep=("site",), carry=carry, links=linked).tellers,
+        lambda: groups(snapshot, coded, linked, by, keep=("site",), carry=carry).tellers,
     )
     stories = snapshot.derived(("held stories", *key), lambda: stories_in(held, ("site",), carry))
     return Groups(stories=stories, tellers=held)
@@ -122,7 +122,7 @@ def plan_prevalence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     by = params.by or "site"
 
     def build() -> pl.LazyFrame:
-        return prevalence(_grouped(snapshot, params, by), None, snapshot.codebook)
+        return prevalence(_grouped(snapshot, params, by), snapshot.codebook)
 
     # The cells before disclosure control: the comparison starts from the same ones by site.
     return snapshot.derived(("prevalence", params.scope, params.presence, by), build)
@@ -166,7 +166,7 @@ def _breakdown_attribute(snapshot: Snapshot, params: AnalysisParams) -> str:
 def plan_breakdown(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     attribute = _breakdown_attribute(snapshot, params)
     grouped = _grouped(snapshot, params, attribute, keep=("site",))
-    return breakdown(grouped, None, snapshot.codebook)
+    return breakdown(grouped, snapshot.codebook)
 
 
 def plan_cooccurrence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:

@@ -178,18 +178,14 @@ def coder_sets(codings: pl.LazyFrame, codebook: Codebook) -> pl.LazyFrame:
     return codebook.masks(codings, ["story_id", "coder"])
 
 
-def story_masks(codings: pl.LazyFrame, codebook: Codebook, rule: str = "any") -> pl.LazyFrame:
+def presence(sets: pl.LazyFrame, codebook: Codebook, rule: str = "any") -> pl.LazyFrame:
     """(story_id, _w…): the themes present in each coded story, under the presence rule.
 
-    `any`: a theme any coder applied; `coder:<name>`: those that coder applied; `majority`:
-    those applied by strictly more than half of the story's coders (a story's coders being
-    those who applied anything to it).
+    `sets` are the coders' sets (`coder_sets`), which agreement also starts from. `any`: a
+    theme any coder applied; `coder:<name>`: those that coder applied; `majority`: those
+    applied by strictly more than half of the story's coders (a story's coders being those
+    who applied anything to it).
     """
-    return presence(coder_sets(codings, codebook), codebook, rule)
-
-
-def presence(sets: pl.LazyFrame, codebook: Codebook, rule: str = "any") -> pl.LazyFrame:
-    """`story_masks` from the coders' sets (`coder_sets`), which agreement also starts from."""
     if rule.startswith("coder:"):
         chosen = sets.filter(pl.col("coder") == rule.removeprefix("coder:"))
         return chosen.select("story_id", *codebook.columns())

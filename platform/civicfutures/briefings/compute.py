@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from civicfutures.analysis import suite
+from civicfutures.analysis import prevalence, suite
 from civicfutures.analysis.dataset import Snapshot
 from civicfutures.analysis.disclosure import Rule, protect
 from civicfutures.analysis.distinctive import distinctive
@@ -151,19 +151,8 @@ def _plans(
     return plans
 
 
-PREVALENCE_COLUMNS = (
-    "group",
-    "theme",
-    "stories",
-    "total",
-    "share",
-    "ci_low",
-    "ci_high",
-    "storytellers",
-    "total_storytellers",
-    "suppressed",
-    "total_suppressed",
-)
+# A prevalence table's columns, with those disclosure control adds.
+PREVALENCE_COLUMNS = ("group", *prevalence.COLUMNS, "suppressed", "total_suppressed")
 
 
 def _by_site(comparison: pl.DataFrame) -> pl.DataFrame:
