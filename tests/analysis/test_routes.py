@@ -180,3 +180,32 @@ async def test_every_kind_answers(client, analysis_world, token_for, kind: str) 
     response = await client.get(f"{PATH}/{kind}", params={"project": "futures"}, headers=researcher)
     assert response.status_code == 200, response.text
     assert response.json()["kind"] == kind
+
+
+async def test_a_new_story_shows_in_the_next_answer(
+    client, admin, analysis_world, token_for
+) -> None:
+    """The API keeps recent snapshots loaded; new data makes a new snapshot, never a stale answer."""
+    from builders import story_body
+
+    researcher = await token_for("researcher")
+    params = {"project": "futures", "format": "json"}
+
+    async def gdansk_youth_voice() -> tuple[str, int]:
+        response = await client.get(f"{PATH}/prevalence", params=params, headers=researcher)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        rows = {(r["group"], r["theme"]): r for r in body["rows"]}
+        return body["snapshot"], rows[("gdansk", "youth_voice")]["stories"]
+
+    first, before = await gdansk_youth_voice()
+    assert (first, before) == await gdansk_youth_voice()  # same data: same snapshot, same answer
+    teller = analysis_world["storytellers"]["gdansk"][0]["id"]
+    polish = story_body(
+        analysis_world, "gdansk", storytellers=[teller], title="Gęś w ratuszu", body="Żółć i gęś."
+    )
+    response = await client.post("/api/v1/stories", json=polish, headers=admin)
+    assert response.status_code == 201, response.text
+    second, after = await gdansk_youth_voice()
+    assert second != first
+    assert after == before + 1
