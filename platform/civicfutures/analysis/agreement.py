@@ -66,27 +66,35 @@ def cohen_kappa(sets: pl.LazyFrame, codebook: Codebook) -> pl.LazyFrame:
         .filter(pl.col("rank") < 2)
     )
     words = range(codebook.words)
-    first, second = pl.col("rank") == 0, pl.col("rank") == 1
+    ranked_sets = sets.join(ranked, on="coder")
+
+    def coder(rank: int, prefix: str) -> pl.LazyFrame:
+        chosen = ranked_sets.filter(pl.col("rank") == rank)
+        return chosen.select("story_id", *(pl.col(f"_w{w}").alias(f"{prefix}{w}") for w in words))
+
+    # A coder has one set per story, so the units both coded are an inner join of the two.
     pairs = (
-        _coder_sets(sets.join(ranked, on="coder"))
-        .group_by("story_id")
-        .agg(
-            *(pl.col(f"_w{w}").filter(first).bitwise_or().alias(f"_a{w}") for w in words),
-            *(pl.col(f"_w{w}").filter(second).bitwise_or().alias(f"_b{w}") for w in words),
-        )
+        coder(0, "_a")
+        .join(coder(1, "_b"), on="story_id")
         .with_columns((pl.col(f"_a{w}") & pl.col(f"_b{w}")).alias(f"_x{w}") for w in words)
     )
+    themes = range(len(codebook.themes))
+    # Every count once, in one pass; the measures below are arithmetic on the one-row result.
+    totals = pairs.select(
+        pl.len().cast(pl.Float64).alias("_u"),
+        *(codebook.has(i, "_a").sum().cast(pl.Float64).alias(f"_a{i}") for i in themes),
+        *(codebook.has(i, "_b").sum().cast(pl.Float64).alias(f"_b{i}") for i in themes),
+        *(codebook.has(i, "_x").sum().cast(pl.Float64).alias(f"_x{i}") for i in themes),
+    )
+    u = pl.col("_u")
     per_theme = []
-    u = pl.len().cast(pl.Float64)
-    for i in range(len(codebook.themes)):
-        a = codebook.has(i, "_a").sum().cast(pl.Float64)
-        b = codebook.has(i, "_b").sum().cast(pl.Float64)
-        both = codebook.has(i, "_x").sum().cast(pl.Float64)
+    for i in themes:
+        a, b, both = pl.col(f"_a{i}"), pl.col(f"_b{i}"), pl.col(f"_x{i}")
         observed = (u - a - b + 2 * both) / u
         chance = (a / u) * (b / u) + (1 - a / u) * (1 - b / u)
         per_theme.append(
             pl.struct(
-                pl.len().cast(COUNTS).alias("units"),
+                u.cast(COUNTS).alias("units"),
                 (a + b - both).cast(COUNTS).alias("positive"),
                 pl.when(u > 0).then(observed).alias("observed_agreement"),
                 pl.when((u > 0) & (chance < 1))
@@ -94,37 +102,47 @@ def cohen_kappa(sets: pl.LazyFrame, codebook: Codebook) -> pl.LazyFrame:
                 .alias("value"),
             ).alias(codebook.column(i))
         )
-    return _frame(pairs.select(per_theme), codebook, "cohen_kappa")
+    return _frame(totals.select(per_theme), codebook, "cohen_kappa")
 
 
 def krippendorff_alpha(sets: pl.LazyFrame, codebook: Codebook) -> pl.LazyFrame:
     """Krippendorff's alpha (nominal, binary) per theme for any number of coders (`sets` as
     for `cohen_kappa`)."""
-    themes = codebook.themes
+    themes = range(len(codebook.themes))
     per_unit = (
         _coder_sets(sets)
         .group_by("story_id")
         .agg(
             pl.len().cast(pl.Float64).alias("m"),
-            *(codebook.has(i).sum().cast(pl.Float64).alias(f"_n{i}") for i in range(len(themes))),
+            *(codebook.has(i).sum().cast(pl.Float64).alias(f"_n{i}") for i in themes),
         )
     )
-    n = pl.col("m").sum()
+    # Every sum once, in one pass; the measures below are arithmetic on the one-row result.
+    m = pl.col("m")
+    totals = per_unit.select(
+        pl.len().cast(COUNTS).alias("_units"),
+        m.sum().alias("_n"),
+        *(pl.col(f"_n{i}").sum().alias(f"_ones{i}") for i in themes),
+        *((pl.col(f"_n{i}") > 0).sum().cast(COUNTS).alias(f"_pos{i}") for i in themes),
+        *(
+            (pl.col(f"_n{i}") * (m - pl.col(f"_n{i}")) / (m - 1)).sum().alias(f"_d{i}")
+            for i in themes
+        ),
+    )
+    n = pl.col("_n")
     per_theme = []
-    for i in range(len(themes)):
-        ones = pl.col(f"_n{i}")
-        n1 = ones.sum()
+    for i in themes:
+        n1, disagreements = pl.col(f"_ones{i}"), pl.col(f"_d{i}")
         n0 = n - n1
-        disagreements = (ones * (pl.col("m") - ones) / (pl.col("m") - 1)).sum()
         per_theme.append(
             pl.struct(
-                pl.len().cast(COUNTS).alias("units"),
-                (ones > 0).sum().cast(COUNTS).alias("positive"),
+                pl.col("_units").alias("units"),
+                pl.col(f"_pos{i}").alias("positive"),
                 pl.when(n > 0).then(1 - 2 * disagreements / n).alias("observed_agreement"),
                 pl.when(n1 * n0 > 0).then(1 - (n - 1) * disagreements / (n1 * n0)).alias("value"),
             ).alias(codebook.column(i))
         )
-    return _frame(per_unit.select(per_theme), codebook, "krippendorff_alpha")
+    return _frame(totals.select(per_theme), codebook, "krippendorff_alpha")
 
 
 def agreement(

@@ -18,13 +18,14 @@ COUNTS = pl.Int64
 def cooccurrence(
     coded: pl.LazyFrame,
     stories: pl.LazyFrame,
-    story_storytellers: pl.LazyFrame,
+    linked: pl.LazyFrame,
     codebook: Codebook,
 ) -> pl.LazyFrame:
     """Theme pairs within stories.
 
     `coded`: (story_id, _w…) the theme sets of the stories in scope; `stories`: the stories in
-    scope (N counts them).
+    scope (N counts them); `linked`: (storyteller_id, _w…) one row per story of `coded` and
+    storyteller who told it, the story's set carried.
     """
     n_stories = stories.select(n=pl.len().cast(pl.Float64))
     coded = coded.select("story_id", *codebook.columns())
@@ -41,14 +42,21 @@ def cooccurrence(
         name="theme_b",
     )
     # Per storyteller and theme_a, the union of the sets of their stories holding theme_a:
-    # theme_b is in it exactly when they told a story with both.
+    # theme_b is in it exactly when they told a story with both. One small grouping per
+    # theme_a (its stories' storytellers) rather than one over every (theme_a, storyteller):
+    # grouping by one integer key is several times faster than by two.
+    linked = linked.select("storyteller_id", *codebook.columns())
+    union, counted = codebook.union(), codebook.counts()
+    per_first = [
+        linked.filter(codebook.has(i))
+        .group_by("storyteller_id")
+        .agg(union)
+        .select(pl.lit(i, dtype=pl.UInt16).alias("theme_a"), *counted)
+        for i in range(len(codebook.themes))
+    ]
+    told = pl.concat(per_first) if per_first else by_first.select("theme_a").clear()
     tellers = codebook.long(
-        by_first.join(story_storytellers, on="story_id")
-        .group_by("theme_a", "storyteller_id")
-        .agg(codebook.union())
-        .group_by("theme_a")
-        .agg(codebook.counts())
-        .with_columns(theme_a),
+        told.with_columns(theme_a),
         ["theme_a"],
         "storytellers",
         name="theme_b",

@@ -22,6 +22,7 @@ when some of its cells are suppressed, and differencing two requests with differ
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from functools import partial
 
@@ -53,34 +54,56 @@ def _small(weight: str, k: int) -> pl.Expr:
     return (pl.col(weight) > 0) & (pl.col(weight) < k)
 
 
-def _complete_lines(counts: list[int], flagged: list[bool], lines: list[list[tuple]]) -> list[bool]:
+@dataclass(frozen=True)
+class Lines:
+    """The lines of one dimension of a table (its rows, or its columns): which line each
+    cell lies on (`of`, line numbers in order of first appearance) and each line's cells."""
+
+    of: list[int]
+    members: list[list[int]]
+
+
+def _lines(table: pl.DataFrame, keys: list[str]) -> Lines:
+    cells = (
+        table.select(keys)
+        .with_row_index("_cell")
+        .group_by(keys, maintain_order=True)
+        .agg("_cell")
+        .with_row_index("_line")
+    )
+    of = cells.select("_line", "_cell").explode("_cell").sort("_cell")["_line"].to_list()
+    return Lines(of=of, members=cells["_cell"].to_list())
+
+
+def _one_line(cells: int) -> Lines:
+    return Lines(of=[0] * cells, members=[list(range(cells))])
+
+
+def _complete_lines(counts: list[int], flagged: list[bool], lines: list[Lines]) -> list[bool]:
     """Secondary suppression: flag more cells until no line holds exactly one flagged cell.
 
-    `lines[d][i]` is the key of cell i's line along dimension d (its row, its column).
+    `lines[d]` are the lines along dimension d (the rows, the columns).
     An exposed line gets the cell that protects best: first one whose line in another
     dimension is itself exposed (one cell fixes two lines), then one that exposes no new line,
     then a non-zero count, then the smallest count.
     """
     flagged = list(flagged)
-    members: list[dict[tuple, list[int]]] = []
-    tally: list[dict[tuple, int]] = []
-    for keys in lines:
-        by_line: dict[tuple, list[int]] = {}
-        for cell, key in enumerate(keys):
-            by_line.setdefault(key, []).append(cell)
-        members.append(by_line)
-        tally.append({key: sum(flagged[c] for c in cells) for key, cells in by_line.items()})
+    tally = [[0] * len(dimension.members) for dimension in lines]
+    marked = [cell for cell, flag in enumerate(flagged) if flag]
+    for d, dimension in enumerate(lines):
+        for cell in marked:
+            tally[d][dimension.of[cell]] += 1
 
-    def exposed(d: int, key: tuple) -> bool:
-        return tally[d][key] == 1 and len(members[d][key]) >= 2
+    def exposed(d: int, line: int) -> bool:
+        return tally[d][line] == 1 and len(lines[d].members[line]) >= 2
 
     def cost(d: int, cell: int) -> tuple:
         others = [e for e in range(len(lines)) if e != d]
-        if any(exposed(e, lines[e][cell]) for e in others):
+        if any(exposed(e, lines[e].of[cell]) for e in others):
             shared = 0
         elif (
             all(
-                tally[e][lines[e][cell]] == 0 and len(members[e][lines[e][cell]]) >= 2
+                tally[e][lines[e].of[cell]] == 0 and len(lines[e].members[lines[e].of[cell]]) >= 2
                 for e in others
             )
             and others
@@ -90,24 +113,26 @@ def _complete_lines(counts: list[int], flagged: list[bool], lines: list[list[tup
             shared = 1
         return (shared, counts[cell] == 0, counts[cell], cell)
 
-    queue = [(d, key) for d in range(len(lines)) for key in members[d] if exposed(d, key)]
+    # Only lines holding a flagged cell can be exposed: the scan stays proportional to them.
+    queue = deque(
+        (d, line)
+        for d, dimension in enumerate(lines)
+        for line in sorted({dimension.of[cell] for cell in marked})
+        if exposed(d, line)
+    )
     while queue:
-        d, key = queue.pop(0)
-        if not exposed(d, key):
+        d, line = queue.popleft()
+        if not exposed(d, line):
             continue
-        candidates = [c for c in members[d][key] if not flagged[c]]
+        candidates = [c for c in lines[d].members[line] if not flagged[c]]
         chosen = min(candidates, key=lambda c: cost(d, c))
         flagged[chosen] = True
-        for e, keys in enumerate(lines):
-            line = keys[chosen]
-            tally[e][line] += 1
-            if exposed(e, line):
-                queue.append((e, line))
+        for e, dimension in enumerate(lines):
+            crossed = dimension.of[chosen]
+            tally[e][crossed] += 1
+            if exposed(e, crossed):
+                queue.append((e, crossed))
     return flagged
-
-
-def _line_keys(table: pl.DataFrame, keys: list[str]) -> list[tuple]:
-    return list(table.select(keys).iter_rows())
 
 
 def suppress(table: pl.DataFrame, rule: Rule, k: int) -> pl.DataFrame:
@@ -123,7 +148,7 @@ def suppress(table: pl.DataFrame, rule: Rule, k: int) -> pl.DataFrame:
         flagged = _complete_lines(
             table[rule.count].fill_null(0).to_list(),
             table["suppressed"].to_list(),
-            [_line_keys(table, keys) for keys in dimensions],
+            [_lines(table, keys) for keys in dimensions],
         )
         table = table.with_columns(suppressed=pl.Series(flagged, dtype=pl.Boolean))
     nulls = [rule.count, rule.weight, *rule.derived]
@@ -156,7 +181,7 @@ def _suppress_totals(table: pl.DataFrame, rule: Rule, k: int) -> pl.DataFrame:
     flagged = _complete_lines(
         groups[rule.total].fill_null(0).to_list(),
         groups["total_suppressed"].to_list(),
-        [_line_keys(groups, partition) if partition else [()] * groups.height],
+        [_lines(groups, partition) if partition else _one_line(groups.height)],
     )
     groups = groups.with_columns(total_suppressed=pl.Series(flagged, dtype=pl.Boolean))
     table = table.join(

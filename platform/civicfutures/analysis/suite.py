@@ -173,7 +173,7 @@ def plan_cooccurrence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFram
     return cooccurrence(
         _coded(snapshot, params),
         _stories(snapshot, params),
-        snapshot["story_storytellers"],
+        _coded_links(snapshot, params),
         snapshot.codebook,
     )
 
@@ -189,8 +189,14 @@ def plan_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
 
 
 def plan_agreement(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
-    stories = _stories(snapshot, params)
-    sets = _coder_sets(snapshot).join(stories.select("story_id"), on="story_id", how="semi")
+    # Kept: the statistics read the sets several times over, and Polars would repeat the
+    # join for each reading.
+    sets = snapshot.derived(
+        ("coder sets in scope", params.scope),
+        lambda: _coder_sets(snapshot).join(
+            _stories(snapshot, params).select("story_id"), on="story_id", how="semi"
+        ),
+    )
     if params.coders:
         sets = sets.filter(pl.col("coder").is_in(list(params.coders)))
     compared = params.coders or snapshot.manifest.get("coders")
@@ -217,13 +223,18 @@ def plan_quality(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
 
 def plan_representativeness(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     sites = snapshot["sites"].select("site_id", "site")
-    tellers = (
-        _coded_links(snapshot, params)
-        .select("storyteller_id")
-        .unique()
-        .join(snapshot["storytellers"], on="storyteller_id")
-        .join(sites, on="site_id")
-        .select("storyteller_id", "site")
+    # Kept: the counts and the population both read the storytellers, and Polars would
+    # repeat the joins for each reading.
+    tellers = snapshot.derived(
+        ("storytellers in scope", params.scope),
+        lambda: (
+            _coded_links(snapshot, params)
+            .select("storyteller_id")
+            .unique()
+            .join(snapshot["storytellers"], on="storyteller_id")
+            .join(sites, on="site_id")
+            .select("storyteller_id", "site")
+        ),
     )
     reference = (
         snapshot["reference_shares"]
