@@ -109,14 +109,10 @@ def krippendorff_alpha(sets: pl.LazyFrame, codebook: Codebook) -> pl.LazyFrame:
     """Krippendorff's alpha (nominal, binary) per theme for any number of coders (`sets` as
     for `cohen_kappa`)."""
     themes = range(len(codebook.themes))
-    per_unit = (
-        _coder_sets(sets)
-        .group_by("story_id")
-        .agg(
-            pl.len().cast(pl.Float64).alias("m"),
-            *(codebook.has(i).sum().cast(pl.Float64).alias(f"_n{i}") for i in themes),
-        )
-    )
+    # Per unit: its number of ratings `m`, and per theme how many of them are ones.
+    per_unit = codebook.tally(
+        _coder_sets(sets), ["story_id"], extra=[pl.len().cast(pl.Float64).alias("m")]
+    ).with_columns(pl.col(codebook.column(i)).cast(pl.Float64).alias(f"_n{i}") for i in themes)
     # Every sum once, in one pass; the measures below are arithmetic on the one-row result.
     m = pl.col("m")
     totals = per_unit.select(

@@ -36,7 +36,7 @@ def cooccurrence(
     )
     theme_a = codebook.name_of("theme_a")
     counts = codebook.long(
-        by_first.group_by("theme_a").agg(codebook.counts()).with_columns(theme_a),
+        codebook.tally(by_first, ["theme_a"]).with_columns(theme_a),
         ["theme_a"],
         "stories",
         name="theme_b",
@@ -46,12 +46,11 @@ def cooccurrence(
     # theme_a (its stories' storytellers) rather than one over every (theme_a, storyteller):
     # grouping by one integer key is several times faster than by two.
     linked = linked.select("storyteller_id", *codebook.columns())
-    union, counted = codebook.union(), codebook.counts()
+    union = codebook.union()
     per_first = [
-        linked.filter(codebook.has(i))
-        .group_by("storyteller_id")
-        .agg(union)
-        .select(pl.lit(i, dtype=pl.UInt16).alias("theme_a"), *counted)
+        codebook.tally(linked.filter(codebook.has(i)).group_by("storyteller_id").agg(union)).select(
+            pl.lit(i, dtype=pl.UInt16).alias("theme_a"), pl.all()
+        )
         for i in range(len(codebook.themes))
     ]
     told = pl.concat(per_first) if per_first else by_first.select("theme_a").clear()
@@ -62,7 +61,7 @@ def cooccurrence(
         name="theme_b",
     )
     # The singles straight from the sets (the diagonal of `counts` would recompute it).
-    singles = codebook.long(coded.select(codebook.counts()), [], "stories", name="theme_a")
+    singles = codebook.long(codebook.tally(coded), [], "stories", name="theme_a")
     both = pl.col("stories").cast(pl.Float64)
     return (
         counts.filter((pl.col("theme_a") < pl.col("theme_b")) & (pl.col("stories") > 0))

@@ -57,18 +57,18 @@ def links(
         coded.select(unit, *sets).group_by(unit).agg(*codebook.union("_c"), *codebook.union("_v"))
     )
     per_challenge = codebook.long(
-        units.select(codebook.counts("_c", challenges)), [], "units_challenge",
+        codebook.tally(units, prefix="_c", only=challenges), [], "units_challenge",
         name="challenge", only=challenges,
     )  # fmt: skip
     per_vision = codebook.long(
-        units.select(codebook.counts("_v", visions)), [], "units_vision",
+        codebook.tally(units, prefix="_v", only=visions), [], "units_vision",
         name="vision", only=visions,
     )  # fmt: skip
     by_challenge = codebook.explode(
         units, [unit, *codebook.columns("_v")], name="challenge", prefix="_c", only=challenges
     )
     counts = codebook.long(
-        by_challenge.group_by("challenge").agg(codebook.counts("_v", visions)),
+        codebook.tally(by_challenge, ["challenge"], prefix="_v", only=visions),
         ["challenge"], "links", name="vision", only=visions,
     ).filter(pl.col("links") > 0)  # fmt: skip
     if via == "storyteller":

@@ -43,16 +43,13 @@ def prevalence(
     keys = list(keys)
     story_sets, teller_sets = groups.stories, groups.tellers
     # Stories: one set per story and group, counted per theme by testing bits.
-    stories = story_sets.group_by(keys).agg(
-        pl.len().cast(COUNTS).alias("total"), *codebook.counts()
-    )
+    stories = codebook.tally(story_sets, keys, extra=[pl.len().cast(COUNTS).alias("total")])
     # Storytellers: the union of the sets of each storyteller's stories in the group; a
     # storyteller counts for a theme when any of those stories holds it.
-    tellers = (
-        teller_sets.group_by(*keys, "storyteller_id")
-        .agg(codebook.union())
-        .group_by(keys)
-        .agg(pl.len().cast(COUNTS).alias("total_storytellers"), *codebook.counts())
+    tellers = codebook.tally(
+        teller_sets.group_by(*keys, "storyteller_id").agg(codebook.union()),
+        keys,
+        extra=[pl.len().cast(COUNTS).alias("total_storytellers")],
     )
     ci_low, ci_high = wilson(pl.col("stories"), pl.col("total"))
     return (
