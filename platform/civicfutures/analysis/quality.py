@@ -1,7 +1,7 @@
 """Quality report: one row per finding, for the people who keep the data clean.
 
 Checks (`check` column):
-- `uncoded`: a story in scope with no coding at all;
+- `uncoded`: a story in scope with no theme of the codebook applied by anyone;
 - `missing_translation`: a story not in the project's default language with no translation
   into it (`detail` names the story's language);
 - `language_mismatch`: the language detected in the body differs from the declared one
@@ -52,9 +52,22 @@ def primary_subtag(tag: pl.Expr) -> pl.Expr:
     return tag.str.to_lowercase().str.split("-").list.first()
 
 
-def uncoded(stories: pl.LazyFrame, codings: pl.LazyFrame) -> pl.LazyFrame:
-    """Stories in scope that nobody has coded."""
-    return stories.join(codings.select("story_id"), on="story_id", how="anti").select(
+def in_language(tag: pl.Expr, primary: str) -> pl.Expr:
+    """Whether a language tag has the given primary subtag (`pt-BR` is in `pt`).
+
+    The same test as comparing `primary_subtag`, without splitting every tag into a list.
+    """
+    lowered = tag.str.to_lowercase()
+    return (lowered == primary) | lowered.str.starts_with(f"{primary}-")
+
+
+def uncoded(stories: pl.LazyFrame, coded: pl.LazyFrame) -> pl.LazyFrame:
+    """Stories in scope that nobody has coded.
+
+    `coded` holds a `story_id` for each coded story: the codings, or the coders' sets built
+    from them (which are smaller and already in memory).
+    """
+    return stories.join(coded.select("story_id"), on="story_id", how="anti").select(
         check=pl.lit("uncoded"),
         site="site",
         story_id="story_id",
@@ -68,11 +81,9 @@ def missing_translations(
 ) -> pl.LazyFrame:
     """Stories not in the default language and without a translation into it."""
     target = default_language.lower().split("-")[0]
-    translated = translations.filter(primary_subtag(pl.col("language")) == target).select(
-        "story_id"
-    )
+    translated = translations.filter(in_language(pl.col("language"), target)).select("story_id")
     return (
-        stories.filter(primary_subtag(pl.col("language")) != target)
+        stories.filter(~in_language(pl.col("language"), target))
         .join(translated, on="story_id", how="anti")
         .select(
             check=pl.lit("missing_translation"),

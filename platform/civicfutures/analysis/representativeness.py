@@ -22,19 +22,18 @@ COUNTS = pl.Int64
 def representativeness(
     tellers: pl.LazyFrame, demographics: pl.LazyFrame, reference: pl.LazyFrame
 ) -> pl.LazyFrame:
-    """`tellers`: (storyteller_id, site) in scope; `reference`: (site, attribute, value, share)."""
+    """`tellers`: (storyteller_id, site), one row per storyteller in scope; `reference`:
+    (site, attribute, value, share)."""
     line = ["site", "attribute"]
     reference = reference.filter(pl.col("share") >= 0).with_columns(
         reference_share=pl.col("share") / pl.col("share").sum().over(line)
     )
-    held = tellers.unique().join(demographics, on="storyteller_id")
+    compared = demographics.join(reference.select("attribute").unique(), on="attribute", how="semi")
+    held = tellers.join(compared, on="storyteller_id")
     # Every storyteller of the site counts for each attribute the site has references for.
     site_attributes = reference.select(line).unique()
     population = (
-        tellers.unique()
-        .join(site_attributes, on="site")
-        .group_by(line)
-        .agg(everyone=pl.len().cast(COUNTS))
+        tellers.join(site_attributes, on="site").group_by(line).agg(everyone=pl.len().cast(COUNTS))
     )
     # A semi join, not an inner one: with an inner join the optimiser may join the
     # demographics to every site's reference values first (rows × sites) before the tellers.

@@ -208,7 +208,7 @@ def plan_quality(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     scoped = scoped_stories(snapshot["stories"], snapshot["sites"], params)
     stories = with_site_slug(snapshot, scoped)
     parts = [
-        quality_checks.uncoded(stories, snapshot["codings"]),
+        quality_checks.uncoded(stories, _coder_sets(snapshot)),
         quality_checks.missing_translations(
             stories, snapshot["translations"], snapshot.default_language
         ),
