@@ -7,7 +7,7 @@ import random
 import polars as pl
 import pytest
 
-from civicfutures.analysis.themesets import Codebook
+from civicfutures.analysis.themesets import Codebook, coder_sets
 
 # 150 themes: three words, and bits on both sides of each word's 32-bit halves.
 CODEBOOK = Codebook(tuple(f"t{i:03d}" for i in range(150)))
@@ -70,3 +70,29 @@ def test_a_full_half_word_never_carries_into_the_other(bit: int) -> None:
         63: 70_000 if bit == 63 else 0,
     }
     assert {i: counted[CODEBOOK.column(i)] for i in expected} == expected
+
+
+def _codings(seed: int) -> pl.LazyFrame:
+    rng = random.Random(seed)
+    rows = [
+        {"story_id": story, "coder": coder, "theme": rng.choice([*CODEBOOK.themes, "retired"])}
+        for story in range(400)
+        for coder in rng.sample(["ana", "ben", "cleo"], rng.randint(0, 3))
+        for _ in range(rng.randint(1, 5))
+    ]
+    return pl.LazyFrame(rows, schema={"story_id": pl.Int64, "coder": pl.String, "theme": pl.String})
+
+
+def test_coder_sets_by_story_equal_the_sets_by_story_and_coder() -> None:
+    codings = _codings(seed=3)
+    by_name = coder_sets(codings, CODEBOOK).collect().sort("story_id", "coder")
+    by_story = coder_sets(codings, CODEBOOK, ["ana", "ben", "cleo"]).collect()
+    assert by_story.sort("story_id", "coder").equals(by_name)
+    # A coder who applied only a theme outside the codebook coded nothing.
+    assert by_name.filter(pl.all_horizontal(pl.col(c) == 0 for c in CODEBOOK.columns())).is_empty()
+    assert by_name.height > 500
+
+
+def test_coder_sets_refuse_a_coder_missing_from_the_list() -> None:
+    with pytest.raises(pl.exceptions.InvalidOperationError):
+        coder_sets(_codings(seed=3), CODEBOOK, ["ana", "ben"]).collect()

@@ -60,7 +60,8 @@ def _masks(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
 def _coder_sets(snapshot: Snapshot) -> pl.LazyFrame:
     """What each coder applied to each story: the theme sets and agreement start from it."""
     return snapshot.derived(
-        ("coder sets",), lambda: coder_sets(snapshot["codings"], snapshot.codebook)
+        ("coder sets",),
+        lambda: coder_sets(snapshot["codings"], snapshot.codebook, snapshot.manifest.get("coders")),
     )
 
 

@@ -205,9 +205,56 @@ class Codebook:
         ).with_columns(self.named(name))
 
 
-def coder_sets(codings: pl.LazyFrame, codebook: Codebook) -> pl.LazyFrame:
-    """(story_id, coder, _w…): the themes each coder applied to each story."""
-    return codebook.masks(codings, ["story_id", "coder"])
+# Up to this many coders, `coder_sets` groups by story alone, with one set per coder.
+FEW_CODERS = 8
+
+
+def coder_sets(
+    codings: pl.LazyFrame, codebook: Codebook, coders: Sequence[str] | None = None
+) -> pl.LazyFrame:
+    """(story_id, coder, _w…): the themes each coder applied to each story.
+
+    `coders`, when the caller knows them (a snapshot's manifest lists them), lets a project
+    with few coders group the codings by story alone, each coder's set in its own columns:
+    grouping millions of codings by one integer key is about twice as fast as by story and
+    coder name. A coding by a coder missing from the list is an error, not dropped.
+    """
+    if not coders or len(coders) > FEW_CODERS:
+        return codebook.masks(codings, ["story_id", "coder"])
+    coders = list(coders)
+    words = range(codebook.words)
+    index = pl.col("theme").cast(pl.Enum(list(codebook.themes)), strict=False).to_physical()
+    bits = (
+        codings.select(
+            "story_id",
+            _coder=pl.col("coder").cast(pl.Enum(coders)).to_physical(),
+            _index=index.cast(pl.UInt32),
+        )
+        .drop_nulls("_index")
+        .with_columns(_bit=pl.lit(_POWERS).gather(pl.col("_index") % WORD))
+    )
+    none = pl.lit(0, dtype=pl.UInt64)
+    spread = bits.select(
+        "story_id",
+        *(
+            pl.when((pl.col("_coder") == c) & (pl.col("_index") // WORD == w))
+            .then(pl.col("_bit"))
+            .otherwise(none)
+            .alias(f"_c{c}_{w}")
+            for c in range(len(coders))
+            for w in words
+        ),
+    )
+    per_story = spread.group_by("story_id").agg(pl.exclude("story_id").bitwise_or())
+    # A coder coded a story when they applied at least one theme of the codebook to it.
+    return pl.concat(
+        per_story.select(
+            "story_id",
+            pl.lit(name, dtype=pl.String).alias("coder"),
+            *(pl.col(f"_c{c}_{w}").alias(f"_w{w}") for w in words),
+        ).filter(pl.any_horizontal(pl.col(f"_w{w}") != 0 for w in words))
+        for c, name in enumerate(coders)
+    )
 
 
 def presence(sets: pl.LazyFrame, codebook: Codebook, rule: str = "any") -> pl.LazyFrame:
