@@ -3,8 +3,9 @@
 For each size N it generates the synthetic corpus (`synthetic.py`: 200 sites in 30 countries,
 60 themes, 1–6 codings per story, demographics), writes it as a snapshot with the snapshot
 writer, then runs the suite `repeat` times per engine, each engine in its own process so its
-peak memory (max RSS of that process, from `wait4`) is its own. Polars collects each
-analysis once, as a request does; DuckDB materialises the scoped stories and the themes
+peak memory (max RSS of that process, from `wait4`) is its own. Polars plans and collects each
+analysis once, as a request does, three at a time (`suite.run_many`, as a briefing runs
+them); DuckDB materialises the scoped stories and the themes
 present in them once per run (temporary tables), then runs one query per analysis. The suite
 is the ten tables
 of `duckdb_suite.SUITE`: prevalence by site, country and age band, the site comparison with
@@ -37,14 +38,14 @@ def _polars_suite(directory: Path) -> list:
     from civicfutures.analysis.duckdb_suite import SUITE
     from civicfutures.analysis.params import AnalysisParams
     from civicfutures.analysis.snapshot import load_snapshot
-    from civicfutures.analysis.suite import plan
+    from civicfutures.analysis.suite import run_many
 
     snapshot = load_snapshot(directory)
     base = AnalysisParams(detect_language=False, near_duplicates=False)
-    plans = [plan(kind, snapshot, replace(base, by=by)) for _, kind, by, _ in SUITE]
-    # One collect per analysis, as the API and the CLI run them. (`pl.collect_all` shares
-    # the common sub-plans but was no faster here and held twice the memory.)
-    return [p.collect() for p in plans]
+    # One plan and one collect per analysis, as a request runs it; several at once, as a
+    # briefing runs them. (`pl.collect_all` shares the common sub-plans but was no faster
+    # here and held twice the memory.)
+    return run_many(snapshot, [(kind, replace(base, by=by)) for _, kind, by, _ in SUITE])
 
 
 def _duckdb_suite(directory: Path) -> list:

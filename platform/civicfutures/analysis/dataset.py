@@ -24,7 +24,8 @@ class Snapshot:
     tables: Mapping[str, pl.LazyFrame]
     manifest: Mapping[str, Any] = field(default_factory=dict)
     _derived: dict[tuple, pl.DataFrame] = field(default_factory=dict, repr=False, compare=False)
-    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    _building: dict[tuple, threading.Event] = field(default_factory=dict, repr=False, compare=False)
 
     def __getitem__(self, name: str) -> pl.LazyFrame:
         return self.tables[name]
@@ -55,15 +56,32 @@ class Snapshot:
 
         A snapshot never changes, so a frame derived from it (the stories a scope covers, the
         theme sets under a presence rule) stays true for as long as the snapshot is held.
+        Each frame is built once even when several threads ask for it at the same time; the
+        others wait for that build, and builds of different frames run side by side.
         """
-        with self._lock:
-            frame = self._derived.pop(key, None)
-            if frame is None:
-                frame = build().collect()
+        while True:
+            with self._lock:
+                frame = self._derived.pop(key, None)
+                if frame is not None:
+                    self._derived[key] = frame  # now the most recently used
+                    return frame.lazy()
+                underway = self._building.get(key)
+                if underway is None:
+                    underway = self._building[key] = threading.Event()
+                    break
+            # Another thread builds it: take its result (or build it, if that build failed).
+            underway.wait()
+        try:
+            frame = build().collect()
+            with self._lock:
                 while len(self._derived) >= DERIVED_FRAMES_KEPT:
                     # The least recently used goes: a held snapshot's memory stays bounded.
                     del self._derived[next(iter(self._derived))]
-            self._derived[key] = frame
+                self._derived[key] = frame
+        finally:
+            with self._lock:
+                del self._building[key]
+            underway.set()
         return frame.lazy()
 
     @cached_property

@@ -8,7 +8,9 @@ section reports (stories, storytellers, workshops, languages), protected by the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -19,6 +21,7 @@ from civicfutures.analysis.disclosure import Rule, protect
 from civicfutures.analysis.distinctive import distinctive
 from civicfutures.analysis.params import AnalysisParams
 from civicfutures.analysis.scope import scoped_stories
+from civicfutures.analysis.suite import collect_many
 from civicfutures.briefings.params import BriefingParams
 
 # Above this many stories in scope the slow data-quality checks (language detection,
@@ -91,9 +94,14 @@ def _planned(kind: str, snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFr
     return protected.sort(list(insight.order), descending=descending, nulls_last=True)
 
 
+def _planned_already(frame: pl.LazyFrame) -> Callable[[], pl.LazyFrame]:
+    return lambda: frame
+
+
 def _plans(
     snapshot: Snapshot, params: BriefingParams, quality_detail: bool
-) -> dict[str, pl.LazyFrame]:
+) -> dict[str, Callable[[], pl.LazyFrame]]:
+    """How to plan each table: the analyses are planned when their turn comes."""
     scope = params.analysis()
     everywhere = params.analysis(sites=())
     stories = scoped_stories(snapshot["stories"], snapshot["sites"], scope)
@@ -125,28 +133,31 @@ def _plans(
         .select("site", "name", "country", "languages", "workshops", "first", "last")
         .sort("site")
     )
-    comparison = _planned("comparison", snapshot, everywhere)
+    comparison = partial(_planned, "comparison", snapshot, everywhere)
     quality = replace(scope, detect_language=quality_detail, near_duplicates=quality_detail)
     plans = {
-        "overview": overview,
-        "languages": _counts(tellers, "language", all_stories, params),
-        "kinds": _counts(tellers, "kind", all_stories, params),
-        "scope": _planned(
-            "prevalence", snapshot, replace(scope, by="site" if params.local else "project")
+        "overview": _planned_already(overview),
+        "languages": _planned_already(_counts(tellers, "language", all_stories, params)),
+        "kinds": _planned_already(_counts(tellers, "kind", all_stories, params)),
+        "scope": partial(
+            _planned,
+            "prevalence",
+            snapshot,
+            replace(scope, by="site" if params.local else "project"),
         ),
-        "by_kind": _planned("prevalence", snapshot, replace(scope, by="story_kind")),
+        "by_kind": partial(_planned, "prevalence", snapshot, replace(scope, by="story_kind")),
         "comparison": comparison,
-        "links": _planned("links", snapshot, scope),
-        "quality": _planned("quality", snapshot, quality),
-        "representativeness": _planned("representativeness", snapshot, scope),
-        "site_facts": site_facts,
-        "themes": snapshot["themes"].sort("position", "theme"),
-        "theme_labels": snapshot["theme_labels"].sort("theme", "language"),
-        "sites": snapshot["sites"].sort("site"),
+        "links": partial(_planned, "links", snapshot, scope),
+        "quality": partial(_planned, "quality", snapshot, quality),
+        "representativeness": partial(_planned, "representativeness", snapshot, scope),
+        "site_facts": _planned_already(site_facts),
+        "themes": _planned_already(snapshot["themes"].sort("position", "theme")),
+        "theme_labels": _planned_already(snapshot["theme_labels"].sort("theme", "language")),
+        "sites": _planned_already(snapshot["sites"].sort("site")),
     }
     for attribute in snapshot.demographic_attributes:
-        plans[f"breakdown:{attribute}"] = _planned(
-            "prevalence", snapshot, replace(scope, by=attribute)
+        plans[f"breakdown:{attribute}"] = partial(
+            _planned, "prevalence", snapshot, replace(scope, by=attribute)
         )
     return plans
 
@@ -165,9 +176,9 @@ def compute(snapshot: Snapshot, params: BriefingParams) -> Results:
     size = snapshot["stories"].select(pl.len()).collect().item()
     quality_detail = size <= QUALITY_DETAIL_LIMIT
     plans = _plans(snapshot, params, quality_detail)
-    # One collect per table, in turn: the analyses share the frames the snapshot keeps
-    # (scope, theme sets, cells), which `pl.collect_all` would plan again for each.
-    frames = {name: frame.collect() for name, frame in plans.items()}
+    # One collect per table, a few at once: the analyses share the frames the snapshot
+    # keeps (scope, theme sets, cells), which `pl.collect_all` would plan again for each.
+    frames = dict(zip(plans, collect_many(list(plans.values())), strict=True))
     overview_rows = frames["overview"].to_dicts()
     overview = overview_rows[0] if overview_rows else {}
     return Results(
