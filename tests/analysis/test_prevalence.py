@@ -11,6 +11,7 @@ from polars.testing import assert_frame_equal
 
 from civicfutures.analysis.inference import Z95, wilson_interval
 from civicfutures.analysis.params import AnalysisParams
+from civicfutures.analysis.prevalence import prevalence
 from civicfutures.analysis.suite import run
 from civicfutures.errors import InvalidInput
 
@@ -220,3 +221,34 @@ def test_bad_parameters_name_the_field(tiny, params: AnalysisParams, field: str)
     with pytest.raises(InvalidInput) as raised:
         run("prevalence", tiny, params)
     assert [e.field for e in raised.value.errors] == [field]
+
+
+def _counted_directly(snapshot, by: str) -> pl.DataFrame:
+    """Prevalence by grouping every story and storyteller itself (no adding up of sites)."""
+    from civicfutures.analysis import suite
+
+    params = AnalysisParams(by=by)
+    direct = prevalence(suite._grouped(snapshot, params, by), snapshot.codebook)
+    return direct.collect().sort("group", "theme")
+
+
+# Storyteller 1 also tells story 4, at the other site.
+ACROSS_SITES = {"story_storytellers": {"story_id": [1, 2, 3, 3, 4, 4, 5, 6],
+                                       "storyteller_id": [2, 2, 1, 3, 4, 1, 5, 6]}}  # fmt: skip
+
+
+@pytest.mark.parametrize("by", ["country", "project", "age_band"])
+@pytest.mark.parametrize("across", [False, True])
+def test_coarser_groups_count_as_grouping_directly_would(tiny_with, by: str, across: bool) -> None:
+    snapshot = tiny_with(ACROSS_SITES if across else None)
+    # Through the suite: added up from the sites when nobody told stories at two of them.
+    planned = run("prevalence", snapshot, AnalysisParams(by=by, unsuppressed=True))
+    direct = _counted_directly(tiny_with(ACROSS_SITES if across else None), by)
+    assert_frame_equal(planned.select(direct.columns).sort("group", "theme"), direct)
+
+
+def test_a_storyteller_at_two_sites_counts_once_in_the_project(tiny_with) -> None:
+    table = run("prevalence", tiny_with(ACROSS_SITES), AnalysisParams(by="project"))
+    # Storytellers 1 to 6 (1 at both sites); adding the sites' counts up would give 7.
+    assert table["total_storytellers"].unique().to_list() == [6]
+    assert table["total"].unique().to_list() == [6]

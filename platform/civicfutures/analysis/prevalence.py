@@ -51,8 +51,7 @@ def prevalence(
         keys,
         extra=[pl.len().cast(COUNTS).alias("total_storytellers")],
     )
-    ci_low, ci_high = wilson(pl.col("stories"), pl.col("total"))
-    return (
+    return _with_shares(
         codebook.long(stories, [*keys, "total"], "stories")
         .join(
             codebook.long(tellers, [*keys, "total_storytellers"], "storytellers"),
@@ -60,11 +59,30 @@ def prevalence(
             how="left",
             nulls_equal=True,
         )
-        .with_columns(pl.col("storytellers", "total_storytellers").fill_null(0))
-        .with_columns(
-            share=pl.when(pl.col("total") > 0).then(pl.col("stories") / pl.col("total")),
-            ci_low=ci_low,
-            ci_high=ci_high,
-        )
-        .select(*keys, *COLUMNS)
+        .with_columns(pl.col("storytellers", "total_storytellers").fill_null(0)),
+        keys,
     )
+
+
+def added_up(cells: pl.LazyFrame, keys: Sequence[str] = ("group",)) -> pl.LazyFrame:
+    """Prevalence of coarser groups (named by `keys`) as the sums of finer groups' cells.
+
+    `cells` are prevalence cells (`COLUMNS`) of finer groups, each already carrying the
+    `keys` of the coarser group it lies in (sites carrying their country, say). Exact when no
+    story and no storyteller counts in two of the finer groups of one coarser group: then
+    the distinct stories and storytellers of the coarser group are those of its parts.
+    """
+    keys = list(keys)
+    summed = cells.group_by(*keys, "theme").agg(
+        pl.col("stories", "total", "storytellers", "total_storytellers").sum().cast(COUNTS)
+    )
+    return _with_shares(summed, keys)
+
+
+def _with_shares(counts: pl.LazyFrame, keys: Sequence[str]) -> pl.LazyFrame:
+    ci_low, ci_high = wilson(pl.col("stories"), pl.col("total"))
+    return counts.with_columns(
+        share=pl.when(pl.col("total") > 0).then(pl.col("stories") / pl.col("total")),
+        ci_low=ci_low,
+        ci_high=ci_high,
+    ).select(*keys, *COLUMNS)

@@ -23,7 +23,8 @@ from civicfutures.analysis.disclosure import Rule, protect
 from civicfutures.analysis.distinctive import distinctive
 from civicfutures.analysis.links import links
 from civicfutures.analysis.params import STRUCTURAL_BY, AnalysisParams
-from civicfutures.analysis.prevalence import prevalence
+from civicfutures.analysis.prevalence import COLUMNS as prevalence_columns
+from civicfutures.analysis.prevalence import added_up, prevalence
 from civicfutures.analysis.representativeness import representativeness
 from civicfutures.analysis.scope import (
     STRUCTURAL_GROUPS,
@@ -121,10 +122,47 @@ def _threshold(snapshot: Snapshot, params: AnalysisParams) -> int:
     return params.k if params.k is not None else snapshot.disclosure_threshold
 
 
+def _tellers_in_one_site(snapshot: Snapshot, params: AnalysisParams) -> bool:
+    """Whether every storyteller in scope told their stories at one site.
+
+    A story has one site; when a storyteller's stories do too, nobody counts at two sites,
+    and the counts of a country, of the project or of a demographic group are the sums of
+    their sites' counts.
+    """
+    spread = snapshot.derived(
+        ("tellers in one site", params.scope),
+        lambda: (
+            _coded_links(snapshot, params)
+            .group_by("storyteller_id")
+            .agg(sites=pl.col("site_id").n_unique())
+            .select(one=(pl.col("sites") <= 1).all())
+        ),
+    )
+    return bool(spread.collect().item())
+
+
+def _added_up(snapshot: Snapshot, params: AnalysisParams, by: str) -> pl.LazyFrame:
+    """Prevalence by country, project or demographic attribute, from the cells by site."""
+    if by == "country":
+        countries = snapshot["sites"].select(pl.col("site").alias("group"), _coarser="country")
+        within = _site_cells(snapshot, params).join(countries, on="group")
+    elif by == "project":
+        project = snapshot["project"].select(_coarser="project")
+        within = _site_cells(snapshot, params).join(project, how="cross")
+    else:
+        # A demographic group's cells at each site (the breakdown), over every site.
+        within = _breakdown_cells(snapshot, params, by).rename({"group": "_coarser"})
+    return added_up(within.select(pl.col("_coarser").alias("group"), *prevalence_columns))
+
+
 def plan_prevalence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     by = params.by or "site"
 
     def build() -> pl.LazyFrame:
+        if by not in ("site", "story_kind", "workshop_kind") and _tellers_in_one_site(
+            snapshot, params
+        ):
+            return _added_up(snapshot, params, by)
         return prevalence(_grouped(snapshot, params, by), snapshot.codebook)
 
     # The cells before disclosure control: the comparison starts from the same ones by site.
@@ -166,10 +204,16 @@ def _breakdown_attribute(snapshot: Snapshot, params: AnalysisParams) -> str:
     )
 
 
+def _breakdown_cells(snapshot: Snapshot, params: AnalysisParams, attribute: str) -> pl.LazyFrame:
+    """The cells of the breakdown by `attribute` within sites, before disclosure control."""
+    return snapshot.derived(
+        ("breakdown", params.scope, params.presence, attribute),
+        lambda: breakdown(_grouped(snapshot, params, attribute, keep=("site",)), snapshot.codebook),
+    )
+
+
 def plan_breakdown(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
-    attribute = _breakdown_attribute(snapshot, params)
-    grouped = _grouped(snapshot, params, attribute, keep=("site",))
-    return breakdown(grouped, snapshot.codebook)
+    return _breakdown_cells(snapshot, params, _breakdown_attribute(snapshot, params))
 
 
 def plan_cooccurrence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
