@@ -187,7 +187,7 @@ def bench_briefing_command(
         )
         times = bench_briefing(snapshot, directory / "briefing")
         click.echo(
-            f"analyses (civicfutures.analysis, one collect per table): {times['analyses']:.2f} s"
+            f"analyses (civicfutures.analysis, one collect per table, three at a time): {times['analyses']:.2f} s"
         )
         click.echo(f"sections, labels and the two charts: {times['sections']:.2f} s")
         click.echo(
