@@ -43,21 +43,20 @@ SCOPE_COLUMNS = ("story_id", "site_id", "workshop_id", "kind")
 
 
 def _stories(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
-    """The stories a request covers (`SCOPE_COLUMNS`)."""
-    return snapshot.derived(
-        ("stories", params.scope),
-        lambda: scoped_stories(snapshot["stories"], snapshot["sites"], params).select(
-            SCOPE_COLUMNS
-        ),
-    )
+    """The stories a request covers (`SCOPE_COLUMNS`).
+
+    Read from the snapshot's file each time rather than kept: the coded stories, which are
+    kept, hold the same columns, and reading these few is quick.
+    """
+    return scoped_stories(snapshot["stories"], snapshot["sites"], params).select(SCOPE_COLUMNS)
 
 
 def _masks(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
-    """Each coded story's theme set under the presence rule (the insights join it to the scope)."""
-    return snapshot.derived(
-        ("masks", params.presence),
-        lambda: presence(_coder_sets(snapshot), snapshot.codebook, params.presence),
-    )
+    """Each coded story's theme set under the presence rule (the insights join it to the scope).
+
+    Not kept: the coded stories are built from it once, and they are.
+    """
+    return presence(_coder_sets(snapshot), snapshot.codebook, params.presence)
 
 
 def _coder_sets(snapshot: Snapshot) -> pl.LazyFrame:
@@ -106,16 +105,13 @@ def _grouped(
         if keep:
             coded, linked = with_site_slug(snapshot, coded), with_site_slug(snapshot, linked)
         return groups(snapshot, coded, linked, by, keep=keep, carry=carry)
-    # A demographic grouping is kept with the site beside the group, so that the prevalence
-    # by the attribute and the breakdown within sites share it (a story has one site).
+    # A demographic grouping carries the site beside the group (a story has one site), so
+    # that the breakdown within sites reads it too. It is collected before it is read twice
+    # (each group's stories and its storytellers), which Polars would otherwise compute
+    # twice; it is not kept, the cells made from it are.
     coded, linked = with_site_slug(snapshot, coded), with_site_slug(snapshot, linked)
-    key = (params.scope, params.presence, by)
-    held = snapshot.derived(
-        ("held", *key),
-        lambda: groups(snapshot, coded, linked, by, keep=("site",), carry=carry).tellers,
-    )
-    stories = snapshot.derived(("held stories", *key), lambda: stories_in(held, ("site",), carry))
-    return Groups(stories=stories, tellers=held)
+    held = groups(snapshot, coded, linked, by, keep=("site",), carry=carry).tellers.collect()
+    return Groups(stories=stories_in(held.lazy(), ("site",), carry), tellers=held.lazy())
 
 
 def _threshold(snapshot: Snapshot, params: AnalysisParams) -> int:
@@ -236,14 +232,10 @@ def plan_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
 
 
 def plan_agreement(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
-    # Kept: the statistics read the sets several times over, and Polars would repeat the
-    # join for each reading.
-    sets = snapshot.derived(
-        ("coder sets in scope", params.scope),
-        lambda: _coder_sets(snapshot).join(
-            _stories(snapshot, params).select("story_id"), on="story_id", how="semi"
-        ),
-    )
+    # Collected first: the statistics read the sets several times over, and Polars would
+    # repeat the join for each reading.
+    scope = _stories(snapshot, params).select("story_id")
+    sets = _coder_sets(snapshot).join(scope, on="story_id", how="semi").collect().lazy()
     if params.coders:
         sets = sets.filter(pl.col("coder").is_in(list(params.coders)))
     compared = params.coders or snapshot.manifest.get("coders")
