@@ -95,23 +95,18 @@ def _coded_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     )
 
 
-def _grouped(
-    snapshot: Snapshot, params: AnalysisParams, by: str, keep: tuple[str, ...] = ()
-) -> Groups:
+def _grouped(snapshot: Snapshot, params: AnalysisParams, by: str) -> Groups:
     """The coded stories and their storytellers in the groups of `by`, sets carried."""
     coded, linked = _coded(snapshot, params), _coded_links(snapshot, params)
     carry = tuple(snapshot.codebook.columns())
     if by in STRUCTURAL_GROUPS:
-        if keep:
-            coded, linked = with_site_slug(snapshot, coded), with_site_slug(snapshot, linked)
-        return groups(snapshot, coded, linked, by, keep=keep, carry=carry)
+        return groups(snapshot, coded, linked, by, carry=carry)
     # A demographic grouping carries the site beside the group (a story has one site), so
     # that the breakdown within sites reads it too. It is collected before it is read twice
     # (each group's stories and its storytellers), which Polars would otherwise compute
     # twice; it is not kept, the cells made from it are.
-    coded, linked = with_site_slug(snapshot, coded), with_site_slug(snapshot, linked)
-    held = groups(snapshot, coded, linked, by, keep=("site",), carry=carry).tellers.collect()
-    return Groups(stories=stories_in(held.lazy(), ("site",), carry), tellers=held.lazy())
+    held = groups(snapshot, coded, linked, by, keep=("site_id",), carry=carry).tellers.collect()
+    return Groups(stories=stories_in(held.lazy(), ("site_id",), carry), tellers=held.lazy())
 
 
 def _threshold(snapshot: Snapshot, params: AnalysisParams) -> int:
@@ -204,7 +199,9 @@ def _breakdown_cells(snapshot: Snapshot, params: AnalysisParams, attribute: str)
     """The cells of the breakdown by `attribute` within sites, before disclosure control."""
     return snapshot.derived(
         ("breakdown", params.scope, params.presence, attribute),
-        lambda: breakdown(_grouped(snapshot, params, attribute, keep=("site",)), snapshot.codebook),
+        lambda: breakdown(
+            _grouped(snapshot, params, attribute), snapshot.codebook, snapshot["sites"]
+        ),
     )
 
 
