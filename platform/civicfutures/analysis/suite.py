@@ -132,6 +132,11 @@ def _tellers_in_one_site(snapshot: Snapshot, params: AnalysisParams) -> bool:
     return bool(spread.collect().item())
 
 
+# Groupings whose cells are not sums of the cells by site: the sites themselves, and the
+# kinds of story and of workshop, which cut across sites.
+NOT_ADDED_UP = ("site", "story_kind", "workshop_kind")
+
+
 def _added_up(snapshot: Snapshot, params: AnalysisParams, by: str) -> pl.LazyFrame:
     """Prevalence by country, project or demographic attribute, from the cells by site."""
     if by == "country":
@@ -146,30 +151,11 @@ def _added_up(snapshot: Snapshot, params: AnalysisParams, by: str) -> pl.LazyFra
     return added_up(within.select(pl.col("_coarser").alias("group"), *prevalence_columns))
 
 
-def _by_site_id(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
-    """Prevalence by site, counted by site id and named after: an integer key groups faster
-    than a name, and the names join a few cells instead of every story."""
-    carry = snapshot.codebook.columns()
-    by_id = Groups(
-        stories=_coded(snapshot, params).select(
-            "story_id", pl.col("site_id").alias("group"), *carry
-        ),
-        tellers=_coded_links(snapshot, params).select(
-            "story_id", pl.col("site_id").alias("group"), "storyteller_id", *carry
-        ),
-    )
-    names = snapshot["sites"].select(pl.col("site_id").alias("group"), _name="site")
-    cells = prevalence(by_id, snapshot.codebook).join(names, on="group")
-    return cells.select(pl.col("_name").alias("group"), *prevalence_columns)
-
-
 def plan_prevalence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     by = params.by or "site"
 
     def build() -> pl.LazyFrame:
-        if by == "site":
-            return _by_site_id(snapshot, params)
-        if by not in ("story_kind", "workshop_kind") and _tellers_in_one_site(snapshot, params):
+        if by not in NOT_ADDED_UP and _tellers_in_one_site(snapshot, params):
             return _added_up(snapshot, params, by)
         return prevalence(_grouped(snapshot, params, by), snapshot.codebook)
 
