@@ -80,3 +80,25 @@ def test_the_detector_is_built_once_per_language_set() -> None:
     assert first is quality.detector_for(frozenset({"pl", "en", "et"}))
     # Võro is not known to the detector; one known language alone cannot be told apart.
     assert quality.detector_for(frozenset({"vro", "et"})) is None
+
+
+def test_language_tags_match_on_their_primary_subtag(tiny_with) -> None:
+    # An Estonian project: "et-EE" and "ET" are Estonian, Võro ("vro") is not, and a
+    # translation tagged "ET-ee" counts as one into Estonian.
+    snapshot = tiny_with(
+        {
+            "stories": {
+                **tiny_with().tables["stories"].collect().to_dict(as_series=False),
+                "language": ["pl", "pl", "pl-PL", "et-EE", "ET", "vro"],
+            },
+            "translations": {
+                "story_id": [1, 3],
+                "language": ["et", "ET-ee"],
+                "origin": ["human", "machine"],
+                "reviewed": [True, False],
+            },
+        },
+        default_language="et",
+    )
+    report = run("quality", snapshot, AnalysisParams(detect_language=False, near_duplicates=False))
+    assert findings(report, "missing_translation") == [("alpha", 2, "pl"), ("beta", 6, "vro")]
