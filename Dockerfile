@@ -1,6 +1,7 @@
 # civicfutures: `docker build -t civicfutures .` then
 # `docker run -p 8000:8000 -e CIVICFUTURES_DATABASE_URL=postgresql://user:pass@db:5432/civicfutures civicfutures`
-# Without a database URL it runs on SQLite in the /data volume.
+# Without a database URL it runs on SQLite in the /data volume. Python packages come from
+# uv.lock alone (the runtime, without the test group), checked against the lock's hashes.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -15,11 +16,18 @@ RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends postgre
     && useradd --create-home --uid 1000 civicfutures && mkdir -p /data && chown civicfutures /data
 
 WORKDIR /app
-COPY pyproject.toml README.md babel.cfg ./
+# The same uv as the Makefile's; the lock becomes a hashed requirements file for pip.
+RUN pip install --no-cache-dir uv==0.13.8
+COPY pyproject.toml uv.lock ./
+RUN uv export --frozen --no-default-groups --no-emit-project --format requirements-txt \
+        -o /tmp/requirements.txt \
+    && pip install --no-cache-dir --require-hashes -r /tmp/requirements.txt \
+    && pip uninstall -y -q uv && rm /tmp/requirements.txt
+COPY README.md babel.cfg ./
 COPY platform ./platform
 COPY locales ./locales
 COPY migrations ./migrations
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir --no-deps .
 
 USER civicfutures
 WORKDIR /data

@@ -1,40 +1,81 @@
-# The two commands of the README, and their set-up. Everything happens in .venv/.
-PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
-RESULTS := var/test-results
+# The README's two commands (`make demo`, `make test`) and everything they set up.
+# Python packages come from uv.lock only: into .venv/ with uv, itself pinned below and kept in
+# var/tools/. Debian packages that a target needs are installed by .ci/ensure-packages when missing.
+PYTHON     ?= python3
+VENV       := .venv
+BIN        := $(VENV)/bin
+UV_VERSION := 0.13.8
+UV         := var/tools/bin/uv
+RESULTS    := var/test-results
 PYTEST_ARGS ?=
 
-.PHONY: setup demo serve test test-sqlite test-postgresql lint
+# uv uses the machine's Python and never downloads one.
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
-	touch $(STAMP)
+# Commands the targets need, and the Debian packages that bring them.
+DEMO_PACKAGES := dot=graphviz
+TEST_PACKAGES := $(DEMO_PACKAGES) chromium=chromium,fonts-noto-core msgfmt=gettext \
+	soffice=libreoffice-calc-nogui
 
-setup: $(STAMP)
+.PHONY: demo serve test test-sqlite test-postgresql setup-runtime setup-test lint upgrade vendor
+
+$(UV):
+	@echo "setup: installing uv $(UV_VERSION) into var/tools/"
+	$(PYTHON) -m venv var/tools
+	var/tools/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+## The runtime alone: what `make demo` and `make serve` need.
+setup-runtime: $(UV)
+	@bash .ci/ensure-packages $(DEMO_PACKAGES)
+	$(UV) sync --frozen --inexact --no-default-groups --quiet
+
+## The runtime, the test tools and benchmarks' peers, Chromium, Graphviz, gettext, LibreOffice.
+setup-test: $(UV)
+	@bash .ci/ensure-packages $(TEST_PACKAGES)
+	$(UV) sync --frozen --group test --quiet
 
 ## Start the platform on SQLite with the demo project, at http://127.0.0.1:8000/
-demo: setup
+demo: setup-runtime
 	$(BIN)/civicfutures serve --demo
 
-serve: setup
+serve: setup-runtime
 	$(BIN)/civicfutures serve
 
-## Run the whole suite on SQLite, then on PostgreSQL (started, or installed, when needed)
-test: setup test-sqlite test-postgresql
+## The whole suite on SQLite, then on PostgreSQL even when SQLite failed; fails if either did.
+test: setup-test
+	@status=0; \
+	$(MAKE) --no-print-directory run-sqlite || status=1; \
+	$(MAKE) --no-print-directory run-postgresql || status=1; \
+	if [ $$status -ne 0 ]; then echo "make test: a run failed (reports in $(RESULTS)/)"; fi; \
+	exit $$status
 
-test-sqlite: setup
+test-sqlite: setup-test
+	@$(MAKE) --no-print-directory run-sqlite
+
+test-postgresql: setup-test
+	@$(MAKE) --no-print-directory run-postgresql
+
+.PHONY: run-sqlite run-postgresql
+run-sqlite:
 	mkdir -p $(RESULTS)
 	$(BIN)/pytest --engine sqlite --junitxml=$(RESULTS)/sqlite.xml $(PYTEST_ARGS)
 
-test-postgresql: setup
+run-postgresql:
 	mkdir -p $(RESULTS)
 	bash .ci/ensure-postgres
 	$(BIN)/pytest --engine postgresql --junitxml=$(RESULTS)/postgresql.xml $(PYTEST_ARGS)
 
-lint: setup
+lint: setup-test
 	$(BIN)/ruff check platform tests
 	$(BIN)/ruff format --check platform tests
+
+## Move every locked version to the newest release the ranges in pyproject.toml allow.
+upgrade: $(UV)
+	$(UV) lock --upgrade
+	$(UV) sync --group test
+
+## Fetch the JavaScript the package ships again, after a version change in its vendor.json.
+vendor:
+	$(PYTHON) .ci/vendor-js
