@@ -15,7 +15,7 @@ pytestmark = pytest.mark.usefixtures("database")
 
 
 def command(name: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    code = f"import sys; from civicfutures.analysis.cli import {name}; {name}.main(sys.argv[1:])"
+    code = f"import sys; from civicfutures.cli.analysis import {name}; {name}.main(sys.argv[1:])"
     result = subprocess.run(
         [sys.executable, "-c", code, *args],
         capture_output=True,

@@ -1,1 +1,1 @@
-"""Benchmarks of the running platform: `civicfutures bench ...` (see `bench/cli.py`)."""
+"""Benchmarks of the running platform: `civicfutures bench ...` (see `cli/bench.py`)."""

@@ -16,8 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import click
-
 BRIEFING_TARGET_S = 10.0
 XLSX_TARGET_S = 5.0
 
@@ -161,53 +159,47 @@ def bench_xlsx(rows: int, directory: Path) -> float:
     return seconds
 
 
-@click.command("briefing")
-@click.option("--stories", default=1_000_000, show_default=True, type=click.IntRange(1000))
-@click.option("--sites", default=200, show_default=True, type=click.IntRange(2))
-@click.option("--xlsx-rows", default=100_000, show_default=True, type=click.IntRange(1))
-@click.option("--plans", is_flag=True, help="Also time each analysis alone, slowest first.")
-@click.option(
-    "--keep",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Keep the output here.",
-)
-def bench_briefing_command(
-    stories: int, sites: int, xlsx_rows: int, plans: bool, keep: Path | None
+def run(
+    stories: int,
+    sites: int,
+    xlsx_rows: int,
+    plans: bool = False,
+    keep: Path | None = None,
+    echo: Callable[[str], Any] = print,
 ) -> None:
-    """A cross-site briefing over a synthetic snapshot, and the XLSX writer alone."""
+    """A cross-site briefing over a synthetic snapshot, and the XLSX writer alone; `echo` tells."""
     directory = keep or Path(tempfile.mkdtemp(prefix="civicfutures-bench-briefing-"))
     directory.mkdir(parents=True, exist_ok=True)
     try:
-        click.echo(f"load average before: {load()}  (2 cores: figures are noisy above ~1.5)")
+        echo(f"load average before: {load()}  (2 cores: figures are noisy above ~1.5)")
         snapshot, generated = synthetic(stories, sites)
-        click.echo(
+        echo(
             f"synthetic snapshot, {stories:,} stories over {sites} sites: {generated:.2f} s"
             " (not counted)"
         )
         times = bench_briefing(snapshot, directory / "briefing")
-        click.echo(
+        echo(
             f"analyses (civicfutures.analysis, one collect per table, three at a time): {times['analyses']:.2f} s"
         )
-        click.echo(f"sections, labels and the two charts: {times['sections']:.2f} s")
-        click.echo(
+        echo(f"sections, labels and the two charts: {times['sections']:.2f} s")
+        echo(
             "writers (html, md, svg, xlsx, csv + datapackage, parquet, json) and manifest: "
             f"{times['write']:.2f} s"
         )
         verdict = "ok" if times["total"] <= BRIEFING_TARGET_S else "over target"
-        click.echo(
+        echo(
             f"briefing end to end: {times['total']:.2f} s (target ≤ {BRIEFING_TARGET_S:.0f} s: {verdict})"
         )
         seconds = bench_xlsx(xlsx_rows, directory)
         verdict = "ok" if seconds <= XLSX_TARGET_S else "over target"
-        click.echo(
+        echo(
             f"XLSX writer, {xlsx_rows:,} rows: {seconds:.2f} s (target ≤ {XLSX_TARGET_S:.0f} s: {verdict})"
         )
         if plans:
-            click.echo("each table alone, once the shared frames are built:")
+            echo("each table alone, once the shared frames are built:")
             for name, took in bench_plans(snapshot):
-                click.echo(f"  {name:30s} {took:7.2f} s")
-        click.echo(f"load average after: {load()}")
+                echo(f"  {name:30s} {took:7.2f} s")
+        echo(f"load average after: {load()}")
     finally:
         if keep is None:
             shutil.rmtree(directory, ignore_errors=True)

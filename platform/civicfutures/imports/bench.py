@@ -15,8 +15,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import click
-
 SITES = (
     ("gdansk", "PL", "pl"),
     ("voru", "EE", "et"),
@@ -103,30 +101,11 @@ THEMES = (
 )
 
 
-@click.command("import")
-@click.option("--stories", default=100_000, show_default=True, type=click.IntRange(1, 2_000_000))
-@click.option(
-    "--format",
-    "file_format",
-    type=click.Choice(["csv", "xlsx"]),
-    default="csv",
-    show_default=True,
-)
-@click.option(
-    "--database-url",
-    default=None,
-    help="Import into this database instead of a fresh SQLite file (it gets a new project).",
-)
-@click.option(
-    "--profile",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write cProfile statistics of the commit here.",
-)
-def bench_import(
-    stories: int, file_format: str, database_url: str | None, profile: Path | None
-) -> None:
-    """Time the import of N stories: dry run, commit and a re-import that changes nothing."""
+def configure(stories: int, database_url: str | None) -> Path:
+    """A fresh work folder; the settings name its SQLite file (or `database_url`) and allow N rows.
+
+    Call it before the database is opened: the settings and the import limits are read again.
+    """
     workdir = Path(tempfile.mkdtemp(prefix="civicfutures-bench-import-"))
     os.environ["CIVICFUTURES_DATABASE_URL"] = database_url or f"sqlite:///{workdir / 'bench.db'}"
     os.environ["CIVICFUTURES_IMPORT_MAX_ROWS"] = str(max(stories, 100_000))
@@ -136,33 +115,45 @@ def bench_import(
 
     get_settings.cache_clear()
     get_limits.cache_clear()
-    from civicfutures.cli import run_db
+    return workdir
 
-    figures = run_db(lambda: _run(stories, file_format, workdir, profile))
+
+def render(figures: dict[str, Any], file_format: str) -> str:
+    """The figures of `measure` as lines of text, with the engine and the load average."""
+    from civicfutures.settings import get_settings
+
     load = os.getloadavg()
-    click.echo(
+    lines = [
         f"{figures['stories']:,} stories, {file_format}, {figures['bytes'] / 1024 / 1024:.1f} MiB, "
         f"engine {get_settings().engine}"
-    )
+    ]
     for name in ("dry_run", "commit", "reimport"):
         seconds, cpu = figures[name]
-        click.echo(
+        lines.append(
             f"  {name:<9} {seconds:7.2f} s wall  {cpu:7.2f} s CPU  "
             f"{figures['stories'] / seconds:>10,.0f} stories/s"
         )
-    click.echo(
+    lines.append(
         f"  created {figures['created']:,} stories; re-import created {figures['recreated']:,}"
     )
-    click.echo(
+    lines.append(
         f"  load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores"
     )
-    if figures["recreated"] or figures["created"] != figures["stories"]:
-        raise SystemExit(1)
+    return "\n".join(lines)
 
 
-async def _run(
-    stories: int, file_format: str, workdir: Path, profile: Path | None
+def passed(figures: dict[str, Any]) -> bool:
+    """Whether the commit created every story and the re-import none."""
+    return not figures["recreated"] and figures["created"] == figures["stories"]
+
+
+async def measure(
+    stories: int, file_format: str, workdir: Path, profile: Path | None = None
 ) -> dict[str, Any]:
+    """Time a dry run, the commit and a re-import of N stories (database open, after `configure`).
+
+    With `profile`, cProfile statistics of the commit are written there.
+    """
     from civicfutures.auth.actor import SYSTEM
     from civicfutures.db.migrate import migrate
     from civicfutures.imports.service import ImportService

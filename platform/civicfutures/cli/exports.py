@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from civicfutures.cli.shell import fail_on_problem
+
 
 @click.command("export")
 @click.argument("kind", type=click.Choice(["stories", "qdpx", "qdc", "sav", "dta", "dictionary"]))
@@ -33,7 +35,6 @@ def export(
 ) -> None:
     """Write an export; the notes go beside it as `<file>.notes.json`; prints the file's path last."""
     from civicfutures.auth.actor import SYSTEM
-    from civicfutures.cli import fail_on_problem
     from civicfutures.exports.request import ExportRequest, parse_sites
     from civicfutures.exports.service import ExportService
 
@@ -55,17 +56,3 @@ def export(
     for line in result.notes.sentences():
         click.echo(line)
     click.echo(str(target))
-
-
-@click.command("export")
-@click.option(
-    "--stories", default=1_000_000, show_default=True, type=click.IntRange(1), help="Corpus size."
-)
-def bench_export(stories: int) -> None:
-    """Stream N synthetic stories to Parquet and CSV; print time and peak memory of each."""
-    from civicfutures.exports.bench import render, run, within_budget
-
-    figures = run(stories, echo=lambda message: click.echo(message, err=True))
-    click.echo(render(stories, figures))
-    if not within_budget(figures):
-        raise SystemExit(1)

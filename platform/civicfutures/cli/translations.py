@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from civicfutures.cli.shell import fail_on_problem
 from civicfutures.i18n import catalogs
 from civicfutures.i18n.runtime import SUPPORTED_LOCALES
 from civicfutures.settings import get_settings
@@ -91,7 +92,6 @@ def check() -> None:
 )
 def codebook_export(project: str, language: str, out: Path | None) -> None:
     """Write a PO file of the project's codebook for translators into LANG."""
-    from civicfutures.cli import fail_on_problem
     from civicfutures.i18n.codebook import export_codebook
 
     data = fail_on_problem(lambda: export_codebook(project, language))
@@ -110,7 +110,6 @@ def codebook_export(project: str, language: str, out: Path | None) -> None:
 )
 def codebook_import(po_file: Path, project: str, language: str | None) -> None:
     """Store the labels and descriptions of a translated codebook PO file."""
-    from civicfutures.cli import fail_on_problem
     from civicfutures.i18n.codebook import import_codebook
 
     summary = fail_on_problem(lambda: import_codebook(project, po_file.read_bytes(), language))

@@ -1,4 +1,4 @@
-"""Commands of the analysis area: `snapshot`, `analyse` and the `analysis` benchmark.
+"""`civicfutures snapshot` and `civicfutures analyse`: the analysis area from the shell.
 
 Plain click commands; the main `civicfutures` command registers them. They act as the system
 (an operator at the shell already holds the database), so `--unsuppressed` is theirs to use;
@@ -7,37 +7,13 @@ the output records which.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
 
 import click
 
 from civicfutures.analysis.suite import KINDS
 from civicfutures.analysis.writers import FORMATS
-
-T = TypeVar("T")
-
-
-def _run(work: Callable[[], Awaitable[T]]) -> T:
-    """Run database work from the shell, showing platform errors as clean messages."""
-    import civicfutures.db  # noqa: F401  (names the Piccolo configuration before tables load)
-    from civicfutures.db.lifecycle import close_database, open_database
-    from civicfutures.errors import Problem
-
-    async def wrapped() -> T:
-        await open_database()
-        try:
-            return await work()
-        finally:
-            await close_database()
-
-    try:
-        return asyncio.run(wrapped())
-    except Problem as problem:
-        details = "; ".join(f"{e.field}: {e.message}" for e in problem.errors)
-        raise click.ClickException(f"{problem.detail} {details}".strip()) from problem
+from civicfutures.cli.shell import fail_on_problem
 
 
 @click.command("snapshot")
@@ -46,7 +22,7 @@ def snapshot(project: str) -> None:
     """Snapshot a project (consent-filtered) to Parquet; print the snapshot id last."""
     from civicfutures.analysis.service import AnalysisService
 
-    info = _run(lambda: AnalysisService().snapshot(project))
+    info = fail_on_problem(lambda: AnalysisService().snapshot(project))
     rows = ", ".join(f"{name} {t['rows']}" for name, t in info.manifest["tables"].items())
     left_out = info.manifest.get("left_out_for_consent", {})
     click.echo(f"{'written' if info.created else 'unchanged'}: {info.path}")
@@ -105,7 +81,7 @@ def analyse(
         )
         return await AnalysisService().analyse(SYSTEM, request)
 
-    result = _run(work)
+    result = fail_on_problem(work)
     body = result.render(file_format)
     if out is None:
         click.get_binary_stream("stdout").write(body)
@@ -117,19 +93,3 @@ def analyse(
         f"suppression {result.suppression}"
     )
     click.echo(str(out))
-
-
-@click.command("analysis")
-@click.option(
-    "--stories",
-    "sizes",
-    type=click.IntRange(1_000),
-    multiple=True,
-    help="Corpus size (repeat for several; default 100k, 1M and 5M).",
-)
-@click.option("--repeat", type=click.IntRange(1, 50), default=3, show_default=True)
-def bench_analysis(sizes: tuple[int, ...], repeat: int) -> None:
-    """Time the analysis suite in Polars and in DuckDB SQL on a synthetic corpus."""
-    from civicfutures.analysis.bench import DEFAULT_SIZES, run_bench
-
-    run_bench(list(sizes) or DEFAULT_SIZES, repeat)

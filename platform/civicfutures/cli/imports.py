@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from civicfutures.cli.shell import fail_on_problem
+
 
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -26,7 +28,6 @@ def import_command(
     """Import a spreadsheet of stories (CSV, XLSX or ODS): all rows, or none if any has a problem."""
     from rich.console import Console
 
-    from civicfutures.cli import fail_on_problem
     from civicfutures.i18n import use_locale
     from civicfutures.imports.service import ImportRejected, ImportService
     from civicfutures.imports.sources import SourceFile

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from civicfutures.cli.shell import fail_on_problem
+
 briefing = click.Group("briefing", help="Insight briefings: local and cross-site syntheses.")
 
 
@@ -55,7 +57,6 @@ def build(
     from civicfutures.auth.actor import SYSTEM
     from civicfutures.briefings.params import BriefingIn
     from civicfutures.briefings.service import BriefingService
-    from civicfutures.cli import fail_on_problem
     from civicfutures.i18n.formatting import format_number
 
     data = BriefingIn(

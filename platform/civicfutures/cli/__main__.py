@@ -1,0 +1,5 @@
+"""`python -m civicfutures.cli ...`: the `civicfutures` command."""
+
+from civicfutures.cli import main
+
+main()

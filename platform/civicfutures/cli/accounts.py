@@ -1,0 +1,72 @@
+"""`civicfutures users ...` and `civicfutures tokens ...`: accounts and API tokens from the shell."""
+
+from __future__ import annotations
+
+import click
+
+from civicfutures.cli.shell import fail_on_problem
+
+
+@click.group()
+def users() -> None:
+    """Manage user accounts."""
+
+
+@users.command("create")
+@click.argument("email")
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "partner", "researcher", "author"])
+)
+@click.option(
+    "--site", "sites", multiple=True, help="Site slug (repeat for several; required for partners)."
+)
+@click.option(
+    "--password",
+    default=None,
+    help="Password for the HTML pages (prompted when omitted on a terminal).",
+)
+@click.option(
+    "--unsuppressed", is_flag=True, help="Researchers only: may request unsuppressed tables."
+)
+def users_create(
+    email: str, role: str, sites: tuple[str, ...], password: str | None, unsuppressed: bool
+) -> None:
+    """Create a user with a role (partners on their sites)."""
+    from civicfutures.auth.accounts import create_user
+
+    user_id = fail_on_problem(
+        lambda: create_user(email, role, sites, password=password, unsuppressed=unsuppressed)
+    )
+    click.echo(f"user {user_id} created: {email} ({role})")
+
+
+@click.group()
+def tokens() -> None:
+    """Manage API tokens."""
+
+
+@tokens.command("create")
+@click.argument("email")
+@click.option(
+    "--expires-days", type=int, default=None, help="Days until the token expires (default: never)."
+)
+@click.option("--name", default="", help="A note to recognise the token by.")
+def tokens_create(email: str, expires_days: int | None, name: str) -> None:
+    """Create an API token; the token alone is printed on the last line."""
+    from civicfutures.auth.accounts import create_token
+
+    token = fail_on_problem(lambda: create_token(email, expires_days, name))
+    click.echo(
+        f"token for {email}" + (f", expires in {expires_days} days" if expires_days else "") + ":"
+    )
+    click.echo(token)
+
+
+@tokens.command("revoke")
+@click.argument("token")
+def tokens_revoke(token: str) -> None:
+    """Revoke an API token."""
+    from civicfutures.auth.accounts import revoke_token
+
+    revoked = fail_on_problem(lambda: revoke_token(token))
+    click.echo("revoked" if revoked else "no such active token")

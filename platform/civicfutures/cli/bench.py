@@ -1,0 +1,171 @@
+"""The `civicfutures bench` command group; each benchmark is a subcommand.
+
+The benchmarks themselves are plain functions of their areas (`bench/api.py`,
+`imports/bench.py`, `exports/bench.py`, `briefings/bench.py`, `analysis/bench.py`), imported
+when a subcommand runs; only click is imported here, so the CLI starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from civicfutures.cli.shell import run_db
+
+bench = click.Group("bench", help="Measure the platform on this machine.")
+
+
+@bench.command("api")
+@click.option(
+    "--engine",
+    type=click.Choice(["sqlite", "postgresql"]),
+    default="sqlite",
+    show_default=True,
+    help="Database engine; PostgreSQL gets a fresh database named civicfutures_bench.",
+)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--seconds",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(1, 600),
+    help="Per scenario.",
+)
+@click.option("--connections", default=32, show_default=True, type=click.IntRange(1, 1024))
+@click.option(
+    "--server",
+    "server_kind",
+    type=click.Choice(["granian", "uvicorn"]),
+    default=None,
+    help="HTTP server (default: granian when installed, else uvicorn).",
+)
+@click.option(
+    "--pg-admin-url",
+    envvar="CIVICFUTURES_BENCH_PG_ADMIN",
+    default="postgresql://postgres@127.0.0.1:5432/postgres",
+    show_default=True,
+    help="A PostgreSQL account that may create the benchmark database.",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the figures as JSON here.",
+)
+def api(
+    engine: str,
+    workers: int,
+    seconds: float,
+    connections: int,
+    server_kind: str | None,
+    pg_admin_url: str,
+    json_path: Path | None,
+) -> None:
+    """Serve the API on 127.0.0.1 and measure /health, story list, story form and story POST.
+
+    Prints requests/s, p50/p99 latency and errors per scenario, then checks that every
+    acknowledged story POST is in the database exactly once (exit status 1 otherwise).
+    """
+    from civicfutures.bench.api import render, run_benchmark
+    from civicfutures.bench.server import default_server
+
+    report = run_benchmark(
+        engine,
+        workers,
+        seconds,
+        connections,
+        server_kind or default_server(),
+        pg_admin_url,
+        progress=lambda message: click.echo(f"... {message}", err=True),
+    )
+    click.echo(render(report))
+    if json_path is not None:
+        json_path.write_text(json.dumps(report.as_json(), indent=2), encoding="utf-8")
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@bench.command("import")
+@click.option("--stories", default=100_000, show_default=True, type=click.IntRange(1, 2_000_000))
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["csv", "xlsx"]),
+    default="csv",
+    show_default=True,
+)
+@click.option(
+    "--database-url",
+    default=None,
+    help="Import into this database instead of a fresh SQLite file (it gets a new project).",
+)
+@click.option(
+    "--profile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write cProfile statistics of the commit here.",
+)
+def bench_import(
+    stories: int, file_format: str, database_url: str | None, profile: Path | None
+) -> None:
+    """Time the import of N stories: dry run, commit and a re-import that changes nothing."""
+    from civicfutures.imports.bench import configure, measure, passed, render
+
+    workdir = configure(stories, database_url)
+    figures = run_db(lambda: measure(stories, file_format, workdir, profile))
+    click.echo(render(figures, file_format))
+    if not passed(figures):
+        raise SystemExit(1)
+
+
+@bench.command("export")
+@click.option(
+    "--stories", default=1_000_000, show_default=True, type=click.IntRange(1), help="Corpus size."
+)
+def bench_export(stories: int) -> None:
+    """Stream N synthetic stories to Parquet and CSV; print time and peak memory of each."""
+    from civicfutures.exports.bench import render, run, within_budget
+
+    figures = run(stories, echo=lambda message: click.echo(message, err=True))
+    click.echo(render(stories, figures))
+    if not within_budget(figures):
+        raise SystemExit(1)
+
+
+@bench.command("briefing")
+@click.option("--stories", default=1_000_000, show_default=True, type=click.IntRange(1000))
+@click.option("--sites", default=200, show_default=True, type=click.IntRange(2))
+@click.option("--xlsx-rows", default=100_000, show_default=True, type=click.IntRange(1))
+@click.option("--plans", is_flag=True, help="Also time each analysis alone, slowest first.")
+@click.option(
+    "--keep",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep the output here.",
+)
+def bench_briefing(
+    stories: int, sites: int, xlsx_rows: int, plans: bool, keep: Path | None
+) -> None:
+    """A cross-site briefing over a synthetic snapshot, and the XLSX writer alone."""
+    from civicfutures.briefings.bench import run
+
+    run(stories, sites, xlsx_rows, plans, keep, echo=click.echo)
+
+
+@bench.command("analysis")
+@click.option(
+    "--stories",
+    "sizes",
+    type=click.IntRange(1_000),
+    multiple=True,
+    help="Corpus size (repeat for several; default 100k, 1M and 5M).",
+)
+@click.option("--repeat", type=click.IntRange(1, 50), default=3, show_default=True)
+def bench_analysis(sizes: tuple[int, ...], repeat: int) -> None:
+    """Time the analysis suite in Polars and in DuckDB SQL on a synthetic corpus."""
+    from civicfutures.analysis.bench import DEFAULT_SIZES, run_bench
+
+    run_bench(list(sizes) or DEFAULT_SIZES, repeat)

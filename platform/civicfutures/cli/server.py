@@ -1,0 +1,72 @@
+"""`civicfutures migrate`, `civicfutures demo` and `civicfutures serve`."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+
+from civicfutures.cli.shell import run_db
+
+
+@click.command()
+def migrate() -> None:
+    """Apply pending database migrations."""
+    from civicfutures.db.migrate import migrate as apply
+
+    run_db(lambda: apply(quiet=False))
+    click.echo("migrations applied")
+
+
+@click.command()
+def demo() -> None:
+    """Load the demo project (four sites, 40+ stories in pl, et, it, en) and demo accounts."""
+    from civicfutures.db.migrate import migrate as apply
+    from civicfutures.demo.accounts import DEMO_PASSWORD, DEMO_USERS, load_demo_with_users
+
+    async def work() -> Any:
+        await apply()
+        return await load_demo_with_users()
+
+    summary = run_db(work)
+    state = "loaded" if summary.created else "already present"
+    click.echo(
+        f"demo project {summary.project} {state}: {summary.sites} sites, {summary.themes} themes, "
+        f"{summary.workshops} workshops, {summary.storytellers} storytellers, {summary.stories} stories"
+    )
+    click.echo(
+        f"demo accounts (password {DEMO_PASSWORD!r}): " + ", ".join(e for e, _, _ in DEMO_USERS)
+    )
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--demo", "with_demo", is_flag=True, help="Load the demo project first.")
+def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
+    """Apply pending migrations and serve the HTML pages and the API."""
+    import uvicorn
+
+    from civicfutures.db.migrate import migrate as apply
+    from civicfutures.demo.accounts import DEMO_PASSWORD, load_demo_with_users
+
+    async def prepare() -> Any:
+        await apply()
+        return await load_demo_with_users() if with_demo else None
+
+    summary = run_db(prepare)
+    if summary is not None:
+        click.echo(
+            f"demo project {summary.project}: {summary.stories} stories; sign in with a demo account, password {DEMO_PASSWORD!r}"
+        )
+    click.echo(f"civicfutures on http://{host}:{port}/  (API docs: http://{host}:{port}/schema)")
+    uvicorn.run(
+        "civicfutures.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=os.environ.get("CIVICFUTURES_LOG_LEVEL", "warning"),
+    )
