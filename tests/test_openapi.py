@@ -1,6 +1,8 @@
 """The OpenAPI document at /schema describes every API route and its models."""
 
+import json
 import re
+from pathlib import Path
 
 
 def _api_routes(app) -> set[tuple[str, str]]:
@@ -37,3 +39,22 @@ async def test_story_models_are_described_with_their_limits(client):
         "ErrorBody",
     ):
         assert name in schemas, name
+
+
+async def test_the_viewers_load_only_the_platforms_own_copies_of_their_scripts(client):
+    from civicfutures.web.apidocs import VENDOR_DIR
+
+    for path in ("/schema", "/schema/swagger"):
+        answer = await client.get(path)
+        assert answer.status_code == 200
+        linked = re.findall(r"""(?:src|href)=["']([^"']+)["']""", answer.text)
+        assert linked and all(url.startswith(("/", "data:")) for url in linked), linked
+        assert "https:" not in answer.headers["content-security-policy"]
+        for url in linked:
+            if url.startswith("/static/"):
+                assert (await client.get(url)).status_code == 200, url
+    manifest = json.loads((VENDOR_DIR / "vendor.json").read_text())
+    for name, package in manifest["packages"].items():
+        folder = VENDOR_DIR / f"{name.lstrip('@').replace('/', '-')}-{package['version']}"
+        shipped = {p.name for p in folder.iterdir()}
+        assert shipped == {Path(f).name for f in package["files"]}, "run make vendor"

@@ -8,8 +8,6 @@ from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.session.client_side import CookieBackendConfig
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from civicfutures import __version__
 from civicfutures.settings import Settings, get_settings
@@ -35,6 +33,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from civicfutures.intake.api import CONTROLLERS as INTAKE
     from civicfutures.pages.home import PAGE_ROUTES
     from civicfutures.pages.templating import static_files, template_config
+    from civicfutures.web.apidocs import openapi_config
     from civicfutures.web.auth import TokenAuthentication
     from civicfutures.web.errors import EXCEPTION_HANDLERS
     from civicfutures.web.health import health
@@ -94,12 +93,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[open_database, settle_after_startup],
         on_shutdown=[close_database],
         request_max_body_size=settings.max_request_bytes,
-        openapi_config=OpenAPIConfig(
+        openapi_config=openapi_config(
             title="civicfutures API",
             version=__version__,
             description="Citizen futures workshop data: stories, codebooks, analysis and briefings.",
-            path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
         debug=False,
     )
