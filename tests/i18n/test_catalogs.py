@@ -6,6 +6,7 @@ every shipped language (`civicfutures translations extract && civicfutures trans
 
 import re
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -27,7 +28,8 @@ SAME_AS_ENGLISH = {
     "ar": set(),
 }
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w*\}")
-PLURAL_FORMS = {"en": 2, "pl": 3, "et": 2, "it": 2, "uk": 3, "ar": 6}
+# Italian has CLDR's "many" (a round million: "1.000.000 di storie") besides one and other.
+PLURAL_FORMS = {"en": 2, "pl": 3, "et": 2, "it": 3, "uk": 3, "ar": 6}
 
 
 def test_the_template_is_current_with_the_code():
@@ -53,6 +55,39 @@ def test_plural_forms_follow_cldr(language):
     plural = [m for m in catalog if m.id and not isinstance(m.id, str)]
     assert plural, "the interface has plural messages"
     assert all(len(m.string) == PLURAL_FORMS[language] for m in plural)
+
+
+def test_plural_rules_are_compared_by_the_forms_they_pick_not_by_their_text():
+    polish = catalogs._new_catalog("pl")
+    # The same rule as Babel wrote it before CLDR 46: other text, same form for every number.
+    polish._plural_expr = "(n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2)"
+    assert catalogs.plural_problem(polish, "pl") is None
+    # Arabic's pre-2.19 rule picks "few"/"many" wrongly for 11-99 and 100-102: a real difference.
+    arabic = catalogs._new_catalog("ar")
+    arabic._plural_expr = "(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=0 && n%100<=2 ? 4 : 5)"
+    assert "CLDR says" in catalogs.plural_problem(arabic, "ar")
+    # A different number of forms is a difference even where the picks agree.
+    italian = catalogs._new_catalog("it")
+    italian._num_plurals, italian._plural_expr = 2, "(n != 1)"
+    assert catalogs.plural_problem(italian, "it") is not None
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LOCALES)
+def test_gettext_accepts_every_catalog(language, tmp_path):
+    """GNU msgfmt's own checks: formats, plural forms and headers, as translators' tools run them."""
+    assert shutil.which("msgfmt"), "msgfmt is missing (make test installs Debian's gettext)"
+    checked = subprocess.run(
+        [
+            "msgfmt",
+            "--check",
+            "-o",
+            str(tmp_path / "messages.mo"),
+            catalogs.po_path(LOCALES, language),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr
 
 
 @pytest.mark.parametrize("language", TRANSLATED)

@@ -288,9 +288,11 @@ def _prevalence_table(ctx: Context, name: str, title: str, kind: str) -> tuple[T
     table = Table(
         name=name,
         title=title,
+        # `%%` and `% {}`: a percent sign that gettext tools do not read as a placeholder.
         description=_(
-            "Share of stories in which each theme appears, with a 95% confidence interval (Wilson)."
-        ),
+            "Share of stories in which each theme appears, with a 95%% confidence interval (Wilson)."
+        )
+        % {},
         columns=[*theme_columns(), *share_columns(), *flag_columns()],
         frame=frame,
     )
@@ -489,8 +491,9 @@ def comparison(ctx: Context) -> Section:
             text=_(
                 "A theme is distinctive for a site when its share there is clearly above what the "
                 "other sites would lead one to expect (adjusted standardized residual above 1.96) "
-                "and the theme's test of independence across sites is significant at the 5% level."
+                "and the theme's test of independence across sites is significant at the 5%% level."
             )
+            % {}
         )
     ]
     named = [
