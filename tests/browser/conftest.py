@@ -32,17 +32,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    if CHROMIUM.exists():
-        return
-    skip = pytest.mark.skip(
-        reason=f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-    )
-    for item in items:
-        if "browser" in item.keywords:
-            item.add_marker(skip)
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -98,6 +87,7 @@ def live_server(migrated) -> Iterator[str]:
 async def browser() -> AsyncIterator:
     from playwright.async_api import async_playwright
 
+    assert CHROMIUM.exists(), f"Chromium is missing at {CHROMIUM} (make test installs it)"
     async with async_playwright() as playwright:
         chromium = await playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
 
 import pytest
 
 from civicfutures.db.lifecycle import engine
-from civicfutures.db.sqlite_engine import INLINE_BUDGET_S, SharedConnectionSQLiteEngine
+from civicfutures.db.sqlite_engine import SharedConnectionSQLiteEngine
 from civicfutures.db.tables import Project
 from civicfutures.db.transactions import write_transaction
 from civicfutures.settings import get_settings
@@ -78,17 +77,18 @@ async def test_a_long_read_runs_off_the_event_loop(db):
             await asyncio.sleep(0.001)
 
     beat = asyncio.create_task(heartbeat())
-    started = time.perf_counter()
+    await asyncio.sleep(0)
+    before = ticks
     # A recursive count to three million: far beyond the inline budget.
     rows = await db.run_ddl(
         "SELECT COUNT(*) AS n FROM (WITH RECURSIVE c(x) AS "
         "(SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT x FROM c)"
     )
-    elapsed = time.perf_counter() - started
+    during = ticks - before
     beat.cancel()
     assert rows == [{"n": 3_000_000}]
-    assert elapsed > 10 * INLINE_BUDGET_S
-    assert ticks > 5, "the loop was blocked while the read ran"
+    # Run inline, the read would have let the heartbeat beat once at most.
+    assert during > 5, "the loop was blocked while the read ran"
 
 
 async def test_a_write_waits_for_a_foreign_lock_then_reports_it_locked(db, monkeypatch):
@@ -96,17 +96,16 @@ async def test_a_write_waits_for_a_foreign_lock_then_reports_it_locked(db, monke
     other = sqlite3.connect(get_settings().sqlite_path, isolation_level=None)
     try:
         other.execute("BEGIN IMMEDIATE")
-        started = time.monotonic()
         with pytest.raises(sqlite3.OperationalError, match="locked"):
             async with write_transaction():
                 await _project("blocked")
-        waited = time.monotonic() - started
-        # Reads do not wait for writers.
+        # Reads do not wait for writers: this one is answered while the lock is still held.
         assert await Project.count() >= 0
+        assert other.in_transaction
     finally:
         other.rollback()
         other.close()
-    assert 0.25 <= waited < 2
+    assert await Project.count().where(Project.slug == "blocked") == 0
     async with write_transaction():
         await _project("unblocked")
     assert await Project.count().where(Project.slug == "unblocked") == 1
