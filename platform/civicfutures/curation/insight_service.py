@@ -18,7 +18,7 @@ from civicfutures.curation.access import (
     reads_insight,
     writes_insight,
 )
-from civicfutures.curation.consent import story_consent
+from civicfutures.consent import story_consent
 from civicfutures.curation.offsets import check_span
 from civicfutures.db.tables import (
     Evidence,

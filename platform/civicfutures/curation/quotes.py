@@ -19,7 +19,7 @@ from typing import Any
 from civicfutures.auth.actor import Actor
 from civicfutures.curation import schemas as c
 from civicfutures.curation.access import readable_condition
-from civicfutures.curation.consent import story_consent
+from civicfutures.consent import story_consent
 from civicfutures.curation.texts import checked_language
 from civicfutures.db.tables import Coding, Evidence, InsightTheme, Translation
 from civicfutures.i18n.languages import base_language

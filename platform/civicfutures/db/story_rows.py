@@ -40,7 +40,7 @@ async def story_context(
     if tellers:
         parts.append(
             "SELECT 'storyteller', id, site, NULL, NULL FROM storyteller "
-            f"WHERE id IN ({placeholders(tellers, 2)})"
+            f"WHERE id IN ({placeholders(tellers, 2)}) AND consent_withdrawn_at IS NULL"
         )
     if keys:
         parts.append(
@@ -83,11 +83,14 @@ async def workshop_scope(workshop_id: int) -> Mapping[str, Any] | None:
 
 
 async def storyteller_sites(ids: Sequence[int]) -> dict[int, int]:
-    """{storyteller id: site id} of those of `ids` that exist."""
+    """{storyteller id: site id} of those of `ids` that exist and have not withdrawn (a new
+    story cannot be told by someone who withdrew)."""
     if not ids:
         return {}
     rows = await fetch(
-        f"SELECT id, site FROM storyteller WHERE id IN ({placeholders(len(ids))})", *ids
+        f"SELECT id, site FROM storyteller WHERE id IN ({placeholders(len(ids))}) "
+        "AND consent_withdrawn_at IS NULL",
+        *ids,
     )
     return {row["id"]: row["site"] for row in rows}
 

@@ -9,6 +9,7 @@ import msgspec
 
 from civicfutures import audit
 from civicfutures.auth.actor import Actor
+from civicfutures.consent import readable_storytellers, shows_demographics
 from civicfutures.db.tables import Project, Story, StoryStoryteller, Storyteller, Workshop
 from civicfutures.db.transactions import write_transaction
 from civicfutures.errors import Conflict, FieldError, Forbidden, NotFound
@@ -36,11 +37,12 @@ def workshop_out(row: dict[str, Any]) -> s.WorkshopOut:
 
 
 def storyteller_out(row: dict[str, Any]) -> s.StorytellerOut:
+    shown = shows_demographics(row["consent_withdrawn_at"])
     return s.StorytellerOut(
         id=row["id"],
         site=row["site.slug"],
         code=row["code"],
-        demographics=dict(row["demographics"] or {}),
+        demographics=dict(row["demographics"] or {}) if shown else {},
         consent=s.ConsentOut(
             version=row["consent_version"],
             given_at=row["consent_given_at"],
@@ -68,7 +70,7 @@ async def find_storyteller(actor: Actor, storyteller_id: int, field: str = "id")
     row = (
         await Storyteller.select(*_STORYTELLER_COLUMNS)
         .output(load_json=True)
-        .where(Storyteller.id == storyteller_id)
+        .where(Storyteller.id == storyteller_id, readable_storytellers(actor))
         .first()
     )
     if row is None or not actor.sees_site(row["site"]):
@@ -198,6 +200,7 @@ class StorytellerService:
         query = (
             Storyteller.select(*_STORYTELLER_COLUMNS)
             .output(load_json=True)
+            .where(readable_storytellers(actor))
             .order_by(Storyteller.id)
         )
         if site:

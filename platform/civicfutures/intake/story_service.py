@@ -12,6 +12,7 @@ import msgspec
 
 from civicfutures import audit
 from civicfutures.auth.actor import Actor
+from civicfutures.consent import readable_stories
 from civicfutures.curation.anchoring import reanchor_evidence
 from civicfutures.db import story_rows
 from civicfutures.db.tables import (
@@ -170,7 +171,7 @@ class StoryService:
     async def _story_row(self, actor: Actor, story_id: int, field: str = "id") -> dict[str, Any]:
         row = (
             await Story.select(Story.all_columns(), Story.site.slug)
-            .where(Story.id == story_id)
+            .where(Story.id == story_id, readable_stories(actor))
             .first()
         )
         if row is None or not actor.sees_site(row["site"]):
@@ -269,7 +270,7 @@ class StoryService:
         return s.StoryPage(items=await self._assemble(rows), next_cursor=next_cursor, total=total)
 
     async def _conditions(self, actor: Actor, filters: StoryFilters) -> list[Any]:
-        conditions: list[Any] = []
+        conditions: list[Any] = [readable_stories(actor)]
         if actor.site_ids is not None:
             conditions.append(Story.site.is_in(sorted(actor.site_ids) or [-1]))
         if filters.project:
