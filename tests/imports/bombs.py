@@ -50,9 +50,11 @@ def _xlsx(sheet: bytes) -> bytes:
 
 
 def far_cell(ref: str, *, declared: bool = False) -> bytes:
-    """An XLSX whose only cell is at `ref` (optionally declared by `<dimension>` too)."""
+    """An XLSX with a header at A1 and one cell at `ref` (optionally declared by `<dimension>`
+    too): the reader allocates the rectangle between them."""
     row = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    return _xlsx(_sheet(f'<row r="{row}">{_cell(ref)}</row>', f"A1:{ref}" if declared else None))
+    body = f'<row r="1">{_cell("A1", "Title")}</row><row r="{row}">{_cell(ref)}</row>'
+    return _xlsx(_sheet(body, f"A1:{ref}" if declared else None))
 
 
 def empty_rows(count: int) -> bytes:
