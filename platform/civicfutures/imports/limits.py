@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from functools import cache
 
 MIB = 1024 * 1024
+# Rows a sheet may hold beyond its stories: the header, notes above it, blank rows between.
+SHEET_ROW_SLACK = 100
 
 
 def _int_env(name: str, default: int) -> int:
@@ -31,6 +33,35 @@ class ImportLimits:
         default_factory=lambda: _int_env("CIVICFUTURES_IMPORT_MAX_LISTED_PROBLEMS", 1_000)
     )
     """CIVICFUTURES_IMPORT_MAX_LISTED_PROBLEMS: problems listed in one report; the rest are counted."""
+
+    max_columns: int = field(
+        default_factory=lambda: _int_env("CIVICFUTURES_IMPORT_MAX_COLUMNS", 256)
+    )
+    """CIVICFUTURES_IMPORT_MAX_COLUMNS: the furthest column a sheet's cells (or a CSV row's
+    fields) may reach."""
+
+    max_cells: int = field(
+        default_factory=lambda: _int_env("CIVICFUTURES_IMPORT_MAX_CELLS", 5_000_000)
+    )
+    """CIVICFUTURES_IMPORT_MAX_CELLS: the most cells a sheet's rectangle (last row times last
+    column) may span; the reader allocates the whole rectangle, so this bounds its memory."""
+
+    max_unpacked_bytes: int = field(
+        default_factory=lambda: _int_env("CIVICFUTURES_IMPORT_MAX_UNPACKED_BYTES", 256 * MIB)
+    )
+    """CIVICFUTURES_IMPORT_MAX_UNPACKED_BYTES: the most one part of an XLSX or ODS file (a zip
+    archive) may unpack to, counted while unpacking rather than trusted from its header."""
+
+    max_compression_ratio: int = field(
+        default_factory=lambda: _int_env("CIVICFUTURES_IMPORT_MAX_COMPRESSION_RATIO", 200)
+    )
+    """CIVICFUTURES_IMPORT_MAX_COMPRESSION_RATIO: how many times smaller than its content a
+    part of the archive may be; real sheets stay well below, zip bombs far above."""
+
+    @property
+    def max_sheet_rows(self) -> int:
+        """The furthest row a sheet may reach: the stories, the header and blank rows between."""
+        return self.max_rows + SHEET_ROW_SLACK
 
     @property
     def max_request_bytes(self) -> int:

@@ -7,7 +7,9 @@
   letters are for the expected languages, then by charset-normalizer's own ranking. The
   delimiter (`,` `;` or tab) is the one that splits the header into the most known columns.
   Rows are decoded and parsed as a stream; nothing but the current row is held.
-- XLSX and ODS: read by fastexcel (calamine), every cell as text. A cell holding a formula is
+- XLSX and ODS: bounded first without materialising a cell (`preflight.py`: sizes, ratios,
+  dimensions, cell references, no DTD or entities), then read by fastexcel (calamine), every
+  cell as text. A cell holding a formula is
   refused: the file's XML is scanned for formula elements, and only when one is found is the
   sheet opened cell by cell (openpyxl, or the ODS XML) to name each formula's row and column.
   In CSV, which keeps no formulas, a cell starting with `=` is refused instead (see `rows.py`).
@@ -27,9 +29,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
-from xml.etree import ElementTree
+
+from defusedxml import ElementTree
 
 from civicfutures.i18n import gettext as _
+from civicfutures.i18n.formatting import format_number
+from civicfutures.imports.limits import get_limits
+from civicfutures.imports.preflight import check_workbook
+from civicfutures.imports.read_error import ReadError
+
+__all__ = ["ReadError", "SourceFile", "Table", "open_table"]
 
 Recognizes = Callable[[str], bool]
 
@@ -76,10 +85,6 @@ NEUTRAL = set("\u00a0„”“‘’‚–—…«»°§·€×")
 def _filled(cells: list[str]) -> bool:
     """Whether a row has any non-blank cell (empty rows between stories are skipped)."""
     return not "".join(cells).isspace() and any(cells)
-
-
-class ReadError(Exception):
-    """The file cannot be read at all; the message is for the user."""
 
 
 @dataclass(frozen=True)
@@ -221,9 +226,21 @@ def _csv_records(
         # A file known to decode whole is read by the fast stream decoder; others line by line.
         verified = encoding in ("utf-8", "utf-8-sig") and source.is_utf8()
         reader = csv.reader(_text_lines(raw, encoding, verified), delimiter=delimiter)
+        max_columns = get_limits().max_columns
         try:
             for cells in reader:
                 number += 1
+                if len(cells) > max_columns:
+                    table.problems.append(
+                        (
+                            number,
+                            None,
+                            _(
+                                "Row {row} has more than {limit} fields: the file is refused."
+                            ).format(row=number, limit=format_number(max_columns)),
+                        )
+                    )
+                    return
                 if _filled(cells):
                     yield number, cells
         except UnicodeDecodeError:
@@ -455,14 +472,15 @@ def _open_workbook(source: SourceFile) -> Table:
 
 
 def _workbook_kind(source: SourceFile) -> str:
+    """ "xlsx" or "ods", once the archive passed the pre-flight (else ReadError)."""
     try:
         with zipfile.ZipFile(_zip_input(source)) as archive:
             names = set(archive.namelist())
-            if "xl/workbook.xml" in names:
-                return "xlsx"
-            if "content.xml" in names:
-                return "ods"
-    except zipfile.BadZipFile as error:
+            kind = "xlsx" if "xl/workbook.xml" in names else "ods" if "content.xml" in names else ""
+            if kind:
+                check_workbook(archive, kind, get_limits())
+                return kind
+    except (zipfile.BadZipFile, NotImplementedError) as error:
         raise ReadError(_("The file is damaged: it cannot be opened.")) from error
     raise ReadError(
         _("This kind of file is not accepted: use .xlsx, .ods or .csv (CSV UTF-8 is best).")
@@ -533,7 +551,8 @@ def _ods_formula_cells(source: SourceFile) -> list[tuple[int, int | None, str]]:
     table_tag, row_tag = f"{{{_TABLE}}}table", f"{{{_TABLE}}}table-row"
     cell_tags = (f"{{{_TABLE}}}table-cell", f"{{{_TABLE}}}covered-table-cell")
     with zipfile.ZipFile(_zip_input(source)) as archive, archive.open("content.xml") as content:
-        for event, element in ElementTree.iterparse(content, events=("start", "end")):
+        events = ElementTree.iterparse(content, events=("start", "end"), forbid_dtd=True)
+        for event, element in events:
             tag = element.tag
             if tag == table_tag:
                 if event == "start":

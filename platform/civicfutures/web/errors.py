@@ -201,6 +201,23 @@ def decode_error_handler(request: Request, exc: msgspec.DecodeError) -> Response
     )
 
 
+def _too_deep(exc: RecursionError) -> bool:
+    """The JSON decoders' own words (msgspec: "while deserializing", json: "while decoding"):
+    a body nested past their depth is the client's input; any other recursion is our bug."""
+    return any(words in str(exc) for words in ("while deserializing", "while decoding"))
+
+
+def recursion_handler(request: Request, exc: RecursionError) -> Response:
+    if not _too_deep(exc):
+        return server_error_handler(request, exc)
+    set_locale(api_locale(request))
+    return error_response(
+        400,
+        _("The request body is not valid JSON."),
+        [ErrorItem("body", _("The JSON is nested too deeply."))],
+    )
+
+
 def sign_in_handler(request: Request, exc: SignInRequired) -> Response:
     """Pages opened without a session go to the sign-in page, then back."""
     return Response(content=b"", status_code=303, headers={"Location": exc.login_url})
@@ -212,5 +229,6 @@ EXCEPTION_HANDLERS = {
     ValidationException: validation_handler,
     HTTPException: http_handler,
     msgspec.DecodeError: decode_error_handler,
+    RecursionError: recursion_handler,
     Exception: server_error_handler,
 }
