@@ -16,11 +16,20 @@ from civicfutures.errors import NotAuthenticated, NotFound
 from civicfutures.i18n import SUPPORTED_LOCALES
 from civicfutures.settings import get_settings
 from civicfutures.web.auth import SESSION_USER_KEY, current_actor, public
+from civicfutures.web.client_address import client_address
+
+
+def login_rate_limit(per_minute: int) -> RateLimitConfig:
+    """Sign-in attempts per client address and process (never per forged header)."""
+    return RateLimitConfig(
+        rate_limit=("minute", per_minute),
+        set_rate_limit_headers=False,
+        identifier_for_request=client_address,
+    )
+
 
 # Per client address, per process; the per-account lockout in the database is the hard limit.
-LOGIN_RATE_LIMIT = RateLimitConfig(
-    rate_limit=("minute", get_settings().login_rate_per_minute), set_rate_limit_headers=False
-)
+LOGIN_RATE_LIMIT = login_rate_limit(get_settings().login_rate_per_minute)
 
 
 class LoginForm(Struct, kw_only=True):
