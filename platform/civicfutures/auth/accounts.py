@@ -34,6 +34,17 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
+@cache
+def dummy_hash() -> str:
+    """A hash of a random password, made once per process with the real parameters.
+
+    Sign-in verifies against it when there is no real hash to check (unknown e-mail, inactive
+    account, no password), so every attempt costs one argon2 verification and the time of an
+    answer says nothing about which addresses have accounts.
+    """
+    return _hasher().hash(secrets.token_urlsafe(32))
+
+
 def password_matches(password_hash: str, password: str) -> bool:
     try:
         return bool(password_hash) and _hasher().verify(password_hash, password)

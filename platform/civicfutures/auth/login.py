@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from civicfutures import audit
-from civicfutures.auth.accounts import actor_for_user, password_matches
+from civicfutures.auth.accounts import actor_for_user, dummy_hash, password_matches
 from civicfutures.auth.actor import Actor
 from civicfutures.db.tables import User
 from civicfutures.db.transactions import write_transaction
@@ -31,11 +31,14 @@ async def sign_in(email: str, password: str) -> Actor:
     now = dt.datetime.now(dt.UTC)
     async with write_transaction():
         user = await User.select().where(User.email == email.strip().lower()).first()
-        if user is None or not user["is_active"]:
+        usable = user is not None and user["is_active"] and bool(user["password_hash"])
+        # One argon2 verification on every path, the dummy hash when there is no real one.
+        matches = password_matches(user["password_hash"] if usable else dummy_hash(), password)
+        if not usable:
             raise _failure()
         if user["locked_until"] is not None and user["locked_until"] > now:
             raise _failure()
-        if not password_matches(user["password_hash"], password):
+        if not matches:
             failures = user["failed_logins"] + 1
             locked_until = None
             if failures >= settings.login_max_failures:
