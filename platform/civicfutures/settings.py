@@ -115,15 +115,16 @@ class Settings:
     https: bool = field(default_factory=lambda: _env("CIVICFUTURES_HTTPS", "") == "1")
     """CIVICFUTURES_HTTPS: `1` when served over https (cookies then carry `Secure`)."""
 
-    login_max_failures: int = field(
-        default_factory=lambda: int(_env("CIVICFUTURES_LOGIN_MAX_FAILURES", "5"))
+    login_free_failures: int = field(
+        default_factory=lambda: int(_env("CIVICFUTURES_LOGIN_FREE_FAILURES", "5"))
     )
-    """CIVICFUTURES_LOGIN_MAX_FAILURES: failed sign-ins before an account is locked for a while."""
+    """CIVICFUTURES_LOGIN_FREE_FAILURES: failed sign-ins, per e-mail address and per client
+    address, before each further attempt has to wait (2, 4, 8… seconds)."""
 
-    login_lockout_minutes: int = field(
-        default_factory=lambda: int(_env("CIVICFUTURES_LOGIN_LOCKOUT_MINUTES", "15"))
+    login_backoff_max_seconds: int = field(
+        default_factory=lambda: int(_env("CIVICFUTURES_LOGIN_BACKOFF_MAX_SECONDS", "900"))
     )
-    """CIVICFUTURES_LOGIN_LOCKOUT_MINUTES: how long a locked account stays locked."""
+    """CIVICFUTURES_LOGIN_BACKOFF_MAX_SECONDS: the longest wait between sign-in attempts."""
 
     login_rate_per_minute: int = field(
         default_factory=lambda: int(_env("CIVICFUTURES_LOGIN_RATE_PER_MINUTE", "20"))

@@ -241,6 +241,15 @@ class ApiToken(Table):
     revoked_at = Timestamptz(null=True, default=None)
 
 
+class LoginThrottle(Table):
+    """Failed sign-ins per e-mail address and per client address (`auth/throttle.py`)."""
+
+    id = Serial(primary_key=True)
+    throttle_key = Varchar(length=400, unique=True)
+    failures = Integer(default=0)
+    last_failure_at = Timestamptz(index=True)
+
+
 class AuditEvent(Table):
     """Append-only record of every write."""
 

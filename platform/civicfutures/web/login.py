@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from msgspec import Struct
 
 from civicfutures.auth.login import sign_in
-from civicfutures.errors import NotAuthenticated, NotFound
+from civicfutures.errors import NotAuthenticated, NotFound, Throttled
 from civicfutures.i18n import SUPPORTED_LOCALES
 from civicfutures.settings import get_settings
 from civicfutures.web.auth import SESSION_USER_KEY, current_actor, public
@@ -28,7 +28,7 @@ def login_rate_limit(per_minute: int) -> RateLimitConfig:
     )
 
 
-# Per client address, per process; the per-account lockout in the database is the hard limit.
+# Per client address, per process: a coarse cap; the back-off in the database is the real limit.
 LOGIN_RATE_LIMIT = login_rate_limit(get_settings().login_rate_per_minute)
 
 
@@ -71,12 +71,14 @@ async def login_submit(
 ) -> Response | Template:
     _known_language(lang)
     try:
-        actor = await sign_in(data.email, data.password)
-    except NotAuthenticated as failure:
+        actor = await sign_in(data.email, data.password, client_address(request))
+    except (NotAuthenticated, Throttled) as failure:
+        retry_after = getattr(failure, "retry_after", None)
         return Template(
             "auth/login.html",
             context={"next": data.next, "error": failure.detail, "email": data.email},
-            status_code=401,
+            status_code=failure.status_code,
+            headers={"Retry-After": str(retry_after)} if retry_after is not None else None,
         )
     request.clear_session()
     request.set_session({SESSION_USER_KEY: actor.user_id})
