@@ -114,12 +114,29 @@ async def create_user(
 async def create_token(
     email: str, expires_days: int | None = None, name: str = "", actor: Actor = SYSTEM
 ) -> str:
-    """A new bearer token for the user; only its digest is stored, the token is shown once."""
+    """A new bearer token for the user; only its digest is stored, the token is shown once.
+
+    Every token expires: after `expires_days` (1 to CIVICFUTURES_TOKEN_MAX_DAYS), by default
+    CIVICFUTURES_TOKEN_DEFAULT_DAYS.
+    """
+    settings = get_settings()
+    if expires_days is None:
+        expires_days = min(settings.token_default_days, settings.token_max_days)
+    if not 1 <= expires_days <= settings.token_max_days:
+        raise InvalidInput(
+            _("A token must expire."),
+            [
+                FieldError(
+                    "expires_days",
+                    _("Choose between 1 and {max} days.").format(max=settings.token_max_days),
+                )
+            ],
+        )
     user = await User.select(User.id).where(User.email == email.strip().lower()).first()
     if user is None:
         raise NotFound(_("No such user."), [FieldError("email", _("No user with this e-mail."))])
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(days=expires_days) if expires_days else None
+    expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(days=expires_days)
     async with write_transaction():
         await ApiToken(
             user=user["id"], token_hash=token_digest(token), name=name, expires_at=expires_at
