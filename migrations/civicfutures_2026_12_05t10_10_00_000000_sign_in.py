@@ -1,4 +1,5 @@
-"""Sign-in: throttling state shared by every process, and an expiry for every API token.
+"""Sign-in: server-side sessions, throttling state shared by every process, and an expiry for
+every API token.
 
 Raw SQL, as in the curation migration; the one date computation differs between the engines.
 """
@@ -8,7 +9,7 @@ from piccolo.engine import engine_finder
 
 ID = "2026-12-05T10:10:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "sign-in: login throttle, token expiry"
+DESCRIPTION = "sign-in: user sessions, login throttle, token expiry"
 
 STATEMENTS = [
     "CREATE TABLE login_throttle ("
@@ -17,6 +18,14 @@ STATEMENTS = [
     " failures INTEGER NOT NULL DEFAULT 0,"
     " last_failure_at TIMESTAMPTZ NOT NULL)",
     "CREATE INDEX ix_login_throttle_last_failure_at ON login_throttle (last_failure_at)",
+    "CREATE TABLE user_session ("
+    " id SERIAL PRIMARY KEY,"
+    " session_key VARCHAR(64) NOT NULL UNIQUE,"
+    ' "user" INTEGER NOT NULL REFERENCES app_user (id) ON DELETE CASCADE,'
+    " created_at TIMESTAMPTZ NOT NULL,"
+    " last_seen_at TIMESTAMPTZ NOT NULL,"
+    " revoked_at TIMESTAMPTZ NULL)",
+    'CREATE INDEX ix_user_session_user ON user_session ("user")',
 ]
 
 
@@ -39,7 +48,7 @@ async def forwards():
         engine = engine_finder()
         statements = list(STATEMENTS)
         if engine.engine_type == "sqlite":
-            statements[0] = statements[0].replace("SERIAL", "INTEGER")
+            statements = [s.replace("SERIAL", "INTEGER") for s in statements]
         statements.append(_token_expiry(engine.engine_type, get_settings().token_max_days))
         for statement in statements:
             await engine.run_ddl(statement)

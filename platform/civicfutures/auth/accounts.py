@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from civicfutures import audit
 from civicfutures.auth.actor import ROLES, SYSTEM, Actor
+from civicfutures.auth.sessions import SESSION_HOURS, revoke_user_sessions, session_digest
 from civicfutures.db.sql import fetch
 from civicfutures.db.tables import ApiToken, Membership, Site, User
 from civicfutures.db.transactions import write_transaction
@@ -187,6 +188,21 @@ async def actor_for_user(user_id: int) -> Actor | None:
     )
 
 
+async def actor_for_session(session_id: str) -> Actor | None:
+    """The Actor of a page session that is open, young enough and of an active user."""
+    oldest = dt.datetime.now(dt.UTC) - dt.timedelta(hours=SESSION_HOURS)
+    return _actor(
+        await fetch(
+            f"SELECT {_ACTOR_COLUMNS} FROM user_session "
+            'JOIN app_user ON app_user.id = user_session."user" '
+            f"{_MEMBERSHIPS} WHERE user_session.session_key = $1 "
+            "AND user_session.revoked_at IS NULL AND user_session.created_at > $2",
+            session_digest(session_id),
+            oldest,
+        )
+    )
+
+
 # Bearer tokens are looked up on every API request. Each process keeps what a token stood for
 # for TOKEN_CACHE_SECONDS: a revocation, deactivation or change of roles made in this process
 # applies at once (the cache is emptied), one made in another worker process within that
@@ -297,7 +313,14 @@ async def set_active(actor: Actor, user_id: int, active: bool) -> None:
         )
         if not updated:
             raise NotFound(_("No such user."), [FieldError("user", _("No such user."))])
-        await audit.record(actor, "activate" if active else "deactivate", "user", user_id)
+        await revoke_user_sessions(user_id)
+        await audit.record(
+            actor,
+            "activate" if active else "deactivate",
+            "user",
+            user_id,
+            detail={"sessions_revoked": True},
+        )
     forget_cached_tokens()
 
 
@@ -327,8 +350,13 @@ async def add_membership(actor: Actor, user_id: int, role: str, site_slug: str |
                 )
             site_id = site["id"]
         await Membership(user=user_id, site=site_id, role=role).save()
+        await revoke_user_sessions(user_id)
         await audit.record(
-            actor, "grant", "user", user_id, detail={"role": role, "site": site_slug}
+            actor,
+            "grant",
+            "user",
+            user_id,
+            detail={"role": role, "site": site_slug, "sessions_revoked": True},
         )
     forget_cached_tokens()
 
@@ -343,8 +371,13 @@ async def remove_membership(actor: Actor, membership_id: int) -> None:
         )
         if not removed:
             raise NotFound(_("No such role."), [FieldError("membership", _("No such role."))])
+        await revoke_user_sessions(removed[0]["user"])
         await audit.record(
-            actor, "revoke_role", "user", removed[0]["user"], detail={"role": removed[0]["role"]}
+            actor,
+            "revoke_role",
+            "user",
+            removed[0]["user"],
+            detail={"role": removed[0]["role"], "sessions_revoked": True},
         )
     forget_cached_tokens()
 
