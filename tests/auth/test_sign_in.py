@@ -3,6 +3,7 @@
 import pytest
 from argon2 import PasswordHasher
 
+from auth.test_pages import sign_in
 from civicfutures.auth.accounts import create_user, dummy_hash, set_active
 from civicfutures.auth.actor import SYSTEM
 from civicfutures.db.tables import User
@@ -24,18 +25,6 @@ def verified(monkeypatch) -> list[str]:
     return hashes
 
 
-async def _sign_in(client, email: str, password: str):
-    await client.get("/en/login")
-    return await client.post(
-        "/en/login",
-        data={
-            "email": email,
-            "password": password,
-            "_csrf_token": client.cookies.get("civicfutures_csrf"),
-        },
-    )
-
-
 def _message(html: str) -> str:
     start = html.index("<p>", html.index('role="alert"'))
     return html[start : html.index("</p>", start)]
@@ -45,10 +34,10 @@ async def test_an_unknown_e_mail_is_verified_against_the_dummy_hash(client, veri
     await create_user("known@example.org", "researcher", password=PASSWORD)
     stored = (await User.select(User.password_hash).first())["password_hash"]
     verified.clear()
-    unknown = await _sign_in(client, "nobody@example.org", PASSWORD)
+    unknown = await sign_in(client, "nobody@example.org", PASSWORD)
     assert verified == [dummy_hash()]
     verified.clear()
-    wrong = await _sign_in(client, "known@example.org", "not the password at all")
+    wrong = await sign_in(client, "known@example.org", "not the password at all")
     assert verified == [stored]
     assert unknown.status_code == wrong.status_code == 401
     assert _message(unknown.text) == _message(wrong.text)
@@ -59,8 +48,8 @@ async def test_inactive_and_password_less_accounts_cost_the_same_verification(cl
     await set_active(SYSTEM, inactive, False)
     await create_user("nopassword@example.org", "researcher")
     verified.clear()
-    assert (await _sign_in(client, "inactive@example.org", PASSWORD)).status_code == 401
-    assert (await _sign_in(client, "nopassword@example.org", "")).status_code == 401
+    assert (await sign_in(client, "inactive@example.org", PASSWORD)).status_code == 401
+    assert (await sign_in(client, "nopassword@example.org", "")).status_code == 401
     assert verified == [dummy_hash(), dummy_hash()]
 
 
