@@ -61,6 +61,16 @@ class NotAuthenticated(Problem):
     status_code = 401
 
 
+class Throttled(Problem):
+    """Too many failed attempts; the client may try again after `retry_after` seconds (429)."""
+
+    status_code = 429
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class Forbidden(Problem):
     status_code = 403
 

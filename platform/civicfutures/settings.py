@@ -6,6 +6,7 @@ that change the environment call `get_settings.cache_clear()`.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from functools import cache
@@ -16,6 +17,15 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
+
+
+def _networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """A comma-separated list of addresses or networks (`10.0.0.0/8, ::1`)."""
+    return tuple(
+        ipaddress.ip_network(item.strip(), strict=False)
+        for item in _env(name, "").split(",")
+        if item.strip()
+    )
 
 
 def _resource_dir(env_name: str, top_level: str) -> Path:
@@ -105,20 +115,39 @@ class Settings:
     https: bool = field(default_factory=lambda: _env("CIVICFUTURES_HTTPS", "") == "1")
     """CIVICFUTURES_HTTPS: `1` when served over https (cookies then carry `Secure`)."""
 
-    login_max_failures: int = field(
-        default_factory=lambda: int(_env("CIVICFUTURES_LOGIN_MAX_FAILURES", "5"))
+    login_free_failures: int = field(
+        default_factory=lambda: int(_env("CIVICFUTURES_LOGIN_FREE_FAILURES", "5"))
     )
-    """CIVICFUTURES_LOGIN_MAX_FAILURES: failed sign-ins before an account is locked for a while."""
+    """CIVICFUTURES_LOGIN_FREE_FAILURES: failed sign-ins, per e-mail address and per client
+    address, before each further attempt has to wait (2, 4, 8… seconds)."""
 
-    login_lockout_minutes: int = field(
-        default_factory=lambda: int(_env("CIVICFUTURES_LOGIN_LOCKOUT_MINUTES", "15"))
+    login_backoff_max_seconds: int = field(
+        default_factory=lambda: int(_env("CIVICFUTURES_LOGIN_BACKOFF_MAX_SECONDS", "900"))
     )
-    """CIVICFUTURES_LOGIN_LOCKOUT_MINUTES: how long a locked account stays locked."""
+    """CIVICFUTURES_LOGIN_BACKOFF_MAX_SECONDS: the longest wait between sign-in attempts."""
 
     login_rate_per_minute: int = field(
         default_factory=lambda: int(_env("CIVICFUTURES_LOGIN_RATE_PER_MINUTE", "20"))
     )
     """CIVICFUTURES_LOGIN_RATE_PER_MINUTE: sign-in attempts per client address and process."""
+
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = field(
+        default_factory=lambda: _networks("CIVICFUTURES_TRUSTED_PROXIES")
+    )
+    """CIVICFUTURES_TRUSTED_PROXIES: addresses or networks of the reverse proxies in front of the
+    server, comma-separated. Only requests from them have `X-Forwarded-For` read; by default
+    none, and the socket peer is the client."""
+
+    token_max_days: int = field(
+        default_factory=lambda: int(_env("CIVICFUTURES_TOKEN_MAX_DAYS", "90"))
+    )
+    """CIVICFUTURES_TOKEN_MAX_DAYS: the longest an API token may live; every token expires."""
+
+    token_default_days: int = field(
+        default_factory=lambda: int(_env("CIVICFUTURES_TOKEN_DEFAULT_DAYS", "30"))
+    )
+    """CIVICFUTURES_TOKEN_DEFAULT_DAYS: a new token's lifetime when none is asked for (at most
+    CIVICFUTURES_TOKEN_MAX_DAYS)."""
 
     password_hash_profile: str = field(
         default_factory=lambda: _env("CIVICFUTURES_PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY")

@@ -12,9 +12,7 @@ from civicfutures.auth.accounts import (
     set_active,
 )
 from civicfutures.auth.actor import SYSTEM
-from civicfutures.auth.login import sign_in
 from civicfutures.db.tables import ApiToken, AuditEvent, Membership, Story, User
-from civicfutures.errors import NotAuthenticated
 
 
 @pytest.fixture
@@ -183,28 +181,6 @@ async def test_no_stack_trace_reaches_a_client(client, admin):
     response = await client.get("/api/v1/stories/99999999999999999999", headers=admin)
     assert response.status_code in (400, 404)
     assert "Traceback" not in response.text
-
-
-async def test_repeated_failures_lock_the_account(token_for):
-    from civicfutures.auth.accounts import create_user
-
-    await create_user("locked@test.civicfutures.eu", "researcher", password="right password")
-    for _ in range(5):
-        with pytest.raises(NotAuthenticated):
-            await sign_in("locked@test.civicfutures.eu", "wrong password")
-    with pytest.raises(NotAuthenticated) as locked:
-        await sign_in("locked@test.civicfutures.eu", "right password")
-    with pytest.raises(NotAuthenticated) as unknown:
-        await sign_in("nobody@test.civicfutures.eu", "right password")
-    assert locked.value.detail == unknown.value.detail
-    await User.update({User.locked_until: dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)}).where(
-        User.email == "locked@test.civicfutures.eu"
-    )
-    actor = await sign_in("locked@test.civicfutures.eu", "right password")
-    assert actor.roles == frozenset({"researcher"})
-    assert await AuditEvent.exists().where(
-        (AuditEvent.entity == "user") & (AuditEvent.action == "lock")
-    )
 
 
 async def test_audit_log_is_append_only(client, admin, world):

@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from civicfutures import audit
 from civicfutures.auth.actor import ROLES, SYSTEM, Actor
+from civicfutures.auth.sessions import SESSION_HOURS, revoke_user_sessions, session_digest
 from civicfutures.db.sql import fetch
 from civicfutures.db.tables import ApiToken, Membership, Site, User
 from civicfutures.db.transactions import write_transaction
@@ -32,6 +33,17 @@ def _hasher() -> PasswordHasher:
 
 def hash_password(password: str) -> str:
     return _hasher().hash(password)
+
+
+@cache
+def dummy_hash() -> str:
+    """A hash of a random password, made once per process with the real parameters.
+
+    Sign-in verifies against it when there is no real hash to check (unknown e-mail, inactive
+    account, no password), so every attempt costs one argon2 verification and the time of an
+    answer says nothing about which addresses have accounts.
+    """
+    return _hasher().hash(secrets.token_urlsafe(32))
 
 
 def password_matches(password_hash: str, password: str) -> bool:
@@ -103,12 +115,29 @@ async def create_user(
 async def create_token(
     email: str, expires_days: int | None = None, name: str = "", actor: Actor = SYSTEM
 ) -> str:
-    """A new bearer token for the user; only its digest is stored, the token is shown once."""
+    """A new bearer token for the user; only its digest is stored, the token is shown once.
+
+    Every token expires: after `expires_days` (1 to CIVICFUTURES_TOKEN_MAX_DAYS), by default
+    CIVICFUTURES_TOKEN_DEFAULT_DAYS.
+    """
+    settings = get_settings()
+    if expires_days is None:
+        expires_days = min(settings.token_default_days, settings.token_max_days)
+    if not 1 <= expires_days <= settings.token_max_days:
+        raise InvalidInput(
+            _("A token must expire."),
+            [
+                FieldError(
+                    "expires_days",
+                    _("Choose between 1 and {max} days.").format(max=settings.token_max_days),
+                )
+            ],
+        )
     user = await User.select(User.id).where(User.email == email.strip().lower()).first()
     if user is None:
         raise NotFound(_("No such user."), [FieldError("email", _("No user with this e-mail."))])
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(days=expires_days) if expires_days else None
+    expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(days=expires_days)
     async with write_transaction():
         await ApiToken(
             user=user["id"], token_hash=token_digest(token), name=name, expires_at=expires_at
@@ -155,6 +184,21 @@ async def actor_for_user(user_id: int) -> Actor | None:
         await fetch(
             f"SELECT {_ACTOR_COLUMNS} FROM app_user {_MEMBERSHIPS} WHERE app_user.id = $1",
             user_id,
+        )
+    )
+
+
+async def actor_for_session(session_id: str) -> Actor | None:
+    """The Actor of a page session that is open, young enough and of an active user."""
+    oldest = dt.datetime.now(dt.UTC) - dt.timedelta(hours=SESSION_HOURS)
+    return _actor(
+        await fetch(
+            f"SELECT {_ACTOR_COLUMNS} FROM user_session "
+            'JOIN app_user ON app_user.id = user_session."user" '
+            f"{_MEMBERSHIPS} WHERE user_session.session_key = $1 "
+            "AND user_session.revoked_at IS NULL AND user_session.created_at > $2",
+            session_digest(session_id),
+            oldest,
         )
     )
 
@@ -269,7 +313,14 @@ async def set_active(actor: Actor, user_id: int, active: bool) -> None:
         )
         if not updated:
             raise NotFound(_("No such user."), [FieldError("user", _("No such user."))])
-        await audit.record(actor, "activate" if active else "deactivate", "user", user_id)
+        await revoke_user_sessions(user_id)
+        await audit.record(
+            actor,
+            "activate" if active else "deactivate",
+            "user",
+            user_id,
+            detail={"sessions_revoked": True},
+        )
     forget_cached_tokens()
 
 
@@ -299,8 +350,13 @@ async def add_membership(actor: Actor, user_id: int, role: str, site_slug: str |
                 )
             site_id = site["id"]
         await Membership(user=user_id, site=site_id, role=role).save()
+        await revoke_user_sessions(user_id)
         await audit.record(
-            actor, "grant", "user", user_id, detail={"role": role, "site": site_slug}
+            actor,
+            "grant",
+            "user",
+            user_id,
+            detail={"role": role, "site": site_slug, "sessions_revoked": True},
         )
     forget_cached_tokens()
 
@@ -315,8 +371,13 @@ async def remove_membership(actor: Actor, membership_id: int) -> None:
         )
         if not removed:
             raise NotFound(_("No such role."), [FieldError("membership", _("No such role."))])
+        await revoke_user_sessions(removed[0]["user"])
         await audit.record(
-            actor, "revoke_role", "user", removed[0]["user"], detail={"role": removed[0]["role"]}
+            actor,
+            "revoke_role",
+            "user",
+            removed[0]["user"],
+            detail={"role": removed[0]["role"], "sessions_revoked": True},
         )
     forget_cached_tokens()
 

@@ -1,65 +1,48 @@
-"""Password sign-in with lockout: repeated failures lock an account for a while.
+"""Password sign-in with back-off: repeated failures slow further attempts, nothing locks.
 
-Failures are counted in the database, so the limit holds across workers. The caller gets the
-same answer for an unknown e-mail, a wrong password and a locked account, so sign-in cannot be
-used to learn which addresses have accounts.
+The caller gets the same answer, after the same work (one argon2 verification), for an
+unknown e-mail, an inactive account and a wrong password, so sign-in cannot be used to learn
+which addresses have accounts. Throttling is in `auth/throttle.py`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from civicfutures import audit
-from civicfutures.auth.accounts import actor_for_user, password_matches
+from civicfutures.auth import throttle
+from civicfutures.auth.accounts import actor_for_user, dummy_hash, password_matches
 from civicfutures.auth.actor import Actor
 from civicfutures.db.tables import User
 from civicfutures.db.transactions import write_transaction
 from civicfutures.errors import NotAuthenticated
 from civicfutures.i18n import gettext as _
-from civicfutures.settings import get_settings
 
 
 def _failure() -> NotAuthenticated:
-    return NotAuthenticated(
-        _("The e-mail address or password is not right, or the account is locked for a while.")
-    )
+    return NotAuthenticated(_("The e-mail address or password is not right."))
 
 
-async def sign_in(email: str, password: str) -> Actor:
-    """The Actor for valid credentials, or NotAuthenticated with one generic message."""
-    settings = get_settings()
-    now = dt.datetime.now(dt.UTC)
+async def sign_in(
+    email: str, password: str, address: str = "", now: dt.datetime | None = None
+) -> Actor:
+    """The Actor for valid credentials; NotAuthenticated with one generic message, or Throttled.
+
+    `address` is the client's (`web/client_address.py`); `now` is the clock, a parameter so
+    that back-off can be tested without waiting.
+    """
+    now = now or dt.datetime.now(dt.UTC)
     async with write_transaction():
+        await throttle.check(email, address, now)
         user = await User.select().where(User.email == email.strip().lower()).first()
-        if user is None or not user["is_active"]:
-            raise _failure()
-        if user["locked_until"] is not None and user["locked_until"] > now:
-            raise _failure()
-        if not password_matches(user["password_hash"], password):
-            failures = user["failed_logins"] + 1
-            locked_until = None
-            if failures >= settings.login_max_failures:
-                locked_until = now + dt.timedelta(minutes=settings.login_lockout_minutes)
-                failures = 0
-            await User.update(
-                {User.failed_logins: failures, User.locked_until: locked_until}
-            ).where(User.id == user["id"])
-            if locked_until is not None:
-                await audit.record(
-                    Actor(user_id=user["id"], label=user["email"]),
-                    "lock",
-                    "user",
-                    user["id"],
-                    detail={"minutes": settings.login_lockout_minutes},
-                )
-            # Commit the count even though the sign-in fails.
-            failed = True
+        usable = user is not None and user["is_active"] and bool(user["password_hash"])
+        # One argon2 verification on every path, the dummy hash when there is no real one.
+        matches = password_matches(user["password_hash"] if usable else dummy_hash(), password)
+        if usable and matches:
+            await throttle.record_success(email)
         else:
-            failed = False
-            await User.update({User.failed_logins: 0, User.locked_until: None}).where(
-                User.id == user["id"]
-            )
-    if failed:
+            # Committed even though the sign-in fails.
+            await throttle.record_failure(email, address, now)
+    if not (usable and matches):
         raise _failure()
     actor = await actor_for_user(user["id"])
     if actor is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from civicfutures.cli.shell import fail_on_problem
+from civicfutures.settings import get_settings
 
 
 @click.group()
@@ -48,17 +49,19 @@ def tokens() -> None:
 @tokens.command("create")
 @click.argument("email")
 @click.option(
-    "--expires-days", type=int, default=None, help="Days until the token expires (default: never)."
+    "--expires-days",
+    type=int,
+    default=lambda: get_settings().token_default_days,
+    help="Days until the token expires, at most CIVICFUTURES_TOKEN_MAX_DAYS "
+    f"(default: {get_settings().token_default_days}).",
 )
 @click.option("--name", default="", help="A note to recognise the token by.")
-def tokens_create(email: str, expires_days: int | None, name: str) -> None:
+def tokens_create(email: str, expires_days: int, name: str) -> None:
     """Create an API token; the token alone is printed on the last line."""
     from civicfutures.auth.accounts import create_token
 
     token = fail_on_problem(lambda: create_token(email, expires_days, name))
-    click.echo(
-        f"token for {email}" + (f", expires in {expires_days} days" if expires_days else "") + ":"
-    )
+    click.echo(f"token for {email}, expires in {expires_days} days:")
     click.echo(token)
 
 

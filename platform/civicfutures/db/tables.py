@@ -241,6 +241,26 @@ class ApiToken(Table):
     revoked_at = Timestamptz(null=True, default=None)
 
 
+class UserSession(Table):
+    """A signed-in page session; the cookie holds a random id whose digest is `session_key`."""
+
+    id = Serial(primary_key=True)
+    session_key = Varchar(length=64, unique=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade, null=False, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_seen_at = Timestamptz(default=TimestamptzNow())
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class LoginThrottle(Table):
+    """Failed sign-ins per e-mail address and per client address (`auth/throttle.py`)."""
+
+    id = Serial(primary_key=True)
+    throttle_key = Varchar(length=400, unique=True)
+    failures = Integer(default=0)
+    last_failure_at = Timestamptz(index=True)
+
+
 class AuditEvent(Table):
     """Append-only record of every write."""
 

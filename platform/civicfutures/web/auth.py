@@ -13,11 +13,12 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from civicfutures.auth.accounts import actor_for_token, actor_for_user
+from civicfutures.auth.accounts import actor_for_session, actor_for_token
 from civicfutures.auth.actor import Actor
 from civicfutures.i18n import DEFAULT_LOCALE
 
-SESSION_USER_KEY = "uid"
+# The session cookie holds only this: the id of a server-side session (`auth/sessions.py`).
+SESSION_ID_KEY = "sid"
 
 ANONYMOUS = Actor(user_id=None, label="anonymous", roles=frozenset(), site_ids=frozenset())
 
@@ -43,9 +44,9 @@ class TokenAuthentication(AbstractAuthenticationMiddleware):
             return AuthenticationResult(user=actor, auth="token")
         if not is_api_path(connection.url.path):
             session = connection.scope.get("session") or {}
-            user_id = session.get(SESSION_USER_KEY) if isinstance(session, dict) else None
-            if isinstance(user_id, int):
-                actor = await actor_for_user(user_id)
+            session_id = session.get(SESSION_ID_KEY) if isinstance(session, dict) else None
+            if isinstance(session_id, str):
+                actor = await actor_for_session(session_id)
                 if actor is not None:
                     return AuthenticationResult(user=actor, auth="session")
         return AuthenticationResult(user=ANONYMOUS, auth=None)

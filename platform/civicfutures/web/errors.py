@@ -36,8 +36,12 @@ def error_response(
 
 
 def problem_handler(request: Request, exc: Problem) -> Response:
+    retry_after = getattr(exc, "retry_after", None)
     return error_response(
-        exc.status_code, exc.detail, [ErrorItem(e.field, e.message) for e in exc.errors]
+        exc.status_code,
+        exc.detail,
+        [ErrorItem(e.field, e.message) for e in exc.errors],
+        headers={"Retry-After": str(retry_after)} if retry_after is not None else None,
     )
 
 

@@ -1,4 +1,4 @@
-"""Sign-in and sign-out pages (localized); the session cookie holds only the user's id."""
+"""Sign-in and sign-out pages (localized); the session cookie holds only a server-side session's id."""
 
 from __future__ import annotations
 
@@ -12,15 +12,25 @@ from litestar.response import Redirect, Template
 from msgspec import Struct
 
 from civicfutures.auth.login import sign_in
-from civicfutures.errors import NotAuthenticated, NotFound
+from civicfutures.auth.sessions import close_session, open_session
+from civicfutures.errors import NotAuthenticated, NotFound, Throttled
 from civicfutures.i18n import SUPPORTED_LOCALES
 from civicfutures.settings import get_settings
-from civicfutures.web.auth import SESSION_USER_KEY, current_actor, public
+from civicfutures.web.auth import SESSION_ID_KEY, current_actor, public
+from civicfutures.web.client_address import client_address
 
-# Per client address, per process; the per-account lockout in the database is the hard limit.
-LOGIN_RATE_LIMIT = RateLimitConfig(
-    rate_limit=("minute", get_settings().login_rate_per_minute), set_rate_limit_headers=False
-)
+
+def login_rate_limit(per_minute: int) -> RateLimitConfig:
+    """Sign-in attempts per client address and process (never per forged header)."""
+    return RateLimitConfig(
+        rate_limit=("minute", per_minute),
+        set_rate_limit_headers=False,
+        identifier_for_request=client_address,
+    )
+
+
+# Per client address, per process: a coarse cap; the back-off in the database is the real limit.
+LOGIN_RATE_LIMIT = login_rate_limit(get_settings().login_rate_per_minute)
 
 
 class LoginForm(Struct, kw_only=True):
@@ -62,21 +72,26 @@ async def login_submit(
 ) -> Response | Template:
     _known_language(lang)
     try:
-        actor = await sign_in(data.email, data.password)
-    except NotAuthenticated as failure:
+        actor = await sign_in(data.email, data.password, client_address(request))
+    except (NotAuthenticated, Throttled) as failure:
+        retry_after = getattr(failure, "retry_after", None)
         return Template(
             "auth/login.html",
             context={"next": data.next, "error": failure.detail, "email": data.email},
-            status_code=401,
+            status_code=failure.status_code,
+            headers={"Retry-After": str(retry_after)} if retry_after is not None else None,
         )
     request.clear_session()
-    request.set_session({SESSION_USER_KEY: actor.user_id})
+    request.set_session({SESSION_ID_KEY: await open_session(actor.user_id)})
     return Redirect(safe_next(data.next, lang), status_code=303)
 
 
 @post("/{lang:str}/logout", guards=[public], include_in_schema=False, status_code=303)
 async def logout(request: Request, lang: FromPath[str]) -> Redirect:
     if current_actor(request).user_id is not None:
+        session_id = request.session.get(SESSION_ID_KEY)
+        if isinstance(session_id, str):
+            await close_session(session_id)
         request.clear_session()
     return Redirect(f"/{lang}/login", status_code=303)
 
