@@ -28,6 +28,12 @@ from functools import partial
 
 import polars as pl
 
+from civicfutures.analysis.inference import wilson
+from civicfutures.analysis.ptable import published
+
+# Columns holding cell keys (`prevalence.KEYS`), dropped from everything published.
+KEY_COLUMNS = ("key", "total_key")
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -48,6 +54,12 @@ class Rule:
     """(keys, columns): summaries computed from several cells (a distance, a score) are nulled
     on every row of a `keys` group holding a suppressed cell, since they could be solved
     back into the hidden cells."""
+    key: str | None = None
+    """The cell key column: the table's counts are perturbed (the cell key method)."""
+    total_key: str | None = None
+    perturbed: bool = False
+    """The counts arrive perturbed and flagged already (a table computed from published
+    cells, such as the comparison): only the hiding is left to do."""
 
 
 def _small(weight: str, k: int) -> pl.Expr:
@@ -193,19 +205,70 @@ def _suppress_totals(table: pl.DataFrame, rule: Rule, k: int) -> pl.DataFrame:
     )
 
 
+def _without_keys(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Cell keys never leave disclosure control: with them the perturbation could be undone."""
+    names = lf.collect_schema().names()
+    return lf.drop([name for name in KEY_COLUMNS if name in names])
+
+
 def unsuppressed(lf: pl.LazyFrame) -> pl.LazyFrame:
     """The table as computed, with the flags every published table carries (all false)."""
-    return lf.with_columns(suppressed=pl.lit(False), total_suppressed=pl.lit(False))
+    return _without_keys(lf).with_columns(suppressed=pl.lit(False), total_suppressed=pl.lit(False))
+
+
+def perturb(lf: pl.LazyFrame, rule: Rule, k: int) -> pl.LazyFrame:
+    """The published counts of a table of exact cells, flagged, with shares from them.
+
+    `suppressed`: the cell's true count (or its storytellers) is below k, or its published
+    count is 0; `total_suppressed` likewise for the group's total. Nothing is hidden yet
+    (`conceal` does it): a table computed from published cells reads them all first.
+    """
+    assert rule.key and rule.total_key and rule.total and rule.total_weight
+    count, weight, total, total_weight = rule.count, rule.weight, rule.total, rule.total_weight
+
+    def below_k(*columns: str) -> pl.Expr:
+        return pl.any_horizontal(pl.col(c) < k for c in columns)
+
+    flagged = lf.with_columns(
+        suppressed=below_k(count, weight),
+        total_suppressed=below_k(total, total_weight),
+        **{c: published(pl.col(c), pl.col(rule.key), k) for c in (count, weight)},
+        **{c: published(pl.col(c), pl.col(rule.total_key), k) for c in (total, total_weight)},
+    ).with_columns(suppressed=pl.col("suppressed") | (pl.col(count) == 0))
+    if "share" in rule.derived:
+        # A perturbed count may pass its perturbed total; the share stays a share.
+        shown = pl.min_horizontal(count, total)
+        low, high = wilson(shown, pl.col(total))
+        flagged = flagged.with_columns(
+            share=pl.when(pl.col(total) > 0).then(shown / pl.col(total)), ci_low=low, ci_high=high
+        )
+    return _without_keys(flagged)
+
+
+def conceal(lf: pl.LazyFrame, rule: Rule) -> pl.LazyFrame:
+    """Null every value of a flagged cell, and the totals and shares of a flagged group."""
+    cells = [rule.count, rule.weight, *rule.derived]
+    totals = [c for c in (rule.total, rule.total_weight, *rule.total_derived) if c]
+    return lf.with_columns(
+        pl.when(~pl.col("suppressed")).then(pl.col(c)).alias(c) for c in dict.fromkeys(cells)
+    ).with_columns(
+        pl.when(~pl.col("total_suppressed")).then(pl.col(c)).alias(c) for c in dict.fromkeys(totals)
+    )
 
 
 def protect(lf: pl.LazyFrame, rule: Rule | None, k: int, *, disclose: bool = False) -> pl.LazyFrame:
-    """Suppress small cells of a planned table, lazily (runs once the plan is collected).
+    """Publish a planned table, lazily (runs once the plan is collected).
 
-    `disclose=True` publishes everything; the caller has already checked the right to ask.
-    A table without a rule (coder agreement, the quality listing) counts no storytellers.
+    `disclose=True` publishes the exact working table; the caller has already checked the
+    right to ask. A table without a rule (coder agreement, the quality listing) counts no
+    storytellers.
     """
     if disclose or rule is None:
         return unsuppressed(lf)
+    if rule.perturbed:
+        return conceal(lf, rule)
+    if rule.key:
+        return conceal(perturb(lf, rule, k), rule)
     schema = unsuppressed(lf).collect_schema()
     return lf.map_batches(partial(_suppress_in_order, rule=rule, k=k, schema=schema), schema=schema)
 

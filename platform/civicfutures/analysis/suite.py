@@ -19,11 +19,12 @@ from civicfutures.analysis.breakdown import breakdown
 from civicfutures.analysis.comparison import comparison
 from civicfutures.analysis.cooccurrence import cooccurrence
 from civicfutures.analysis.dataset import Snapshot
-from civicfutures.analysis.disclosure import Rule, protect
+from civicfutures.analysis.disclosure import Rule, perturb, protect
 from civicfutures.analysis.distinctive import distinctive
 from civicfutures.analysis.links import links
 from civicfutures.analysis.params import STRUCTURAL_BY, AnalysisParams
 from civicfutures.analysis.prevalence import COLUMNS as prevalence_columns
+from civicfutures.analysis.prevalence import KEYS as cell_keys
 from civicfutures.analysis.prevalence import added_up, prevalence
 from civicfutures.analysis.representativeness import representativeness
 from civicfutures.analysis.scope import (
@@ -148,7 +149,9 @@ def _added_up(snapshot: Snapshot, params: AnalysisParams, by: str) -> pl.LazyFra
     else:
         # A demographic group's cells at each site (the breakdown), over every site.
         within = _breakdown_cells(snapshot, params, by).rename({"group": "_coarser"})
-    return added_up(within.select(pl.col("_coarser").alias("group"), *prevalence_columns))
+    return added_up(
+        within.select(pl.col("_coarser").alias("group"), *prevalence_columns, *cell_keys)
+    )
 
 
 def plan_prevalence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
@@ -157,7 +160,7 @@ def plan_prevalence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     def build() -> pl.LazyFrame:
         if by not in NOT_ADDED_UP and _tellers_in_one_site(snapshot, params):
             return _added_up(snapshot, params, by)
-        return prevalence(_grouped(snapshot, params, by), snapshot.codebook)
+        return prevalence(_grouped(snapshot, params, by), snapshot.codebook, _record_keys(snapshot))
 
     # The cells before disclosure control: the comparison starts from the same ones by site.
     return snapshot.derived(("prevalence", params.scope, params.presence, by), build)
@@ -167,17 +170,30 @@ def _site_cells(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     return plan_prevalence(snapshot, replace(params, by="site"))
 
 
+def _record_keys(snapshot: Snapshot) -> pl.LazyFrame:
+    return snapshot["storytellers"].select("storyteller_id", "record_key")
+
+
 def plan_comparison(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    """The comparison of the published cells by site (of the exact ones for microdata).
+
+    Its expected counts and residuals would give the exact counts back; computed from
+    the published counts they give only those.
+    """
+    cells = _site_cells(snapshot, params)
+    if not params.unsuppressed:
+        cells = perturb(cells, PREVALENCE_RULE, _threshold(snapshot, params))
     return comparison(
-        _site_cells(snapshot, params),
+        cells,
         permutations=params.permutations,
         seed=params.seed,
         alpha=params.alpha,
+        carry=() if params.unsuppressed else ("suppressed", "total_suppressed"),
     )
 
 
 def plan_distinctive(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
-    # The full site × theme grid is protected first: secondary suppression needs every cell.
+    # The whole site × theme grid is published first: a hidden cell is never listed.
     compared = protect(
         plan_comparison(snapshot, params),
         COMPARISON_RULE,
@@ -203,7 +219,10 @@ def _breakdown_cells(snapshot: Snapshot, params: AnalysisParams, attribute: str)
     return snapshot.derived(
         ("breakdown", params.scope, params.presence, attribute),
         lambda: breakdown(
-            _grouped(snapshot, params, attribute), snapshot.codebook, snapshot["sites"]
+            _grouped(snapshot, params, attribute),
+            snapshot.codebook,
+            snapshot["sites"],
+            _record_keys(snapshot),
         ),
     )
 
@@ -285,13 +304,20 @@ def plan_representativeness(snapshot: Snapshot, params: AnalysisParams) -> pl.La
     return representativeness(tellers, snapshot["demographics"], reference)
 
 
-PREVALENCE_RULE = Rule()
+PREVALENCE_RULE = Rule(key="key", total_key="total_key")
 COMPARISON_RULE = Rule(
+    perturbed=True,
     rows=("site",),
     derived=("share", "ci_low", "ci_high", "expected", "residual", "distinctive"),
     total_derived=("share", "ci_low", "ci_high", "expected", "residual", "distinctive"),
 )
-BREAKDOWN_RULE = Rule(rows=("site", "group"), columns=("site", "theme"), total_partition=("site",))
+BREAKDOWN_RULE = Rule(
+    rows=("site", "group"),
+    columns=("site", "theme"),
+    total_partition=("site",),
+    key="key",
+    total_key="total_key",
+)
 COOCCURRENCE_RULE = Rule(
     derived=("stories_a", "stories_b", "jaccard", "lift"), rows=None, columns=None, total=None
 )
