@@ -216,33 +216,56 @@ def unsuppressed(lf: pl.LazyFrame) -> pl.LazyFrame:
     return _without_keys(lf).with_columns(suppressed=pl.lit(False), total_suppressed=pl.lit(False))
 
 
+def _below_k(k: int, *columns: str) -> pl.Expr:
+    return pl.any_horizontal(pl.col(c) < k for c in columns)
+
+
+def flags(lf: pl.LazyFrame, rule: Rule, k: int) -> pl.LazyFrame:
+    """`suppressed`: the cell's true count (or its storytellers) is below k; `total_suppressed`
+    likewise for the group's total. Read from exact counts, before they are perturbed."""
+    assert rule.total and rule.total_weight
+    return lf.with_columns(
+        suppressed=_below_k(k, rule.count, rule.weight),
+        total_suppressed=_below_k(k, rule.total, rule.total_weight),
+    )
+
+
+def published_counts(lf: pl.LazyFrame, rule: Rule, k: int) -> pl.LazyFrame:
+    """The table with each count replaced by its published value (ptable, cell key); the
+    keys dropped. Nothing is flagged or hidden."""
+    assert rule.key and rule.total_key and rule.total and rule.total_weight
+    cells, totals = (rule.count, rule.weight), (rule.total, rule.total_weight)
+    return _without_keys(
+        lf.with_columns(
+            **{c: published(pl.col(c), pl.col(rule.key), k) for c in cells},
+            **{c: published(pl.col(c), pl.col(rule.total_key), k) for c in totals},
+        )
+    )
+
+
+def reshare(lf: pl.LazyFrame, rule: Rule) -> pl.LazyFrame:
+    """Shares and Wilson intervals from the published counts, and a published count of 0
+    flagged too (never shown as a share)."""
+    assert rule.total
+    count, total = rule.count, rule.total
+    flagged = lf.with_columns(suppressed=pl.col("suppressed") | (pl.col(count) == 0))
+    if "share" not in rule.derived:
+        return flagged
+    # A perturbed count may pass its perturbed total; the share stays a share.
+    shown = pl.min_horizontal(count, total)
+    low, high = wilson(shown, pl.col(total))
+    return flagged.with_columns(
+        share=pl.when(pl.col(total) > 0).then(shown / pl.col(total)), ci_low=low, ci_high=high
+    )
+
+
 def perturb(lf: pl.LazyFrame, rule: Rule, k: int) -> pl.LazyFrame:
     """The published counts of a table of exact cells, flagged, with shares from them.
 
-    `suppressed`: the cell's true count (or its storytellers) is below k, or its published
-    count is 0; `total_suppressed` likewise for the group's total. Nothing is hidden yet
-    (`conceal` does it): a table computed from published cells reads them all first.
+    Nothing is hidden yet (`conceal` does it): a table computed from published cells (the
+    comparison) reads them all first.
     """
-    assert rule.key and rule.total_key and rule.total and rule.total_weight
-    count, weight, total, total_weight = rule.count, rule.weight, rule.total, rule.total_weight
-
-    def below_k(*columns: str) -> pl.Expr:
-        return pl.any_horizontal(pl.col(c) < k for c in columns)
-
-    flagged = lf.with_columns(
-        suppressed=below_k(count, weight),
-        total_suppressed=below_k(total, total_weight),
-        **{c: published(pl.col(c), pl.col(rule.key), k) for c in (count, weight)},
-        **{c: published(pl.col(c), pl.col(rule.total_key), k) for c in (total, total_weight)},
-    ).with_columns(suppressed=pl.col("suppressed") | (pl.col(count) == 0))
-    if "share" in rule.derived:
-        # A perturbed count may pass its perturbed total; the share stays a share.
-        shown = pl.min_horizontal(count, total)
-        low, high = wilson(shown, pl.col(total))
-        flagged = flagged.with_columns(
-            share=pl.when(pl.col(total) > 0).then(shown / pl.col(total)), ci_low=low, ci_high=high
-        )
-    return _without_keys(flagged)
+    return reshare(published_counts(flags(lf, rule, k), rule, k), rule)
 
 
 def conceal(lf: pl.LazyFrame, rule: Rule) -> pl.LazyFrame:

@@ -27,6 +27,11 @@ MAX_PERTURBATION = 2
 SPREAD = {-2: 13, -1: 77, 0: 76, 1: 77, 2: 13}
 
 
+def largest_change(k: int) -> int:
+    """The most a published cell differs from its true count: D, or k − 1 for a small count."""
+    return max(MAX_PERTURBATION, k - 1)
+
+
 def _row(count: int, k: int) -> list[int]:
     """The published counts of one true count, one per key (key order)."""
     if count == 0:
