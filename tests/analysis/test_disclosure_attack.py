@@ -109,12 +109,14 @@ async def harvest(client, headers) -> tuple[list[Relation], dict]:
     """Every relation the attacker's requests publish, and the answers by request."""
     relations: list[Relation] = []
     answers: dict = {}
+    methods: set[str] = set()
 
     async def ask(key, **params) -> list[dict]:
         response = await client.get(
             f"{PATH}/prevalence", params={"project": "attack", **params}, headers=headers
         )
         assert response.status_code == 200, response.text
+        methods.add(response.json()["disclosure"].get("method", "suppression"))
         rows = response.json()["rows"]
         answers[key] = rows
         return rows
@@ -148,13 +150,24 @@ async def harvest(client, headers) -> tuple[list[Relation], dict]:
             await ask(("countries", country), by="site", countries=country),
             lambda g: {g},
         )
+    # The attacker reads the method from the answers: perturbed counts move by up to
+    # `largest_change(k)` each, suppressed tables publish exact counts.
+    (method,) = methods
+    answers["change"] = largest_change(K) if method == "cell key" else 0
     return relations, answers
 
 
-def consistent_values(relations: list[Relation]) -> dict[tuple[str, str], set[int]]:
+def consistent_values(
+    relations: list[Relation], change: int, hidden_below_k: bool = True
+) -> dict[tuple[str, str], set[int]]:
     """For each site × theme cell, every value some assignment consistent with all relations
-    gives it (an exhaustive search per theme: cells of different themes share no relation)."""
-    d = largest_change(K)
+    gives it (an exhaustive search per theme: cells of different themes share no relation).
+
+    `hidden_below_k`: a hidden number is known to be below k (true of the cell key method,
+    where nothing is hidden only to protect another cell); without it, a hidden cell of a
+    site may hold anything up to the site's size (every site told at most 8 stories).
+    """
+    d = change
     out: dict[tuple[str, str], set[int]] = {}
     sites = list(SITES)
     for theme in THEMES:
@@ -162,18 +175,20 @@ def consistent_values(relations: list[Relation]) -> dict[tuple[str, str], set[in
         # Each cell's own relations first bound it; the sums then prune the combinations.
         domains = []
         for site in sites:
-            values = set(range(0, 40))
+            values = set(range(0, 9))
             for summed, value in mine:
-                if summed == {site}:
-                    values &= (
-                        set(range(K)) if value is None else set(range(value - d, value + d + 1))
-                    )
+                if summed != {site}:
+                    continue
+                if value is not None:
+                    values &= set(range(value - d, value + d + 1))
+                elif hidden_below_k:
+                    values &= set(range(K))
             domains.append(sorted(values))
         possible: dict[str, set[int]] = {site: set() for site in sites}
         for combination in itertools.product(*domains):
             assigned = dict(zip(sites, combination, strict=True))
             if all(
-                (sum(assigned[s] for s in summed) < K)
+                (not hidden_below_k or sum(assigned[s] for s in summed) < K)
                 if value is None
                 else (abs(sum(assigned[s] for s in summed) - value) <= d * len(summed))
                 for summed, value in mine
@@ -193,7 +208,11 @@ async def test_no_small_cell_is_pinned(client, admin, token_for, role) -> None:
     assert len(small) >= 6  # the project has small cells to attack
 
     relations, answers = await harvest(client, await token_for(role))
-    values = consistent_values(relations)
+    # First an attacker who reads nothing into a hidden number but its site's size.
+    loose = consistent_values(relations, answers["change"], hidden_below_k=False)
+    assert sorted(cell for cell in small if len(loose[cell]) == 1) == []
+    # Then one who knows a hidden number is below k.
+    values = consistent_values(relations, answers["change"])
     # The truth always stays possible: the relations are honest about the perturbation.
     assert all(truth[cell] in values[cell] for cell in truth)
     pinned = sorted(cell for cell in small if len(values[cell]) == 1)
