@@ -216,3 +216,20 @@ async def test_a_new_story_shows_in_the_next_answer(
     second, after = await gdansk_youth_voice()
     assert second != first
     assert after == before + 1
+
+
+async def test_exact_tables_are_marked_not_for_publication(
+    client, analysis_world, token_for
+) -> None:
+    granted = await token_for("researcher", unsuppressed=True)
+    params = {"project": "futures", "unsuppressed": "true"}
+    response = await client.get(f"{PATH}/prevalence", params=params, headers=granted)
+    assert response.status_code == 200, response.text
+    assert response.json()["disclosure"]["publication"] == "not for publication"
+    assert response.json()["disclosure"]["method"] == "none"
+    rows = {(r["group"], r["theme"]): r for r in response.json()["rows"]}
+    assert rows[("voru", "digital_tools")]["stories"] == 0  # exact: a zero reads as zero
+    csv = await client.get(
+        f"{PATH}/prevalence", params={**params, "format": "csv"}, headers=granted
+    )
+    assert csv.headers["x-publication"] == "not for publication"

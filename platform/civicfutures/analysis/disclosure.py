@@ -1,4 +1,21 @@
-"""Disclosure control of published tables: small cells suppressed, and protected from subtraction.
+"""Disclosure control of published tables: the cell key method, and suppression of small cells.
+
+The cell key method (ABS TableBuilder; ONS, 2021 census) protects every table whose rule names
+a cell key (prevalence, breakdown, and the comparison computed from published cells):
+
+- Each storyteller holds a random record key (0…255, `db/record_key.py`); a cell's key is the
+  sum of its storytellers' keys (modulo 256 when looked up). The insight computes it beside
+  the counts (`prevalence.KEYS`); it never leaves this module.
+- `published_counts` replaces each count by its published value from the perturbation table
+  (`ptable.py`): the same count with the same key always publishes the same value.
+- `flags`: a cell is `suppressed` when its true count (or its storytellers) is below k, and
+  `reshare` adds cells whose published count is 0; shares and Wilson intervals come from the
+  published counts. `conceal` empties every value of a flagged cell. Nothing is hidden to
+  protect another cell.
+- Coarser groups of prevalence are sums of published cells within sites (`suite.py`), so a
+  difference of two groups publishes nothing the cells did not.
+
+Tables without a key (co-occurrence, links, representativeness) keep the older protection:
 
 Primary suppression: a cell whose count rests on at least one and fewer than k storytellers is
 suppressed; its count, its share and interval, its storyteller count and every other value
@@ -6,18 +23,16 @@ derived from it become null and `suppressed` is true. A group's `total` resting 
 k storytellers is suppressed the same way (`total_suppressed`), taking the group's shares with it.
 
 Secondary suppression: the cells of a row (one group across themes) and of a column (one theme
-across groups) may add up to a figure published elsewhere (the project-wide table, the other
-sites). A line holding exactly one suppressed cell would give that cell away by subtraction, so
-the smallest other cell of the line (preferring non-zero counts) is suppressed too, repeated
-until every line holds none or at least two. Group totals get the same treatment within their
-partition. Zero cells are never suppressed by the primary rule: they rest on no storyteller.
+across groups) may add up to a figure published elsewhere. A line holding exactly one
+suppressed cell would give that cell away by subtraction, so the smallest other cell of the
+line (preferring non-zero counts) is suppressed too, repeated until every line holds none or
+at least two. Group totals get the same treatment within their partition.
 
 Summaries computed from several cells of a line (a representativeness score) are nulled on
 lines holding a suppressed cell (`Rule.masked_by`).
 
-Known limits: the test of a whole theme (chi-square statistic, p-value) stays published even
-when some of its cells are suppressed, and differencing two requests with different filters
-(one site more, one month less) is not prevented here.
+Known limits of the suppressed tables: differencing two requests with different filters is not
+prevented there; they are listed in README's Disclosure control section.
 """
 
 from __future__ import annotations
