@@ -50,16 +50,10 @@ async def build(client, admin) -> None:
         assert response.status_code == 201, response.text
         return response.json()
 
-    await post(
-        "/api/v1/projects",
-        {
-            "slug": "attack",
-            "name": "Attack",
-            "default_language": "en",
-            "disclosure_threshold": K,
-            "demographics": [{"name": "age_band", "choices": [{"value": "16-24"}]}],
-        },
-    )
+    project = {"slug": "attack", "name": "Attack", "default_language": "en"}
+    project["disclosure_threshold"] = K
+    project["demographics"] = [{"name": "age_band", "choices": [{"value": "16-24"}]}]
+    await post("/api/v1/projects", project)
     for slug, country in SITES.items():
         await post(
             "/api/v1/sites",
