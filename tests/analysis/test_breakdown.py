@@ -14,7 +14,7 @@ COLUMNS = ["site", "group", "theme", "stories", "total", "storytellers", "total_
 
 
 def test_breakdown_by_age_within_sites(tiny) -> None:
-    table = run("breakdown", tiny, AnalysisParams(by="age_band"))
+    table = run("breakdown", tiny, AnalysisParams(unsuppressed=True, by="age_band"))
     rows = [
         # alpha: stories 1, 2, 3 by 16-24 (tellers 1, 2); story 3 also by 65+ (teller 3).
         ("alpha", "16-24", "ch1", 2, 3, 2, 2),
@@ -46,4 +46,4 @@ def test_breakdown_defaults_to_the_projects_first_attribute(tiny) -> None:
 
 def test_breakdown_needs_a_demographic_attribute(tiny) -> None:
     with pytest.raises(InvalidInput):
-        run("breakdown", tiny, AnalysisParams(by="site"))
+        run("breakdown", tiny, AnalysisParams(unsuppressed=True, by="site"))

@@ -138,7 +138,7 @@ def test_no_test_where_none_is_meaningful(table) -> None:
 
 
 def test_comparison_through_the_suite_and_distinctive_themes(tiny) -> None:
-    table = run("comparison", tiny, AnalysisParams())
+    table = run("comparison", tiny, AnalysisParams(unsuppressed=True))
     assert table.columns[:4] == ["site", "theme", "stories", "total"]
     assert table.filter(pl.col("theme") == "ch1")["stories"].to_list() == [2, 1]
     # Six stories over two sites: every theme falls back to Fisher's exact test.

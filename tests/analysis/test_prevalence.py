@@ -96,7 +96,7 @@ def expected(rows: list[tuple]) -> pl.DataFrame:
     ],
 )
 def test_prevalence_counts_by_grouping(tiny, by: str, rows: list[tuple]) -> None:
-    table = run("prevalence", tiny, AnalysisParams(by=by))
+    table = run("prevalence", tiny, AnalysisParams(unsuppressed=True, by=by))
     assert_frame_equal(table.select(COUNTS), expected(rows))
     assert not table["suppressed"].any()
 
@@ -116,7 +116,11 @@ def test_prevalence_counts_by_grouping(tiny, by: str, rows: list[tuple]) -> None
     ],
 )
 def test_presence_rule(tiny, presence: str, rows: list[tuple]) -> None:
-    table = run("prevalence", tiny, AnalysisParams(by="site", presence=presence, sites=("beta",)))
+    table = run(
+        "prevalence",
+        tiny,
+        AnalysisParams(unsuppressed=True, by="site", presence=presence, sites=("beta",)),
+    )
     assert_frame_equal(table.select(COUNTS), expected(rows))
 
 
@@ -144,7 +148,7 @@ def test_shares_and_wilson_intervals_match_published_values(tiny_with) -> None:
             },
         }
     )
-    table = run("prevalence", snapshot, AnalysisParams(by="site")).filter(
+    table = run("prevalence", snapshot, AnalysisParams(unsuppressed=True, by="site")).filter(
         pl.col("theme").is_in(["ch1", "ch2"])
     )
     assert table["share"].to_list() == [0.3, 0.0]
@@ -166,11 +170,23 @@ def test_wilson_interval_closed_form(x: int, n: int) -> None:
 @pytest.mark.parametrize(
     ("params", "groups", "totals"),
     [
-        (AnalysisParams(by="site", sites=("beta",)), ["beta"], [3]),
-        (AnalysisParams(by="site", countries=("pl",)), ["alpha"], [3]),
-        (AnalysisParams(by="site", story_kind="future"), ["alpha", "beta"], [1, 1]),
-        (AnalysisParams(by="site", date_from=dt.date(2025, 4, 1)), ["beta"], [3]),
-        (AnalysisParams(by="site", date_to=dt.date(2025, 3, 31)), ["alpha"], [3]),
+        (AnalysisParams(unsuppressed=True, by="site", sites=("beta",)), ["beta"], [3]),
+        (AnalysisParams(unsuppressed=True, by="site", countries=("pl",)), ["alpha"], [3]),
+        (
+            AnalysisParams(unsuppressed=True, by="site", story_kind="future"),
+            ["alpha", "beta"],
+            [1, 1],
+        ),
+        (
+            AnalysisParams(unsuppressed=True, by="site", date_from=dt.date(2025, 4, 1)),
+            ["beta"],
+            [3],
+        ),
+        (
+            AnalysisParams(unsuppressed=True, by="site", date_to=dt.date(2025, 3, 31)),
+            ["alpha"],
+            [3],
+        ),
     ],
 )
 def test_filters_narrow_the_stories(tiny, params, groups: list[str], totals: list[int]) -> None:
@@ -183,16 +199,20 @@ def test_drafts_are_left_out_unless_asked_for(tiny_with, frames) -> None:
     stories = frames["stories"]
     stories["status"] = ["draft"] + ["submitted"] * 5
     snapshot = tiny_with({"stories": stories})
-    default = run("prevalence", snapshot, AnalysisParams(by="project"))
+    default = run("prevalence", snapshot, AnalysisParams(unsuppressed=True, by="project"))
     everything = run(
-        "prevalence", snapshot, AnalysisParams(by="project", statuses=("draft", "submitted"))
+        "prevalence",
+        snapshot,
+        AnalysisParams(unsuppressed=True, by="project", statuses=("draft", "submitted")),
     )
     assert default["total"][0] == 5
     assert everything["total"][0] == 6
 
 
 def test_an_empty_scope_keeps_the_columns(tiny) -> None:
-    table = run("prevalence", tiny, AnalysisParams(by="site", sites=("nowhere",)))
+    table = run(
+        "prevalence", tiny, AnalysisParams(unsuppressed=True, by="site", sites=("nowhere",))
+    )
     assert table.height == 0
     assert table.columns == [
         "group",
@@ -212,7 +232,7 @@ def test_an_empty_scope_keeps_the_columns(tiny) -> None:
 @pytest.mark.parametrize(
     ("params", "field"),
     [
-        (AnalysisParams(by="shoe_size"), "by"),
+        (AnalysisParams(unsuppressed=True, by="shoe_size"), "by"),
         (AnalysisParams(story_kind="past"), "story_kind"),
         (AnalysisParams(presence="loudest"), "presence"),
     ],
@@ -227,8 +247,12 @@ def _counted_directly(snapshot, params: AnalysisParams) -> pl.DataFrame:
     """Prevalence by grouping every story and storyteller itself (no adding up of sites)."""
     from civicfutures.analysis import suite
 
-    direct = prevalence(suite._grouped(snapshot, params, params.by), snapshot.codebook)
-    return direct.collect().sort("group", "theme")
+    direct = prevalence(
+        suite._grouped(snapshot, params, params.by),
+        snapshot.codebook,
+        suite._record_keys(snapshot),
+    )
+    return direct.collect().drop("key", "total_key").sort("group", "theme")
 
 
 # Storyteller 1 also tells story 4, at the other site.
@@ -251,7 +275,9 @@ def test_coarser_groups_count_as_grouping_directly_would(
 
 
 def test_a_storyteller_at_two_sites_counts_once_in_the_project(tiny_with) -> None:
-    table = run("prevalence", tiny_with(ACROSS_SITES), AnalysisParams(by="project"))
+    table = run(
+        "prevalence", tiny_with(ACROSS_SITES), AnalysisParams(unsuppressed=True, by="project")
+    )
     # Storytellers 1 to 6 (1 at both sites); adding the sites' counts up would give 7.
     assert table["total_storytellers"].unique().to_list() == [6]
     assert table["total"].unique().to_list() == [6]

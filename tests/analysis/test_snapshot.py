@@ -95,6 +95,22 @@ async def test_consent_decides_what_enters_a_snapshot(consent_world, tmp_path) -
     assert set(codings["story_id"]) <= set(stories["story_id"])
 
 
+async def test_record_keys_are_drawn_at_creation_and_carried(consent_world, tmp_path) -> None:
+    from civicfutures.db.tables import Storyteller
+
+    stored = {
+        row["id"]: row["record_key"]
+        for row in await Storyteller.select(Storyteller.id, Storyteller.record_key)
+    }
+    assert all(0 <= key < 256 for key in stored.values())
+    info = await build_snapshot("futures", tmp_path)
+    tellers = load_snapshot(info.path)["storytellers"].collect()
+    carried = dict(zip(tellers["storyteller_id"], tellers["record_key"], strict=True))
+    assert carried == {teller: stored[teller] for teller in carried}
+    # Drawn at random: a dozen storytellers sharing one key would be a constant, not a key.
+    assert len(set(stored.values())) > 1, stored
+
+
 async def test_codes_never_enter_a_snapshot(consent_world, tmp_path) -> None:
     info = await build_snapshot("futures", tmp_path)
     snapshot = load_snapshot(info.path)
@@ -136,7 +152,7 @@ async def test_manifest_and_schemas(consent_world, tmp_path) -> None:
     info = await build_snapshot("futures", tmp_path)
     manifest = info.manifest
     assert manifest["snapshot_id"] == info.id == manifest["content_hash"][:16]
-    assert manifest["schema_version"] == 1
+    assert manifest["schema_version"] == 2
     assert manifest["disclosure_threshold"] == 2
     assert manifest["demographic_attributes"] == ["age_band"]
     snapshot = load_snapshot(info.path)
@@ -178,9 +194,14 @@ async def test_unknown_project(tmp_path) -> None:
 
 async def test_duckdb_agrees_on_a_snapshot_of_the_database(consent_world, tmp_path) -> None:
     info = await build_snapshot("futures", tmp_path)
-    ours = run("prevalence", load_snapshot(info.path), AnalysisParams(by="site"))
+    snapshot = load_snapshot(info.path)
+    ours = run("prevalence", snapshot, AnalysisParams(by="site", unsuppressed=True))
     con = duckdb_suite.connect(info.path)
-    theirs = duckdb_suite.finish("prevalence", duckdb_suite.prevalence(con, "site"), k=2)
+    raw = duckdb_suite.prevalence(con, "site")
+    theirs = duckdb_suite.finish("prevalence", raw, k=2, disclose=True)
     assert_frame_equal(ours, theirs.select(ours.columns).cast(dict(ours.schema)))
-    # g1 and v1: one story each with youth_voice, resting on one storyteller (< k = 2).
-    assert ours.filter(pl.col("theme") == "youth_voice")["suppressed"].to_list() == [True, True]
+    # A cell is published exactly when its stories and storytellers both reach k = 2.
+    published = run("prevalence", snapshot, AnalysisParams(by="site"))
+    reached = (pl.col("stories") >= 2) & (pl.col("storytellers") >= 2)
+    assert published["suppressed"].to_list() == ours.select(~reached).to_series().to_list()
+    assert published["suppressed"].any()

@@ -154,6 +154,7 @@ async def test_polish_template_is_filled_checked_fixed_and_imported(client, worl
     )
     assert teller["consent_scopes"] == ["quote", "research"]
     assert teller["consent_version"] == "2025-01"
+    assert 0 <= teller["record_key"] < 256
     assert teller["consent_given_at"].isoformat() == "2025-04-15T10:30:00+00:00"
     events = await AuditEvent.select(AuditEvent.action, AuditEvent.entity).where(
         AuditEvent.id > before_events

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import polars as pl
 
-from civicfutures.analysis.prevalence import COLUMNS, prevalence
+from civicfutures.analysis.prevalence import COLUMNS, KEYS, prevalence
 from civicfutures.analysis.scope import Groups
 from civicfutures.analysis.themesets import Codebook
 
 
-def breakdown(groups: Groups, codebook: Codebook, sites: pl.LazyFrame) -> pl.LazyFrame:
+def breakdown(
+    groups: Groups, codebook: Codebook, sites: pl.LazyFrame, record_keys: pl.LazyFrame
+) -> pl.LazyFrame:
     """Prevalence per (site, group, theme).
 
     The groups carry `site_id` beside `group`; the cells are counted by site id (an integer
     key groups faster than a name) and named after, from `sites` (site_id, site).
     """
-    cells = prevalence(groups, codebook, keys=("site_id", "group"))
+    cells = prevalence(groups, codebook, record_keys, keys=("site_id", "group"))
     named = sites.select("site_id", "site")
-    return cells.join(named, on="site_id").select("site", "group", *COLUMNS)
+    return cells.join(named, on="site_id").select("site", "group", *COLUMNS, *KEYS)

@@ -30,9 +30,17 @@ COCHRAN_SMALL_SHARE = 0.2
 
 
 def comparison(
-    cells: pl.LazyFrame, *, permutations: int = 9999, seed: int = 20250315, alpha: float = 0.05
+    cells: pl.LazyFrame,
+    *,
+    permutations: int = 9999,
+    seed: int = 20250315,
+    alpha: float = 0.05,
+    carry: tuple[str, ...] = (),
 ) -> pl.LazyFrame:
-    """Site × theme comparison from prevalence cells by site (`group` holds the site slug)."""
+    """Site × theme comparison from prevalence cells by site (`group` holds the site slug).
+
+    `carry` names further columns of the cells kept beside each row (disclosure flags).
+    """
     by_theme = pl.col("theme")
     n_all = pl.col("total").sum().over(by_theme)
     x_all = pl.col("stories").sum().over(by_theme)
@@ -124,5 +132,6 @@ def comparison(
             "too_few_to_compare",
             "storytellers",
             "total_storytellers",
+            *carry,
         )
     )

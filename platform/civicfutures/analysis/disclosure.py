@@ -1,4 +1,21 @@
-"""Disclosure control of published tables: small cells suppressed, and protected from subtraction.
+"""Disclosure control of published tables: the cell key method, and suppression of small cells.
+
+The cell key method (ABS TableBuilder; ONS, 2021 census) protects every table whose rule names
+a cell key (prevalence, breakdown, and the comparison computed from published cells):
+
+- Each storyteller holds a random record key (0…255, `db/record_key.py`); a cell's key is the
+  sum of its storytellers' keys (modulo 256 when looked up). The insight computes it beside
+  the counts (`prevalence.KEYS`); it never leaves this module.
+- `published_counts` replaces each count by its published value from the perturbation table
+  (`ptable.py`): the same count with the same key always publishes the same value.
+- `flags`: a cell is `suppressed` when its true count (or its storytellers) is below k, and
+  `reshare` adds cells whose published count is 0; shares and Wilson intervals come from the
+  published counts. `conceal` empties every value of a flagged cell. Nothing is hidden to
+  protect another cell.
+- Coarser groups of prevalence are sums of published cells within sites (`suite.py`), so a
+  difference of two groups publishes nothing the cells did not.
+
+Tables without a key (co-occurrence, links, representativeness) keep the older protection:
 
 Primary suppression: a cell whose count rests on at least one and fewer than k storytellers is
 suppressed; its count, its share and interval, its storyteller count and every other value
@@ -6,18 +23,16 @@ derived from it become null and `suppressed` is true. A group's `total` resting 
 k storytellers is suppressed the same way (`total_suppressed`), taking the group's shares with it.
 
 Secondary suppression: the cells of a row (one group across themes) and of a column (one theme
-across groups) may add up to a figure published elsewhere (the project-wide table, the other
-sites). A line holding exactly one suppressed cell would give that cell away by subtraction, so
-the smallest other cell of the line (preferring non-zero counts) is suppressed too, repeated
-until every line holds none or at least two. Group totals get the same treatment within their
-partition. Zero cells are never suppressed by the primary rule: they rest on no storyteller.
+across groups) may add up to a figure published elsewhere. A line holding exactly one
+suppressed cell would give that cell away by subtraction, so the smallest other cell of the
+line (preferring non-zero counts) is suppressed too, repeated until every line holds none or
+at least two. Group totals get the same treatment within their partition.
 
 Summaries computed from several cells of a line (a representativeness score) are nulled on
 lines holding a suppressed cell (`Rule.masked_by`).
 
-Known limits: the test of a whole theme (chi-square statistic, p-value) stays published even
-when some of its cells are suppressed, and differencing two requests with different filters
-(one site more, one month less) is not prevented here.
+Known limits of the suppressed tables: differencing two requests with different filters is not
+prevented there; they are listed in README's Disclosure control section.
 """
 
 from __future__ import annotations
@@ -27,6 +42,12 @@ from dataclasses import dataclass
 from functools import partial
 
 import polars as pl
+
+from civicfutures.analysis.inference import wilson
+from civicfutures.analysis.ptable import published
+
+# Columns holding cell keys (`prevalence.KEYS`), dropped from everything published.
+KEY_COLUMNS = ("key", "total_key")
 
 
 @dataclass(frozen=True)
@@ -48,6 +69,12 @@ class Rule:
     """(keys, columns): summaries computed from several cells (a distance, a score) are nulled
     on every row of a `keys` group holding a suppressed cell, since they could be solved
     back into the hidden cells."""
+    key: str | None = None
+    """The cell key column: the table's counts are perturbed (the cell key method)."""
+    total_key: str | None = None
+    perturbed: bool = False
+    """The counts arrive perturbed and flagged already (a table computed from published
+    cells, such as the comparison): only the hiding is left to do."""
 
 
 def _small(weight: str, k: int) -> pl.Expr:
@@ -193,19 +220,93 @@ def _suppress_totals(table: pl.DataFrame, rule: Rule, k: int) -> pl.DataFrame:
     )
 
 
+def _without_keys(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Cell keys never leave disclosure control: with them the perturbation could be undone."""
+    names = lf.collect_schema().names()
+    return lf.drop([name for name in KEY_COLUMNS if name in names])
+
+
 def unsuppressed(lf: pl.LazyFrame) -> pl.LazyFrame:
     """The table as computed, with the flags every published table carries (all false)."""
-    return lf.with_columns(suppressed=pl.lit(False), total_suppressed=pl.lit(False))
+    return _without_keys(lf).with_columns(suppressed=pl.lit(False), total_suppressed=pl.lit(False))
+
+
+def _below_k(k: int, *columns: str) -> pl.Expr:
+    return pl.any_horizontal(pl.col(c) < k for c in columns)
+
+
+def flags(lf: pl.LazyFrame, rule: Rule, k: int) -> pl.LazyFrame:
+    """`suppressed`: the cell's true count (or its storytellers) is below k; `total_suppressed`
+    likewise for the group's total. Read from exact counts, before they are perturbed."""
+    assert rule.total and rule.total_weight
+    return lf.with_columns(
+        suppressed=_below_k(k, rule.count, rule.weight),
+        total_suppressed=_below_k(k, rule.total, rule.total_weight),
+    )
+
+
+def published_counts(lf: pl.LazyFrame, rule: Rule, k: int) -> pl.LazyFrame:
+    """The table with each count replaced by its published value (ptable, cell key); the
+    keys dropped. Nothing is flagged or hidden."""
+    assert rule.key and rule.total_key and rule.total and rule.total_weight
+    cells, totals = (rule.count, rule.weight), (rule.total, rule.total_weight)
+    return _without_keys(
+        lf.with_columns(
+            **{c: published(pl.col(c), pl.col(rule.key), k) for c in cells},
+            **{c: published(pl.col(c), pl.col(rule.total_key), k) for c in totals},
+        )
+    )
+
+
+def reshare(lf: pl.LazyFrame, rule: Rule) -> pl.LazyFrame:
+    """Shares and Wilson intervals from the published counts, and a published count of 0
+    flagged too (never shown as a share)."""
+    assert rule.total
+    count, total = rule.count, rule.total
+    flagged = lf.with_columns(suppressed=pl.col("suppressed") | (pl.col(count) == 0))
+    if "share" not in rule.derived:
+        return flagged
+    # A perturbed count may pass its perturbed total; the share stays a share.
+    shown = pl.min_horizontal(count, total)
+    low, high = wilson(shown, pl.col(total))
+    return flagged.with_columns(
+        share=pl.when(pl.col(total) > 0).then(shown / pl.col(total)), ci_low=low, ci_high=high
+    )
+
+
+def perturb(lf: pl.LazyFrame, rule: Rule, k: int) -> pl.LazyFrame:
+    """The published counts of a table of exact cells, flagged, with shares from them.
+
+    Nothing is hidden yet (`conceal` does it): a table computed from published cells (the
+    comparison) reads them all first.
+    """
+    return reshare(published_counts(flags(lf, rule, k), rule, k), rule)
+
+
+def conceal(lf: pl.LazyFrame, rule: Rule) -> pl.LazyFrame:
+    """Null every value of a flagged cell, and the totals and shares of a flagged group."""
+    cells = [rule.count, rule.weight, *rule.derived]
+    totals = [c for c in (rule.total, rule.total_weight, *rule.total_derived) if c]
+    return lf.with_columns(
+        pl.when(~pl.col("suppressed")).then(pl.col(c)).alias(c) for c in dict.fromkeys(cells)
+    ).with_columns(
+        pl.when(~pl.col("total_suppressed")).then(pl.col(c)).alias(c) for c in dict.fromkeys(totals)
+    )
 
 
 def protect(lf: pl.LazyFrame, rule: Rule | None, k: int, *, disclose: bool = False) -> pl.LazyFrame:
-    """Suppress small cells of a planned table, lazily (runs once the plan is collected).
+    """Publish a planned table, lazily (runs once the plan is collected).
 
-    `disclose=True` publishes everything; the caller has already checked the right to ask.
-    A table without a rule (coder agreement, the quality listing) counts no storytellers.
+    `disclose=True` publishes the exact working table; the caller has already checked the
+    right to ask. A table without a rule (coder agreement, the quality listing) counts no
+    storytellers.
     """
     if disclose or rule is None:
         return unsuppressed(lf)
+    if rule.perturbed:
+        return conceal(lf, rule)
+    if rule.key:
+        return conceal(perturb(lf, rule, k), rule)
     schema = unsuppressed(lf).collect_schema()
     return lf.map_batches(partial(_suppress_in_order, rule=rule, k=k, schema=schema), schema=schema)
 

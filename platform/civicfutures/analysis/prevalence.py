@@ -4,7 +4,9 @@ Definition: for a group g and theme t, `stories` = distinct stories of g with t 
 `total` = distinct stories of g, `share` = stories / total, and [`ci_low`, `ci_high`] is the
 Wilson score interval. Every theme of the codebook appears for every group (zero included).
 `storytellers` (and `total_storytellers`) count the distinct storytellers a cell rests on,
-which is what disclosure control tests against k.
+which is what disclosure control tests against k; `key` (and `total_key`) add up those
+storytellers' record keys, the cell keys disclosure control perturbs the counts with
+(`disclosure.py`), which never leave it.
 """
 
 from __future__ import annotations
@@ -30,15 +32,21 @@ COLUMNS = (
     "storytellers",
     "total_storytellers",
 )
+# The cell keys carried beside the counts until disclosure control.
+KEYS = ("key", "total_key")
 
 
 def prevalence(
-    groups: Groups, codebook: Codebook, keys: Sequence[str] = ("group",)
+    groups: Groups,
+    codebook: Codebook,
+    record_keys: pl.LazyFrame,
+    keys: Sequence[str] = ("group",),
 ) -> pl.LazyFrame:
     """Prevalence of every theme in every group named by `keys`.
 
     `groups` maps stories to groups and to the storytellers they rest on (`scope.groups`),
-    both frames carrying each story's theme set (an uncoded story's set being 0).
+    both frames carrying each story's theme set (an uncoded story's set being 0);
+    `record_keys` gives each storyteller's key (storyteller_id, record_key).
     """
     keys = list(keys)
     story_sets, teller_sets = groups.stories, groups.tellers
@@ -46,10 +54,19 @@ def prevalence(
     stories = codebook.tally(story_sets, keys, extra=[pl.len().cast(COUNTS).alias("total")])
     # Storytellers: the union of the sets of each storyteller's stories in the group; a
     # storyteller counts for a theme when any of those stories holds it.
+    unions = (
+        teller_sets.group_by(*keys, "storyteller_id")
+        .agg(codebook.union())
+        .join(record_keys, on="storyteller_id", how="left")
+    )
     tellers = codebook.tally(
-        teller_sets.group_by(*keys, "storyteller_id").agg(codebook.union()),
+        unions, keys, extra=[pl.len().cast(COUNTS).alias("total_storytellers")]
+    )
+    cell_keys = codebook.tally(
+        unions,
         keys,
-        extra=[pl.len().cast(COUNTS).alias("total_storytellers")],
+        extra=[pl.col("record_key").sum().cast(COUNTS).alias("total_key")],
+        weight="record_key",
     )
     return _with_shares(
         codebook.long(stories, [*keys, "total"], "stories")
@@ -59,7 +76,13 @@ def prevalence(
             how="left",
             nulls_equal=True,
         )
-        .with_columns(pl.col("storytellers", "total_storytellers").fill_null(0)),
+        .join(
+            codebook.long(cell_keys, [*keys, "total_key"], "key"),
+            on=[*keys, "theme"],
+            how="left",
+            nulls_equal=True,
+        )
+        .with_columns(pl.col("storytellers", "total_storytellers", *KEYS).fill_null(0)),
         keys,
     )
 
@@ -74,7 +97,7 @@ def added_up(cells: pl.LazyFrame, keys: Sequence[str] = ("group",)) -> pl.LazyFr
     """
     keys = list(keys)
     summed = cells.group_by(*keys, "theme").agg(
-        pl.col("stories", "total", "storytellers", "total_storytellers").sum().cast(COUNTS)
+        pl.col("stories", "total", "storytellers", "total_storytellers", *KEYS).sum().cast(COUNTS)
     )
     return _with_shares(summed, keys)
 
@@ -85,4 +108,4 @@ def _with_shares(counts: pl.LazyFrame, keys: Sequence[str]) -> pl.LazyFrame:
         share=pl.when(pl.col("total") > 0).then(pl.col("stories") / pl.col("total")),
         ci_low=ci_low,
         ci_high=ci_high,
-    ).select(*keys, *COLUMNS)
+    ).select(*keys, *COLUMNS, *KEYS)

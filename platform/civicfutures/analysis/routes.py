@@ -74,5 +74,6 @@ class AnalysisController(Controller):
                 "Content-Disposition": f'inline; filename="{result.filename(fmt)}"',
                 "X-Snapshot-Id": result.snapshot.id,
                 "X-Suppression": result.suppression,
+                "X-Publication": result.publication,
             },
         )

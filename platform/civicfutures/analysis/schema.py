@@ -8,8 +8,9 @@ A snapshot is one project's data, consent-filtered, as one Parquet file per tabl
 - `sites`: `site_id`, `site` (slug), `name`, `country` (ISO 3166-1 alpha-2), `language` (the
   site's first language), `languages` (all of them, BCP 47).
 - `workshops`: `workshop_id`, `site_id`, `date`, `kind`, `language`.
-- `storytellers`: `storyteller_id`, `site_id`. Pseudonymous codes never enter a snapshot; only
-  storytellers who hold the `research` consent scope and have not withdrawn are present.
+- `storytellers`: `storyteller_id`, `site_id`, `record_key` (the random key disclosure control
+  adds up into cell keys). Pseudonymous codes never enter a snapshot; only storytellers who
+  hold the `research` consent scope and have not withdrawn are present.
 - `demographics` (long form): `storyteller_id`, `attribute`, `value`.
 - `stories`: `story_id`, `site_id`, `workshop_id`, `date` (the workshop's date), `kind`
   (`present`/`future`), `horizon_year`, `language`, `title`, `body`, `status`. Only stories whose
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import polars as pl
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 ID = pl.Int64
 
@@ -61,7 +62,7 @@ TABLES: dict[str, pl.Schema] = {
             "language": pl.String,
         }
     ),
-    "storytellers": pl.Schema({"storyteller_id": ID, "site_id": ID}),
+    "storytellers": pl.Schema({"storyteller_id": ID, "site_id": ID, "record_key": pl.Int64}),
     "demographics": pl.Schema({"storyteller_id": ID, "attribute": pl.String, "value": pl.String}),
     "stories": pl.Schema(
         {

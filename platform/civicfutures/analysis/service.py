@@ -110,6 +110,11 @@ class AnalysisResult:
     def suppression(self) -> str:
         return "none" if self.params.unsuppressed else "applied"
 
+    @property
+    def publication(self) -> str:
+        """Exact working tables are for the microdata roles' own work, never to be published."""
+        return "not for publication" if self.params.unsuppressed else "published"
+
     def meta(self) -> dict[str, Any]:
         parameters = {
             key: (value.isoformat() if isinstance(value, dt.date) else value)
@@ -120,7 +125,12 @@ class AnalysisResult:
             "kind": self.kind,
             "project": self.project,
             "snapshot": self.snapshot.id,
-            "disclosure": {"k": self.k, "suppression": self.suppression},
+            "disclosure": {
+                "k": self.k,
+                "suppression": self.suppression,
+                "method": "none" if self.params.unsuppressed else "cell key",
+                "publication": self.publication,
+            },
             "parameters": parameters,
         }
 

@@ -127,6 +127,7 @@ async def _read_project(slug: str) -> dict[str, Any]:
                 Storyteller.demographics,
                 Storyteller.consent_scopes,
                 Storyteller.consent_withdrawn_at,
+                Storyteller.record_key,
             ],
             Storyteller.project == pid,
         ),
@@ -251,7 +252,7 @@ def tables_from_rows(raw: dict[str, Any]) -> tuple[dict[str, pl.DataFrame], dict
         "storytellers": frame(
             "storytellers",
             [
-                {"storyteller_id": t["_id"], "site_id": t["site"]}
+                {"storyteller_id": t["_id"], "site_id": t["site"], "record_key": t["record_key"]}
                 for t in tellers
                 if t["_id"] in allowed
             ],

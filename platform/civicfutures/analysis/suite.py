@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 
 import polars as pl
@@ -19,11 +19,19 @@ from civicfutures.analysis.breakdown import breakdown
 from civicfutures.analysis.comparison import comparison
 from civicfutures.analysis.cooccurrence import cooccurrence
 from civicfutures.analysis.dataset import Snapshot
-from civicfutures.analysis.disclosure import Rule, protect
+from civicfutures.analysis.disclosure import (
+    Rule,
+    flags,
+    perturb,
+    protect,
+    published_counts,
+    reshare,
+)
 from civicfutures.analysis.distinctive import distinctive
 from civicfutures.analysis.links import links
 from civicfutures.analysis.params import STRUCTURAL_BY, AnalysisParams
 from civicfutures.analysis.prevalence import COLUMNS as prevalence_columns
+from civicfutures.analysis.prevalence import KEYS as cell_keys
 from civicfutures.analysis.prevalence import added_up, prevalence
 from civicfutures.analysis.representativeness import representativeness
 from civicfutures.analysis.scope import (
@@ -148,36 +156,119 @@ def _added_up(snapshot: Snapshot, params: AnalysisParams, by: str) -> pl.LazyFra
     else:
         # A demographic group's cells at each site (the breakdown), over every site.
         within = _breakdown_cells(snapshot, params, by).rename({"group": "_coarser"})
-    return added_up(within.select(pl.col("_coarser").alias("group"), *prevalence_columns))
+    return added_up(
+        within.select(pl.col("_coarser").alias("group"), *prevalence_columns, *cell_keys)
+    )
 
 
-def plan_prevalence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
-    by = params.by or "site"
+def _exact_prevalence(snapshot: Snapshot, params: AnalysisParams, by: str) -> pl.LazyFrame:
+    """The exact cells of prevalence by `by`, with their cell keys."""
 
     def build() -> pl.LazyFrame:
         if by not in NOT_ADDED_UP and _tellers_in_one_site(snapshot, params):
             return _added_up(snapshot, params, by)
-        return prevalence(_grouped(snapshot, params, by), snapshot.codebook)
+        return prevalence(_grouped(snapshot, params, by), snapshot.codebook, _record_keys(snapshot))
 
     # The cells before disclosure control: the comparison starts from the same ones by site.
     return snapshot.derived(("prevalence", params.scope, params.presence, by), build)
 
 
+def _cells_within_sites(snapshot: Snapshot, params: AnalysisParams, by: str) -> pl.LazyFrame:
+    """The exact cells of `by` split by site (`group` the coarser group, `site` beside it):
+    the finest cells, each perturbed with its own key, that every published group adds up."""
+    site_cells = _site_cells(snapshot, params).with_columns(site=pl.col("group"))
+    if by == "site":
+        return site_cells
+    if by == "country":
+        countries = snapshot["sites"].select(pl.col("site").alias("_site"), "country")
+        return site_cells.join(countries, left_on="site", right_on="_site").with_columns(
+            group=pl.col("country")
+        )
+    if by == "project":
+        project = snapshot["project"].select(pl.col("project").alias("_project"))
+        return site_cells.join(project, how="cross").with_columns(group=pl.col("_project"))
+    if by in STRUCTURAL_GROUPS:
+        carry = tuple(snapshot.codebook.columns())
+        split = groups(
+            snapshot,
+            _coded(snapshot, params),
+            _coded_links(snapshot, params),
+            by,
+            keep=("site_id",),
+            carry=carry,
+        )
+        cells = prevalence(
+            split, snapshot.codebook, _record_keys(snapshot), keys=("site_id", "group")
+        )
+        return cells.join(snapshot["sites"].select("site_id", "site"), on="site_id")
+    return _breakdown_cells(snapshot, params, by)
+
+
+def _published_prevalence(snapshot: Snapshot, params: AnalysisParams, by: str) -> pl.LazyFrame:
+    """Prevalence as published: each group's counts are the sums of its published cells
+    within sites, flagged by the group's exact counts.
+
+    Adding up perturbed cells, rather than perturbing each group with its own key, gives a
+    difference of two groups (sites A and B, less site B) exactly the published cells of
+    the difference: nothing the cells by site did not already publish.
+    """
+    k = _threshold(snapshot, params)
+    exact = flags(_exact_prevalence(snapshot, params, by), PREVALENCE_RULE, k).select(
+        "group", "theme", "suppressed", "total_suppressed"
+    )
+    fine = published_counts(_cells_within_sites(snapshot, params, by), PREVALENCE_RULE, k)
+    summed = fine.group_by("group", "theme").agg(
+        pl.col("stories", "storytellers").sum(),
+        # A cell's total is its site's: once per site, not once per theme.
+        pl.col("total", "total_storytellers").sum(),
+    )
+    published = summed.join(exact, on=["group", "theme"], how="left", nulls_equal=True)
+    published = reshare(
+        published.with_columns(
+            share=pl.lit(None, dtype=pl.Float64),
+            ci_low=pl.lit(None, dtype=pl.Float64),
+            ci_high=pl.lit(None, dtype=pl.Float64),
+        ),
+        PREVALENCE_RULE,
+    )
+    return published.select("group", *prevalence_columns, "suppressed", "total_suppressed")
+
+
+def plan_prevalence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    by = params.by or "site"
+    if params.unsuppressed:
+        return _exact_prevalence(snapshot, params, by)
+    return _published_prevalence(snapshot, params, by)
+
+
 def _site_cells(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
-    return plan_prevalence(snapshot, replace(params, by="site"))
+    return _exact_prevalence(snapshot, params, "site")
+
+
+def _record_keys(snapshot: Snapshot) -> pl.LazyFrame:
+    return snapshot["storytellers"].select("storyteller_id", "record_key")
 
 
 def plan_comparison(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    """The comparison of the published cells by site (of the exact ones for microdata).
+
+    Its expected counts and residuals would give the exact counts back; computed from
+    the published counts they give only those.
+    """
+    cells = _site_cells(snapshot, params)
+    if not params.unsuppressed:
+        cells = perturb(cells, PREVALENCE_RULE, _threshold(snapshot, params))
     return comparison(
-        _site_cells(snapshot, params),
+        cells,
         permutations=params.permutations,
         seed=params.seed,
         alpha=params.alpha,
+        carry=() if params.unsuppressed else ("suppressed", "total_suppressed"),
     )
 
 
 def plan_distinctive(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
-    # The full site × theme grid is protected first: secondary suppression needs every cell.
+    # The whole site × theme grid is published first: a hidden cell is never listed.
     compared = protect(
         plan_comparison(snapshot, params),
         COMPARISON_RULE,
@@ -203,7 +294,10 @@ def _breakdown_cells(snapshot: Snapshot, params: AnalysisParams, attribute: str)
     return snapshot.derived(
         ("breakdown", params.scope, params.presence, attribute),
         lambda: breakdown(
-            _grouped(snapshot, params, attribute), snapshot.codebook, snapshot["sites"]
+            _grouped(snapshot, params, attribute),
+            snapshot.codebook,
+            snapshot["sites"],
+            _record_keys(snapshot),
         ),
     )
 
@@ -285,13 +379,22 @@ def plan_representativeness(snapshot: Snapshot, params: AnalysisParams) -> pl.La
     return representativeness(tellers, snapshot["demographics"], reference)
 
 
-PREVALENCE_RULE = Rule()
+PREVALENCE_RULE = Rule(key="key", total_key="total_key")
+# Prevalence arrives published from its plan (`_published_prevalence`): only hiding is left.
+PUBLISHED_PREVALENCE_RULE = Rule(perturbed=True)
 COMPARISON_RULE = Rule(
+    perturbed=True,
     rows=("site",),
     derived=("share", "ci_low", "ci_high", "expected", "residual", "distinctive"),
     total_derived=("share", "ci_low", "ci_high", "expected", "residual", "distinctive"),
 )
-BREAKDOWN_RULE = Rule(rows=("site", "group"), columns=("site", "theme"), total_partition=("site",))
+BREAKDOWN_RULE = Rule(
+    rows=("site", "group"),
+    columns=("site", "theme"),
+    total_partition=("site",),
+    key="key",
+    total_key="total_key",
+)
 COOCCURRENCE_RULE = Rule(
     derived=("stories_a", "stories_b", "jaccard", "lift"), rows=None, columns=None, total=None
 )
@@ -327,7 +430,7 @@ class Insight:
 
 
 INSIGHTS: dict[str, Insight] = {
-    "prevalence": Insight(plan_prevalence, PREVALENCE_RULE, ("group", "theme")),
+    "prevalence": Insight(plan_prevalence, PUBLISHED_PREVALENCE_RULE, ("group", "theme")),
     "comparison": Insight(plan_comparison, COMPARISON_RULE, ("theme", "site")),
     "distinctive": Insight(
         plan_distinctive, None, ("site", "residual", "theme"), (False, True, False)

@@ -69,9 +69,12 @@ class Codebook:
     def tally(
         self, frame: pl.LazyFrame, by: Sequence[str] = (), prefix: str = "_w",
         only: Sequence[int] | None = None, extra: Sequence[pl.Expr] = (),
+        weight: str | None = None,
     ) -> pl.LazyFrame:  # fmt: skip
         """How many rows of each `by` group (of the whole frame when `by` is empty) hold each
-        theme, as one column per theme (`column(i)`), after the `extra` aggregations.
+        theme, as one column per theme (`column(i)`), after the `extra` aggregations. With a
+        `weight` column, the sum of the weights of those rows instead (disclosure control's
+        record keys, below 256: a half carries only past 16 million rows of one group).
 
         Two themes are counted by one sum: bits b and b + 32 of a word are moved to the bottom
         of the two 32-bit halves of a UInt64 (`LANES`), and summing those values adds both
@@ -81,10 +84,12 @@ class Codebook:
         """
         chosen = list(range(len(self.themes)) if only is None else only)
         lanes = {(i // WORD, i % WORD % LANE) for i in chosen}
+        scale = pl.lit(1, dtype=pl.UInt64) if weight is None else pl.col(weight).cast(pl.UInt64)
         sums = [
             (
                 (pl.col(f"{prefix}{w}") & pl.lit(LANES << j, dtype=pl.UInt64))
                 // pl.lit(1 << j, dtype=pl.UInt64)
+                * scale
             )
             .sum()
             .alias(f"_lane{w}_{j}")

@@ -25,6 +25,8 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
+from civicfutures.db.record_key import new_record_key
+
 
 class Project(Table):
     """A programme of workshops with its codebook and disclosure threshold."""
@@ -96,6 +98,8 @@ class Storyteller(Table):
     consent_scopes = JSON(default=[])
     consent_withdrawn_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    # Secret: disclosure control adds these up into cell keys; never shown or exported.
+    record_key = Integer(default=new_record_key)
 
 
 class User(Table, tablename="app_user"):

@@ -28,6 +28,7 @@ from piccolo.utils.encoding import dump_json
 
 from civicfutures import audit
 from civicfutures.auth.actor import Actor
+from civicfutures.db.record_key import new_record_key
 from civicfutures.db.tables import (
     AuditEvent,
     Coding,
@@ -483,6 +484,7 @@ class ImportService:
                 "consent_scopes",
                 "consent_withdrawn_at",
                 "created_at",
+                "record_key",
             ),
             teller_rows,
             returning=True,
@@ -742,4 +744,5 @@ def _teller_row(context: ImportContext, spec: TellerSpec, now: dt.datetime) -> t
         dump_json(sorted(spec.values.get("consent_scopes", ()))),
         None,
         now,
+        new_record_key(),
     )
