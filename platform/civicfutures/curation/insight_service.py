@@ -11,6 +11,7 @@ from piccolo.columns import ForeignKey
 
 from civicfutures import audit
 from civicfutures.auth.actor import Actor
+from civicfutures.consent import story_consent
 from civicfutures.curation import schemas as c
 from civicfutures.curation.access import (
     is_curator,
@@ -18,7 +19,6 @@ from civicfutures.curation.access import (
     reads_insight,
     writes_insight,
 )
-from civicfutures.consent import story_consent
 from civicfutures.curation.offsets import check_span
 from civicfutures.db.tables import (
     Evidence,

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from civicfutures.auth.actor import Actor
+from civicfutures.consent import story_consent
 from civicfutures.curation import schemas as c
 from civicfutures.curation.access import readable_condition
-from civicfutures.consent import story_consent
 from civicfutures.curation.texts import checked_language
 from civicfutures.db.tables import Coding, Evidence, InsightTheme, Translation
 from civicfutures.i18n.languages import base_language

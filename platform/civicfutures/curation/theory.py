@@ -13,9 +13,9 @@ from typing import Any
 import msgspec
 
 from civicfutures.auth.actor import SYSTEM, Actor
+from civicfutures.consent import story_consent
 from civicfutures.curation import schemas as c
 from civicfutures.curation.access import readable_condition
-from civicfutures.consent import story_consent
 from civicfutures.curation.diagram import DIAGRAMS, Rendered
 from civicfutures.curation.outcome_service import outcome_rows
 from civicfutures.curation.texts import checked_language, insight_text
