@@ -128,6 +128,8 @@ async def test_invalid_requests_name_their_fields(client, world, token_for):
         ({"project": "futures", "from": "2025-05-01", "to": "2025-04-01"}, 422, "to"),
         ({"project": "futures", "site": "nowhere"}, 404, "site"),
         ({"project": "nothing"}, 404, "project"),
+        # A threshold past any project's is refused before a perturbation table is built for it.
+        ({"project": "futures", "suppression": 53171331388345}, 400, "suppression"),
     ]
     for body, status, field in cases:
         response = await client.post("/api/v1/briefings", json=body, headers=author)

@@ -6,9 +6,10 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
+from msgspec import Meta
 
 from civicfutures.analysis.params import DEFAULT_STATUSES, AnalysisParams
 from civicfutures.intake.schemas import LanguageTag, Slug
@@ -31,7 +32,8 @@ class BriefingIn(
     """Default: the site's first language (local) or the project's default language."""
     date_from: dt.date | None = None
     date_to: dt.date | None = None
-    suppression: int | None = None
+    # At most a project's largest k: the perturbation table grows with k.
+    suppression: Annotated[int, Meta(ge=0, le=1000)] | None = None
     """Disclosure threshold k; default the project's. Below the project's k (0 = off) needs the
     right to publish unsuppressed tables."""
 

@@ -34,7 +34,7 @@ briefing = click.Group("briefing", help="Insight briefings: local and cross-site
 )
 @click.option(
     "--suppression",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=1000),
     default=None,
     help="Disclosure threshold k (default: the project's; 0 publishes every figure).",
 )
