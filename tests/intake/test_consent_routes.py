@@ -112,7 +112,7 @@ async def _build(client, world, admin) -> World:
                 "site": "gdansk",
                 "code": code,
                 "demographics": {"age_band": "65+"},
-                "consent": {"version": "v1", "given_at": "2025-03-15T10:00:00Z", "scopes": scopes},
+                "consent": {"version": "v1", "given_at": "2025-03-15", "scopes": scopes},
             },
             headers=admin,
         )
@@ -151,7 +151,7 @@ async def _build(client, world, admin) -> World:
     )
     withdrawn = await client.patch(
         f"/api/v1/storytellers/{built.tellers['withdrawn']}",
-        json={"consent": {"version": "v1", "given_at": "2025-03-15T10:00:00Z", "scopes": []}},
+        json={"consent": {"version": "v1", "given_at": "2025-03-15", "scopes": []}},
         headers=admin,
     )
     assert withdrawn.status_code == 200, withdrawn.text

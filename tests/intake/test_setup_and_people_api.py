@@ -229,3 +229,43 @@ async def test_storyteller_of_another_site_cannot_tell_a_story_here(client, admi
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "storytellers.0"
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("2022-03-01", "2022-03-01T00:00:00Z"),
+        ("2022-03-01T09:30:00Z", "2022-03-01T09:30:00Z"),
+        ("2022-03-01T10:30:00+01:00", "2022-03-01T09:30:00Z"),
+    ],
+)
+async def test_consent_given_on_a_paper_form_date(client, admin, world, given, stored):
+    answer = await client.post(
+        "/api/v1/storytellers",
+        json={
+            "site": "gdansk",
+            "code": "PAPER-1",
+            "consent": {"version": "v1", "given_at": given, "scopes": ["research"]},
+        },
+        headers=admin,
+    )
+    assert answer.status_code == 201, answer.text
+    read = await client.get(f"/api/v1/storytellers/{answer.json()['id']}", headers=admin)
+    assert read.json()["consent"]["given_at"].replace("+00:00", "Z") == stored
+
+
+@pytest.mark.parametrize("given", ["2022-02-30", "soon", "2022-03-01T25:00:00Z", ""])
+async def test_an_impossible_consent_date_is_refused_naming_the_field(client, admin, world, given):
+    answer = await client.post(
+        "/api/v1/storytellers",
+        json={
+            "site": "gdansk",
+            "code": "PAPER-2",
+            "consent": {"version": "v1", "given_at": given, "scopes": ["research"]},
+        },
+        headers={**admin, "Accept-Language": "pl"},
+    )
+    assert answer.status_code == 400, answer.text
+    assert [e["field"] for e in answer.json()["errors"]] == ["consent.given_at"]
+    assert answer.json()["errors"][0]["message"] == "To nie jest prawidłowa data ani godzina."
+    assert (await client.get("/api/v1/storytellers?site=gdansk", headers=admin)).json()[2:] == []

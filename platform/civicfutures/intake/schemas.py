@@ -147,11 +147,38 @@ class WorkshopOut(Struct, kw_only=True):
     note: str
 
 
+def consent_moment(value: str | dt.datetime) -> dt.datetime:
+    """A consent time as given: a timestamp (UTC unless it carries an offset), or a date (paper
+    consent forms carry only a date), read as the start of that day in UTC."""
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif len(value) <= 10:
+        moment = dt.datetime.combine(dt.date.fromisoformat(value), dt.time())
+    else:
+        moment = dt.datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 class ConsentIn(_In, kw_only=True):
     version: Annotated[str, Meta(min_length=1, max_length=32)]
-    given_at: dt.datetime
+    # Decoded as text so that a date is accepted too; a datetime once the struct exists.
+    given_at: Annotated[
+        str,
+        Meta(
+            max_length=40,
+            description="An RFC 3339 timestamp, or a date (YYYY-MM-DD) read as 00:00 UTC",
+            examples=["2025-03-15", "2025-03-15T10:00:00Z"],
+        ),
+    ]
     scopes: Annotated[list[ConsentScope], Meta(max_length=3)]
     withdrawn_at: dt.datetime | None = None
+
+    def __post_init__(self) -> None:
+        # A well-formed but impossible day (2025-02-30) is refused here, naming the field.
+        try:
+            self.given_at = consent_moment(self.given_at)  # type: ignore[assignment]
+        except ValueError as error:
+            raise ValueError("Invalid date or time in field `given_at`") from error
 
 
 class StorytellerIn(_In, kw_only=True):

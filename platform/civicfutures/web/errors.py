@@ -60,12 +60,14 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^Expected `str` matching regex"), "pattern"),
     (re.compile(r"^Invalid enum value `?(?P<value>[^`]*)`?"), "choice"),
     (re.compile(r"^Invalid (RFC 3339 encoded datetime|ISO 8601 date)"), "date"),
+    (re.compile(r"^Invalid date or time in field `(?P<name>[^`]+)`"), "date"),
 ]
 
 
-def _localized(message: str) -> tuple[str | None, str]:
-    """A msgspec message as (field path, localized text)."""
-    path = None
+def _localized(message: str, where: str | None = None) -> tuple[str | None, str]:
+    """A msgspec message as (field path, localized text); `where` is the path Litestar already
+    took out of the message, if it did."""
+    path = where
     match = _AT_PATH.search(message)
     if match:
         path = match.group("path").lstrip(".").replace("[", ".").replace("]", "") or None
@@ -75,9 +77,10 @@ def _localized(message: str) -> tuple[str | None, str]:
         if not found:
             continue
         values = found.groupdict()
-        if kind in {"unknown", "missing"}:
+        if "name" in values:
             name = values["name"]
             path = f"{path}.{name}" if path else name
+        if kind in {"unknown", "missing"}:
             text = _("Unknown field.") if kind == "unknown" else _("This field is required.")
         elif kind == "type":
             text = _("Expected {expected}, got {got}.").format(
@@ -111,8 +114,8 @@ def validation_handler(request: Request, exc: ValidationException) -> Response:
     for entry in extra:
         if not isinstance(entry, dict):
             continue
-        path, text = _localized(str(entry.get("message", "")))
         key = entry.get("key") or ""
+        path, text = _localized(str(entry.get("message", "")), key if key != "data" else None)
         field = (
             path
             or (key if key and key != "data" else None)
