@@ -31,16 +31,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from civicfutures.imports.api import import_routes
     from civicfutures.imports.pages import import_page_routes
     from civicfutures.intake.api import CONTROLLERS as INTAKE
-    from civicfutures.pages.home import PAGE_ROUTES
-    from civicfutures.pages.templating import static_files, template_config
+    from civicfutures.intake.pages import INTAKE_PAGES
     from civicfutures.web.apidocs import openapi_config
     from civicfutures.web.auth import TokenAuthentication
     from civicfutures.web.errors import EXCEPTION_HANDLERS
     from civicfutures.web.health import health
+    from civicfutures.web.language import LANGUAGE_ROUTES
     from civicfutures.web.locale import LocaleMiddleware
     from civicfutures.web.login import LOGIN_ROUTES
+    from civicfutures.web.navigation import NavigationMiddleware, navigation_for_errors
     from civicfutures.web.runtime import settle_after_startup
     from civicfutures.web.security import add_security_headers
+    from civicfutures.web.templating import static_files, template_config
 
     secret = settings.resolved_secret()
     sessions = CookieBackendConfig(
@@ -53,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exclude=["^/api/", "^/health", "^/schema", "^/static/"],
     )
 
+    session_middleware = sessions.middleware
     logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     return Litestar(
@@ -66,7 +69,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *LOGIN_ROUTES,
             FormController,
             missing_labels,
-            *PAGE_ROUTES,
+            *LANGUAGE_ROUTES,
+            INTAKE_PAGES,
             static_files(),
             ExportController,
             AnalysisController,
@@ -78,8 +82,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=template_config(),
         middleware=[
             LocaleMiddleware,
-            sessions.middleware,
+            session_middleware,
             DefineMiddleware(TokenAuthentication, exclude=["^/schema", "^/static/"]),
+            NavigationMiddleware,
         ],
         csrf_config=CSRFConfig(
             secret=secret.hex(),
@@ -89,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             exclude=["^/api/", "^/health"],
         ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        after_exception=[navigation_for_errors(session_middleware.kwargs["backend"])],
         before_send=[add_security_headers],
         on_startup=[open_database, settle_after_startup],
         on_shutdown=[close_database],

@@ -6,10 +6,10 @@ from civicfutures.db.tables import AuditEvent, Membership, User
 PASSWORD = "correct horse battery"
 
 
-async def sign_in(client, email: str, password: str = PASSWORD, next_: str = ""):
-    await client.get("/en/login")
+async def sign_in(client, email: str, password: str = PASSWORD, next_: str = "", lang: str = "en"):
+    await client.get(f"/{lang}/login")
     return await client.post(
-        "/en/login",
+        f"/{lang}/login",
         data={
             "email": email,
             "password": password,
@@ -28,7 +28,7 @@ async def test_pages_send_anonymous_visitors_to_sign_in_and_back(client, world):
     assert login.status_code == 200
     assert '<html lang="pl"' in login.text
     assert "Zaloguj" in login.text
-    signed = await sign_in(client, "partner@gdansk.example", next_="/pl/")
+    signed = await sign_in(client, "partner@gdansk.example", next_="/pl/", lang="pl")
     assert signed.status_code == 303 and signed.headers["location"] == "/pl/"
     session = [
         c for c in signed.headers.get_list("set-cookie") if c.startswith("civicfutures_session")
@@ -90,12 +90,20 @@ async def test_admin_manages_accounts_from_the_pages(client, world):
     assert [m["role"] for m in await Membership.select().where(Membership.user == user["id"])] == [
         "partner"
     ]
+    unchosen = await client.post(
+        "/en/admin/users",
+        data={"email": "x@example.org", "role": "", "site": "", "_csrf_token": csrf},
+    )
+    assert unchosen.status_code == 422
+    assert 'href="#new-role">Choose a role.' in unchosen.text
+    assert 'href="#new-site">Choose a site, or all sites.' in unchosen.text
     refused = await client.post(
         "/en/admin/users",
-        data={"email": "x@example.org", "role": "partner", "site": "", "_csrf_token": csrf},
+        data={"email": "x@example.org", "role": "partner", "site": "*", "_csrf_token": csrf},
     )
     assert refused.status_code == 422
-    assert "A partner needs a site" in refused.text or "at least one site" in refused.text
+    assert "Name at least one site for a partner." in refused.text
+    assert not await User.exists().where(User.email == "x@example.org")
     off = await client.post(
         f"/en/admin/users/{user['id']}/active", data={"active": "0", "_csrf_token": csrf}
     )

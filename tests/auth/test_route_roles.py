@@ -296,7 +296,7 @@ async def _admin_new_user(ctx: Ctx) -> Call:
         "email": f"made{ctx.next()}@example.org",
         "password": "x" * 12,
         "role": "researcher",
-        "site": "",
+        "site": "*",
     }
     return Call("/en/admin/users", form=form, ok=303)
 
@@ -307,7 +307,7 @@ async def _admin_toggle(ctx: Ctx) -> Call:
 
 async def _admin_grant(ctx: Ctx) -> Call:
     return Call(
-        f"/en/admin/users/{await ctx.user()}/roles", form={"role": "author", "site": ""}, ok=303
+        f"/en/admin/users/{await ctx.user()}/roles", form={"role": "author", "site": "*"}, ok=303
     )
 
 

@@ -12,12 +12,29 @@ from msgspec import Struct
 
 from civicfutures.auth import accounts, records
 from civicfutures.auth.actor import ROLES
-from civicfutures.errors import Problem
+from civicfutures.errors import FieldError, Problem
+from civicfutures.i18n import gettext as _
 from civicfutures.intake.setup_service import SetupService
-from civicfutures.pages.common import PAGE_EXCEPTION_HANDLERS, known_language, page
 from civicfutures.web.auth import current_actor, page_requires
+from civicfutures.web.pages import known_language, page
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
+# The site picker's value for a membership on every site; an empty value is no choice made.
+ALL_SITES = "*"
+
+
+def _choices_made(role: str, site: str) -> list[FieldError]:
+    """A role and a site are chosen on purpose: no picker starts on a powerful default."""
+    errors = []
+    if not role:
+        errors.append(FieldError("role", _("Choose a role.")))
+    if not site:
+        errors.append(FieldError("site", _("Choose a site, or all sites.")))
+    return errors
+
+
+def _sites(site: str) -> list[str]:
+    return [] if site == ALL_SITES else [site]
 
 
 class NewUserForm(Struct, kw_only=True):
@@ -35,7 +52,6 @@ class GrantForm(Struct, kw_only=True):
 class AdminPages(Controller):
     path = "/{lang:str}/admin"
     guards = [known_language, page_requires("admin")]
-    exception_handlers = PAGE_EXCEPTION_HANDLERS
     include_in_schema = False
 
     async def _users_page(
@@ -52,6 +68,7 @@ class AdminPages(Controller):
             users=await accounts.list_users(actor),
             sites=await SetupService().list_sites(actor),
             roles=ROLES,
+            all_sites=ALL_SITES,
             errors=errors or [],
             values=values or {},
         )
@@ -64,21 +81,20 @@ class AdminPages(Controller):
     async def create_user(
         self, request: Request, lang: FromPath[str], data: Annotated[NewUserForm, Form]
     ) -> Redirect | Template:
+        values = {"email": data.email, "role": data.role, "site": data.site}
+        errors = _choices_made(data.role, data.site)
+        if errors:
+            return await self._users_page(request, errors, values, 422)
         try:
             await accounts.create_user(
                 data.email,
                 data.role,
-                [data.site] if data.site else [],
+                _sites(data.site),
                 password=data.password or None,
                 actor=current_actor(request),
             )
         except Problem as problem:
-            return await self._users_page(
-                request,
-                problem.errors,
-                {"email": data.email, "role": data.role, "site": data.site},
-                422,
-            )
+            return await self._users_page(request, problem.errors, values, 422)
         return Redirect(f"/{lang}/admin/users", status_code=303)
 
     @post("/users/{user_id:int}/active", status_code=303)
@@ -97,9 +113,12 @@ class AdminPages(Controller):
         user_id: FromPath[int],
         data: Annotated[GrantForm, Form],
     ) -> Redirect | Template:
+        errors = _choices_made(data.role, data.site)
+        if errors:
+            return await self._users_page(request, errors, status=422)
         try:
             await accounts.add_membership(
-                current_actor(request), user_id, data.role, data.site or None
+                current_actor(request), user_id, data.role, (_sites(data.site) or [None])[0]
             )
         except Problem as problem:
             return await self._users_page(request, problem.errors, status=422)

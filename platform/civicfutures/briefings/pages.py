@@ -23,8 +23,8 @@ from civicfutures.i18n import gettext as _
 from civicfutures.i18n.formatting import format_datetime
 from civicfutures.i18n.languages import PAGE_LANGUAGES
 from civicfutures.intake.setup_service import SetupService
-from civicfutures.pages.common import PAGE_EXCEPTION_HANDLERS, known_language, page
 from civicfutures.web.auth import current_actor, page_requires
+from civicfutures.web.pages import known_language, page
 from civicfutures.web.security import DOCUMENT_CSP
 
 FIELDS = ("project", "site", "language", "from", "to", "suppression")
@@ -159,6 +159,5 @@ BRIEFING_PAGES = Router(
     path="/{lang:str}",
     route_handlers=[BriefingPages],
     guards=[known_language],
-    exception_handlers=PAGE_EXCEPTION_HANDLERS,  # type: ignore[arg-type]
     include_in_schema=False,
 )

@@ -36,8 +36,8 @@ from civicfutures.forms.definitions import Choice, language_choices, story_kind_
 from civicfutures.i18n.labels import LabelContext
 from civicfutures.intake.setup_service import find_project
 from civicfutures.intake.story_service import StoryFilters, StoryService
-from civicfutures.pages.common import PAGE_EXCEPTION_HANDLERS, known_language, page
 from civicfutures.web.auth import current_actor, page_requires
+from civicfutures.web.pages import known_language, page
 
 STORY_PAGE = 25
 drafters = page_requires("author", "partner")
@@ -529,6 +529,5 @@ CURATION_PAGES = Router(
     path="/{lang:str}",
     route_handlers=[CurationPages, InsightPages],
     guards=[known_language],
-    exception_handlers=PAGE_EXCEPTION_HANDLERS,  # type: ignore[arg-type]
     include_in_schema=False,
 )

@@ -22,8 +22,8 @@ from civicfutures.imports.service import ImportRejected, ImportService
 from civicfutures.imports.sources import SourceFile
 from civicfutures.imports.template import WRITERS, TemplateService
 from civicfutures.intake.setup_service import SetupService
-from civicfutures.pages.common import PAGE_EXCEPTION_HANDLERS, known_language, page
 from civicfutures.web.auth import current_actor, page_requires
+from civicfutures.web.pages import known_language, page
 
 
 class ImportPages(Controller):
@@ -113,7 +113,6 @@ def import_page_routes() -> list[Router]:
             path="/{lang:str}",
             route_handlers=[ImportPages],
             guards=[known_language],
-            exception_handlers=PAGE_EXCEPTION_HANDLERS,  # type: ignore[arg-type]
             include_in_schema=False,
             request_max_body_size=get_limits().max_request_bytes,
         )

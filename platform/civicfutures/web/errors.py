@@ -1,4 +1,9 @@
-"""Every error as JSON `{status_code, detail, errors: [{field, message}]}`, in the request's language."""
+"""Every error in the request's language: JSON `{status_code, detail, errors: [{field, message}]}`
+for the API, an HTML page (with the layout and navigation) for anything a browser opens.
+
+API paths (`/api/`, `/health`, `/metrics`) always answer JSON; page paths (`/{lang}/...`, `/`)
+always HTML; the rest (`/schema`, `/static/`) HTML when the client accepts `text/html`.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,12 @@ import asyncpg
 import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Template
 
 from civicfutures.errors import Problem
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n import set_locale
+from civicfutures.i18n.negotiation import is_page_path
 from civicfutures.intake.schemas import ErrorBody, ErrorItem
 from civicfutures.web.auth import SignInRequired
 from civicfutures.web.locale import api_locale
@@ -21,12 +28,64 @@ from civicfutures.web.locale import api_locale
 log = logging.getLogger("civicfutures")
 
 
+JSON_PREFIXES = ("/api/", "/health", "/metrics")
+
+
+def wants_html(request: Request) -> bool:
+    """Browsers get pages: page paths always, `/schema` and `/static/` when they ask for HTML."""
+    path = request.url.path
+    if any(path == p.rstrip("/") or path.startswith(p) for p in JSON_PREFIXES):
+        return False
+    return is_page_path(path) or "text/html" in request.headers.get("accept", "")
+
+
+def page_titles() -> dict[int, str]:
+    return {
+        400: _("The request is not valid"),
+        401: _("Sign in first"),
+        403: _("Not allowed"),
+        404: _("Page not found"),
+        405: _("Not allowed"),
+        409: _("Conflict"),
+        410: _("No longer available"),
+        412: _("Changed in the meantime"),
+        413: _("Too large"),
+        422: _("The request is not valid"),
+        429: _("Too many attempts"),
+        503: _("Temporarily unavailable"),
+    }
+
+
+def error_page(
+    status_code: int,
+    detail: str,
+    errors: list[ErrorItem] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Template:
+    """The HTML error page: a title for the status, what happened, and a way back home."""
+    return Template(
+        template_name="pages/error.html",
+        status_code=status_code,
+        headers=headers,
+        context={
+            "status_code": status_code,
+            "title": page_titles().get(status_code, _("Something went wrong")),
+            "detail": detail,
+            "errors": errors or [],
+        },
+    )
+
+
 def error_response(
     status_code: int,
     detail: str,
     errors: list[ErrorItem] | None = None,
     headers: dict[str, str] | None = None,
+    request: Request | None = None,
 ) -> Response:
+    """JSON for the API; the HTML page when `request` comes from a browser (see `wants_html`)."""
+    if request is not None and wants_html(request):
+        return error_page(status_code, detail, errors, headers)  # type: ignore[return-value]
     return Response(
         content=ErrorBody(status_code=status_code, detail=detail, errors=errors or []),
         status_code=status_code,
@@ -42,6 +101,7 @@ def problem_handler(request: Request, exc: Problem) -> Response:
         exc.detail,
         [ErrorItem(e.field, e.message) for e in exc.errors],
         headers={"Retry-After": str(retry_after)} if retry_after is not None else None,
+        request=request,
     )
 
 
@@ -128,7 +188,7 @@ def validation_handler(request: Request, exc: ValidationException) -> Response:
                 field="body", message=_("The request body is not valid JSON for this operation.")
             )
         )
-    return error_response(400, _("The request has invalid fields."), items)
+    return error_response(400, _("The request has invalid fields."), items, request=request)
 
 
 def http_handler(request: Request, exc: HTTPException) -> Response:
@@ -141,13 +201,22 @@ def http_handler(request: Request, exc: HTTPException) -> Response:
         413: _("The request body is too large."),
         429: _("Too many requests; try again later."),
     }
-    detail = details.get(exc.status_code, exc.detail)
+    html = wants_html(request)
+    if html:
+        details[403] = _("Your account cannot open this page.")
+        details[404] = _(
+            "There is nothing at this address. Check the link or go back to the start page."
+        )
+    # Litestar's own details are English and technical: a page shows only our words.
+    fallback = _("The request could not be answered.") if html else exc.detail
+    detail = details.get(exc.status_code, fallback)
     field = {413: "body"}.get(exc.status_code)
     return error_response(
         exc.status_code,
         detail,
-        [ErrorItem(field, detail)] if field else [],
+        [ErrorItem(field, detail)] if field and not html else [],
         headers=dict(exc.headers or {}),
+        request=request,
     )
 
 
@@ -179,6 +248,7 @@ def server_error_handler(request: Request, exc: Exception) -> Response:
             400,
             _("The request has invalid fields."),
             [ErrorItem("query", _("The text contains a NUL character."))],
+            request=request,
         )
     if isinstance(exc, asyncpg.StringDataRightTruncationError):
         # Input checks count characters as sent; NFC can lengthen text (composition
@@ -189,6 +259,7 @@ def server_error_handler(request: Request, exc: Exception) -> Response:
             422,
             _("The request has invalid fields."),
             [ErrorItem("body", _("A text is too long once normalised; shorten it."))],
+            request=request,
         )
     if is_unavailable(exc):
         log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
@@ -196,15 +267,21 @@ def server_error_handler(request: Request, exc: Exception) -> Response:
             503,
             _("The database is not available; try again shortly."),
             headers={"Retry-After": "2"},
+            request=request,
         )
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return error_response(500, _("Something went wrong on our side; the error has been logged."))
+    return error_response(
+        500, _("Something went wrong on our side; the error has been logged."), request=request
+    )
 
 
 def decode_error_handler(request: Request, exc: msgspec.DecodeError) -> Response:
     set_locale(api_locale(request))
     return error_response(
-        400, _("The request body is not valid JSON."), [ErrorItem("body", str(exc))]
+        400,
+        _("The request body is not valid JSON."),
+        [ErrorItem("body", str(exc))],
+        request=request,
     )
 
 
@@ -222,6 +299,7 @@ def recursion_handler(request: Request, exc: RecursionError) -> Response:
         400,
         _("The request body is not valid JSON."),
         [ErrorItem("body", _("The JSON is nested too deeply."))],
+        request=request,
     )
 
 

@@ -15,6 +15,7 @@ from civicfutures.auth.login import sign_in
 from civicfutures.auth.sessions import close_session, open_session
 from civicfutures.errors import NotAuthenticated, NotFound, Throttled
 from civicfutures.i18n import SUPPORTED_LOCALES
+from civicfutures.i18n.negotiation import path_language
 from civicfutures.settings import get_settings
 from civicfutures.web.auth import SESSION_ID_KEY, current_actor, public
 from civicfutures.web.client_address import client_address
@@ -45,8 +46,11 @@ def _known_language(lang: str) -> None:
 
 
 def safe_next(target: str, lang: str) -> str:
-    """Only a path on this site, never `//elsewhere` or `https://...` (no open redirect)."""
+    """Only a path on this site, never `//elsewhere` or `https://...` (no open redirect);
+    a page in another language is opened in the language signed in with."""
     if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        if path_language(target):
+            return f"/{lang}/" + target.lstrip("/").partition("/")[2]
         return target
     return f"/{lang}/"
 

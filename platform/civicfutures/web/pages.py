@@ -1,4 +1,7 @@
-"""What every page handler shares: the language guard, HTML error pages, form rendering."""
+"""What every page handler shares: the language guard, safe redirects, form rendering.
+
+Error pages are answered by `civicfutures.web.errors`, for pages and the API alike.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import NotFoundException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Redirect, Template
 
@@ -17,7 +20,6 @@ from civicfutures.auth.actor import Actor
 from civicfutures.errors import FieldError, Problem
 from civicfutures.forms.binding import Submission, convert, place_errors, read_form
 from civicfutures.forms.definitions import FormDefinition
-from civicfutures.i18n import gettext as _
 from civicfutures.i18n.languages import PAGE_LANGUAGES
 
 log = logging.getLogger("civicfutures.pages")
@@ -41,47 +43,6 @@ def safe_next(target: str | None, fallback: str) -> str:
 
 def page(template: str, status_code: int = 200, **context: Any) -> Template:
     return Template(template_name=template, context=context, status_code=status_code)
-
-
-def _error_page(request: Request, status_code: int, title: str, detail: str) -> Template:
-    return page("pages/error.html", status_code=status_code, title=title, detail=detail)
-
-
-def http_error_page(request: Request, exc: HTTPException) -> Response:
-    titles = {
-        403: (_("Not allowed"), _("Your account cannot open this page.")),
-        404: (
-            _("Page not found"),
-            _("There is nothing at this address. Check the link or go back to the start page."),
-        ),
-        405: (_("Not allowed"), _("This method is not allowed here.")),
-    }
-    title, detail = titles.get(exc.status_code, (_("Something went wrong"), str(exc.detail)))
-    return _error_page(request, exc.status_code, title, detail)  # type: ignore[return-value]
-
-
-def problem_page(request: Request, exc: Problem) -> Response:
-    titles = {403: _("Not allowed"), 404: _("Page not found")}
-    return _error_page(
-        request, exc.status_code, titles.get(exc.status_code, _("Something went wrong")), exc.detail
-    )  # type: ignore[return-value]
-
-
-def server_error_page(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return _error_page(  # type: ignore[return-value]
-        request,
-        500,
-        _("Something went wrong"),
-        _("Something went wrong on our side; the error has been logged."),
-    )
-
-
-PAGE_EXCEPTION_HANDLERS: dict[type[Exception], Callable[[Request, Any], Response]] = {
-    Problem: problem_page,
-    HTTPException: http_error_page,
-    Exception: server_error_page,
-}
 
 
 def form_page(

@@ -1,4 +1,5 @@
-"""Partner pages: workshop, storyteller and story forms, a site's stories, story edit.
+"""Intake pages under `/{lang}/`: the sites overview, the codebook, workshop, storyteller and
+story forms, a site's stories, story edit.
 
 Handlers are HTTP only: they build the form definition, call the same services as the JSON
 API, and re-render or redirect.
@@ -11,10 +12,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, Router, get, post
 from litestar.params import FromPath
 from litestar.response import Template
 
+from civicfutures.db.tables import Theme
 from civicfutures.errors import FieldError, InvalidInput
 from civicfutures.forms.binding import Submission
 from civicfutures.forms.definitions import (
@@ -23,15 +25,23 @@ from civicfutures.forms.definitions import (
     status_label,
     story_kind_label,
     theme_choices,
+    theme_kind_label,
 )
 from civicfutures.i18n import gettext as _
+from civicfutures.i18n.codebook import codebook_coverage
 from civicfutures.i18n.labels import LabelContext
 from civicfutures.intake import schemas as s
 from civicfutures.intake.people_service import StorytellerService, WorkshopService
 from civicfutures.intake.setup_service import SetupService, find_project
 from civicfutures.intake.story_service import StoryFilters, StoryService
-from civicfutures.pages.common import coder_name, form_page, page, submit_form
 from civicfutures.web.auth import current_actor, page_requires
+from civicfutures.web.pages import (
+    coder_name,
+    form_page,
+    known_language,
+    page,
+    submit_form,
+)
 
 PAGE_SIZE = 25
 # Reading a site's stories: partners (their sites), researchers and authors; writing: partners.
@@ -357,3 +367,62 @@ class StoryEditPages(Controller):
             hidden={"version": version},
             cancel=f"/{lang}/sites/{current.site}",
         )
+
+
+@get("/", guards=[page_requires()], name="home")
+async def home(request: Request, lang: FromPath[str]) -> Template:
+    """The sites the account sees, with their counts and (where it writes) what to enter next."""
+    actor = current_actor(request)
+    setup, stories, workshops = SetupService(), StoryService(), WorkshopService()
+    sites = []
+    for site in await setup.list_sites(actor):
+        counted = await stories.list(actor, StoryFilters(site=site.slug), limit=1)
+        held = await workshops.list(actor, site.slug)
+        sites.append(
+            {
+                "site": site,
+                "stories": counted.total,
+                "workshops": len(held),
+                "last_workshop": held[-1].date if held else None,
+                "writable": actor.writes_site(site.id),
+            }
+        )
+    projects = sorted({entry["site"].project for entry in sites})
+    return page(
+        "pages/home.html", sites=sites, projects=projects, actor=actor, today=dt.date.today()
+    )
+
+
+@get("/projects/{project:str}/codebook", guards=[page_requires()], name="codebook")
+async def codebook(request: Request, lang: FromPath[str], project: FromPath[str]) -> Template:
+    """The codebook in the page's language, and the labels each language still lacks."""
+    project_row = await find_project(project)
+    labels = LabelContext(tag=lang, project_default=project_row["default_language"])
+    rows = (
+        await Theme.select(Theme.key, Theme.kind, Theme.labels, Theme.descriptions)
+        .output(load_json=True)
+        .where(Theme.project == project_row["id"])
+        .order_by(Theme.position)
+        .order_by(Theme.id)
+    )
+    themes = [
+        {
+            "key": row["key"],
+            "kind": theme_kind_label(row["kind"]),
+            "label": labels.label(row["labels"], row["key"]),
+            "description": labels.description(row["descriptions"]),
+        }
+        for row in rows
+    ]
+    coverage = await codebook_coverage(project)
+    return page(
+        "pages/codebook.html", project=project_row, themes=themes, coverage=coverage, lang=lang
+    )
+
+
+INTAKE_PAGES = Router(
+    path="/{lang:str}",
+    route_handlers=[home, codebook, IntakePages, StoryEditPages],
+    guards=[known_language],
+    include_in_schema=False,
+)

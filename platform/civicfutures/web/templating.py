@@ -1,7 +1,8 @@
 """Template configuration: the i18n Jinja environment plus what every page's layout needs.
 
 The layout reads only `request` and these globals, so any template extending `base.html`
-(the sign-in page too) gets the language switcher, `lang` and `dir` without extra context.
+(the sign-in page and the error pages too) gets the navigation, the language switcher, `lang`
+and `dir` without extra context.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from civicfutures.i18n import current_locale
 from civicfutures.i18n.jinja import make_environment
 from civicfutures.i18n.languages import PAGE_LANGUAGES, autonym, check_page_languages
 from civicfutures.i18n.negotiation import path_language
+from civicfutures.web.navigation import navigation
 
 SWITCH_PATH = "/language"
 
@@ -57,7 +59,9 @@ def signed_in(connection: ASGIConnection) -> Actor | None:
 def make_page_environment() -> Environment:
     check_page_languages()
     environment = make_environment()
-    environment.globals.update(language_links=language_links, signed_in=signed_in)
+    environment.globals.update(
+        language_links=language_links, signed_in=signed_in, navigation=navigation
+    )
     return environment
 
 

@@ -1,1 +1,0 @@
-"""Server-rendered pages for partners under `/{lang}/...`; `/` redirects by negotiated language."""
