@@ -616,6 +616,16 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/{lang:str}/admin/users"): Rule(PAGE_ADMIN, _admin_new_user),
     ("POST", "/{lang:str}/admin/users/{user_id:int}/active"): Rule(PAGE_ADMIN, _admin_toggle),
     ("POST", "/{lang:str}/admin/users/{user_id:int}/roles"): Rule(PAGE_ADMIN, _admin_grant),
+    ("GET", "/{lang:str}/account/password"): Rule(PAGE_SIGNED_IN, call("/en/account/password")),
+    # A wrong current password on purpose: the caller's own password stays as the table expects.
+    ("POST", "/{lang:str}/account/password"): Rule(
+        PAGE_SIGNED_IN,
+        call(
+            "/en/account/password",
+            form={"current_password": "not it at all", "password": "a new long passphrase"},
+            ok=422,
+        ),
+    ),
     ("POST", "/{lang:str}/admin/users/{user_id:int}/password"): Rule(
         PAGE_ADMIN, _admin_set_password
     ),

@@ -15,7 +15,6 @@ that compose characters differently still matches.
 from __future__ import annotations
 
 import gzip
-import re
 import unicodedata
 from functools import cache
 from importlib.resources import files
@@ -29,7 +28,7 @@ MIN_LENGTH = 12
 MAX_LENGTH = 1024
 # Words that say which service a password is for: guessed first by anyone who knows it.
 PRODUCT_WORDS = ("civicfutures",)
-# Shorter parts of an e-mail's name part ("jo" of jo.smith) occur in too many good passwords.
+# A very short name part ("jo@") occurs in too many good passwords to refuse them all.
 MIN_CONTEXT_WORD = 4
 COMMON_PASSWORDS = "common-passwords.txt.gz"
 
@@ -43,7 +42,7 @@ def normalized(password: str) -> str:
 def common_passwords() -> frozenset[str]:
     """The shipped list of common and breached passwords, lowercased."""
     data = files("civicfutures.auth").joinpath(COMMON_PASSWORDS).read_bytes()
-    return frozenset(gzip.decompress(data).decode("utf-8").split())
+    return frozenset(gzip.decompress(data).decode("utf-8").splitlines())
 
 
 def _squashed(text: str) -> str:
@@ -54,8 +53,7 @@ def _squashed(text: str) -> str:
 def _context_words(email: str) -> list[str]:
     email = normalized(email).strip().casefold()
     local = email.split("@", 1)[0]
-    words = [email, local, *re.split(r"[._+\-]+", local)]
-    return [w for w in dict.fromkeys(words) if len(w) >= MIN_CONTEXT_WORD]
+    return [w for w in dict.fromkeys((email, local)) if len(w) >= MIN_CONTEXT_WORD]
 
 
 def password_problem(password: str, email: str = "") -> str | None:
