@@ -335,13 +335,14 @@ async def set_password(actor: Actor, user: int | str, password: str) -> int:
     password may have signed in with it. API tokens are separate credentials and stay valid;
     they are revoked on their own.
     """
+    # Checked before the lookup, so the answer tells a non-admin nothing about other accounts.
+    if not (isinstance(user, int) and user == actor.user_id):
+        _require_admin(actor)
     column = User.id if isinstance(user, int) else User.email
     key = user if isinstance(user, int) else user.strip().lower()
     row = await User.select(User.id, User.email).where(column == key).first()
     if row is None:
         raise NotFound(_("No such user."), [FieldError("user", _("No such user."))])
-    if not actor.is_admin and actor.user_id != row["id"]:
-        _require_admin(actor)
     require_valid_password(password, row["email"])
     password_hash = hash_password(password)
     async with write_transaction():
