@@ -44,6 +44,10 @@ class NewUserForm(Struct, kw_only=True):
     site: str = ""
 
 
+class PasswordForm(Struct, kw_only=True):
+    password: str = ""
+
+
 class GrantForm(Struct, kw_only=True):
     role: str = ""
     site: str = ""
@@ -103,6 +107,24 @@ class AdminPages(Controller):
     ) -> Redirect:
         form = await request.form()
         await accounts.set_active(current_actor(request), user_id, form.get("active") == "1")
+        return Redirect(f"/{lang}/admin/users", status_code=303)
+
+    @post("/users/{user_id:int}/password", status_code=303)
+    async def set_password(
+        self,
+        request: Request,
+        lang: FromPath[str],
+        user_id: FromPath[int],
+        data: Annotated[PasswordForm, Form],
+    ) -> Redirect | Template:
+        try:
+            await accounts.set_password(current_actor(request), user_id, data.password)
+        except Problem as problem:
+            errors = [
+                FieldError(f"password-{user_id}", e.message) if e.field == "password" else e
+                for e in problem.errors
+            ]
+            return await self._users_page(request, errors, status=422)
         return Redirect(f"/{lang}/admin/users", status_code=303)
 
     @post("/users/{user_id:int}/roles", status_code=303)

@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from civicfutures import audit
 from civicfutures.auth.actor import ROLES, SYSTEM, Actor
+from civicfutures.auth.passwords import normalized, require_valid_password
 from civicfutures.auth.sessions import SESSION_HOURS, revoke_user_sessions, session_digest
 from civicfutures.db.sql import fetch
 from civicfutures.db.tables import ApiToken, Membership, Site, User
@@ -32,7 +33,7 @@ def _hasher() -> PasswordHasher:
 
 
 def hash_password(password: str) -> str:
-    return _hasher().hash(password)
+    return _hasher().hash(normalized(password))
 
 
 @cache
@@ -47,6 +48,13 @@ def dummy_hash() -> str:
 
 
 def password_matches(password_hash: str, password: str) -> bool:
+    """Passwords are hashed in NFKC form; one set before that may be stored as typed."""
+    if _verifies(password_hash, normalized(password)):
+        return True
+    return normalized(password) != password and _verifies(password_hash, password)
+
+
+def _verifies(password_hash: str, password: str) -> bool:
     try:
         return bool(password_hash) and _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -82,6 +90,8 @@ async def create_user(
             _("A partner needs a site."),
             [FieldError("site", _("Name at least one site for a partner."))],
         )
+    if password is not None:
+        require_valid_password(password, email)
     async with write_transaction():
         if await User.exists().where(User.email == email):
             raise Conflict(
@@ -271,9 +281,7 @@ def _require_admin(actor: Actor) -> None:
 async def list_users(actor: Actor) -> list[dict]:
     """Users with their roles and sites, for the administration page."""
     _require_admin(actor)
-    users = await User.select(User.id, User.email, User.is_active, User.locked_until).order_by(
-        User.email
-    )
+    users = await User.select(User.id, User.email, User.is_active).order_by(User.email)
     memberships = await Membership.select(
         Membership.id,
         Membership.user,
@@ -305,11 +313,7 @@ async def set_active(actor: Actor, user_id: int, active: bool) -> None:
         )
     async with write_transaction():
         updated = (
-            await User.update(
-                {User.is_active: active, User.failed_logins: 0, User.locked_until: None}
-            )
-            .where(User.id == user_id)
-            .returning(User.id)
+            await User.update({User.is_active: active}).where(User.id == user_id).returning(User.id)
         )
         if not updated:
             raise NotFound(_("No such user."), [FieldError("user", _("No such user."))])
@@ -322,6 +326,48 @@ async def set_active(actor: Actor, user_id: int, active: bool) -> None:
             detail={"sessions_revoked": True},
         )
     forget_cached_tokens()
+
+
+async def set_password(actor: Actor, user: int | str, password: str) -> int:
+    """A new password for a user (by id or e-mail): admins for anyone, a user for themself.
+
+    Every page session of the user ends, wherever its cookie was copied to: whoever knew the old
+    password may have signed in with it. API tokens are separate credentials and stay valid;
+    they are revoked on their own.
+    """
+    # Checked before the lookup, so the answer tells a non-admin nothing about other accounts.
+    if not (isinstance(user, int) and user == actor.user_id):
+        _require_admin(actor)
+    column = User.id if isinstance(user, int) else User.email
+    key = user if isinstance(user, int) else user.strip().lower()
+    row = await User.select(User.id, User.email).where(column == key).first()
+    if row is None:
+        raise NotFound(_("No such user."), [FieldError("user", _("No such user."))])
+    require_valid_password(password, row["email"])
+    password_hash = hash_password(password)
+    async with write_transaction():
+        await User.update({User.password_hash: password_hash}).where(User.id == row["id"])
+        await revoke_user_sessions(row["id"])
+        await audit.record(
+            actor, "set_password", "user", row["id"], detail={"sessions_revoked": True}
+        )
+    return row["id"]
+
+
+async def change_own_password(actor: Actor, current: str, new: str) -> int:
+    """A signed-in user's new password, given their current one (checked like a sign-in)."""
+    from civicfutures.errors import NotAuthenticated
+
+    if actor.user_id is None:
+        raise NotAuthenticated(_("Sign in first."))
+    row = await User.select(User.password_hash).where(User.id == actor.user_id).first()
+    stored = row["password_hash"] if row else ""
+    if not password_matches(stored or dummy_hash(), current) or not stored:
+        raise InvalidInput(
+            _("The current password is not right."),
+            [FieldError("current_password", _("The current password is not right."))],
+        )
+    return await set_password(actor, actor.user_id, new)
 
 
 async def add_membership(actor: Actor, user_id: int, role: str, site_slug: str | None) -> None:

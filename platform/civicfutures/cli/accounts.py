@@ -24,7 +24,8 @@ def users() -> None:
 @click.option(
     "--password",
     default=None,
-    help="Password for the HTML pages (prompted when omitted on a terminal).",
+    help="Password for the HTML pages: at least 12 characters, not a common one (without it, "
+    "the account signs in only with API tokens until `users set-password`).",
 )
 @click.option(
     "--unsuppressed", is_flag=True, help="Researchers only: may request unsuppressed tables."
@@ -39,6 +40,25 @@ def users_create(
         lambda: create_user(email, role, sites, password=password, unsuppressed=unsuppressed)
     )
     click.echo(f"user {user_id} created: {email} ({role})")
+
+
+@users.command("set-password")
+@click.argument("email")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="The new password (prompted, twice and hidden, when omitted; read from stdin when "
+    "it is not a terminal).",
+)
+def users_set_password(email: str, password: str) -> None:
+    """Set a user's password (at least 12 characters, not a common one); ends their sessions."""
+    from civicfutures.auth.accounts import set_password
+    from civicfutures.auth.actor import SYSTEM
+
+    fail_on_problem(lambda: set_password(SYSTEM, email, password))
+    click.echo(f"password set for {email.strip().lower()}; their page sessions have ended")
 
 
 @click.group()

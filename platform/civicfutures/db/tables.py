@@ -109,8 +109,6 @@ class User(Table, tablename="app_user"):
     email = Varchar(length=254, unique=True)
     password_hash = Varchar(length=255, default="")
     is_active = Boolean(default=True)
-    failed_logins = SmallInt(default=0)
-    locked_until = Timestamptz(null=True, default=None)
     preferred_language = Varchar(length=35, default="")
     created_at = Timestamptz(default=TimestamptzNow())
 

@@ -11,7 +11,7 @@ from civicfutures.curation.demo import load_demo_insights
 from civicfutures.db.tables import User
 from civicfutures.demo import DemoSummary, load_demo
 
-DEMO_PASSWORD = "civicfutures-demo"
+DEMO_PASSWORD = "amber-lantern-harbour"
 DEMO_USERS = (
     ("admin@demo.civicfutures.eu", "admin", ()),
     ("gdansk@demo.civicfutures.eu", "partner", ("gdansk",)),

@@ -152,8 +152,11 @@ class ImportController(Controller):
         description=(
             "200 with the report for a clean dry run, 201 with the counts on commit, 422 with the "
             "report (every problem by row and column) when the file has problems; nothing is "
-            "written then. `Idempotency-Key` replays the first commit's answer. Query parameters "
-            "`project`, `site`, `dry_run` may stand in for the form's fields."
+            "written then, also when reading and checking the file takes longer than "
+            "CIVICFUTURES_IMPORT_TIME_BUDGET_SECONDS. 503 with `Retry-After` when the process "
+            "already runs CIVICFUTURES_IMPORT_MAX_CONCURRENT imports. `Idempotency-Key` replays "
+            "the first commit's answer. Query parameters `project`, `site`, `dry_run` may stand "
+            "in for the form's fields."
         ),
     )
     async def upload(
@@ -197,6 +200,14 @@ class ImportController(Controller):
 
 
 async def _committed(
+    request: Request, actor: Actor, upload: ImportUpload, imports: ImportService
+) -> Response[ImportReport]:
+    """A commit in one of the process's import slots (503 with Retry-After when none is free)."""
+    async with imports.slot():
+        return await _committed_in_slot(request, actor, upload, imports)
+
+
+async def _committed_in_slot(
     request: Request, actor: Actor, upload: ImportUpload, imports: ImportService
 ) -> Response[ImportReport]:
     """A commit, replayed for a retry with the same `Idempotency-Key` and the same upload.

@@ -58,6 +58,20 @@ class ImportLimits:
     """CIVICFUTURES_IMPORT_MAX_COMPRESSION_RATIO: how many times smaller than its content a
     part of the archive may be; real sheets stay well below, zip bombs far above."""
 
+    max_concurrent: int = field(
+        default_factory=lambda: max(_int_env("CIVICFUTURES_IMPORT_MAX_CONCURRENT", 2), 1)
+    )
+    """CIVICFUTURES_IMPORT_MAX_CONCURRENT: imports (dry runs and commits) one process runs at
+    once; another one is answered 503 with Retry-After rather than queued behind them."""
+
+    time_budget_seconds: float = field(
+        default_factory=lambda: float(
+            os.environ.get("CIVICFUTURES_IMPORT_TIME_BUDGET_SECONDS", "60")
+        )
+    )
+    """CIVICFUTURES_IMPORT_TIME_BUDGET_SECONDS: how long reading and checking one file may take;
+    past it the import stops with a problem naming the limit, and writes nothing."""
+
     @property
     def max_sheet_rows(self) -> int:
         """The furthest row a sheet may reach: the stories, the header and blank rows between."""

@@ -16,6 +16,7 @@ from litestar.response import Redirect, Template
 from civicfutures.errors import FieldError
 from civicfutures.i18n import gettext as _
 from civicfutures.imports.api import download
+from civicfutures.imports.budget import ImportsBusy
 from civicfutures.imports.limits import MIB, get_limits
 from civicfutures.imports.report import ImportReport
 from civicfutures.imports.service import ImportRejected, ImportService
@@ -63,6 +64,15 @@ class ImportPages(Controller):
             )
         except ImportRejected as rejected:
             return await _page(request, lang, site, report=rejected.report, status_code=422)
+        except ImportsBusy as busy:
+            return await _page(
+                request,
+                lang,
+                site,
+                status_code=busy.status_code,
+                errors=[FieldError("file", busy.detail)],
+                headers={"Retry-After": str(busy.retry_after)},
+            )
         if dry_run:
             return await _page(request, lang, site, report=report)
         counts = {"imported": report.created.stories, "existing": report.existing.stories}
@@ -88,11 +98,12 @@ async def _page(
     done: dict[str, str | None] | None = None,
     errors: list[FieldError] | None = None,
     status_code: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Template:
     actor = current_actor(request)
     site_out = await SetupService().get_site(actor, site)
     limits = get_limits()
-    return page(
+    template = page(
         "imports/upload.html",
         status_code=status_code,
         site=site_out,
@@ -104,6 +115,9 @@ async def _page(
         max_rows=limits.max_rows,
         can_write=actor.writes_site(site_out.id),
     )
+    if headers:
+        template.headers.update(headers)
+    return template
 
 
 def import_page_routes() -> list[Router]:

@@ -26,6 +26,7 @@ from defusedxml.sax import make_parser
 
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n.formatting import format_number
+from civicfutures.imports.budget import check_budget
 from civicfutures.imports.limits import MIB, ImportLimits
 from civicfutures.imports.read_error import ReadError
 
@@ -92,6 +93,7 @@ def _parse(
     try:
         with archive.open(info) as member:
             while chunk := _read(member):
+                check_budget()
                 unpacked += len(chunk)
                 if unpacked > limits.max_unpacked_bytes:
                     raise _too_large(info.filename, limits)

@@ -17,6 +17,7 @@ imports of one file cannot both write it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable
@@ -45,6 +46,7 @@ from civicfutures.errors import FieldError, InvalidInput, NotFound
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n import ngettext
 from civicfutures.i18n.formatting import format_number
+from civicfutures.imports.budget import IMPORT_SLOTS, BudgetSpent, check_budget, time_budget
 from civicfutures.imports.bulk import insert_rows, lock_for_import
 from civicfutures.imports.columns import DEMOGRAPHIC_PREFIX, HeaderIndex, map_header
 from civicfutures.imports.limits import MIB, get_limits
@@ -129,11 +131,18 @@ class ImportService:
         dry_run: bool = False,
         progress: Progress | None = None,
     ) -> ImportReport:
-        """The report; raises ImportRejected (422) when the file has any problem."""
-        prepared = await self.prepare(actor, source, project, site, progress=progress)
-        if dry_run:
-            return await self.check(prepared, progress=progress)
-        return await self.commit(prepared, progress=progress)
+        """The report; raises ImportRejected (422) when the file has any problem, ImportsBusy
+        (503) when this process already runs as many imports as it may."""
+        async with self.slot():
+            prepared = await self.prepare(actor, source, project, site, progress=progress)
+            if dry_run:
+                return await self.check(prepared, progress=progress)
+            return await self.commit(prepared, progress=progress)
+
+    def slot(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """One of the process's CIVICFUTURES_IMPORT_MAX_CONCURRENT import slots, held for the
+        whole import (reading, matching, writing); ImportsBusy at once when none is free."""
+        return IMPORT_SLOTS.hold()
 
     async def prepare(
         self,
@@ -225,7 +234,19 @@ class ImportService:
         parsed: ParsedFile,
         progress: Progress | None,
     ) -> FileInfo:
-        """Parse and check every row (runs in a worker thread: it is all CPU)."""
+        """Parse and check every row (runs in a worker thread: it is all CPU), within the time
+        budget: the readers and the loop below check it between rows and chunks."""
+        with time_budget():
+            return self._read_rows(source, context, problems, parsed, progress)
+
+    def _read_rows(
+        self,
+        source: SourceFile,
+        context: ImportContext,
+        problems: Problems,
+        parsed: ParsedFile,
+        progress: Progress | None,
+    ) -> FileInfo:
         limits = get_limits()
         info = FileInfo(name=source.name, format="", size=source.size, sha256=source.scan().sha256)
         if info.size > limits.max_bytes:
@@ -266,20 +287,25 @@ class ImportService:
             refuse_formula_text=table.format == "csv",
             formula_cells=table.formula_cells,
         )
-        for number, cells in table.rows:
-            if parsed.rows >= limits.max_rows:
-                problems.add(
-                    None,
-                    None,
-                    None,
-                    _("The file has more than {limit} rows: split it into smaller files.").format(
-                        limit=format_number(limits.max_rows)
-                    ),
-                )
-                break
-            parser.parse(number, cells)
-            if progress is not None and parsed.rows % 1000 == 0:
-                progress("read", parsed.rows, table.estimated_rows)
+        try:
+            for number, cells in table.rows:
+                check_budget()
+                if parsed.rows >= limits.max_rows:
+                    problems.add(
+                        None,
+                        None,
+                        None,
+                        _(
+                            "The file has more than {limit} rows: split it into smaller files."
+                        ).format(limit=format_number(limits.max_rows)),
+                    )
+                    break
+                parser.parse(number, cells)
+                if progress is not None and parsed.rows % 1000 == 0:
+                    progress("read", parsed.rows, table.estimated_rows)
+        except BudgetSpent as spent:
+            problems.add(None, None, None, str(spent))
+            return info
         for row, column, message in table.problems:
             problems.add(row, column, None, message)
         if progress is not None:

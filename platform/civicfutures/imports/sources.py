@@ -34,6 +34,7 @@ from defusedxml import ElementTree
 
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n.formatting import format_number
+from civicfutures.imports.budget import check_budget
 from civicfutures.imports.limits import get_limits
 from civicfutures.imports.preflight import check_workbook
 from civicfutures.imports.read_error import ReadError
@@ -230,6 +231,7 @@ def _csv_records(
         try:
             for cells in reader:
                 number += 1
+                check_budget()
                 if len(cells) > max_columns:
                     table.problems.append(
                         (

@@ -1,4 +1,5 @@
-"""Sign-in and sign-out pages (localized); the session cookie holds only a server-side session's id."""
+"""Sign-in, sign-out and password pages (localized); the session cookie holds only a server-side
+session's id."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from msgspec import Struct
 
+from civicfutures.auth.accounts import change_own_password
 from civicfutures.auth.login import sign_in
+from civicfutures.auth.passwords import MIN_LENGTH
 from civicfutures.auth.sessions import close_session, open_session
-from civicfutures.errors import NotAuthenticated, NotFound, Throttled
+from civicfutures.errors import FieldError, NotAuthenticated, NotFound, Problem, Throttled
 from civicfutures.i18n import SUPPORTED_LOCALES
 from civicfutures.i18n.negotiation import path_language
 from civicfutures.settings import get_settings
-from civicfutures.web.auth import SESSION_ID_KEY, current_actor, public
+from civicfutures.web.auth import SESSION_ID_KEY, current_actor, page_requires, public
 from civicfutures.web.client_address import client_address
 
 
@@ -100,4 +103,59 @@ async def logout(request: Request, lang: FromPath[str]) -> Redirect:
     return Redirect(f"/{lang}/login", status_code=303)
 
 
-LOGIN_ROUTES = [login_page, login_submit, logout]
+class PasswordChangeForm(Struct, kw_only=True):
+    current_password: str = ""
+    password: str = ""
+
+
+def _password_page(
+    errors: list[FieldError] | None = None, changed: bool = False, status_code: int = 200
+) -> Template:
+    return Template(
+        "auth/password.html",
+        context={
+            "errors": errors or [],
+            "field_errors": {e.field: e.message for e in errors or []},
+            "changed": changed,
+            "min_length": MIN_LENGTH,
+        },
+        status_code=status_code,
+    )
+
+
+@get(
+    "/{lang:str}/account/password",
+    guards=[page_requires()],
+    include_in_schema=False,
+    name="account_password",
+)
+async def password_page(request: Request, lang: FromPath[str]) -> Template:
+    _known_language(lang)
+    return _password_page(changed=request.query_params.get("changed") is not None)
+
+
+@post(
+    "/{lang:str}/account/password",
+    guards=[page_requires()],
+    include_in_schema=False,
+    middleware=[LOGIN_RATE_LIMIT.middleware],
+    status_code=303,
+)
+async def password_submit(
+    request: Request,
+    lang: FromPath[str],
+    data: Annotated[PasswordChangeForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Redirect | Template:
+    """A new password ends every session of the account; this browser gets a fresh one."""
+    _known_language(lang)
+    actor = current_actor(request)
+    try:
+        await change_own_password(actor, data.current_password, data.password)
+    except Problem as problem:
+        return _password_page(problem.errors, status_code=problem.status_code)
+    request.clear_session()
+    request.set_session({SESSION_ID_KEY: await open_session(actor.user_id)})
+    return Redirect(f"/{lang}/account/password?changed=1", status_code=303)
+
+
+LOGIN_ROUTES = [login_page, login_submit, logout, password_page, password_submit]
