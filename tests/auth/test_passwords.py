@@ -108,7 +108,7 @@ async def test_the_admin_page_names_the_password_field_in_the_page_s_language(cl
             "email": "new@example.org",
             "password": "qwerty123456",
             "role": "researcher",
-            "site": "",
+            "site": "*",
             "_csrf_token": csrf,
         },
     )
