@@ -61,7 +61,7 @@ def http_error_page(request: Request, exc: HTTPException) -> Response:
 
 
 def problem_page(request: Request, exc: Problem) -> Response:
-    titles = {403: _("Not allowed"), 404: _("Page not found")}
+    titles = {403: _("Not allowed"), 404: _("Page not found"), 410: _("Withdrawn")}
     return _error_page(
         request, exc.status_code, titles.get(exc.status_code, _("Something went wrong")), exc.detail
     )  # type: ignore[return-value]
