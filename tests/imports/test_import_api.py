@@ -414,7 +414,9 @@ async def test_a_replayed_commit_is_rebuilt_from_the_database_without_a_copy_of_
     assert second.json() == first.json()
 
 
-async def test_a_replayed_commit_after_an_erasure_is_gone(client, world, gdansk, admin, polish_rows):
+async def test_a_replayed_commit_after_an_erasure_is_gone(
+    client, world, gdansk, admin, polish_rows
+):
     """Old behaviour: the stored answer came back (201) after the storyteller was erased."""
     data = csv_bytes(polish_rows)
     keyed = {**gdansk, "Idempotency-Key": "import-then-erase"}
