@@ -22,6 +22,7 @@ The manifest holds: `snapshot_id`, `content_hash` (SHA-256 over the tables' Parq
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
@@ -29,6 +30,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -413,7 +415,7 @@ def write_snapshot(
     target = root / snapshot_id
     if (target / MANIFEST).exists():
         # Reused: it counts as new again, so pruning keeps the snapshot in use.
-        os.utime(target)
+        _mark_newest(target)
         return SnapshotInfo(snapshot_id, target, read_manifest(target), created=False)
     root.mkdir(parents=True, exist_ok=True)
     # Written aside, then renamed: readers never see half a snapshot, racing writers agree.
@@ -434,6 +436,7 @@ def write_snapshot(
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+    _mark_newest(target)
     prune_snapshots(exports_dir, str(about.get("project", "")))
     return SnapshotInfo(snapshot_id, target, manifest, created=True)
 
@@ -447,6 +450,18 @@ def _snapshot_dirs(exports_dir: Path | str) -> list[Path]:
     if not root.is_dir():
         return []
     return [path for path in root.iterdir() if path.is_dir() and not path.name.startswith(".")]
+
+
+def _mark_newest(target: Path) -> None:
+    """Date the snapshot after every other: two written within the clock's resolution would
+    otherwise tie, and pruning could keep the older one."""
+    latest = max(
+        (path.stat().st_mtime_ns for path in _snapshot_dirs(target.parent) if path != target),
+        default=0,
+    )
+    stamp = max(time.time_ns(), latest + 1)
+    with contextlib.suppress(OSError):
+        os.utime(target, ns=(stamp, stamp))
 
 
 def _remove(path: Path) -> None:
