@@ -39,6 +39,12 @@ class NotFound(Problem):
     status_code = 404
 
 
+class Gone(Problem):
+    """The object existed but was withdrawn or erased; it will not come back (410)."""
+
+    status_code = 410
+
+
 class Conflict(Problem):
     """The write collides with stored data, e.g. a duplicate key (409)."""
 

@@ -149,6 +149,12 @@ class Settings:
     """CIVICFUTURES_TOKEN_DEFAULT_DAYS: a new token's lifetime when none is asked for (at most
     CIVICFUTURES_TOKEN_MAX_DAYS)."""
 
+    idempotency_ttl_hours: float = field(
+        default_factory=lambda: float(_env("CIVICFUTURES_IDEMPOTENCY_TTL_HOURS", "24"))
+    )
+    """CIVICFUTURES_IDEMPOTENCY_TTL_HOURS: how long an `Idempotency-Key` is remembered; an older
+    key is forgotten (its record deleted) and a request reusing it runs as new."""
+
     password_hash_profile: str = field(
         default_factory=lambda: _env("CIVICFUTURES_PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY")
     )

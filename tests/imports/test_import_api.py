@@ -376,3 +376,57 @@ async def test_values_without_a_header_are_not_dropped_silently(client, world, g
     [problem] = response.json()["problems"]
     assert (problem["row"], problem["column"]) == (3, None)
     assert "column O" in problem["message"]
+
+
+async def test_a_replayed_commit_is_rebuilt_from_the_database_without_a_copy_of_it(
+    client, world, gdansk, polish_rows
+):
+    """The key's record holds counts by reference, no row of the file; the replay agrees."""
+    import hashlib
+
+    from civicfutures.db.tables import IdempotencyKey
+
+    data = csv_bytes(polish_rows)
+    keyed = {**gdansk, "Idempotency-Key": "import-by-reference"}
+    first = await upload(client, keyed, data, site="gdansk")
+    assert first.status_code == 201, first.text
+    record = await IdempotencyKey.select().first()
+    assert set(record) == {
+        "id",
+        "scope",
+        "key",
+        "fingerprint",
+        "status_code",
+        "resource_type",
+        "resource_id",
+        "answer_sha256",
+        "created_at",
+    }
+    created = first.json()["created"]
+    counted = ("workshops", "storytellers", "stories", "translations", "codings")
+    assert created["stories"] == 2
+    assert record["resource_type"] == "import"
+    assert record["resource_id"] == ",".join(str(created[name]) for name in counted)
+    assert record["answer_sha256"] == hashlib.sha256(first.content).hexdigest()
+    second = await upload(client, keyed, data, site="gdansk")
+    assert second.status_code == 201
+    assert second.headers.get("idempotent-replayed") == "true"
+    assert second.json() == first.json()
+
+
+async def test_a_replayed_commit_after_an_erasure_is_gone(
+    client, world, gdansk, admin, polish_rows
+):
+    """Old behaviour: the stored answer came back (201) after the storyteller was erased."""
+    data = csv_bytes(polish_rows)
+    keyed = {**gdansk, "Idempotency-Key": "import-then-erase"}
+    first = await upload(client, keyed, data, site="gdansk")
+    assert first.status_code == 201, first.text
+    teller = await Storyteller.select(Storyteller.id).where(Storyteller.code == "GDA-NEW-7").first()
+    erased = await client.delete(f"/api/v1/storytellers/{teller['id']}", headers=admin)
+    assert erased.status_code == 204, erased.text
+    again = await upload(client, {**keyed, "Accept-Language": "pl"}, data, site="gdansk")
+    assert again.status_code == 410, again.text
+    assert again.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert "wycofane lub usunięte" in again.json()["detail"]
+    assert await Story.count() == 1

@@ -8,7 +8,6 @@ from the Actor: researchers, authors and admins may analyse; unsuppressed tables
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -16,9 +15,8 @@ from typing import Any
 import anyio.to_thread
 import polars as pl
 
-from civicfutures.analysis.dataset import Snapshot
 from civicfutures.analysis.params import AnalysisParams
-from civicfutures.analysis.snapshot import SnapshotInfo, build_snapshot, load_snapshot
+from civicfutures.analysis.snapshot import SnapshotInfo, build_snapshot, held_snapshot
 from civicfutures.analysis.suite import INSIGHTS, KINDS, run
 from civicfutures.analysis.writers import FORMATS
 from civicfutures.auth.actor import Actor
@@ -139,16 +137,6 @@ class AnalysisResult:
 
     def filename(self, fmt: str) -> str:
         return f"{self.project}-{self.kind}-{self.snapshot.id}.{FORMATS[fmt].extension}"
-
-
-@functools.lru_cache(maxsize=2)
-def held_snapshot(path: str) -> Snapshot:
-    """A loaded snapshot kept between requests, with the frames its analyses derived.
-
-    A snapshot's directory is named by its content and never changes, so what was derived
-    from it stays true; the next analysis of the same data starts from those frames.
-    """
-    return load_snapshot(path)
 
 
 class AnalysisService:

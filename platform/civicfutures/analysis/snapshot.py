@@ -10,6 +10,10 @@ Consent rule: a storyteller enters the snapshot only with the `research` scope a
 withdrawal; a story only when all of its storytellers do (and it has at least one). How many
 were left out is recorded as counts, never as ids.
 
+Retention: a project keeps its two newest snapshots; writing a new one deletes the older
+ones. A storyteller's withdrawal or erasure deletes at once every snapshot that holds them
+(`remove_snapshots_with`), and the snapshots loaded in this process are forgotten.
+
 The manifest holds: `snapshot_id`, `content_hash` (SHA-256 over the tables' Parquet bytes),
 `schema_version`, `project`, `default_language`, `disclosure_threshold`,
 `demographic_attributes`, `coders`, `left_out_for_consent` ({stories, storytellers}),
@@ -18,12 +22,15 @@ The manifest holds: `snapshot_id`, `content_hash` (SHA-256 over the tables' Parq
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import io
 import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -407,6 +414,8 @@ def write_snapshot(
     root = Path(exports_dir) / "snapshots"
     target = root / snapshot_id
     if (target / MANIFEST).exists():
+        # Reused: it counts as new again, so pruning keeps the snapshot in use.
+        _mark_newest(target)
         return SnapshotInfo(snapshot_id, target, read_manifest(target), created=False)
     root.mkdir(parents=True, exist_ok=True)
     # Written aside, then renamed: readers never see half a snapshot, racing writers agree.
@@ -427,7 +436,82 @@ def write_snapshot(
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+    _mark_newest(target)
+    prune_snapshots(exports_dir, str(about.get("project", "")))
     return SnapshotInfo(snapshot_id, target, manifest, created=True)
+
+
+KEPT_PER_PROJECT = 2
+"""Snapshots a project keeps: the newest one and the one before (a build may still read it)."""
+
+
+def _snapshot_dirs(exports_dir: Path | str) -> list[Path]:
+    root = Path(exports_dir) / "snapshots"
+    if not root.is_dir():
+        return []
+    return [path for path in root.iterdir() if path.is_dir() and not path.name.startswith(".")]
+
+
+def _mark_newest(target: Path) -> None:
+    """Date the snapshot after every other: two written within the clock's resolution would
+    otherwise tie, and pruning could keep the older one."""
+    latest = max(
+        (path.stat().st_mtime_ns for path in _snapshot_dirs(target.parent) if path != target),
+        default=0,
+    )
+    stamp = max(time.time_ns(), latest + 1)
+    with contextlib.suppress(OSError):
+        os.utime(target, ns=(stamp, stamp))
+
+
+def _remove(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+    held_snapshot.cache_clear()
+
+
+def prune_snapshots(exports_dir: Path | str, project: str) -> list[str]:
+    """Delete the project's snapshots older than its newest `KEPT_PER_PROJECT`; their ids."""
+    mine: list[tuple[int, str, Path]] = []
+    for path in _snapshot_dirs(exports_dir):
+        try:
+            if read_manifest(path).get("project") == project:
+                mine.append((path.stat().st_mtime_ns, path.name, path))
+        except (OSError, ValueError):
+            continue
+    mine.sort(reverse=True)
+    removed = []
+    for _mtime, name, path in mine[KEPT_PER_PROJECT:]:
+        _remove(path)
+        removed.append(name)
+    return removed
+
+
+def storyteller_ids(directory: Path | str, site_id: int | None = None) -> set[int]:
+    """The storytellers a snapshot holds (by id), of one site when given."""
+    table = pl.read_parquet(
+        Path(directory) / "storytellers.parquet", columns=["storyteller_id", "site_id"]
+    )
+    if site_id is not None:
+        table = table.filter(pl.col("site_id") == site_id)
+    return set(table["storyteller_id"].to_list())
+
+
+def remove_snapshots_with(exports_dir: Path | str, storytellers: set[int]) -> list[str]:
+    """Delete every snapshot holding any of these storytellers; their ids.
+
+    A snapshot that cannot be read (no manifest, a damaged file) is deleted too: what it
+    holds cannot be vouched for.
+    """
+    removed = []
+    for path in _snapshot_dirs(exports_dir):
+        try:
+            hit = bool(storyteller_ids(path) & storytellers)
+        except (OSError, ValueError, pl.exceptions.PolarsError):
+            hit = True
+        if hit:
+            _remove(path)
+            removed.append(path.name)
+    return removed
 
 
 async def build_snapshot(project_slug: str, exports_dir: Path | str) -> SnapshotInfo:
@@ -459,6 +543,17 @@ def load_snapshot(directory: Path | str) -> Snapshot:
         for name, schema in TABLES.items()
     }
     return Snapshot(tables=tables, manifest=manifest)
+
+
+@functools.lru_cache(maxsize=2)
+def held_snapshot(path: str) -> Snapshot:
+    """A loaded snapshot kept between requests, with the frames its analyses derived.
+
+    A snapshot's directory is named by its content and never changes, so what was derived
+    from it stays true; the next analysis of the same data starts from those frames. A
+    snapshot deleted (pruned, or for a withdrawal) empties this cache.
+    """
+    return load_snapshot(path)
 
 
 def snapshot_dir(exports_dir: Path | str, snapshot_id: str) -> Path:

@@ -27,7 +27,7 @@ from typing import Any, TypeGuard
 import anyio
 
 from civicfutures import audit
-from civicfutures.analysis.snapshot import build_snapshot, load_snapshot
+from civicfutures.analysis.snapshot import build_snapshot, load_snapshot, storyteller_ids
 from civicfutures.auth.actor import Actor
 from civicfutures.briefings import storage
 from civicfutures.briefings.build import build_from_snapshot
@@ -38,7 +38,7 @@ from civicfutures.briefings.schemas import BriefingFile, BriefingOut
 from civicfutures.briefings.storage import Status
 from civicfutures.db.tables import Site
 from civicfutures.db.transactions import write_transaction
-from civicfutures.errors import FieldError, Forbidden, NotFound
+from civicfutures.errors import FieldError, Forbidden, Gone, NotFound
 from civicfutures.i18n import gettext as _
 from civicfutures.intake.setup_service import find_project
 from civicfutures.intake.validation import Checker
@@ -151,6 +151,13 @@ class BriefingService:
         status = storage.read_status(self.exports_dir, briefing)
         if status is None or not self._visible(actor, status):
             raise NotFound(_("No such briefing."))
+        if status.status == "withdrawn":
+            raise Gone(
+                _(
+                    "This briefing was withdrawn: a storyteller it drew on withdrew their "
+                    "consent or was erased. Request the briefing again for a new one without them."
+                )
+            )
         if status.status == "building" and briefing not in _RUNNING and not _alive(status.pid):
             status.status, status.error = (
                 "failed",
@@ -207,7 +214,7 @@ class BriefingService:
             and (identifier in _RUNNING or _alive(existing.pid))
         ):
             return self._out(existing)
-        status = await self._start(actor, params, site_id, info.id, identifier)
+        status = await self._start(actor, params, site_id, info, identifier)
         stories = int(info.manifest.get("tables", {}).get("stories", {}).get("rows", 0))
         if stories > self.sync_limit:
             task = asyncio.create_task(self._finish(status, info, params, inputs, target))
@@ -227,10 +234,12 @@ class BriefingService:
         actor: Actor,
         params: BriefingParams,
         site_id: int | None,
-        snapshot: str,
+        info: Any,
         identifier: str,
     ) -> Status:
-        """Record that a build begins: its status file, then the audit event."""
+        """Record that a build begins: its status file (naming the storytellers it draws on),
+        then the audit event."""
+        tellers = await anyio.to_thread.run_sync(storyteller_ids, info.path, site_id)
         status = Status(
             id=identifier,
             status="building",
@@ -241,10 +250,11 @@ class BriefingService:
             date_from=params.date_from.isoformat() if params.date_from else None,
             date_to=params.date_to.isoformat() if params.date_to else None,
             suppression=params.k,
-            snapshot=snapshot,
+            snapshot=info.id,
             requested_at=_now(),
             requested_by=actor.label,
             pid=os.getpid(),
+            storytellers=sorted(tellers),
         )
         storage.write_status(self.exports_dir, status)
         await self._audit(actor, status)
@@ -289,7 +299,7 @@ class BriefingService:
             existing = storage.read_status(self.exports_dir, identifier)
             target = storage.directory(self.exports_dir, identifier)
             if not self._ready(existing, target):
-                status = await self._start(actor, params, site_id, info.id, identifier)
+                status = await self._start(actor, params, site_id, info, identifier)
                 await self._finish(status, info, params, inputs, target)
             return target
         out = out.resolve()
@@ -341,6 +351,8 @@ class BriefingService:
         found = []
         for status in storage.list_statuses(self.exports_dir):
             if project and status.project != project:
+                continue
+            if status.status == "withdrawn":
                 continue
             if self._visible(actor, status):
                 out = self._out(status)

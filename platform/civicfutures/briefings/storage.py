@@ -5,6 +5,10 @@ time — whether it is building, when it was built, who asked — is kept in the
 next to it, so rebuilding the same briefing never changes a byte of the briefing itself.
 A briefing is written into a hidden staging directory and renamed into place when complete:
 readers never see half a briefing, and two builds of the same id agree.
+
+The status also names the storytellers the briefing drew on. When one of them withdraws or is
+erased the briefing is withdrawn (`withdraw_with`): its directory is deleted and its status
+says `withdrawn`, keeping the record that it was built but nothing of what it said.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ class Status(msgspec.Struct, kw_only=True):
 
     id: str
     status: str
-    """`building`, `ready` or `failed`."""
+    """`building`, `ready`, `failed` or `withdrawn`."""
     project: str
     site: str | None
     site_id: int | None
@@ -47,6 +51,9 @@ class Status(msgspec.Struct, kw_only=True):
     requested_by: str = ""
     error: str | None = None
     pid: int | None = None
+    storytellers: list[int] | None = None
+    """Ids of the storytellers it drew on; None for a briefing built before they were kept."""
+    withdrawn_at: str | None = None
 
 
 def root(exports_dir: Path) -> Path:
@@ -125,3 +132,31 @@ def staging(final: Path, *, replace: bool = False) -> Iterator[Path]:
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
+
+
+def withdraw_with(exports_dir: Path, project: str, storytellers: set[int], at: str) -> list[str]:
+    """Withdraw every briefing drawing on any of these storytellers; their ids.
+
+    A briefing that does not name its storytellers is withdrawn when it is of the project.
+    Staging directories of builds under way are deleted too (the build then fails).
+    """
+    withdrawn = []
+    folder = root(exports_dir)
+    for status in list_statuses(exports_dir):
+        if status.status == "withdrawn":
+            continue
+        if status.storytellers is None:
+            hit = status.project == project
+        else:
+            hit = bool(storytellers.intersection(status.storytellers))
+        if not hit:
+            continue
+        shutil.rmtree(directory(exports_dir, status.id), ignore_errors=True)
+        for staged in folder.glob(f".{status.id}-*"):
+            if staged.is_dir():
+                shutil.rmtree(staged, ignore_errors=True)
+        status.status, status.withdrawn_at, status.error, status.pid = "withdrawn", at, None, None
+        status.storytellers = []
+        write_status(exports_dir, status)
+        withdrawn.append(status.id)
+    return withdrawn

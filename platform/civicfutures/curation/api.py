@@ -49,7 +49,12 @@ class OutcomeController(Controller):
         actor: NamedDependency[Actor],
         data: JSONBody[c.OutcomeIn],
     ) -> c.OutcomeOut:
-        return await created(request, lambda: outcomes.create(actor, data))  # type: ignore[return-value]
+        return await created(  # type: ignore[return-value]
+            request,
+            "outcome",
+            lambda: outcomes.create(actor, data),
+            lambda ref: outcomes.get_by_id(int(ref)),
+        )
 
     @get("/", responses=ERROR_RESPONSES, guards=[readers], summary="A project's outcomes")
     async def list_outcomes(
@@ -104,7 +109,12 @@ class InsightController(Controller):
         actor: NamedDependency[Actor],
         data: JSONBody[c.InsightIn],
     ) -> c.InsightOut:
-        return await created(request, lambda: insights.create(actor, data))  # type: ignore[return-value]
+        return await created(  # type: ignore[return-value]
+            request,
+            "insight",
+            lambda: insights.create(actor, data),
+            lambda ref: insights.get(actor, int(ref)),
+        )
 
     @get(
         "/",

@@ -62,6 +62,16 @@ class OutcomeService:
             _("No such outcome."), [FieldError("key", _("No outcome “{key}”.").format(key=key))]
         )
 
+    async def get_by_id(self, outcome_id: int) -> c.OutcomeOut:
+        row = (
+            await Outcome.select(Outcome.key, Outcome.project)
+            .where(Outcome.id == outcome_id)
+            .first()
+        )
+        if row is None:
+            raise NotFound(_("No such outcome."))
+        return await self.get(str(row["project"]), row["key"])
+
     async def create(self, actor: Actor, data: c.OutcomeIn) -> c.OutcomeOut:
         require_curator(actor)
         data = nfc(data)

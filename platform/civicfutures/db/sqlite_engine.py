@@ -339,6 +339,9 @@ class SharedConnectionSQLiteEngine(SQLiteEngine):
         connection = sqlite3.connect(**kwargs)
         connection.row_factory = _rows
         connection.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows are overwritten with zeros, not left in free pages: an erased story
+        # must not be readable from the file afterwards.
+        connection.execute("PRAGMA secure_delete = ON")
         connection.execute(f"PRAGMA synchronous = {self.synchronous}")
         if read_only:
             connection.execute("PRAGMA query_only = ON")

@@ -279,12 +279,19 @@ class AuditEvent(Table):
 
 
 class IdempotencyKey(Table):
-    """The first answer to a POST with an `Idempotency-Key`, replayed on retries."""
+    """A POST with an `Idempotency-Key`: what it created, by reference, never its content.
+
+    A retry rebuilds the answer from the resource (`idempotency.py`), so nothing a storyteller
+    told outlives their erasure here.
+    """
 
     id = Serial(primary_key=True)
     scope = Varchar(length=200)
     key = Varchar(length=200)
     fingerprint = Varchar(length=64)
     status_code = SmallInt()
-    response_body = Text()
+    resource_type = Varchar(length=32)
+    resource_id = Varchar(length=64)
+    # sha256 of the first answer's bytes: tells whether a replay still answers the same.
+    answer_sha256 = Varchar(length=64)
     created_at = Timestamptz(default=TimestamptzNow())

@@ -1,8 +1,13 @@
 """Runs an export: checks the request and the caller's scope, reads the project into a work
-area, writes the file there (in a worker thread) and hands back where it is."""
+area, writes the file there (in a worker thread) and hands back where it is.
+
+The work area names the storytellers its export drew on (`.sources.json`); a withdrawal or
+erasure deletes every work area holding one of them (`remove_exports_with`).
+"""
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -11,6 +16,7 @@ from pathlib import Path
 import anyio.to_thread
 
 from civicfutures import audit
+from civicfutures.analysis.snapshot import snapshot_dir, storyteller_ids
 from civicfutures.auth.actor import Actor
 from civicfutures.db.transactions import write_transaction
 from civicfutures.exports.dataset import open_dataset
@@ -36,11 +42,45 @@ class ExportFile:
         shutil.rmtree(self.work, ignore_errors=True)
 
 
+WORK = "work"
+SOURCES = ".sources.json"
+
+
 def work_area() -> Path:
     """A fresh private folder under the exports directory (same disk as the output)."""
-    root = get_settings().exports_dir / "work"
+    root = get_settings().exports_dir / WORK
     root.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix="export-", dir=root))
+
+
+def _record_sources(work: Path, project: str, snapshot_id: str) -> None:
+    tellers = storyteller_ids(snapshot_dir(get_settings().exports_dir, snapshot_id))
+    (work / SOURCES).write_text(
+        json.dumps({"project": project, "storytellers": sorted(tellers)}), encoding="utf-8"
+    )
+
+
+def remove_exports_with(exports_dir: Path, storytellers: set[int]) -> int:
+    """Delete every export work area holding any of these storytellers; how many.
+
+    One that does not (yet) name its storytellers is deleted too: nothing vouches for it.
+    """
+    root = Path(exports_dir) / WORK
+    removed = 0
+    if not root.is_dir():
+        return 0
+    for work in root.iterdir():
+        if not work.is_dir():
+            continue
+        try:
+            named = set(json.loads((work / SOURCES).read_text(encoding="utf-8"))["storytellers"])
+            hit = bool(named & storytellers)
+        except (OSError, ValueError, KeyError, TypeError):
+            hit = True
+        if hit:
+            shutil.rmtree(work, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 class ExportService:
@@ -63,6 +103,9 @@ class ExportService:
         work = work_area()
         try:
             inputs = await read_inputs(scope, work)
+            await anyio.to_thread.run_sync(
+                _record_sources, work, scope.project["slug"], inputs.snapshot.id
+            )
             data = await anyio.to_thread.run_sync(open_dataset, inputs, scope, notes)
             target = work / filename(request.kind, fmt, scope.project["slug"], scope.lang)
             await anyio.to_thread.run_sync(chosen.writer, data, target, notes, work)

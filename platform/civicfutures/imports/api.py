@@ -224,7 +224,15 @@ async def _committed_in_slot(
         (hashlib.sha256(upload.source.data or b"").hexdigest(), upload.project, upload.site or "")
     ).encode()
     scope = f"{actor.user_id or actor.label}:{request.url.path}"
-    answer = await run_once(scope, key.strip()[:200], fingerprint, lambda: imports.commit(prepared))
+    answer = await run_once(
+        scope,
+        key.strip()[:200],
+        fingerprint,
+        "import",
+        lambda: imports.commit(prepared),
+        lambda reference: imports.replay(prepared, reference),
+        reference=imports.reference,  # type: ignore[arg-type]
+    )
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
     return Response(
         msgspec.json.decode(answer.body, type=ImportReport),

@@ -42,7 +42,7 @@ from civicfutures.db.tables import (
     Workshop,
 )
 from civicfutures.db.transactions import write_transaction
-from civicfutures.errors import FieldError, InvalidInput, NotFound
+from civicfutures.errors import FieldError, Gone, InvalidInput, NotFound
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n import ngettext
 from civicfutures.i18n.formatting import format_number
@@ -707,11 +707,7 @@ class ImportService:
             ).format(count=format_number(created.stories), existing=format_number(existing.stories))
         else:
             status = 201
-            detail = ngettext(
-                "Imported {count} new story ({existing} were already there).",
-                "Imported {count} new stories ({existing} were already there).",
-                created.stories,
-            ).format(count=format_number(created.stories), existing=format_number(existing.stories))
+            detail = _committed_detail(created, existing)
         return ImportReport(
             status_code=status,
             detail=detail,
@@ -727,8 +723,54 @@ class ImportService:
             errors=problems.errors(),
         )
 
+    # ------------------------------------------------------------------ replays
+
+    @staticmethod
+    def reference(report: ImportReport) -> str:
+        """What a commit created, as counts: an import's record for `Idempotency-Key` retries."""
+        return ",".join(str(getattr(report.created, name)) for name in _COUNTED)
+
+    async def replay(self, prepared: PreparedImport, reference: str) -> ImportReport:
+        """The answer of a committed import again, rebuilt from the database as it is now.
+
+        The same file matched anew finds every row stored; a row that would be created again
+        (its story was erased) or a storyteller who has withdrawn makes the import gone.
+        """
+        created = Counts(**dict(zip(_COUNTED, (int(n) for n in reference.split(",")), strict=True)))
+        plan = await self._plan(prepared, None)
+        teller_ids = [teller for teller in plan.teller_ids.values() if teller]
+        if plan.new_records or plan.new_tellers or plan.new_workshops:
+            raise Gone(_("No such import."))
+        if teller_ids and await Storyteller.exists().where(
+            Storyteller.id.is_in(teller_ids) & Storyteller.consent_withdrawn_at.is_not_null()
+        ):
+            raise Gone(_("No such import."))
+        now = plan.existing()
+        existing = Counts(
+            workshops=now.workshops - created.workshops,
+            storytellers=now.storytellers - created.storytellers,
+            stories=now.stories - created.stories,
+        )
+        report = self._report(prepared, plan, dry_run=False)
+        return msgspec.structs.replace(
+            report,
+            created=created,
+            existing=existing,
+            detail=_committed_detail(created, existing),
+        )
+
 
 # ---------------------------------------------------------------------- helpers
+
+_COUNTED = ("workshops", "storytellers", "stories", "translations", "codings")
+
+
+def _committed_detail(created: Counts, existing: Counts) -> str:
+    return ngettext(
+        "Imported {count} new story ({existing} were already there).",
+        "Imported {count} new stories ({existing} were already there).",
+        created.stories,
+    ).format(count=format_number(created.stories), existing=format_number(existing.stories))
 
 
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:

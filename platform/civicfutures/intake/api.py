@@ -53,7 +53,12 @@ class ProjectController(Controller):
         actor: NamedDependency[Actor],
         data: JSONBody[s.ProjectIn],
     ) -> s.ProjectOut:
-        return await created(request, lambda: setup.create_project(actor, data))  # type: ignore[return-value]
+        return await created(  # type: ignore[return-value]
+            request,
+            "project",
+            lambda: setup.create_project(actor, data),
+            lambda ref: setup.get_project(ref),
+        )
 
     @get("/", responses=s.ERROR_RESPONSES, guards=[readers], summary="List projects")
     async def list_projects(self, setup: NamedDependency[SetupService]) -> list[s.ProjectOut]:
@@ -86,7 +91,12 @@ class SiteController(Controller):
         actor: NamedDependency[Actor],
         data: JSONBody[s.SiteIn],
     ) -> s.SiteOut:
-        return await created(request, lambda: setup.create_site(actor, data))  # type: ignore[return-value]
+        return await created(  # type: ignore[return-value]
+            request,
+            "site",
+            lambda: setup.create_site(actor, data),
+            lambda ref: setup.get_site(actor, ref),
+        )
 
     @get(
         "/",
@@ -136,7 +146,12 @@ class ThemeController(Controller):
         actor: NamedDependency[Actor],
         data: JSONBody[s.ThemeIn],
     ) -> s.ThemeOut:
-        return await created(request, lambda: setup.create_theme(actor, data))  # type: ignore[return-value]
+        return await created(  # type: ignore[return-value]
+            request,
+            "theme",
+            lambda: setup.create_theme(actor, data),
+            lambda ref: setup.get_theme_by_id(int(ref)),
+        )
 
     @get("/", responses=s.ERROR_RESPONSES, guards=[readers], summary="A project's codebook")
     async def list_themes(
@@ -190,7 +205,12 @@ class WorkshopController(Controller):
         actor: NamedDependency[Actor],
         data: JSONBody[s.WorkshopIn],
     ) -> s.WorkshopOut:
-        return await created(request, lambda: workshops.create(actor, data))  # type: ignore[return-value]
+        return await created(  # type: ignore[return-value]
+            request,
+            "workshop",
+            lambda: workshops.create(actor, data),
+            lambda ref: workshops.get(actor, int(ref)),
+        )
 
     @get("/", responses=s.ERROR_RESPONSES, guards=[readers], summary="List workshops")
     async def list_workshops(
@@ -250,7 +270,12 @@ class StorytellerController(Controller):
         actor: NamedDependency[Actor],
         data: JSONBody[s.StorytellerIn],
     ) -> s.StorytellerOut:
-        return await created(request, lambda: storytellers.create(actor, data))  # type: ignore[return-value]
+        return await created(  # type: ignore[return-value]
+            request,
+            "storyteller",
+            lambda: storytellers.create(actor, data),
+            lambda ref: storytellers.get(actor, int(ref)),
+        )
 
     @get("/", responses=s.ERROR_RESPONSES, guards=[readers], summary="List storytellers")
     async def list_storytellers(
@@ -320,7 +345,12 @@ class StoryController(Controller):
         actor: NamedDependency[Actor],
         data: JSONBody[s.StoryIn],
     ) -> s.StoryOut:
-        return await created(request, lambda: stories.create(actor, data))  # type: ignore[return-value]
+        return await created(  # type: ignore[return-value]
+            request,
+            "story",
+            lambda: stories.create(actor, data),
+            lambda ref: stories.get(actor, int(ref)),
+        )
 
     @get(
         "/",

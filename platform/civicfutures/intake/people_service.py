@@ -12,6 +12,7 @@ from civicfutures.auth.actor import Actor
 from civicfutures.consent import readable_storytellers, shows_demographics
 from civicfutures.db.tables import Project, Story, StoryStoryteller, Storyteller, Workshop
 from civicfutures.db.transactions import write_transaction
+from civicfutures.derived import withdraw_derived
 from civicfutures.errors import Conflict, FieldError, Forbidden, NotFound
 from civicfutures.i18n import gettext as _
 from civicfutures.intake import schemas as s
@@ -53,7 +54,16 @@ def storyteller_out(row: dict[str, Any]) -> s.StorytellerOut:
 
 
 _WORKSHOP_COLUMNS = (Workshop.all_columns(), Workshop.site.slug)
-_STORYTELLER_COLUMNS = (Storyteller.all_columns(), Storyteller.site.slug)
+_STORYTELLER_COLUMNS = (
+    Storyteller.all_columns(),
+    Storyteller.site.slug,
+    Storyteller.project.slug.as_alias("project_slug"),
+)
+
+
+def _in_research(consent: s.ConsentOut) -> bool:
+    """Whether snapshots, briefings and exports may hold this storyteller."""
+    return "research" in consent.scopes and consent.withdrawn_at is None
 
 
 async def find_workshop(actor: Actor, workshop_id: int, field: str = "workshop") -> dict[str, Any]:
@@ -246,6 +256,8 @@ class StorytellerService:
             await audit.record(
                 actor, "update", "storyteller", storyteller_id, before=before, after=out
             )
+        if _in_research(before.consent) and not _in_research(out.consent):
+            await withdraw_derived(actor, row["project_slug"], storyteller_id)
         return out
 
     async def erase(self, actor: Actor, storyteller_id: int) -> None:
@@ -253,7 +265,8 @@ class StorytellerService:
 
         A story told by this storyteller alone goes with its translations, codings and
         evidence (foreign keys cascade). A group story stays for the other tellers: only this
-        storyteller's link to it is removed.
+        storyteller's link to it is removed. Once committed, the briefings, snapshots and
+        exports drawing on them are withdrawn (`civicfutures.derived`).
         """
         async with write_transaction():
             row = await find_storyteller(actor, storyteller_id)
@@ -287,3 +300,4 @@ class StorytellerService:
                     "group_stories_kept": len(story_ids) - len(solo),
                 },
             )
+        await withdraw_derived(actor, row["project_slug"], storyteller_id)

@@ -322,6 +322,8 @@ def _error_responses() -> dict[int, object]:
         403: "The caller's role may not do this.",
         404: "No such object, or not one of the caller's sites.",
         409: "The object collides with a stored one (a taken slug or code).",
+        410: "Withdrawn or erased: a briefing that drew on a storyteller who withdrew or was "
+        "erased, or a retried Idempotency-Key whose result was.",
         412: "If-Match named a version that is no longer current.",
         413: "The request body is larger than the limit.",
         422: "A field breaks a rule; `errors` names each field.",

@@ -268,6 +268,12 @@ class SetupService:
         row, keys = await self._theme_row(project_ref, key)
         return theme_out(row, keys)
 
+    async def get_theme_by_id(self, theme_id: int) -> s.ThemeOut:
+        row = await Theme.select(Theme.key, Theme.project).where(Theme.id == theme_id).first()
+        if row is None:
+            raise NotFound(_("No such theme."))
+        return await self.get_theme(str(row["project"]), row["key"])
+
     async def list_themes(self, project_ref: str) -> list[s.ThemeOut]:
         project = await find_project(project_ref)
         rows = (

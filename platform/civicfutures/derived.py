@@ -1,0 +1,66 @@
+"""What was derived from storytellers goes when they withdraw or are erased.
+
+Snapshots, briefings and export work areas are files under the exports directory, built
+from the database at one moment. A storyteller's withdrawal or erasure reaches them here,
+called by the service that changes the consent, right after its transaction commits:
+every snapshot holding them is deleted, every briefing drawing on them is withdrawn (its
+files deleted, its status kept as `withdrawn`: GET answers 410), every export work area
+holding them is deleted, and the snapshots loaded in this process are forgotten. The next
+snapshot leaves them out (consent rule of `analysis/snapshot.py`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio.to_thread
+
+from civicfutures import audit
+from civicfutures.analysis.snapshot import held_snapshot, remove_snapshots_with
+from civicfutures.auth.actor import Actor
+from civicfutures.briefings.storage import withdraw_with
+from civicfutures.db.transactions import write_transaction
+from civicfutures.exports.service import remove_exports_with
+from civicfutures.settings import get_settings
+
+
+@dataclass
+class Withdrawn:
+    briefings: list[str] = field(default_factory=list)
+    snapshots: list[str] = field(default_factory=list)
+    exports: int = 0
+
+
+def _withdraw(exports_dir: Path, project: str, storytellers: set[int]) -> Withdrawn:
+    at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    done = Withdrawn(
+        briefings=withdraw_with(exports_dir, project, storytellers, at),
+        snapshots=remove_snapshots_with(exports_dir, storytellers),
+        exports=remove_exports_with(exports_dir, storytellers),
+    )
+    held_snapshot.cache_clear()
+    return done
+
+
+async def withdraw_derived(
+    actor: Actor, project: str, storyteller_id: int, exports_dir: Path | None = None
+) -> Withdrawn:
+    """Withdraw everything derived from this storyteller; audited by ids only."""
+    folder = Path(exports_dir or get_settings().exports_dir)
+    done = await anyio.to_thread.run_sync(_withdraw, folder, project, {storyteller_id})
+    if done.briefings or done.snapshots or done.exports:
+        async with write_transaction():
+            await audit.record(
+                actor,
+                "withdraw_derived",
+                "storyteller",
+                storyteller_id,
+                detail={
+                    "briefings": done.briefings,
+                    "snapshots": done.snapshots,
+                    "exports": done.exports,
+                },
+            )
+    return done
