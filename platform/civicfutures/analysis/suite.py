@@ -23,12 +23,13 @@ from civicfutures.analysis.disclosure import (
     Rule,
     flags,
     perturb,
+    perturbed_sum,
     protect,
     published_counts,
     reshare,
 )
 from civicfutures.analysis.distinctive import distinctive
-from civicfutures.analysis.links import links
+from civicfutures.analysis.links import link_cells, links
 from civicfutures.analysis.params import STRUCTURAL_BY, AnalysisParams
 from civicfutures.analysis.prevalence import COLUMNS as prevalence_columns
 from civicfutures.analysis.prevalence import KEYS as cell_keys
@@ -306,7 +307,7 @@ def plan_breakdown(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     return _breakdown_cells(snapshot, params, _breakdown_attribute(snapshot, params))
 
 
-def plan_cooccurrence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+def _exact_cooccurrence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     return cooccurrence(
         _coded(snapshot, params),
         _stories(snapshot, params),
@@ -315,7 +316,84 @@ def plan_cooccurrence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFram
     )
 
 
-def plan_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+def _pair_cells(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    """Exact co-occurrence cells within sites, with cell keys: per site and theme_a, the
+    prevalence of every theme_b among the stories holding theme_a (`stories`: stories with
+    both, `storytellers` and `key` of their storytellers)."""
+    codebook = snapshot.codebook
+    columns = codebook.columns()
+    coded = _coded(snapshot, params).select("story_id", "site_id", *columns)
+    linked = _coded_links(snapshot, params).select("story_id", "storyteller_id", "site_id", *columns)
+    split = Groups(
+        stories=codebook.explode(coded, ["story_id", "site_id", *columns], name="theme_a"),
+        tellers=codebook.explode(
+            linked, ["story_id", "storyteller_id", "site_id", *columns], name="theme_a"
+        ),
+    )
+    cells = prevalence(split, codebook, _record_keys(snapshot), keys=("site_id", "theme_a"))
+    return cells.rename({"theme": "theme_b"}).filter(pl.col("theme_a") < pl.col("theme_b"))
+
+
+def _published_cooccurrence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    """Every pair of themes (an absent pair would say a hidden one met at least once), its
+    stories the sum of its published cells within sites, the single themes' stories and N
+    those of the published prevalence by project; Jaccard and lift from those counts."""
+    k = _threshold(snapshot, params)
+    themes = sorted(snapshot.codebook.themes)
+    pairs = pl.LazyFrame(
+        [(a, b) for i, a in enumerate(themes) for b in themes[i + 1 :]],
+        schema={"theme_a": pl.String, "theme_b": pl.String},
+        orient="row",
+    )
+    summed = perturbed_sum(
+        _pair_cells(snapshot, params),
+        ["theme_a", "theme_b"],
+        {"stories": "key", "storytellers": "key"},
+        k,
+    )
+    exact = _exact_cooccurrence(snapshot, params).select(
+        "theme_a", "theme_b", _stories="stories", _tellers="storytellers"
+    )
+    singles = _published_prevalence(snapshot, params, "project").select(
+        "theme", "stories", "total", "suppressed"
+    )
+    single = singles.select(
+        "theme", _n=pl.col("stories"), _hidden=pl.col("suppressed"), _all=pl.col("total")
+    )
+    both = pl.min_horizontal("stories", "stories_a", "stories_b").cast(pl.Float64)
+    return (
+        pairs.join(summed, on=["theme_a", "theme_b"], how="left")
+        .join(exact, on=["theme_a", "theme_b"], how="left")
+        .join(single.rename({"theme": "theme_a", "_n": "stories_a", "_hidden": "_hidden_a"}),
+              on="theme_a", how="left")
+        .join(single.select("theme", "_n", "_hidden").rename(
+            {"theme": "theme_b", "_n": "stories_b", "_hidden": "_hidden_b"}),
+              on="theme_b", how="left")
+        .with_columns(pl.col("stories", "storytellers", "_stories", "_tellers").fill_null(0))
+        .with_columns(
+            suppressed=(pl.col("_stories") < k) | (pl.col("_tellers") < k) | (pl.col("stories") == 0),
+            total_suppressed=pl.lit(False),
+            stories_a=pl.when(~pl.col("_hidden_a")).then("stories_a"),
+            stories_b=pl.when(~pl.col("_hidden_b")).then("stories_b"),
+        )
+        .with_columns(
+            jaccard=both / (pl.col("stories_a") + pl.col("stories_b") - both),
+            lift=both * pl.col("_all") / (pl.col("stories_a") * pl.col("stories_b")),
+        )
+        .select(
+            "theme_a", "theme_b", "stories", "stories_a", "stories_b", "jaccard", "lift",
+            "storytellers", "suppressed", "total_suppressed",
+        )
+    )  # fmt: skip
+
+
+def plan_cooccurrence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    if params.unsuppressed:
+        return _exact_cooccurrence(snapshot, params)
+    return _published_cooccurrence(snapshot, params)
+
+
+def _exact_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     return links(
         _coded(snapshot, params),
         snapshot["story_storytellers"],
@@ -323,6 +401,91 @@ def plan_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
         via=params.via,
         linked=_coded_links(snapshot, params),
     )
+
+
+def _unit_sites(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    """The site and the key of each unit of the links: a storyteller's own site and record
+    key; a workshop's site and the sum of its storytellers' keys (in scope)."""
+    if params.via == "storyteller":
+        return snapshot["storytellers"].select("storyteller_id", "site_id", "record_key")
+    tellers = (
+        _coded_links(snapshot, params)
+        .select("workshop_id", "storyteller_id")
+        .unique()
+        .join(_record_keys(snapshot), on="storyteller_id")
+        .group_by("workshop_id")
+        .agg(pl.col("record_key").sum())
+    )
+    return (
+        snapshot["workshops"]
+        .select("workshop_id", "site_id")
+        .join(tellers, on="workshop_id", how="left")
+        .with_columns(pl.col("record_key").fill_null(0))
+    )
+
+
+def _published_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    """Every challenge × vision pair (an absent pair would say a hidden one was linked at
+    least once); each count the sum of its published cells within sites, the share from the
+    published counts."""
+    k = _threshold(snapshot, params)
+    codebook = snapshot.codebook
+    cells, challenges, visions = link_cells(
+        _coded(snapshot, params),
+        snapshot["story_storytellers"],
+        codebook,
+        _unit_sites(snapshot, params),
+        via=params.via,
+        linked=_coded_links(snapshot, params),
+    )
+    pairs = pl.LazyFrame(
+        [(c, v) for c in codebook.of_kind("challenge") for v in codebook.of_kind("vision")],
+        schema={"challenge": pl.String, "vision": pl.String},
+        orient="row",
+    )
+    exact = _exact_links(snapshot, params).select(
+        "challenge", "vision", _links="links", _tellers="storytellers"
+    )
+    # A unit belongs to one site: the exact counts are the sums of the exact cells.
+    by_challenge = challenges.group_by("challenge").agg(_uc=pl.col("units_challenge").sum())
+    by_vision = visions.group_by("vision").agg(_uv=pl.col("units_vision").sum())
+    shown = pl.min_horizontal("links", "units_challenge")
+    return (
+        pairs.join(perturbed_sum(cells, ["challenge", "vision"], {"links": "key"}, k),
+                   on=["challenge", "vision"], how="left")
+        .join(perturbed_sum(challenges, ["challenge"], {"units_challenge": "key"}, k),
+              on="challenge", how="left")
+        .join(perturbed_sum(visions, ["vision"], {"units_vision": "key"}, k),
+              on="vision", how="left")
+        .join(exact, on=["challenge", "vision"], how="left")
+        .join(by_challenge, on="challenge", how="left")
+        .join(by_vision, on="vision", how="left")
+        .with_columns(
+            pl.col("links", "units_challenge", "units_vision", "_links", "_tellers", "_uc", "_uv")
+            .fill_null(0)
+        )
+        .with_columns(
+            suppressed=(pl.col("_links") < k) | (pl.col("_tellers") < k) | (pl.col("links") == 0),
+            total_suppressed=(pl.col("_uc") < k) | (pl.col("units_challenge") == 0),
+            units_vision=pl.when((pl.col("_uv") >= k) & (pl.col("units_vision") > 0))
+            .then("units_vision"),
+            share=pl.when(pl.col("units_challenge") > 0).then(shown / pl.col("units_challenge")),
+            via=pl.lit(params.via),
+            # A workshop link's storytellers are counted only in the exact table.
+            storytellers=pl.col("links") if params.via == "storyteller"
+            else pl.lit(None, dtype=pl.Int64),
+        )
+        .select(
+            "challenge", "vision", "via", "links", "units_challenge", "units_vision", "share",
+            "storytellers", "suppressed", "total_suppressed",
+        )
+    )  # fmt: skip
+
+
+def plan_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    if params.unsuppressed:
+        return _exact_links(snapshot, params)
+    return _published_links(snapshot, params)
 
 
 def plan_agreement(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
@@ -396,14 +559,23 @@ BREAKDOWN_RULE = Rule(
     total_key="total_key",
 )
 COOCCURRENCE_RULE = Rule(
-    derived=("stories_a", "stories_b", "jaccard", "lift"), rows=None, columns=None, total=None
-)
-LINKS_RULE = Rule(
-    count="links",
-    derived=("units_challenge", "units_vision", "share"),
+    perturbed=True,
+    derived=("jaccard", "lift"),
     rows=None,
     columns=None,
     total=None,
+    total_weight=None,
+    total_derived=(),
+)
+LINKS_RULE = Rule(
+    perturbed=True,
+    count="links",
+    derived=("share",),
+    rows=None,
+    columns=None,
+    total="units_challenge",
+    total_weight="units_challenge",
+    total_derived=("share",),
 )
 REPRESENTATIVENESS_RULE = Rule(
     count="storytellers",
