@@ -49,7 +49,9 @@ def test_links(tiny, via: str, rows: list[tuple]) -> None:
 
 def test_a_challenge_in_a_future_story_is_not_a_link(tiny) -> None:
     # Story 5 is a future story coded ch1 (a challenge theme) and vi1: no link from it.
-    table = run("links", tiny, AnalysisParams(via="storyteller", sites=("beta",), unsuppressed=True))
+    table = run(
+        "links", tiny, AnalysisParams(via="storyteller", sites=("beta",), unsuppressed=True)
+    )
     assert table.height == 0
 
 

@@ -14,7 +14,7 @@ from functools import partial
 import polars as pl
 
 from civicfutures.analysis import quality as quality_checks
-from civicfutures.analysis.agreement import agreement
+from civicfutures.analysis.agreement import agreement, method_for, units
 from civicfutures.analysis.breakdown import breakdown
 from civicfutures.analysis.comparison import comparison
 from civicfutures.analysis.cooccurrence import cooccurrence
@@ -34,6 +34,10 @@ from civicfutures.analysis.params import STRUCTURAL_BY, AnalysisParams
 from civicfutures.analysis.prevalence import COLUMNS as prevalence_columns
 from civicfutures.analysis.prevalence import KEYS as cell_keys
 from civicfutures.analysis.prevalence import added_up, prevalence
+from civicfutures.analysis.ptable import published
+from civicfutures.analysis.representativeness import COLUMNS as representativeness_columns
+from civicfutures.analysis.representativeness import counts as counts_of_representativeness
+from civicfutures.analysis.representativeness import measures as representativeness_measures
 from civicfutures.analysis.representativeness import representativeness
 from civicfutures.analysis.scope import (
     STRUCTURAL_GROUPS,
@@ -323,7 +327,9 @@ def _pair_cells(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     codebook = snapshot.codebook
     columns = codebook.columns()
     coded = _coded(snapshot, params).select("story_id", "site_id", *columns)
-    linked = _coded_links(snapshot, params).select("story_id", "storyteller_id", "site_id", *columns)
+    linked = _coded_links(snapshot, params).select(
+        "story_id", "storyteller_id", "site_id", *columns
+    )
     split = Groups(
         stories=codebook.explode(coded, ["story_id", "site_id", *columns], name="theme_a"),
         tellers=codebook.explode(
@@ -497,7 +503,96 @@ def plan_agreement(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
         sets = sets.filter(pl.col("coder").is_in(list(params.coders)))
     compared = params.coders or snapshot.manifest.get("coders")
     n_compared = len(set(compared)) if compared else None
-    return agreement(None, snapshot.codebook, n_compared, sets=sets)
+    exact = agreement(None, snapshot.codebook, n_compared, sets=sets)
+    if params.unsuppressed:
+        return exact
+    if n_compared is None:
+        n_compared = sets.select(pl.col("coder").n_unique()).collect().item()
+    return _published_agreement(snapshot, params, exact, sets, method_for(n_compared))
+
+
+# Statistics are published to two decimals: their reading needs no more, and every further
+# digit narrows the counts they were computed from.
+STATISTIC_DECIMALS = 2
+
+
+def _published_agreement(
+    snapshot: Snapshot,
+    params: AnalysisParams,
+    exact: pl.LazyFrame,
+    sets: pl.LazyFrame,
+    method: str,
+) -> pl.LazyFrame:
+    """Agreement as published: `units` and `positive` are counts of stories, each the sum of
+    its published cells within sites (the prevalence of each theme among the units, by
+    site); kappa or alpha and the observed agreement only where every count they are
+    computed from (units where all coders, some, or none applied the theme) is 0 or at
+    least k, rounded (`statistic_suppressed` says where they are withheld)."""
+    k = _threshold(snapshot, params)
+    codebook = snapshot.codebook
+    rated = units(sets, codebook, method).join(
+        _stories(snapshot, params).select("story_id", "site_id"), on="story_id"
+    )
+    tellers = rated.join(snapshot["story_storytellers"], on="story_id")
+    cells = prevalence(
+        Groups(stories=rated, tellers=tellers), codebook, _record_keys(snapshot), keys=("site_id",)
+    )
+    summed = perturbed_sum(cells, ["theme"], {"stories": "key", "total": "total_key"}, k).rename(
+        {"stories": "positive", "total": "units"}
+    )
+    everywhere = Groups(
+        stories=rated.with_columns(_all=pl.lit(0)), tellers=tellers.with_columns(_all=pl.lit(0))
+    )
+    whole = prevalence(everywhere, codebook, _record_keys(snapshot), keys=("_all",)).select(
+        "theme",
+        _positive="stories",
+        _units="total",
+        _tellers="storytellers",
+        _all_tellers="total_storytellers",
+    )
+    unanimous = codebook.long(codebook.tally(rated, prefix="_u"), [], "_unanimous")
+    exact_counts = whole.join(unanimous, on="theme", how="left").with_columns(
+        pl.col("_unanimous").fill_null(0)
+    )
+    parts = [
+        pl.col("_unanimous"),
+        pl.col("_positive") - pl.col("_unanimous"),
+        pl.col("_units") - pl.col("_positive"),
+    ]
+    passes = pl.all_horizontal((part == 0) | (part >= k) for part in parts)
+    table = (
+        exact.drop("units", "positive")
+        .join(summed, on="theme", how="left")
+        .join(exact_counts, on="theme", how="left")
+        .with_columns(
+            pl.col(
+                "units",
+                "positive",
+                *(c for c in ("_positive", "_units", "_tellers", "_all_tellers")),
+            ).fill_null(0)
+        )
+        .with_columns(
+            suppressed=(pl.col("_positive") < k)
+            | (pl.col("_tellers") < k)
+            | (pl.col("positive") == 0),
+            total_suppressed=(pl.col("_units") < k)
+            | (pl.col("_all_tellers") < k)
+            | (pl.col("units") == 0),
+        )
+        .with_columns(
+            statistic_suppressed=pl.col("total_suppressed") | ~passes,
+        )
+        .with_columns(
+            pl.when(~pl.col("statistic_suppressed"))
+            .then(pl.col(c).round(STATISTIC_DECIMALS))
+            .alias(c)
+            for c in ("observed_agreement", "value")
+        )
+    )
+    return table.select(
+        "theme", "method", "coders", "units", "positive", "observed_agreement", "value",
+        "suppressed", "total_suppressed", "statistic_suppressed",
+    )  # fmt: skip
 
 
 def plan_quality(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
@@ -529,7 +624,7 @@ def plan_representativeness(snapshot: Snapshot, params: AnalysisParams) -> pl.La
             .unique()
             .join(snapshot["storytellers"], on="storyteller_id")
             .join(sites, on="site_id")
-            .select("storyteller_id", "site")
+            .select("storyteller_id", "site", "record_key")
         ),
     )
     reference = (
@@ -539,7 +634,36 @@ def plan_representativeness(snapshot: Snapshot, params: AnalysisParams) -> pl.La
     )
     if params.sites or params.countries:
         reference = reference.join(tellers.select("site").unique(), on="site", how="semi")
-    return representativeness(tellers, snapshot["demographics"], reference)
+    if params.unsuppressed:
+        return representativeness(tellers, snapshot["demographics"], reference)
+    return _published_representativeness(
+        counts_of_representativeness(tellers, snapshot["demographics"], reference),
+        _threshold(snapshot, params),
+    )
+
+
+def _published_representativeness(exact: pl.LazyFrame, k: int) -> pl.LazyFrame:
+    """Each storyteller belongs to one site, so every cell is a cell within a site: each
+    count is published with its own key, a line's total is the sum of its published cells,
+    and shares, distances and scores come from those; a line holding a hidden cell keeps
+    its distance and score to itself (`masked_by`)."""
+    line = ["site", "attribute"]
+    published_cells = exact.with_columns(
+        _exact=pl.col("storytellers"),
+        _exact_total=pl.col("storytellers").sum().over(line),
+        _left_out=pl.col("left_out"),
+        storytellers=published(pl.col("storytellers"), pl.col("key"), k),
+        left_out=published(pl.col("left_out"), pl.col("left_out_key"), k),
+    )
+    table = representativeness_measures(published_cells).with_columns(
+        suppressed=(pl.col("_exact") < k) | (pl.col("storytellers") == 0),
+        total_suppressed=(pl.col("_exact_total") < k) | (pl.col("total") == 0),
+        left_out=pl.when(pl.col("_left_out") >= k).then("left_out"),
+    )
+    for keys, columns in REPRESENTATIVENESS_RULE.masked_by:
+        hidden = (pl.col("suppressed") | pl.col("total_suppressed")).any().over(list(keys))
+        table = table.with_columns(pl.when(~hidden).then(pl.col(c)).alias(c) for c in columns)
+    return table.select(*representativeness_columns, "suppressed", "total_suppressed")
 
 
 PREVALENCE_RULE = Rule(key="key", total_key="total_key")
@@ -577,7 +701,20 @@ LINKS_RULE = Rule(
     total_weight="units_challenge",
     total_derived=("share",),
 )
+# Agreement arrives published from its plan; the statistics go with a hidden count.
+AGREEMENT_RULE = Rule(
+    perturbed=True,
+    count="positive",
+    weight="positive",
+    derived=(),
+    rows=None,
+    columns=None,
+    total="units",
+    total_weight="units",
+    total_derived=(),
+)
 REPRESENTATIVENESS_RULE = Rule(
+    perturbed=True,
     count="storytellers",
     derived=("share", "difference"),
     rows=("site", "attribute"),
@@ -610,7 +747,7 @@ INSIGHTS: dict[str, Insight] = {
     "breakdown": Insight(plan_breakdown, BREAKDOWN_RULE, ("site", "group", "theme")),
     "cooccurrence": Insight(plan_cooccurrence, COOCCURRENCE_RULE, ("theme_a", "theme_b")),
     "links": Insight(plan_links, LINKS_RULE, ("challenge", "vision")),
-    "agreement": Insight(plan_agreement, None, ("theme",)),
+    "agreement": Insight(plan_agreement, AGREEMENT_RULE, ("theme",)),
     "quality": Insight(plan_quality, None, ("check", "site", "story_id", "detail")),
     "representativeness": Insight(
         plan_representativeness, REPRESENTATIVENESS_RULE, ("site", "attribute", "value")
