@@ -48,7 +48,7 @@ def test_scores_are_withheld_where_cells_are_hidden(tiny) -> None:
 
 def test_published_shares_and_scores_come_from_published_counts(tiny_with) -> None:
     table = run("representativeness", tiny_with(disclosure_threshold=1), AnalysisParams())
-    for (site,), line in table.group_by("site"):
+    for _, line in table.group_by("site"):
         total = line["storytellers"].sum()
         assert line["total"].to_list() == [total] * line.height
         shares = [n / total for n in line["storytellers"]]

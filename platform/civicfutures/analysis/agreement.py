@@ -182,7 +182,7 @@ def units(sets: pl.LazyFrame, codebook: Codebook, method: str) -> pl.LazyFrame:
     return (
         sets.group_by("story_id")
         .agg(
-            m=pl.len(),
+            pl.len().alias("m"),
             *(pl.col(f"_w{w}").bitwise_or() for w in words),
             *(pl.col(f"_w{w}").bitwise_and().alias(f"_u{w}") for w in words),
         )
