@@ -598,18 +598,109 @@ def _published_agreement(
 def plan_quality(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     scoped = scoped_stories(snapshot["stories"], snapshot["sites"], params)
     stories = with_site_slug(snapshot, scoped)
-    parts = [
-        quality_checks.uncoded(stories, _coder_sets(snapshot)),
-        quality_checks.missing_translations(
+    parts = {
+        "uncoded": quality_checks.uncoded(stories, _coder_sets(snapshot)),
+        "missing_translation": quality_checks.missing_translations(
             stories, snapshot["translations"], snapshot.default_language
         ),
-    ]
+    }
     if params.detect_language:
-        parts.append(quality_checks.language_mismatches(stories, snapshot["sites"]))
+        parts["language_mismatch"] = quality_checks.language_mismatches(stories, snapshot["sites"])
     if params.near_duplicates:
-        parts.append(quality_checks.near_duplicates(stories, params.near_duplicate_threshold))
-    parts.append(quality_checks.missing_consent(snapshot["exclusions"]))
-    return quality_checks.quality(parts)
+        parts["near_duplicate"] = quality_checks.near_duplicates(
+            stories, params.near_duplicate_threshold
+        )
+    if not params.unsuppressed:
+        return _published_quality(snapshot, params, stories, parts)
+    return quality_checks.quality(
+        [*parts.values(), quality_checks.missing_consent(snapshot["exclusions"])]
+    )
+
+
+def _published_quality(
+    snapshot: Snapshot,
+    params: AnalysisParams,
+    stories: pl.LazyFrame,
+    parts: dict[str, pl.LazyFrame],
+) -> pl.LazyFrame:
+    """The quality report as published: not the listing (whose length is an exact count)
+    but, per check run, the number of findings at every site in scope and over them all
+    (`site` empty), and the consent counts; each a count of its own cell within a site,
+    perturbed with its storytellers' key, the total the sum of the sites' published counts."""
+    k = _threshold(snapshot, params)
+    listing = quality_checks.quality(parts.values())
+    tellers = (
+        listing.select("check", "site", "story_id")
+        .unique()
+        .join(snapshot["story_storytellers"], on="story_id")
+        .join(_record_keys(snapshot), on="storyteller_id")
+        .select("check", "site", "storyteller_id", "record_key")
+        .unique()
+    )
+    grid = pl.LazyFrame({"check": list(parts)}, schema={"check": pl.String}).join(
+        stories.select("site").unique(), how="cross"
+    )
+    cells = (
+        grid.join(listing.group_by("check", "site").agg(_n=pl.len()), on=["check", "site"],
+                  how="left")
+        .join(tellers.group_by("check", "site").agg(
+            _tellers=pl.len(), _key=pl.col("record_key").sum()), on=["check", "site"], how="left")
+        .with_columns(pl.col("_n", "_tellers", "_key").cast(pl.Int64).fill_null(0))
+        .with_columns(_value=published(pl.col("_n"), pl.col("_key"), k))
+    )  # fmt: skip
+    everywhere = (
+        cells.group_by("check")
+        .agg(pl.col("_n", "_value").sum())
+        .join(
+            tellers.select("check", "storyteller_id").unique().group_by("check")
+            .agg(_tellers=pl.len()),
+            on="check", how="left",
+        )
+        .with_columns(pl.col("_tellers").cast(pl.Int64).fill_null(0),
+                      site=pl.lit(None, dtype=pl.String))
+    )  # fmt: skip
+    consent = (
+        snapshot["exclusions"]
+        .filter(pl.col("reason") == "consent")
+        .select(
+            pl.concat_list(pl.lit("stories"), pl.lit("storytellers")).alias("detail"),
+            pl.concat_list("stories", "storytellers").alias("_n"),
+            pl.concat_list(
+                pl.col("stories_key").fill_null(0), pl.col("storytellers_key").fill_null(0)
+            ).alias("_key"),
+        )
+        .explode("detail", "_n", "_key")
+        .with_columns(
+            check=pl.lit("missing_consent"),
+            site=pl.lit(None, dtype=pl.String),
+            _tellers=pl.col("_n"),
+            _value=published(pl.col("_n"), pl.col("_key"), k),
+        )
+    )
+    rows = pl.concat(
+        [
+            frame.select(
+                "check",
+                "site",
+                "detail" if "detail" in frame.collect_schema().names()
+                else pl.lit(None, dtype=pl.String).alias("detail"),
+                "_n",
+                "_tellers",
+                "_value",
+            )
+            for frame in (cells, everywhere, consent)
+        ]
+    )  # fmt: skip
+    hidden = (pl.col("_n") < k) | (pl.col("_tellers") < k) | (pl.col("_value") == 0)
+    return rows.select(
+        "check",
+        "site",
+        story_id=pl.lit(None, dtype=pl.Int64),
+        detail="detail",
+        value=pl.col("_value").cast(pl.Float64),
+        suppressed=hidden,
+        total_suppressed=pl.lit(False),
+    )
 
 
 def plan_representativeness(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
@@ -701,6 +792,18 @@ LINKS_RULE = Rule(
     total_weight="units_challenge",
     total_derived=("share",),
 )
+# The quality counts arrive published from their plan (the exact table is a listing).
+QUALITY_RULE = Rule(
+    perturbed=True,
+    count="value",
+    weight="value",
+    derived=(),
+    rows=None,
+    columns=None,
+    total=None,
+    total_weight=None,
+    total_derived=(),
+)
 # Agreement arrives published from its plan; the statistics go with a hidden count.
 AGREEMENT_RULE = Rule(
     perturbed=True,
@@ -748,7 +851,7 @@ INSIGHTS: dict[str, Insight] = {
     "cooccurrence": Insight(plan_cooccurrence, COOCCURRENCE_RULE, ("theme_a", "theme_b")),
     "links": Insight(plan_links, LINKS_RULE, ("challenge", "vision")),
     "agreement": Insight(plan_agreement, AGREEMENT_RULE, ("theme",)),
-    "quality": Insight(plan_quality, None, ("check", "site", "story_id", "detail")),
+    "quality": Insight(plan_quality, QUALITY_RULE, ("check", "site", "story_id", "detail")),
     "representativeness": Insight(
         plan_representativeness, REPRESENTATIVENESS_RULE, ("site", "attribute", "value")
     ),
