@@ -51,6 +51,12 @@ import polars as pl
 from civicfutures.analysis.inference import wilson
 from civicfutures.analysis.ptable import published
 
+# How an exact working table says, inside every file it is written to, that it is not to be
+# published: a first column of this name in CSV, metadata in Parquet and XLSX.
+PUBLICATION_COLUMN = "publication"
+NOT_FOR_PUBLICATION = "not for publication"
+PUBLISHED = "published"
+
 # Columns holding cell keys (`prevalence.KEYS`), dropped from everything published.
 KEY_COLUMNS = ("key", "total_key")
 
