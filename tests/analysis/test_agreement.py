@@ -106,6 +106,28 @@ def test_agreement_through_the_suite_restricted_to_chosen_coders(tiny) -> None:
     table = run("agreement", tiny, AnalysisParams(coders=("a", "b")))
     assert table["units"].to_list() == [1, 1, 1]
     assert table.filter(pl.col("theme") == "ch1")["observed_agreement"][0] == 0.0
-    alone = run("agreement", tiny, AnalysisParams(coders=("a",)))
+    alone = run("agreement", tiny, AnalysisParams(coders=("a",), unsuppressed=True))
     assert alone["units"].to_list() == [0, 0, 0]
     assert alone["value"].is_null().all()
+    # Published, a count of 0 is hidden like any count below k.
+    hidden = run("agreement", tiny, AnalysisParams(coders=("a",)))
+    assert hidden["units"].to_list() == [None, None, None]
+    assert hidden["total_suppressed"].all()
+
+
+def test_published_agreement_hides_statistics_resting_on_small_counts(tiny_with) -> None:
+    # Story 5 alone is rated by both coders: one unit, below k = 2. Nothing is published.
+    table = run("agreement", tiny_with(disclosure_threshold=2), AnalysisParams(coders=("a", "b")))
+    assert table["statistic_suppressed"].all()
+    assert table.select("units", "positive", "value", "observed_agreement").null_count().row(0) == (
+        3,
+        3,
+        3,
+        3,
+    )
+    # With k = 1 the one unit passes; ch1 (b alone) and vi1 (a alone) rest on one
+    # disagreeing unit each, ch2 on none: the statistics are published, rounded.
+    table = run("agreement", tiny_with(disclosure_threshold=1), AnalysisParams(coders=("a", "b")))
+    assert not table["statistic_suppressed"].any()
+    assert table["units"].to_list() == [1, 1, 1]
+    assert table["observed_agreement"].to_list() == [0.0, 1.0, 0.0]

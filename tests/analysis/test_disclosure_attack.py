@@ -1,8 +1,12 @@
 """An attacker with an author's or a default researcher's token tries to pin small cells.
 
-A project is built through the API with small site × theme cells on purpose (k = 3). The
-attacker asks prevalence for every subset of up to three sites (and all four), by project, by
-site and by country, per country, per story kind, per age band and per date window; every
+A project is built through the API with small site × theme cells on purpose (k = 3), every
+story coded alike by two coders, and a few uncoded stories per site. The attacker asks
+prevalence for every subset of up to three sites (and all four), by project, by site and by
+country, per country, per story kind, per age band and per date window; the breakdown by age
+band, coder agreement (its positive units per theme are the same cells) and the quality
+counts (uncoded stories per site) for every subset; and reads every figure of every briefing
+of the project (cross-site and one per site) from its JSON tables. Every
 published number is a linear relation over the true site × theme counts: a published value P
 of a sum means the sum lies within P ± D (D, the most any count moves, is public), a hidden one
 that the sum lies below k. The attacker keeps, for each small cell (0 < count < k), every value
@@ -15,10 +19,13 @@ each within `largest_change(k)` of its true count.
 from __future__ import annotations
 
 import itertools
+import shutil
 
 import pytest
 
 from civicfutures.analysis.ptable import largest_change
+from civicfutures.briefings import storage
+from civicfutures.settings import get_settings
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -34,6 +41,10 @@ STORIES = {
     "voru": [("housing",)] * 1 + [("transport", "green")] * 2 + [("green",)] * 4,
     "tartu": [("housing", "transport")] * 3 + [("transport",)] * 2 + [("green",)] * 2,
 }
+
+
+# Stories per site that nobody coded: the quality report's cells.
+UNCODED = {"gdansk": 1, "krakow": 2, "voru": 4, "tartu": 0}
 
 
 def true_cells() -> dict[tuple[str, str], int]:
@@ -70,7 +81,7 @@ async def build(client, admin) -> None:
             "/api/v1/workshops",
             {"site": slug, "date": "2025-03-15", "kind": "storytelling", "language": "en"},
         )
-        for n, themes in enumerate(stories):
+        for n, themes in enumerate([*stories, *([()] * UNCODED[slug])]):
             teller = await post(
                 "/api/v1/storytellers",
                 {
@@ -89,8 +100,13 @@ async def build(client, admin) -> None:
                     "kind": "present",
                     "language": "en",
                     "title": f"Story {n}",
-                    "body": "A street where nobody asked us.",
-                    "codings": [{"theme": theme, "coder": "coder-a"} for theme in themes],
+                    # Bodies share no words: no two stories are near duplicates.
+                    "body": " ".join(f"{slug}{n}word{i}" for i in range(8)),
+                    "codings": [
+                        {"theme": theme, "coder": coder}
+                        for theme in themes
+                        for coder in ("coder-a", "coder-b")
+                    ],
                 },
             )
 
@@ -99,15 +115,17 @@ Relation = tuple[frozenset[str], str, int | None]
 """(sites summed, theme, published stories or None when hidden)."""
 
 
-async def harvest(client, headers) -> tuple[list[Relation], dict]:
+async def harvest(client, headers, briefings: list[str]) -> tuple[list[Relation], dict]:
     """Every relation the attacker's requests publish, and the answers by request."""
     relations: list[Relation] = []
     answers: dict = {}
     methods: set[str] = set()
 
-    async def ask(key, **params) -> list[dict]:
+    quality: list[Relation] = []
+
+    async def ask(key, kind="prevalence", **params) -> list[dict]:
         response = await client.get(
-            f"{PATH}/prevalence", params={"project": "attack", **params}, headers=headers
+            f"{PATH}/{kind}", params={"project": "attack", **params}, headers=headers
         )
         assert response.status_code == 200, response.text
         methods.add(response.json()["disclosure"].get("method", "suppression"))
@@ -144,15 +162,74 @@ async def harvest(client, headers) -> tuple[list[Relation], dict]:
             await ask(("countries", country), by="site", countries=country),
             lambda g: {g},
         )
+    for subset in subsets:
+        listed = ",".join(sorted(subset))
+        # Every storyteller is 16-24: the breakdown's cells are the sites' cells.
+        for row in await ask(("breakdown", subset), kind="breakdown", by="age_band", sites=listed):
+            relations.append((frozenset({row["site"]}), row["theme"], row["stories"]))
+        # Both coders coded every coded story alike: a theme's positive units are its stories.
+        for row in await ask(("agreement", subset), kind="agreement", sites=listed):
+            relations.append((subset, row["theme"], row["positive"]))
+        for row in await ask(("quality", subset), kind="quality", sites=listed):
+            if row["check"] == "uncoded":
+                summed = subset if row["site"] is None else frozenset({row["site"]})
+                value = None if row["value"] is None else int(row["value"])
+                quality.append((summed, "uncoded", value))
+    await read_briefings(client, headers, briefings, relations, quality)
     # The attacker reads the method from the answers: perturbed counts move by up to
     # `largest_change(k)` each, suppressed tables publish exact counts.
     (method,) = methods
     answers["change"] = largest_change(K) if method == "cell key" else 0
+    answers["quality"] = quality
     return relations, answers
 
 
+async def build_briefings(client, admin) -> list[str]:
+    """Every briefing of the project: the cross-site one and one per site, at the project's k."""
+    built = []
+    for site in (None, *SITES):
+        body = {"project": "attack", "language": "en", **({"site": site} if site else {})}
+        response = await client.post("/api/v1/briefings", json=body, headers=admin)
+        assert response.status_code == 201, response.text
+        built.append(response.json()["id"])
+    return built
+
+
+async def read_briefings(
+    client, headers, briefings: list[str], relations: list, quality: list
+) -> None:
+    """Every count of every briefing, read from its JSON tables as relations."""
+    for briefing in briefings:
+        got = await client.get(f"/api/v1/briefings/{briefing}/files/briefing.json",
+                               headers=headers)  # fmt: skip
+        assert got.status_code == 200, got.text
+        document = got.json()
+        site = document["parameters"].get("site")
+        scope = frozenset({site} if site else SITES)
+        tables = {
+            name: [dict(zip([c["key"] for c in t["columns"]], row, strict=True)) for row in t["rows"]]
+            for name, t in document["tables"].items()
+        }  # fmt: skip
+        for row in tables["key_challenges"]:
+            relations.append((scope, row["theme"], row["stories"]))
+        # The comparison spans every site of the project.
+        for row in tables["comparison"]:
+            relations.append((frozenset({row["site"]}), row["theme"], row["stories"]))
+        for row in tables.get("breakdown_age_band", []):
+            relations.append((scope, row["theme"], row["stories"]))
+        for row in tables["data_quality"]:
+            if row["check"] == "uncoded":
+                quality.append((scope, "uncoded", row["count"]))
+        # No exact small count of people anywhere in the figures of the briefing.
+        for row in tables["method_languages"] + tables["method_story_kinds"]:
+            assert row["stories"] is None or row["stories"] >= K
+
+
 def consistent_values(
-    relations: list[Relation], change: int, hidden_below_k: bool = True
+    relations: list[Relation],
+    change: int,
+    hidden_below_k: bool = True,
+    themes: tuple[str, ...] = THEMES,
 ) -> dict[tuple[str, str], set[int]]:
     """For each site × theme cell, every value some assignment consistent with all relations
     gives it (an exhaustive search per theme: cells of different themes share no relation).
@@ -164,7 +241,7 @@ def consistent_values(
     d = change
     out: dict[tuple[str, str], set[int]] = {}
     sites = list(SITES)
-    for theme in THEMES:
+    for theme in themes:
         mine = [(s, v) for s, t, v in relations if t == theme]
         # Each cell's own relations first bound it; the sums then prune the combinations.
         domains = []
@@ -201,7 +278,15 @@ async def test_no_small_cell_is_pinned(client, admin, token_for, role) -> None:
     small = {cell: n for cell, n in truth.items() if 0 < n < K}
     assert len(small) >= 6  # the project has small cells to attack
 
-    relations, answers = await harvest(client, await token_for(role))
+    briefings = await build_briefings(client, admin)
+    try:
+        relations, answers = await harvest(client, await token_for(role), briefings)
+    finally:
+        # Briefings live in files, not in the database the next test empties.
+        exports = get_settings().exports_dir
+        for briefing in briefings:
+            shutil.rmtree(storage.directory(exports, briefing), ignore_errors=True)
+            storage.status_path(exports, briefing).unlink(missing_ok=True)
     # First an attacker who reads nothing into a hidden number but its site's size.
     loose = consistent_values(relations, answers["change"], hidden_below_k=False)
     assert sorted(cell for cell in small if len(loose[cell]) == 1) == []
@@ -211,6 +296,11 @@ async def test_no_small_cell_is_pinned(client, admin, token_for, role) -> None:
     assert all(truth[cell] in values[cell] for cell in truth)
     pinned = sorted(cell for cell in small if len(values[cell]) == 1)
     assert pinned == []
+    # The quality counts: uncoded stories per site (1 and 2 are small).
+    uncoded = {(site, "uncoded"): n for site, n in UNCODED.items()}
+    found = consistent_values(answers["quality"], answers["change"], themes=("uncoded",))
+    assert all(uncoded[cell] in found[cell] for cell in uncoded)
+    assert sorted(cell for cell, n in uncoded.items() if 0 < n < K and len(found[cell]) == 1) == []
 
     # The old attack: (sites A, B) minus (site B) by project, for each small cell of A.
     def published(subset, theme):

@@ -18,7 +18,7 @@ def findings(table: pl.DataFrame, check: str) -> list[tuple]:
 
 @pytest.fixture
 def report(tiny) -> pl.DataFrame:
-    return run("quality", tiny, AnalysisParams())
+    return run("quality", tiny, AnalysisParams(unsuppressed=True))
 
 
 def test_uncoded_stories(report) -> None:
@@ -59,7 +59,9 @@ def test_near_duplicates_with_their_exact_similarity(report, frames) -> None:
 
 def test_near_duplicate_threshold(tiny) -> None:
     strict = run(
-        "quality", tiny, AnalysisParams(near_duplicate_threshold=1.0, detect_language=False)
+        "quality",
+        tiny,
+        AnalysisParams(near_duplicate_threshold=1.0, detect_language=False, unsuppressed=True),
     )
     assert findings(strict, "near_duplicate") == []
 
@@ -100,5 +102,39 @@ def test_language_tags_match_on_their_primary_subtag(tiny_with) -> None:
         },
         default_language="et",
     )
-    report = run("quality", snapshot, AnalysisParams(detect_language=False, near_duplicates=False))
+    report = run(
+        "quality",
+        snapshot,
+        AnalysisParams(detect_language=False, near_duplicates=False, unsuppressed=True),
+    )
     assert findings(report, "missing_translation") == [("alpha", 2, "pl"), ("beta", 6, "vro")]
+
+
+def test_published_quality_counts_findings_per_site_and_over_all(tiny_with) -> None:
+    # The listing's length is an exact count: published, each check gives its number of
+    # findings at every site in scope and over them all, perturbed, small ones hidden.
+    snapshot = tiny_with(disclosure_threshold=1)
+    params = AnalysisParams(detect_language=False, near_duplicates=False)
+    table = run("quality", snapshot, params)
+    assert table["story_id"].is_null().all()
+    uncoded = table.filter(pl.col("check") == "uncoded")
+    # Story 6 at beta (one storyteller) is the one uncoded story; alpha has none (hidden 0).
+    assert uncoded.select("site", "value", "suppressed").rows() == [
+        ("alpha", None, True),
+        ("beta", 1.0, False),
+        (None, 1.0, False),
+    ]
+    consent = table.filter(pl.col("check") == "missing_consent")
+    assert consent.select("detail", "suppressed").rows() == [
+        ("stories", False),
+        ("storytellers", False),
+    ]
+    hidden = run("quality", tiny_with(disclosure_threshold=3), params)
+    # With k = 3 only beta's three untranslated stories (three storytellers) and their total
+    # are published; every other count is hidden.
+    shown = hidden.filter(~pl.col("suppressed"))
+    assert shown.select("check", "site", "value").rows() == [
+        ("missing_translation", "beta", 3.0),
+        ("missing_translation", None, 3.0),
+    ]
+    assert hidden.filter(pl.col("suppressed"))["value"].null_count() == hidden.height - 2

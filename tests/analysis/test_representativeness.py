@@ -11,7 +11,7 @@ from civicfutures.analysis.suite import run
 
 
 def test_shares_distance_and_scores(tiny) -> None:
-    table = run("representativeness", tiny, AnalysisParams())
+    table = run("representativeness", tiny, AnalysisParams(unsuppressed=True))
     # alpha: storytellers 1, 2 (16-24) and 3 (65+) against 50/50 → TVD 1/6.
     # beta: 4 (16-24), 5 (65+) and 6 (no age, left out) against 2:2 → TVD 0.
     expected = pl.DataFrame(
@@ -33,18 +33,32 @@ def test_shares_distance_and_scores(tiny) -> None:
     assert_frame_equal(table.drop("suppressed", "total_suppressed"), expected)
 
 
-def test_scores_are_withheld_where_cells_are_suppressed(tiny) -> None:
-    # With k = 2 alpha's single 65+ storyteller is suppressed (and 16-24 with it, secondarily);
-    # the distance would give both back, so it goes too. beta's cells all rest on one person.
+def test_scores_are_withheld_where_cells_are_hidden(tiny) -> None:
+    # With k = 2 alpha's single 65+ storyteller is hidden; alpha's two 16-24 storytellers are
+    # published (2 stays 2: a count of k moves by at most its distance to k). The distance
+    # would give the hidden cell's published value back, so it goes. beta's cells all rest
+    # on one person, and so does its left-out count.
     table = run("representativeness", tiny, AnalysisParams(k=2))
-    assert table["suppressed"].to_list() == [True, True, True, True]
+    assert table["suppressed"].to_list() == [False, True, True, True]
+    assert table["storytellers"].to_list() == [2, None, None, None]
     assert table["tvd"].is_null().all()
     assert table["site_score"].is_null().all()
-    assert table["left_out"].to_list() == [0, 0, None, None]
+    assert table["left_out"].to_list() == [None, None, None, None]
+
+
+def test_published_shares_and_scores_come_from_published_counts(tiny_with) -> None:
+    table = run("representativeness", tiny_with(disclosure_threshold=1), AnalysisParams())
+    for _, line in table.group_by("site"):
+        total = line["storytellers"].sum()
+        assert line["total"].to_list() == [total] * line.height
+        shares = [n / total for n in line["storytellers"]]
+        assert line["share"].to_list() == pytest.approx(shares)
+        tvd = 0.5 * sum(abs(s - 0.5) for s in shares)
+        assert line["score"].to_list() == pytest.approx([1 - tvd] * line.height)
 
 
 def test_only_storytellers_of_stories_in_scope_count(tiny) -> None:
-    table = run("representativeness", tiny, AnalysisParams(story_kind="future"))
+    table = run("representativeness", tiny, AnalysisParams(story_kind="future", unsuppressed=True))
     alpha = table.filter(pl.col("site") == "alpha")
     # Future stories: story 3 (storytellers 1 and 3) at alpha.
     assert alpha["storytellers"].to_list() == [1, 1]

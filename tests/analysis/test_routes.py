@@ -233,3 +233,11 @@ async def test_exact_tables_are_marked_not_for_publication(
         f"{PATH}/prevalence", params={**params, "format": "csv"}, headers=granted
     )
     assert csv.headers["x-publication"] == "not for publication"
+    # The file itself says so too: a first column, on every row.
+    exact = pl.read_csv(io.BytesIO(csv.content))
+    assert exact.columns[0] == "publication"
+    assert set(exact["publication"]) == {"not for publication"}
+    published = await client.get(
+        f"{PATH}/prevalence", params={"project": "futures", "format": "csv"}, headers=granted
+    )
+    assert "publication" not in pl.read_csv(io.BytesIO(published.content)).columns

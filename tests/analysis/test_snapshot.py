@@ -90,7 +90,9 @@ async def test_consent_decides_what_enters_a_snapshot(consent_world, tmp_path) -
     links = snapshot["story_storytellers"].collect()
     assert set(links["story_id"]) == set(stories["story_id"])
     assert info.manifest["left_out_for_consent"] == {"stories": 3, "storytellers": 2}
-    assert snapshot["exclusions"].collect().rows() == [("consent", 3, 2)]
+    assert snapshot["exclusions"].select("reason", "stories", "storytellers").collect().rows() == [
+        ("consent", 3, 2)
+    ]
     codings = snapshot["codings"].collect()
     assert set(codings["story_id"]) <= set(stories["story_id"])
 
@@ -152,7 +154,7 @@ async def test_manifest_and_schemas(consent_world, tmp_path) -> None:
     info = await build_snapshot("futures", tmp_path)
     manifest = info.manifest
     assert manifest["snapshot_id"] == info.id == manifest["content_hash"][:16]
-    assert manifest["schema_version"] == 2
+    assert manifest["schema_version"] == 3
     assert manifest["disclosure_threshold"] == 2
     assert manifest["demographic_attributes"] == ["age_band"]
     snapshot = load_snapshot(info.path)

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import json
+
+import openpyxl
+import polars as pl
+import pyarrow.parquet as pq
 
 from builders import story_body
 
@@ -107,6 +113,7 @@ async def test_roles(client, world, token_for):
 async def test_suppression_below_the_project_threshold_needs_the_right(
     client, admin, world, token_for
 ):
+    await _with_stories(client, admin, world)
     author = await token_for("author")
     lower = {"project": "futures", "site": "gdansk", "suppression": 1}
     refused = await client.post("/api/v1/briefings", json=lower, headers=author)
@@ -119,6 +126,31 @@ async def test_suppression_below_the_project_threshold_needs_the_right(
     off = await client.post("/api/v1/briefings", json={**lower, "suppression": 0}, headers=admin)
     assert off.status_code == 201
     assert off.json()["manifest"]["parameters"]["suppression"] == 0
+
+    # Exact counts say so inside every file: CSV, Parquet, XLSX and JSON.
+    async def file(briefing: dict, name: str) -> bytes:
+        got = await client.get(f"/api/v1/briefings/{briefing['id']}/files/{name}", headers=admin)
+        assert got.status_code == 200, name
+        return got.content
+
+    exact_csv = pl.read_csv(io.BytesIO(await file(off.json(), "tables/key_challenges.csv")))
+    assert exact_csv.columns[0] == "publication"
+    assert set(exact_csv["publication"]) == {"not for publication"}
+    published_csv = pl.read_csv(io.BytesIO(await file(raised.json(), "tables/key_challenges.csv")))
+    assert "publication" not in published_csv.columns
+    metadata = pq.read_metadata(io.BytesIO(await file(off.json(), "tables/key_challenges.parquet")))
+    assert metadata.metadata[b"civicfutures.publication"] == b"not for publication"
+    metadata = pq.read_metadata(
+        io.BytesIO(await file(raised.json(), "tables/key_challenges.parquet"))
+    )
+    assert metadata.metadata[b"civicfutures.publication"] == b"published"
+    book = openpyxl.load_workbook(io.BytesIO(await file(off.json(), "tables.xlsx")))
+    assert book.properties.keywords == "not for publication"
+    about = [cell for row in book.worksheets[0].iter_rows(values_only=True) for cell in row]
+    assert any(str(cell).startswith("Nie do publikacji") for cell in about if cell)
+    assert json.loads(await file(off.json(), "briefing.json"))["publication"] == (
+        "not for publication"
+    )
 
 
 async def test_invalid_requests_name_their_fields(client, world, token_for):

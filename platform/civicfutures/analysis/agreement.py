@@ -168,3 +168,28 @@ def agreement(
         krippendorff_alpha(sets, codebook).join(n_coders, how="cross").filter(pl.col("coders") != 2)
     )
     return pl.concat([kappa, alpha]).select(columns)
+
+
+def units(sets: pl.LazyFrame, codebook: Codebook, method: str) -> pl.LazyFrame:
+    """The units the statistic of `method` rates, one row per story: `_w…` the themes any
+    of its coders applied (a theme is `positive` on the unit), `_u…` those every one of them
+    applied. Kappa rates the stories both of the first two coders (by name) coded; alpha
+    every story coded by two or more coders."""
+    if method == "cohen_kappa":
+        first = sets.select("coder").unique().sort("coder").head(2)
+        sets = sets.join(first, on="coder", how="semi")
+    words = range(codebook.words)
+    return (
+        sets.group_by("story_id")
+        .agg(
+            pl.len().alias("m"),
+            *(pl.col(f"_w{w}").bitwise_or() for w in words),
+            *(pl.col(f"_w{w}").bitwise_and().alias(f"_u{w}") for w in words),
+        )
+        .filter(pl.col("m") >= 2)
+        .drop("m")
+    )
+
+
+def method_for(coders: int) -> str:
+    return "cohen_kappa" if coders == 2 else "krippendorff_alpha"

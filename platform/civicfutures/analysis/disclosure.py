@@ -15,7 +15,13 @@ a cell key (prevalence, breakdown, and the comparison computed from published ce
 - Coarser groups of prevalence are sums of published cells within sites (`suite.py`), so a
   difference of two groups publishes nothing the cells did not.
 
-Tables without a key (co-occurrence, links, representativeness) keep the older protection:
+The same holds for every other published table: co-occurrence, links, representativeness,
+coder agreement and the quality counts (`suite.py`) publish counts of their cells within
+sites, each perturbed with its own key (`perturbed_sum`), and the shares, rates and
+statistics computed from them; nothing is hidden to protect another cell.
+
+`suppress` below (primary and secondary suppression) is the older protection, kept for
+callers that protect a table without cell keys:
 
 Primary suppression: a cell whose count rests on at least one and fewer than k storytellers is
 suppressed; its count, its share and interval, its storyteller count and every other value
@@ -31,8 +37,7 @@ at least two. Group totals get the same treatment within their partition.
 Summaries computed from several cells of a line (a representativeness score) are nulled on
 lines holding a suppressed cell (`Rule.masked_by`).
 
-Known limits of the suppressed tables: differencing two requests with different filters is not
-prevented there; they are listed in README's Disclosure control section.
+Known limits: listed in README's Disclosure control section.
 """
 
 from __future__ import annotations
@@ -45,6 +50,12 @@ import polars as pl
 
 from civicfutures.analysis.inference import wilson
 from civicfutures.analysis.ptable import published
+
+# How an exact working table says, inside every file it is written to, that it is not to be
+# published: a first column of this name in CSV, metadata in Parquet and XLSX.
+PUBLICATION_COLUMN = "publication"
+NOT_FOR_PUBLICATION = "not for publication"
+PUBLISHED = "published"
 
 # Columns holding cell keys (`prevalence.KEYS`), dropped from everything published.
 KEY_COLUMNS = ("key", "total_key")
@@ -255,6 +266,24 @@ def published_counts(lf: pl.LazyFrame, rule: Rule, k: int) -> pl.LazyFrame:
             **{c: published(pl.col(c), pl.col(rule.key), k) for c in cells},
             **{c: published(pl.col(c), pl.col(rule.total_key), k) for c in totals},
         )
+    )
+
+
+def perturbed_sum(
+    cells: pl.LazyFrame, by: list[str], counts: dict[str, str], k: int
+) -> pl.LazyFrame:
+    """The finest cells' counts published (each count column with its key column, as
+    `counts` maps them) and added up by `by`.
+
+    A coarser cell is the sum of its published cells: the difference of two coarser cells
+    gives only the published cells between them, never anything exact.
+    """
+    return (
+        cells.with_columns(
+            published(pl.col(count), pl.col(key), k).alias(count) for count, key in counts.items()
+        )
+        .group_by(by)
+        .agg(pl.col(count).sum() for count in counts)
     )
 
 

@@ -12,7 +12,8 @@ Checks (`check` column):
   MinHash signatures with locality-sensitive hashing, then the exact Jaccard is computed;
 - `missing_consent`: how many stories and storytellers the snapshot left out for lack of
   research consent (counts only, `value`; `detail` says which).
-This is a listing of pseudonymous story ids, not a statistical table: no suppression applies.
+The listing of pseudonymous story ids is the exact table, for exact-count roles; everyone else
+gets the number of findings per check and site, perturbed (`suite._published_quality`).
 """
 
 from __future__ import annotations

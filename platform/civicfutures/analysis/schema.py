@@ -22,14 +22,15 @@ A snapshot is one project's data, consent-filtered, as one Parquet file per tabl
 - `translations`: `story_id`, `language`, `origin` (`human`/`machine`), `reviewed`.
 - `reference_shares`: `site_id`, `attribute`, `value`, `share` (the population share a site
   entered, e.g. from its census).
-- `exclusions`: `reason` (`consent`), `stories`, `storytellers`: how many were left out, as counts.
+- `exclusions`: `reason` (`consent`), `stories`, `storytellers`: how many were left out, as counts;
+  `stories_key`, `storytellers_key`: their cell keys (sums of the record keys they rest on).
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 ID = pl.Int64
 
@@ -109,7 +110,15 @@ TABLES: dict[str, pl.Schema] = {
     "reference_shares": pl.Schema(
         {"site_id": ID, "attribute": pl.String, "value": pl.String, "share": pl.Float64}
     ),
-    "exclusions": pl.Schema({"reason": pl.String, "stories": pl.Int64, "storytellers": pl.Int64}),
+    "exclusions": pl.Schema(
+        {
+            "reason": pl.String,
+            "stories": pl.Int64,
+            "storytellers": pl.Int64,
+            "stories_key": pl.Int64,
+            "storytellers_key": pl.Int64,
+        }
+    ),
 }
 
 # The sort order of each table before it is written: stable bytes, hence a stable content hash.

@@ -214,6 +214,19 @@ def tables_from_rows(raw: dict[str, Any]) -> tuple[dict[str, pl.DataFrame], dict
         "stories": len(raw["stories"]) - len(kept_stories),
         "storytellers": len(tellers) - len(allowed),
     }
+    # The cell keys of the two counts (the sums of the record keys they rest on), so that
+    # the quality table publishes them perturbed like any other count.
+    keys = {t["_id"]: t.get("record_key") or 0 for t in tellers}
+    behind_left_out = {
+        teller
+        for s in raw["stories"]
+        if s["_id"] not in kept_stories
+        for teller in tellers_of.get(s["_id"], [])
+    }
+    left_out_keys = {
+        "stories_key": sum(keys.get(t, 0) for t in behind_left_out),
+        "storytellers_key": sum(keys[t["_id"]] for t in tellers if t["_id"] not in allowed),
+    }
     sites = raw["sites"]
     themes = raw["themes"]
     tables = {
@@ -365,6 +378,7 @@ def tables_from_rows(raw: dict[str, Any]) -> tuple[dict[str, pl.DataFrame], dict
                     "reason": "consent",
                     "stories": left_out["stories"],
                     "storytellers": left_out["storytellers"],
+                    **left_out_keys,
                 }
             ],
         ),

@@ -14,7 +14,7 @@ from functools import partial
 import polars as pl
 
 from civicfutures.analysis import quality as quality_checks
-from civicfutures.analysis.agreement import agreement
+from civicfutures.analysis.agreement import agreement, method_for, units
 from civicfutures.analysis.breakdown import breakdown
 from civicfutures.analysis.comparison import comparison
 from civicfutures.analysis.cooccurrence import cooccurrence
@@ -23,16 +23,21 @@ from civicfutures.analysis.disclosure import (
     Rule,
     flags,
     perturb,
+    perturbed_sum,
     protect,
     published_counts,
     reshare,
 )
 from civicfutures.analysis.distinctive import distinctive
-from civicfutures.analysis.links import links
+from civicfutures.analysis.links import link_cells, links
 from civicfutures.analysis.params import STRUCTURAL_BY, AnalysisParams
 from civicfutures.analysis.prevalence import COLUMNS as prevalence_columns
 from civicfutures.analysis.prevalence import KEYS as cell_keys
 from civicfutures.analysis.prevalence import added_up, prevalence
+from civicfutures.analysis.ptable import published
+from civicfutures.analysis.representativeness import COLUMNS as representativeness_columns
+from civicfutures.analysis.representativeness import counts as counts_of_representativeness
+from civicfutures.analysis.representativeness import measures as representativeness_measures
 from civicfutures.analysis.representativeness import representativeness
 from civicfutures.analysis.scope import (
     STRUCTURAL_GROUPS,
@@ -306,7 +311,7 @@ def plan_breakdown(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     return _breakdown_cells(snapshot, params, _breakdown_attribute(snapshot, params))
 
 
-def plan_cooccurrence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+def _exact_cooccurrence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     return cooccurrence(
         _coded(snapshot, params),
         _stories(snapshot, params),
@@ -315,7 +320,86 @@ def plan_cooccurrence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFram
     )
 
 
-def plan_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+def _pair_cells(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    """Exact co-occurrence cells within sites, with cell keys: per site and theme_a, the
+    prevalence of every theme_b among the stories holding theme_a (`stories`: stories with
+    both, `storytellers` and `key` of their storytellers)."""
+    codebook = snapshot.codebook
+    columns = codebook.columns()
+    coded = _coded(snapshot, params).select("story_id", "site_id", *columns)
+    linked = _coded_links(snapshot, params).select(
+        "story_id", "storyteller_id", "site_id", *columns
+    )
+    split = Groups(
+        stories=codebook.explode(coded, ["story_id", "site_id", *columns], name="theme_a"),
+        tellers=codebook.explode(
+            linked, ["story_id", "storyteller_id", "site_id", *columns], name="theme_a"
+        ),
+    )
+    cells = prevalence(split, codebook, _record_keys(snapshot), keys=("site_id", "theme_a"))
+    return cells.rename({"theme": "theme_b"}).filter(pl.col("theme_a") < pl.col("theme_b"))
+
+
+def _published_cooccurrence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    """Every pair of themes (an absent pair would say a hidden one met at least once), its
+    stories the sum of its published cells within sites, the single themes' stories and N
+    those of the published prevalence by project; Jaccard and lift from those counts."""
+    k = _threshold(snapshot, params)
+    themes = sorted(snapshot.codebook.themes)
+    pairs = pl.LazyFrame(
+        [(a, b) for i, a in enumerate(themes) for b in themes[i + 1 :]],
+        schema={"theme_a": pl.String, "theme_b": pl.String},
+        orient="row",
+    )
+    summed = perturbed_sum(
+        _pair_cells(snapshot, params),
+        ["theme_a", "theme_b"],
+        {"stories": "key", "storytellers": "key"},
+        k,
+    )
+    exact = _exact_cooccurrence(snapshot, params).select(
+        "theme_a", "theme_b", _stories="stories", _tellers="storytellers"
+    )
+    singles = _published_prevalence(snapshot, params, "project").select(
+        "theme", "stories", "total", "suppressed"
+    )
+    single = singles.select(
+        "theme", _n=pl.col("stories"), _hidden=pl.col("suppressed"), _all=pl.col("total")
+    )
+    both = pl.min_horizontal("stories", "stories_a", "stories_b").cast(pl.Float64)
+    return (
+        pairs.join(summed, on=["theme_a", "theme_b"], how="left")
+        .join(exact, on=["theme_a", "theme_b"], how="left")
+        .join(single.rename({"theme": "theme_a", "_n": "stories_a", "_hidden": "_hidden_a"}),
+              on="theme_a", how="left")
+        .join(single.select("theme", "_n", "_hidden").rename(
+            {"theme": "theme_b", "_n": "stories_b", "_hidden": "_hidden_b"}),
+              on="theme_b", how="left")
+        .with_columns(pl.col("stories", "storytellers", "_stories", "_tellers").fill_null(0))
+        .with_columns(
+            suppressed=(pl.col("_stories") < k) | (pl.col("_tellers") < k) | (pl.col("stories") == 0),
+            total_suppressed=pl.lit(False),
+            stories_a=pl.when(~pl.col("_hidden_a")).then("stories_a"),
+            stories_b=pl.when(~pl.col("_hidden_b")).then("stories_b"),
+        )
+        .with_columns(
+            jaccard=both / (pl.col("stories_a") + pl.col("stories_b") - both),
+            lift=both * pl.col("_all") / (pl.col("stories_a") * pl.col("stories_b")),
+        )
+        .select(
+            "theme_a", "theme_b", "stories", "stories_a", "stories_b", "jaccard", "lift",
+            "storytellers", "suppressed", "total_suppressed",
+        )
+    )  # fmt: skip
+
+
+def plan_cooccurrence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    if params.unsuppressed:
+        return _exact_cooccurrence(snapshot, params)
+    return _published_cooccurrence(snapshot, params)
+
+
+def _exact_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     return links(
         _coded(snapshot, params),
         snapshot["story_storytellers"],
@@ -323,6 +407,91 @@ def plan_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
         via=params.via,
         linked=_coded_links(snapshot, params),
     )
+
+
+def _unit_sites(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    """The site and the key of each unit of the links: a storyteller's own site and record
+    key; a workshop's site and the sum of its storytellers' keys (in scope)."""
+    if params.via == "storyteller":
+        return snapshot["storytellers"].select("storyteller_id", "site_id", "record_key")
+    tellers = (
+        _coded_links(snapshot, params)
+        .select("workshop_id", "storyteller_id")
+        .unique()
+        .join(_record_keys(snapshot), on="storyteller_id")
+        .group_by("workshop_id")
+        .agg(pl.col("record_key").sum())
+    )
+    return (
+        snapshot["workshops"]
+        .select("workshop_id", "site_id")
+        .join(tellers, on="workshop_id", how="left")
+        .with_columns(pl.col("record_key").fill_null(0))
+    )
+
+
+def _published_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    """Every challenge × vision pair (an absent pair would say a hidden one was linked at
+    least once); each count the sum of its published cells within sites, the share from the
+    published counts."""
+    k = _threshold(snapshot, params)
+    codebook = snapshot.codebook
+    cells, challenges, visions = link_cells(
+        _coded(snapshot, params),
+        snapshot["story_storytellers"],
+        codebook,
+        _unit_sites(snapshot, params),
+        via=params.via,
+        linked=_coded_links(snapshot, params),
+    )
+    pairs = pl.LazyFrame(
+        [(c, v) for c in codebook.of_kind("challenge") for v in codebook.of_kind("vision")],
+        schema={"challenge": pl.String, "vision": pl.String},
+        orient="row",
+    )
+    exact = _exact_links(snapshot, params).select(
+        "challenge", "vision", _links="links", _tellers="storytellers"
+    )
+    # A unit belongs to one site: the exact counts are the sums of the exact cells.
+    by_challenge = challenges.group_by("challenge").agg(_uc=pl.col("units_challenge").sum())
+    by_vision = visions.group_by("vision").agg(_uv=pl.col("units_vision").sum())
+    shown = pl.min_horizontal("links", "units_challenge")
+    return (
+        pairs.join(perturbed_sum(cells, ["challenge", "vision"], {"links": "key"}, k),
+                   on=["challenge", "vision"], how="left")
+        .join(perturbed_sum(challenges, ["challenge"], {"units_challenge": "key"}, k),
+              on="challenge", how="left")
+        .join(perturbed_sum(visions, ["vision"], {"units_vision": "key"}, k),
+              on="vision", how="left")
+        .join(exact, on=["challenge", "vision"], how="left")
+        .join(by_challenge, on="challenge", how="left")
+        .join(by_vision, on="vision", how="left")
+        .with_columns(
+            pl.col("links", "units_challenge", "units_vision", "_links", "_tellers", "_uc", "_uv")
+            .fill_null(0)
+        )
+        .with_columns(
+            suppressed=(pl.col("_links") < k) | (pl.col("_tellers") < k) | (pl.col("links") == 0),
+            total_suppressed=(pl.col("_uc") < k) | (pl.col("units_challenge") == 0),
+            units_vision=pl.when((pl.col("_uv") >= k) & (pl.col("units_vision") > 0))
+            .then("units_vision"),
+            share=pl.when(pl.col("units_challenge") > 0).then(shown / pl.col("units_challenge")),
+            via=pl.lit(params.via),
+            # A workshop link's storytellers are counted only in the exact table.
+            storytellers=pl.col("links") if params.via == "storyteller"
+            else pl.lit(None, dtype=pl.Int64),
+        )
+        .select(
+            "challenge", "vision", "via", "links", "units_challenge", "units_vision", "share",
+            "storytellers", "suppressed", "total_suppressed",
+        )
+    )  # fmt: skip
+
+
+def plan_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    if params.unsuppressed:
+        return _exact_links(snapshot, params)
+    return _published_links(snapshot, params)
 
 
 def plan_agreement(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
@@ -334,24 +503,204 @@ def plan_agreement(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
         sets = sets.filter(pl.col("coder").is_in(list(params.coders)))
     compared = params.coders or snapshot.manifest.get("coders")
     n_compared = len(set(compared)) if compared else None
-    return agreement(None, snapshot.codebook, n_compared, sets=sets)
+    exact = agreement(None, snapshot.codebook, n_compared, sets=sets)
+    if params.unsuppressed:
+        return exact
+    if n_compared is None:
+        n_compared = sets.select(pl.col("coder").n_unique()).collect().item()
+    return _published_agreement(snapshot, params, exact, sets, method_for(n_compared))
+
+
+# Statistics are published to two decimals: their reading needs no more, and every further
+# digit narrows the counts they were computed from.
+STATISTIC_DECIMALS = 2
+
+
+def _published_agreement(
+    snapshot: Snapshot,
+    params: AnalysisParams,
+    exact: pl.LazyFrame,
+    sets: pl.LazyFrame,
+    method: str,
+) -> pl.LazyFrame:
+    """Agreement as published: `units` and `positive` are counts of stories, each the sum of
+    its published cells within sites (the prevalence of each theme among the units, by
+    site); kappa or alpha and the observed agreement only where every count they are
+    computed from (units where all coders, some, or none applied the theme) is 0 or at
+    least k, rounded (`statistic_suppressed` says where they are withheld)."""
+    k = _threshold(snapshot, params)
+    codebook = snapshot.codebook
+    rated = units(sets, codebook, method).join(
+        _stories(snapshot, params).select("story_id", "site_id"), on="story_id"
+    )
+    tellers = rated.join(snapshot["story_storytellers"], on="story_id")
+    cells = prevalence(
+        Groups(stories=rated, tellers=tellers), codebook, _record_keys(snapshot), keys=("site_id",)
+    )
+    summed = perturbed_sum(cells, ["theme"], {"stories": "key", "total": "total_key"}, k).rename(
+        {"stories": "positive", "total": "units"}
+    )
+    everywhere = Groups(
+        stories=rated.with_columns(_all=pl.lit(0)), tellers=tellers.with_columns(_all=pl.lit(0))
+    )
+    whole = prevalence(everywhere, codebook, _record_keys(snapshot), keys=("_all",)).select(
+        "theme",
+        _positive="stories",
+        _units="total",
+        _tellers="storytellers",
+        _all_tellers="total_storytellers",
+    )
+    unanimous = codebook.long(codebook.tally(rated, prefix="_u"), [], "_unanimous")
+    exact_counts = whole.join(unanimous, on="theme", how="left").with_columns(
+        pl.col("_unanimous").fill_null(0)
+    )
+    parts = [
+        pl.col("_unanimous"),
+        pl.col("_positive") - pl.col("_unanimous"),
+        pl.col("_units") - pl.col("_positive"),
+    ]
+    passes = pl.all_horizontal((part == 0) | (part >= k) for part in parts)
+    table = (
+        exact.drop("units", "positive")
+        .join(summed, on="theme", how="left")
+        .join(exact_counts, on="theme", how="left")
+        .with_columns(
+            pl.col(
+                "units",
+                "positive",
+                *(c for c in ("_positive", "_units", "_tellers", "_all_tellers")),
+            ).fill_null(0)
+        )
+        .with_columns(
+            suppressed=(pl.col("_positive") < k)
+            | (pl.col("_tellers") < k)
+            | (pl.col("positive") == 0),
+            total_suppressed=(pl.col("_units") < k)
+            | (pl.col("_all_tellers") < k)
+            | (pl.col("units") == 0),
+        )
+        .with_columns(
+            statistic_suppressed=pl.col("total_suppressed") | ~passes,
+        )
+        .with_columns(
+            pl.when(~pl.col("statistic_suppressed"))
+            .then(pl.col(c).round(STATISTIC_DECIMALS))
+            .alias(c)
+            for c in ("observed_agreement", "value")
+        )
+    )
+    return table.select(
+        "theme", "method", "coders", "units", "positive", "observed_agreement", "value",
+        "suppressed", "total_suppressed", "statistic_suppressed",
+    )  # fmt: skip
 
 
 def plan_quality(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     scoped = scoped_stories(snapshot["stories"], snapshot["sites"], params)
     stories = with_site_slug(snapshot, scoped)
-    parts = [
-        quality_checks.uncoded(stories, _coder_sets(snapshot)),
-        quality_checks.missing_translations(
+    parts = {
+        "uncoded": quality_checks.uncoded(stories, _coder_sets(snapshot)),
+        "missing_translation": quality_checks.missing_translations(
             stories, snapshot["translations"], snapshot.default_language
         ),
-    ]
+    }
     if params.detect_language:
-        parts.append(quality_checks.language_mismatches(stories, snapshot["sites"]))
+        parts["language_mismatch"] = quality_checks.language_mismatches(stories, snapshot["sites"])
     if params.near_duplicates:
-        parts.append(quality_checks.near_duplicates(stories, params.near_duplicate_threshold))
-    parts.append(quality_checks.missing_consent(snapshot["exclusions"]))
-    return quality_checks.quality(parts)
+        parts["near_duplicate"] = quality_checks.near_duplicates(
+            stories, params.near_duplicate_threshold
+        )
+    if not params.unsuppressed:
+        return _published_quality(snapshot, params, stories, parts)
+    return quality_checks.quality(
+        [*parts.values(), quality_checks.missing_consent(snapshot["exclusions"])]
+    )
+
+
+def _published_quality(
+    snapshot: Snapshot,
+    params: AnalysisParams,
+    stories: pl.LazyFrame,
+    parts: dict[str, pl.LazyFrame],
+) -> pl.LazyFrame:
+    """The quality report as published: not the listing (whose length is an exact count)
+    but, per check run, the number of findings at every site in scope and over them all
+    (`site` empty), and the consent counts; each a count of its own cell within a site,
+    perturbed with its storytellers' key, the total the sum of the sites' published counts."""
+    k = _threshold(snapshot, params)
+    listing = quality_checks.quality(parts.values())
+    tellers = (
+        listing.select("check", "site", "story_id")
+        .unique()
+        .join(snapshot["story_storytellers"], on="story_id")
+        .join(_record_keys(snapshot), on="storyteller_id")
+        .select("check", "site", "storyteller_id", "record_key")
+        .unique()
+    )
+    grid = pl.LazyFrame({"check": list(parts)}, schema={"check": pl.String}).join(
+        stories.select("site").unique(), how="cross"
+    )
+    cells = (
+        grid.join(listing.group_by("check", "site").agg(_n=pl.len()), on=["check", "site"],
+                  how="left")
+        .join(tellers.group_by("check", "site").agg(
+            _tellers=pl.len(), _key=pl.col("record_key").sum()), on=["check", "site"], how="left")
+        .with_columns(pl.col("_n", "_tellers", "_key").cast(pl.Int64).fill_null(0))
+        .with_columns(_value=published(pl.col("_n"), pl.col("_key"), k))
+    )  # fmt: skip
+    everywhere = (
+        cells.group_by("check")
+        .agg(pl.col("_n", "_value").sum())
+        .join(
+            tellers.select("check", "storyteller_id").unique().group_by("check")
+            .agg(_tellers=pl.len()),
+            on="check", how="left",
+        )
+        .with_columns(pl.col("_tellers").cast(pl.Int64).fill_null(0),
+                      site=pl.lit(None, dtype=pl.String))
+    )  # fmt: skip
+    consent = (
+        snapshot["exclusions"]
+        .filter(pl.col("reason") == "consent")
+        .select(
+            pl.concat_list(pl.lit("stories"), pl.lit("storytellers")).alias("detail"),
+            pl.concat_list("stories", "storytellers").alias("_n"),
+            pl.concat_list(
+                pl.col("stories_key").fill_null(0), pl.col("storytellers_key").fill_null(0)
+            ).alias("_key"),
+        )
+        .explode("detail", "_n", "_key")
+        .with_columns(
+            check=pl.lit("missing_consent"),
+            site=pl.lit(None, dtype=pl.String),
+            _tellers=pl.col("_n"),
+            _value=published(pl.col("_n"), pl.col("_key"), k),
+        )
+    )
+    rows = pl.concat(
+        [
+            frame.select(
+                "check",
+                "site",
+                "detail" if "detail" in frame.collect_schema().names()
+                else pl.lit(None, dtype=pl.String).alias("detail"),
+                "_n",
+                "_tellers",
+                "_value",
+            )
+            for frame in (cells, everywhere, consent)
+        ]
+    )  # fmt: skip
+    hidden = (pl.col("_n") < k) | (pl.col("_tellers") < k) | (pl.col("_value") == 0)
+    return rows.select(
+        "check",
+        "site",
+        story_id=pl.lit(None, dtype=pl.Int64),
+        detail="detail",
+        value=pl.col("_value").cast(pl.Float64),
+        suppressed=hidden,
+        total_suppressed=pl.lit(False),
+    )
 
 
 def plan_representativeness(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
@@ -366,7 +715,7 @@ def plan_representativeness(snapshot: Snapshot, params: AnalysisParams) -> pl.La
             .unique()
             .join(snapshot["storytellers"], on="storyteller_id")
             .join(sites, on="site_id")
-            .select("storyteller_id", "site")
+            .select("storyteller_id", "site", "record_key")
         ),
     )
     reference = (
@@ -376,7 +725,36 @@ def plan_representativeness(snapshot: Snapshot, params: AnalysisParams) -> pl.La
     )
     if params.sites or params.countries:
         reference = reference.join(tellers.select("site").unique(), on="site", how="semi")
-    return representativeness(tellers, snapshot["demographics"], reference)
+    if params.unsuppressed:
+        return representativeness(tellers, snapshot["demographics"], reference)
+    return _published_representativeness(
+        counts_of_representativeness(tellers, snapshot["demographics"], reference),
+        _threshold(snapshot, params),
+    )
+
+
+def _published_representativeness(exact: pl.LazyFrame, k: int) -> pl.LazyFrame:
+    """Each storyteller belongs to one site, so every cell is a cell within a site: each
+    count is published with its own key, a line's total is the sum of its published cells,
+    and shares, distances and scores come from those; a line holding a hidden cell keeps
+    its distance and score to itself (`masked_by`)."""
+    line = ["site", "attribute"]
+    published_cells = exact.with_columns(
+        _exact=pl.col("storytellers"),
+        _exact_total=pl.col("storytellers").sum().over(line),
+        _left_out=pl.col("left_out"),
+        storytellers=published(pl.col("storytellers"), pl.col("key"), k),
+        left_out=published(pl.col("left_out"), pl.col("left_out_key"), k),
+    )
+    table = representativeness_measures(published_cells).with_columns(
+        suppressed=(pl.col("_exact") < k) | (pl.col("storytellers") == 0),
+        total_suppressed=(pl.col("_exact_total") < k) | (pl.col("total") == 0),
+        left_out=pl.when(pl.col("_left_out") >= k).then("left_out"),
+    )
+    for keys, columns in REPRESENTATIVENESS_RULE.masked_by:
+        hidden = (pl.col("suppressed") | pl.col("total_suppressed")).any().over(list(keys))
+        table = table.with_columns(pl.when(~hidden).then(pl.col(c)).alias(c) for c in columns)
+    return table.select(*representativeness_columns, "suppressed", "total_suppressed")
 
 
 PREVALENCE_RULE = Rule(key="key", total_key="total_key")
@@ -396,16 +774,50 @@ BREAKDOWN_RULE = Rule(
     total_key="total_key",
 )
 COOCCURRENCE_RULE = Rule(
-    derived=("stories_a", "stories_b", "jaccard", "lift"), rows=None, columns=None, total=None
-)
-LINKS_RULE = Rule(
-    count="links",
-    derived=("units_challenge", "units_vision", "share"),
+    perturbed=True,
+    derived=("jaccard", "lift"),
     rows=None,
     columns=None,
     total=None,
+    total_weight=None,
+    total_derived=(),
+)
+LINKS_RULE = Rule(
+    perturbed=True,
+    count="links",
+    derived=("share",),
+    rows=None,
+    columns=None,
+    total="units_challenge",
+    total_weight="units_challenge",
+    total_derived=("share",),
+)
+# The quality counts arrive published from their plan (the exact table is a listing).
+QUALITY_RULE = Rule(
+    perturbed=True,
+    count="value",
+    weight="value",
+    derived=(),
+    rows=None,
+    columns=None,
+    total=None,
+    total_weight=None,
+    total_derived=(),
+)
+# Agreement arrives published from its plan; the statistics go with a hidden count.
+AGREEMENT_RULE = Rule(
+    perturbed=True,
+    count="positive",
+    weight="positive",
+    derived=(),
+    rows=None,
+    columns=None,
+    total="units",
+    total_weight="units",
+    total_derived=(),
 )
 REPRESENTATIVENESS_RULE = Rule(
+    perturbed=True,
     count="storytellers",
     derived=("share", "difference"),
     rows=("site", "attribute"),
@@ -438,8 +850,8 @@ INSIGHTS: dict[str, Insight] = {
     "breakdown": Insight(plan_breakdown, BREAKDOWN_RULE, ("site", "group", "theme")),
     "cooccurrence": Insight(plan_cooccurrence, COOCCURRENCE_RULE, ("theme_a", "theme_b")),
     "links": Insight(plan_links, LINKS_RULE, ("challenge", "vision")),
-    "agreement": Insight(plan_agreement, None, ("theme",)),
-    "quality": Insight(plan_quality, None, ("check", "site", "story_id", "detail")),
+    "agreement": Insight(plan_agreement, AGREEMENT_RULE, ("theme",)),
+    "quality": Insight(plan_quality, QUALITY_RULE, ("check", "site", "story_id", "detail")),
     "representativeness": Insight(
         plan_representativeness, REPRESENTATIVENESS_RULE, ("site", "attribute", "value")
     ),

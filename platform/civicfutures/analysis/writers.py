@@ -3,7 +3,8 @@
 Every writer is deterministic: the same table and metadata give the same bytes. The JSON
 answer wraps the rows with what a reader needs to cite them (snapshot, parameters, whether
 small cells were suppressed); Parquet carries the same facts as key-value metadata; CSV
-carries only the rows (the HTTP answer adds the facts as headers).
+carries the rows (the HTTP answer adds the facts as headers), and an exact table's CSV a
+first `publication` column reading "not for publication" on every row.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
+
+from civicfutures.analysis.disclosure import NOT_FOR_PUBLICATION, PUBLICATION_COLUMN
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,10 @@ def write_json(table: pl.DataFrame, meta: Mapping[str, Any]) -> bytes:
 
 
 def write_csv(table: pl.DataFrame, meta: Mapping[str, Any]) -> bytes:
+    # An exact table carries its marker in a first column: a copy of the file alone still
+    # says it is not for publication, and the file opens as a plain table anywhere.
+    if (meta.get("disclosure") or {}).get("publication") == NOT_FOR_PUBLICATION:
+        table = table.select(pl.lit(NOT_FOR_PUBLICATION).alias(PUBLICATION_COLUMN), pl.all())
     return table.write_csv().encode("utf-8")
 
 

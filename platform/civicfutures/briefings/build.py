@@ -45,6 +45,12 @@ def _labels(briefing_id: str, snapshot_id: str, params: BriefingParams) -> dict[
             if params.suppressed
             else _("Off: every figure is published.")
         ),
+        "publication": _("Publication"),
+        "publication_note": (
+            _("Publishable: counts perturbed by the cell key method.")
+            if params.suppressed
+            else _("Not for publication: exact counts, for the project's own work.")
+        ),
         "colophon": _(
             "Built by civicfutures from snapshot %(snapshot)s as briefing %(id)s; manifest.json "
             "lists the parameters and the sha256 of every file."

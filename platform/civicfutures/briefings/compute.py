@@ -17,7 +17,7 @@ import polars as pl
 
 from civicfutures.analysis import prevalence, suite
 from civicfutures.analysis.dataset import Snapshot
-from civicfutures.analysis.disclosure import Rule, protect
+from civicfutures.analysis.disclosure import perturbed_sum, protect
 from civicfutures.analysis.distinctive import distinctive
 from civicfutures.analysis.params import AnalysisParams
 from civicfutures.analysis.scope import scoped_stories
@@ -27,9 +27,6 @@ from civicfutures.briefings.params import BriefingParams
 # Above this many stories in scope the slow data-quality checks (language detection,
 # near-duplicate search) are left out of a briefing; the data notes say so.
 QUALITY_DETAIL_LIMIT = 50_000
-
-# One line of counts (the languages of the stories, say) that add up to a published total.
-LINE_RULE = Rule(count="stories", derived=("share",), rows=None, columns=("line",), total=None)
 
 
 @dataclass(frozen=True)
@@ -60,20 +57,64 @@ class Results:
 
 
 def _counts(
-    tellers: pl.LazyFrame, column: str, total: pl.LazyFrame, params: BriefingParams
+    tellers: pl.LazyFrame,
+    column: str,
+    total: pl.LazyFrame,
+    params: BriefingParams,
+    record_keys: pl.LazyFrame,
 ) -> pl.LazyFrame:
-    counts = (
-        tellers.group_by(column)
-        .agg(
-            stories=pl.col("story_id").n_unique().cast(pl.Int64),
-            storytellers=pl.col("storyteller_id").n_unique().cast(pl.Int64),
+    """Stories by `column` (their language, say), with their share of all stories.
+
+    Published like every count: the cells within sites perturbed with their storytellers'
+    keys and added up, hidden below k, the share from the published counts.
+    """
+    exact = tellers.group_by(column).agg(
+        _stories=pl.col("story_id").n_unique().cast(pl.Int64),
+        _tellers=pl.col("storyteller_id").n_unique().cast(pl.Int64),
+    )
+    if not params.suppressed:
+        counts = exact.select(column, stories="_stories", storytellers="_tellers")
+        return (
+            counts.join(total, how="cross")
+            .with_columns(share=pl.col("stories") / pl.col("_all"), suppressed=pl.lit(False))
+            .select(column, "stories", "share", "storytellers", "suppressed")
+            .sort(column)
         )
+    within = tellers.group_by("site_id", column).agg(
+        stories=pl.col("story_id").n_unique().cast(pl.Int64),
+        storytellers=pl.col("storyteller_id").n_unique().cast(pl.Int64),
+    )
+    keys = (
+        tellers.select("site_id", column, "storyteller_id")
+        .unique()
+        .join(record_keys, on="storyteller_id")
+        .group_by("site_id", column)
+        .agg(key=pl.col("record_key").sum().cast(pl.Int64))
+    )
+    summed = perturbed_sum(
+        within.join(keys, on=["site_id", column], how="left").with_columns(
+            pl.col("key").fill_null(0)
+        ),
+        [column],
+        {"stories": "key", "storytellers": "key"},
+        params.k,
+    )
+    hidden = (pl.col("_stories") < params.k) | (pl.col("_tellers") < params.k)
+    hidden = hidden | (pl.col("stories") == 0)
+    return (
+        summed.join(exact, on=column)
         .join(total, how="cross")
-        .with_columns(share=pl.col("stories") / pl.col("_all"), line=pl.lit(column))
-        .select(column, "stories", "share", "storytellers", "line")
+        .with_columns(suppressed=hidden)
+        .with_columns(
+            share=pl.when(~pl.col("suppressed") & (pl.col("_all") > 0)).then(
+                pl.min_horizontal("stories", "_all") / pl.col("_all")
+            ),
+            stories=pl.when(~pl.col("suppressed")).then("stories"),
+            storytellers=pl.when(~pl.col("suppressed")).then("storytellers"),
+        )
+        .select(column, "stories", "share", "storytellers", "suppressed")
         .sort(column)
     )
-    return protect(counts, LINE_RULE, params.k, disclose=not params.suppressed).sort(column)
 
 
 def _planned(kind: str, snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
@@ -106,9 +147,19 @@ def _plans(
     everywhere = params.analysis(sites=())
     stories = scoped_stories(snapshot["stories"], snapshot["sites"], scope)
     tellers = snapshot["story_storytellers"].join(
-        stories.select("story_id", "language", "kind"), on="story_id"
+        stories.select("story_id", "site_id", "language", "kind"), on="story_id"
     )
-    all_stories = stories.select(_all=pl.len().cast(pl.Float64))
+    record_keys = snapshot["storytellers"].select("storyteller_id", "record_key")
+    # The share's denominator: all stories, as the scope's prevalence publishes them.
+    scope_params = replace(scope, by="site" if params.local else "project")
+    if params.suppressed:
+        all_stories = suite.plan("prevalence", snapshot, scope_params).select(
+            _all=pl.col("total").first().cast(pl.Float64)
+        )
+    else:
+        all_stories = stories.join(
+            snapshot["story_storytellers"].select("story_id").unique(), on="story_id"
+        ).select(_all=pl.len().cast(pl.Float64))
     overview = pl.concat(
         [
             stories.select(
@@ -137,14 +188,11 @@ def _plans(
     quality = replace(scope, detect_language=quality_detail, near_duplicates=quality_detail)
     plans = {
         "overview": _planned_already(overview),
-        "languages": _planned_already(_counts(tellers, "language", all_stories, params)),
-        "kinds": _planned_already(_counts(tellers, "kind", all_stories, params)),
-        "scope": partial(
-            _planned,
-            "prevalence",
-            snapshot,
-            replace(scope, by="site" if params.local else "project"),
+        "languages": _planned_already(
+            _counts(tellers, "language", all_stories, params, record_keys)
         ),
+        "kinds": _planned_already(_counts(tellers, "kind", all_stories, params, record_keys)),
+        "scope": partial(_planned, "prevalence", snapshot, scope_params),
         "by_kind": partial(_planned, "prevalence", snapshot, replace(scope, by="story_kind")),
         "comparison": comparison,
         "links": partial(_planned, "links", snapshot, scope),
@@ -181,6 +229,17 @@ def compute(snapshot: Snapshot, params: BriefingParams) -> Results:
     frames = dict(zip(plans, collect_many(list(plans.values())), strict=True))
     overview_rows = frames["overview"].to_dicts()
     overview = overview_rows[0] if overview_rows else {}
+    if params.suppressed:
+        # The people counts as the scope's prevalence publishes them (perturbed, hidden
+        # below k): a briefing never states an exact count of stories or storytellers.
+        totals = frames["scope"].head(1).to_dicts()
+        total = totals[0] if totals else {}
+        hidden = bool(total.get("total_suppressed")) or not total
+        overview.update(
+            stories=None if hidden else total.get("total"),
+            storytellers=None if hidden else total.get("total_storytellers"),
+            people_hidden=hidden and bool(overview.get("stories")),
+        )
     return Results(
         overview=overview,
         languages=frames["languages"],

@@ -201,8 +201,9 @@ def figure(value: int | None, hidden: bool, k: int) -> str:
 def method(ctx: Context) -> Section:
     r, vocab, k = ctx.results, ctx.vocab, ctx.k
     overview = r.overview
+    # Published people counts come perturbed from the scope's prevalence (`compute`).
+    small = bool(overview.get("people_hidden"))
     storytellers = overview.get("storytellers") or 0
-    small = ctx.params.suppressed and 0 < storytellers < k
     stories = overview.get("stories") or 0
     blocks: list[Block] = [
         Paragraph(
@@ -214,7 +215,7 @@ def method(ctx: Context) -> Section:
             )
         )
     ]
-    if not stories:
+    if not stories and not small:
         blocks.append(Paragraph(text=_("No stories match this briefing's scope.")))
     languages = r.languages.with_columns(
         mapped(r.languages, "language", vocab.language_name, "language_name")
@@ -235,7 +236,10 @@ def method(ctx: Context) -> Section:
         Fact(
             label=_("Disclosure control"),
             value=(
-                _("figures resting on fewer than %(k)s storytellers are suppressed")
+                _(
+                    "counts perturbed by the cell key method; figures resting on fewer than "
+                    "%(k)s storytellers are hidden"
+                )
                 % {"k": format_number(k)}
                 if ctx.params.suppressed
                 else _("off: every figure is published")
@@ -383,9 +387,14 @@ def future_visions(ctx: Context) -> Section:
                     Column("vision", _("Vision key"), people=False),
                     Column("vision_label", _("Vision")),
                     Column("links", _("Storytellers with both"), COUNT, HIDDEN),
-                    Column("units_challenge", _("Storytellers with the challenge"), COUNT, HIDDEN),
-                    Column("share", _("Share"), SHARE, HIDDEN),
-                    Column("suppressed", _("Suppressed"), FLAG, people=False),
+                    Column(
+                        "units_challenge",
+                        _("Storytellers with the challenge"),
+                        COUNT,
+                        HIDDEN_TOTAL,
+                    ),
+                    Column("share", _("Share"), SHARE, HIDDEN_ANY),
+                    *flag_columns(),
                 ],
                 frame=links,
             )
@@ -853,8 +862,9 @@ def data_notes(ctx: Context) -> Section:
     r, vocab, params, k = ctx.results, ctx.vocab, ctx.params, ctx.k
     notes = [
         _(
-            "Figures resting on fewer than %(k)s storytellers are shown as “%(hidden)s”; further "
-            "figures are hidden where they would let a hidden one be worked out from totals."
+            "Counts are perturbed slightly by the cell key method, so that no small count can "
+            "be worked out by comparing figures; figures resting on fewer than %(k)s "
+            "storytellers are shown as “%(hidden)s”."
         )
         % {"k": format_number(k), "hidden": fewer_than(k)}
         if params.suppressed
@@ -898,19 +908,25 @@ def data_notes(ctx: Context) -> Section:
     quality = r.quality
     rows = []
     for check in QUALITY_CHECKS:
-        count = quality.filter(pl.col("check") == check).height
+        if params.suppressed:
+            # Published counts over every site of the scope (`site` empty).
+            found = quality.filter((pl.col("check") == check) & pl.col("site").is_null())
+            hidden = bool(found["suppressed"].any()) if found.height else False
+            count = None if hidden else int(found["value"].sum() or 0) if found.height else 0
+        else:
+            count, hidden = quality.filter(pl.col("check") == check).height, False
         rows.append(
-            {"check": check, "label": _check_label(check), "count": count, "suppressed": False}
+            {"check": check, "label": _check_label(check), "count": count, "suppressed": hidden}
         )
     for what in ("stories", "storytellers"):
         found = quality.filter((pl.col("check") == "missing_consent") & (pl.col("detail") == what))
-        count = int(found["value"].sum() or 0) if found.height else 0
-        hidden = params.suppressed and 0 < count < k
+        hidden = bool(found["suppressed"].any()) if found.height else False
+        count = None if hidden else int(found["value"].sum() or 0) if found.height else 0
         rows.append(
             {
                 "check": f"missing_consent:{what}",
                 "label": _check_label(f"missing_consent:{what}"),
-                "count": None if hidden else count,
+                "count": count,
                 "suppressed": hidden,
             }
         )

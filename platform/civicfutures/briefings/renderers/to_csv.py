@@ -15,6 +15,7 @@ from typing import Any
 
 import polars as pl
 
+from civicfutures.analysis.disclosure import NOT_FOR_PUBLICATION, PUBLICATION_COLUMN
 from civicfutures.briefings.document import Briefing
 from civicfutures.briefings.tables import (
     COUNT,
@@ -47,8 +48,12 @@ def neutralise(column: pl.Expr) -> pl.Expr:
     return pl.when(column.str.contains(RISKY_START)).then(pl.lit("'") + column).otherwise(column)
 
 
-def csv_frame(table: Table) -> pl.DataFrame:
+def csv_frame(table: Table, exact: bool = False) -> pl.DataFrame:
+    """The table as written; an exact briefing's tables (disclosure control off) start with
+    a `publication` column reading "not for publication" on every row."""
     expressions = []
+    if exact:
+        expressions.append(pl.lit(NOT_FOR_PUBLICATION).alias(PUBLICATION_COLUMN))
     for column in table.columns:
         expr = pl.col(column.key)
         if column.kind == LIST:
@@ -59,8 +64,10 @@ def csv_frame(table: Table) -> pl.DataFrame:
     return table.frame.select(expressions)
 
 
-def resource(table: Table) -> dict[str, Any]:
-    fields = []
+def resource(table: Table, exact: bool = False) -> dict[str, Any]:
+    fields: list[dict[str, Any]] = []
+    if exact:
+        fields.append({"name": PUBLICATION_COLUMN, "type": "string"})
     for column in table.columns:
         field: dict[str, Any] = {
             "name": column.key,
@@ -92,9 +99,12 @@ def write_csv(briefing: Briefing, directory: Path) -> list[Path]:
     folder = directory / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     written = []
+    exact = not briefing.k
     for name, table in briefing.tables.items():
         path = folder / f"{name}.csv"
-        csv_frame(table).write_csv(path, include_header=True, line_terminator="\n", null_value="")
+        csv_frame(table, exact).write_csv(
+            path, include_header=True, line_terminator="\n", null_value=""
+        )
         written.append(path)
     package = {
         "profile": "tabular-data-package",
@@ -104,8 +114,9 @@ def write_csv(briefing: Briefing, directory: Path) -> list[Path]:
             f"{briefing.subtitle}. Text cells that begin with =, +, - or @ carry a leading "
             "apostrophe so spreadsheet programs do not run them as formulas. Suppressed cells "
             "are empty, with the row's suppressed flag true."
+            + (" Exact counts: not for publication." if exact else "")
         ),
-        "resources": [resource(table) for table in briefing.tables.values()],
+        "resources": [resource(table, exact) for table in briefing.tables.values()],
     }
     path = directory / "datapackage.json"
     path.write_text(

@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 
+from civicfutures.analysis.disclosure import NOT_FOR_PUBLICATION, PUBLISHED
 from civicfutures.briefings.document import Briefing
 
 
@@ -29,6 +30,7 @@ def briefing_data(briefing: Briefing) -> dict[str, Any]:
         "parameters": briefing.parameters,
         "snapshot": briefing.snapshot,
         "suppression": briefing.k,
+        "publication": PUBLISHED if briefing.k else NOT_FOR_PUBLICATION,
         "sections": msgspec.to_builtins(briefing.sections),
         "tables": {
             name: {

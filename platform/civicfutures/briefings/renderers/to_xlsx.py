@@ -18,6 +18,7 @@ import polars as pl
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from civicfutures.analysis.disclosure import NOT_FOR_PUBLICATION, PUBLISHED
 from civicfutures.briefings.document import Briefing
 from civicfutures.briefings.tables import (
     COUNT,
@@ -165,6 +166,7 @@ def write_about(
         (labels["briefing_id"], briefing.id),
         (labels["snapshot"], briefing.snapshot),
         (labels["suppression"], labels["suppression_note"]),
+        (labels.get("publication", ""), labels.get("publication_note", "")),
     ):
         sheet.write_string(row, 0, label, styles.label)
         write_text(sheet, row, 1, value, styles)
@@ -192,6 +194,8 @@ def render_xlsx(briefing: Briefing, path: Path) -> None:
             "subject": briefing.subtitle,
             "author": "civicfutures",
             "comments": briefing.id,
+            # The workbook's own properties carry the marker too (read without opening it).
+            "keywords": PUBLISHED if briefing.k else NOT_FOR_PUBLICATION,
             "created": CREATED,
         }
     )
