@@ -19,6 +19,7 @@ from civicfutures.i18n.languages import PAGE_LANGUAGES
 from civicfutures.i18n.negotiation import LANGUAGE_COOKIE
 from civicfutures.intake.people_service import WorkshopService
 from civicfutures.intake.setup_service import SetupService, find_project
+from civicfutures.intake.story_pages import StoryPages
 from civicfutures.intake.story_service import StoryFilters, StoryService
 from civicfutures.pages.common import PAGE_EXCEPTION_HANDLERS, known_language, page, safe_next
 from civicfutures.pages.intake import IntakePages, StoryEditPages
@@ -114,7 +115,7 @@ async def codebook(request: Request, lang: FromPath[str], project: FromPath[str]
 
 LANGUAGE_PAGES = Router(
     path="/{lang:str}",
-    route_handlers=[home, codebook, IntakePages, StoryEditPages],
+    route_handlers=[home, codebook, IntakePages, StoryEditPages, StoryPages],
     guards=[known_language],
     exception_handlers=PAGE_EXCEPTION_HANDLERS,  # type: ignore[arg-type]
     include_in_schema=False,
