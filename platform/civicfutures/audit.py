@@ -20,6 +20,19 @@ def state_hash(state: Any) -> str:
     return hashlib.sha256(encoded).hexdigest()
 
 
+# Bookkeeping that changes with every write; the history names the fields a person changed.
+_NOT_FIELDS = frozenset({"version", "updated_at", "created_at", "id"})
+
+
+def changed_fields(before: Any, after: Any) -> list[str]:
+    """Top-level fields whose value differs between two states (names only, never values)."""
+    old = msgspec.to_builtins(before) if before is not None else {}
+    new = msgspec.to_builtins(after) if after is not None else {}
+    return sorted(
+        k for k in set(old) | set(new) if k not in _NOT_FIELDS and old.get(k) != new.get(k)
+    )
+
+
 async def record(
     actor: Actor,
     action: str,

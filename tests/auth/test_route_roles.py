@@ -558,6 +558,10 @@ async def _page_new_workshop(ctx: Ctx) -> Call:
     return Call("/en/sites/gdansk/workshops/new", form=form, ok=303)
 
 
+async def _page_story(ctx: Ctx) -> Call:
+    return Call(f"/en/stories/{await ctx.story()}")
+
+
 async def _page_edit_story(ctx: Ctx) -> Call:
     return Call(f"/en/stories/{await ctx.story()}/edit")
 
@@ -664,6 +668,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/{lang:str}/sites/{site:str}/workshops/new"): Rule(
         PAGE_SITE_WRITE, _page_new_workshop
     ),
+    ("GET", "/{lang:str}/stories/{story_id:int}"): Rule(PAGE_SITE_READ, _page_story),
     ("GET", "/{lang:str}/stories/{story_id:int}/edit"): Rule(PAGE_SITE_WRITE, _page_edit_story),
     ("POST", "/{lang:str}/stories/{story_id:int}/edit"): Rule(PAGE_SITE_WRITE, _page_save_story),
     ("GET", "/api/v1/forms/{form:str}"): Rule(

@@ -33,6 +33,7 @@ from civicfutures.i18n.labels import LabelContext
 from civicfutures.intake import schemas as s
 from civicfutures.intake.people_service import StorytellerService, WorkshopService
 from civicfutures.intake.setup_service import SetupService, find_project
+from civicfutures.intake.story_pages import StoryPages, saved_story
 from civicfutures.intake.story_service import StoryFilters, StoryService
 from civicfutures.web.auth import current_actor, page_requires
 from civicfutures.web.pages import (
@@ -43,7 +44,7 @@ from civicfutures.web.pages import (
     submit_form,
 )
 
-PAGE_SIZE = 25
+PAGE_SIZE = 50
 # Reading a site's stories: partners (their sites), researchers and authors; writing: partners.
 READERS = page_requires("partner", "researcher", "author")
 WRITERS = page_requires("partner")
@@ -126,11 +127,13 @@ class IntakePages(Controller):
         )
         try:
             result = await StoryService().list(
-                actor, story_filters, PAGE_SIZE, query.get("cursor") or None
+                actor, story_filters, PAGE_SIZE, query.get("cursor") or None, newest_first=True
             )
         except InvalidInput as problem:
             problems += problem.errors
-            result = await StoryService().list(actor, story_filters, PAGE_SIZE, None)
+            result = await StoryService().list(
+                actor, story_filters, PAGE_SIZE, None, newest_first=True
+            )
         labels = LabelContext(
             tag=lang,
             site_languages=tuple(site_out.languages),
@@ -144,7 +147,7 @@ class IntakePages(Controller):
                 {**{k: v for k, v in filters.items() if v}, "cursor": result.next_cursor}
             )
         languages = sorted({story.language for story in result.items} | set(site_out.languages))
-        saved = query.get("saved")
+        saved = await saved_story(actor, query.get("saved"))
         return page(
             "pages/stories.html",
             site=site_out,
@@ -422,7 +425,7 @@ async def codebook(request: Request, lang: FromPath[str], project: FromPath[str]
 
 INTAKE_PAGES = Router(
     path="/{lang:str}",
-    route_handlers=[home, codebook, IntakePages, StoryEditPages],
+    route_handlers=[home, codebook, IntakePages, StoryEditPages, StoryPages],
     guards=[known_language],
     include_in_schema=False,
 )

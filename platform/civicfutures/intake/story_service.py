@@ -248,20 +248,28 @@ class StoryService:
         return (await self._assemble([await self._story_row(actor, story_id)]))[0]
 
     async def list(
-        self, actor: Actor, filters: StoryFilters, limit: int = 50, cursor: str | None = None
+        self,
+        actor: Actor,
+        filters: StoryFilters,
+        limit: int = 50,
+        cursor: str | None = None,
+        newest_first: bool = False,
     ) -> s.StoryPage:
-        """A page of stories in id order with the total matching the filters."""
+        """A page of stories in id order (or newest first) with the total matching the filters."""
         limit = max(1, min(limit, PAGE_MAX))
         conditions = await self._conditions(actor, filters)
         count_query = Story.count()
         page_query = (
-            Story.select(Story.all_columns(), Story.site.slug).order_by(Story.id).limit(limit + 1)
+            Story.select(Story.all_columns(), Story.site.slug)
+            .order_by(Story.id, ascending=not newest_first)
+            .limit(limit + 1)
         )
         for condition in conditions:
             count_query = count_query.where(condition)
             page_query = page_query.where(condition)
         if cursor:
-            page_query = page_query.where(Story.id > decode_cursor(cursor))
+            last = decode_cursor(cursor)
+            page_query = page_query.where(Story.id < last if newest_first else Story.id > last)
         total = await count_query
         rows = await page_query
         has_more = len(rows) > limit
@@ -530,7 +538,15 @@ class StoryService:
             translations = None if data.translations is msgspec.UNSET else canonical["translations"]
             await self._write_children(story_id, translations, codings, theme_ids)
             out = await self.get(actor, story_id)
-            await audit.record(actor, "update", "story", story_id, before=before, after=out)
+            await audit.record(
+                actor,
+                "update",
+                "story",
+                story_id,
+                before=before,
+                after=out,
+                detail={"fields": audit.changed_fields(before, out)},
+            )
         return out
 
     async def _reanchor_codings(
