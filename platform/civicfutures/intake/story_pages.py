@@ -23,8 +23,8 @@ from civicfutures.i18n.labels import LabelContext
 from civicfutures.intake import schemas as s
 from civicfutures.intake.story_service import StoryService
 from civicfutures.intake.story_view import StoryViewService
-from civicfutures.web.pages import page
 from civicfutures.web.auth import current_actor, page_requires
+from civicfutures.web.pages import page
 
 READERS = page_requires("partner", "researcher", "author")
 
