@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from civicfutures.intake.api import CONTROLLERS as INTAKE
     from civicfutures.pages.home import PAGE_ROUTES
     from civicfutures.pages.templating import static_files, template_config
+    from civicfutures.search.pages import SEARCH_PAGES
     from civicfutures.web.apidocs import openapi_config
     from civicfutures.web.auth import TokenAuthentication
     from civicfutures.web.errors import EXCEPTION_HANDLERS
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             BRIEFING_PAGES,
             *import_routes(),
             *import_page_routes(),
+            SEARCH_PAGES,
         ],
         template_config=template_config(),
         middleware=[

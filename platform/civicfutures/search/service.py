@@ -50,7 +50,7 @@ def _check(q: str, limit: int, offset: int) -> None:
             [FieldError("limit", _("Between 1 and {max}.").format(max=PAGE_MAX))],
         )
     if offset < 0:
-        raise BadQuery(_("Invalid page."), [FieldError("offset", _("Zero or more.").format())])
+        raise BadQuery(_("Invalid page."), [FieldError("offset", _("Zero or more."))])
 
 
 def _match(words: list[str]) -> tuple[WhereRaw, str, str, str]:
