@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from civicfutures.imports.pages import import_page_routes
     from civicfutures.intake.api import CONTROLLERS as INTAKE
     from civicfutures.intake.pages import INTAKE_PAGES
+    from civicfutures.search.pages import SEARCH_PAGES
     from civicfutures.web.apidocs import openapi_config
     from civicfutures.web.auth import TokenAuthentication
     from civicfutures.web.errors import EXCEPTION_HANDLERS
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             BRIEFING_PAGES,
             *import_routes(),
             *import_page_routes(),
+            SEARCH_PAGES,
         ],
         template_config=template_config(),
         middleware=[

@@ -169,3 +169,40 @@ def bench_analysis(sizes: tuple[int, ...], repeat: int) -> None:
     from civicfutures.analysis.bench import DEFAULT_SIZES, run_bench
 
     run_bench(list(sizes) or DEFAULT_SIZES, repeat)
+
+
+@bench.command("search")
+@click.option("--stories", default=100_000, show_default=True, type=click.IntRange(1, 2_000_000))
+@click.option(
+    "--engine",
+    type=click.Choice(["sqlite", "postgresql"]),
+    default="sqlite",
+    show_default=True,
+    help="Database engine; PostgreSQL gets a fresh database named civicfutures_bench_search.",
+)
+@click.option("--repeats", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option(
+    "--pg-admin-url",
+    envvar="CIVICFUTURES_BENCH_PG_ADMIN",
+    default="postgresql://postgres@127.0.0.1:5432/postgres",
+    show_default=True,
+    help="A PostgreSQL account that may create the benchmark database.",
+)
+def bench_search(stories: int, engine: str, repeats: int, pg_admin_url: str) -> None:
+    """Time ranked search of N stories against a LIKE scan of the same text, per query."""
+    from civicfutures.bench.database import drop_database, fresh_database
+    from civicfutures.imports.bench import configure
+    from civicfutures.search.bench import measure, render
+
+    database_url = None
+    if engine == "postgresql":
+        database_url = fresh_database(
+            engine, Path("."), pg_admin_url, name="civicfutures_bench_search"
+        )
+    workdir = configure(stories, database_url)
+    try:
+        figures = run_db(lambda: measure(stories, workdir, repeats))
+    finally:
+        if database_url:
+            drop_database(database_url, pg_admin_url)
+    click.echo(render(figures))

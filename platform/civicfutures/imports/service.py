@@ -61,6 +61,7 @@ from civicfutures.imports.rows import (
 )
 from civicfutures.imports.sources import ReadError, SourceFile, open_table
 from civicfutures.intake.setup_service import find_project, find_site
+from civicfutures.search import index as search_index
 
 # progress(stage, done, total): stages "read", "check", "write"; total None when unknown.
 Progress = Callable[[str, int, int | None], None]
@@ -582,6 +583,18 @@ class ImportService:
                 for r, story_id in pairs
                 for theme_id in r.theme_ids
             ],
+        )
+        await search_index.index(
+            [
+                search_index.StoryText(
+                    story_id,
+                    r.title,
+                    r.body,
+                    [(t.title, t.body)] if (t := r.translation) is not None else [],
+                )
+                for r, story_id in pairs
+            ],
+            fresh=True,
         )
         await self._audit(
             actor, context, info, plan, pairs, teller_rows, teller_ids, workshop_ids, report, now

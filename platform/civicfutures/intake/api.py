@@ -21,6 +21,8 @@ from civicfutures.intake import schemas as s
 from civicfutures.intake.people_service import StorytellerService, WorkshopService
 from civicfutures.intake.setup_service import SetupService
 from civicfutures.intake.story_service import StoryFilters, StoryService
+from civicfutures.search.schemas import SearchPage
+from civicfutures.search.service import SearchService
 from civicfutures.web.auth import admins, current_actor, readers, writers
 from civicfutures.web.idempotent import created
 
@@ -333,7 +335,11 @@ class StorytellerController(Controller):
 class StoryController(Controller):
     path = "/api/v1/stories"
     tags = ["stories"]
-    dependencies = {**ACTOR, "stories": Provide(StoryService, sync_to_thread=False)}
+    dependencies = {
+        **ACTOR,
+        "stories": Provide(StoryService, sync_to_thread=False),
+        "search": Provide(SearchService, sync_to_thread=False),
+    }
 
     @post(
         "/", responses=s.ERROR_RESPONSES, guards=[writers], status_code=201, summary="Enter a story"
@@ -356,12 +362,19 @@ class StoryController(Controller):
         "/",
         responses=s.ERROR_RESPONSES,
         guards=[readers],
-        summary="List stories with filters and cursor pagination",
+        summary="List stories with filters and cursor pagination, or search them with `q`",
+        description=(
+            "With `q`: full-text search (titles, bodies and translations; case and diacritics "
+            "ignored), ranked, paginated by `limit` (at most 100) and `offset`, with facet "
+            "counts per filter over the matching stories; without it, the list."
+        ),
     )
     async def list_stories(
         self,
         stories: NamedDependency[StoryService],
+        search: NamedDependency[SearchService],
         actor: NamedDependency[Actor],
+        q: FromQuery[str | None] = None,
         project: FromQuery[str | None] = None,
         site: FromQuery[str | None] = None,
         country: FromQuery[str | None] = None,
@@ -369,11 +382,13 @@ class StoryController(Controller):
         language: FromQuery[str | None] = None,
         theme: FromQuery[str | None] = None,
         status: FromQuery[s.StoryStatus | None] = None,
+        workshop: FromQuery[int | None] = None,
         date_from: Annotated[dt.date | None, QueryParameter(name="from")] = None,
         date_to: Annotated[dt.date | None, QueryParameter(name="to")] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         cursor: FromQuery[str | None] = None,
-    ) -> s.StoryPage:
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> s.StoryPage | SearchPage:
         filters = StoryFilters(
             project=project,
             site=site,
@@ -383,8 +398,11 @@ class StoryController(Controller):
             theme=theme,
             status=status,
             date_from=date_from,
+            workshop=workshop,
             date_to=date_to,
         )
+        if q is not None:
+            return await search.search(actor, q, filters, limit, offset)
         return await stories.list(actor, filters, limit, cursor)
 
     @get(

@@ -34,6 +34,7 @@ from civicfutures.i18n import gettext as _
 from civicfutures.intake import schemas as s
 from civicfutures.intake.people_service import find_workshop, require_site_write
 from civicfutures.intake.validation import Checker, nfc
+from civicfutures.search import index as search_index
 
 PAGE_MAX = 200
 
@@ -49,6 +50,7 @@ class StoryFilters:
     language: str | None = None
     theme: str | None = None
     status: str | None = None
+    workshop: int | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
 
@@ -257,7 +259,7 @@ class StoryService:
     ) -> s.StoryPage:
         """A page of stories in id order (or newest first) with the total matching the filters."""
         limit = max(1, min(limit, PAGE_MAX))
-        conditions = await self._conditions(actor, filters)
+        conditions = await self.conditions(actor, filters)
         count_query = Story.count()
         page_query = (
             Story.select(Story.all_columns(), Story.site.slug)
@@ -277,7 +279,8 @@ class StoryService:
         next_cursor = encode_cursor(rows[-1]["id"]) if has_more and rows else None
         return s.StoryPage(items=await self._assemble(rows), next_cursor=next_cursor, total=total)
 
-    async def _conditions(self, actor: Actor, filters: StoryFilters) -> list[Any]:
+    async def conditions(self, actor: Actor, filters: StoryFilters) -> list[Any]:
+        """The query conditions of `filters` for `actor`, consent rule first (search shares them)."""
         conditions: list[Any] = [readable_stories(actor)]
         if actor.site_ids is not None:
             conditions.append(Story.site.is_in(sorted(actor.site_ids) or [-1]))
@@ -295,6 +298,8 @@ class StoryService:
             conditions.append(Story.language == filters.language)
         if filters.status:
             conditions.append(Story.status == filters.status)
+        if filters.workshop is not None:
+            conditions.append(Story.workshop == filters.workshop)
         if filters.date_from:
             conditions.append(Story.workshop.held_on >= filters.date_from)
         if filters.date_to:
@@ -444,6 +449,7 @@ class StoryService:
                 created_at=now,
                 updated_at=now,
             )
+            await search_index.index([_story_text(out)], fresh=True)
             await audit.record(actor, "create", "story", story_id, after=out)
         return out
 
@@ -538,6 +544,12 @@ class StoryService:
             translations = None if data.translations is msgspec.UNSET else canonical["translations"]
             await self._write_children(story_id, translations, codings, theme_ids)
             out = await self.get(actor, story_id)
+            if (out.title, out.body, out.translations) != (
+                before.title,
+                before.body,
+                before.translations,
+            ):
+                await search_index.index([_story_text(out)])
             await audit.record(
                 actor,
                 "update",
@@ -577,6 +589,12 @@ class StoryService:
                 await Coding.update(
                     {Coding.start_offset: new_start, Coding.end_offset: new_start + len(excerpt)}
                 ).where(Coding.id == row["id"])
+
+
+def _story_text(story: s.StoryOut) -> search_index.StoryText:
+    return search_index.StoryText(
+        story.id, story.title, story.body, [(t.title, t.body) for t in story.translations]
+    )
 
 
 def _occurrences(text: str, needle: str) -> list[int]:

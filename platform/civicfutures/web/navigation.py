@@ -48,6 +48,7 @@ NAV_ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("new_story", lambda: _("New story"), "/sites/{site}/stories/new", ("partner",)),
     NavEntry("import", lambda: _("Import"), "/sites/{site}/import", ("partner",)),
     NavEntry("site_stories", lambda: _("My stories"), "/sites/{site}", ("partner",)),
+    NavEntry("search", lambda: _("Search"), "/search", ("partner", "researcher", "author")),
     NavEntry("quotes", lambda: _("Quotes"), "/projects/{project}/quotes", ("researcher",)),
     NavEntry("briefings", lambda: _("Briefings"), "/briefings", ("author",)),
     NavEntry("insights", lambda: _("Insights"), "/projects/{project}/insights", ("author",)),

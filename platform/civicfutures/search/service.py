@@ -1,0 +1,205 @@
+"""Ranked search of the stories an actor may read, with the list's filters and facet counts.
+
+The engine finds and ranks (FTS5's bm25 on SQLite, `ts_rank` on PostgreSQL, the title
+weighted above the body); the story list's own conditions, consent rule first, decide which
+matches the actor sees, so facets and totals never count a story the actor cannot read.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from piccolo.columns.combination import WhereRaw
+
+from civicfutures.auth.actor import Actor
+from civicfutures.db.sql import fetch
+from civicfutures.db.tables import Story, Translation
+from civicfutures.errors import FieldError, Problem
+from civicfutures.i18n import gettext as _
+from civicfutures.intake.story_service import StoryFilters, StoryService
+from civicfutures.search import index
+from civicfutures.search.schemas import FacetCount, SearchHit, SearchPage
+from civicfutures.search.text import fts5_query, snippet, terms
+
+MAX_QUERY_LENGTH = 1000
+PAGE_MAX = 100
+FACETS = ("site", "country", "kind", "language", "theme", "workshop", "status")
+# bm25 weights of the FTS5 columns (title, body); PostgreSQL's weights A and B do the same.
+TITLE_WEIGHT, BODY_WEIGHT = 5.0, 1.0
+
+
+class BadQuery(Problem):
+    status_code = 400
+
+
+def _check(q: str, limit: int, offset: int) -> None:
+    if len(q) > MAX_QUERY_LENGTH:
+        raise BadQuery(
+            _("The search is too long."),
+            [
+                FieldError(
+                    "q",
+                    _("Search for at most {limit} characters.").format(limit=MAX_QUERY_LENGTH),
+                )
+            ],
+        )
+    if not 1 <= limit <= PAGE_MAX:
+        raise BadQuery(
+            _("Invalid page."),
+            [FieldError("limit", _("Between 1 and {max}.").format(max=PAGE_MAX))],
+        )
+    if offset < 0:
+        raise BadQuery(_("Invalid page."), [FieldError("offset", _("Zero or more."))])
+
+
+def _match(words: list[str]) -> tuple[WhereRaw, str, str, str]:
+    """The condition on `story` rows, the ranking query, the query of matching ids (both with
+    one parameter), and that parameter."""
+    if index.is_sqlite():
+        expression = fts5_query(words)
+        condition = WhereRaw(
+            "(story.id IN (SELECT rowid FROM story_search WHERE story_search MATCH {}))",
+            expression,
+        )
+        ranking = (
+            f"SELECT rowid AS id, bm25(story_search, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS rank "
+            "FROM story_search WHERE story_search MATCH $1"
+        )
+        matching = "SELECT rowid FROM story_search WHERE story_search MATCH $1"
+        return condition, ranking, matching, expression
+    # plainto_tsquery reads plain words joined by AND: no operator of the input survives.
+    expression = " ".join(words)
+    condition = WhereRaw(
+        "(story.id IN (SELECT story FROM story_search "
+        "WHERE document @@ plainto_tsquery('simple', {})))",
+        expression,
+    )
+    ranking = (
+        "SELECT story AS id, -ts_rank(document, query) AS rank "
+        "FROM story_search, plainto_tsquery('simple', $1) AS query WHERE document @@ query"
+    )
+    matching = "SELECT story FROM story_search WHERE document @@ plainto_tsquery('simple', $1)"
+    return condition, ranking, matching, expression
+
+
+def _counts(values: list[Any]) -> list[FacetCount]:
+    counted = Counter(str(value) for value in values if value is not None)
+    return [
+        FacetCount(value, n) for value, n in sorted(counted.items(), key=lambda i: (-i[1], i[0]))
+    ]
+
+
+class SearchService:
+    async def search(
+        self, actor: Actor, q: str, filters: StoryFilters, limit: int = 20, offset: int = 0
+    ) -> SearchPage:
+        _check(q, limit, offset)
+        words = terms(q)
+        empty = SearchPage(
+            q=q, items=[], total=0, limit=limit, offset=offset, facets={f: [] for f in FACETS}
+        )
+        if not words:
+            return empty
+        condition, ranking, matching, expression = _match(words)
+        query = Story.select(
+            Story.id,
+            Story.site.slug,
+            Story.site.country,
+            Story.kind,
+            Story.language,
+            Story.status,
+            Story.workshop,
+        ).where(condition)
+        for item in await StoryService().conditions(actor, filters):
+            query = query.where(item)
+        rows = await query
+        if not rows:
+            return empty
+        ids = {row["id"] for row in rows}
+        ranks = {row["id"]: row["rank"] for row in await fetch(ranking, expression)}
+        ordered = sorted(ids, key=lambda story: (ranks.get(story, 0.0), story))
+        page = ordered[offset : offset + limit]
+        themes = await fetch(
+            "SELECT DISTINCT coding.story AS story, theme.key AS key FROM coding "
+            f"JOIN theme ON theme.id = coding.theme WHERE coding.story IN ({matching})",
+            expression,
+        )
+        facets = {
+            "site": _counts([row["site.slug"] for row in rows]),
+            "country": _counts([row["site.country"] for row in rows]),
+            "kind": _counts([row["kind"] for row in rows]),
+            "language": _counts([row["language"] for row in rows]),
+            "theme": _counts([row["key"] for row in themes if row["story"] in ids]),
+            "workshop": _counts([row["workshop"] for row in rows]),
+            "status": _counts([row["status"] for row in rows]),
+        }
+        return SearchPage(
+            q=q,
+            items=await self._hits(page, words, ranks),
+            total=len(ids),
+            limit=limit,
+            offset=offset,
+            facets=facets,
+        )
+
+    async def _hits(
+        self, page: list[int], words: list[str], ranks: dict[int, float]
+    ) -> list[SearchHit]:
+        if not page:
+            return []
+        stories = {
+            row["id"]: row
+            for row in await Story.select(
+                Story.id,
+                Story.title,
+                Story.body,
+                Story.language,
+                Story.kind,
+                Story.status,
+                Story.site.slug,
+            ).where(Story.id.is_in(page))
+        }
+        translations: dict[int, list[dict[str, Any]]] = {}
+        for row in (
+            await Translation.select(
+                Translation.story, Translation.language, Translation.title, Translation.body
+            )
+            .where(Translation.story.is_in(page))
+            .order_by(Translation.language)
+        ):
+            translations.setdefault(row["story"], []).append(row)
+        hits = []
+        for story_id in page:
+            row = stories[story_id]
+            text, language = _best_text(row, translations.get(story_id, []), words)
+            hits.append(
+                SearchHit(
+                    id=story_id,
+                    title=row["title"],
+                    snippet=snippet(text, words),
+                    snippet_language=language,
+                    language=row["language"],
+                    site=row["site.slug"],
+                    kind=row["kind"],
+                    status=row["status"],
+                    score=round(-ranks.get(story_id, 0.0), 6),
+                )
+            )
+        return hits
+
+
+def _best_text(
+    story: dict[str, Any], translations: list[dict[str, Any]], words: list[str]
+) -> tuple[str, str]:
+    """The text to quote: the first of the original and its translations that holds the most
+    of the words (title and body together), the original when none does."""
+    candidates = [(story["title"] + " — " + story["body"], story["language"])] + [
+        (t["title"] + " — " + t["body"], t["language"]) for t in translations
+    ]
+    best, best_found = candidates[0], -1
+    for text, language in candidates:
+        found = set(terms(text)) & set(words)
+        if len(found) > best_found:
+            best, best_found = (text, language), len(found)
+    return best

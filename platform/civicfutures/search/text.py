@@ -1,0 +1,123 @@
+"""Folding and snippets: the same words on both engines, whatever the accents.
+
+Text is folded in Python before it is indexed and before it is searched, so SQLite's FTS5 and
+PostgreSQL's `simple` configuration see the same words and neither needs an extension
+(PostgreSQL's `unaccent` is often not installable). Folding is per character: compatibility
+decomposition, combining marks dropped, lower case, and the letters decomposition leaves
+whole (Polish ł, Danish ø, German ß, ...) mapped by hand. Each folded character remembers the
+original character it came from, so a snippet highlights the story's own words.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from functools import lru_cache
+
+# Letters that carry no combining mark to drop: NFKD leaves them as they are.
+_BY_HAND = {
+    "ł": "l",
+    "ø": "o",
+    "đ": "d",
+    "ð": "d",
+    "ħ": "h",
+    "ı": "i",
+    "ß": "ss",
+    "æ": "ae",
+    "œ": "oe",
+    "þ": "th",
+    "ŀ": "l",
+}
+_WORD = re.compile(r"\w+")
+# A query is cut to this many terms and each term to this many characters: longer input finds
+# nothing more and would only make the engines work.
+MAX_TERMS = 16
+MAX_TERM_LENGTH = 64
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(char: str) -> str:
+    lower = char.lower()
+    if lower in _BY_HAND:
+        return _BY_HAND[lower]
+    out = []
+    for part in unicodedata.normalize("NFKD", lower):
+        if unicodedata.combining(part):
+            continue
+        out.append(_BY_HAND.get(part, part))
+    return "".join(out).lower()
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: `Młodzież` → `mlodziez`, `Võru` → `voru`."""
+    if text.isascii():
+        return text.lower()
+    return "".join(_fold_char(char) for char in text)
+
+
+def index_text(*texts: str) -> str:
+    """The words of the texts, folded and separated by single spaces: what either engine's
+    tokenizer splits the same way."""
+    return " ".join(word for text in texts for word in _WORD.findall(fold(text)))
+
+
+def terms(query: str) -> list[str]:
+    """The words of a query, folded, without repeats; never any of the engines' syntax."""
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(fold(query.replace("\x00", " "))):
+        seen.setdefault(word[:MAX_TERM_LENGTH], None)
+        if len(seen) >= MAX_TERMS:
+            break
+    return list(seen)
+
+
+def fts5_query(words: list[str]) -> str:
+    """Every word as an FTS5 string (all of them must match): `"młodzież"` cannot be read as an
+    operator, a column filter or a prefix."""
+    return " AND ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+
+def _folded_with_origin(text: str) -> tuple[str, list[int]]:
+    folded: list[str] = []
+    origin: list[int] = []
+    for position, char in enumerate(text):
+        part = _fold_char(char)
+        folded.append(part)
+        origin.extend([position] * len(part))
+    return "".join(folded), origin
+
+
+def snippet(text: str, words: list[str], width: int = 160) -> str:
+    """An excerpt of `text` around the first matched word, HTML-escaped, each matched word of
+    the original inside `<mark>`."""
+    folded, origin = _folded_with_origin(text)
+    wanted = set(words)
+    spans: list[tuple[int, int]] = []
+    for match in _WORD.finditer(folded):
+        if match.group() in wanted:
+            spans.append((origin[match.start()], origin[match.end() - 1] + 1))
+    if spans:
+        start = max(0, spans[0][0] - width // 3)
+        if start:
+            # Start at a word's beginning rather than inside one.
+            space = text.rfind(" ", 0, start)
+            start = space + 1 if space >= 0 and start - space < 20 else start
+    else:
+        start = 0
+    end = min(len(text), start + width)
+    if end < len(text):
+        space = text.find(" ", end)
+        end = space if 0 <= space < end + 20 else end
+    pieces = ["…" if start else ""]
+    cursor = start
+    for span_start, span_end in spans:
+        if span_end <= start or span_start >= end:
+            continue
+        span_start, span_end = max(span_start, cursor), min(span_end, end)
+        pieces.append(html.escape(text[cursor:span_start]))
+        pieces.append("<mark>" + html.escape(text[span_start:span_end]) + "</mark>")
+        cursor = span_end
+    pieces.append(html.escape(text[cursor:end]))
+    pieces.append("…" if end < len(text) else "")
+    return "".join(pieces)
