@@ -678,6 +678,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
         SIGNED_IN, call("/api/v1/themes/missing-labels?project=futures")
     ),
     # sign-in
+    ("GET", "/{lang:str}/search"): Rule(PAGE_SIGNED_IN, call("/en/search?q=autobus")),
     ("GET", "/{lang:str}/login"): Rule(PAGE_PUBLIC, call("/en/login")),
     ("POST", "/{lang:str}/login"): Rule(PAGE_PUBLIC, _login_form),
     ("POST", "/{lang:str}/logout"): Rule(PAGE_PUBLIC, call("/en/logout", form={}, ok=303)),

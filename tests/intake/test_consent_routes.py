@@ -69,7 +69,8 @@ READABLE = {
 
 # Query strings the list routes need to answer at all.
 QUERIES = {
-    "/api/v1/stories": ["", "?site=gdansk&limit=200"],
+    "/api/v1/stories": ["", "?site=gdansk&limit=200", "?q=opowiesc&limit=100"],
+    "/{lang:str}/search": ["?q=opowiesc", "?q=autobusie&site=gdansk"],
     "/api/v1/storytellers": ["", "?site=gdansk"],
     "/api/v1/themes": ["?project=futures"],
     "/api/v1/outcomes": ["?project=futures"],

@@ -58,6 +58,7 @@ def expected_nav(role: str, lang: str, project: str) -> list[tuple[str, str]]:
         (f"/sites/{site}/import", "Import"),
         (f"/sites/{site}", "My stories"),
     ]
+    search = [("/search", "Search")]
     quotes = [(f"/projects/{project}/quotes", "Quotes")]
     author = [
         ("/briefings", "Briefings"),
@@ -66,10 +67,10 @@ def expected_nav(role: str, lang: str, project: str) -> list[tuple[str, str]]:
     ]
     admin = [("/admin/users", "Accounts"), ("/admin/audit", "Audit log")]
     by_role = {
-        "partner": partner,
-        "researcher": [("/", "Sites"), *quotes],
-        "author": [("/", "Sites"), *author],
-        "admin": [("/", "Sites"), *partner[1:], *quotes, *author, *admin],
+        "partner": [*partner, *search],
+        "researcher": [("/", "Sites"), *search, *quotes],
+        "author": [("/", "Sites"), *search, *author],
+        "admin": [("/", "Sites"), *partner[1:], *search, *quotes, *author, *admin],
     }
     return [(f"/{lang}{path}", label) for path, label in by_role[role]]
 
