@@ -52,7 +52,10 @@ async def test_each_kind_shows_a_chart_and_a_table(client, demo, sign_in, kind):
     assert "<figure" in response.text and "<svg" in response.text
     assert "<figcaption" in response.text
     header, rows = shown_table(response.text)
-    assert header and rows
+    assert header
+    # Which themes stand out rests on perturbed counts, whose keys are drawn per storyteller:
+    # a demo load may publish none, and the table then says so.
+    assert rows or (kind == "distinctive" and "No rows for these parameters." in response.text)
     assert 'id="disclosure-legend"' in response.text
 
 

@@ -52,7 +52,8 @@ def descriptions() -> dict[str, str]:
     """One sentence per kind saying what its method does, in the current language."""
     return {
         "prevalence": _(
-            "Share of stories coding each theme per group, with a Wilson 95% confidence interval."
+            "Share of stories coding each theme per group, with its Wilson confidence interval at "
+            "the 95 percent level."
         ),
         "comparison": _(
             "Theme shares compared across sites with a permutation chi-square test and adjusted "
