@@ -108,17 +108,20 @@ def _links(frame: pl.DataFrame) -> tuple[alt.TopLevelMixin, list[dict]]:
         {"x": 1, "y": j * max(len(challenges) - 1, 1) / max(len(visions) - 1, 1), "text": text}
         for j, text in enumerate(visions)
     ]
-    height = max(len(challenges), len(visions), 2) * 22
+    height = max(len(challenges), len(visions), 2) * 26
     scale_y = alt.Scale(domain=[max(len(challenges) - 1, 1) + 0.5, -0.5])
     lines = (
         alt.Chart(alt.NamedData("rows"))
         .mark_rule(color=BAR, opacity=0.6)
         .encode(
-            x=alt.datum(0, scale=alt.Scale(domain=[-0.05, 1.05]), axis=None),
+            # Room on both sides of the lines for the labels, inside the drawing.
+            x=alt.datum(0, scale=alt.Scale(domain=[-1.2, 2.2]), axis=None),
             x2=alt.datum(1),
             y=alt.Y("y:Q", scale=scale_y, axis=None),
             y2="y2:Q",
-            strokeWidth=alt.StrokeWidth("links:Q", title=_("Links")),
+            strokeWidth=alt.StrokeWidth(
+                "links:Q", title=_("Links"), legend=alt.Legend(orient="bottom")
+            ),
         )
     )
     left = (
@@ -133,7 +136,7 @@ def _links(frame: pl.DataFrame) -> tuple[alt.TopLevelMixin, list[dict]]:
         .mark_text(align="left", dx=6, color=BAR)
         .encode(x=alt.X("x:Q", axis=None), y=alt.Y("y:Q", axis=None), text="text:N")
     )
-    chart = alt.layer(lines, left, right).properties(width=220, height=height)
+    chart = alt.layer(lines, left, right).properties(width=WIDTH + 100, height=height)
     return chart, {"rows": rows, "ends": ends}  # type: ignore[return-value]
 
 
