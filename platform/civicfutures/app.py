@@ -18,6 +18,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     import civicfutures.db  # noqa: F401  (names the Piccolo configuration before tables load)
     from civicfutures.admin.pages import AdminPages
+    from civicfutures.analysis.pages import ANALYSIS_PAGES
     from civicfutures.analysis.routes import AnalysisController
     from civicfutures.auth.api import AdminController
     from civicfutures.briefings.api import BriefingController
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             static_files(),
             ExportController,
             AnalysisController,
+            ANALYSIS_PAGES,
             BriefingController,
             BRIEFING_PAGES,
             *import_routes(),

@@ -59,6 +59,7 @@ def expected_nav(role: str, lang: str, project: str) -> list[tuple[str, str]]:
         (f"/sites/{site}", "My stories"),
     ]
     search = [("/search", "Search")]
+    analysis = [("/analysis", "Analysis")]
     quotes = [(f"/projects/{project}/quotes", "Quotes")]
     author = [
         ("/briefings", "Briefings"),
@@ -68,9 +69,9 @@ def expected_nav(role: str, lang: str, project: str) -> list[tuple[str, str]]:
     admin = [("/admin/users", "Accounts"), ("/admin/audit", "Audit log")]
     by_role = {
         "partner": [*partner, *search],
-        "researcher": [("/", "Sites"), *search, *quotes],
-        "author": [("/", "Sites"), *search, *author],
-        "admin": [("/", "Sites"), *partner[1:], *search, *quotes, *author, *admin],
+        "researcher": [("/", "Sites"), *search, *analysis, *quotes],
+        "author": [("/", "Sites"), *search, *analysis, *author],
+        "admin": [("/", "Sites"), *partner[1:], *search, *analysis, *quotes, *author, *admin],
     }
     return [(f"/{lang}{path}", label) for path, label in by_role[role]]
 

@@ -49,6 +49,7 @@ NAV_ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("import", lambda: _("Import"), "/sites/{site}/import", ("partner",)),
     NavEntry("site_stories", lambda: _("My stories"), "/sites/{site}", ("partner",)),
     NavEntry("search", lambda: _("Search"), "/search", ("partner", "researcher", "author")),
+    NavEntry("analysis", lambda: _("Analysis"), "/analysis", ("researcher", "author")),
     NavEntry("quotes", lambda: _("Quotes"), "/projects/{project}/quotes", ("researcher",)),
     NavEntry("briefings", lambda: _("Briefings"), "/briefings", ("author",)),
     NavEntry("insights", lambda: _("Insights"), "/projects/{project}/insights", ("author",)),
