@@ -105,6 +105,17 @@ ANALYSTS = Access(
         "admin": "ok",
     },
 )
+PAGE_ANALYSTS = Access(
+    "page-analysts",
+    {
+        "anonymous": 303,
+        "partner_own": 403,
+        "partner_other": 403,
+        "researcher": "ok",
+        "author": "ok",
+        "admin": "ok",
+    },
+)
 PAGE_ADMIN = Access(
     "page-admin", {"anonymous": 303, **dict.fromkeys(ROLES[1:-1], 403), "admin": "ok"}
 )
@@ -678,6 +689,13 @@ ROUTES: dict[tuple[str, str], Rule] = {
         SIGNED_IN, call("/api/v1/themes/missing-labels?project=futures")
     ),
     # sign-in
+    ("GET", "/{lang:str}/analysis"): Rule(PAGE_ANALYSTS, call("/en/analysis")),
+    ("GET", "/{lang:str}/analysis/{kind:str}"): Rule(
+        PAGE_ANALYSTS, call("/en/analysis/prevalence?project=futures")
+    ),
+    ("GET", "/{lang:str}/analysis/{kind:str}/{file:str}"): Rule(
+        PAGE_ANALYSTS, call("/en/analysis/comparison/download.csv?project=futures")
+    ),
     ("GET", "/{lang:str}/search"): Rule(PAGE_SIGNED_IN, call("/en/search?q=autobus")),
     ("GET", "/{lang:str}/login"): Rule(PAGE_PUBLIC, call("/en/login")),
     ("POST", "/{lang:str}/login"): Rule(PAGE_PUBLIC, _login_form),

@@ -82,6 +82,8 @@ QUERIES = {
     "/api/v1/imports/template": ["?project=futures&site=gdansk&format=csv"],
     "/api/v1/forms/{form:str}": ["?lang=pl&project=futures"],
     "/language/{lang:str}": ["?next=/en/"],
+    "/{lang:str}/analysis/{kind:str}": ["?project=futures"],
+    "/{lang:str}/analysis/{kind:str}/{file:str}": ["?project=futures"],
 }
 # Routes whose path parameters name objects this walk does not make (no story text reaches
 # them here: outcomes and insights are empty in this world), with the reason.
@@ -170,6 +172,10 @@ async def _build(client, world, admin) -> World:
 
 
 def _kinds(path: str) -> list[str]:
+    if path.startswith("/{lang:str}/analysis/"):
+        from civicfutures.analysis.suite import KINDS
+
+        return list(KINDS)
     if path.startswith("/api/v1/analysis/"):
         from civicfutures.analysis.suite import KINDS
 
@@ -200,6 +206,7 @@ def _values(name: str, path: str, built: World) -> list[str]:
         "file_format": ["csv", "xlsx"],
         "diagram_format": ["svg", "dot", "mermaid"],
         "key": ["youth_voice"],
+        "file": ["download.csv", "download.xlsx", "download.parquet"],
     }
     if name == "ref":
         return ["futures"] if "/projects/" in path else ["gdansk"]
