@@ -337,6 +337,14 @@ async def test_bad_cursor_and_bad_filter_are_4xx(client, admin, world):
     assert (await client.get("/api/v1/stories?from=yesterday", headers=admin)).status_code == 400
 
 
+async def test_ids_beyond_the_column_range_are_refused_naming_the_field(client, admin, world):
+    # PostgreSQL's integer column cannot hold these; the query must never reach it
+    for query, field in (("workshop=3948715428", "workshop"), ("offset=99999999999999999999", "offset")):
+        response = await client.get(f"/api/v1/stories?{query}", headers=admin)
+        assert response.status_code == 400, query
+        assert response.json()["errors"][0]["field"] == field
+
+
 async def test_unknown_story_is_404(client, admin, world):
     response = await client.get("/api/v1/stories/424242", headers=admin)
     assert response.status_code == 404
