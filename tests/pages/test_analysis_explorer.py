@@ -28,9 +28,9 @@ CELL = re.compile(r'<td([^>]*)data-value="([^"]*)"[^>]*>(.*?)</td>', re.S)
 
 
 def shown_table(html: str) -> tuple[list[str], list[list[tuple[str, str, str]]]]:
-    """The table's header and, per row, (attributes, data-value, visible text) per cell."""
+    """The table's column names and, per row, (attributes, data-value, visible text) per cell."""
     table = html[html.index('<table class="analysis-table">') : html.index("</table>")]
-    header = re.findall(r'<th scope="col">(.*?)</th>', table)
+    header = re.findall(r'<th scope="col" data-column="([^"]*)">', table)
     body = table[table.index("<tbody>") :]
     rows = [CELL.findall(row) for row in ROW.findall(body)]
     return header, [row for row in rows if row]
@@ -164,3 +164,6 @@ async def test_theme_labels_follow_the_page_language(client, demo, sign_in):
     assert 'dir="rtl"' in response.text
     header, _rows = shown_table(response.text)
     assert "theme_label" in header
+    # The headers are read in the page's language; the downloads keep the column names.
+    assert '<th scope="col" data-column="theme_label">الموضوع</th>' in response.text
+    assert '<th scope="col" data-column="p_value">القيمة الاحتمالية</th>' in response.text

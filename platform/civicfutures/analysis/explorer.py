@@ -99,6 +99,66 @@ def titles() -> dict[str, str]:
     }
 
 
+def column_headers() -> dict[str, str]:
+    """The table's column headers in the page's language; downloads keep the column names."""
+    return {
+        "group": _("Group"),
+        "theme": _("Theme key"),
+        "theme_label": _("Theme"),
+        "stories": _("Stories"),
+        "total": _("Total"),
+        "share": _("Share"),
+        "ci_low": _("Interval, lower bound"),
+        "ci_high": _("Interval, upper bound"),
+        "storytellers": _("Storytellers"),
+        "total_storytellers": _("Storytellers in total"),
+        "suppressed": _("Suppressed"),
+        "total_suppressed": _("Total suppressed"),
+        "site": _("Site"),
+        "expected": _("Expected"),
+        "residual": _("Adjusted residual"),
+        "distinctive": _("Distinctive"),
+        "test": _("Test"),
+        "statistic": _("Statistic"),
+        "dof": _("Degrees of freedom"),
+        "p_value": _("p-value"),
+        "too_few_to_compare": _("Too few to compare"),
+        "theme_a": _("First theme key"),
+        "theme_a_label": _("First theme"),
+        "theme_b": _("Second theme key"),
+        "theme_b_label": _("Second theme"),
+        "stories_a": _("Stories with the first theme"),
+        "stories_b": _("Stories with the second theme"),
+        "jaccard": _("Jaccard index"),
+        "lift": _("Lift"),
+        "challenge": _("Challenge key"),
+        "challenge_label": _("Challenge"),
+        "vision": _("Vision key"),
+        "vision_label": _("Vision"),
+        "via": _("Linked through"),
+        "links": _("Links"),
+        "units_challenge": _("Units with the challenge"),
+        "units_vision": _("Units with the vision"),
+        "method": _("Method"),
+        "coders": _("Coders"),
+        "units": _("Units"),
+        "positive": _("Coded by any coder"),
+        "observed_agreement": _("Observed agreement"),
+        "value": _("Value"),
+        "statistic_suppressed": _("Statistic suppressed"),
+        "check": _("Check"),
+        "story_id": _("Story"),
+        "detail": _("Detail"),
+        "attribute": _("Attribute"),
+        "left_out": _("Left out"),
+        "reference_share": _("Reference share"),
+        "difference": _("Difference"),
+        "tvd": _("Total variation distance"),
+        "score": _("Score"),
+        "site_score": _("Site score"),
+    }
+
+
 def field_messages() -> dict[str, str]:
     """What to tell the user about each field the API may refuse, in the page's language."""
     return {

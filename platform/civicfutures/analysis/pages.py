@@ -90,6 +90,7 @@ class AnalysisPages(Controller):
             **context,
             rows=explored.table.rows(named=True),
             columns=explored.table.columns,
+            headers=explorer.column_headers(),
             svg=render_svg(kind, explored.table, language),
             query=query,
             formats=list(explorer.DOWNLOADS),
