@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from babel import Locale
 
 from civicfutures.i18n import catalogs
 from civicfutures.i18n.runtime import SUPPORTED_LOCALES, load_catalog
@@ -156,3 +157,39 @@ def test_update_creates_and_fills_catalogs_from_the_template(tmp_path):
     english = catalogs.read_catalog(catalogs.po_path(copy, "en"), "en")
     assert all(m.string for m in english if m.id)
     assert catalogs.read_catalog(catalogs.po_path(copy, "uk"), "uk").num_plurals == 3
+
+
+CLDR_ORDER = ("zero", "one", "two", "few", "many", "other")
+NUMBERS = (0, 1, 2, 3, 5, 11, 21, 22, 25, 100, 101, 102)
+
+
+def _form_categories(language: str, forms: int) -> list[str]:
+    """The CLDR categories behind a catalog's forms, in CLDR order: the order translators write
+    them in. Where the catalog has fewer forms than CLDR has categories, the dropped one is
+    "other", which whole numbers never reach (Polish, Ukrainian: fractions only)."""
+    rule = Locale.parse(language).plural_form
+    categories = [tag for tag in CLDR_ORDER if tag in rule.tags or tag == "other"]
+    if len(categories) > forms:
+        assert all(rule(n) != "other" for n in range(10_000)), language
+        categories.remove("other")
+    return categories
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LOCALES)
+def test_every_plural_message_picks_cldr_s_form_for_each_number(language):
+    """Rendered through the running translations (header rule and all), each plural message
+    shows, for each n, the form written for CLDR's category of n."""
+    rule = Locale.parse(language).plural_form
+    catalog = catalogs.read_catalog(catalogs.po_path(LOCALES, language), language)
+    categories = _form_categories(language, catalog.num_plurals)
+    translations = load_catalog(LOCALES, language)
+    plural = [m for m in catalog if m.id and not isinstance(m.id, str)]
+    wrong = []
+    for message in plural:
+        forms = message.string if language != "en" else message.id
+        for n in NUMBERS:
+            expected = forms[categories.index(rule(n))] or message.id[0 if n == 1 else 1]
+            shown = translations.ngettext(message.id[0], message.id[1], n)
+            if shown != expected:
+                wrong.append(f"n={n} ({rule(n)}): {shown!r} instead of {expected!r}")
+    assert not wrong, f"{language}: " + "\n".join(wrong[:20])
