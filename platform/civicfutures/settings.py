@@ -93,6 +93,12 @@ class Settings:
     )
     """CIVICFUTURES_LOCALES_DIR: gettext catalogs (`<lang>/LC_MESSAGES/messages.po`)."""
 
+    english_formats: str = field(
+        default_factory=lambda: _env("CIVICFUTURES_ENGLISH_FORMATS", "en-GB")
+    )
+    """CIVICFUTURES_ENGLISH_FORMATS: the CLDR locale English pages format dates, times and numbers
+    in; day-month-year British usage suits a European audience (`en-US` for month-day-year)."""
+
     migrations_dir: Path = field(
         default_factory=lambda: _resource_dir("CIVICFUTURES_MIGRATIONS_DIR", "migrations")
     )

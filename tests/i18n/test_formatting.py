@@ -14,6 +14,7 @@ from civicfutures.i18n.formatting import (
     language_name,
 )
 from civicfutures.i18n.languages import autonym, cldr_locale, text_direction
+from civicfutures.settings import get_settings
 
 DAY = dt.date(2025, 3, 15)
 
@@ -21,7 +22,7 @@ DAY = dt.date(2025, 3, 15)
 @pytest.mark.parametrize(
     ("tag", "date", "number", "share"),
     [
-        ("en", "Mar 15, 2025", "12,345.5", "42.5%"),
+        ("en", "15 Mar 2025", "12,345.5", "42.5%"),  # British by default
         ("pl", "15 mar 2025", "12\xa0345,5", "42,5%"),
         ("et", "15. märts 2025", "12\xa0345,5", "42,5%"),
         ("vro", "15. märts 2025", "12\xa0345,5", "42,5%"),  # Võro is formatted as Estonian
@@ -34,6 +35,20 @@ def test_dates_numbers_and_percentages(tag, date, number, share):
     assert format_date(DAY, tag=tag) == date
     assert format_number(12345.5, tag=tag) == number
     assert format_percent(0.425, tag=tag, decimals=1) == share
+
+
+def test_english_formats_follow_the_setting(monkeypatch):
+    noon = dt.datetime(2026, 12, 5, 7, 54, tzinfo=dt.UTC)
+    assert format_datetime(noon, "short", tag="en") == "05/12/2026, 07:54"
+    monkeypatch.setenv("CIVICFUTURES_ENGLISH_FORMATS", "en-US")
+    get_settings.cache_clear()
+    cldr_locale.cache_clear()
+    try:
+        assert format_datetime(noon, "short", tag="en").startswith("12/5/26, 7:54")
+    finally:
+        monkeypatch.delenv("CIVICFUTURES_ENGLISH_FORMATS")
+        get_settings.cache_clear()
+        cldr_locale.cache_clear()
 
 
 def test_arabic_formats_follow_cldr():

@@ -11,6 +11,7 @@ from functools import cache
 from babel import Locale, UnknownLocaleError
 
 from civicfutures.i18n.runtime import CATALOG_FALLBACK, DEFAULT_LOCALE, SUPPORTED_LOCALES
+from civicfutures.settings import get_settings
 
 # Languages a page can be shown in: the shipped catalogs plus those served by a close catalog.
 PAGE_LANGUAGES: tuple[str, ...] = (*SUPPORTED_LOCALES, *CATALOG_FALLBACK)
@@ -45,6 +46,9 @@ def cldr_locale(tag: str | None) -> Locale:
     candidates = []
     if tag:
         cleaned = tag.replace("_", "-").strip()
+        if cleaned.lower() == "en":
+            # Plain English formats as the deployment says (British by default), not as the US.
+            candidates.append(get_settings().english_formats)
         candidates += [cleaned, base_language(cleaned)]
         macro = MACROLANGUAGE.get(base_language(cleaned))
         if macro:
