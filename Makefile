@@ -43,11 +43,14 @@ demo: setup-runtime
 serve: setup-runtime
 	$(BIN)/civicfutures serve
 
-## The whole suite on SQLite, then on PostgreSQL even when SQLite failed; fails if either did.
+## The whole suite on SQLite and on PostgreSQL side by side (each run's output is shown whole
+## when it ends); both always run to the end; fails if either did. TEST_JOBS=1: one after the other.
+TEST_JOBS ?= 2
 test: setup-test
+	@bash .ci/ensure-postgres
 	@status=0; \
-	$(MAKE) --no-print-directory run-sqlite || status=1; \
-	$(MAKE) --no-print-directory run-postgresql || status=1; \
+	$(MAKE) --no-print-directory --keep-going --jobs=$(TEST_JOBS) --output-sync=target \
+		run-sqlite run-postgresql || status=1; \
 	if [ $$status -ne 0 ]; then echo "make test: a run failed (reports in $(RESULTS)/)"; fi; \
 	exit $$status
 
