@@ -106,8 +106,8 @@ class Settings:
     var_dir: Path = field(
         default_factory=lambda: Path(_env("CIVICFUTURES_VAR_DIR", "var")).resolve()
     )
-    """CIVICFUTURES_VAR_DIR: the server's own working files that are not the database's, such
-    as spreadsheets kept between their check and their import (`imports/checked/`)."""
+    """CIVICFUTURES_VAR_DIR: the server's working files, such as spreadsheets kept between their
+    check and their import (`imports/checked/`)."""
 
     import_keep_minutes: float = field(
         default_factory=lambda: float(_env("CIVICFUTURES_IMPORT_KEEP_MINUTES", "30"))

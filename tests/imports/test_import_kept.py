@@ -6,6 +6,7 @@ disk under CIVICFUTURES_VAR_DIR, the import by fingerprint.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -117,6 +118,33 @@ async def test_a_checked_file_is_imported_by_its_fingerprint(client, world, sign
     rechecked = await check(client, "gdansk", data)
     assert rechecked.status_code == 200
     assert offered(rechecked.text) is None
+    assert kept_files() == []
+
+
+async def test_two_presses_at_once_import_the_file_once(client, world, sign_in, polish_rows):
+    await sign_in("partner", "gdansk", lang="en")
+    sha256 = offered((await check(client, "gdansk", csv_bytes(polish_rows), lang="en")).text)
+    assert sha256 is not None
+    token = csrf_token((await client.get("/en/sites/gdansk/import")).text)
+
+    async def press():
+        return await client.post(
+            "/en/sites/gdansk/import/checked",
+            data={"_csrf_token": token, "sha256": sha256},
+            follow_redirects=False,
+        )
+
+    answers = await asyncio.gather(press(), press())
+    outcomes = sorted(
+        a.headers["location"].rsplit("?", 1)[-1] if a.status_code == 303 else str(a.status_code)
+        for a in answers
+    )
+    # One imports the stories; the other finds them there, or the file already gone.
+    assert outcomes in (
+        ["404", "imported=2&existing=0"],
+        ["imported=0&existing=2", "imported=2&existing=0"],
+    )
+    assert await Story.count() == 2
     assert kept_files() == []
 
 
