@@ -92,7 +92,9 @@ async def test_a_checked_file_is_imported_by_its_fingerprint(client, world, sign
     assert {p.relative_to(folder).parts[0] for p in kept_files()} == {site}
     assert [p.name for p in kept_files()] == [f"{sha256}.bin", f"{sha256}.json"]
     assert kept_files()[0].read_bytes() == data
-    assert oct(kept_files()[0].stat().st_mode & 0o777) == "0o600"
+    assert {oct(p.stat().st_mode & 0o777) for p in kept_files()} == {"0o600"}
+    assert {oct(p.parent.stat().st_mode & 0o777) for p in kept_files()} == {"0o700"}
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
     note = json.loads(kept_files()[1].read_text())
     assert note["checked_by"] == email
     assert (note["project"], note["site"], note["name"]) == ("futures", "gdansk", "historie.csv")
@@ -302,6 +304,19 @@ async def test_expired_files_are_swept_on_every_check(client, world, sign_in, po
     stems = sorted(p.name for p in kept_files())
     assert f"{first}.json" not in stems and f"{first}.bin" not in stems
     assert f"{second}.json" in stems and f"{second}.bin" in stems
+
+
+async def test_expired_files_are_swept_at_start_up(app, client, world, sign_in, polish_rows):
+    from civicfutures.imports.kept import sweep_at_startup
+
+    assert sweep_at_startup in app.on_startup
+    await sign_in("partner", "gdansk", lang="en")
+    assert offered((await check(client, "gdansk", csv_bytes(polish_rows), lang="en")).text)
+    sweep_at_startup()
+    assert len(kept_files()) == 2
+    age(30 * 60)
+    sweep_at_startup()
+    assert kept_files() == []
 
 
 async def test_keeping_time_zero_keeps_nothing_and_expires_what_was_kept(

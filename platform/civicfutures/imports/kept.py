@@ -210,7 +210,10 @@ class KeptImports:
     def _keep(self, kept: KeptFile, data: bytes) -> None:
         sweep(self.root)
         folder = _folder(self.root, kept.site_id, kept.user_id)
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        folder.mkdir(parents=True, exist_ok=True)
+        # Only the server's user may list them: the names are fingerprints of personal data.
+        for level in (self.root, folder.parent, folder):
+            level.chmod(0o700)
         _write(folder / f"{kept.sha256}{_DATA}", data)
         # The note last: a file counts as kept (and its time starts) once its note is there.
         _write(folder / f"{kept.sha256}{_NOTE}", json.dumps(asdict(kept)).encode())
