@@ -155,7 +155,9 @@ async def test_rows_imported_meanwhile_are_not_imported_twice(client, world, sig
     data = csv_bytes(polish_rows)
     sha256 = offered((await check(client, "gdansk", data, lang="en")).text)
     assert sha256 is not None
-    # The same file imported by choosing it again, before the button is pressed.
+    first = client.cookies.get("civicfutures_session")
+    # Another partner of the site imports the same file, choosing it themselves.
+    await sign_in("partner", "gdansk", lang="en")
     page = await client.get("/en/sites/gdansk/import")
     direct = await client.post(
         "/en/sites/gdansk/import",
@@ -164,9 +166,29 @@ async def test_rows_imported_meanwhile_are_not_imported_twice(client, world, sig
         follow_redirects=False,
     )
     assert direct.headers["location"] == "/en/sites/gdansk/import?imported=2&existing=0"
+    assert len(kept_files()) == 2  # the first partner's kept file is theirs
+    client.cookies.set("civicfutures_session", first)
     imported = await import_checked(client, "gdansk", sha256, lang="en")
     assert imported.status_code == 303
     assert imported.headers["location"] == "/en/sites/gdansk/import?imported=0&existing=2"
+    assert await Story.count() == 2
+    assert kept_files() == []
+
+
+async def test_importing_by_choosing_the_file_again_deletes_its_kept_copy(
+    client, world, sign_in, polish_rows
+):
+    await sign_in("partner", "gdansk", lang="en")
+    data = csv_bytes(polish_rows)
+    assert offered((await check(client, "gdansk", data, lang="en")).text)
+    page = await client.get("/en/sites/gdansk/import")
+    direct = await client.post(
+        "/en/sites/gdansk/import",
+        data={"_csrf_token": csrf_token(page.text), "action": "import"},
+        files={"file": ("stories.csv", data, "text/csv")},
+        follow_redirects=False,
+    )
+    assert direct.status_code == 303
     assert await Story.count() == 2
     assert kept_files() == []
 

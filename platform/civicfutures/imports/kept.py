@@ -11,8 +11,9 @@ personal data (storytellers' codes, demographics, their words), so:
 - the fingerprint is checked to be 64 hexadecimal characters before any path is built;
 - a file lives CIVICFUTURES_IMPORT_KEEP_MINUTES after its check (its note's modification time),
   and expired files are removed on every check, every import by fingerprint and at start-up;
-- a file is deleted once imported, and when its import finds problems (the database changed
-  since the check): a fixed file is checked again anyway;
+- a file is deleted once imported (by its fingerprint, or by its checker choosing it again),
+  and when its import finds problems (the database changed since the check): a fixed file is
+  checked again anyway;
 - a storyteller's withdrawal or erasure deletes every kept file of their site
   (`civicfutures.derived`): the file was read before, so which rows it holds is not known
   without reading it again, and deleting them all is the rule that cannot miss one.
@@ -273,6 +274,13 @@ class KeptImports:
             _remove(folder, sha256)
             raise missing
         return kept, data
+
+    async def forget(self, actor: Actor, site_id: int, source: SourceFile) -> None:
+        """Delete the caller's kept copy of a file just imported by choosing it again."""
+        if actor.user_id is None or source.data is None:
+            return
+        sha256 = hashlib.sha256(source.data).hexdigest()
+        await anyio.to_thread.run_sync(_remove, _folder(self.root, site_id, actor.user_id), sha256)
 
     async def discard(self, kept: KeptFile) -> None:
         """Delete a kept file (after its import, or when its import found problems)."""

@@ -81,6 +81,7 @@ class ImportPages(Controller):
         if dry_run:
             kept = await KeptImports().keep(actor, site_out.id, site, source, report)
             return await _page(request, lang, site, report=report, kept=kept)
+        await KeptImports().forget(actor, site_out.id, source)
         return _imported(lang, site, report)
 
     @post("/checked", name="import_checked", status_code=200)
