@@ -55,6 +55,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.chdir(ROOT)
     workdir = Path(tempfile.mkdtemp(prefix="civicfutures-tests-"))
     os.environ["CIVICFUTURES_EXPORTS_DIR"] = str(workdir / "exports")
+    os.environ["CIVICFUTURES_VAR_DIR"] = str(workdir / "var")
     # Production-strength argon2 costs ~0.2 s a hash; the suite creates hundreds of users.
     os.environ["CIVICFUTURES_PASSWORD_HASH_PROFILE"] = "CHEAPEST"
     os.environ["CIVICFUTURES_LOGIN_RATE_PER_MINUTE"] = "100000"

@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from civicfutures.forms.api import FormController
     from civicfutures.i18n.api import missing_labels
     from civicfutures.imports.api import import_routes
+    from civicfutures.imports.kept import sweep_at_startup as sweep_kept_imports
     from civicfutures.imports.pages import import_page_routes
     from civicfutures.intake.api import CONTROLLERS as INTAKE
     from civicfutures.intake.pages import INTAKE_PAGES
@@ -100,7 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         after_exception=[navigation_for_errors(session_middleware.kwargs["backend"])],
         before_send=[add_security_headers],
-        on_startup=[open_database, settle_after_startup],
+        on_startup=[open_database, sweep_kept_imports, settle_after_startup],
         on_shutdown=[close_database],
         request_max_body_size=settings.max_request_bytes,
         openapi_config=openapi_config(

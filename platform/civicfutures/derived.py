@@ -7,6 +7,9 @@ every snapshot holding them is deleted, every briefing drawing on them is withdr
 files deleted, its status kept as `withdrawn`: GET answers 410), every export work area
 holding them is deleted, and the snapshots loaded in this process are forgotten. The next
 snapshot leaves them out (consent rule of `analysis/snapshot.py`).
+
+Spreadsheets kept between their check and their import (`imports/kept.py`) are not read
+again to find whose rows they hold: every file kept for the storyteller's site is deleted.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from civicfutures.auth.actor import Actor
 from civicfutures.briefings.storage import withdraw_with
 from civicfutures.db.transactions import write_transaction
 from civicfutures.exports.service import remove_exports_with
+from civicfutures.imports.kept import purge_site
 from civicfutures.settings import get_settings
 
 
@@ -31,26 +35,36 @@ class Withdrawn:
     briefings: list[str] = field(default_factory=list)
     snapshots: list[str] = field(default_factory=list)
     exports: int = 0
+    kept_imports: int = 0
 
 
-def _withdraw(exports_dir: Path, project: str, storytellers: set[int]) -> Withdrawn:
+def _withdraw(
+    exports_dir: Path, project: str, storytellers: set[int], site_id: int | None
+) -> Withdrawn:
     at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     done = Withdrawn(
         briefings=withdraw_with(exports_dir, project, storytellers, at),
         snapshots=remove_snapshots_with(exports_dir, storytellers),
         exports=remove_exports_with(exports_dir, storytellers),
+        kept_imports=purge_site(site_id) if site_id is not None else 0,
     )
     held_snapshot.cache_clear()
     return done
 
 
 async def withdraw_derived(
-    actor: Actor, project: str, storyteller_id: int, exports_dir: Path | None = None
+    actor: Actor,
+    project: str,
+    storyteller_id: int,
+    exports_dir: Path | None = None,
+    *,
+    site_id: int | None = None,
 ) -> Withdrawn:
-    """Withdraw everything derived from this storyteller; audited by ids only."""
+    """Withdraw everything derived from this storyteller (and the spreadsheets kept for their
+    site, `site_id`); audited by ids only."""
     folder = Path(exports_dir or get_settings().exports_dir)
-    done = await anyio.to_thread.run_sync(_withdraw, folder, project, {storyteller_id})
-    if done.briefings or done.snapshots or done.exports:
+    done = await anyio.to_thread.run_sync(_withdraw, folder, project, {storyteller_id}, site_id)
+    if done.briefings or done.snapshots or done.exports or done.kept_imports:
         async with write_transaction():
             await audit.record(
                 actor,
@@ -61,6 +75,7 @@ async def withdraw_derived(
                     "briefings": done.briefings,
                     "snapshots": done.snapshots,
                     "exports": done.exports,
+                    "kept_imports": done.kept_imports,
                 },
             )
     return done

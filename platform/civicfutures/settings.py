@@ -109,6 +109,19 @@ class Settings:
     )
     """CIVICFUTURES_EXPORTS_DIR: where snapshots, briefings and exports are written."""
 
+    var_dir: Path = field(
+        default_factory=lambda: Path(_env("CIVICFUTURES_VAR_DIR", "var")).resolve()
+    )
+    """CIVICFUTURES_VAR_DIR: the server's working files, such as spreadsheets kept between their
+    check and their import (`imports/checked/`)."""
+
+    import_keep_minutes: float = field(
+        default_factory=lambda: float(_env("CIVICFUTURES_IMPORT_KEEP_MINUTES", "30"))
+    )
+    """CIVICFUTURES_IMPORT_KEEP_MINUTES: how long a spreadsheet that passed its check is kept
+    on the server so that the partner can import it without choosing it again; `0` keeps
+    none (the file is then chosen again to import it)."""
+
     max_request_bytes: int = field(
         default_factory=lambda: int(_env("CIVICFUTURES_MAX_REQUEST_BYTES", str(1024 * 1024)))
     )

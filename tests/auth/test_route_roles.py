@@ -718,6 +718,10 @@ IMPORT_ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/{lang:str}/sites/{site:str}/import"): Rule(
         PAGE_SITE_WRITE, call("/en/sites/gdansk/import", form={"action": "check"}, ok=422)
     ),
+    # Without a kept file: past the guards and the site check, the fingerprint is refused.
+    ("POST", "/{lang:str}/sites/{site:str}/import/checked"): Rule(
+        PAGE_SITE_WRITE, call("/en/sites/gdansk/import/checked", form={"sha256": "0" * 64}, ok=404)
+    ),
     ("GET", "/{lang:str}/sites/{site:str}/import/template/{file_format:str}"): Rule(
         PAGE_SITE_WRITE, call("/en/sites/gdansk/import/template/xlsx")
     ),

@@ -76,7 +76,11 @@ def extract_messages(root: Path) -> Catalog:
         method_map, options_map = parse_mapping_cfg(handle, "babel.cfg")
 
     def wanted(directory: str) -> bool:
-        relative = Path(directory).resolve().relative_to(root.resolve()).as_posix()
+        try:
+            relative = Path(directory).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            # A link out of the checkout (a shared virtualenv, tools): none of the package's files.
+            return False
         inside = relative == _PACKAGE_PREFIX or relative.startswith(_PACKAGE_PREFIX + "/")
         name = Path(directory).name
         return (inside or _PACKAGE_PREFIX.startswith(relative + "/")) and not name.startswith(

@@ -2,6 +2,10 @@
 
 The same service as `POST /api/v1/imports`: "Check" runs a dry run and shows the report;
 "Import" commits and redirects (303) to the page with the counts, or shows the report (422).
+A clean check keeps the file on the server (`kept.py`) and offers "Import these N stories",
+a form posting the file's fingerprint to `/import/checked`: the partner does not choose the
+file again. That commit reads the kept bytes and runs exactly the import a commit with the
+file runs (checked again against the database as it is now), then deletes the kept file.
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from civicfutures.errors import FieldError
+from civicfutures.errors import FieldError, Problem
 from civicfutures.i18n import gettext as _
 from civicfutures.imports.api import download
 from civicfutures.imports.budget import ImportsBusy
+from civicfutures.imports.kept import FIELD, KeptFile, KeptImports
 from civicfutures.imports.limits import MIB, get_limits
 from civicfutures.imports.report import ImportReport
 from civicfutures.imports.service import ImportRejected, ImportService
@@ -74,9 +79,52 @@ class ImportPages(Controller):
                 headers={"Retry-After": str(busy.retry_after)},
             )
         if dry_run:
-            return await _page(request, lang, site, report=report)
-        counts = {"imported": report.created.stories, "existing": report.existing.stories}
-        return Redirect(f"/{lang}/sites/{site}/import?{urlencode(counts)}", status_code=303)
+            kept = await KeptImports().keep(actor, site_out.id, site, source, report)
+            return await _page(request, lang, site, report=report, kept=kept)
+        await KeptImports().forget(actor, site_out.id, source)
+        return _imported(lang, site, report)
+
+    @post("/checked", name="import_checked", status_code=200)
+    async def import_checked(
+        self, request: Request, lang: FromPath[str], site: FromPath[str]
+    ) -> Response | Template:
+        """Import the file this partner checked for this site, named by its fingerprint."""
+        actor = current_actor(request)
+        site_out = await SetupService().get_site(actor, site)
+        form = await request.form()
+        store = KeptImports()
+        try:
+            kept, data = await store.take(actor, site_out.id, form.get(FIELD))
+        except Problem as refused:
+            return await _page(
+                request,
+                lang,
+                site,
+                status_code=refused.status_code,
+                detail=refused.detail,
+                errors=refused.errors,
+            )
+        source = SourceFile(name=kept.name, data=data)
+        try:
+            report = await ImportService().run(actor, source, site_out.project, site, dry_run=False)
+        except ImportRejected as rejected:
+            # The database changed since the check; the file cannot be imported as it is.
+            await store.discard(kept)
+            return await _page(request, lang, site, report=rejected.report, status_code=422)
+        except ImportsBusy as busy:
+            # Kept as it was: the partner tries the same button again in a moment.
+            return await _page(
+                request,
+                lang,
+                site,
+                status_code=busy.status_code,
+                detail=busy.detail,
+                errors=[FieldError(FIELD, busy.detail)],
+                kept=kept,
+                headers={"Retry-After": str(busy.retry_after)},
+            )
+        await store.discard(kept)
+        return _imported(lang, site, report)
 
     @get("/template/{file_format:str}", name="import_template")
     async def template(
@@ -89,12 +137,19 @@ class ImportPages(Controller):
         )
 
 
+def _imported(lang: str, site: str, report: ImportReport) -> Redirect:
+    counts = {"imported": report.created.stories, "existing": report.existing.stories}
+    return Redirect(f"/{lang}/sites/{site}/import?{urlencode(counts)}", status_code=303)
+
+
 async def _page(
     request: Request,
     lang: str,
     site: str,
     *,
     report: ImportReport | None = None,
+    kept: KeptFile | None = None,
+    detail: str | None = None,
     done: dict[str, str | None] | None = None,
     errors: list[FieldError] | None = None,
     status_code: int = 200,
@@ -108,6 +163,8 @@ async def _page(
         status_code=status_code,
         site=site_out,
         report=report,
+        kept=kept,
+        detail=detail,
         done=done,
         errors={e.field: e.message for e in errors or []},
         formats=sorted(WRITERS),

@@ -257,7 +257,7 @@ class StorytellerService:
                 actor, "update", "storyteller", storyteller_id, before=before, after=out
             )
         if _in_research(before.consent) and not _in_research(out.consent):
-            await withdraw_derived(actor, row["project_slug"], storyteller_id)
+            await withdraw_derived(actor, row["project_slug"], storyteller_id, site_id=row["site"])
         return out
 
     async def erase(self, actor: Actor, storyteller_id: int) -> None:
@@ -266,7 +266,8 @@ class StorytellerService:
         A story told by this storyteller alone goes with its translations, codings and
         evidence (foreign keys cascade). A group story stays for the other tellers: only this
         storyteller's link to it is removed. Once committed, the briefings, snapshots and
-        exports drawing on them are withdrawn (`civicfutures.derived`).
+        exports drawing on them are withdrawn and the spreadsheets kept for their site are
+        deleted (`civicfutures.derived`).
         """
         async with write_transaction():
             row = await find_storyteller(actor, storyteller_id)
@@ -300,4 +301,4 @@ class StorytellerService:
                     "group_stories_kept": len(story_ids) - len(solo),
                 },
             )
-        await withdraw_derived(actor, row["project_slug"], storyteller_id)
+        await withdraw_derived(actor, row["project_slug"], storyteller_id, site_id=row["site"])
