@@ -113,7 +113,8 @@ async def record(
     if "fields" not in detail:
         if fields is not None:
             detail["fields"] = sorted(fields)
-        elif before is not None or after is not None:
+        elif after is not None:
+            # A deletion or erasure names no fields: the action says the whole record went.
             detail["fields"] = changed_fields(before, after)
     await write_later(
         "INSERT INTO audit_event (at, actor, actor_label, action, entity, entity_id, "

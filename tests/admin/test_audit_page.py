@@ -30,8 +30,9 @@ def _fields(row: str) -> str:
 
 
 async def _events(n: int, action: str = "export", entity: str = "project") -> None:
-    async with write_transaction():
-        for i in range(n):
+    """One event per write, each in its own transaction, numbered in the order written."""
+    for i in range(n):
+        async with write_transaction():
             await audit.record(SYSTEM, action, entity, i + 1, detail={"kind": "stories"})
 
 
