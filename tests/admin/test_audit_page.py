@@ -26,7 +26,7 @@ def _rows(page: str) -> list[str]:
 
 
 def _fields(row: str) -> str:
-    return re.search(r'<td class="wrap-anywhere audit-fields">(.*?)</td>', row, re.S).group(1)
+    return re.search(r'<td class="breakable audit-fields">(.*?)</td>', row, re.S).group(1)
 
 
 async def _events(n: int, action: str = "export", entity: str = "project") -> None:

@@ -96,6 +96,10 @@ async def test_a_token_made_seen_once_revoked_and_found_in_the_audit_log(
     assert await page.evaluate("document.activeElement.classList.contains('audit-wrap')")
     problems += await axe_problems(page)
     await page.screenshot(path=str(artifacts / f"admin-audit-390-{lang}.png"), full_page=True)
+    for other in ("users", "tokens"):
+        await page.goto(f"{live_server}/{lang}/admin/{other}")
+        assert await _fits(page), other
+    await page.screenshot(path=str(artifacts / f"admin-tokens-390-{lang}.png"), full_page=True)
 
     # A researcher manages their own tokens on the account page.
     await context.clear_cookies()
