@@ -43,8 +43,17 @@ async def test_users_and_tokens_from_the_shell(client, world):
         .splitlines()[-1]
     )
     assert token.startswith("cf_")
+    listed = civicfutures("tokens", "list", "--email", "PARTNER@gdansk.example").stdout
+    fields = listed.strip().split("\t")
+    assert (fields[1], fields[2], fields[5]) == ("partner@gdansk.example", "-", "active")
+    assert token not in listed
     sites = await client.get("/api/v1/sites", headers={"Authorization": f"Bearer {token}"})
     assert [site["slug"] for site in sites.json()] == ["gdansk"]
+    assert civicfutures("tokens", "revoke", token).stdout.strip() == "revoked"
+    everyone = civicfutures("tokens", "list").stdout.splitlines()
+    assert everyone[0].startswith(fields[0] + "\t") and everyone[0].endswith("\trevoked")
+    assert len(everyone) == 2  # the world's admin token too, still active
+    assert everyone[1].endswith("\tactive")
     bad = civicfutures(
         "users", "create", "x@example.org", "--role", "partner", "--site", "atlantis", check=False
     )

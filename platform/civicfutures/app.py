@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from civicfutures.web.runtime import settle_after_startup
     from civicfutures.web.security import add_security_headers
     from civicfutures.web.templating import static_files, template_config
+    from civicfutures.web.tokens import ACCOUNT_ROUTES
 
     secret = settings.resolved_secret()
     sessions = CookieBackendConfig(
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AdminController,
             AdminPages,
             *LOGIN_ROUTES,
+            *ACCOUNT_ROUTES,
             FormController,
             missing_labels,
             *LANGUAGE_ROUTES,

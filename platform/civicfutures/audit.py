@@ -1,9 +1,15 @@
-"""The audit log: who changed what and when, with hashes of the state before and after."""
+"""The audit log: who changed what and when, with hashes of the state before and after.
+
+Each event also names the fields that changed (`detail["fields"]`, e.g. `["consent.scopes",
+"title"]`): names only, never values, so the log can be shown to admins without repeating what a
+storyteller told. Events written before the names were kept have none; pages show "—".
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -22,15 +28,67 @@ def state_hash(state: Any) -> str:
 
 # Bookkeeping that changes with every write; the history names the fields a person changed.
 _NOT_FIELDS = frozenset({"version", "updated_at", "created_at", "id"})
+# `consent.scopes` says enough; keys further down may be data (a label's text, an attribute).
+FIELD_DEPTH = 2
+
+# Every kind of record and every action written to the log: the audit page's filters offer
+# these (tests/admin checks that each `audit.record` call names one of them).
+ENTITIES = (
+    "api_token",
+    "briefing",
+    "import",
+    "insight",
+    "outcome",
+    "project",
+    "site",
+    "story",
+    "storyteller",
+    "theme",
+    "user",
+    "workshop",
+)
+ACTIONS = (
+    "activate",
+    "build",
+    "create",
+    "deactivate",
+    "delete",
+    "erase",
+    "export",
+    "grant",
+    "import",
+    "revoke",
+    "revoke_role",
+    "set_password",
+    "update",
+    "withdraw_derived",
+)
+
+
+def _differing(old: Any, new: Any, prefix: str, depth: int) -> list[str]:
+    if isinstance(old, dict) and isinstance(new, dict) and depth < FIELD_DEPTH:
+        names = []
+        for key in set(old) | set(new):
+            if depth == 0 and key in _NOT_FIELDS:
+                continue
+            if old.get(key) != new.get(key):
+                names += _differing(old.get(key), new.get(key), f"{prefix}{key}.", depth + 1)
+        return names
+    return [prefix.rstrip(".")]
 
 
 def changed_fields(before: Any, after: Any) -> list[str]:
-    """Top-level fields whose value differs between two states (names only, never values)."""
+    """Fields whose value differs between two states, dotted one level down (`consent.scopes`);
+    names only, never values. A creation names what was set, a deletion what was held."""
     old = msgspec.to_builtins(before) if before is not None else {}
     new = msgspec.to_builtins(after) if after is not None else {}
-    return sorted(
-        k for k in set(old) | set(new) if k not in _NOT_FIELDS and old.get(k) != new.get(k)
-    )
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return []
+    if before is None:
+        old = {k: None for k in new}
+    if after is None:
+        new = {k: None for k in old}
+    return sorted(_differing(old, new, "", 0))
 
 
 async def record(
@@ -41,12 +99,23 @@ async def record(
     before: Any = None,
     after: Any = None,
     detail: dict[str, Any] | None = None,
+    fields: Sequence[str] | None = None,
 ) -> None:
     """Append one event; runs inside the caller's transaction so it stands or falls with the write.
+
+    `fields` names what changed when no state is given (a password, a role); otherwise the
+    names come from comparing `before` with `after`.
 
     One plain INSERT (every write records an event, so Piccolo's query builder is left out),
     sent with the transaction's other held-back writes on PostgreSQL.
     """
+    detail = dict(detail or {})
+    if "fields" not in detail:
+        if fields is not None:
+            detail["fields"] = sorted(fields)
+        elif after is not None:
+            # A deletion or erasure names no fields: the action says the whole record went.
+            detail["fields"] = changed_fields(before, after)
     await write_later(
         "INSERT INTO audit_event (at, actor, actor_label, action, entity, entity_id, "
         "before_hash, after_hash, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -58,5 +127,5 @@ async def record(
         str(entity_id),
         state_hash(before),
         state_hash(after),
-        msgspec.json.encode(detail or {}).decode(),
+        msgspec.json.encode(detail).decode(),
     )

@@ -335,6 +335,20 @@ async def _admin_revoke_token(ctx: Ctx) -> Call:
     return Call(f"/en/admin/tokens/{await ctx.token()}/revoke", form={}, ok=303)
 
 
+async def _admin_new_token(ctx: Ctx) -> Call:
+    form = {"user": str(await ctx.user()), "name": "script", "expires_days": "7"}
+    return Call("/en/admin/tokens", form=form, ok=200)
+
+
+async def _account_revoke_others_token(ctx: Ctx) -> Call:
+    # Another account's token: on "your account" it does not exist, for admins too.
+    return Call(f"/en/account/tokens/{await ctx.token()}/revoke", form={})
+
+
+# The account page's revoke route acts only on the caller's own tokens.
+PAGE_OWN_ONLY = Access("page-own-only", {"anonymous": 303, **dict.fromkeys(ROLES[1:], 404)})
+
+
 # ---------------------------------------------------------------- curation (outcomes, insights)
 
 CURATE = Access(
@@ -650,7 +664,19 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/{lang:str}/admin/tokens/{token_id:int}/revoke"): Rule(
         PAGE_ADMIN, _admin_revoke_token
     ),
-    ("GET", "/{lang:str}/admin/audit"): Rule(PAGE_ADMIN, call("/en/admin/audit")),
+    ("GET", "/{lang:str}/admin/audit"): Rule(
+        PAGE_ADMIN, call("/en/admin/audit?entity=user&action=create&from=2020-01-01&page=1")
+    ),
+    ("GET", "/{lang:str}/admin/tokens"): Rule(PAGE_ADMIN, call("/en/admin/tokens")),
+    ("POST", "/{lang:str}/admin/tokens"): Rule(PAGE_ADMIN, _admin_new_token),
+    ("GET", "/{lang:str}/account"): Rule(PAGE_SIGNED_IN, call("/en/account")),
+    ("POST", "/{lang:str}/account/tokens"): Rule(
+        PAGE_SIGNED_IN,
+        call("/en/account/tokens", form={"name": "notebook", "expires_days": "30"}),
+    ),
+    ("POST", "/{lang:str}/account/tokens/{token_id:int}/revoke"): Rule(
+        PAGE_OWN_ONLY, _account_revoke_others_token
+    ),
     # researcher exports
     ("GET", "/api/v1/exports/{kind:str}"): Rule(
         SITE_READ, call("/api/v1/exports/qdc?project=futures&sites=gdansk")

@@ -84,6 +84,7 @@ QUERIES = {
     "/language/{lang:str}": ["?next=/en/"],
     "/{lang:str}/analysis/{kind:str}": ["?project=futures"],
     "/{lang:str}/analysis/{kind:str}/{file:str}": ["?project=futures"],
+    "/{lang:str}/admin/audit": ["", "?entity=storyteller", "?action=erase", "?action=update"],
 }
 # Routes whose path parameters name objects this walk does not make (no story text reaches
 # them here: outcomes and insights are empty in this world), with the reason.

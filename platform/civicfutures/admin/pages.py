@@ -1,15 +1,17 @@
-"""Administration pages (admins only): manage accounts and read the audit log."""
+"""Administration pages (admins only): manage accounts and API tokens, read the audit log."""
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from msgspec import Struct
 
+from civicfutures import audit as audit_log
 from civicfutures.auth import accounts, records
 from civicfutures.auth.actor import ROLES
 from civicfutures.errors import FieldError, Problem
@@ -17,6 +19,7 @@ from civicfutures.i18n import gettext as _
 from civicfutures.intake.setup_service import SetupService
 from civicfutures.web.auth import current_actor, page_requires
 from civicfutures.web.pages import known_language, page
+from civicfutures.web.tokens import TokenForm, token_days, tokens_template
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 # The site picker's value for a membership on every site; an empty value is no choice made.
@@ -153,22 +156,110 @@ class AdminPages(Controller):
         await accounts.remove_membership(current_actor(request), membership_id)
         return Redirect(f"/{lang}/admin/users", status_code=303)
 
+    async def _tokens_page(self, request: Request, status_code: int = 200, **context) -> Template:
+        actor = current_actor(request)
+        users = await accounts.list_users(actor)
+        return tokens_template(
+            "admin/tokens.html",
+            tokens=await accounts.list_tokens(actor),
+            users=users,
+            revoked=request.query_params.get("revoked") is not None,
+            status_code=status_code,
+            **context,
+        )
+
+    @get("/tokens", name="admin_tokens")
+    async def tokens(self, request: Request, lang: FromPath[str]) -> Template:
+        return await self._tokens_page(request)
+
+    @post("/tokens", status_code=200)
+    async def create_token(
+        self, request: Request, lang: FromPath[str], data: Annotated[TokenForm, Form]
+    ) -> Template:
+        """The token is in this answer only: it is never stored, so never shown again."""
+        values = {"user": data.user, "name": data.name, "expires_days": data.expires_days}
+        errors = []
+        user = data.user.strip()
+        if not (user.isascii() and user.isdigit() and len(user) <= 10):
+            errors.append(FieldError("user", _("Choose the account the token is for.")))
+        days, day_errors = token_days(data.expires_days)
+        errors += day_errors
+        if errors or days is None:
+            return await self._tokens_page(request, 422, errors=errors, values=values)
+        try:
+            issued = await accounts.issue_token(int(user), days, data.name, current_actor(request))
+        except Problem as problem:
+            return await self._tokens_page(
+                request, problem.status_code, errors=problem.errors, values=values
+            )
+        return await self._tokens_page(request, issued=issued)
+
     @post("/tokens/{token_id:int}/revoke", status_code=303)
     async def revoke_token(
         self, request: Request, lang: FromPath[str], token_id: FromPath[int]
-    ) -> Redirect:
-        await accounts.revoke_token_by_id(current_actor(request), token_id)
-        return Redirect(f"/{lang}/admin/users", status_code=303)
+    ) -> Redirect | Template:
+        try:
+            await accounts.revoke_token_by_id(current_actor(request), token_id)
+        except Problem as problem:
+            return await self._tokens_page(request, problem.status_code, errors=problem.errors)
+        return Redirect(f"/{lang}/admin/tokens?revoked=1", status_code=303)
 
     @get("/audit", name="admin_audit")
     async def audit(
         self,
         request: Request,
         lang: FromPath[str],
-        entity: FromQuery[str | None] = None,
-        cursor: FromQuery[str | None] = None,
+        actor: FromQuery[str] = "",
+        entity: FromQuery[str] = "",
+        entity_id: FromQuery[str] = "",
+        action: FromQuery[str] = "",
+        date_from: Annotated[str, QueryParameter(name="from")] = "",
+        date_to: Annotated[str, QueryParameter(name="to")] = "",
+        page_number: Annotated[str, QueryParameter(name="page")] = "",
     ) -> Template:
-        events = await records.audit_events(
-            current_actor(request), entity=entity or None, limit=100, cursor=cursor
+        filters = records.AuditFilters(
+            actor=actor,
+            entity=entity,
+            entity_id=entity_id,
+            action=action,
+            date_from=date_from,
+            date_to=date_to,
+            page=page_number,
         )
-        return page("admin/audit.html", events=events, entity=entity or "")
+        context = {
+            "filters": filters,
+            "entities": audit_log.ENTITIES,
+            "actions": audit_log.ACTIONS,
+        }
+        try:
+            events = await records.audit_log(current_actor(request), filters)
+        except Problem as problem:
+            return page(
+                "admin/audit.html",
+                status_code=problem.status_code,
+                events=None,
+                errors=problem.errors,
+                field_errors={e.field: e.message for e in problem.errors},
+                **context,
+            )
+        return page(
+            "admin/audit.html",
+            events=events,
+            errors=[],
+            field_errors={},
+            query=_audit_query(filters),
+            **context,
+        )
+
+
+def _audit_query(filters: records.AuditFilters) -> str:
+    """The filters as a query string for the pager's links (without the page)."""
+    pairs = {
+        "actor": filters.actor,
+        "entity": filters.entity,
+        "entity_id": filters.entity_id,
+        "action": filters.action,
+        "from": filters.date_from,
+        "to": filters.date_to,
+    }
+    return urlencode({k: v for k, v in pairs.items() if v})

@@ -7,6 +7,7 @@ import hashlib
 import secrets
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -20,11 +21,14 @@ from civicfutures.auth.sessions import SESSION_HOURS, revoke_user_sessions, sess
 from civicfutures.db.sql import fetch
 from civicfutures.db.tables import ApiToken, Membership, Site, User
 from civicfutures.db.transactions import write_transaction
-from civicfutures.errors import Conflict, FieldError, InvalidInput, NotFound
+from civicfutures.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from civicfutures.i18n import gettext as _
 from civicfutures.settings import get_settings
 
 TOKEN_PREFIX = "cf_"
+# Ids are 32-bit serials: a larger number in an address names nothing (and would overflow
+# PostgreSQL's integer in the query).
+MAX_ID = 2**31 - 1
 
 
 @cache
@@ -122,17 +126,22 @@ async def create_user(
     return user.id
 
 
-async def create_token(
-    email: str, expires_days: int | None = None, name: str = "", actor: Actor = SYSTEM
-) -> str:
-    """A new bearer token for the user; only its digest is stored, the token is shown once.
+# The column holds 100 characters; a longer label is refused, never cut.
+TOKEN_NAME_MAX = 100
 
-    Every token expires: after `expires_days` (1 to CIVICFUTURES_TOKEN_MAX_DAYS), by default
-    CIVICFUTURES_TOKEN_DEFAULT_DAYS.
-    """
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A token just made: the only moment its value exists outside the caller's hands."""
+
+    id: int
+    token: str
+    user_id: int
+    expires_at: dt.datetime
+
+
+def require_token_days(expires_days: int) -> None:
     settings = get_settings()
-    if expires_days is None:
-        expires_days = min(settings.token_default_days, settings.token_max_days)
     if not 1 <= expires_days <= settings.token_max_days:
         raise InvalidInput(
             _("A token must expire."),
@@ -143,19 +152,65 @@ async def create_token(
                 )
             ],
         )
-    user = await User.select(User.id).where(User.email == email.strip().lower()).first()
-    if user is None:
+
+
+async def issue_token(
+    user: int | str,
+    expires_days: int | None = None,
+    name: str = "",
+    actor: Actor = SYSTEM,
+) -> IssuedToken:
+    """A new bearer token for a user (by id or e-mail); only its digest is stored.
+
+    Admins make tokens for anyone, any other user only for themself. Every token expires:
+    after `expires_days` (1 to CIVICFUTURES_TOKEN_MAX_DAYS), by default
+    CIVICFUTURES_TOKEN_DEFAULT_DAYS.
+    """
+    settings = get_settings()
+    # Checked before the lookup, so the answer tells a non-admin nothing about other accounts.
+    if not (isinstance(user, int) and user == actor.user_id):
+        _require_admin(actor)
+    if expires_days is None:
+        expires_days = min(settings.token_default_days, settings.token_max_days)
+    require_token_days(expires_days)
+    name = name.strip()
+    if len(name) > TOKEN_NAME_MAX:
+        raise InvalidInput(
+            _("The label is too long."),
+            [FieldError("name", _("At most {max} characters.").format(max=TOKEN_NAME_MAX))],
+        )
+    column = User.id if isinstance(user, int) else User.email
+    key = user if isinstance(user, int) else user.strip().lower()
+    in_range = not isinstance(user, int) or 1 <= user <= MAX_ID
+    row = await User.select(User.id).where(column == key).first() if in_range else None
+    if row is None:
+        if isinstance(user, int):
+            raise NotFound(_("No such user."), [FieldError("user", _("No such user."))])
         raise NotFound(_("No such user."), [FieldError("email", _("No user with this e-mail."))])
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(days=expires_days)
     async with write_transaction():
-        await ApiToken(
-            user=user["id"], token_hash=token_digest(token), name=name, expires_at=expires_at
-        ).save()
-        await audit.record(
-            actor, "create", "api_token", user["id"], detail={"expires_days": expires_days}
+        saved_row = ApiToken(
+            user=row["id"], token_hash=token_digest(token), name=name, expires_at=expires_at
         )
-    return token
+        await saved_row.save()
+        saved = saved_row.id
+        await audit.record(
+            actor,
+            "create",
+            "api_token",
+            saved,
+            detail={"user": row["id"], "expires_days": expires_days},
+            fields=["expires_at", "name"] if name else ["expires_at"],
+        )
+    return IssuedToken(id=saved, token=token, user_id=row["id"], expires_at=expires_at)
+
+
+async def create_token(
+    email: str, expires_days: int | None = None, name: str = "", actor: Actor = SYSTEM
+) -> str:
+    """A new bearer token for the user with this e-mail address; the token alone."""
+    return (await issue_token(email, expires_days, name, actor)).token
 
 
 # An Actor is what a user's row and memberships say, read in one query.
@@ -263,7 +318,7 @@ async def revoke_token(token: str, actor: Actor = SYSTEM) -> bool:
             .returning(ApiToken.id)
         )
         if rows:
-            await audit.record(actor, "revoke", "api_token", rows[0]["id"])
+            await audit.record(actor, "revoke", "api_token", rows[0]["id"], fields=["revoked_at"])
     forget_cached_tokens()
     return bool(rows)
 
@@ -272,8 +327,6 @@ async def revoke_token(token: str, actor: Actor = SYSTEM) -> bool:
 
 
 def _require_admin(actor: Actor) -> None:
-    from civicfutures.errors import Forbidden
-
     if not actor.is_admin:
         raise Forbidden(_("Only administrators can manage accounts."))
 
@@ -297,9 +350,15 @@ async def list_users(actor: Actor) -> list[dict]:
         ApiToken.expires_at,
         ApiToken.revoked_at,
     ).order_by(ApiToken.id)
+    now = dt.datetime.now(dt.UTC)
     for user in users:
         user["memberships"] = [m for m in memberships if m["user"] == user["id"]]
         user["tokens"] = [t for t in tokens if t["user"] == user["id"]]
+        user["active_tokens"] = sum(
+            1
+            for t in user["tokens"]
+            if t["revoked_at"] is None and (t["expires_at"] is None or t["expires_at"] > now)
+        )
     return users
 
 
@@ -324,6 +383,7 @@ async def set_active(actor: Actor, user_id: int, active: bool) -> None:
             "user",
             user_id,
             detail={"sessions_revoked": True},
+            fields=["is_active"],
         )
     forget_cached_tokens()
 
@@ -349,7 +409,12 @@ async def set_password(actor: Actor, user: int | str, password: str) -> int:
         await User.update({User.password_hash: password_hash}).where(User.id == row["id"])
         await revoke_user_sessions(row["id"])
         await audit.record(
-            actor, "set_password", "user", row["id"], detail={"sessions_revoked": True}
+            actor,
+            "set_password",
+            "user",
+            row["id"],
+            detail={"sessions_revoked": True},
+            fields=["password"],
         )
     return row["id"]
 
@@ -403,6 +468,7 @@ async def add_membership(actor: Actor, user_id: int, role: str, site_slug: str |
             "user",
             user_id,
             detail={"role": role, "site": site_slug, "sessions_revoked": True},
+            fields=["memberships"],
         )
     forget_cached_tokens()
 
@@ -424,21 +490,60 @@ async def remove_membership(actor: Actor, membership_id: int) -> None:
             "user",
             removed[0]["user"],
             detail={"role": removed[0]["role"], "sessions_revoked": True},
+            fields=["memberships"],
         )
     forget_cached_tokens()
 
 
-async def revoke_token_by_id(actor: Actor, token_id: int) -> None:
-    _require_admin(actor)
+async def list_tokens(actor: Actor, own: bool = False) -> list[dict[str, Any]]:
+    """Tokens newest first, with their owner's e-mail: every token for an admin, else (or with
+    `own`) the caller's own. Never a token's value or digest."""
+    if not own:
+        _require_admin(actor)
+    query = ApiToken.select(
+        ApiToken.id,
+        ApiToken.user,
+        ApiToken.user.email.as_alias("owner"),
+        ApiToken.name,
+        ApiToken.created_at,
+        ApiToken.expires_at,
+        ApiToken.revoked_at,
+    ).order_by(ApiToken.id, ascending=False)
+    if own:
+        query = query.where(ApiToken.user == (actor.user_id or -1))
+    rows = await query
+    now = dt.datetime.now(dt.UTC)
+    for row in rows:
+        if row["revoked_at"] is not None:
+            row["state"] = "revoked"
+        elif row["expires_at"] is not None and row["expires_at"] <= now:
+            row["state"] = "expired"
+        else:
+            row["state"] = "active"
+    return rows
+
+
+async def revoke_token_by_id(actor: Actor, token_id: int, own: bool = False) -> None:
+    """Revoke a token by its id: any token for an admin, else (or with `own`) only the
+    caller's own; another user's token is answered as unknown (404). Twice is a conflict."""
+    if not own:
+        _require_admin(actor)
+    if not 1 <= token_id <= MAX_ID:
+        raise NotFound(_("No such token."), [FieldError("token", _("No such token."))])
     async with write_transaction():
-        rows = (
-            await ApiToken.update({ApiToken.revoked_at: dt.datetime.now(dt.UTC)})
-            .where((ApiToken.id == token_id) & ApiToken.revoked_at.is_null())
-            .returning(ApiToken.id)
-        )
-        if not rows:
-            raise NotFound(
-                _("No such active token."), [FieldError("token", _("No such active token."))]
+        query = ApiToken.select(ApiToken.id, ApiToken.revoked_at).where(ApiToken.id == token_id)
+        if own:
+            query = query.where(ApiToken.user == (actor.user_id or -1))
+        row = await query.first()
+        if row is None:
+            raise NotFound(_("No such token."), [FieldError("token", _("No such token."))])
+        if row["revoked_at"] is not None:
+            raise Conflict(
+                _("The token is already revoked."),
+                [FieldError("token", _("The token is already revoked."))],
             )
-        await audit.record(actor, "revoke", "api_token", token_id)
+        await ApiToken.update({ApiToken.revoked_at: dt.datetime.now(dt.UTC)}).where(
+            (ApiToken.id == token_id) & ApiToken.revoked_at.is_null()
+        )
+        await audit.record(actor, "revoke", "api_token", token_id, fields=["revoked_at"])
     forget_cached_tokens()

@@ -85,6 +85,34 @@ def tokens_create(email: str, expires_days: int, name: str) -> None:
     click.echo(token)
 
 
+@tokens.command("list")
+@click.option("--email", default=None, help="Only the tokens of this account.")
+def tokens_list(email: str | None) -> None:
+    """List API tokens, newest first: id, account, label, created, expires, state (never the
+    token: only its digest is kept)."""
+    from civicfutures.auth.accounts import list_tokens
+    from civicfutures.auth.actor import SYSTEM
+
+    rows = fail_on_problem(lambda: list_tokens(SYSTEM))
+    wanted = email.strip().lower() if email else None
+    for row in rows:
+        if wanted and row["owner"] != wanted:
+            continue
+        expires = row["expires_at"].isoformat(timespec="seconds") if row["expires_at"] else "-"
+        click.echo(
+            "\t".join(
+                [
+                    str(row["id"]),
+                    row["owner"],
+                    row["name"] or "-",
+                    row["created_at"].isoformat(timespec="seconds"),
+                    expires,
+                    row["state"],
+                ]
+            )
+        )
+
+
 @tokens.command("revoke")
 @click.argument("token")
 def tokens_revoke(token: str) -> None:
