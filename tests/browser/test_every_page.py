@@ -68,7 +68,9 @@ def every_page(places: dict[str, str]) -> list[str]:
         "/briefings",
         f"/briefings/{places['briefing']}",
         "/admin/users",
+        "/admin/tokens",
         "/admin/audit",
+        "/account",
         "/account/password",
     ]
 
@@ -110,6 +112,24 @@ async def test_the_admin_opens_every_page_without_an_accessibility_problem(
     problems += await axe_problems(anonymous)
     await anonymous.close()
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+async def test_no_page_spills_sideways_on_a_phone(live_server, browser, places, artifacts, lang):
+    """At 390 CSS pixels wide, wide content scrolls inside its own frame, never the page."""
+    page = await signed_in_page(browser, live_server, "admin", lang, width=390)
+    spilled = []
+    for path in every_page(places):
+        await page.goto(f"{live_server}/{lang}{path}")
+        scroll, client = await page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        if scroll > client:
+            spilled.append(f"{path}: {scroll} px in {client}")
+    await page.goto(f"{live_server}/{lang}/admin/audit")
+    await page.screenshot(path=str(artifacts / f"phone-audit-{lang}.png"), full_page=True)
+    await page.context.close()
+    assert not spilled, "\n".join(spilled)
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])

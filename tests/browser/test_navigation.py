@@ -32,9 +32,9 @@ async def demo_accounts() -> str:
     return (await load_demo_with_users()).project
 
 
-async def signed_in_page(browser, base: str, role: str, lang: str):
+async def signed_in_page(browser, base: str, role: str, lang: str, width: int = 1200):
     context = await browser.new_context(
-        bypass_csp=True, locale=lang, viewport={"width": 1200, "height": 900}
+        bypass_csp=True, locale=lang, viewport={"width": width, "height": 900}
     )
     page = await context.new_page()
     await page.goto(f"{base}/{lang}/login")
