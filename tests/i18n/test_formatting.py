@@ -91,6 +91,8 @@ def test_country_names_and_own_names():
     assert country_name("gb", tag="it") == "Regno Unito"
     assert country_name("IT", tag="uk") == "Італія"
     assert autonym("uk") == "українська" and autonym("vro") == "võro kiil"
+    # English pages format as en-GB, yet the switcher names the language, not the region.
+    assert autonym("en") == "English"
     assert text_direction("ar") == "rtl" and text_direction("vro") == "ltr"
 
 

@@ -73,8 +73,8 @@ def autonym(tag: str) -> str:
     if base in AUTONYMS:
         return AUTONYMS[base]
     locale = cldr_locale(base)
-    name = locale.get_display_name(locale) or tag
-    return name
+    # The language's own name, not a region's variant chosen for formatting (`English`).
+    return locale.languages.get(locale.language) or locale.get_display_name(locale) or tag
 
 
 def check_page_languages() -> None:
