@@ -18,6 +18,6 @@ def test_settling_freezes_startup_objects_and_raises_the_young_threshold() -> No
         gc.set_threshold(*before)
 
 
-def test_the_app_settles_once_its_database_is_open(app) -> None:
+def test_the_app_settles_once_its_database_is_open_and_old_kept_imports_are_swept(app) -> None:
     names = [hook.__name__ for hook in app.on_startup]
-    assert names == ["open_database", "settle_after_startup"]
+    assert names == ["open_database", "sweep_kept_imports", "settle_after_startup"]
