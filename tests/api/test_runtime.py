@@ -20,4 +20,4 @@ def test_settling_freezes_startup_objects_and_raises_the_young_threshold() -> No
 
 def test_the_app_settles_once_its_database_is_open_and_old_kept_imports_are_swept(app) -> None:
     names = [hook.__name__ for hook in app.on_startup]
-    assert names == ["open_database", "sweep_kept_imports", "settle_after_startup"]
+    assert names == ["open_database", "sweep_at_startup", "settle_after_startup"]
