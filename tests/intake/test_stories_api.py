@@ -339,7 +339,10 @@ async def test_bad_cursor_and_bad_filter_are_4xx(client, admin, world):
 
 async def test_ids_beyond_the_column_range_are_refused_naming_the_field(client, admin, world):
     # PostgreSQL's integer column cannot hold these; the query must never reach it
-    for query, field in (("workshop=3948715428", "workshop"), ("offset=99999999999999999999", "offset")):
+    for query, field in (
+        ("workshop=3948715428", "workshop"),
+        ("offset=99999999999999999999", "offset"),
+    ):
         response = await client.get(f"/api/v1/stories?{query}", headers=admin)
         assert response.status_code == 400, query
         assert response.json()["errors"][0]["field"] == field

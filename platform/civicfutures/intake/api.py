@@ -382,9 +382,7 @@ class StoryController(Controller):
         language: FromQuery[str | None] = None,
         theme: FromQuery[str | None] = None,
         status: FromQuery[s.StoryStatus | None] = None,
-        workshop: Annotated[
-            int | None, QueryParameter(ge=1, le=2_147_483_647)
-        ] = None,
+        workshop: Annotated[int | None, QueryParameter(ge=1, le=2_147_483_647)] = None,
         date_from: Annotated[dt.date | None, QueryParameter(name="from")] = None,
         date_to: Annotated[dt.date | None, QueryParameter(name="to")] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
