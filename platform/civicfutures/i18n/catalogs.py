@@ -76,7 +76,10 @@ def extract_messages(root: Path) -> Catalog:
         method_map, options_map = parse_mapping_cfg(handle, "babel.cfg")
 
     def wanted(directory: str) -> bool:
-        relative = Path(directory).resolve().relative_to(root.resolve()).as_posix()
+        try:
+            relative = Path(directory).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:  # a link out of the checkout (a shared virtualenv): not ours
+            return False
         inside = relative == _PACKAGE_PREFIX or relative.startswith(_PACKAGE_PREFIX + "/")
         name = Path(directory).name
         return (inside or _PACKAGE_PREFIX.startswith(relative + "/")) and not name.startswith(
