@@ -4,6 +4,7 @@ downloads read back, hostile query values."""
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import openpyxl
@@ -260,3 +261,23 @@ async def test_the_download_is_the_filtered_list(client, admin, world, sign_in):
 async def test_the_page_needs_a_sign_in(client):
     page = await client.get("/en/stories")
     assert page.status_code in (302, 303) and "/en/login" in page.headers["location"]
+
+
+async def test_the_download_holds_every_page_of_the_list(client, admin, world, sign_in):
+    """More stories than one read of the service returns: the download pulls page after page."""
+    from civicfutures.intake.story_service import PAGE_MAX
+
+    made = [
+        (await _story(client, admin, world, title=f"s{n}", translations=[]))["id"]
+        for n in range(PAGE_MAX + 3)
+    ]
+    await sign_in("researcher")
+    csv = await client.get("/en/stories/download/csv")
+    assert csv.status_code == 200
+    assert pl.read_csv(io.BytesIO(csv.content))["id"].to_list() == made[::-1]
+    assert json.loads(csv.headers["x-export-notes"])["stories_exported"] == PAGE_MAX + 3
+    xlsx = await client.get("/en/stories/download/xlsx", params={"site": "gdansk"})
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content), read_only=True)
+    assert book.worksheets[0].max_row == PAGE_MAX + 4
+    notes = [row[0] for row in book.worksheets[1].iter_rows(values_only=True)]
+    assert notes[0] == f"{PAGE_MAX + 3} stories exported."

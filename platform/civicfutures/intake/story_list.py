@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
+import anyio.from_thread
 import anyio.to_thread
 import polars as pl
 from litestar import Controller, Request, Response, get
@@ -104,25 +105,30 @@ def _frame(
     return pl.DataFrame(rows, schema=COLUMNS, orient="row")
 
 
-async def _all_frames(actor: Actor, read: StoryQuery, choices: FilterChoices, base: str, lang: str):
-    """Every listed story, page by page in the list's order, as frames; and how many."""
+def _parts(
+    actor: Actor,
+    read: StoryQuery,
+    choices: FilterChoices,
+    base: str,
+    lang: str,
+    notes: ExportNotes,
+) -> Iterator[pl.LazyFrame]:
+    """Every listed story in the list's order, one page of `PAGE_MAX` at a time.
+
+    The writers run in a worker thread and pull the parts one by one: each page is read on the
+    event loop when the writer asks for it, so memory holds one page whatever the list's size.
+    """
     stories = StoryService()
-    frames: list[pl.DataFrame] = []
     cursor: str | None = None
-    total = 0
     while True:
-        found = await stories.list(actor, read.filters, PAGE_MAX, cursor, newest_first=True)
-        dates = await _workshop_dates(found.items)
-        frames.append(_frame(found.items, choices, dates, base, lang))
-        total += len(found.items)
+        found = anyio.from_thread.run(stories.list, actor, read.filters, PAGE_MAX, cursor, True)
+        dates = anyio.from_thread.run(_workshop_dates, found.items)
+        notes.stories_exported += len(found.items)
+        notes.stories_in_scope = notes.stories_exported
+        yield _frame(found.items, choices, dates, base, lang).lazy()
         cursor = found.next_cursor
         if cursor is None:
-            return frames, total
-
-
-def _parts(frames: list[pl.DataFrame]) -> Iterator[pl.LazyFrame]:
-    for frame in frames:
-        yield frame.lazy()
+            return
 
 
 class StoryListPages(Controller):
@@ -206,22 +212,23 @@ class StoryListPages(Controller):
         if problems:
             return await self._list_page(request, lang)
         base = str(request.base_url).rstrip("/")
-        frames, total = await _all_frames(actor, read, choices, base, lang)
         notes = ExportNotes(
             project=read.filters.project or "",
             kind="stories",
             format=file_format,
             lang=lang,
             sites=[read.filters.site] if read.filters.site else [],
-            stories_in_scope=total,
-            stories_exported=total,
         )
         work = work_area()
         name = f"stories-{lang}.{file_format}"
         target = work / name
         try:
             await anyio.to_thread.run_sync(
-                TABLE_WRITERS[file_format], _parts(frames), target, notes, work
+                TABLE_WRITERS[file_format],
+                _parts(actor, read, choices, base, lang, notes),
+                target,
+                notes,
+                work,
             )
         except BaseException:
             ExportFile(target, name, MEDIA[file_format], notes, work).discard()
