@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -145,9 +146,11 @@ async def _empty_tables() -> None:
 
 @pytest.fixture(autouse=True)
 async def empty_database(client) -> None:
-    """Every test starts from empty tables and a client without cookies."""
+    """Every test starts from empty tables and a client without cookies, and without the
+    exports kept for accounts of earlier tests (PostgreSQL gives their user ids out again)."""
     client.cookies.clear()
     await _empty_tables()
+    shutil.rmtree(Path(os.environ["CIVICFUTURES_EXPORTS_DIR"]) / "work", ignore_errors=True)
 
 
 Headers = dict[str, str]

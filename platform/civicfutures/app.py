@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from civicfutures.curation.pages import CURATION_PAGES
     from civicfutures.db.lifecycle import close_database, open_database
     from civicfutures.exports.api import ExportController
+    from civicfutures.exports.pages import EXPORT_PAGES
     from civicfutures.forms.api import FormController
     from civicfutures.i18n.api import missing_labels
     from civicfutures.imports.api import import_routes
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             INTAKE_PAGES,
             static_files(),
             ExportController,
+            EXPORT_PAGES,
             AnalysisController,
             ANALYSIS_PAGES,
             BriefingController,

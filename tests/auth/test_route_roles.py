@@ -116,6 +116,18 @@ PAGE_ANALYSTS = Access(
         "admin": "ok",
     },
 )
+# Exports pages: researchers and admins only.
+PAGE_EXPORTERS = Access(
+    "page-exporters",
+    {
+        "anonymous": 303,
+        "partner_own": 403,
+        "partner_other": 403,
+        "researcher": "ok",
+        "author": 403,
+        "admin": "ok",
+    },
+)
 PAGE_ADMIN = Access(
     "page-admin", {"anonymous": 303, **dict.fromkeys(ROLES[1:-1], 403), "admin": "ok"}
 )
@@ -600,6 +612,30 @@ async def _page_save_story(ctx: Ctx) -> Call:
     )
 
 
+async def _kept_export(ctx: Ctx) -> Call:
+    """An export kept for the account about to call: the makers run once per role, in `ROLES`
+    order, and each role's account is the newest user named after the role (`callers`)."""
+    from civicfutures.auth.accounts import actor_for_user
+    from civicfutures.db.tables import User
+    from civicfutures.exports.request import ExportRequest
+    from civicfutures.exports.service import ExportService
+
+    calls = getattr(ctx, "export_calls", 0)
+    ctx.export_calls = calls + 1  # type: ignore[attr-defined]
+    role = ROLES[calls % len(ROLES)]
+    if role not in ("researcher", "admin"):
+        return Call("/en/exports/export-none")
+    user = (
+        await User.select(User.id)
+        .where(User.email.like(f"{role}%@test.civicfutures.eu"))
+        .order_by(User.id, ascending=False)
+        .first()
+    )
+    actor = await actor_for_user(user["id"])
+    kept = await ExportService().keep(actor, ExportRequest(kind="qdc", project="futures"))
+    return Call(f"/en/exports/{kept.id}")
+
+
 ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/health"): Rule(PUBLIC, call("/health")),
     # intake: set-up
@@ -723,6 +759,17 @@ ROUTES: dict[tuple[str, str], Rule] = {
         PAGE_ANALYSTS, call("/en/analysis/comparison/download.csv?project=futures")
     ),
     ("GET", "/{lang:str}/search"): Rule(PAGE_SIGNED_IN, call("/en/search?q=autobus")),
+    # the cross-site story list and its downloads: every reader, each within their scope
+    ("GET", "/{lang:str}/stories"): Rule(PAGE_SIGNED_IN, call("/en/stories?project=futures")),
+    ("GET", "/{lang:str}/stories/download/{file_format:str}"): Rule(
+        PAGE_SIGNED_IN, call("/en/stories/download/xlsx?kind=present")
+    ),
+    # the exports page
+    ("GET", "/{lang:str}/exports"): Rule(PAGE_EXPORTERS, call("/en/exports")),
+    ("POST", "/{lang:str}/exports"): Rule(
+        PAGE_EXPORTERS, call("/en/exports", form={"project": "futures", "kind": "qdc"}, ok=303)
+    ),
+    ("GET", "/{lang:str}/exports/{export_id:str}"): Rule(PAGE_EXPORTERS, _kept_export),
     ("GET", "/{lang:str}/login"): Rule(PAGE_PUBLIC, call("/en/login")),
     ("POST", "/{lang:str}/login"): Rule(PAGE_PUBLIC, _login_form),
     ("POST", "/{lang:str}/logout"): Rule(PAGE_PUBLIC, call("/en/logout", form={}, ok=303)),

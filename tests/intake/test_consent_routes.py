@@ -71,6 +71,8 @@ READABLE = {
 QUERIES = {
     "/api/v1/stories": ["", "?site=gdansk&limit=200", "?q=opowiesc&limit=100"],
     "/{lang:str}/search": ["?q=opowiesc", "?q=autobusie&site=gdansk"],
+    "/{lang:str}/stories": ["", "?site=gdansk", "?project=futures&status=reviewed&page=1"],
+    "/{lang:str}/stories/download/{file_format:str}": ["", "?site=gdansk&theme=youth_voice"],
     "/api/v1/storytellers": ["", "?site=gdansk"],
     "/api/v1/themes": ["?project=futures"],
     "/api/v1/outcomes": ["?project=futures"],
@@ -104,6 +106,7 @@ class World:
     workshop: int = 0
     briefing: str = ""
     briefing_files: list[str] = field(default_factory=list)
+    exports: list[str] = field(default_factory=lambda: ["export-none"])
 
 
 async def _build(client, world, admin) -> World:
@@ -208,6 +211,7 @@ def _values(name: str, path: str, built: World) -> list[str]:
         "diagram_format": ["svg", "dot", "mermaid"],
         "key": ["youth_voice"],
         "file": ["download.csv", "download.xlsx", "download.parquet"],
+        "export_id": built.exports,
     }
     if name == "ref":
         return ["futures"] if "/projects/" in path else ["gdansk"]
@@ -250,6 +254,32 @@ def _text(content: bytes, media_type: str) -> str:
     return content.decode("utf-8", "replace")
 
 
+async def _kept_exports(client) -> list[str]:
+    """Exports built on the exports page by the signed-in account, one of each kind (stories
+    with codes asked for, in two formats): the walk downloads them back."""
+    from civicfutures.exports.registry import EXPORTS
+
+    page = await client.get("/en/exports")
+    if page.status_code != 200:
+        return ["export-none"]
+    token = re.search(r'name="_csrf_token" value="([^"]*)"', page.text).group(1)
+    for kind, fmt in [("stories", "csv"), ("stories", "xlsx"), *((k, "") for k in EXPORTS)]:
+        answer = await client.post(
+            "/en/exports",
+            data={
+                "project": "futures",
+                "kind": kind,
+                "format": fmt,
+                "include_codes": "1",
+                "_csrf_token": token,
+            },
+        )
+        assert answer.status_code == 303, answer.text
+    found = re.findall(r'<tr id="export-(export-\w+)"', (await client.get("/en/exports")).text)
+    assert len(found) == len(EXPORTS) + 2
+    return found
+
+
 async def _sign_in(client, email: str) -> None:
     from civicfutures.db.tables import LoginThrottle
 
@@ -286,6 +316,7 @@ async def test_no_read_route_shows_what_consent_withholds(client, app, world, ad
     await create_user(email, kind, sites, password=PASSWORD)
     bearer = {"Authorization": f"Bearer {await create_token(email)}"}
     await _sign_in(client, email)
+    built.exports = await _kept_exports(client)
 
     leaks: list[str] = []
     met: set[str] = set()

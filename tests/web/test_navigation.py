@@ -58,8 +58,10 @@ def expected_nav(role: str, lang: str, project: str) -> list[tuple[str, str]]:
         (f"/sites/{site}/import", "Import"),
         (f"/sites/{site}", "My stories"),
     ]
+    stories = [("/stories", "Stories")]
     search = [("/search", "Search")]
     analysis = [("/analysis", "Analysis")]
+    exports = [("/exports", "Exports")]
     quotes = [(f"/projects/{project}/quotes", "Quotes")]
     author = [
         ("/briefings", "Briefings"),
@@ -69,9 +71,19 @@ def expected_nav(role: str, lang: str, project: str) -> list[tuple[str, str]]:
     admin = [("/admin/users", "Accounts"), ("/admin/audit", "Audit log")]
     by_role = {
         "partner": [*partner, *search],
-        "researcher": [("/", "Sites"), *search, *analysis, *quotes],
-        "author": [("/", "Sites"), *search, *analysis, *author],
-        "admin": [("/", "Sites"), *partner[1:], *search, *analysis, *quotes, *author, *admin],
+        "researcher": [("/", "Sites"), *stories, *search, *analysis, *exports, *quotes],
+        "author": [("/", "Sites"), *stories, *search, *analysis, *author],
+        "admin": [
+            ("/", "Sites"),
+            *partner[1:],
+            *stories,
+            *search,
+            *analysis,
+            *exports,
+            *quotes,
+            *author,
+            *admin,
+        ],
     }
     return [(f"/{lang}{path}", label) for path, label in by_role[role]]
 

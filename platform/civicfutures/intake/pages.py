@@ -1,5 +1,6 @@
 """Intake pages under `/{lang}/`: the sites overview, the codebook, workshop, storyteller and
-story forms, a site's stories, story edit.
+story forms, a site's stories, story edit (the story page and the cross-site story list are in
+`story_pages.py` and `story_list.py`).
 
 Handlers are HTTP only: they build the form definition, call the same services as the JSON
 API, and re-render or redirect.
@@ -33,6 +34,7 @@ from civicfutures.i18n.labels import LabelContext
 from civicfutures.intake import schemas as s
 from civicfutures.intake.people_service import StorytellerService, WorkshopService
 from civicfutures.intake.setup_service import SetupService, find_project
+from civicfutures.intake.story_list import StoryListPages
 from civicfutures.intake.story_pages import StoryPages, saved_story
 from civicfutures.intake.story_service import StoryFilters, StoryService
 from civicfutures.web.auth import current_actor, page_requires
@@ -425,7 +427,7 @@ async def codebook(request: Request, lang: FromPath[str], project: FromPath[str]
 
 INTAKE_PAGES = Router(
     path="/{lang:str}",
-    route_handlers=[home, codebook, IntakePages, StoryEditPages, StoryPages],
+    route_handlers=[home, codebook, IntakePages, StoryEditPages, StoryPages, StoryListPages],
     guards=[known_language],
     include_in_schema=False,
 )

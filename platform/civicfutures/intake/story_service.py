@@ -256,8 +256,10 @@ class StoryService:
         limit: int = 50,
         cursor: str | None = None,
         newest_first: bool = False,
+        offset: int = 0,
     ) -> s.StoryPage:
-        """A page of stories in id order (or newest first) with the total matching the filters."""
+        """A page of stories in id order (or newest first) with the total matching the filters;
+        after `cursor`, or past the first `offset` stories (pages reached by number)."""
         limit = max(1, min(limit, PAGE_MAX))
         conditions = await self.conditions(actor, filters)
         count_query = Story.count()
@@ -272,6 +274,8 @@ class StoryService:
         if cursor:
             last = decode_cursor(cursor)
             page_query = page_query.where(Story.id < last if newest_first else Story.id > last)
+        if offset > 0:
+            page_query = page_query.offset(offset)
         total = await count_query
         rows = await page_query
         has_more = len(rows) > limit

@@ -2,9 +2,11 @@
 
 `NAV_ENTRIES` is the one list of entries. An entry names the roles it is for (admins see every
 entry) and a path under `/{lang}`; `{site}` and `{project}` in it are filled with the site or
-project of the current page, else the first one the account works on. An entry whose page does
-not exist yet is simply not in the list: the researchers' cross-site stories list, search,
-analysis and exports each join it as one line when their pages land.
+project of the current page, else the first one the account works on. Researchers are offered
+the sites overview, the cross-site story list, search, analysis, exports and the quote bank;
+authors the overview, the story list, search, analysis, briefings, insights and the Theory of
+Change; partners their sites, a new story, the import, their stories and search. A new page
+joins the navigation as one line here.
 """
 
 from __future__ import annotations
@@ -48,8 +50,10 @@ NAV_ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("new_story", lambda: _("New story"), "/sites/{site}/stories/new", ("partner",)),
     NavEntry("import", lambda: _("Import"), "/sites/{site}/import", ("partner",)),
     NavEntry("site_stories", lambda: _("My stories"), "/sites/{site}", ("partner",)),
+    NavEntry("stories", lambda: _("Stories"), "/stories", ("researcher", "author")),
     NavEntry("search", lambda: _("Search"), "/search", ("partner", "researcher", "author")),
     NavEntry("analysis", lambda: _("Analysis"), "/analysis", ("researcher", "author")),
+    NavEntry("exports", lambda: _("Exports"), "/exports", ("researcher",)),
     NavEntry("quotes", lambda: _("Quotes"), "/projects/{project}/quotes", ("researcher",)),
     NavEntry("briefings", lambda: _("Briefings"), "/briefings", ("author",)),
     NavEntry("insights", lambda: _("Insights"), "/projects/{project}/insights", ("author",)),
