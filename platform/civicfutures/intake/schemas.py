@@ -276,6 +276,8 @@ class CodingOut(Struct, kw_only=True):
     coder: str
     start: int | None
     end: int | None
+    # The language tag of the translation the offsets count in; null: the original.
+    translation: str | None = None
 
 
 class StoryOut(Struct, kw_only=True):
