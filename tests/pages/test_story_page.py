@@ -74,7 +74,7 @@ async def test_each_reader_sees_the_story_with_marks_translations_and_tellers(
     assert '<div class="story-body" lang="pl" dir="ltr" id="text-original"' in page
     # The overlapping excerpts become flat runs: each run names every coding covering it.
     assert (
-        '>Linię '
+        ">Linię "
         '<mark data-codings="0">autob</mark>'
         '<mark data-codings="0 1" class="overlap">usową</mark>'
         '<mark data-codings="1"> zlikwidowano bez</mark>'
