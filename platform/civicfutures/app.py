@@ -23,6 +23,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from civicfutures.auth.api import AdminController
     from civicfutures.briefings.api import BriefingController
     from civicfutures.briefings.pages import BRIEFING_PAGES
+    from civicfutures.coding.api import CONTROLLERS as CODING
+    from civicfutures.coding.pages import CODING_PAGES
     from civicfutures.curation.api import CONTROLLERS as CURATION
     from civicfutures.curation.pages import CURATION_PAGES
     from civicfutures.db.lifecycle import close_database, open_database
@@ -67,6 +69,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             health,
             *INTAKE,
+            *CODING,
+            CODING_PAGES,
             *CURATION,
             CURATION_PAGES,
             AdminController,

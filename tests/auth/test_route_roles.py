@@ -849,6 +849,97 @@ BRIEFING_ROUTES: dict[tuple[str, str], Rule] = {
 }
 ROUTES.update(BRIEFING_ROUTES)
 
+# Coding: researchers, partners of the story's site and admins code; a coding made by someone
+# else (here the system) may be changed or removed by admins only.
+CODE = Access("code", {**SITE_WRITE.outcomes, "researcher": "ok"})
+PAGE_CODE = Access("page-code", {**PAGE_SITE_WRITE.outcomes, "researcher": "ok"})
+OTHERS_CODING = Access("others-coding", {**SITE_WRITE.outcomes, "partner_own": 403})
+PAGE_OTHERS_CODING = Access("page-others-coding", {**PAGE_SITE_WRITE.outcomes, "partner_own": 403})
+
+
+async def _others_coding(ctx: Ctx) -> tuple[int, int]:
+    from civicfutures.coding.schemas import CodingCreate
+    from civicfutures.coding.service import CodingService
+
+    story = await ctx.story()
+    made = await CodingService().create(SYSTEM, story, CodingCreate(theme="digital_tools"))
+    return story, made.id
+
+
+async def _api_code(ctx: Ctx) -> Call:
+    story = await ctx.story()
+    return Call(
+        f"/api/v1/stories/{story}/codings",
+        json={"theme": "digital_tools", "start": 0, "end": 5},
+        ok=201,
+    )
+
+
+async def _api_change_coding(ctx: Ctx) -> Call:
+    _story, coding = await _others_coding(ctx)
+    return Call(f"/api/v1/codings/{coding}", json={"theme": "youth_voice"})
+
+
+async def _api_delete_coding(ctx: Ctx) -> Call:
+    _story, coding = await _others_coding(ctx)
+    return Call(f"/api/v1/codings/{coding}", ok=204)
+
+
+async def _page_code(ctx: Ctx) -> Call:
+    story = await ctx.story()
+    return Call(
+        f"/en/stories/{story}/codings", form={"theme": "digital_tools", "phrase": "Linię"}, ok=303
+    )
+
+
+async def _page_change_coding(ctx: Ctx) -> Call:
+    story, coding = await _others_coding(ctx)
+    return Call(
+        f"/en/stories/{story}/codings/{coding}/change", form={"theme": "youth_voice"}, ok=303
+    )
+
+
+async def _page_delete_coding(ctx: Ctx) -> Call:
+    story, coding = await _others_coding(ctx)
+    return Call(f"/en/stories/{story}/codings/{coding}/delete", form={}, ok=303)
+
+
+async def _page_done(ctx: Ctx) -> Call:
+    return Call(f"/en/stories/{await ctx.story()}/codings/done", form={"done": "1"}, ok=303)
+
+
+async def _api_done(ctx: Ctx) -> Call:
+    return Call(f"/api/v1/stories/{await ctx.story()}/coding-done", json={"done": True})
+
+
+async def _api_list_codings(ctx: Ctx) -> Call:
+    return Call(f"/api/v1/stories/{await ctx.story()}/codings")
+
+
+CODING_ROUTES: dict[tuple[str, str], Rule] = {
+    ("POST", "/api/v1/stories/{story_id:int}/codings"): Rule(CODE, _api_code),
+    ("GET", "/api/v1/stories/{story_id:int}/codings"): Rule(SITE_READ, _api_list_codings),
+    ("POST", "/api/v1/stories/{story_id:int}/coding-done"): Rule(CODE, _api_done),
+    ("PATCH", "/api/v1/codings/{coding_id:int}"): Rule(OTHERS_CODING, _api_change_coding),
+    ("DELETE", "/api/v1/codings/{coding_id:int}"): Rule(OTHERS_CODING, _api_delete_coding),
+    ("POST", "/{lang:str}/stories/{story_id:int}/codings"): Rule(PAGE_CODE, _page_code),
+    ("POST", "/{lang:str}/stories/{story_id:int}/codings/{coding_id:int}/change"): Rule(
+        PAGE_OTHERS_CODING, _page_change_coding
+    ),
+    ("POST", "/{lang:str}/stories/{story_id:int}/codings/{coding_id:int}/delete"): Rule(
+        PAGE_OTHERS_CODING, _page_delete_coding
+    ),
+    ("POST", "/{lang:str}/stories/{story_id:int}/codings/done"): Rule(PAGE_CODE, _page_done),
+    ("GET", "/{lang:str}/projects/{project:str}/codings"): Rule(
+        PAGE_SIGNED_IN, call("/en/projects/futures/codings")
+    ),
+    ("POST", "/{lang:str}/projects/{project:str}/codings/settings"): Rule(
+        PAGE_ADMIN,
+        call("/en/projects/futures/codings/settings", form={"blind_coding": "1"}, ok=303),
+    ),
+}
+ROUTES.update(CODING_ROUTES)
+
 # Routes Litestar adds for the OpenAPI document and its viewers: public by design.
 GENERATED = re.compile(r"^/schema(/|$)|^/static(/|$)")
 

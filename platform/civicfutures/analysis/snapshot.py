@@ -164,6 +164,7 @@ async def _read_project(slug: str) -> dict[str, Any]:
                 Coding.story,
                 Coding.theme.key.as_alias("theme"),
                 Coding.coder,
+                Coding.translation,
                 Coding.start_offset,
                 Coding.end_offset,
             ],
@@ -321,8 +322,10 @@ def tables_from_rows(raw: dict[str, Any]) -> tuple[dict[str, pl.DataFrame], dict
                     "story_id": c["story"],
                     "theme": c["theme"],
                     "coder": c["coder"],
-                    "start": c["start_offset"],
-                    "end": c["end_offset"],
+                    # Offsets on a translation do not count in the original: the coding
+                    # stands for the story, as a whole-story coding does.
+                    "start": None if c["translation"] else c["start_offset"],
+                    "end": None if c["translation"] else c["end_offset"],
                 }
                 for c in raw["codings"]
                 if c["story"] in kept_stories

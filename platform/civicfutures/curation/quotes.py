@@ -154,7 +154,10 @@ async def _add_themes(quotes: list[_Quote]) -> None:
     codings = await Coding.select(
         Coding.story, Coding.start_offset, Coding.end_offset, Coding.theme.key
     ).where(
-        Coding.story.is_in(sorted({q.story for q in quotes})) & Coding.start_offset.is_not_null()
+        Coding.story.is_in(sorted({q.story for q in quotes}))
+        & Coding.start_offset.is_not_null()
+        # Offsets on a translation count in other words than the quote's original.
+        & (Coding.translation == "")
     )
     for quote in quotes:
         for insight in quote.insights:

@@ -177,12 +177,14 @@ async def insert_translations(
 
 
 async def insert_codings(
-    story_id: int, codings: Sequence[tuple[int, str, int | None, int | None]], now: dt.datetime
+    story_id: int,
+    codings: Sequence[tuple[int, str, int | None, int | None, int | None]],
+    now: dt.datetime,
 ) -> None:
-    """Rows of (theme id, coder, start offset, end offset)."""
+    """Rows of (theme id, coder, coder's user id, start offset, end offset)."""
     if codings:
         await write_later(
-            "INSERT INTO coding (story, theme, coder, start_offset, end_offset, created_at) "
-            f"VALUES {values_rows(len(codings), 6)}",
+            "INSERT INTO coding (story, theme, coder, coder_user, start_offset, end_offset, "
+            f"created_at) VALUES {values_rows(len(codings), 7)}",
             *[value for item in codings for value in (story_id, *item, now)],
         )

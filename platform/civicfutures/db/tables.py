@@ -38,6 +38,8 @@ class Project(Table):
     disclosure_threshold = SmallInt(default=5)
     # Demographic attributes partners record: [{"name", "choices": [..]}]; see demo data.
     demographics = JSON(default=[])
+    # Blind coding: a coder sees others' codings of a story only after marking it done.
+    blind_coding = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
 
     @classmethod
@@ -154,15 +156,29 @@ class Translation(Table):
 
 
 class Coding(Table):
-    """A theme applied to a story by a coder, optionally on an excerpt of the original text."""
+    """A theme applied to a story by a coder, optionally on an excerpt of the original text
+    (`translation` empty) or of one translation (`translation` its language tag)."""
 
     id = Serial(primary_key=True)
     story = ForeignKey(Story, on_delete=OnDelete.cascade, null=False)
     theme = ForeignKey(Theme, on_delete=OnDelete.cascade, null=False)
+    # The coder's name as shown; `coder_user` is who it is when a signed-in user coded.
     coder = Varchar(length=64, default="")
+    coder_user = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    translation = Varchar(length=35, default="")
     start_offset = Integer(null=True, default=None)
     end_offset = Integer(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(null=True, default=None)
+
+
+class CodingDone(Table):
+    """A coder's mark that they finished coding a story (opens others' codings in blind mode)."""
+
+    id = Serial(primary_key=True)
+    story = ForeignKey(Story, on_delete=OnDelete.cascade, null=False)
+    user = ForeignKey(User, on_delete=OnDelete.cascade, null=False)
+    done_at = Timestamptz(default=TimestamptzNow())
 
 
 class Outcome(Table):

@@ -271,11 +271,13 @@ class TranslationOut(Struct, kw_only=True):
     reviewed: bool
 
 
-class CodingOut(Struct, kw_only=True):
+class CodingOut(Struct, kw_only=True, omit_defaults=True):
     theme: str
     coder: str
     start: int | None
     end: int | None
+    # The language tag of the translation the offsets count in; absent: the original.
+    translation: str | None = None
 
 
 class StoryOut(Struct, kw_only=True):

@@ -6,12 +6,15 @@ the reader may not see is the same 404 page as an unknown id.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from litestar import Controller, Request, get
 from litestar.params import FromPath
 from litestar.response import Template
 
 from civicfutures.auth.actor import Actor
-from civicfutures.errors import NotFound
+from civicfutures.db.tables import Theme
+from civicfutures.errors import FieldError, NotFound
 from civicfutures.forms.definitions import (
     scope_label,
     status_label,
@@ -19,6 +22,7 @@ from civicfutures.forms.definitions import (
     theme_choices,
     workshop_kind_label,
 )
+from civicfutures.i18n import gettext as _
 from civicfutures.i18n.labels import LabelContext
 from civicfutures.intake import schemas as s
 from civicfutures.intake.story_service import StoryService
@@ -39,6 +43,72 @@ async def saved_story(actor: Actor, saved: str | None) -> s.StoryOut | None:
         return None
 
 
+async def theme_options(project_id: int, labels: LabelContext) -> list[dict[str, str]]:
+    """The codebook for the coding picker: each theme's label in the reader's language and its
+    labels in every other language, so type-ahead finds a theme by any of its names."""
+    themes, _groups = await theme_choices(project_id, labels)
+    rows = (
+        await Theme.select(Theme.key, Theme.labels)
+        .output(load_json=True)
+        .where(Theme.project == project_id)
+    )
+    all_labels = {row["key"]: row["labels"] or {} for row in rows}
+    options = []
+    for choice in themes:
+        others = [
+            text
+            for tag, text in sorted(all_labels.get(choice.value, {}).items())
+            if text and text != choice.label
+        ]
+        options.append(
+            {
+                "key": choice.value,
+                "label": choice.label,
+                "label_language": choice.label_language or "",
+                "search": " · ".join(dict.fromkeys([choice.label, *others])),
+            }
+        )
+    return options
+
+
+async def render_story(
+    request: Request,
+    lang: str,
+    story_id: int,
+    *,
+    errors: Sequence[FieldError] = (),
+    values: dict[str, str] | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    """The story page; a refused coding form comes back with its errors and values."""
+    actor = current_actor(request)
+    view = await StoryViewService().view(actor, story_id)
+    labels = LabelContext(
+        tag=lang,
+        site_languages=tuple(view.site.languages),
+        project_default=view.project["default_language"],
+    )
+    themes, _groups = await theme_choices(view.project["id"], labels)
+    return page(
+        "pages/story.html",
+        status_code=status_code,
+        view=view,
+        story=view.story,
+        themes={c.value: c for c in themes},
+        theme_options=await theme_options(view.project["id"], labels),
+        can_write=actor.writes_site(view.site.id),
+        is_admin=actor.is_admin,
+        coding_errors=list(errors),
+        coding_values=values or {},
+        notice=notice,
+        story_kind_label=story_kind_label,
+        status_label=status_label,
+        workshop_kind_label=workshop_kind_label,
+        scope_label=scope_label,
+    )
+
+
 class StoryPages(Controller):
     path = "/stories/{story_id:int}"
     guards = [READERS]
@@ -48,22 +118,13 @@ class StoryPages(Controller):
     async def story(
         self, request: Request, lang: FromPath[str], story_id: FromPath[int]
     ) -> Template:
-        actor = current_actor(request)
-        view = await StoryViewService().view(actor, story_id)
-        labels = LabelContext(
-            tag=lang,
-            site_languages=tuple(view.site.languages),
-            project_default=view.project["default_language"],
-        )
-        themes, _groups = await theme_choices(view.project["id"], labels)
-        return page(
-            "pages/story.html",
-            view=view,
-            story=view.story,
-            themes={c.value: c for c in themes},
-            can_write=actor.writes_site(view.site.id),
-            story_kind_label=story_kind_label,
-            status_label=status_label,
-            workshop_kind_label=workshop_kind_label,
-            scope_label=scope_label,
+        notices = {
+            "coded": _("The coding is saved."),
+            "changed": _("The coding is changed."),
+            "removed": _("The coding is removed."),
+            "done": _("Your coding of this story is marked done."),
+            "reopened": _("Your coding of this story is open again."),
+        }
+        return await render_story(
+            request, lang, story_id, notice=notices.get(request.query_params.get("saved", ""))
         )

@@ -12,6 +12,7 @@ import msgspec
 
 from civicfutures import audit
 from civicfutures.auth.actor import Actor
+from civicfutures.coding.visibility import blind_stories, visible
 from civicfutures.consent import readable_stories
 from civicfutures.curation.anchoring import reanchor_evidence
 from civicfutures.db import story_rows
@@ -171,6 +172,7 @@ class StoryService:
     # ------------------------------------------------------------------ reading
 
     async def _story_row(self, actor: Actor, story_id: int, field: str = "id") -> dict[str, Any]:
+        """The story row when `actor` may read it (the consent rule), else 404."""
         row = (
             await Story.select(Story.all_columns(), Story.site.slug)
             .where(Story.id == story_id, readable_stories(actor))
@@ -182,11 +184,13 @@ class StoryService:
             )
         return row
 
-    async def _assemble(self, rows: list[dict[str, Any]]) -> list[s.StoryOut]:
-        """Stories with their tellers, translations and codings, in three queries for any page."""
+    async def _assemble(self, rows: list[dict[str, Any]], actor: Actor) -> list[s.StoryOut]:
+        """Stories with their tellers, translations and codings (those `actor` may see under
+        blind coding), in a few queries for any page."""
         if not rows:
             return []
         ids = [row["id"] for row in rows]
+        blind = await blind_stories(actor, ids)
         tellers: dict[int, list[int]] = {i: [] for i in ids}
         for link in (
             await StoryStoryteller.select(StoryStoryteller.story, StoryStoryteller.storyteller)
@@ -212,17 +216,26 @@ class StoryService:
         codings: dict[int, list[s.CodingOut]] = {i: [] for i in ids}
         for item in (
             await Coding.select(
-                Coding.story, Coding.theme.key, Coding.coder, Coding.start_offset, Coding.end_offset
+                Coding.story,
+                Coding.theme.key,
+                Coding.coder,
+                Coding.coder_user,
+                Coding.translation,
+                Coding.start_offset,
+                Coding.end_offset,
             )
             .where(Coding.story.is_in(ids))
             .order_by(Coding.id)
         ):
+            if not visible(actor, blind, item["story"], item["coder_user"]):
+                continue
             codings[item["story"]].append(
                 s.CodingOut(
                     theme=item["theme.key"],
                     coder=item["coder"],
                     start=item["start_offset"],
                     end=item["end_offset"],
+                    translation=item["translation"] or None,
                 )
             )
         return [
@@ -247,7 +260,7 @@ class StoryService:
         ]
 
     async def get(self, actor: Actor, story_id: int) -> s.StoryOut:
-        return (await self._assemble([await self._story_row(actor, story_id)]))[0]
+        return (await self._assemble([await self._story_row(actor, story_id)], actor))[0]
 
     async def list(
         self,
@@ -281,7 +294,9 @@ class StoryService:
         has_more = len(rows) > limit
         rows = rows[:limit]
         next_cursor = encode_cursor(rows[-1]["id"]) if has_more and rows else None
-        return s.StoryPage(items=await self._assemble(rows), next_cursor=next_cursor, total=total)
+        return s.StoryPage(
+            items=await self._assemble(rows, actor), next_cursor=next_cursor, total=total
+        )
 
     async def conditions(self, actor: Actor, filters: StoryFilters) -> list[Any]:
         """The query conditions of `filters` for `actor`, consent rule first (search shares them)."""
@@ -335,6 +350,7 @@ class StoryService:
 
     async def _write_children(
         self,
+        actor: Actor,
         story_id: int,
         translations: list[s.TranslationIn] | None,
         codings: list[s.CodingIn] | None,
@@ -357,20 +373,63 @@ class StoryService:
                     ]
                 )
         if codings is not None:
-            await Coding.delete().where(Coding.story == story_id)
-            if codings:
-                await Coding.insert(
-                    *[
-                        Coding(
-                            story=story_id,
-                            theme=theme_ids[item.theme],
-                            coder=item.coder,
-                            start_offset=item.start,
-                            end_offset=item.end,
-                        )
-                        for item in codings
-                    ]
-                )
+            await self._replace_codings(actor, story_id, codings, theme_ids)
+
+    async def _replace_codings(
+        self, actor: Actor, story_id: int, codings: list[s.CodingIn], theme_ids: dict[str, int]
+    ) -> None:
+        """A codings list replaces the codings of the original the caller sees.
+
+        Codings kept unchanged keep their rows (their coder's identity, their history); codings
+        on translations and, under blind coding, other coders' codings are left as they are.
+        """
+        blind = await blind_stories(actor, [story_id])
+        stored = [
+            row
+            for row in await Coding.select(
+                Coding.id,
+                Coding.theme,
+                Coding.coder,
+                Coding.coder_user,
+                Coding.start_offset,
+                Coding.end_offset,
+            )
+            .where((Coding.story == story_id) & (Coding.translation == ""))
+            .order_by(Coding.id)
+            if visible(actor, blind, story_id, row["coder_user"])
+        ]
+        unmatched = {row["id"]: row for row in stored}
+        new: list[s.CodingIn] = []
+        for item in codings:
+            key = (theme_ids[item.theme], item.coder, item.start, item.end)
+            found = next(
+                (
+                    row_id
+                    for row_id, row in unmatched.items()
+                    if (row["theme"], row["coder"], row["start_offset"], row["end_offset"]) == key
+                ),
+                None,
+            )
+            if found is None:
+                new.append(item)
+            else:
+                del unmatched[found]
+        if unmatched:
+            await Coding.delete().where(Coding.id.is_in(sorted(unmatched)))
+        if new:
+            await Coding.insert(
+                *[
+                    Coding(
+                        story=story_id,
+                        theme=theme_ids[item.theme],
+                        coder=item.coder,
+                        coder_user=_coder_user(actor, item.coder),
+                        start_offset=item.start,
+                        end_offset=item.end,
+                    )
+                    for item in new
+                ]
+            )
 
     async def create(self, actor: Actor, data: s.StoryIn) -> s.StoryOut:
         """Store a new story with its links, translations and codings; the story as stored.
@@ -421,7 +480,10 @@ class StoryService:
             )
             await story_rows.insert_codings(
                 story_id,
-                [(theme_ids[c.theme], c.coder, c.start, c.end) for c in data.codings],
+                [
+                    (theme_ids[c.theme], c.coder, _coder_user(actor, c.coder), c.start, c.end)
+                    for c in data.codings
+                ],
                 now,
             )
             out = s.StoryOut(
@@ -478,7 +540,7 @@ class StoryService:
                         )
                     ],
                 )
-            before = (await self._assemble([row]))[0]
+            before = (await self._assemble([row], actor))[0]
             body = row["body"] if data.body is msgspec.UNSET else data.body
             check = Checker()
             merged_kind = row["kind"] if data.kind is msgspec.UNSET else data.kind
@@ -507,8 +569,24 @@ class StoryService:
             project = await Site.select(Site.project).where(Site.id == site_id).first()
             codings = None if data.codings is msgspec.UNSET else data.codings
             theme_ids = await self._theme_ids(project["project"], codings or [], check)
-            if codings is None and data.body is not msgspec.UNSET and data.body != row["body"]:
-                await self._reanchor_codings(story_id, row["body"], body, check)
+            if data.body is not msgspec.UNSET and data.body != row["body"]:
+                # A codings list given holds the caller's codings as they stand in the new text;
+                # the codings it does not replace move with their words.
+                await self._reanchor_codings(
+                    actor, story_id, "", row["body"], body, check, only_unseen=codings is not None
+                )
+            if data.translations is not msgspec.UNSET:
+                new_texts = {t.language: t.body for t in canonical["translations"]}
+                for item in before.translations:
+                    if new_texts.get(item.language) != item.body:
+                        await self._reanchor_codings(
+                            actor,
+                            story_id,
+                            item.language,
+                            item.body,
+                            new_texts.get(item.language, ""),
+                            check,
+                        )
             await reanchor_evidence(story_id, row["body"], body, check, actor)
             check.raise_if_any()
             for name, column in (
@@ -546,7 +624,7 @@ class StoryService:
                     *[StoryStoryteller(story=story_id, storyteller=t) for t in tellers]
                 )
             translations = None if data.translations is msgspec.UNSET else canonical["translations"]
-            await self._write_children(story_id, translations, codings, theme_ids)
+            await self._write_children(actor, story_id, translations, codings, theme_ids)
             out = await self.get(actor, story_id)
             if (out.title, out.body, out.translations) != (
                 before.title,
@@ -566,23 +644,40 @@ class StoryService:
         return out
 
     async def _reanchor_codings(
-        self, story_id: int, old_body: str, new_body: str, check: Checker
+        self,
+        actor: Actor,
+        story_id: int,
+        translation: str,
+        old_body: str,
+        new_body: str,
+        check: Checker,
+        only_unseen: bool = False,
     ) -> None:
-        """Move coded excerpts to where their text now stands, or refuse the edit naming them.
+        """Move coded excerpts of one text (the original, or the translation tagged
+        `translation`) to where their words now stand, or refuse the edit naming them.
 
-        An excerpt keeps its meaning only if its exact text is still in the story; the nearest
+        An excerpt keeps its meaning only if its exact text is still there; the nearest
         occurrence to the old position wins. Nothing is silently left pointing at other words.
+        `only_unseen` limits the move to codings the actor does not see (blind coding).
         """
         rows = await Coding.select(
-            Coding.id, Coding.theme.key, Coding.start_offset, Coding.end_offset
-        ).where((Coding.story == story_id) & Coding.start_offset.is_not_null())
+            Coding.id, Coding.theme.key, Coding.coder_user, Coding.start_offset, Coding.end_offset
+        ).where(
+            (Coding.story == story_id)
+            & (Coding.translation == translation)
+            & Coding.start_offset.is_not_null()
+        )
+        if only_unseen:
+            blind = await blind_stories(actor, [story_id])
+            rows = [r for r in rows if not visible(actor, blind, story_id, r["coder_user"])]
+        field = "translations" if translation else "body"
         for row in rows:
             start, end = row["start_offset"], row["end_offset"]
             excerpt = old_body[start:end]
             positions = _occurrences(new_body, excerpt)
             if not excerpt or not positions:
                 check.add(
-                    "body",
+                    field,
                     _(
                         "The edit removes the excerpt “{excerpt}” coded as {theme}; change the codings too."
                     ).format(excerpt=excerpt[:60], theme=row["theme.key"]),
@@ -593,6 +688,12 @@ class StoryService:
                 await Coding.update(
                     {Coding.start_offset: new_start, Coding.end_offset: new_start + len(excerpt)}
                 ).where(Coding.id == row["id"])
+
+
+def _coder_user(actor: Actor, coder: str) -> int | None:
+    """The signed-in user behind a coding they sent unnamed or under their own name; codings
+    named after someone else (an import of several coders' work) stay with that name only."""
+    return actor.user_id if coder in ("", actor.label[:64]) else None
 
 
 def _story_text(story: s.StoryOut) -> search_index.StoryText:

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from civicfutures.auth.actor import Actor
+from civicfutures.coding.schemas import CodingRecord
+from civicfutures.coding.service import CodingService, may_code
+from civicfutures.coding.visibility import blind_stories
 from civicfutures.consent import StoryConsent, story_consent
 from civicfutures.db.tables import AuditEvent
 from civicfutures.errors import NotFound
@@ -48,6 +51,14 @@ class StoryView:
     consent: StoryConsent
     segments: list[Segment]
     history: list[HistoryEntry] = field(default_factory=list)
+    # The codings the reader sees (blind coding), with the segments of each translation.
+    codings: list[CodingRecord] = field(default_factory=list)
+    translation_segments: dict[str, list[Segment]] = field(default_factory=dict)
+    may_code: bool = False
+    blind: bool = False
+    done: bool = False
+    # Blind coding hides others' codings from this reader until they mark the story done.
+    others_hidden: bool = False
 
 
 def segments(body: str, spans: list[tuple[int, int] | None]) -> list[Segment]:
@@ -87,10 +98,17 @@ class StoryViewService:
             except NotFound:
                 hidden += 1
         consent = (await story_consent([story.id]))[story.id]
-        spans = [
-            (c.start, c.end) if c.start is not None and c.end is not None else None
-            for c in story.codings
-        ]
+        coding = CodingService()
+        codings = await coding.list(actor, story.id)
+
+        def spans(tag: str | None) -> list[tuple[int, int] | None]:
+            return [
+                (c.start, c.end)
+                if c.start is not None and c.end is not None and c.translation == tag
+                else None
+                for c in codings
+            ]
+
         return StoryView(
             story=story,
             site=site,
@@ -99,8 +117,16 @@ class StoryViewService:
             tellers=tellers,
             hidden_tellers=hidden,
             consent=consent,
-            segments=segments(story.body, spans),
+            segments=segments(story.body, spans(None)),
             history=await self.history(story.id),
+            codings=codings,
+            translation_segments={
+                t.language: segments(t.body, spans(t.language)) for t in story.translations
+            },
+            may_code=may_code(actor, site.id),
+            blind=bool(project.get("blind_coding")),
+            done=await coding.is_done(actor, story.id),
+            others_hidden=bool(await blind_stories(actor, [story.id])),
         )
 
     async def history(self, story_id: int) -> list[HistoryEntry]:

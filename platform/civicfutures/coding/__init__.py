@@ -1,0 +1,1 @@
+"""Qualitative coding: codings made by signed-in coders, blind coding, the coding overview."""
