@@ -140,17 +140,11 @@ DESCRIPTION = "initial schema"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="civicfutures", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="civicfutures", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Membership", tablename="membership", schema=None, columns=None
-    )
+    manager.add_table(class_name="Membership", tablename="membership", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Insight", tablename="insight", schema=None, columns=None
-    )
+    manager.add_table(class_name="Insight", tablename="insight", schema=None, columns=None)
 
     manager.add_table(
         class_name="Translation",
@@ -159,25 +153,15 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="ApiToken", tablename="api_token", schema=None, columns=None
-    )
+    manager.add_table(class_name="ApiToken", tablename="api_token", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Workshop", tablename="workshop", schema=None, columns=None
-    )
+    manager.add_table(class_name="Workshop", tablename="workshop", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="User", tablename="app_user", schema=None, columns=None
-    )
+    manager.add_table(class_name="User", tablename="app_user", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Site", tablename="site", schema=None, columns=None
-    )
+    manager.add_table(class_name="Site", tablename="site", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Project", tablename="project", schema=None, columns=None
-    )
+    manager.add_table(class_name="Project", tablename="project", schema=None, columns=None)
 
     manager.add_table(
         class_name="StoryStoryteller",
@@ -193,9 +177,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Theme", tablename="theme", schema=None, columns=None
-    )
+    manager.add_table(class_name="Theme", tablename="theme", schema=None, columns=None)
 
     manager.add_table(
         class_name="Storyteller",
@@ -204,9 +186,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Story", tablename="story", schema=None, columns=None
-    )
+    manager.add_table(class_name="Story", tablename="story", schema=None, columns=None)
 
     manager.add_table(
         class_name="InsightOutcome",
@@ -215,9 +195,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Coding", tablename="coding", schema=None, columns=None
-    )
+    manager.add_table(class_name="Coding", tablename="coding", schema=None, columns=None)
 
     manager.add_table(
         class_name="IdempotencyKey",
@@ -226,13 +204,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Outcome", tablename="outcome", schema=None, columns=None
-    )
+    manager.add_table(class_name="Outcome", tablename="outcome", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Evidence", tablename="evidence", schema=None, columns=None
-    )
+    manager.add_table(class_name="Evidence", tablename="evidence", schema=None, columns=None)
 
     manager.add_table(
         class_name="AuditEvent",

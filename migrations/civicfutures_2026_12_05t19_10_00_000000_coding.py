@@ -12,7 +12,7 @@ VERSION = "1.38.0"
 DESCRIPTION = "coding by users: coder user, translation codings, blind coding, done marks"
 
 STATEMENTS = [
-    'ALTER TABLE coding ADD COLUMN coder_user INTEGER NULL REFERENCES app_user (id) ON DELETE SET NULL',
+    "ALTER TABLE coding ADD COLUMN coder_user INTEGER NULL REFERENCES app_user (id) ON DELETE SET NULL",
     "ALTER TABLE coding ADD COLUMN translation VARCHAR(35) NOT NULL DEFAULT ''",
     "ALTER TABLE coding ADD COLUMN updated_at TIMESTAMPTZ NULL",
     "ALTER TABLE project ADD COLUMN blind_coding BOOLEAN NOT NULL DEFAULT FALSE",
@@ -32,7 +32,11 @@ async def forwards():
         engine = engine_finder()
         statements = list(STATEMENTS)
         if engine.engine_type == "sqlite":
-            statements = [s.replace("SERIAL", "INTEGER") for s in statements]
+            # AUTOINCREMENT: an id is never given out again after a deletion (see the erasure rules).
+            statements = [
+                s.replace("SERIAL PRIMARY KEY", "INTEGER PRIMARY KEY AUTOINCREMENT")
+                for s in statements
+            ]
         for statement in statements:
             await engine.run_ddl(statement)
 
