@@ -324,12 +324,11 @@ class StoryService:
         if filters.date_to:
             conditions.append(Story.workshop.held_on <= filters.date_to)
         if filters.theme:
-            coded = (
-                await Coding.select(Coding.story)
-                .where(Coding.theme.key == filters.theme)
-                .distinct()
+            # A sub-select, not a list of ids: a common theme codes more stories than a
+            # statement may carry parameters.
+            conditions.append(
+                Story.id.is_in(Coding.select(Coding.story).where(Coding.theme.key == filters.theme))
             )
-            conditions.append(Story.id.is_in([row["story"] for row in coded] or [-1]))
         return conditions
 
     # ------------------------------------------------------------------ writing

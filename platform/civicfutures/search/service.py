@@ -7,14 +7,13 @@ matches the actor sees, so facets and totals never count a story the actor canno
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from piccolo.columns.combination import WhereRaw
+from piccolo.querystring import QueryString
 
 from civicfutures.auth.actor import Actor
-from civicfutures.db.sql import fetch
-from civicfutures.db.tables import Story, Translation
+from civicfutures.db.tables import Site, Story, Translation
 from civicfutures.errors import FieldError, Problem
 from civicfutures.i18n import gettext as _
 from civicfutures.intake.story_service import StoryFilters, StoryService
@@ -53,9 +52,9 @@ def _check(q: str, limit: int, offset: int) -> None:
         raise BadQuery(_("Invalid page."), [FieldError("offset", _("Zero or more."))])
 
 
-def _match(words: list[str]) -> tuple[WhereRaw, str, str, str]:
-    """The condition on `story` rows, the ranking query, the query of matching ids (both with
-    one parameter), and that parameter."""
+def _match(words: list[str]) -> tuple[WhereRaw, str, str]:
+    """The condition on `story` rows, the ranking query (`id`, `rank`: lower is better) with
+    one parameter, and that parameter."""
     if index.is_sqlite():
         expression = fts5_query(words)
         condition = WhereRaw(
@@ -64,10 +63,9 @@ def _match(words: list[str]) -> tuple[WhereRaw, str, str, str]:
         )
         ranking = (
             f"SELECT rowid AS id, bm25(story_search, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS rank "
-            "FROM story_search WHERE story_search MATCH $1"
+            "FROM story_search WHERE story_search MATCH {}"
         )
-        matching = "SELECT rowid FROM story_search WHERE story_search MATCH $1"
-        return condition, ranking, matching, expression
+        return condition, ranking, expression
     # plainto_tsquery reads plain words joined by AND: no operator of the input survives.
     expression = " ".join(words)
     condition = WhereRaw(
@@ -77,14 +75,42 @@ def _match(words: list[str]) -> tuple[WhereRaw, str, str, str]:
     )
     ranking = (
         "SELECT story AS id, -ts_rank(document, query) AS rank "
-        "FROM story_search, plainto_tsquery('simple', $1) AS query WHERE document @@ query"
+        "FROM story_search, plainto_tsquery('simple', {}) AS query WHERE document @@ query"
     )
-    matching = "SELECT story FROM story_search WHERE document @@ plainto_tsquery('simple', $1)"
-    return condition, ranking, matching, expression
+    return condition, ranking, expression
 
 
-def _counts(values: list[Any]) -> list[FacetCount]:
-    counted = Counter(str(value) for value in values if value is not None)
+# One statement answers a search: the visible matches are gathered once (`hits`), then every
+# facet is counted and the page is ranked from them, so no matching row travels to Python.
+# Each branch: facet name, value, count, rank (only the page's rows have one).
+_FACET_COLUMNS = {
+    "site": "hits.site",
+    "country": 'hits."site.country"',
+    "kind": "hits.kind",
+    "language": "hits.language",
+    "workshop": "hits.workshop",
+    "status": "hits.status",
+}
+_SEARCH = (
+    "WITH hits AS MATERIALIZED ({}), "
+    "ranked AS ({}), "
+    "page AS (SELECT hits.id AS id, ranked.rank AS rank FROM hits "
+    "JOIN ranked ON ranked.id = hits.id ORDER BY ranked.rank, hits.id LIMIT {} OFFSET {}) "
+    + " UNION ALL ".join(
+        f"SELECT '{name}' AS facet, CAST({column} AS TEXT) AS value, COUNT(*) AS n, "
+        "CAST(NULL AS DOUBLE PRECISION) AS rank FROM hits "
+        f"WHERE {column} IS NOT NULL GROUP BY {column}"
+        for name, column in _FACET_COLUMNS.items()
+    )
+    + " UNION ALL SELECT 'theme', theme.key, COUNT(DISTINCT coding.story), "
+    "CAST(NULL AS DOUBLE PRECISION) FROM coding JOIN theme ON theme.id = coding.theme "
+    "WHERE coding.story IN (SELECT id FROM hits) GROUP BY theme.key"
+    " UNION ALL SELECT 'total', NULL, COUNT(*), CAST(NULL AS DOUBLE PRECISION) FROM hits"
+    " UNION ALL SELECT 'page', CAST(id AS TEXT), 0, CAST(rank AS DOUBLE PRECISION) FROM page"
+)
+
+
+def _counts(counted: dict[str, int]) -> list[FacetCount]:
     return [
         FacetCount(value, n) for value, n in sorted(counted.items(), key=lambda i: (-i[1], i[0]))
     ]
@@ -101,10 +127,10 @@ class SearchService:
         )
         if not words:
             return empty
-        condition, ranking, matching, expression = _match(words)
-        query = Story.select(
+        condition, ranking, expression = _match(words)
+        hits = Story.select(
             Story.id,
-            Story.site.slug,
+            Story.site,
             Story.site.country,
             Story.kind,
             Story.language,
@@ -112,35 +138,39 @@ class SearchService:
             Story.workshop,
         ).where(condition)
         for item in await StoryService().conditions(actor, filters):
-            query = query.where(item)
-        rows = await query
-        if not rows:
-            return empty
-        ids = {row["id"] for row in rows}
-        ranks = {row["id"]: row["rank"] for row in await fetch(ranking, expression)}
-        ordered = sorted(ids, key=lambda story: (ranks.get(story, 0.0), story))
-        page = ordered[offset : offset + limit]
-        themes = await fetch(
-            "SELECT DISTINCT coding.story AS story, theme.key AS key FROM coding "
-            f"JOIN theme ON theme.id = coding.theme WHERE coding.story IN ({matching})",
-            expression,
+            hits = hits.where(item)
+        rows = await Story.raw(
+            _SEARCH, hits.querystrings[0], QueryString(ranking, expression), limit, offset
         )
-        facets = {
-            "site": _counts([row["site.slug"] for row in rows]),
-            "country": _counts([row["site.country"] for row in rows]),
-            "kind": _counts([row["kind"] for row in rows]),
-            "language": _counts([row["language"] for row in rows]),
-            "theme": _counts([row["key"] for row in themes if row["story"] in ids]),
-            "workshop": _counts([row["workshop"] for row in rows]),
-            "status": _counts([row["status"] for row in rows]),
-        }
+        counted: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+        total, page, ranks = 0, [], {}
+        for row in rows:
+            if row["facet"] == "total":
+                total = row["n"]
+            elif row["facet"] == "page":
+                story = int(row["value"])
+                page.append((row["rank"], story))
+                ranks[story] = row["rank"]
+            else:
+                counted[row["facet"]][row["value"]] = row["n"]
+        if not total:
+            return empty
+        sites = counted["site"]
+        if sites:
+            slugs = {
+                str(row["id"]): row["slug"]
+                for row in await Site.select(Site.id, Site.slug).where(
+                    Site.id.is_in([int(value) for value in sites])
+                )
+            }
+            counted["site"] = {slugs[value]: n for value, n in sites.items()}
         return SearchPage(
             q=q,
-            items=await self._hits(page, words, ranks),
-            total=len(ids),
+            items=await self._hits([story for _, story in sorted(page)], words, ranks),
+            total=total,
             limit=limit,
             offset=offset,
-            facets=facets,
+            facets={name: _counts(counted[name]) for name in FACETS},
         )
 
     async def _hits(
