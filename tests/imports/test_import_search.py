@@ -50,3 +50,44 @@ async def test_a_refused_import_indexes_nothing(client, world, admin, token_for,
     answer = await _upload(client, partner, csv_bytes(rows))
     assert answer.status_code == 422
     assert (await _search(client, admin, "zolw"))["total"] == 0
+
+
+async def _story_statistics(engine_name: str) -> int:
+    """How many rows the planner believes `story` holds (0 before statistics exist)."""
+    from civicfutures.db.sql import fetch
+
+    if engine_name == "sqlite":
+        if not await fetch("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"):
+            return 0
+        rows = await fetch("SELECT stat FROM sqlite_stat1 WHERE tbl = 'story' AND idx IS NULL")
+        if not rows:
+            rows = await fetch("SELECT stat FROM sqlite_stat1 WHERE tbl = 'story' LIMIT 1")
+        return int(rows[0]["stat"].split()[0]) if rows else 0
+    rows = await fetch("SELECT reltuples FROM pg_class WHERE relname = 'story'")
+    return max(0, int(rows[0]["reltuples"]))
+
+
+async def test_a_large_import_refreshes_the_planner_statistics(
+    client, world, token_for, polish_rows, engine_name
+):
+    # Before: the statistics of the fixture's few stories (or none); after an import of more
+    # rows than the refresh threshold, they count the imported stories.
+    from civicfutures.db.statistics import REFRESH_AFTER_ROWS
+
+    partner = await token_for("partner", "gdansk")
+    stories = REFRESH_AFTER_ROWS // 2 + 10  # each row adds a story and a coding at least
+    answer = await _upload(client, partner, csv_bytes(_rows_of(polish_rows, stories)))
+    assert answer.status_code in (200, 201), answer.text
+    created = answer.json()["created"]
+    assert sum(created.values()) >= REFRESH_AFTER_ROWS
+    assert await _story_statistics(engine_name) >= stories
+
+
+async def test_a_small_import_leaves_the_statistics_alone(
+    client, world, token_for, polish_rows, engine_name
+):
+    before = await _story_statistics(engine_name)
+    partner = await token_for("partner", "gdansk")
+    answer = await _upload(client, partner, csv_bytes(_rows_of(polish_rows, 3)))
+    assert answer.status_code in (200, 201), answer.text
+    assert await _story_statistics(engine_name) == before

@@ -29,6 +29,7 @@ from piccolo.utils.encoding import dump_json
 
 from civicfutures import audit
 from civicfutures.auth.actor import Actor
+from civicfutures.db import statistics
 from civicfutures.db.record_key import new_record_key
 from civicfutures.db.tables import (
     AuditEvent,
@@ -66,6 +67,16 @@ from civicfutures.search import index as search_index
 # progress(stage, done, total): stages "read", "check", "write"; total None when unknown.
 Progress = Callable[[str, int, int | None], None]
 IN_CHUNK = 1_000
+# What an import writes, whose statistics a large import refreshes.
+IMPORTED_TABLES = (
+    "workshop",
+    "storyteller",
+    "story",
+    "story_storyteller",
+    "translation",
+    "coding",
+    "story_search",
+)
 
 
 class ImportRejected(InvalidInput):
@@ -185,6 +196,12 @@ class ImportService:
             if prepared.problems:
                 raise ImportRejected(report)
             await self._write(prepared, plan, report, progress)
+        created = report.created
+        if (
+            created.stories + created.storytellers + created.codings + created.translations
+            >= statistics.REFRESH_AFTER_ROWS
+        ):
+            await statistics.refresh(IMPORTED_TABLES)
         return report
 
     # ------------------------------------------------------------------ context
