@@ -72,7 +72,7 @@ async def test_a_large_import_refreshes_the_planner_statistics(
 ):
     # Before: the statistics of the fixture's few stories (or none); after an import of more
     # rows than the refresh threshold, they count the imported stories.
-    from civicfutures.db.statistics import REFRESH_AFTER_ROWS
+    from civicfutures.db.planner import REFRESH_AFTER_ROWS
 
     partner = await token_for("partner", "gdansk")
     stories = REFRESH_AFTER_ROWS // 2 + 10  # each row adds a story and a coding at least

@@ -29,7 +29,7 @@ from piccolo.utils.encoding import dump_json
 
 from civicfutures import audit
 from civicfutures.auth.actor import Actor
-from civicfutures.db import statistics
+from civicfutures.db import planner
 from civicfutures.db.record_key import new_record_key
 from civicfutures.db.tables import (
     AuditEvent,
@@ -199,9 +199,9 @@ class ImportService:
         created = report.created
         if (
             created.stories + created.storytellers + created.codings + created.translations
-            >= statistics.REFRESH_AFTER_ROWS
+            >= planner.REFRESH_AFTER_ROWS
         ):
-            await statistics.refresh(IMPORTED_TABLES)
+            await planner.refresh(IMPORTED_TABLES)
         return report
 
     # ------------------------------------------------------------------ context
