@@ -129,13 +129,14 @@ class InsightOut(Struct, kw_only=True):
 class ExcerptTranslation(Struct, kw_only=True):
     """A translation offered with a quote.
 
-    `scope` is `excerpt` when a curator translated the excerpt itself, `story` when only the
-    whole story's translation exists (the passage is not aligned automatically).
+    `scope` is `excerpt` when a curator translated the excerpt itself, `aligned` when the
+    excerpt's sentences were matched with certainty in the story's translation, `story` when
+    only the whole story's translation exists.
     """
 
     language: str
     text: str
-    scope: Literal["excerpt", "story"]
+    scope: Literal["excerpt", "aligned", "story"]
     title: str = ""
     by: str = "human"
     reviewed: bool = False
