@@ -142,6 +142,18 @@ class ExcerptTranslation(Struct, kw_only=True):
     reviewed: bool = False
 
 
+class QuoteTranslationIn(_In, kw_only=True):
+    """The curator's translation of a quote (the excerpt at `start`–`end` of `story`); an empty
+    `text` removes the translation into `language`."""
+
+    project: Slug
+    story: Id
+    start: Offset
+    end: Offset
+    language: Annotated[str, Meta(min_length=1, max_length=64)]
+    text: Annotated[str, Meta(max_length=20_000)] = ""
+
+
 class QuoteOut(Struct, kw_only=True):
     story: int
     site: str
