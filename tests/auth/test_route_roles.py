@@ -874,6 +874,9 @@ BRIEFING_ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/{lang:str}/briefings/{briefing_id:str}/files/{name:path}"): Rule(
         PAGE_SITE_READ, lambda ctx: _briefing_path(ctx, "/en", "/files/briefing.html")
     ),
+    ("GET", "/{lang:str}/briefings/{briefing_id:str}/progress"): Rule(
+        PAGE_SITE_READ, lambda ctx: _briefing_path(ctx, "/en", "/progress")
+    ),
 }
 ROUTES.update(BRIEFING_ROUTES)
 
