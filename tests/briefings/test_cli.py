@@ -67,6 +67,7 @@ async def test_out_creates_a_missing_folder_shows_progress_and_never_overwrites_
     client, admin, world, tmp_path
 ):
     from civicfutures.briefings.progress import step_label, steps
+    from civicfutures.i18n import use_locale
 
     out = tmp_path / "reports" / "2025" / "gdansk"
     first = _build("--site", "gdansk", "--out", str(out))
@@ -74,10 +75,12 @@ async def test_out_creates_a_missing_folder_shows_progress_and_never_overwrites_
     assert first.stdout.strip().splitlines()[-1] == str(out.resolve())
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     total = len(steps())
-    # Not a terminal: one line per step on stderr, stdout left to the results.
-    assert first.stderr.splitlines() == [
-        f"[{n}/{total}] {step_label(key)}" for n, key in enumerate(steps(), start=1)
-    ]
+    # Not a terminal: one line per step on stderr, in English although the briefing is in
+    # Polish; stdout is left to the results.
+    with use_locale("en"):
+        expected = [f"[{n}/{total}] {step_label(key)}" for n, key in enumerate(steps(), start=1)]
+    assert first.stderr.splitlines() == expected
+    assert expected[2] == f"[3/{total}] Drawing the charts"
 
     again = _build("--site", "gdansk", "--out", str(out))  # the same briefing: rebuilt alike
     assert again.returncode == 0, again.stderr

@@ -34,9 +34,13 @@ class StepBar:
 
     def step(self, key: str) -> None:
         from civicfutures.briefings.progress import step_label, steps
+        from civicfutures.i18n import use_locale
 
         keys = steps()
-        label = step_label(key)
+        # Steps are announced from inside the build, which runs in the briefing's language;
+        # the command speaks English like the rest of its output.
+        with use_locale("en"):
+            label = step_label(key)
         with self._lock:
             position = keys.index(key) if key in keys else self._done
             if not self._stream.isatty():
