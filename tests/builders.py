@@ -22,3 +22,15 @@ def story_body(world: dict, site: str = "gdansk", **changes) -> dict:
     }
     body.update(changes)
     return body
+
+
+def checkout_env() -> dict[str, str]:
+    """The environment for running the `civicfutures` command on this checkout's code (the
+    installed script may point at another copy of the package)."""
+    import os
+    from pathlib import Path
+
+    platform = str(Path(__file__).resolve().parent.parent / "platform")
+    env = os.environ.copy()
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (platform, env.get("PYTHONPATH")) if p)
+    return env

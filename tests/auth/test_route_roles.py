@@ -496,6 +496,30 @@ async def _insight_evidence_remove(ctx: Ctx) -> Call:
     return Call(path, form={"version": "1"}, ok=303)
 
 
+PAGE_CURATE = Access(
+    "page-curate",
+    {"anonymous": 303, **dict.fromkeys(ROLES[1:4], 403), "author": "ok", "admin": "ok"},
+)
+
+
+async def _quote_translation(ctx: Ctx) -> dict[str, Any]:
+    from civicfutures.curation.insight_service import InsightService
+
+    insight = await InsightService().get(SYSTEM, await _insight(ctx))
+    cited = insight.evidence[0]
+    return {"story": cited.story, "start": cited.start, "end": cited.end, "language": "en"}
+
+
+async def _put_quote_translation(ctx: Ctx) -> Call:
+    body = {"project": "futures", **await _quote_translation(ctx), "text": "Words"}
+    return Call("/api/v1/quotes/translation", json=body)
+
+
+async def _quote_translation_form(ctx: Ctx) -> Call:
+    form = {k: str(v) for k, v in (await _quote_translation(ctx)).items()}
+    return Call("/en/projects/futures/quotes/translation", form={**form, "text": "Words"}, ok=303)
+
+
 async def _insight_create_form(ctx: Ctx) -> Call:
     form = {"site": "gdansk", "language": "pl", "title": "Nowy", "status": "draft"}
     return Call("/en/projects/futures/insights/new", form=form, ok=303)
@@ -512,6 +536,7 @@ CURATION_ROUTES: dict[tuple[str, str], Rule] = {
     ("PATCH", "/api/v1/insights/{insight_id:int}"): Rule(INSIGHT_WRITE, _patch_insight),
     ("DELETE", "/api/v1/insights/{insight_id:int}"): Rule(INSIGHT_WRITE, _delete_insight),
     ("GET", "/api/v1/quotes"): Rule(SIGNED_IN, call("/api/v1/quotes?project=futures")),
+    ("PUT", "/api/v1/quotes/translation"): Rule(CURATE, _put_quote_translation),
     ("GET", "/api/v1/theory-of-change"): Rule(
         SIGNED_IN, call("/api/v1/theory-of-change?project=futures&format=dot")
     ),
@@ -526,6 +551,9 @@ CURATION_ROUTES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/{lang:str}/projects/{project:str}/quotes"): Rule(
         PAGE_SIGNED_IN, call("/en/projects/futures/quotes")
+    ),
+    ("POST", "/{lang:str}/projects/{project:str}/quotes/translation"): Rule(
+        PAGE_CURATE, _quote_translation_form
     ),
     ("GET", "/{lang:str}/projects/{project:str}/theory-of-change"): Rule(
         PAGE_SIGNED_IN, call("/en/projects/futures/theory-of-change")
@@ -845,6 +873,9 @@ BRIEFING_ROUTES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/{lang:str}/briefings/{briefing_id:str}/files/{name:path}"): Rule(
         PAGE_SITE_READ, lambda ctx: _briefing_path(ctx, "/en", "/files/briefing.html")
+    ),
+    ("GET", "/{lang:str}/briefings/{briefing_id:str}/progress"): Rule(
+        PAGE_SITE_READ, lambda ctx: _briefing_path(ctx, "/en", "/progress")
     ),
 }
 ROUTES.update(BRIEFING_ROUTES)

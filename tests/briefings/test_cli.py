@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from builders import story_body
+from builders import checkout_env, story_body
 
 
 async def test_the_command_builds_a_voro_briefing_and_prints_its_directory(
@@ -50,3 +50,50 @@ async def test_the_command_builds_a_voro_briefing_and_prints_its_directory(
         manifest["parameters"] | {"from": "2025-01-01", "language": "vro", "site": "voru"}
         == manifest["parameters"]
     )
+
+
+def _build(*args: str) -> subprocess.CompletedProcess:
+    command = Path(sys.executable).parent / "civicfutures"
+    return subprocess.run(
+        [str(command), "briefing", "build", "--project", "futures", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=checkout_env(),
+    )
+
+
+async def test_out_creates_a_missing_folder_shows_progress_and_never_overwrites_another(
+    client, admin, world, tmp_path
+):
+    from civicfutures.briefings.progress import step_label, steps
+    from civicfutures.i18n import use_locale
+
+    out = tmp_path / "reports" / "2025" / "gdansk"
+    first = _build("--site", "gdansk", "--out", str(out))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip().splitlines()[-1] == str(out.resolve())
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    total = len(steps())
+    # Not a terminal: one line per step on stderr, in English although the briefing is in
+    # Polish; stdout is left to the results.
+    with use_locale("en"):
+        expected = [f"[{n}/{total}] {step_label(key)}" for n, key in enumerate(steps(), start=1)]
+    assert first.stderr.splitlines() == expected
+    assert expected[2] == f"[3/{total}] Drawing the charts"
+
+    again = _build("--site", "gdansk", "--out", str(out))  # the same briefing: rebuilt alike
+    assert again.returncode == 0, again.stderr
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8")) == manifest
+
+    other = _build("--site", "voru", "--out", str(out))
+    assert other.returncode == 1
+    assert "holds another briefing" in other.stderr and manifest["briefing"] in other.stderr
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8")) == manifest
+
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine", encoding="utf-8")
+    refused = _build("--site", "voru", "--out", str(a_file))
+    # Click refuses a file given as the folder before anything is built (usage error: 2).
+    assert refused.returncode == 2 and "is a file" in refused.stderr
+    assert a_file.read_text(encoding="utf-8") == "mine"

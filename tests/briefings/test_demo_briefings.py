@@ -262,7 +262,7 @@ async def test_the_english_cross_site_briefing(demo_briefings):
     estonian = next(q for q in quotes if q["language"] == "et")
     assert estonian["translation"] == DASH_TRANSLATION
     polish = next(q for q in quotes if q["language"] == "pl")
-    assert polish["translation"] and polish["note"]  # the whole story's translation, said so
+    assert polish["translation"] and polish["note"]  # the matching sentence, said so
     theory = data["tables"]["theory_of_change"]
     columns = [c["key"] for c in theory["columns"]]
     row = next(

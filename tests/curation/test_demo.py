@@ -13,11 +13,11 @@ async def test_demo_insights_load_once_and_fill_the_theory_of_change(demo):
     assert rows["stronger_trust"].stories == 4
     assert rows["stronger_trust"].sites == ["Gdańsk", "Võru"]
     assert rows["accessible_digital_participation"].sites_without_evidence == ["Võru"]
-    assert rows["more_inclusive_participation"].stories == 5
+    assert rows["more_inclusive_participation"].stories == 6
 
     quotes = await QuoteBank().list(SYSTEM, "euarenas-futures")
-    # Nine excerpts are marked quotable; one storyteller did not consent to quotation.
-    assert len(quotes) == 9
+    # Ten excerpts are marked quotable; one storyteller did not consent to quotation.
+    assert len(quotes) == 10
     assert all("everybody" not in q.text for q in quotes)
 
     gdansk = await agreed_insights_for_briefing("euarenas-futures", "gdansk", "en")

@@ -19,6 +19,7 @@ from civicfutures.briefings.document import Briefing
 from civicfutures.briefings.inputs import Inputs
 from civicfutures.briefings.manifest import write_manifest
 from civicfutures.briefings.params import BRIEFING_FORMAT, BriefingParams
+from civicfutures.briefings.progress import Reporter
 from civicfutures.briefings.renderers import RENDERERS
 from civicfutures.briefings.sections import Context, build_sections, listing, period
 from civicfutures.briefings.tables import fewer_than
@@ -84,9 +85,12 @@ def assemble(
     inputs: Inputs,
     briefing_id: str,
     results: Results | None = None,
+    progress: Reporter | None = None,
 ) -> Briefing:
     """Compute (unless given the results), label and lay out the briefing; charts as SVG."""
+    report = progress or _quiet
     with use_locale(params.language):
+        report("analyses")
         results = results or compute(snapshot, params)
         vocab = vocabulary(
             params.language, results.themes, results.theme_labels, results.sites, inputs
@@ -94,7 +98,9 @@ def assemble(
         ctx = Context(
             results=results, inputs=inputs, vocab=vocab, params=params, snapshot_id=snapshot.id
         )
+        report("sections")
         sections = build_sections(ctx)
+        report("charts")
         rendered = {name: charts.render(spec) for name, spec in sorted(ctx.chart_specs.items())}
         title, subtitle = _titles(params, inputs, results.sites, results.overview)
         return Briefing(
@@ -127,18 +133,36 @@ def manifest_facts(briefing: Briefing, snapshot: Snapshot, inputs: Inputs) -> di
     }
 
 
-def write_briefing(briefing: Briefing, directory: Path, facts: dict[str, Any]) -> dict[str, Any]:
+def write_briefing(
+    briefing: Briefing,
+    directory: Path,
+    facts: dict[str, Any],
+    progress: Reporter | None = None,
+) -> dict[str, Any]:
     """Every format into `directory`, then the manifest; returns the manifest."""
+    report = progress or _quiet
     directory.mkdir(parents=True, exist_ok=True)
     with use_locale(briefing.language):
-        for writer in RENDERERS.values():
+        for name, writer in RENDERERS.items():
+            report(f"write:{name}")
             writer(briefing, directory)
+    report("manifest")
     return write_manifest(directory, facts)
 
 
 def build_from_snapshot(
-    snapshot: Snapshot, params: BriefingParams, inputs: Inputs, briefing_id: str, directory: Path
+    snapshot: Snapshot,
+    params: BriefingParams,
+    inputs: Inputs,
+    briefing_id: str,
+    directory: Path,
+    progress: Reporter | None = None,
 ) -> dict[str, Any]:
     """The whole build after the reads: assemble, write, manifest."""
-    briefing = assemble(snapshot, params, inputs, briefing_id)
-    return write_briefing(briefing, directory, manifest_facts(briefing, snapshot, inputs))
+    briefing = assemble(snapshot, params, inputs, briefing_id, progress=progress)
+    facts = manifest_facts(briefing, snapshot, inputs)
+    return write_briefing(briefing, directory, facts, progress)
+
+
+def _quiet(step: str) -> None:
+    """No one follows this build's steps (the benchmark, a direct call)."""

@@ -17,6 +17,7 @@ from litestar.response import File, Redirect, Template
 
 from civicfutures.briefings.api import file_response
 from civicfutures.briefings.params import BriefingIn
+from civicfutures.briefings.progress import ProgressOut
 from civicfutures.briefings.service import BriefingService, can_build
 from civicfutures.errors import FieldError, InvalidInput
 from civicfutures.i18n import gettext as _
@@ -28,6 +29,8 @@ from civicfutures.web.pages import known_language, page
 from civicfutures.web.security import DOCUMENT_CSP
 
 FIELDS = ("project", "site", "language", "from", "to", "suppression")
+REFRESH_SECONDS = 5
+"""How often a page without JavaScript reloads itself while its briefing is being built."""
 
 
 def status_label(status: str) -> str:
@@ -140,10 +143,24 @@ class BriefingPages(Controller):
     async def detail(
         self, request: Request, lang: FromPath[str], briefing_id: FromPath[str]
     ) -> Template:
-        briefing = await BriefingService().get(current_actor(request), briefing_id)
+        service = BriefingService()
+        actor = current_actor(request)
+        briefing = await service.get(actor, briefing_id)
         return page(
-            "briefings/detail.html", briefing=briefing, status_label=status_label, moment=moment
+            "briefings/detail.html",
+            briefing=briefing,
+            progress=await service.progress(actor, briefing_id),
+            status_label=status_label,
+            moment=moment,
+            refresh_seconds=REFRESH_SECONDS,
         )
+
+    @get("/{briefing_id:str}/progress", name="briefing_progress")
+    async def progress(
+        self, request: Request, lang: FromPath[str], briefing_id: FromPath[str]
+    ) -> ProgressOut:
+        """The build's progress as JSON, for the page's script (signed in by the session)."""
+        return await BriefingService().progress(current_actor(request), briefing_id)
 
     @get("/{briefing_id:str}/files/{name:path}", name="briefing_file")
     async def download(

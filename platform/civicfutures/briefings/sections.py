@@ -664,14 +664,25 @@ def _quote_view(ctx: Context, quote) -> QuoteView:
         return view
     translation = quote.translation
     if translation is None:
-        view.note = _("No translation into %(language)s yet; quoted in the original language.") % {
-            "language": vocab.language_name(language)
-        }
+        view.note = _(
+            "No translation of this excerpt into %(language)s exists; quoted in the original "
+            "language."
+        ) % {"language": vocab.language_name(language)}
         return view
     view.translation = translation.text
     view.translation_language = translation.language
-    if translation.scope == "story":
-        view.note = _("Translation of the whole story; the passage itself has not been translated.")
+    if translation.scope == "aligned":
+        view.note = (
+            _(
+                "The matching sentence of the story's machine translation; nobody has "
+                "translated this excerpt yet."
+            )
+            if translation.by == "machine"
+            else _(
+                "The matching sentence of the story's translation; nobody has translated this "
+                "excerpt yet."
+            )
+        )
     return view
 
 

@@ -34,6 +34,7 @@ from civicfutures.briefings.build import build_from_snapshot
 from civicfutures.briefings.inputs import Inputs, gather_inputs
 from civicfutures.briefings.manifest import MANIFEST
 from civicfutures.briefings.params import BriefingIn, BriefingParams, briefing_id
+from civicfutures.briefings.progress import ProgressOut, Reporter, progress_of
 from civicfutures.briefings.schemas import BriefingFile, BriefingOut
 from civicfutures.briefings.storage import Status
 from civicfutures.db.tables import Site
@@ -181,10 +182,11 @@ class BriefingService:
         identifier: str,
         target: Path,
         replace: bool,
+        progress: Reporter | None = None,
     ) -> None:
         snapshot = load_snapshot(snapshot_path)
         with storage.staging(target, replace=replace) as work:
-            build_from_snapshot(snapshot, params, inputs, identifier, work)
+            build_from_snapshot(snapshot, params, inputs, identifier, work, progress)
 
     async def _build(
         self,
@@ -194,9 +196,10 @@ class BriefingService:
         identifier: str,
         target: Path,
         replace: bool = False,
+        progress: Reporter | None = None,
     ) -> None:
         work = functools.partial(
-            self._build_files, info.path, params, inputs, identifier, target, replace
+            self._build_files, info.path, params, inputs, identifier, target, replace, progress
         )
         await anyio.to_thread.run_sync(work)
 
@@ -260,11 +263,30 @@ class BriefingService:
         await self._audit(actor, status)
         return status
 
+    def _recorder(self, status: Status, also: Reporter | None = None) -> Reporter:
+        """A reporter keeping the step in the status file, where every worker reads it."""
+
+        def record(step: str) -> None:
+            status.step = step
+            storage.write_status(self.exports_dir, status)
+            if also is not None:
+                also(step)
+
+        return record
+
     async def _finish(
-        self, status: Status, info: Any, params: BriefingParams, inputs: Inputs, target: Path
+        self,
+        status: Status,
+        info: Any,
+        params: BriefingParams,
+        inputs: Inputs,
+        target: Path,
+        progress: Reporter | None = None,
     ) -> None:
         try:
-            await self._build(info, params, inputs, status.id, target)
+            await self._build(
+                info, params, inputs, status.id, target, progress=self._recorder(status, progress)
+            )
         except Exception as error:
             status.status, status.error = "failed", f"{type(error).__name__}: {error}"
             storage.write_status(self.exports_dir, status)
@@ -272,6 +294,7 @@ class BriefingService:
                 raise
             return
         status.status, status.built_at, status.error, status.pid = "ready", _now(), None, None
+        status.step = None
         storage.write_status(self.exports_dir, status)
 
     async def _audit(self, actor: Actor, status: Status) -> None:
@@ -291,25 +314,65 @@ class BriefingService:
                 },
             )
 
-    async def build_into(self, actor: Actor, data: BriefingIn, out: Path | None = None) -> Path:
-        """Build now, waiting for it (the command line); into `out` when given."""
+    async def build_into(
+        self,
+        actor: Actor,
+        data: BriefingIn,
+        out: Path | None = None,
+        progress: Reporter | None = None,
+    ) -> Path:
+        """Build now, waiting for it (the command line); into `out` when given.
+
+        `out` is created when missing. It is never another briefing's or anything else's: a
+        folder holding other files, or another briefing, is refused rather than replaced.
+        """
         params, site_id = await self.resolve(actor, data)
+        if out is not None:
+            out = out.resolve()
+            self._check_out(out, None)
         info, inputs, identifier = await self.prepare(params)
         if out is None:
             existing = storage.read_status(self.exports_dir, identifier)
             target = storage.directory(self.exports_dir, identifier)
             if not self._ready(existing, target):
                 status = await self._start(actor, params, site_id, info, identifier)
-                await self._finish(status, info, params, inputs, target)
+                await self._finish(status, info, params, inputs, target, progress)
             return target
-        out = out.resolve()
-        if out.exists() and any(out.iterdir()) and storage.read_manifest(out) is None:
+        self._check_out(out, identifier)
+        await self._build(info, params, inputs, identifier, out, replace=True, progress=progress)
+        return out
+
+    @staticmethod
+    def _check_out(out: Path, identifier: str | None) -> None:
+        """Refuse an output folder that would lose something: a file, other files, another
+        briefing (`identifier` None: any briefing will do, the id is not known yet)."""
+        if out.exists() and not out.is_dir():
+            raise Forbidden(
+                _("The output path is a file, not a folder; choose a folder."),
+                [FieldError("out", str(out))],
+            )
+        if not out.exists() or not any(out.iterdir()):
+            return
+        manifest = storage.read_manifest(out)
+        if manifest is None:
             raise Forbidden(
                 _("The output directory is not empty and holds no briefing; choose another."),
                 [FieldError("out", str(out))],
             )
-        await self._build(info, params, inputs, identifier, out, replace=True)
-        return out
+        if identifier is not None and manifest.get("briefing") != identifier:
+            raise Forbidden(
+                _(
+                    "The output directory holds another briefing (%(id)s); choose another "
+                    "folder so that it is not overwritten."
+                )
+                % {"id": manifest.get("briefing")},
+                [FieldError("out", str(out))],
+            )
+
+    async def progress(self, actor: Actor, briefing: str) -> ProgressOut:
+        """How far the briefing's build has gone (complete once it is ready)."""
+        status = self._status(actor, briefing)
+        return progress_of(status.status, status.step)
 
     # ------------------------------------------------------------------ reading
 

@@ -54,6 +54,8 @@ class Status(msgspec.Struct, kw_only=True):
     storytellers: list[int] | None = None
     """Ids of the storytellers it drew on; None for a briefing built before they were kept."""
     withdrawn_at: str | None = None
+    step: str | None = None
+    """The build step under way while `building` (`progress.steps`); None before the first."""
 
 
 def root(exports_dir: Path) -> Path:

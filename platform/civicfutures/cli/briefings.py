@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from civicfutures.cli.progress import StepBar
 from civicfutures.cli.shell import fail_on_problem
 
 briefing = click.Group("briefing", help="Insight briefings: local and cross-site syntheses.")
@@ -42,7 +43,10 @@ briefing = click.Group("briefing", help="Insight briefings: local and cross-site
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Write the briefing into this directory (default: exports/briefings/<id>/).",
+    help=(
+        "Write the briefing into this directory, created if missing (default: "
+        "exports/briefings/<id>/); a folder holding anything but this briefing is refused."
+    ),
 )
 def build(
     project: str,
@@ -67,7 +71,10 @@ def build(
         date_to=date_to.date() if date_to else None,
         suppression=suppression,
     )
-    directory = fail_on_problem(lambda: BriefingService().build_into(SYSTEM, data, out))
+    with StepBar() as bar:
+        directory = fail_on_problem(
+            lambda: BriefingService().build_into(SYSTEM, data, out, progress=bar.step)
+        )
     files = [p for p in directory.rglob("*") if p.is_file()]
     click.echo(f"briefing built: {format_number(len(files), 'en')} files")
     click.echo(str(directory))

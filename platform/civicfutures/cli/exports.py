@@ -22,7 +22,11 @@ from civicfutures.cli.shell import fail_on_problem
     "--out",
     type=click.Path(path_type=Path),
     default=None,
-    help="File or folder to write to (default: the download's name in the current folder).",
+    help=(
+        "Folder to write into, created if missing, or a file name with an extension (default: "
+        "the current folder). An existing export is never overwritten: in a folder the new "
+        "file gets a numbered name; a named file that exists is refused."
+    ),
 )
 def export(
     kind: str,
@@ -41,12 +45,9 @@ def export(
     request = ExportRequest(kind, project, lang, parse_sites(sites), file_format, include_codes)
     result = fail_on_problem(lambda: ExportService().export(SYSTEM, request))
     try:
-        target = out or Path(result.filename)
-        if target.is_dir():
-            target = target / result.filename
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(result.path), target)
+        target = export_target(out, result.filename)
         notes_path = target.with_name(target.name + ".notes.json")
+        shutil.move(str(result.path), target)
         notes_path.write_text(
             json.dumps(result.notes.as_dict(), ensure_ascii=False, indent=2) + "\n",
             encoding="utf-8",
@@ -56,3 +57,42 @@ def export(
     for line in result.notes.sentences():
         click.echo(line)
     click.echo(str(target))
+
+
+def export_target(out: Path | None, filename: str) -> Path:
+    """Where the export goes: a free name in the folder `out` (made if missing), or the file
+    `out` itself when it names a file that is not there yet.
+
+    A missing path with an extension names a file; without one, a folder: written as a file,
+    a folder name would be overwritten by every later export.
+    """
+    folder = Path(".") if out is None else out
+    if out is not None and not out.is_dir():
+        if out.exists():
+            raise click.ClickException(
+                f"{out} exists already; choose another file name or a folder, so that it is "
+                "not overwritten."
+            )
+        if out.suffix:
+            _make_folder(out.parent)
+            return out
+    _make_folder(folder)
+    target = folder / filename
+    number = 1
+    while target.exists() or target.with_name(target.name + ".notes.json").exists():
+        number += 1
+        target = folder / f"{Path(filename).stem}-{number}{Path(filename).suffix}"
+    return target
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise click.ClickException(
+            f"Cannot create the folder {folder}: a file is in the way."
+        ) from None
+    except PermissionError:
+        raise click.ClickException(
+            f"Cannot create the folder {folder}: permission denied."
+        ) from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
@@ -12,6 +12,7 @@ from civicfutures.auth.actor import Actor
 from civicfutures.curation import schemas as c
 from civicfutures.curation.insight_service import InsightFilters, InsightService
 from civicfutures.curation.outcome_service import OutcomeService
+from civicfutures.curation.quote_translations import set_quote_translation
 from civicfutures.curation.quotes import QuoteBank
 from civicfutures.curation.theory import theory_diagram, theory_of_change
 from civicfutures.i18n import current_locale
@@ -197,6 +198,17 @@ class QuoteController(Controller):
         lang: FromQuery[str | None] = None,
     ) -> list[c.QuoteOut]:
         return await quotes.list(actor, project, site, theme, lang)
+
+    @put(
+        "/translation",
+        responses=ERROR_RESPONSES,
+        guards=[curators],
+        summary="Set or remove the curator's translation of a quote",
+    )
+    async def translate_quote(
+        self, actor: NamedDependency[Actor], data: JSONBody[c.QuoteTranslationIn]
+    ) -> c.QuoteOut:
+        return await set_quote_translation(actor, data)
 
 
 class TheoryController(Controller):

@@ -150,6 +150,16 @@ INSIGHTS: list[dict[str, Any]] = [
                 True,
                 {},
             ),
+            # Greater Manchester's quotable voice: without it the site's local briefing quoted
+            # nobody, its only cited storyteller having refused quotation.
+            (
+                "Community centres as doorways to the town hall",
+                "There is a screen and a trained volunteer, and you can see every decision coming up in your area, in English, Urdu, Polish, Arabic or whatever your language is.",
+                True,
+                {
+                    "pl": "Jest tam ekran i przeszkolony wolontariusz, a każdą decyzję, która dotyczy twojej okolicy, widać po angielsku, w urdu, po polsku, po arabsku czy w jakimkolwiek innym twoim języku."
+                },
+            ),
         ],
     },
 ]

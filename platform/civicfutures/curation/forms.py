@@ -215,7 +215,10 @@ def evidence_fields(languages: list[str]) -> FieldSet:
                 name="translation",
                 type="textarea",
                 label=_("Your translation of these words"),
-                help=_("Optional. Without it, quotes offer the translation of the whole story."),
+                help=_(
+                    "Optional. Without it, a briefing shows the matching sentence of the story's "
+                    "translation when the match is certain, and otherwise the original alone."
+                ),
             ),
         ]
     )

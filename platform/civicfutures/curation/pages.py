@@ -21,6 +21,7 @@ from civicfutures.curation.access import is_curator, writes_insight
 from civicfutures.curation.diagram import DIAGRAMS, svg_available
 from civicfutures.curation.insight_service import InsightFilters, InsightService
 from civicfutures.curation.outcome_service import outcome_rows
+from civicfutures.curation.quote_translations import set_quote_translation
 from civicfutures.curation.quotes import QuoteBank
 from civicfutures.curation.texts import insight_text
 from civicfutures.curation.theory import (
@@ -33,7 +34,10 @@ from civicfutures.db.tables import Site, Theme
 from civicfutures.errors import FieldError, Problem
 from civicfutures.forms.binding import Submission, convert, place_errors
 from civicfutures.forms.definitions import Choice, language_choices, story_kind_label
+from civicfutures.i18n import gettext as _
+from civicfutures.i18n.formatting import format_number
 from civicfutures.i18n.labels import LabelContext
+from civicfutures.i18n.languages import PAGE_LANGUAGES
 from civicfutures.intake.setup_service import find_project
 from civicfutures.intake.story_service import StoryFilters, StoryService
 from civicfutures.web.auth import current_actor, page_requires
@@ -236,9 +240,13 @@ class CurationPages(Controller):
             status_code=422,
         )
 
-    @get("/quotes", name="curation_quotes")
-    async def quotes(
-        self, request: Request, lang: FromPath[str], project: FromPath[str]
+    async def _quote_bank(
+        self,
+        request: Request,
+        lang: str,
+        project: str,
+        translation: dict[str, Any] | None = None,
+        status_code: int = 200,
     ) -> Template:
         actor = current_actor(request)
         project_row, labels = await _project_context(project, lang)
@@ -258,6 +266,7 @@ class CurationPages(Controller):
         label_maps = await _label_maps(project_row["id"], labels)
         return page(
             "curation/quotes.html",
+            status_code=status_code,
             project=project_row,
             quotes=found,
             filters=filters,
@@ -267,7 +276,81 @@ class CurationPages(Controller):
             ],
             site_names={s["slug"]: s["name"] for s in sites},
             language_choices=language_choices(languages),
+            translation_languages=language_choices(sorted({*languages, *PAGE_LANGUAGES})),
             labels=label_maps,
+            can_translate=is_curator(actor),
+            translation=translation or {"key": "", "values": {}, "errors": {}},
+            saved=query.get("saved") == "1",
+        )
+
+    @get("/quotes", name="curation_quotes")
+    async def quotes(
+        self, request: Request, lang: FromPath[str], project: FromPath[str]
+    ) -> Template:
+        return await self._quote_bank(request, lang, project)
+
+    @post(
+        "/quotes/translation",
+        name="curation_quote_translation",
+        guards=[page_requires("author")],
+        status_code=200,
+    )
+    async def translate_quote(
+        self, request: Request, lang: FromPath[str], project: FromPath[str]
+    ) -> Response | Template:
+        form = await request.form()
+        values = {
+            name: (form.get(name) or "").strip()
+            for name in ("story", "start", "end", "language", "text")
+        }
+        values["text"] = (form.get("text") or "").replace("\r\n", "\n").strip()
+        errors: list[FieldError] = []
+        numbers: dict[str, int] = {}
+        for name in ("story", "start", "end"):
+            if values[name].isdigit():
+                numbers[name] = int(values[name])
+            else:
+                errors.append(
+                    FieldError(name, _("This quote could not be identified; reload the page."))
+                )
+        if not values["language"]:
+            errors.append(FieldError("language", _("Choose the language of the translation.")))
+        if len(values["text"]) > 20_000:
+            errors.append(
+                FieldError(
+                    "text",
+                    _("Keep the translation under %(n)s characters.")
+                    % {"n": format_number(20_000)},
+                )
+            )
+        if not errors:
+            submission = Submission(
+                values=values,
+                payload={
+                    "project": project,
+                    **numbers,
+                    "language": values["language"],
+                    "text": values["text"],
+                },
+            )
+            data = convert(submission, c.QuoteTranslationIn)
+            errors = submission.errors
+            if data is not None:
+                try:
+                    await set_quote_translation(current_actor(request), data)
+                    anchor = f"quote-{data.story}-{data.start}-{data.end}"
+                    return Redirect(
+                        f"/{lang}/projects/{project}/quotes?saved=1#{anchor}", status_code=303
+                    )
+                except Problem as problem:
+                    errors = _problem_errors(problem)
+        key = f"{values['story']}-{values['start']}-{values['end']}"
+        return await self._quote_bank(
+            request,
+            lang,
+            project,
+            {"key": key, "values": values, "errors": {e.field: e.message for e in errors}},
+            status_code=422,
         )
 
     @get("/theory-of-change", name="curation_theory")

@@ -5,9 +5,11 @@ removes the quote from here, from insights and from briefings at once.
 
 Translations offered with a quote, in this order of preference per language:
 1. the curator's own translation of the excerpt (`scope: excerpt`);
-2. otherwise the whole translated story (`scope: story`), marked as such. Excerpts are not
-   aligned to translations automatically: a sentence count or position guess can pick the
-   wrong sentence, and a wrong translation next to a real quote is worse than a longer one.
+2. the excerpt's sentences in the story's translation, only where the alignment is certain
+   (`scope: aligned`, see `alignment`);
+3. otherwise, in the quote bank only, the whole translated story (`scope: story`), marked as
+   such. Briefings never offer it: a whole story printed after a quote reads as the quote's
+   translation.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from civicfutures.auth.actor import Actor
 from civicfutures.consent import story_consent
 from civicfutures.curation import schemas as c
 from civicfutures.curation.access import readable_condition
+from civicfutures.curation.alignment import aligned_text
 from civicfutures.curation.texts import checked_language
-from civicfutures.db.tables import Coding, Evidence, InsightTheme, Translation
+from civicfutures.db.tables import Coding, Evidence, InsightTheme, Story, Translation
 from civicfutures.i18n.languages import base_language
 from civicfutures.intake.setup_service import find_project
 
@@ -31,13 +34,25 @@ def same_language(a: str | None, b: str | None) -> bool:
     return bool(a and b) and base_language(a) == base_language(b)  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True)
+class Span:
+    """Where an excerpt sits in its story's original text, to look for it in translations."""
+
+    body: str
+    start: int
+    end: int
+
+
 def excerpt_translations(
     original_language: str,
     curated: Mapping[str, str],
     story_translations: Iterable[dict[str, Any]],
     lang: str | None = None,
+    span: Span | None = None,
+    whole_story: bool = True,
 ) -> list[c.ExcerptTranslation]:
-    """The translations to show with an excerpt: curated ones first, whole stories for the rest.
+    """The translations to show with an excerpt: curated ones first, then aligned sentences,
+    then (with `whole_story`) whole stories for the rest.
 
     With `lang`, only a translation into that language (none when the original is in it).
     """
@@ -55,11 +70,14 @@ def excerpt_translations(
             continue
         if lang and not same_language(item["language"], lang):
             continue
+        aligned = aligned_text(span.body, span.start, span.end, item["body"]) if span else None
+        if aligned is None and not whole_story:
+            continue
         offered.append(
             c.ExcerptTranslation(
                 language=item["language"],
-                text=item["body"],
-                scope="story",
+                text=aligned if aligned is not None else item["body"],
+                scope="aligned" if aligned is not None else "story",
                 title=item["title"],
                 by=item["origin"],
                 reviewed=item["reviewed"],
@@ -67,6 +85,16 @@ def excerpt_translations(
         )
         covered.add(base_language(item["language"]))
     return offered
+
+
+async def story_bodies(story_ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(story_ids))
+    if not ids:
+        return {}
+    return {
+        row["id"]: row["body"]
+        for row in await Story.select(Story.id, Story.body).where(Story.id.is_in(ids))
+    }
 
 
 async def story_translations(story_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
@@ -189,10 +217,15 @@ class QuoteBank:
         if theme:
             quotes = [q for q in quotes if theme in q.themes]
         translations = await story_translations(q.story for q in quotes)
+        bodies = await story_bodies(q.story for q in quotes)
         result = []
         for quote in quotes:
             offered = excerpt_translations(
-                quote.language, quote.curated, translations[quote.story], lang
+                quote.language,
+                quote.curated,
+                translations[quote.story],
+                lang,
+                Span(bodies[quote.story], quote.start, quote.end),
             )
             if lang and not offered and not same_language(quote.language, lang):
                 continue

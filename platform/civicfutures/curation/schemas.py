@@ -129,16 +129,29 @@ class InsightOut(Struct, kw_only=True):
 class ExcerptTranslation(Struct, kw_only=True):
     """A translation offered with a quote.
 
-    `scope` is `excerpt` when a curator translated the excerpt itself, `story` when only the
-    whole story's translation exists (the passage is not aligned automatically).
+    `scope` is `excerpt` when a curator translated the excerpt itself, `aligned` when the
+    excerpt's sentences were matched with certainty in the story's translation, `story` when
+    only the whole story's translation exists.
     """
 
     language: str
     text: str
-    scope: Literal["excerpt", "story"]
+    scope: Literal["excerpt", "aligned", "story"]
     title: str = ""
     by: str = "human"
     reviewed: bool = False
+
+
+class QuoteTranslationIn(_In, kw_only=True):
+    """The curator's translation of a quote (the excerpt at `start`–`end` of `story`); an empty
+    `text` removes the translation into `language`."""
+
+    project: Slug
+    story: Id
+    start: Offset
+    end: Offset
+    language: Annotated[str, Meta(min_length=1, max_length=64)]
+    text: Annotated[str, Meta(max_length=20_000)] = ""
 
 
 class QuoteOut(Struct, kw_only=True):

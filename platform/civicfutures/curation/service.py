@@ -16,7 +16,13 @@ from civicfutures.auth.actor import SYSTEM
 from civicfutures.curation import schemas as c
 from civicfutures.curation.insight_service import InsightService
 from civicfutures.curation.outcome_service import outcome_rows
-from civicfutures.curation.quotes import excerpt_translations, quotable_evidence, same_language
+from civicfutures.curation.quotes import (
+    Span,
+    excerpt_translations,
+    quotable_evidence,
+    same_language,
+    story_bodies,
+)
 from civicfutures.curation.quotes import story_translations as load_story_translations
 from civicfutures.curation.texts import checked_language, insight_text
 from civicfutures.curation.theory import TheoryRow, theory_of_change_table
@@ -41,7 +47,9 @@ class LabelForBriefing(msgspec.Struct, kw_only=True):
 
 
 class QuoteForBriefing(msgspec.Struct, kw_only=True):
-    """A quote as consented today: the original words and, if any, a translation into the briefing's language."""
+    """A quote as consented today: the original words and, if any, a translation of those
+    words into the briefing's language (the curator's, or sentences aligned with certainty;
+    never the whole story's)."""
 
     story: int
     site: str
@@ -106,6 +114,7 @@ async def agreed_insights_for_briefing(
     outcome_labels = {row["key"]: _label(row, labels) for row in await outcome_rows(project["id"])}
     quotes = await quotable_evidence(SYSTEM, project["id"], [i.id for i in insights])
     translations = await load_story_translations(q.story for q in quotes)
+    bodies = await story_bodies(q.story for q in quotes)
     names = {site["slug"]: site["name"] for site in sites.values()}
     result = []
     for insight in insights:
@@ -133,7 +142,12 @@ async def agreed_insights_for_briefing(
                         translation=next(
                             iter(
                                 excerpt_translations(
-                                    q.language, q.curated, translations[q.story], lang
+                                    q.language,
+                                    q.curated,
+                                    translations[q.story],
+                                    lang,
+                                    Span(bodies[q.story], q.start, q.end),
+                                    whole_story=False,
                                 )
                             ),
                             None,
