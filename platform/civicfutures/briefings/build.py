@@ -20,6 +20,7 @@ from civicfutures.briefings.inputs import Inputs
 from civicfutures.briefings.manifest import write_manifest
 from civicfutures.briefings.params import BRIEFING_FORMAT, BriefingParams
 from civicfutures.briefings.renderers import RENDERERS
+from civicfutures.briefings.renderers.to_zip import write_archive
 from civicfutures.briefings.sections import Context, build_sections, listing, period
 from civicfutures.briefings.tables import fewer_than
 from civicfutures.briefings.vocabulary import vocabulary
@@ -123,17 +124,19 @@ def manifest_facts(briefing: Briefing, snapshot: Snapshot, inputs: Inputs) -> di
         },
         "parameters": briefing.parameters,
         "curation_sha256": inputs.digest(),
-        "formats": list(RENDERERS),
+        "formats": [*RENDERERS, "zip"],
     }
 
 
 def write_briefing(briefing: Briefing, directory: Path, facts: dict[str, Any]) -> dict[str, Any]:
-    """Every format into `directory`, then the manifest; returns the manifest."""
+    """Every format into `directory`, then the manifest, then the ZIP of all; the manifest."""
     directory.mkdir(parents=True, exist_ok=True)
     with use_locale(briefing.language):
         for writer in RENDERERS.values():
             writer(briefing, directory)
-    return write_manifest(directory, facts)
+    manifest = write_manifest(directory, facts)
+    write_archive(directory, briefing.id)
+    return manifest
 
 
 def build_from_snapshot(
