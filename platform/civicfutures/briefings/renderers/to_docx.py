@@ -110,6 +110,14 @@ def _insert(parent, tag: str, where: str | None = None):
     return child
 
 
+PROPERTY_LIMIT = 255
+
+
+def _property(text: str) -> str:
+    """A document property fits Word's 255 characters (a subtitle naming 200 sites does not)."""
+    return text if len(text) <= PROPERTY_LIMIT else text[: PROPERTY_LIMIT - 1] + "…"
+
+
 class _Writer:
     """Appends a briefing's blocks to a Word document in its language and direction."""
 
@@ -124,8 +132,8 @@ class _Writer:
     def _setup(self) -> None:
         briefing = self.briefing
         props = self.doc.core_properties
-        props.title = briefing.title
-        props.subject = briefing.subtitle
+        props.title = _property(briefing.title)
+        props.subject = _property(briefing.subtitle)
         props.language = briefing.language
         props.identifier = briefing.id
         props.author = "civicfutures"
