@@ -12,6 +12,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     CIVICFUTURES_EXPORTS_DIR=/data/exports
 
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql-client graphviz \
+        libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 1000 civicfutures && mkdir -p /data && chown civicfutures /data
 

@@ -14,10 +14,13 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-# Commands the targets need, and the Debian packages that bring them.
-DEMO_PACKAGES := dot=graphviz
+# Commands, libraries and files the targets need, and the Debian packages that bring them:
+# Graphviz; Pango for WeasyPrint (briefing PDFs) with the Noto fonts they are set in (Latin,
+# Cyrillic, Arabic); for the tests Chromium, gettext, LibreOffice and poppler's pdftotext.
+DEMO_PACKAGES := dot=graphviz lib:libpangoft2-1.0.so.0=libpango-1.0-0,libpangoft2-1.0-0 \
+	/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf=fonts-noto-core
 TEST_PACKAGES := $(DEMO_PACKAGES) chromium=chromium,fonts-noto-core msgfmt=gettext \
-	soffice=libreoffice-calc-nogui
+	soffice=libreoffice-calc-nogui pdftotext=poppler-utils
 
 .PHONY: demo serve test test-sqlite test-postgresql setup-runtime setup-test lint upgrade vendor
 

@@ -21,6 +21,9 @@ EXPECTED = {
     "briefing.html",
     "briefing.md",
     "briefing.json",
+    "briefing.pdf",
+    "briefing.docx",
+    "briefing.zip",
     "tables.xlsx",
     "datapackage.json",
     "manifest.json",
@@ -74,7 +77,8 @@ async def test_every_format_is_written_and_hashed_in_the_manifest(demo_briefings
     assert {f"tables/{t}.csv" for t in expected_tables} <= names
     assert {f"tables/{t}.parquet" for t in expected_tables} <= names
     manifest = json.loads((directory / "manifest.json").read_text())
-    assert {f["path"] for f in manifest["files"]} == names - {"manifest.json"}
+    # The ZIP holds the manifest, so the manifest cannot list it.
+    assert {f["path"] for f in manifest["files"]} == names - {"manifest.json", "briefing.zip"}
     assert verify(directory) == []
     assert manifest["parameters"]["suppression"] == 3  # the demo project's k
     assert manifest["parameters"]["site"] == ("gdansk" if key == "pl" else None)
@@ -238,9 +242,22 @@ async def test_no_storyteller_code_or_email_in_any_file(demo_briefings):
         for path in directory.rglob("*"):
             if not path.is_file():
                 continue
-            if path.suffix == ".xlsx":
+            if path.suffix == ".zip":
+                continue  # its entries are the files checked here
+            if path.suffix in (".xlsx", ".docx"):
                 with zipfile.ZipFile(path) as archive:
-                    text = " ".join(archive.read(n).decode() for n in archive.namelist())
+                    text = " ".join(
+                        archive.read(n).decode()
+                        for n in archive.namelist()
+                        if n.endswith((".xml", ".rels"))
+                    )
+            elif path.suffix == ".pdf":
+                text = subprocess.run(
+                    ["pdftotext", "-enc", "UTF-8", str(path), "-"],
+                    capture_output=True,
+                    check=True,
+                    text=True,
+                ).stdout
             elif path.suffix == ".parquet":
                 text = json.dumps(pq.read_table(path).to_pylist(), default=str, ensure_ascii=False)
             else:

@@ -44,8 +44,11 @@ MEDIA_TYPES = {
     ".parquet": "application/vnd.apache.parquet",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".svg": "image/svg+xml",
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".zip": "application/zip",
 }
-INLINE = {".html", ".svg", ".json", ".md"}
+INLINE = {".html", ".svg", ".json", ".md", ".pdf"}
 
 
 def file_response(path: Path) -> File:

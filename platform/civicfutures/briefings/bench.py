@@ -183,7 +183,8 @@ def run(
         )
         echo(f"sections, labels and the two charts: {times['sections']:.2f} s")
         echo(
-            "writers (html, md, svg, xlsx, csv + datapackage, parquet, json) and manifest: "
+            "writers (html, md, svg, xlsx, csv + datapackage, parquet, json, pdf, docx), manifest "
+            "and zip: "
             f"{times['write']:.2f} s"
         )
         verdict = "ok" if times["total"] <= BRIEFING_TARGET_S else "over target"

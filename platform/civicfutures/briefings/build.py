@@ -21,6 +21,7 @@ from civicfutures.briefings.manifest import write_manifest
 from civicfutures.briefings.params import BRIEFING_FORMAT, BriefingParams
 from civicfutures.briefings.progress import Reporter
 from civicfutures.briefings.renderers import RENDERERS
+from civicfutures.briefings.renderers.to_zip import write_archive
 from civicfutures.briefings.sections import Context, build_sections, listing, period
 from civicfutures.briefings.tables import fewer_than
 from civicfutures.briefings.vocabulary import vocabulary
@@ -129,7 +130,7 @@ def manifest_facts(briefing: Briefing, snapshot: Snapshot, inputs: Inputs) -> di
         },
         "parameters": briefing.parameters,
         "curation_sha256": inputs.digest(),
-        "formats": list(RENDERERS),
+        "formats": [*RENDERERS, "zip"],
     }
 
 
@@ -139,7 +140,7 @@ def write_briefing(
     facts: dict[str, Any],
     progress: Reporter | None = None,
 ) -> dict[str, Any]:
-    """Every format into `directory`, then the manifest; returns the manifest."""
+    """Every format into `directory`, then the manifest, then the ZIP of all; the manifest."""
     report = progress or _quiet
     directory.mkdir(parents=True, exist_ok=True)
     with use_locale(briefing.language):
@@ -147,7 +148,9 @@ def write_briefing(
             report(f"write:{name}")
             writer(briefing, directory)
     report("manifest")
-    return write_manifest(directory, facts)
+    manifest = write_manifest(directory, facts)
+    write_archive(directory, briefing.id)
+    return manifest
 
 
 def build_from_snapshot(

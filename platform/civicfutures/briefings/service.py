@@ -32,9 +32,10 @@ from civicfutures.auth.actor import Actor
 from civicfutures.briefings import storage
 from civicfutures.briefings.build import build_from_snapshot
 from civicfutures.briefings.inputs import Inputs, gather_inputs
-from civicfutures.briefings.manifest import MANIFEST
+from civicfutures.briefings.manifest import MANIFEST, sha256
 from civicfutures.briefings.params import BriefingIn, BriefingParams, briefing_id
 from civicfutures.briefings.progress import ProgressOut, Reporter, progress_of
+from civicfutures.briefings.renderers.to_zip import ARCHIVE
 from civicfutures.briefings.schemas import BriefingFile, BriefingOut
 from civicfutures.briefings.storage import Status
 from civicfutures.db.tables import Site
@@ -389,6 +390,17 @@ class BriefingService:
                     )
                     for f in manifest["files"]
                 ]
+                archive = storage.directory(self.exports_dir, status.id) / ARCHIVE
+                if archive.is_file():
+                    # The one file the manifest cannot list: it holds the manifest.
+                    files.append(
+                        BriefingFile(
+                            name=ARCHIVE,
+                            bytes=archive.stat().st_size,
+                            sha256=sha256(archive),
+                            url=base + ARCHIVE,
+                        )
+                    )
         return BriefingOut(
             id=status.id,
             status=status.status,
@@ -430,7 +442,7 @@ class BriefingService:
         manifest = storage.read_manifest(folder) if status.status == "ready" else None
         names = {f["path"] for f in (manifest or {}).get("files", [])}
         if manifest is not None:
-            names.add(MANIFEST)
+            names.update((MANIFEST, ARCHIVE))
         if name not in names:
             raise NotFound(_("No such file in this briefing."))
         return folder / name

@@ -2,6 +2,7 @@
 
 Each writer takes the assembled `Briefing` and the briefing's directory and returns the files
 it wrote. Adding a format is adding an entry here; nothing else branches on the format.
+The ZIP of everything (`to_zip`) is not among them: it is packed after the manifest.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from pathlib import Path
 
 from civicfutures.briefings.document import Briefing
 from civicfutures.briefings.renderers.to_csv import write_csv
+from civicfutures.briefings.renderers.to_docx import write_docx
 from civicfutures.briefings.renderers.to_html import write_html
 from civicfutures.briefings.renderers.to_json import write_json
 from civicfutures.briefings.renderers.to_markdown import write_markdown
 from civicfutures.briefings.renderers.to_parquet import write_parquet
+from civicfutures.briefings.renderers.to_pdf import write_pdf
 from civicfutures.briefings.renderers.to_svg import write_charts
 from civicfutures.briefings.renderers.to_xlsx import write_xlsx
 
@@ -28,6 +31,8 @@ RENDERERS: dict[str, Writer] = {
     "csv": write_csv,
     "parquet": write_parquet,
     "json": write_json,
+    "pdf": write_pdf,
+    "docx": write_docx,
 }
 
 FORMATS = tuple(RENDERERS)
