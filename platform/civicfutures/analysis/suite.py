@@ -20,7 +20,10 @@ from civicfutures.analysis.comparison import comparison
 from civicfutures.analysis.cooccurrence import cooccurrence
 from civicfutures.analysis.dataset import Snapshot
 from civicfutures.analysis.disclosure import (
+    FLAGS_AND_REASONS,
     Rule,
+    because,
+    flagged_by,
     flags,
     perturb,
     perturbed_sum,
@@ -219,7 +222,7 @@ def _published_prevalence(snapshot: Snapshot, params: AnalysisParams, by: str) -
     """
     k = _threshold(snapshot, params)
     exact = flags(_exact_prevalence(snapshot, params, by), PREVALENCE_RULE, k).select(
-        "group", "theme", "suppressed", "total_suppressed"
+        "group", "theme", *FLAGS_AND_REASONS
     )
     fine = published_counts(_cells_within_sites(snapshot, params, by), PREVALENCE_RULE, k)
     summed = fine.group_by("group", "theme").agg(
@@ -236,7 +239,7 @@ def _published_prevalence(snapshot: Snapshot, params: AnalysisParams, by: str) -
         ),
         PREVALENCE_RULE,
     )
-    return published.select("group", *prevalence_columns, "suppressed", "total_suppressed")
+    return published.select("group", *prevalence_columns, *FLAGS_AND_REASONS)
 
 
 def plan_prevalence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
@@ -268,7 +271,7 @@ def plan_comparison(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
         permutations=params.permutations,
         seed=params.seed,
         alpha=params.alpha,
-        carry=() if params.unsuppressed else ("suppressed", "total_suppressed"),
+        carry=() if params.unsuppressed else FLAGS_AND_REASONS,
     )
 
 
@@ -377,8 +380,9 @@ def _published_cooccurrence(snapshot: Snapshot, params: AnalysisParams) -> pl.La
               on="theme_b", how="left")
         .with_columns(pl.col("stories", "storytellers", "_stories", "_tellers").fill_null(0))
         .with_columns(
-            suppressed=(pl.col("_stories") < k) | (pl.col("_tellers") < k) | (pl.col("stories") == 0),
-            total_suppressed=pl.lit(False),
+            **flagged_by("suppressed", because(
+                pl.col("_stories") < k, pl.col("_tellers") < k, pl.col("stories") == 0)),
+            **flagged_by("total_suppressed", because(pl.lit(False))),
             stories_a=pl.when(~pl.col("_hidden_a")).then("stories_a"),
             stories_b=pl.when(~pl.col("_hidden_b")).then("stories_b"),
         )
@@ -388,7 +392,7 @@ def _published_cooccurrence(snapshot: Snapshot, params: AnalysisParams) -> pl.La
         )
         .select(
             "theme_a", "theme_b", "stories", "stories_a", "stories_b", "jaccard", "lift",
-            "storytellers", "suppressed", "total_suppressed",
+            "storytellers", *FLAGS_AND_REASONS,
         )
     )  # fmt: skip
 
@@ -471,8 +475,10 @@ def _published_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame
             .fill_null(0)
         )
         .with_columns(
-            suppressed=(pl.col("_links") < k) | (pl.col("_tellers") < k) | (pl.col("links") == 0),
-            total_suppressed=(pl.col("_uc") < k) | (pl.col("units_challenge") == 0),
+            **flagged_by("suppressed", because(
+                pl.col("_links") < k, pl.col("_tellers") < k, pl.col("links") == 0)),
+            **flagged_by("total_suppressed", because(
+                pl.col("_uc") < k, None, pl.col("units_challenge") == 0)),
             units_vision=pl.when((pl.col("_uv") >= k) & (pl.col("units_vision") > 0))
             .then("units_vision"),
             share=pl.when(pl.col("units_challenge") > 0).then(shown / pl.col("units_challenge")),
@@ -483,7 +489,7 @@ def _published_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame
         )
         .select(
             "challenge", "vision", "via", "links", "units_challenge", "units_vision", "share",
-            "storytellers", "suppressed", "total_suppressed",
+            "storytellers", *FLAGS_AND_REASONS,
         )
     )  # fmt: skip
 
@@ -572,12 +578,14 @@ def _published_agreement(
             ).fill_null(0)
         )
         .with_columns(
-            suppressed=(pl.col("_positive") < k)
-            | (pl.col("_tellers") < k)
-            | (pl.col("positive") == 0),
-            total_suppressed=(pl.col("_units") < k)
-            | (pl.col("_all_tellers") < k)
-            | (pl.col("units") == 0),
+            **flagged_by(
+                "suppressed",
+                because(pl.col("_positive") < k, pl.col("_tellers") < k, pl.col("positive") == 0),
+            ),
+            **flagged_by(
+                "total_suppressed",
+                because(pl.col("_units") < k, pl.col("_all_tellers") < k, pl.col("units") == 0),
+            ),
         )
         .with_columns(
             statistic_suppressed=pl.col("total_suppressed") | ~passes,
@@ -591,7 +599,7 @@ def _published_agreement(
     )
     return table.select(
         "theme", "method", "coders", "units", "positive", "observed_agreement", "value",
-        "suppressed", "total_suppressed", "statistic_suppressed",
+        *FLAGS_AND_REASONS, "statistic_suppressed",
     )  # fmt: skip
 
 
@@ -691,16 +699,16 @@ def _published_quality(
             for frame in (cells, everywhere, consent)
         ]
     )  # fmt: skip
-    hidden = (pl.col("_n") < k) | (pl.col("_tellers") < k) | (pl.col("_value") == 0)
+    hidden = because(pl.col("_n") < k, pl.col("_tellers") < k, pl.col("_value") == 0)
     return rows.select(
         "check",
         "site",
         story_id=pl.lit(None, dtype=pl.Int64),
         detail="detail",
         value=pl.col("_value").cast(pl.Float64),
-        suppressed=hidden,
-        total_suppressed=pl.lit(False),
-    )
+        **flagged_by("suppressed", hidden),
+        **flagged_by("total_suppressed", because(pl.lit(False))),
+    ).select("check", "site", "story_id", "detail", "value", *FLAGS_AND_REASONS)
 
 
 def plan_representativeness(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
@@ -747,14 +755,18 @@ def _published_representativeness(exact: pl.LazyFrame, k: int) -> pl.LazyFrame:
         left_out=published(pl.col("left_out"), pl.col("left_out_key"), k),
     )
     table = representativeness_measures(published_cells).with_columns(
-        suppressed=(pl.col("_exact") < k) | (pl.col("storytellers") == 0),
-        total_suppressed=(pl.col("_exact_total") < k) | (pl.col("total") == 0),
+        **flagged_by(
+            "suppressed", because(pl.col("_exact") < k, None, pl.col("storytellers") == 0)
+        ),
+        **flagged_by(
+            "total_suppressed", because(pl.col("_exact_total") < k, None, pl.col("total") == 0)
+        ),
         left_out=pl.when(pl.col("_left_out") >= k).then("left_out"),
     )
     for keys, columns in REPRESENTATIVENESS_RULE.masked_by:
         hidden = (pl.col("suppressed") | pl.col("total_suppressed")).any().over(list(keys))
         table = table.with_columns(pl.when(~hidden).then(pl.col(c)).alias(c) for c in columns)
-    return table.select(*representativeness_columns, "suppressed", "total_suppressed")
+    return table.select(*representativeness_columns, *FLAGS_AND_REASONS)
 
 
 PREVALENCE_RULE = Rule(key="key", total_key="total_key")
