@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import polars as pl
@@ -618,11 +618,33 @@ def plan_quality(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
         parts["near_duplicate"] = quality_checks.near_duplicates(
             stories, params.near_duplicate_threshold
         )
+    if "draft" not in params.statuses:
+        drafts = scoped_stories(
+            snapshot["stories"], snapshot["sites"], replace(params, statuses=("draft",))
+        )
+        parts["draft"] = quality_checks.drafts(with_site_slug(snapshot, drafts))
     if not params.unsuppressed:
         return _published_quality(snapshot, params, stories, parts)
     return quality_checks.quality(
-        [*parts.values(), quality_checks.missing_consent(snapshot["exclusions"])]
+        [*parts.values(), quality_checks.missing_consent(_exclusions_in_scope(snapshot, params))]
     )
+
+
+def _exclusions_in_scope(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    """What consent left out at the sites a request covers: a local count is its site's.
+
+    A row without a site counts only for the whole project. Exclusions carry no date, so a
+    date range does not narrow them."""
+    consent = snapshot["exclusions"].filter(pl.col("reason") == "consent")
+    site_filters: list[pl.Expr] = []
+    if params.sites:
+        site_filters.append(pl.col("site").is_in(list(params.sites)))
+    if params.countries:
+        site_filters.append(pl.col("country").is_in([c.upper() for c in params.countries]))
+    if not site_filters:
+        return consent
+    kept = snapshot["sites"].filter(*site_filters).select("site_id")
+    return consent.join(kept, on="site_id", how="semi")
 
 
 def _published_quality(
@@ -645,8 +667,10 @@ def _published_quality(
         .select("check", "site", "storyteller_id", "record_key")
         .unique()
     )
+    # Every site in scope holding a story of any status: drafts count where nothing else is.
+    anywhere = scoped_stories(snapshot["stories"], snapshot["sites"], replace(params, statuses=()))
     grid = pl.LazyFrame({"check": list(parts)}, schema={"check": pl.String}).join(
-        stories.select("site").unique(), how="cross"
+        with_site_slug(snapshot, anywhere).select("site").unique(), how="cross"
     )
     cells = (
         grid.join(listing.group_by("check", "site").agg(_n=pl.len()), on=["check", "site"],
@@ -667,9 +691,9 @@ def _published_quality(
         .with_columns(pl.col("_tellers").cast(pl.Int64).fill_null(0),
                       site=pl.lit(None, dtype=pl.String))
     )  # fmt: skip
+    # Each site's count published with its own key, the scope's the sum of them.
     consent = (
-        snapshot["exclusions"]
-        .filter(pl.col("reason") == "consent")
+        _exclusions_in_scope(snapshot, params)
         .select(
             pl.concat_list(pl.lit("stories"), pl.lit("storytellers")).alias("detail"),
             pl.concat_list("stories", "storytellers").alias("_n"),
@@ -678,12 +702,20 @@ def _published_quality(
             ).alias("_key"),
         )
         .explode("detail", "_n", "_key")
+        .with_columns(_value=published(pl.col("_n"), pl.col("_key"), k))
+        .group_by("detail")
+        .agg(pl.col("_n", "_value").sum())
+        .join(
+            pl.LazyFrame({"detail": ["stories", "storytellers"]}, schema={"detail": pl.String}),
+            on="detail",
+            how="right",
+        )
         .with_columns(
+            pl.col("_n", "_value").cast(pl.Int64).fill_null(0),
             check=pl.lit("missing_consent"),
             site=pl.lit(None, dtype=pl.String),
-            _tellers=pl.col("_n"),
-            _value=published(pl.col("_n"), pl.col("_key"), k),
         )
+        .with_columns(_tellers=pl.col("_n"))
     )
     rows = pl.concat(
         [
