@@ -226,6 +226,8 @@ def test_an_empty_scope_keeps_the_columns(tiny) -> None:
         "total_storytellers",
         "suppressed",
         "total_suppressed",
+        "suppressed_reason",
+        "total_suppressed_reason",
     ]
 
 

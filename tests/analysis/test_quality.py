@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import polars as pl
 import pytest
@@ -74,7 +75,7 @@ def test_missing_consent_is_reported_as_counts(report) -> None:
 
 def test_slow_checks_can_be_left_out(tiny) -> None:
     table = run("quality", tiny, AnalysisParams(detect_language=False, near_duplicates=False))
-    assert set(table["check"]) == {"uncoded", "missing_translation", "missing_consent"}
+    assert set(table["check"]) == {"uncoded", "missing_translation", "draft", "missing_consent"}
 
 
 def test_the_detector_is_built_once_per_language_set() -> None:
@@ -138,3 +139,61 @@ def test_published_quality_counts_findings_per_site_and_over_all(tiny_with) -> N
         ("missing_translation", None, 3.0),
     ]
     assert hidden.filter(pl.col("suppressed"))["value"].null_count() == hidden.height - 2
+
+
+def test_consent_exclusions_are_the_sites_in_scope(tiny_with) -> None:
+    """A request for one site reports what consent left out there, not the project's:
+    exact counts and published ones alike."""
+    changes = {
+        # Alpha left out 4 stories and 3 storytellers, beta none.
+        "exclusions": {
+            "reason": ["consent", "consent"],
+            "site_id": [1, 2],
+            "stories": [4, 0],
+            "storytellers": [3, 0],
+            "stories_key": [300, 0],
+            "storytellers_key": [200, 0],
+        },
+    }
+    snapshot = tiny_with(changes)
+    exact = AnalysisParams(unsuppressed=True, detect_language=False, near_duplicates=False)
+    consent = {}
+    for sites in (("alpha",), ("beta",), ()):
+        table = run("quality", snapshot, replace(exact, sites=sites))
+        rows = table.filter(pl.col("check") == "missing_consent").select("detail", "value")
+        consent[sites] = dict(rows.iter_rows())
+    assert consent == {
+        ("alpha",): {"stories": 4.0, "storytellers": 3.0},
+        ("beta",): {"stories": 0.0, "storytellers": 0.0},
+        (): {"stories": 4.0, "storytellers": 3.0},
+    }
+    published = run(
+        "quality",
+        tiny_with(changes, disclosure_threshold=3),
+        AnalysisParams(detect_language=False, near_duplicates=False, sites=("beta",)),
+    )
+    rows = published.filter(pl.col("check") == "missing_consent")
+    # Beta left nobody out: 0 is below k, hidden as few (never alpha's 4 or 3).
+    assert rows.select("detail", "value", "suppressed_reason").rows() == [
+        ("stories", None, "few"),
+        ("storytellers", None, "few"),
+    ]
+
+
+def test_draft_stories_are_counted_at_their_site(tiny_with) -> None:
+    from analysis.conftest import tiny_frames
+
+    stories = dict(tiny_frames()["stories"])
+    stories["status"] = ["submitted"] * 5 + ["draft"]  # story 6, at beta
+    snapshot = tiny_with({"stories": stories})
+    exact = AnalysisParams(unsuppressed=True, detect_language=False, near_duplicates=False)
+    assert findings(run("quality", snapshot, exact), "draft") == [("beta", 6, None)]
+    alpha = run("quality", snapshot, replace(exact, sites=("alpha",)))
+    assert findings(alpha, "draft") == []
+    with_drafts = replace(exact, statuses=("draft", "submitted"))
+    assert findings(run("quality", snapshot, with_drafts), "draft") == []
+    published = run(
+        "quality", snapshot, AnalysisParams(detect_language=False, near_duplicates=False)
+    )
+    drafts = published.filter(pl.col("check") == "draft")
+    assert drafts.select("site", "value").rows() == [("alpha", None), ("beta", 1.0), (None, 1.0)]

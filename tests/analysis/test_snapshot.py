@@ -90,9 +90,13 @@ async def test_consent_decides_what_enters_a_snapshot(consent_world, tmp_path) -
     links = snapshot["story_storytellers"].collect()
     assert set(links["story_id"]) == set(stories["story_id"])
     assert info.manifest["left_out_for_consent"] == {"stories": 3, "storytellers": 2}
-    assert snapshot["exclusions"].select("reason", "stories", "storytellers").collect().rows() == [
-        ("consent", 3, 2)
-    ]
+    # One row per site: g3 and g4 at Gdańsk with GDANSK-X; v2 at Võru with VORU-X.
+    sites = dict(snapshot["sites"].select("site_id", "site").collect().iter_rows())
+    exclusions = snapshot["exclusions"].collect()
+    assert {
+        sites[row["site_id"]]: (row["reason"], row["stories"], row["storytellers"])
+        for row in exclusions.iter_rows(named=True)
+    } == {"gdansk": ("consent", 2, 1), "voru": ("consent", 1, 1)}
     codings = snapshot["codings"].collect()
     assert set(codings["story_id"]) <= set(stories["story_id"])
 
@@ -154,7 +158,7 @@ async def test_manifest_and_schemas(consent_world, tmp_path) -> None:
     info = await build_snapshot("futures", tmp_path)
     manifest = info.manifest
     assert manifest["snapshot_id"] == info.id == manifest["content_hash"][:16]
-    assert manifest["schema_version"] == 3
+    assert manifest["schema_version"] == 4
     assert manifest["disclosure_threshold"] == 2
     assert manifest["demographic_attributes"] == ["age_band"]
     snapshot = load_snapshot(info.path)

@@ -91,18 +91,25 @@ def test_chart_numbers_follow_cldr(language, decimal, thousands):
     assert (locale["decimal"], locale["thousands"]) == (decimal, thousands)
 
 
-def test_suppressed_cells_read_fewer_than_k_in_every_format_for_people(synthetic_briefing):
+def test_suppressed_cells_say_why_in_every_format_for_people(synthetic_briefing):
     from civicfutures.briefings.renderers.to_markdown import render_markdown
-    from civicfutures.briefings.tables import fewer_than
+    from civicfutures.briefings.tables import COUNT, SHARE, fewer_than, hidden_text
 
     with use_locale("et"):
-        hidden = fewer_than(400)
         table = synthetic_briefing.tables["key_challenges"]
         assert table.frame["suppressed"].all() and table.frame["stories"].is_null().all()
+        reasons = table.frame["suppressed_reason"].to_list()
+        expected = [hidden_text(reason, COUNT, 400) for reason in reasons]
         rows = table.people_rows(400)
         markdown = render_markdown(synthetic_briefing)
-    assert all(row[1] == hidden for row in rows)
-    assert hidden in markdown
+        few, share = fewer_than(400), hidden_text("few", SHARE, 400)
+    # A theme in fewer than 400 stories reads "fewer than 400"; one in more, told by
+    # fewer than 400 storytellers, says so instead.
+    assert "few" in reasons
+    assert [row[1] for row in rows] == expected
+    assert all(row[1] == few for row, reason in zip(rows, reasons, strict=True) if reason == "few")
+    assert all(row[3] != few for row in rows)
+    assert few in markdown and share in markdown
 
 
 def test_a_cross_site_briefing_has_every_section(synthetic_briefing):

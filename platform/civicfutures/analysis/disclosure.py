@@ -10,8 +10,13 @@ a cell key (prevalence, breakdown, and the comparison computed from published ce
   (`ptable.py`): the same count with the same key always publishes the same value.
 - `flags`: a cell is `suppressed` when its true count (or its storytellers) is below k, and
   `reshare` adds cells whose published count is 0; shares and Wilson intervals come from the
-  published counts. `conceal` empties every value of a flagged cell. Nothing is hidden to
-  protect another cell.
+  published counts. `conceal` empties every value of a flagged cell.
+
+Every flag has a reason beside it (`suppressed_reason`, `total_suppressed_reason`), so that
+what a reader is told about a hidden cell is true of it: `few` (its true count is below k),
+`few_storytellers` (its count is k or more, but it rests on fewer than k storytellers) or
+`protects` (hidden to protect a small group: a cell added by secondary suppression, or a sum
+of small cells within sites that all published as 0, whose total may well be k or more).
 - Coarser groups of prevalence are sums of published cells within sites (`suite.py`), so a
   difference of two groups publishes nothing the cells did not.
 
@@ -59,6 +64,61 @@ PUBLISHED = "published"
 
 # Columns holding cell keys (`prevalence.KEYS`), dropped from everything published.
 KEY_COLUMNS = ("key", "total_key")
+
+# Why a cell is hidden: the values of a flag's reason column (null where it is shown).
+FEW = "few"
+FEW_STORYTELLERS = "few_storytellers"
+PROTECTS = "protects"
+REASONS = (FEW, FEW_STORYTELLERS, PROTECTS)
+FLAGS = ("suppressed", "total_suppressed")
+FLAGS_AND_REASONS = (
+    "suppressed",
+    "total_suppressed",
+    "suppressed_reason",
+    "total_suppressed_reason",
+)
+
+
+def reason_column(flag: str) -> str:
+    """The column saying why `flag` hides a cell: `suppressed` → `suppressed_reason`."""
+    return f"{flag}_reason"
+
+
+def because(
+    few: pl.Expr, storytellers: pl.Expr | None = None, emptied: pl.Expr | None = None
+) -> pl.Expr:
+    """A reason column from the conditions that hide a cell, the most telling first.
+
+    `few`: its true count is below k; `storytellers`: it rests on fewer than k of them;
+    `emptied`: its published count is 0 although no condition before says it is small.
+    """
+    expr = pl.when(few.fill_null(False)).then(pl.lit(FEW))
+    if storytellers is not None:
+        expr = expr.when(storytellers.fill_null(False)).then(pl.lit(FEW_STORYTELLERS))
+    if emptied is not None:
+        expr = expr.when(emptied.fill_null(False)).then(pl.lit(PROTECTS))
+    return expr.otherwise(pl.lit(None, dtype=pl.String))
+
+
+def flagged_by(flag: str, reason: pl.Expr) -> dict[str, pl.Expr]:
+    """The flag and its reason column, the flag true exactly where a reason is given."""
+    return {flag: reason.is_not_null(), reason_column(flag): reason}
+
+
+def reasons_of(table: pl.DataFrame, flag: str, count: str, weight: str, k: int) -> pl.Series:
+    """Reasons for a flag set by primary suppression (storytellers in 1…k − 1) and completed
+    by secondary suppression: a flagged cell that is not small itself protects another."""
+    small = _small(weight, k)
+    return table.select(
+        pl.when(~pl.col(flag))
+        .then(pl.lit(None, dtype=pl.String))
+        .when(small & (pl.col(count).fill_null(0) < k))
+        .then(pl.lit(FEW))
+        .when(small)
+        .then(pl.lit(FEW_STORYTELLERS))
+        .otherwise(pl.lit(PROTECTS))
+        .alias(reason_column(flag))
+    ).to_series()
 
 
 @dataclass(frozen=True)
@@ -189,6 +249,7 @@ def suppress(table: pl.DataFrame, rule: Rule, k: int) -> pl.DataFrame:
             [_lines(table, keys) for keys in dimensions],
         )
         table = table.with_columns(suppressed=pl.Series(flagged, dtype=pl.Boolean))
+    table = table.with_columns(reasons_of(table, "suppressed", rule.count, rule.weight, k))
     nulls = [rule.count, rule.weight, *rule.derived]
     table = table.with_columns(
         pl.when(~pl.col("suppressed")).then(pl.col(c)).alias(c) for c in dict.fromkeys(nulls)
@@ -196,7 +257,10 @@ def suppress(table: pl.DataFrame, rule: Rule, k: int) -> pl.DataFrame:
     if rule.total and rule.total_weight and rule.rows:
         table = _suppress_totals(table, rule, k)
     else:
-        table = table.with_columns(total_suppressed=pl.lit(False))
+        table = table.with_columns(
+            total_suppressed=pl.lit(False),
+            total_suppressed_reason=pl.lit(None, dtype=pl.String),
+        )
     table = table.with_columns(
         pl.when(~_small(c, k)).then(pl.col(c)).alias(c) for c in rule.small_counts
     )
@@ -222,8 +286,14 @@ def _suppress_totals(table: pl.DataFrame, rule: Rule, k: int) -> pl.DataFrame:
         [_lines(groups, partition) if partition else _one_line(groups.height)],
     )
     groups = groups.with_columns(total_suppressed=pl.Series(flagged, dtype=pl.Boolean))
+    groups = groups.with_columns(
+        reasons_of(groups, "total_suppressed", rule.total, rule.total_weight, k)
+    )
     table = table.join(
-        groups.select(*rows, "total_suppressed"), on=rows, how="left", nulls_equal=True
+        groups.select(*rows, "total_suppressed", "total_suppressed_reason"),
+        on=rows,
+        how="left",
+        nulls_equal=True,
     )
     nulls = [rule.total, rule.total_weight, *rule.total_derived]
     return table.with_columns(
@@ -239,11 +309,12 @@ def _without_keys(lf: pl.LazyFrame) -> pl.LazyFrame:
 
 def unsuppressed(lf: pl.LazyFrame) -> pl.LazyFrame:
     """The table as computed, with the flags every published table carries (all false)."""
-    return _without_keys(lf).with_columns(suppressed=pl.lit(False), total_suppressed=pl.lit(False))
-
-
-def _below_k(k: int, *columns: str) -> pl.Expr:
-    return pl.any_horizontal(pl.col(c) < k for c in columns)
+    return _without_keys(lf).with_columns(
+        suppressed=pl.lit(False),
+        total_suppressed=pl.lit(False),
+        suppressed_reason=pl.lit(None, dtype=pl.String),
+        total_suppressed_reason=pl.lit(None, dtype=pl.String),
+    )
 
 
 def flags(lf: pl.LazyFrame, rule: Rule, k: int) -> pl.LazyFrame:
@@ -251,8 +322,10 @@ def flags(lf: pl.LazyFrame, rule: Rule, k: int) -> pl.LazyFrame:
     likewise for the group's total. Read from exact counts, before they are perturbed."""
     assert rule.total and rule.total_weight
     return lf.with_columns(
-        suppressed=_below_k(k, rule.count, rule.weight),
-        total_suppressed=_below_k(k, rule.total, rule.total_weight),
+        **flagged_by("suppressed", because(pl.col(rule.count) < k, pl.col(rule.weight) < k)),
+        **flagged_by(
+            "total_suppressed", because(pl.col(rule.total) < k, pl.col(rule.total_weight) < k)
+        ),
     )
 
 
@@ -292,7 +365,12 @@ def reshare(lf: pl.LazyFrame, rule: Rule) -> pl.LazyFrame:
     flagged too (never shown as a share)."""
     assert rule.total
     count, total = rule.count, rule.total
-    flagged = lf.with_columns(suppressed=pl.col("suppressed") | (pl.col(count) == 0))
+    # A published 0 whose exact count is not small is a sum of small cells within sites.
+    reason = pl.coalesce(
+        pl.col("suppressed_reason"),
+        pl.when(pl.col(count) == 0).then(pl.lit(PROTECTS)),
+    )
+    flagged = lf.with_columns(**flagged_by("suppressed", reason))
     if "share" not in rule.derived:
         return flagged
     # A perturbed count may pass its perturbed total; the share stays a share.

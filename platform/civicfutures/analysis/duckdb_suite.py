@@ -367,10 +367,13 @@ def quality(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
           AND story_id NOT IN (SELECT story_id FROM translations
                                WHERE split_part(lower(language), '-', 1) = '{target}')
         UNION ALL
-        SELECT 'missing_consent', NULL, NULL, 'stories', stories::DOUBLE
+        SELECT 'draft', si.site, s.story_id, NULL, NULL
+        FROM stories s JOIN sites si USING (site_id) WHERE s.status = 'draft'
+        UNION ALL
+        SELECT 'missing_consent', NULL, NULL, 'stories', COALESCE(SUM(stories), 0)::DOUBLE
         FROM exclusions WHERE reason = 'consent'
         UNION ALL
-        SELECT 'missing_consent', NULL, NULL, 'storytellers', storytellers::DOUBLE
+        SELECT 'missing_consent', NULL, NULL, 'storytellers', COALESCE(SUM(storytellers), 0)::DOUBLE
         FROM exclusions WHERE reason = 'consent'
         """
     ).pl()

@@ -114,6 +114,8 @@ def column_headers() -> dict[str, str]:
         "total_storytellers": _("Storytellers in total"),
         "suppressed": _("Suppressed"),
         "total_suppressed": _("Total suppressed"),
+        "suppressed_reason": _("Why suppressed"),
+        "total_suppressed_reason": _("Why the total is suppressed"),
         "site": _("Site"),
         "expected": _("Expected"),
         "residual": _("Adjusted residual"),

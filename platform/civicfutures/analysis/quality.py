@@ -10,8 +10,10 @@ Checks (`check` column):
 - `near_duplicate`: two stories whose word-3-shingle sets have a Jaccard similarity of at
   least the threshold (`value`; `detail` names the other story). Candidates come from
   MinHash signatures with locality-sensitive hashing, then the exact Jaccard is computed;
+- `draft`: a draft story in the request's sites and dates, left out of every other count
+  (unless the request asks for drafts);
 - `missing_consent`: how many stories and storytellers the snapshot left out for lack of
-  research consent (counts only, `value`; `detail` says which).
+  research consent at the sites in scope (counts only, `value`; `detail` says which).
 The listing of pseudonymous story ids is the exact table, for exact-count roles; everyone else
 gets the number of findings per check and site, perturbed (`suite._published_quality`).
 """
@@ -247,8 +249,20 @@ def near_duplicates(stories: pl.LazyFrame, threshold: float) -> pl.LazyFrame:
     )
 
 
+def drafts(stories: pl.LazyFrame) -> pl.LazyFrame:
+    """Draft stories (given with their site slug), left out of the analyses."""
+    return stories.select(
+        check=pl.lit("draft"),
+        site="site",
+        story_id="story_id",
+        detail=pl.lit(None, dtype=pl.String),
+        value=pl.lit(None, dtype=pl.Float64),
+    )
+
+
 def missing_consent(exclusions: pl.LazyFrame) -> pl.LazyFrame:
-    """What the snapshot left out for lack of consent, as counts."""
+    """What the snapshot left out for lack of consent, as counts over the rows given (one
+    per site)."""
     consent = exclusions.filter(pl.col("reason") == "consent")
     return pl.concat(
         [
@@ -257,7 +271,7 @@ def missing_consent(exclusions: pl.LazyFrame) -> pl.LazyFrame:
                 site=pl.lit(None, dtype=pl.String),
                 story_id=pl.lit(None, dtype=pl.Int64),
                 detail=pl.lit(what),
-                value=pl.col(what).cast(pl.Float64),
+                value=pl.col(what).sum().cast(pl.Float64),
             )
             for what in ("stories", "storytellers")
         ]

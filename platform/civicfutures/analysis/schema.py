@@ -22,15 +22,17 @@ A snapshot is one project's data, consent-filtered, as one Parquet file per tabl
 - `translations`: `story_id`, `language`, `origin` (`human`/`machine`), `reviewed`.
 - `reference_shares`: `site_id`, `attribute`, `value`, `share` (the population share a site
   entered, e.g. from its census).
-- `exclusions`: `reason` (`consent`), `stories`, `storytellers`: how many were left out, as counts;
-  `stories_key`, `storytellers_key`: their cell keys (sums of the record keys they rest on).
+- `exclusions`: `reason` (`consent`), `site_id` (one row per site; null in hand-built frames
+  that do not say, which count only for the whole project), `stories`, `storytellers`: how
+  many were left out, as counts; `stories_key`, `storytellers_key`: their cell keys (sums of
+  the record keys they rest on).
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 ID = pl.Int64
 
@@ -113,6 +115,7 @@ TABLES: dict[str, pl.Schema] = {
     "exclusions": pl.Schema(
         {
             "reason": pl.String,
+            "site_id": ID,
             "stories": pl.Int64,
             "storytellers": pl.Int64,
             "stories_key": pl.Int64,
@@ -135,7 +138,7 @@ SORT_KEYS: dict[str, list[str]] = {
     "theme_labels": ["theme", "language"],
     "translations": ["story_id", "language", "origin"],
     "reference_shares": ["site_id", "attribute", "value"],
-    "exclusions": ["reason"],
+    "exclusions": ["reason", "site_id"],
 }
 
 

@@ -215,19 +215,6 @@ def tables_from_rows(raw: dict[str, Any]) -> tuple[dict[str, pl.DataFrame], dict
         "stories": len(raw["stories"]) - len(kept_stories),
         "storytellers": len(tellers) - len(allowed),
     }
-    # The cell keys of the two counts (the sums of the record keys they rest on), so that
-    # the quality table publishes them perturbed like any other count.
-    keys = {t["_id"]: t.get("record_key") or 0 for t in tellers}
-    behind_left_out = {
-        teller
-        for s in raw["stories"]
-        if s["_id"] not in kept_stories
-        for teller in tellers_of.get(s["_id"], [])
-    }
-    left_out_keys = {
-        "stories_key": sum(keys.get(t, 0) for t in behind_left_out),
-        "storytellers_key": sum(keys[t["_id"]] for t in tellers if t["_id"] not in allowed),
-    }
     sites = raw["sites"]
     themes = raw["themes"]
     tables = {
@@ -374,19 +361,46 @@ def tables_from_rows(raw: dict[str, Any]) -> tuple[dict[str, pl.DataFrame], dict
                 for value, share in (shares or {}).items()
             ],
         ),
-        "exclusions": frame(
-            "exclusions",
-            [
-                {
-                    "reason": "consent",
-                    "stories": left_out["stories"],
-                    "storytellers": left_out["storytellers"],
-                    **left_out_keys,
-                }
-            ],
-        ),
+        "exclusions": frame("exclusions", _left_out_by_site(raw, kept_stories, allowed)),
     }
     return tables, left_out
+
+
+def _left_out_by_site(
+    raw: dict[str, Any], kept_stories: set[int], allowed: set[int]
+) -> list[dict[str, Any]]:
+    """What consent left out, one row per site (a local briefing reports its own site's),
+    with the cell keys of both counts (the sums of the record keys they rest on), so that
+    the quality table publishes them perturbed like any other count."""
+    tellers = raw["storytellers"]
+    keys = {t["_id"]: t.get("record_key") or 0 for t in tellers}
+    tellers_of: dict[int, list[int]] = {}
+    for link in raw["story_storytellers"]:
+        tellers_of.setdefault(link["story"], []).append(link["storyteller"])
+    stories_at: dict[int, list[int]] = {}
+    for story in raw["stories"]:
+        if story["_id"] not in kept_stories:
+            stories_at.setdefault(story["site"], []).append(story["_id"])
+    tellers_at: dict[int, list[int]] = {}
+    for teller in tellers:
+        if teller["_id"] not in allowed:
+            tellers_at.setdefault(teller["site"], []).append(teller["_id"])
+    rows = []
+    for site in sorted(s["_id"] for s in raw["sites"]):
+        stories = stories_at.get(site, [])
+        behind = {teller for story in stories for teller in tellers_of.get(story, [])}
+        left = tellers_at.get(site, [])
+        rows.append(
+            {
+                "reason": "consent",
+                "site_id": site,
+                "stories": len(stories),
+                "storytellers": len(left),
+                "stories_key": sum(keys.get(t, 0) for t in behind),
+                "storytellers_key": sum(keys[t] for t in left),
+            }
+        )
+    return rows
 
 
 def _parquet_bytes(table: pl.DataFrame) -> bytes:

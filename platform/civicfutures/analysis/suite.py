@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import polars as pl
@@ -20,7 +20,10 @@ from civicfutures.analysis.comparison import comparison
 from civicfutures.analysis.cooccurrence import cooccurrence
 from civicfutures.analysis.dataset import Snapshot
 from civicfutures.analysis.disclosure import (
+    FLAGS_AND_REASONS,
     Rule,
+    because,
+    flagged_by,
     flags,
     perturb,
     perturbed_sum,
@@ -219,7 +222,7 @@ def _published_prevalence(snapshot: Snapshot, params: AnalysisParams, by: str) -
     """
     k = _threshold(snapshot, params)
     exact = flags(_exact_prevalence(snapshot, params, by), PREVALENCE_RULE, k).select(
-        "group", "theme", "suppressed", "total_suppressed"
+        "group", "theme", *FLAGS_AND_REASONS
     )
     fine = published_counts(_cells_within_sites(snapshot, params, by), PREVALENCE_RULE, k)
     summed = fine.group_by("group", "theme").agg(
@@ -236,7 +239,7 @@ def _published_prevalence(snapshot: Snapshot, params: AnalysisParams, by: str) -
         ),
         PREVALENCE_RULE,
     )
-    return published.select("group", *prevalence_columns, "suppressed", "total_suppressed")
+    return published.select("group", *prevalence_columns, *FLAGS_AND_REASONS)
 
 
 def plan_prevalence(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
@@ -268,7 +271,7 @@ def plan_comparison(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
         permutations=params.permutations,
         seed=params.seed,
         alpha=params.alpha,
-        carry=() if params.unsuppressed else ("suppressed", "total_suppressed"),
+        carry=() if params.unsuppressed else FLAGS_AND_REASONS,
     )
 
 
@@ -377,8 +380,9 @@ def _published_cooccurrence(snapshot: Snapshot, params: AnalysisParams) -> pl.La
               on="theme_b", how="left")
         .with_columns(pl.col("stories", "storytellers", "_stories", "_tellers").fill_null(0))
         .with_columns(
-            suppressed=(pl.col("_stories") < k) | (pl.col("_tellers") < k) | (pl.col("stories") == 0),
-            total_suppressed=pl.lit(False),
+            **flagged_by("suppressed", because(
+                pl.col("_stories") < k, pl.col("_tellers") < k, pl.col("stories") == 0)),
+            **flagged_by("total_suppressed", because(pl.lit(False))),
             stories_a=pl.when(~pl.col("_hidden_a")).then("stories_a"),
             stories_b=pl.when(~pl.col("_hidden_b")).then("stories_b"),
         )
@@ -388,7 +392,7 @@ def _published_cooccurrence(snapshot: Snapshot, params: AnalysisParams) -> pl.La
         )
         .select(
             "theme_a", "theme_b", "stories", "stories_a", "stories_b", "jaccard", "lift",
-            "storytellers", "suppressed", "total_suppressed",
+            "storytellers", *FLAGS_AND_REASONS,
         )
     )  # fmt: skip
 
@@ -471,8 +475,10 @@ def _published_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame
             .fill_null(0)
         )
         .with_columns(
-            suppressed=(pl.col("_links") < k) | (pl.col("_tellers") < k) | (pl.col("links") == 0),
-            total_suppressed=(pl.col("_uc") < k) | (pl.col("units_challenge") == 0),
+            **flagged_by("suppressed", because(
+                pl.col("_links") < k, pl.col("_tellers") < k, pl.col("links") == 0)),
+            **flagged_by("total_suppressed", because(
+                pl.col("_uc") < k, None, pl.col("units_challenge") == 0)),
             units_vision=pl.when((pl.col("_uv") >= k) & (pl.col("units_vision") > 0))
             .then("units_vision"),
             share=pl.when(pl.col("units_challenge") > 0).then(shown / pl.col("units_challenge")),
@@ -483,7 +489,7 @@ def _published_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame
         )
         .select(
             "challenge", "vision", "via", "links", "units_challenge", "units_vision", "share",
-            "storytellers", "suppressed", "total_suppressed",
+            "storytellers", *FLAGS_AND_REASONS,
         )
     )  # fmt: skip
 
@@ -572,12 +578,14 @@ def _published_agreement(
             ).fill_null(0)
         )
         .with_columns(
-            suppressed=(pl.col("_positive") < k)
-            | (pl.col("_tellers") < k)
-            | (pl.col("positive") == 0),
-            total_suppressed=(pl.col("_units") < k)
-            | (pl.col("_all_tellers") < k)
-            | (pl.col("units") == 0),
+            **flagged_by(
+                "suppressed",
+                because(pl.col("_positive") < k, pl.col("_tellers") < k, pl.col("positive") == 0),
+            ),
+            **flagged_by(
+                "total_suppressed",
+                because(pl.col("_units") < k, pl.col("_all_tellers") < k, pl.col("units") == 0),
+            ),
         )
         .with_columns(
             statistic_suppressed=pl.col("total_suppressed") | ~passes,
@@ -591,7 +599,7 @@ def _published_agreement(
     )
     return table.select(
         "theme", "method", "coders", "units", "positive", "observed_agreement", "value",
-        "suppressed", "total_suppressed", "statistic_suppressed",
+        *FLAGS_AND_REASONS, "statistic_suppressed",
     )  # fmt: skip
 
 
@@ -610,11 +618,33 @@ def plan_quality(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
         parts["near_duplicate"] = quality_checks.near_duplicates(
             stories, params.near_duplicate_threshold
         )
+    if "draft" not in params.statuses:
+        drafts = scoped_stories(
+            snapshot["stories"], snapshot["sites"], replace(params, statuses=("draft",))
+        )
+        parts["draft"] = quality_checks.drafts(with_site_slug(snapshot, drafts))
     if not params.unsuppressed:
         return _published_quality(snapshot, params, stories, parts)
     return quality_checks.quality(
-        [*parts.values(), quality_checks.missing_consent(snapshot["exclusions"])]
+        [*parts.values(), quality_checks.missing_consent(_exclusions_in_scope(snapshot, params))]
     )
+
+
+def _exclusions_in_scope(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    """What consent left out at the sites a request covers: a local count is its site's.
+
+    A row without a site counts only for the whole project. Exclusions carry no date, so a
+    date range does not narrow them."""
+    consent = snapshot["exclusions"].filter(pl.col("reason") == "consent")
+    site_filters: list[pl.Expr] = []
+    if params.sites:
+        site_filters.append(pl.col("site").is_in(list(params.sites)))
+    if params.countries:
+        site_filters.append(pl.col("country").is_in([c.upper() for c in params.countries]))
+    if not site_filters:
+        return consent
+    kept = snapshot["sites"].filter(*site_filters).select("site_id")
+    return consent.join(kept, on="site_id", how="semi")
 
 
 def _published_quality(
@@ -637,8 +667,10 @@ def _published_quality(
         .select("check", "site", "storyteller_id", "record_key")
         .unique()
     )
+    # Every site in scope holding a story of any status: drafts count where nothing else is.
+    anywhere = scoped_stories(snapshot["stories"], snapshot["sites"], replace(params, statuses=()))
     grid = pl.LazyFrame({"check": list(parts)}, schema={"check": pl.String}).join(
-        stories.select("site").unique(), how="cross"
+        with_site_slug(snapshot, anywhere).select("site").unique(), how="cross"
     )
     cells = (
         grid.join(listing.group_by("check", "site").agg(_n=pl.len()), on=["check", "site"],
@@ -659,9 +691,9 @@ def _published_quality(
         .with_columns(pl.col("_tellers").cast(pl.Int64).fill_null(0),
                       site=pl.lit(None, dtype=pl.String))
     )  # fmt: skip
+    # Each site's count published with its own key, the scope's the sum of them.
     consent = (
-        snapshot["exclusions"]
-        .filter(pl.col("reason") == "consent")
+        _exclusions_in_scope(snapshot, params)
         .select(
             pl.concat_list(pl.lit("stories"), pl.lit("storytellers")).alias("detail"),
             pl.concat_list("stories", "storytellers").alias("_n"),
@@ -670,12 +702,20 @@ def _published_quality(
             ).alias("_key"),
         )
         .explode("detail", "_n", "_key")
+        .with_columns(_value=published(pl.col("_n"), pl.col("_key"), k))
+        .group_by("detail")
+        .agg(pl.col("_n", "_value").sum())
+        .join(
+            pl.LazyFrame({"detail": ["stories", "storytellers"]}, schema={"detail": pl.String}),
+            on="detail",
+            how="right",
+        )
         .with_columns(
+            pl.col("_n", "_value").cast(pl.Int64).fill_null(0),
             check=pl.lit("missing_consent"),
             site=pl.lit(None, dtype=pl.String),
-            _tellers=pl.col("_n"),
-            _value=published(pl.col("_n"), pl.col("_key"), k),
         )
+        .with_columns(_tellers=pl.col("_n"))
     )
     rows = pl.concat(
         [
@@ -691,16 +731,16 @@ def _published_quality(
             for frame in (cells, everywhere, consent)
         ]
     )  # fmt: skip
-    hidden = (pl.col("_n") < k) | (pl.col("_tellers") < k) | (pl.col("_value") == 0)
+    hidden = because(pl.col("_n") < k, pl.col("_tellers") < k, pl.col("_value") == 0)
     return rows.select(
         "check",
         "site",
         story_id=pl.lit(None, dtype=pl.Int64),
         detail="detail",
         value=pl.col("_value").cast(pl.Float64),
-        suppressed=hidden,
-        total_suppressed=pl.lit(False),
-    )
+        **flagged_by("suppressed", hidden),
+        **flagged_by("total_suppressed", because(pl.lit(False))),
+    ).select("check", "site", "story_id", "detail", "value", *FLAGS_AND_REASONS)
 
 
 def plan_representativeness(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
@@ -747,14 +787,18 @@ def _published_representativeness(exact: pl.LazyFrame, k: int) -> pl.LazyFrame:
         left_out=published(pl.col("left_out"), pl.col("left_out_key"), k),
     )
     table = representativeness_measures(published_cells).with_columns(
-        suppressed=(pl.col("_exact") < k) | (pl.col("storytellers") == 0),
-        total_suppressed=(pl.col("_exact_total") < k) | (pl.col("total") == 0),
+        **flagged_by(
+            "suppressed", because(pl.col("_exact") < k, None, pl.col("storytellers") == 0)
+        ),
+        **flagged_by(
+            "total_suppressed", because(pl.col("_exact_total") < k, None, pl.col("total") == 0)
+        ),
         left_out=pl.when(pl.col("_left_out") >= k).then("left_out"),
     )
     for keys, columns in REPRESENTATIVENESS_RULE.masked_by:
         hidden = (pl.col("suppressed") | pl.col("total_suppressed")).any().over(list(keys))
         table = table.with_columns(pl.when(~hidden).then(pl.col(c)).alias(c) for c in columns)
-    return table.select(*representativeness_columns, "suppressed", "total_suppressed")
+    return table.select(*representativeness_columns, *FLAGS_AND_REASONS)
 
 
 PREVALENCE_RULE = Rule(key="key", total_key="total_key")

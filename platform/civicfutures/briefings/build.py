@@ -23,7 +23,7 @@ from civicfutures.briefings.progress import Reporter
 from civicfutures.briefings.renderers import RENDERERS
 from civicfutures.briefings.renderers.to_zip import write_archive
 from civicfutures.briefings.sections import Context, build_sections, listing, period
-from civicfutures.briefings.tables import fewer_than
+from civicfutures.briefings.tables import hidden_note
 from civicfutures.briefings.vocabulary import vocabulary
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n import use_locale
@@ -42,8 +42,10 @@ def _labels(briefing_id: str, snapshot_id: str, params: BriefingParams) -> dict[
         "snapshot": _("Snapshot"),
         "suppression": _("Disclosure control"),
         "suppression_note": (
-            _("Figures resting on fewer than %(k)s storytellers are shown as “%(hidden)s”.")
-            % {"k": format_number(params.k), "hidden": fewer_than(params.k)}
+            _("Figures resting on fewer than %(k)s stories or storytellers are hidden.")
+            % {"k": format_number(params.k)}
+            + " "
+            + hidden_note(params.k)
             if params.suppressed
             else _("Off: every figure is published.")
         ),

@@ -17,7 +17,7 @@ import polars as pl
 
 from civicfutures.analysis import prevalence, suite
 from civicfutures.analysis.dataset import Snapshot
-from civicfutures.analysis.disclosure import perturbed_sum, protect
+from civicfutures.analysis.disclosure import because, flagged_by, perturbed_sum, protect
 from civicfutures.analysis.distinctive import distinctive
 from civicfutures.analysis.params import AnalysisParams
 from civicfutures.analysis.scope import scoped_stories
@@ -76,8 +76,12 @@ def _counts(
         counts = exact.select(column, stories="_stories", storytellers="_tellers")
         return (
             counts.join(total, how="cross")
-            .with_columns(share=pl.col("stories") / pl.col("_all"), suppressed=pl.lit(False))
-            .select(column, "stories", "share", "storytellers", "suppressed")
+            .with_columns(
+                share=pl.col("stories") / pl.col("_all"),
+                suppressed=pl.lit(False),
+                suppressed_reason=pl.lit(None, dtype=pl.String),
+            )
+            .select(column, "stories", "share", "storytellers", "suppressed", "suppressed_reason")
             .sort(column)
         )
     within = tellers.group_by("site_id", column).agg(
@@ -99,12 +103,13 @@ def _counts(
         {"stories": "key", "storytellers": "key"},
         params.k,
     )
-    hidden = (pl.col("_stories") < params.k) | (pl.col("_tellers") < params.k)
-    hidden = hidden | (pl.col("stories") == 0)
+    hidden = because(
+        pl.col("_stories") < params.k, pl.col("_tellers") < params.k, pl.col("stories") == 0
+    )
     return (
         summed.join(exact, on=column)
         .join(total, how="cross")
-        .with_columns(suppressed=hidden)
+        .with_columns(**flagged_by("suppressed", hidden))
         .with_columns(
             share=pl.when(~pl.col("suppressed") & (pl.col("_all") > 0)).then(
                 pl.min_horizontal("stories", "_all") / pl.col("_all")
@@ -112,7 +117,7 @@ def _counts(
             stories=pl.when(~pl.col("suppressed")).then("stories"),
             storytellers=pl.when(~pl.col("suppressed")).then("storytellers"),
         )
-        .select(column, "stories", "share", "storytellers", "suppressed")
+        .select(column, "stories", "share", "storytellers", "suppressed", "suppressed_reason")
         .sort(column)
     )
 
@@ -239,6 +244,7 @@ def compute(snapshot: Snapshot, params: BriefingParams) -> Results:
             stories=None if hidden else total.get("total"),
             storytellers=None if hidden else total.get("total_storytellers"),
             people_hidden=hidden and bool(overview.get("stories")),
+            people_hidden_reason=total.get("total_suppressed_reason"),
         )
     return Results(
         overview=overview,

@@ -15,7 +15,7 @@ from civicfutures.analysis.params import DEFAULT_STATUSES, AnalysisParams
 from civicfutures.intake.schemas import LanguageTag, Slug
 
 # Bumped when the content or layout of briefings changes, so old ids are not reused for new bytes.
-BRIEFING_FORMAT = 1
+BRIEFING_FORMAT = 2
 
 
 class BriefingIn(

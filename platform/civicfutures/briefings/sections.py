@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import polars as pl
 from babel.lists import format_list
 
+from civicfutures.analysis.disclosure import reason_column
 from civicfutures.briefings import charts
 from civicfutures.briefings.compute import QUALITY_DETAIL_LIMIT, Results
 from civicfutures.briefings.document import (
@@ -37,9 +38,11 @@ from civicfutures.briefings.tables import (
     LIST,
     PVALUE,
     SHARE,
+    TEXT,
     Column,
     Table,
-    fewer_than,
+    hidden_note,
+    hidden_text,
 )
 from civicfutures.briefings.vocabulary import Vocabulary
 from civicfutures.curation.quotes import same_language
@@ -153,6 +156,19 @@ def flag_columns() -> list[Column]:
     return [
         Column("suppressed", _("Suppressed"), FLAG, people=False),
         Column("total_suppressed", _("Total suppressed"), FLAG, people=False),
+        *reason_columns(),
+    ]
+
+
+def reason_columns(*flags: str) -> list[Column]:
+    """The columns saying why each flag hides a cell (`few`, `few_storytellers`, `protects`)."""
+    headers = {
+        "suppressed": _("Why suppressed"),
+        "total_suppressed": _("Why the total is suppressed"),
+    }
+    return [
+        Column(reason_column(flag), headers[flag], TEXT, people=False)
+        for flag in flags or tuple(headers)
     ]
 
 
@@ -189,9 +205,9 @@ def top_items(frame: pl.DataFrame, n: int = TOP) -> list[str]:
     ]
 
 
-def figure(value: int | None, hidden: bool, k: int) -> str:
+def figure(value: int | None, hidden: bool, k: int, reason: str | None = None) -> str:
     if hidden:
-        return fewer_than(k)
+        return hidden_text(reason, COUNT, k)
     return format_number(value or 0)
 
 
@@ -203,6 +219,7 @@ def method(ctx: Context) -> Section:
     overview = r.overview
     # Published people counts come perturbed from the scope's prevalence (`compute`).
     small = bool(overview.get("people_hidden"))
+    why = overview.get("people_hidden_reason")
     storytellers = overview.get("storytellers") or 0
     stories = overview.get("stories") or 0
     blocks: list[Block] = [
@@ -221,8 +238,8 @@ def method(ctx: Context) -> Section:
         mapped(r.languages, "language", vocab.language_name, "language_name")
     )
     facts = [
-        Fact(label=_("Stories"), value=figure(stories, small, k)),
-        Fact(label=_("Storytellers"), value=figure(storytellers, small, k)),
+        Fact(label=_("Stories"), value=figure(stories, small, k, why)),
+        Fact(label=_("Storytellers"), value=figure(storytellers, small, k, why)),
         Fact(label=_("Workshops"), value=format_number(overview.get("workshops") or 0)),
     ]
     if not ctx.params.local:
@@ -252,6 +269,7 @@ def method(ctx: Context) -> Section:
         Column("stories", _("Stories"), COUNT, HIDDEN),
         Column("share", _("Share"), SHARE, HIDDEN),
         Column("suppressed", _("Suppressed"), FLAG, people=False),
+        *reason_columns("suppressed"),
     ]
     blocks.append(
         ctx.add(
@@ -356,7 +374,7 @@ def future_visions(ctx: Context) -> Section:
                 challenges_title=_("Challenges in present-day stories"),
                 visions_title=_("Visions in future stories"),
                 axis_title=_("Share of stories"),
-                suppressed_label=fewer_than(ctx.k),
+                suppressed_label=hidden_text(None, SHARE, ctx.k),
                 language=vocab.language,
             )
         )
@@ -440,6 +458,7 @@ def site_profiles(ctx: Context) -> Section:
                     "theme_label"
                 ].to_list(),
                 "total_suppressed": bool(total.get("total_suppressed")),
+                "total_suppressed_reason": total.get("total_suppressed_reason"),
             }
         )
     frame = pl.DataFrame(
@@ -457,6 +476,7 @@ def site_profiles(ctx: Context) -> Section:
             "top_themes": pl.List(pl.String),
             "distinctive": pl.List(pl.String),
             "total_suppressed": pl.Boolean,
+            "total_suppressed_reason": pl.String,
         },
     )
     table = Table(
@@ -475,6 +495,7 @@ def site_profiles(ctx: Context) -> Section:
             Column("top_themes", _("Most frequent themes"), LIST),
             Column("distinctive", _("Distinctive themes"), LIST),
             Column("total_suppressed", _("Total suppressed"), FLAG, people=False),
+            *reason_columns("total_suppressed"),
         ],
         frame=frame,
     )
@@ -529,7 +550,10 @@ def comparison(ctx: Context) -> Section:
                 description=_("Share of each site's stories in which each theme appears.")
                 + (
                     " "
-                    + _("Grey cells rest on fewer than %(k)s storytellers.")
+                    + _(
+                        "A cell without a share is hidden: it rests on fewer than %(k)s "
+                        "stories or storytellers, or it is hidden to protect a small group."
+                    )
                     % {"k": format_number(ctx.k)}
                     if params.suppressed and not params.local
                     else ""
@@ -537,7 +561,7 @@ def comparison(ctx: Context) -> Section:
                 axis_title=_("Share of stories"),
                 theme_title=_("Theme"),
                 site_title=_("Site"),
-                suppressed_label=fewer_than(ctx.k),
+                suppressed_label=hidden_text(None, SHARE, ctx.k),
                 language=vocab.language,
             )
         )
@@ -855,7 +879,7 @@ def theory_of_change(ctx: Context) -> Section:
     return Section(key="theory_of_change", heading=_("Theory-of-Change mapping"), blocks=blocks)
 
 
-QUALITY_CHECKS = ("uncoded", "missing_translation", "language_mismatch", "near_duplicate")
+QUALITY_CHECKS = ("uncoded", "missing_translation", "language_mismatch", "near_duplicate", "draft")
 
 
 def _check_label(check: str) -> str:
@@ -864,9 +888,30 @@ def _check_label(check: str) -> str:
         "missing_translation": _("Stories without a translation into the project's language"),
         "language_mismatch": _("Stories whose text reads as another language than declared"),
         "near_duplicate": _("Pairs of near-duplicate stories"),
+        "draft": _("Draft stories left out"),
         "missing_consent:stories": _("Stories left out for lack of research consent"),
         "missing_consent:storytellers": _("Storytellers left out for lack of research consent"),
     }.get(check, check)
+
+
+def _quality_row(
+    check: str, found: pl.DataFrame | None, exact: int | None = None
+) -> dict[str, object]:
+    """One row of the data quality table: a published count (`found`: its rows of the
+    quality table, hidden with their reason) or an exact one."""
+    row: dict[str, object] = {"check": check, "label": _check_label(check)}
+    if found is None:
+        return {**row, "count": exact, "suppressed": False, "suppressed_reason": None}
+    hidden = found.filter(pl.col("suppressed"))
+    if hidden.height:
+        return {
+            **row,
+            "count": None,
+            "suppressed": True,
+            "suppressed_reason": hidden["suppressed_reason"][0],
+        }
+    count = int(found["value"].sum() or 0) if found.height else 0
+    return {**row, "count": count, "suppressed": False, "suppressed_reason": None}
 
 
 def data_notes(ctx: Context) -> Section:
@@ -874,10 +919,10 @@ def data_notes(ctx: Context) -> Section:
     notes = [
         _(
             "Counts are perturbed slightly by the cell key method, so that no small count can "
-            "be worked out by comparing figures; figures resting on fewer than %(k)s "
-            "storytellers are shown as “%(hidden)s”."
+            "be worked out by comparing figures."
         )
-        % {"k": format_number(k), "hidden": fewer_than(k)}
+        + " "
+        + hidden_note(k)
         if params.suppressed
         else _(
             "Disclosure control was switched off for this briefing: every figure is published, "
@@ -922,25 +967,13 @@ def data_notes(ctx: Context) -> Section:
         if params.suppressed:
             # Published counts over every site of the scope (`site` empty).
             found = quality.filter((pl.col("check") == check) & pl.col("site").is_null())
-            hidden = bool(found["suppressed"].any()) if found.height else False
-            count = None if hidden else int(found["value"].sum() or 0) if found.height else 0
+            rows.append(_quality_row(check, found))
         else:
-            count, hidden = quality.filter(pl.col("check") == check).height, False
-        rows.append(
-            {"check": check, "label": _check_label(check), "count": count, "suppressed": hidden}
-        )
+            count = quality.filter(pl.col("check") == check).height
+            rows.append(_quality_row(check, None, count))
     for what in ("stories", "storytellers"):
         found = quality.filter((pl.col("check") == "missing_consent") & (pl.col("detail") == what))
-        hidden = bool(found["suppressed"].any()) if found.height else False
-        count = None if hidden else int(found["value"].sum() or 0) if found.height else 0
-        rows.append(
-            {
-                "check": f"missing_consent:{what}",
-                "label": _check_label(f"missing_consent:{what}"),
-                "count": count,
-                "suppressed": hidden,
-            }
-        )
+        rows.append(_quality_row(f"missing_consent:{what}", found))
     quality_table = Table(
         name="data_quality",
         title=_("Data quality"),
@@ -949,6 +982,7 @@ def data_notes(ctx: Context) -> Section:
             Column("label", _("Check")),
             Column("count", _("Findings"), COUNT, HIDDEN),
             Column("suppressed", _("Suppressed"), FLAG, people=False),
+            *reason_columns("suppressed"),
         ],
         frame=pl.DataFrame(
             rows,
@@ -957,6 +991,7 @@ def data_notes(ctx: Context) -> Section:
                 "label": pl.String,
                 "count": pl.Int64,
                 "suppressed": pl.Boolean,
+                "suppressed_reason": pl.String,
             },
         ),
     )

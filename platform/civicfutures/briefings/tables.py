@@ -1,8 +1,13 @@
 """A briefing's tables: typed columns with headers in the briefing's language, rows in a frame.
 
-Machine formats (CSV, Parquet, JSON) take the frame as it is: a suppressed cell is null and
-the row's `suppressed` flag says why. Formats for people (HTML, Markdown, XLSX) show such a
-cell as "fewer than k" through `cell_text`, never as a number.
+Machine formats (CSV, Parquet, JSON) take the frame as it is: a suppressed cell is null, the
+row's flag (`suppressed`, `total_suppressed`) is true and its reason column
+(`suppressed_reason`, `total_suppressed_reason`) says why: `few`, `few_storytellers` or
+`protects` (`analysis.disclosure`). Formats for people (HTML, Markdown, XLSX, and any writer
+added later) show such a cell through `cell_text`, never as a number, and every text it can
+show is true of the cell: "fewer than k" only for a count that is below k, "hidden to protect
+a small group" for a cell hidden for another's sake, and a share is said to be hidden, never
+to be fewer than anything. `hidden_legend` gives the same texts to the machine formats.
 """
 
 from __future__ import annotations
@@ -14,6 +19,13 @@ from typing import Any
 
 import polars as pl
 
+from civicfutures.analysis.disclosure import (
+    FEW,
+    FEW_STORYTELLERS,
+    PROTECTS,
+    REASONS,
+    reason_column,
+)
 from civicfutures.i18n import current_locale
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n.formatting import format_date, format_number, format_percent
@@ -109,10 +121,63 @@ def is_suppressed(record: dict[str, Any], column: Column) -> bool:
     return any(record.get(flag) for flag in column.guards)
 
 
+def hidden_reason(record: dict[str, Any], column: Column) -> str | None:
+    """Why a suppressed cell is hidden: the most telling reason of the flags that guard it
+    (its own smallness before its group's, smallness before protection); None if unknown."""
+    given = {record.get(reason_column(flag)) for flag in column.guards if record.get(flag)} & set(
+        REASONS
+    )
+    return next((reason for reason in REASONS if reason in given), None)
+
+
+def hidden_text(reason: str | None, kind: str, k: int) -> str:
+    """What a reader sees instead of a hidden value of a column of `kind`: never a false
+    statement about its size, and never a count's wording for a share."""
+    if reason == PROTECTS:
+        return _("hidden to protect a small group")
+    if reason in (FEW, FEW_STORYTELLERS):
+        if kind == COUNT:
+            if reason == FEW:
+                return fewer_than(k)
+            return _("from fewer than %(k)s storytellers") % {"k": format_number(k)}
+        if kind == SHARE:
+            return _("share hidden: small group")
+        return _("hidden: small group")
+    return _("hidden")
+
+
+def hidden_legend(k: int) -> dict[str, str]:
+    """Each reason with what it means, for the files machines read (data package, JSON)."""
+    n = {"k": format_number(k)}
+    return {
+        FEW: _("the count is fewer than %(k)s") % n,
+        FEW_STORYTELLERS: _("the count rests on fewer than %(k)s storytellers") % n,
+        PROTECTS: hidden_text(PROTECTS, COUNT, k),
+    }
+
+
+def hidden_note(k: int) -> str:
+    """The sentence telling readers what each text of a hidden cell means."""
+    return _(
+        "A hidden count below %(k)s reads “%(few)s”; one of %(k)s or more that rests on "
+        "fewer than %(k)s storytellers reads “%(storytellers)s”; a figure hidden so that a "
+        "small group cannot be worked out from it reads “%(protects)s”; a hidden share reads "
+        "“%(share)s”."
+    ) % {
+        "k": format_number(k),
+        "few": hidden_text(FEW, COUNT, k),
+        "storytellers": hidden_text(FEW_STORYTELLERS, COUNT, k),
+        "protects": hidden_text(PROTECTS, COUNT, k),
+        "share": hidden_text(FEW, SHARE, k),
+    }
+
+
 def cell_text(record: dict[str, Any], column: Column, k: int) -> str:
-    """One cell for people: localized numbers and dates, "fewer than k" where suppressed."""
+    """One cell for people: localized numbers and dates; a hidden cell says why it is hidden.
+
+    Every writer for people goes through here, so a new format shows the same texts."""
     if is_suppressed(record, column):
-        return fewer_than(k)
+        return hidden_text(hidden_reason(record, column), column.kind, k)
     return format_value(record.get(column.key), column.kind)
 
 

@@ -1,7 +1,9 @@
 """`tables/*.csv` and the Frictionless `datapackage.json` that describes them.
 
 Machine-readable: column names are stable keys, numbers unformatted, a suppressed cell is
-empty and the row's `suppressed` flag is true. Lists are joined with "; ".
+empty, the row's flag true and its reason column (`few`, `few_storytellers`, `protects`) says
+why; the data package lists each reason with what it means, in the texts people read
+(`tables.hidden_legend`). Lists are joined with "; ".
 Formula injection: a text cell starting with = + - @ (or a tab or carriage return) is written
 with a leading apostrophe (`'=SUM(A1)`), so a spreadsheet program opening the file shows it as
 text; the apostrophe is part of the value in the file, as the data package says.
@@ -15,7 +17,12 @@ from typing import Any
 
 import polars as pl
 
-from civicfutures.analysis.disclosure import NOT_FOR_PUBLICATION, PUBLICATION_COLUMN
+from civicfutures.analysis.disclosure import (
+    FLAGS,
+    NOT_FOR_PUBLICATION,
+    PUBLICATION_COLUMN,
+    reason_column,
+)
 from civicfutures.briefings.document import Briefing
 from civicfutures.briefings.tables import (
     COUNT,
@@ -27,9 +34,11 @@ from civicfutures.briefings.tables import (
     SHARE,
     TEXT,
     Table,
+    hidden_legend,
 )
 
 RISKY_START = r"^[=+\-@\t\r]"
+REASON_COLUMNS = {reason_column(flag) for flag in FLAGS}
 LIST_SEPARATOR = "; "
 FRICTIONLESS_TYPES = {
     TEXT: "string",
@@ -64,8 +73,9 @@ def csv_frame(table: Table, exact: bool = False) -> pl.DataFrame:
     return table.frame.select(expressions)
 
 
-def resource(table: Table, exact: bool = False) -> dict[str, Any]:
+def resource(table: Table, exact: bool = False, k: int = 0) -> dict[str, Any]:
     fields: list[dict[str, Any]] = []
+    legend = hidden_legend(k)
     if exact:
         fields.append({"name": PUBLICATION_COLUMN, "type": "string"})
     for column in table.columns:
@@ -77,7 +87,13 @@ def resource(table: Table, exact: bool = False) -> dict[str, Any]:
         if column.kind == DATE:
             field["format"] = "default"
         if column.guards:
-            field["description"] = f"empty where {' or '.join(column.guards)} is true"
+            field["description"] = (
+                f"empty where {' or '.join(column.guards)} is true; "
+                f"{' or '.join(reason_column(g) for g in column.guards)} says why"
+            )
+        if column.key in REASON_COLUMNS:
+            field["description"] = "; ".join(f"{r}: {text}" for r, text in legend.items())
+            field["constraints"] = {"enum": list(legend)}
         fields.append(field)
     description = table.description
     return {
@@ -113,10 +129,10 @@ def write_csv(briefing: Briefing, directory: Path) -> list[Path]:
         "description": (
             f"{briefing.subtitle}. Text cells that begin with =, +, - or @ carry a leading "
             "apostrophe so spreadsheet programs do not run them as formulas. Suppressed cells "
-            "are empty, with the row's suppressed flag true."
+            "are empty, with the row's suppressed flag true and its reason column saying why."
             + (" Exact counts: not for publication." if exact else "")
         ),
-        "resources": [resource(table, exact) for table in briefing.tables.values()],
+        "resources": [resource(table, exact, briefing.k) for table in briefing.tables.values()],
     }
     path = directory / "datapackage.json"
     path.write_text(

@@ -10,6 +10,7 @@ import msgspec
 
 from civicfutures.analysis.disclosure import NOT_FOR_PUBLICATION, PUBLISHED
 from civicfutures.briefings.document import Briefing
+from civicfutures.briefings.tables import hidden_legend
 
 
 def _plain(value: Any) -> Any:
@@ -31,6 +32,8 @@ def briefing_data(briefing: Briefing) -> dict[str, Any]:
         "snapshot": briefing.snapshot,
         "suppression": briefing.k,
         "publication": PUBLISHED if briefing.k else NOT_FOR_PUBLICATION,
+        # What each value of a reason column means, in the words the tables for people use.
+        "hidden_reasons": hidden_legend(briefing.k) if briefing.k else {},
         "sections": msgspec.to_builtins(briefing.sections),
         "tables": {
             name: {

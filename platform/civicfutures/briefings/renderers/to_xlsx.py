@@ -28,7 +28,7 @@ from civicfutures.briefings.tables import (
     SHARE,
     Column,
     Table,
-    fewer_than,
+    cell_text,
     format_value,
 )
 
@@ -97,18 +97,18 @@ def _write_column(
     sheet: Worksheet,
     col: int,
     values: list[Any],
-    hidden: list[bool] | None,
+    hidden: list[str | None] | None,
     kind: str,
     styles: Styles,
-    hidden_text: str,
 ) -> None:
-    """One column's cells, written in one loop chosen by the column's kind."""
+    """One column's cells, written in one loop chosen by the column's kind; `hidden` holds
+    the text of each hidden cell (None where the value is shown)."""
     if kind in (COUNT, SHARE, DECIMAL, PVALUE, DATE):
         write = sheet.write_datetime if kind == DATE else sheet.write_number
         number = styles.numbers[kind]
         for row, value in enumerate(values, start=1):
-            if hidden is not None and hidden[row - 1]:
-                sheet.write_string(row, col, hidden_text, styles.hidden)
+            if hidden is not None and hidden[row - 1] is not None:
+                sheet.write_string(row, col, hidden[row - 1], styles.hidden)
             elif value is not None:
                 write(row, col, value, number)
         return
@@ -116,17 +116,23 @@ def _write_column(
     write = sheet.write_string
     plain, quoted = styles.text, styles.quoted
     for row, text in enumerate(texts, start=1):
-        if hidden is not None and hidden[row - 1]:
-            write(row, col, hidden_text, styles.hidden)
+        if hidden is not None and hidden[row - 1] is not None:
+            write(row, col, hidden[row - 1], styles.hidden)
         elif text is not None:
             write(row, col, text, quoted if text.startswith(RISKY) else plain)
 
 
-def _hidden(table: Table, column: Column) -> list[bool] | None:
+def _hidden(table: Table, column: Column, k: int) -> list[str | None] | None:
+    """The text of each hidden cell of a column, from the one function every format uses."""
     if not column.guards:
         return None
-    flags = table.frame.select(pl.any_horizontal(column.guards).fill_null(False))
-    return flags.to_series().to_list()
+    flags = table.frame.select(pl.any_horizontal(column.guards).fill_null(False)).to_series()
+    if not flags.any():
+        return None
+    return [
+        cell_text(record, column, k) if flag else None
+        for flag, record in zip(flags, table.frame.iter_rows(named=True), strict=True)
+    ]
 
 
 def write_table(
@@ -135,11 +141,10 @@ def write_table(
     """A sheet: bold frozen header row, typed cells with number formats, fitted widths."""
     sheet = workbook.add_worksheet(name)
     columns = table.people_columns
-    hidden_text = fewer_than(k)
     for col, column in enumerate(columns):
         sheet.write_string(0, col, column.header, styles.header)
         values = table.frame[column.key].to_list()
-        _write_column(sheet, col, values, _hidden(table, column), column.kind, styles, hidden_text)
+        _write_column(sheet, col, values, _hidden(table, column, k), column.kind, styles)
         sample = [len(format_value(v, column.kind)) for v in values[:WIDTH_SAMPLE] if v is not None]
         width = max([len(column.header), *sample])
         sheet.set_column(col, col, max(MIN_WIDTH, min(MAX_WIDTH, width + 2)))
