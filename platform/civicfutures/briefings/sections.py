@@ -526,19 +526,13 @@ def comparison(ctx: Context) -> Section:
             charts.prevalence_by_site(
                 heatmap.with_columns(site_name(vocab, "group")),
                 title=_("Theme prevalence by site"),
-                description=_("Share of each site's stories in which each theme appears.")
-                + (
-                    " "
-                    + _("Grey cells rest on fewer than %(k)s storytellers.")
-                    % {"k": format_number(ctx.k)}
-                    if params.suppressed and not params.local
-                    else ""
-                ),
+                description=_("Share of each site's stories in which each theme appears."),
                 axis_title=_("Share of stories"),
                 theme_title=_("Theme"),
                 site_title=_("Site"),
                 suppressed_label=fewer_than(ctx.k),
                 language=vocab.language,
+                k=ctx.k,
             )
         )
     )
