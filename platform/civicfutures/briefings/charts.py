@@ -30,23 +30,23 @@ from civicfutures.i18n.formatting import format_number, format_percent
 from civicfutures.i18n.languages import cldr_locale
 
 OKABE_ITO = (
-    "#E69F00",  # orange
-    "#56B4E9",  # sky blue
-    "#009E73",  # bluish green
-    "#F0E442",  # yellow
     "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
     "#D55E00",  # vermillion
     "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
     "#000000",  # black
+    "#F0E442",  # yellow
 )
-"""Okabe and Ito's palette, told apart with every common colour-vision deficiency."""
+"""Okabe and Ito's palette, told apart with every common colour-vision deficiency; yellow,
+faint on white paper, comes last."""
 SEQUENTIAL = "viridis"
 """Perceptually uniform and readable with colour-vision deficiencies, also printed in grey."""
 SEQUENTIAL_EXTENT = [1, 0]
 """Viridis run backwards: small shares light, large ones dark, as on paper."""
-BAR = OKABE_ITO[1]
-INTERVAL = OKABE_ITO[7]
-RULE = OKABE_ITO[5]
+BAR = OKABE_ITO[5]
+INTERVAL = OKABE_ITO[6]
 INK = "#1d2329"
 NOTE = "#4d4d4d"
 HATCH = "#7a7a7a"
