@@ -39,14 +39,21 @@ def translated(language: str, message: str) -> str:
 
 
 @pytest.fixture
-async def briefings(demo_briefings) -> dict[str, Path]:
+async def briefings(demo_briefings, client, admin) -> dict[str, Path]:
     """The demo's Polish local and English cross-site briefings, and an Arabic cross-site one."""
     if not _BUILT:
+        from briefings.conftest import curate_demo
         from civicfutures.auth.actor import SYSTEM
         from civicfutures.briefings.params import BriefingIn
         from civicfutures.briefings.service import BriefingService
+        from civicfutures.db.tables import Project
+        from civicfutures.demo import load_demo
 
         _BUILT.update({key: built["dir"] for key, built in demo_briefings.items()})
+        # Every test starts from empty tables: the demo is loaded again unless it was just built.
+        if not await Project.exists().where(Project.slug == PROJECT):
+            await load_demo()
+            await curate_demo(client, admin)
         _BUILT["ar"] = await BriefingService().build_into(
             SYSTEM, BriefingIn(project=PROJECT, language="ar")
         )
