@@ -12,7 +12,15 @@ import altair as alt
 import polars as pl
 import vl_convert
 
-from civicfutures.briefings.charts import BAR, RULE, number_locale, stable_ids, styled
+from civicfutures.briefings.charts import (
+    BAR,
+    INK,
+    number_locale,
+    row_step,
+    stable_ids,
+    styled,
+    wrapped_labels,
+)
 from civicfutures.i18n import gettext as _
 
 WIDTH = 460
@@ -32,7 +40,8 @@ def _intervals(frame: pl.DataFrame, group: str) -> tuple[alt.TopLevelMixin, list
     theme = _label(frame, "theme")
     rows = _shown(frame, "share")
     base = alt.Chart(alt.NamedData("rows")).encode(
-        y=alt.Y(f"{theme}:N", title=_("Theme"), sort=None),
+        # Whole on one line: a theme with a single group has one row, too low for a wrapped label.
+        y=alt.Y(f"{theme}:N", title=_("Theme"), sort=None, axis=alt.Axis(labelLimit=0, title=None)),
         color=alt.Color(f"{group}:N", title=_("Group")),
         yOffset=alt.YOffset(f"{group}:N"),
     )
@@ -53,8 +62,10 @@ def _heatmap(frame: pl.DataFrame, rows_by: str) -> tuple[alt.TopLevelMixin, list
         alt.Chart(alt.NamedData("rows"))
         .mark_rect()
         .encode(
-            x=alt.X(f"{theme}:N", title=_("Theme"), sort=None),
-            y=alt.Y(f"{rows_by}:N", title=_("Site")),
+            x=alt.X(
+                f"{theme}:N", title=_("Theme"), sort=None, axis=alt.Axis(labelLimit=0, title=None)
+            ),
+            y=alt.Y(f"{rows_by}:N", title=_("Site"), axis=alt.Axis(labelLimit=0, title=None)),
             color=alt.Color("share:Q", title=_("Share of stories"), legend=alt.Legend(format="%")),
         )
         .properties(width=alt.Step(22), height=alt.Step(18))
@@ -76,8 +87,8 @@ def _matrix(frame: pl.DataFrame) -> tuple[alt.TopLevelMixin, list[dict]]:
         alt.Chart(alt.NamedData("rows"))
         .mark_rect()
         .encode(
-            x=alt.X("column:N", title=_("Theme")),
-            y=alt.Y("row:N", title=_("Theme")),
+            x=alt.X("column:N", title=_("Theme"), axis=alt.Axis(labelLimit=0, title=None)),
+            y=alt.Y("row:N", title=_("Theme"), axis=alt.Axis(labelLimit=0, title=None)),
             color=alt.Color("jaccard:Q", title=_("Jaccard index")),
         )
         .properties(width=alt.Step(22), height=alt.Step(18))
@@ -127,13 +138,13 @@ def _links(frame: pl.DataFrame) -> tuple[alt.TopLevelMixin, list[dict]]:
     left = (
         alt.Chart(alt.NamedData("ends"))
         .transform_filter("datum.x == 0")
-        .mark_text(align="right", dx=-6, color=RULE)
+        .mark_text(align="right", dx=-6, color=INK)
         .encode(x=alt.X("x:Q", axis=None), y=alt.Y("y:Q", axis=None), text="text:N")
     )
     right = (
         alt.Chart(alt.NamedData("ends"))
         .transform_filter("datum.x == 1")
-        .mark_text(align="left", dx=6, color=BAR)
+        .mark_text(align="left", dx=6, color=INK)
         .encode(x=alt.X("x:Q", axis=None), y=alt.Y("y:Q", axis=None), text="text:N")
     )
     chart = alt.layer(lines, left, right).properties(width=WIDTH + 100, height=height)
@@ -144,14 +155,17 @@ def _points(
     frame: pl.DataFrame, value: str, category: str, title: str
 ) -> tuple[alt.TopLevelMixin, list[dict]]:
     shown = _shown(frame, value)
+    categories = [str(c) for c in dict.fromkeys(shown[category].to_list())]
     chart = (
         alt.Chart(alt.NamedData("rows"))
         .mark_bar(color=BAR)
         .encode(
-            y=alt.Y(f"{category}:N", title=None, sort=None),
+            y=alt.Y(
+                f"{category}:N", title=None, sort=None, axis=alt.Axis(**wrapped_labels(categories))
+            ),
             x=alt.X(f"{value}:Q", title=title),
         )
-        .properties(width=WIDTH)
+        .properties(width=WIDTH, height=alt.Step(row_step(categories)))
     )
     return chart, shown.select(category, value).to_dicts()
 

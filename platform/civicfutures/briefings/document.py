@@ -77,6 +77,15 @@ class Section(msgspec.Struct, kw_only=True):
 
 
 @dataclass(frozen=True)
+class ChartTable:
+    """A chart's figures as text, in the order the chart shows them: its text alternative."""
+
+    caption: str
+    headers: list[str]
+    rows: list[list[str]]
+
+
+@dataclass(frozen=True)
 class Chart:
     """A chart as an SVG document, with the text that stands in for it."""
 
@@ -84,6 +93,9 @@ class Chart:
     title: str
     description: str
     svg: str
+    tables: list[ChartTable] = field(default_factory=list)
+    tables_label: str = ""
+    """What the tables are called where a page offers them beside the chart."""
 
 
 @dataclass

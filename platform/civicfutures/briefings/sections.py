@@ -547,22 +547,13 @@ def comparison(ctx: Context) -> Section:
             charts.prevalence_by_site(
                 heatmap.with_columns(site_name(vocab, "group")),
                 title=_("Theme prevalence by site"),
-                description=_("Share of each site's stories in which each theme appears.")
-                + (
-                    " "
-                    + _(
-                        "A cell without a share is hidden: it rests on fewer than %(k)s "
-                        "stories or storytellers, or it is hidden to protect a small group."
-                    )
-                    % {"k": format_number(ctx.k)}
-                    if params.suppressed and not params.local
-                    else ""
-                ),
+                description=_("Share of each site's stories in which each theme appears."),
                 axis_title=_("Share of stories"),
                 theme_title=_("Theme"),
                 site_title=_("Site"),
                 suppressed_label=hidden_text(None, SHARE, ctx.k),
                 language=vocab.language,
+                k=ctx.k,
             )
         )
     )
