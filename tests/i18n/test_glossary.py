@@ -3,7 +3,7 @@
 import pytest
 
 from civicfutures.i18n.glossary import glossary_problems, read_glossary
-from civicfutures.i18n.runtime import SUPPORTED_LOCALES
+from civicfutures.i18n.runtime import SUPPORTED_LOCALES, gettext, pgettext, use_locale
 from civicfutures.settings import get_settings
 
 LOCALES = get_settings().locales_dir
@@ -64,3 +64,11 @@ def test_a_message_that_drops_a_term_is_reported(tmp_path):
     )
     problems = glossary_problems(tmp_path, "pl")
     assert [(p.term, p.translation) for p in problems] == [("workshop", "Spotkania: %(site)s")]
+
+
+def test_a_context_tells_an_english_word_apart_from_the_outcomes():
+    with use_locale("it"):
+        assert pgettext("search", "Results") == "Risultati della ricerca"
+        assert pgettext("analysis", "Result") == "Risultato dell'analisi"
+        assert gettext("Outcomes") == "Risultati attesi"
+        assert gettext("Findings") == "Constatazioni"

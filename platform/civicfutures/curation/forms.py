@@ -77,6 +77,7 @@ async def insight_fields(
         for row in await outcome_rows(project["id"])
     ]
     fields = [
+        # Translators: the place (town, district, community) where workshops are held; never a website.
         FieldDef(name="site", type="select", label=_("Site"), required=True, choices=site_choices),
         FieldDef(
             name="language",

@@ -436,6 +436,7 @@ class FormService:
                 ),
             ),
         ]
+        # Translators: the citizen futures session where stories are told (not a repair shop).
         section = Section(name="workshop", legend=_("Workshop"), fields=fields)
         return (
             [section],
@@ -511,6 +512,7 @@ class FormService:
                 constraints=_constraints(schema_path(s.ConsentIn, "scopes")[1]),
             ),
         ]
+        # Translators: the person who tells the story and gives consent; not the facilitator.
         sections = [Section(name="storyteller", legend=_("Storyteller"), fields=identity)]
         if demographics:
             sections.append(
@@ -522,6 +524,7 @@ class FormService:
                     fields=demographics,
                 )
             )
+        # Translators: the storyteller's recorded permission, per use (research, archive, quotes).
         sections.append(Section(name="consent", legend=_("Consent"), fields=consent))
         return (
             sections,
