@@ -1,8 +1,11 @@
 """Codebook labels are data: `{tag: text}` maps looked up along a fallback chain.
 
 Chain for a request in `tag`: the tag itself (`pl-PL`), its base language (`pl`), its
-macrolanguage (`vro` → `et`), the site's languages, the project's default language, English;
-when none of those has text the theme's key is shown, so a page never comes out blank.
+macrolanguage or neighbour (`vro` → `et`), English, then the site's languages and the project's
+default language; when none of those has text the theme's key is shown, so a page never comes out
+blank. English comes before the site's languages because a reader who does not have the site's
+language (an Arabic reader at an Italian site, often an Arabic speaker of the site itself) reads
+English far more often than the site's other languages (Italian, Polish).
 """
 
 from __future__ import annotations
@@ -42,11 +45,11 @@ def fallback_chain(
     base = base_language(tag)
     add(base)
     add(MACROLANGUAGE.get(base))
+    add(DEFAULT_LOCALE)
     for language in site_languages:
         add(language)
         add(base_language(language))
     add(project_default)
-    add(DEFAULT_LOCALE)
     return chain
 
 
