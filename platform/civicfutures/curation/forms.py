@@ -129,7 +129,7 @@ async def insight_fields(
 
 def _fallback(labels: LabelContext, texts: dict[str, str] | None, key: str) -> str | None:
     found = labels.label(texts, key)
-    return found.language if found.language and found.language != labels.tag else None
+    return labels.foreign(found)
 
 
 def text_languages(

@@ -12,7 +12,14 @@ from markupsafe import Markup, escape
 
 from civicfutures.i18n import formatting
 from civicfutures.i18n.languages import autonym, text_direction
-from civicfutures.i18n.runtime import current_locale, gettext, ngettext, npgettext, pgettext
+from civicfutures.i18n.runtime import (
+    catalog_language,
+    current_locale,
+    gettext,
+    ngettext,
+    npgettext,
+    pgettext,
+)
 
 
 def isolate(text: object) -> Markup:
@@ -44,5 +51,11 @@ def make_environment() -> Environment:
         autonym=autonym,
         bdi=isolate,
     )
-    environment.globals.update(current_locale=current_locale, text_direction=text_direction)
+    # `interface_language`: the catalog a page's own text comes from (Estonian on a Võro page),
+    # which is what the page's `lang` must say.
+    environment.globals.update(
+        current_locale=current_locale,
+        text_direction=text_direction,
+        interface_language=catalog_language,
+    )
     return environment

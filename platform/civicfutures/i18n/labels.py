@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from civicfutures.i18n.languages import MACROLANGUAGE, base_language
-from civicfutures.i18n.runtime import DEFAULT_LOCALE
+from civicfutures.i18n.runtime import DEFAULT_LOCALE, catalog_language
 
 
 @dataclass(frozen=True)
@@ -81,3 +81,13 @@ class LabelContext:
 
     def description(self, texts: Mapping[str, str] | None) -> Localized:
         return pick(texts, self.chain, "")
+
+    def foreign(self, found: Localized) -> str | None:
+        """The `lang` to put on a text that is not in the interface's language, else None.
+
+        The interface of a Võro page is the Estonian catalog, and the page says `lang="et"`: an
+        Estonian label needs no mark there, a Võro one does."""
+        if not found.language:
+            return None
+        interface = catalog_language(self.tag)
+        return None if base_language(found.language) == interface else found.language
