@@ -8,19 +8,36 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
-from civicfutures.db.tables import AuditEvent, Theme
+from civicfutures.db.tables import AuditEvent, Outcome, Theme
 from civicfutures.i18n.codebook import codebook_coverage, export_codebook, import_codebook
 
 DEMO = "euarenas-futures"
 
 
-def civicfutures(*args: str) -> subprocess.CompletedProcess:
-    script = Path(sys.executable).with_name("civicfutures")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def civicfutures(*args: str, expect: int = 0) -> subprocess.CompletedProcess:
+    # This checkout's code, whichever checkout the shared environment was installed from.
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "platform")}
     result = subprocess.run(
-        [str(script), *args], capture_output=True, text=True, env=os.environ.copy(), timeout=120
+        [sys.executable, "-m", "civicfutures.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=ROOT,
     )
-    assert result.returncode == 0, result.stderr + result.stdout
+    assert result.returncode == expect, result.stderr + result.stdout
     return result
+
+
+async def drop_text(table, key: str, field: str, language: str) -> None:
+    """Remove one language's text of one theme or outcome, as a codebook with a gap."""
+    column = getattr(table, field)
+    row = await table.select(column).where(table.key == key).output(load_json=True).first()
+    texts = {tag: text for tag, text in row[field].items() if tag != language}
+    await table.update({column: texts}).where(table.key == key)
 
 
 async def test_missing_labels_per_language_in_the_api(client, token_for, demo):
@@ -28,12 +45,22 @@ async def test_missing_labels_per_language_in_the_api(client, token_for, demo):
     response = await client.get(f"/api/v1/themes/missing-labels?project={DEMO}", headers=reader)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["themes"] == len(demo["themes"])
+    assert body["themes"] == len(demo["themes"]) and body["outcomes"] == len(demo["outcomes"])
     by_language = {entry["language"]: entry for entry in body["languages"]}
-    without_voro = sorted(t["key"] for t in demo["themes"] if not t["labels"].get("vro"))
-    assert sorted(by_language["vro"]["missing_labels"]) == without_voro
+    # The demo codebook is complete in every language its sites declare, Russian for Võru too.
+    assert {"en", "pl", "et", "vro", "ru", "it", "uk", "ar"} <= set(by_language)
+    assert all(by_language[tag]["complete"] for tag in ("en", "pl", "et", "vro", "ru", "uk", "ar"))
+    theme, outcome = demo["themes"][2]["key"], demo["outcomes"][1]["key"]
+    await drop_text(Theme, theme, "labels", "vro")
+    await drop_text(Outcome, outcome, "descriptions", "ar")
+    body = (
+        await client.get(f"/api/v1/themes/missing-labels?project={DEMO}", headers=reader)
+    ).json()
+    by_language = {entry["language"]: entry for entry in body["languages"]}
+    assert by_language["vro"]["missing_labels"] == [theme] and not by_language["vro"]["complete"]
+    assert by_language["ar"]["missing_outcome_descriptions"] == [outcome]
+    assert by_language["ar"]["missing_outcome_labels"] == [] and not by_language["ar"]["complete"]
     assert by_language["pl"]["missing_labels"] == [] and by_language["en"]["complete"]
-    assert {"en", "pl", "et", "vro", "it", "uk", "ar"} <= set(by_language)
     only = await client.get(
         f"/api/v1/themes/missing-labels?project={DEMO}&lang=vro&lang=ru", headers=reader
     )
@@ -42,20 +69,21 @@ async def test_missing_labels_per_language_in_the_api(client, token_for, demo):
 
 
 async def test_missing_labels_page(client, sign_in, demo):
+    missing = demo["themes"][1]
+    await drop_text(Theme, missing["key"], "labels", "vro")
     await sign_in("partner", "voru", lang="et")
     page = await client.get(f"/vro/projects/{DEMO}/codebook")
     assert page.status_code == 200
-    missing = next(t for t in demo["themes"] if not t["labels"].get("vro"))
     assert f"<code>{missing['key']}</code>" in page.text
     assert f'<span lang="et" dir="ltr">{missing["labels"]["et"]}</span>' in page.text
 
 
 async def test_export_then_import_round_trip(demo):
+    missing, present = demo["themes"][1], demo["themes"][0]
+    await drop_text(Theme, missing["key"], "labels", "vro")
     exported = read_po(io.BytesIO(await export_codebook(DEMO, "vro")))
     assert exported.locale_identifier == "vro"
     by_context = {m.context: m for m in exported if m.id}
-    missing = next(t for t in demo["themes"] if not t["labels"].get("vro"))
-    present = next(t for t in demo["themes"] if t["labels"].get("vro"))
     entry = by_context[f"{missing['key']}|label"]
     assert entry.id == missing["labels"]["en"] and entry.string == ""
     assert any(comment.startswith("et: ") for comment in entry.auto_comments)
@@ -106,3 +134,16 @@ async def test_codebook_export_and_import_from_the_shell(demo, tmp_path):
         .first()
     )
     assert stored["labels"]["it"] == "Giovani che si tengono in disparte"
+
+
+async def test_check_codebook_from_the_shell(demo):
+    complete = civicfutures("translations", "check", "--codebook", "--project", DEMO)
+    assert "codebooks complete" in complete.stdout
+    theme, outcome = demo["themes"][3]["key"], demo["outcomes"][0]["key"]
+    await drop_text(Theme, theme, "descriptions", "ru")
+    await drop_text(Outcome, outcome, "labels", "vro")
+    gaps = civicfutures("translations", "check", "--codebook", expect=1)
+    assert f"{DEMO} [ru]: 1 theme descriptions missing: {theme}" in gaps.stderr
+    assert f"{DEMO} [vro]: 1 outcome labels missing: {outcome}" in gaps.stderr
+    # Only the languages the sites declare are required: no French gap is reported.
+    assert "[fr]" not in gaps.stderr

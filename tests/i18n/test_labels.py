@@ -1,4 +1,4 @@
-"""Codebook labels along the fallback chain: tag → language → macrolanguage → site → project → en → key."""
+"""Codebook labels along the fallback chain: tag → language → macrolanguage → en → site → project → key."""
 
 import pytest
 
@@ -14,9 +14,11 @@ LABELS = {
 @pytest.mark.parametrize(
     ("tag", "site", "default", "chain"),
     [
-        ("pl-PL", ["pl", "uk"], "en", ["pl-PL", "pl", "uk", "en"]),
+        ("pl-PL", ["pl", "uk"], "en", ["pl-PL", "pl", "en", "uk"]),
         ("vro", ["et", "vro"], "en", ["vro", "et", "en"]),
-        ("uk", ["it"], "it", ["uk", "it", "en"]),
+        ("uk", ["it"], "it", ["uk", "en", "it"]),
+        # An Arabic reader in Reggio Emilia reads English before Italian.
+        ("ar", ["it", "ar", "en"], "en", ["ar", "en", "it"]),
         ("ar", [], None, ["ar", "en"]),
     ],
 )
@@ -30,7 +32,9 @@ def test_labels_fall_back_and_say_where_from():
     assert (voro.text, voro.language) == ("Noorte hääl jääb kuulmata", "et")
     # Ukrainian at an Italian site of an Italian project: no uk, no it, so English.
     assert LabelContext("uk", ("it",), "it").label(LABELS).language == "en"
-    assert LabelContext("uk", ("pl",)).label(LABELS).text == "Niesłyszalny głos młodych"
+    assert LabelContext("uk", ("pl",)).label(LABELS).language == "en"
+    # The site's language still serves when there is no English either.
+    assert LabelContext("uk", ("pl",)).label({"pl": "Temat"}).text == "Temat"
     assert LabelContext("ar").label({}, "youth_voice").text == "youth_voice"
     assert not LabelContext("ar").label({}, "youth_voice").found
 

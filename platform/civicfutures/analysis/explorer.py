@@ -203,6 +203,7 @@ def fields(
     """The form of one kind: the scope, the grouping where the kind reads it, the disclosure."""
     offered = [
         Field("project", _("Project"), "select", [(p, p) for p in projects]),
+        # Translators: sites are the places where workshops are held, never websites.
         Field("sites", _("Sites"), "text", hint=_("Site slugs, separated by commas.")),
         Field(
             "countries", _("Countries"), "text", hint=_("Two-letter codes, separated by commas.")

@@ -59,8 +59,18 @@ def compile_() -> None:
 
 
 @translations.command()
-def check() -> None:
+@click.option(
+    "--codebook",
+    is_flag=True,
+    help="Check the codebooks instead: every theme and outcome labelled and described in every "
+    "language the project's sites declare.",
+)
+@click.option("--project", "projects", multiple=True, help="Only these projects (with --codebook).")
+def check(codebook: bool, projects: tuple[str, ...]) -> None:
     """Fail when a catalog is incomplete, fuzzy or broken, or the template is out of date."""
+    if codebook:
+        _check_codebooks(projects)
+        return
     added, removed = catalogs.stale_template(_root(), _locales())
     problems = [str(p) for p in catalogs.check(_locales())]
     problems += [
@@ -119,3 +129,15 @@ def codebook_import(po_file: Path, project: str, language: str | None) -> None:
     )
     if summary.unknown_keys:
         click.echo("not in the codebook, skipped: " + ", ".join(summary.unknown_keys), err=True)
+
+
+def _check_codebooks(projects: tuple[str, ...]) -> None:
+    """Report each language's missing theme and outcome texts; exit 1 when any is missing."""
+    from civicfutures.i18n.codebook import codebook_gaps
+
+    gaps = fail_on_problem(lambda: codebook_gaps(list(projects)))
+    for line in gaps:
+        click.echo(line, err=True)
+    if gaps:
+        sys.exit(1)
+    click.echo("codebooks complete")

@@ -77,6 +77,7 @@ async def insight_fields(
         for row in await outcome_rows(project["id"])
     ]
     fields = [
+        # Translators: the place (town, district, community) where workshops are held; never a website.
         FieldDef(name="site", type="select", label=_("Site"), required=True, choices=site_choices),
         FieldDef(
             name="language",
@@ -128,7 +129,7 @@ async def insight_fields(
 
 def _fallback(labels: LabelContext, texts: dict[str, str] | None, key: str) -> str | None:
     found = labels.label(texts, key)
-    return found.language if found.language and found.language != labels.tag else None
+    return labels.foreign(found)
 
 
 def text_languages(

@@ -262,7 +262,7 @@ def _label_choice(
     return Choice(
         value=value,
         label=found.text,
-        label_language=found.language if found.language and found.language != labels.tag else None,
+        label_language=labels.foreign(found),
         **extra,
     )
 
@@ -282,8 +282,7 @@ async def theme_choices(project_id: int, labels: LabelContext) -> tuple[list[Cho
         choice = _label_choice(row["key"], row["labels"], labels, group=row["kind"])
         if description.found:
             choice.description = description.text
-            if description.language != labels.tag:
-                choice.description_language = description.language
+            choice.description_language = labels.foreign(description)
         choices.append(choice)
     present = [kind for kind in THEME_KINDS if any(c.group == kind for c in choices)]
     present += sorted({c.group for c in choices if c.group and c.group not in THEME_KINDS})
@@ -436,6 +435,7 @@ class FormService:
                 ),
             ),
         ]
+        # Translators: the citizen futures session where stories are told (not a repair shop).
         section = Section(name="workshop", legend=_("Workshop"), fields=fields)
         return (
             [section],
@@ -511,6 +511,7 @@ class FormService:
                 constraints=_constraints(schema_path(s.ConsentIn, "scopes")[1]),
             ),
         ]
+        # Translators: the person who tells the story and gives consent; not the facilitator.
         sections = [Section(name="storyteller", legend=_("Storyteller"), fields=identity)]
         if demographics:
             sections.append(
@@ -522,6 +523,7 @@ class FormService:
                     fields=demographics,
                 )
             )
+        # Translators: the storyteller's recorded permission, per use (research, archive, quotes).
         sections.append(Section(name="consent", legend=_("Consent"), fields=consent))
         return (
             sections,

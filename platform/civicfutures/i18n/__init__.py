@@ -10,6 +10,8 @@ from civicfutures.i18n.runtime import (
     current_locale,
     gettext,
     ngettext,
+    npgettext,
+    pgettext,
     set_locale,
     use_locale,
 )
@@ -20,6 +22,8 @@ __all__ = [
     "current_locale",
     "gettext",
     "ngettext",
+    "npgettext",
+    "pgettext",
     "set_locale",
     "use_locale",
 ]

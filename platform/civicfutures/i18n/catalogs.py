@@ -35,6 +35,9 @@ _PACKAGE_PREFIX = "platform/civicfutures"
 # Plural rules are compared by the form they pick for each of these numbers, not by their text:
 # a Babel release that only rewrites a rule changes nothing that a reader would see.
 PLURAL_PROBE = range(201)
+# Each catalog's header names the role that reviewed it ("Polish: reviewed"), so a reader of the
+# file knows whether a native reviewer has been through it; new catalogs start "not yet reviewed".
+REVIEWED = re.compile(r"^\w[\w ]*: reviewed\b")
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,9 @@ def _new_catalog(locale: str | None = None) -> Catalog:
         copyright_holder="the civicfutures authors",
         msgid_bugs_address="translations@civicfutures.eu",
         language_team=f"{locale} <translations@civicfutures.eu>" if locale else None,
+        last_translator=f"{locale}: not yet reviewed <translations@civicfutures.eu>"
+        if locale
+        else None,
         fuzzy=False,
     )
 
@@ -278,6 +284,15 @@ def check(locales_dir: Path, wanted: Iterable[str] = SUPPORTED_LOCALES) -> list[
         catalog = read_catalog(path, language)
         if wrong_plurals := plural_problem(catalog, language):
             problems.append(CatalogProblem(language, "", wrong_plurals))
+        if not REVIEWED.match(catalog.last_translator or ""):
+            problems.append(
+                CatalogProblem(
+                    language,
+                    "",
+                    f"Last-Translator is {catalog.last_translator!r}: name the review, "
+                    "e.g. “Polish: reviewed <translations@civicfutures.eu>”",
+                )
+            )
         for missing in sorted(template_ids - message_ids(catalog), key=str):
             problems.append(
                 CatalogProblem(

@@ -16,7 +16,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 from civicfutures.auth.actor import SYSTEM, Actor
-from civicfutures.db.tables import Site, Theme
+from civicfutures.db.tables import Outcome, Project, Site, Theme
 from civicfutures.db.transactions import write_transaction
 from civicfutures.errors import FieldError, InvalidInput
 from civicfutures.i18n.formatting import language_name
@@ -32,18 +32,22 @@ LABEL, DESCRIPTION = "label", "description"
 
 
 class LanguageCoverage(msgspec.Struct, kw_only=True):
-    """The themes that lack a label (or a description) in one language."""
+    """The themes and Theory-of-Change outcomes that lack a label (or a description) in one
+    language."""
 
     language: str
     name: str
     missing_labels: list[str]
     missing_descriptions: list[str]
+    missing_outcome_labels: list[str] = msgspec.field(default_factory=list)
+    missing_outcome_descriptions: list[str] = msgspec.field(default_factory=list)
     complete: bool
 
 
 class CodebookCoverage(msgspec.Struct, kw_only=True):
     project: str
     themes: int
+    outcomes: int = 0
     languages: list[LanguageCoverage]
 
 
@@ -69,6 +73,28 @@ async def _themes(project_id: int) -> list[dict[str, Any]]:
     )
 
 
+async def _outcomes(project_id: int) -> list[dict[str, Any]]:
+    return (
+        await Outcome.select(Outcome.key, Outcome.labels, Outcome.descriptions)
+        .output(load_json=True)
+        .where(Outcome.project == project_id)
+        .order_by(Outcome.position)
+        .order_by(Outcome.id)
+    )
+
+
+def _gaps(items: list[dict[str, Any]], tag: str) -> tuple[list[str], list[str]]:
+    """Keys without a label in `tag`, and keys without a description in `tag` (only items that
+    have a description in some language are expected to have one)."""
+    labels = [i["key"] for i in items if not pick(i["labels"], [tag]).found]
+    descriptions = [
+        i["key"]
+        for i in items
+        if any((i["descriptions"] or {}).values()) and not pick(i["descriptions"], [tag]).found
+    ]
+    return labels, descriptions
+
+
 async def project_languages(project: dict[str, Any]) -> list[str]:
     """The languages a project's codebook should speak: its default, its sites', the UI's."""
     sites = (
@@ -84,29 +110,65 @@ async def project_languages(project: dict[str, Any]) -> list[str]:
 
 
 async def codebook_coverage(project_ref: str, wanted: list[str] | None = None) -> CodebookCoverage:
-    """Per language, the themes without their own label, and those without a description
-    (only themes that have a description in some language are expected to have one)."""
+    """Per language, the themes and outcomes without their own label, and those without a
+    description of their own."""
     project = await find_project(project_ref)
     themes = await _themes(project["id"])
+    outcomes = await _outcomes(project["id"])
     tags = wanted or await project_languages(project)
     coverage = []
     for tag in tags:
-        missing_labels = [t["key"] for t in themes if not pick(t["labels"], [tag]).found]
-        missing_descriptions = [
-            t["key"]
-            for t in themes
-            if any((t["descriptions"] or {}).values()) and not pick(t["descriptions"], [tag]).found
-        ]
+        missing_labels, missing_descriptions = _gaps(themes, tag)
+        outcome_labels, outcome_descriptions = _gaps(outcomes, tag)
         coverage.append(
             LanguageCoverage(
                 language=tag,
                 name=language_name(tag),
                 missing_labels=missing_labels,
                 missing_descriptions=missing_descriptions,
-                complete=not missing_labels and not missing_descriptions,
+                missing_outcome_labels=outcome_labels,
+                missing_outcome_descriptions=outcome_descriptions,
+                complete=not (
+                    missing_labels or missing_descriptions or outcome_labels or outcome_descriptions
+                ),
             )
         )
-    return CodebookCoverage(project=project["slug"], themes=len(themes), languages=coverage)
+    return CodebookCoverage(
+        project=project["slug"], themes=len(themes), outcomes=len(outcomes), languages=coverage
+    )
+
+
+async def codebook_gaps(project_refs: list[str]) -> list[str]:
+    """One line per project, language and kind of text still missing (all projects when none
+    are named); empty when every codebook is complete in every language its sites declare."""
+    if not project_refs:
+        rows = await Project.select(Project.slug).order_by(Project.slug)
+        project_refs = [row["slug"] for row in rows]
+    lines = []
+    for ref in project_refs:
+        project = await find_project(ref)
+        sites = (
+            await Site.select(Site.languages)
+            .output(load_json=True)
+            .where(Site.project == project["id"])
+        )
+        declared = [project["default_language"]] + [
+            tag for site in sites for tag in (site["languages"] or [])
+        ]
+        coverage = await codebook_coverage(ref, list(dict.fromkeys(declared)))
+        for entry in coverage.languages:
+            for what, keys in (
+                ("theme labels", entry.missing_labels),
+                ("theme descriptions", entry.missing_descriptions),
+                ("outcome labels", entry.missing_outcome_labels),
+                ("outcome descriptions", entry.missing_outcome_descriptions),
+            ):
+                if keys:
+                    lines.append(
+                        f"{coverage.project} [{entry.language}]: {len(keys)} {what} missing: "
+                        + ", ".join(keys)
+                    )
+    return lines
 
 
 def _checked_language(tag: str) -> str:

@@ -1,6 +1,6 @@
 """The one Jinja environment of the pages: gettext installed once, CLDR filters, no per-request state.
 
-`_`, `gettext` and `ngettext` are installed with `newstyle=True` and read the locale from the
+`_`, `gettext`, `ngettext`, `pgettext` and `npgettext` are installed with `newstyle=True` and read the locale from the
 request's ContextVar, so the shared environment is never re-installed per request (that races
 under async). Templates format placeholders as `%(name)s`; a literal percent sign is `%%`.
 """
@@ -12,7 +12,14 @@ from markupsafe import Markup, escape
 
 from civicfutures.i18n import formatting
 from civicfutures.i18n.languages import autonym, text_direction
-from civicfutures.i18n.runtime import current_locale, gettext, ngettext
+from civicfutures.i18n.runtime import (
+    catalog_language,
+    current_locale,
+    gettext,
+    ngettext,
+    npgettext,
+    pgettext,
+)
 
 
 def isolate(text: object) -> Markup:
@@ -31,7 +38,9 @@ def make_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    environment.install_gettext_callables(
+        gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext
+    )  # type: ignore[attr-defined]
     environment.filters.update(
         date=formatting.format_date,
         datetime=formatting.format_datetime,
@@ -42,5 +51,11 @@ def make_environment() -> Environment:
         autonym=autonym,
         bdi=isolate,
     )
-    environment.globals.update(current_locale=current_locale, text_direction=text_direction)
+    # `interface_language`: the catalog a page's own text comes from (Estonian on a Võro page),
+    # which is what the page's `lang` must say.
+    environment.globals.update(
+        current_locale=current_locale,
+        text_direction=text_direction,
+        interface_language=catalog_language,
+    )
     return environment

@@ -1,8 +1,11 @@
 """Codebook labels are data: `{tag: text}` maps looked up along a fallback chain.
 
 Chain for a request in `tag`: the tag itself (`pl-PL`), its base language (`pl`), its
-macrolanguage (`vro` → `et`), the site's languages, the project's default language, English;
-when none of those has text the theme's key is shown, so a page never comes out blank.
+macrolanguage or neighbour (`vro` → `et`), English, then the site's languages and the project's
+default language; when none of those has text the theme's key is shown, so a page never comes out
+blank. English comes before the site's languages because a reader who does not have the site's
+language (an Arabic reader at an Italian site, often an Arabic speaker of the site itself) reads
+English far more often than the site's other languages (Italian, Polish).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from civicfutures.i18n.languages import MACROLANGUAGE, base_language
-from civicfutures.i18n.runtime import DEFAULT_LOCALE
+from civicfutures.i18n.runtime import DEFAULT_LOCALE, catalog_language
 
 
 @dataclass(frozen=True)
@@ -42,11 +45,11 @@ def fallback_chain(
     base = base_language(tag)
     add(base)
     add(MACROLANGUAGE.get(base))
+    add(DEFAULT_LOCALE)
     for language in site_languages:
         add(language)
         add(base_language(language))
     add(project_default)
-    add(DEFAULT_LOCALE)
     return chain
 
 
@@ -78,3 +81,13 @@ class LabelContext:
 
     def description(self, texts: Mapping[str, str] | None) -> Localized:
         return pick(texts, self.chain, "")
+
+    def foreign(self, found: Localized) -> str | None:
+        """The `lang` to put on a text that is not in the interface's language, else None.
+
+        The interface of a Võro page is the Estonian catalog, and the page says `lang="et"`: an
+        Estonian label needs no mark there, a Võro one does."""
+        if not found.language:
+            return None
+        interface = catalog_language(self.tag)
+        return None if base_language(found.language) == interface else found.language

@@ -54,6 +54,15 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return catalog(current_locale()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """A message whose English word has more than one meaning, told apart by `context`."""
+    return catalog(current_locale()).pgettext(context, message)
+
+
+def npgettext(context: str, singular: str, plural: str, n: int) -> str:
+    return catalog(current_locale()).npgettext(context, singular, plural, n)
+
+
 def catalog_language(tag: str) -> str:
     """The shipped catalog that serves a tag: `pl-PL` → `pl`, `vro` → `et`, unknown → `en`."""
     base = tag.replace("_", "-").split("-")[0].lower()

@@ -45,6 +45,7 @@ class NavEntry:
 
 
 NAV_ENTRIES: tuple[NavEntry, ...] = (
+    # Translators: the places where partners hold workshops (towns, districts), never websites.
     NavEntry("overview", lambda: _("Sites"), "/", ("researcher", "author")),
     NavEntry("sites", lambda: _("My sites"), "/", ("partner",)),
     NavEntry("new_story", lambda: _("New story"), "/sites/{site}/stories/new", ("partner",)),
@@ -56,6 +57,8 @@ NAV_ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("exports", lambda: _("Exports"), "/exports", ("researcher",)),
     NavEntry("quotes", lambda: _("Quotes"), "/projects/{project}/quotes", ("researcher",)),
     NavEntry("briefings", lambda: _("Briefings"), "/briefings", ("author",)),
+    # Translators: statements the team writes from the stories (also called findings); not the
+    # outcomes of the Theory of Change. Use the glossary's term (locales/glossary.csv).
     NavEntry("insights", lambda: _("Insights"), "/projects/{project}/insights", ("author",)),
     NavEntry(
         "theory", lambda: _("Theory of Change"), "/projects/{project}/theory-of-change", ("author",)
