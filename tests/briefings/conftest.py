@@ -110,3 +110,23 @@ async def demo_briefings(client, admin) -> dict[str, dict[str, Path]]:
             again = await service.build_into(SYSTEM, data, rebuilt / key)
             _BUILT[key] = {"dir": first, "again": again}
     return _BUILT
+
+
+async def post_briefing_form(client, lang: str = "en", **fields: str):
+    """Open the briefings page and post its build form: project `futures`, every other field
+    empty unless given (`from_` for the `from` field)."""
+    from pages.conftest import csrf_token
+
+    page = await client.get(f"/{lang}/briefings")
+    data = {
+        "project": "futures",
+        "site": "",
+        "language": "",
+        "from": "",
+        "to": "",
+        "suppression": "",
+    }
+    data.update({key.rstrip("_"): value for key, value in fields.items()})
+    return await client.post(
+        f"/{lang}/briefings", data={**data, "_csrf_token": csrf_token(page.text)}
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from briefings.conftest import post_briefing_form
 from pages.conftest import csrf_token
 
 
@@ -12,18 +13,7 @@ async def test_an_author_builds_from_the_page_and_downloads_the_html(client, wor
     page = await client.get("/pl/briefings")
     assert page.status_code == 200
     assert 'name="project"' in page.text and 'value="futures"' in page.text
-    response = await client.post(
-        "/pl/briefings",
-        data={
-            "project": "futures",
-            "site": "",
-            "language": "en",
-            "from": "",
-            "to": "",
-            "suppression": "",
-            "_csrf_token": csrf_token(page.text),
-        },
-    )
+    response = await post_briefing_form(client, "pl", language="en")
     assert response.status_code == 303, response.text
     detail_path = response.headers["location"]
     assert re.fullmatch(r"/pl/briefings/[0-9a-f]{24}", detail_path)
@@ -40,19 +30,7 @@ async def test_an_author_builds_from_the_page_and_downloads_the_html(client, wor
 
 async def test_form_errors_are_shown_next_to_their_fields(client, world, sign_in):
     await sign_in("author")
-    page = await client.get("/en/briefings")
-    response = await client.post(
-        "/en/briefings",
-        data={
-            "project": "futures",
-            "site": "",
-            "language": "",
-            "from": "15/03/2025",
-            "to": "",
-            "suppression": "1",
-            "_csrf_token": csrf_token(page.text),
-        },
-    )
+    response = await post_briefing_form(client, from_="15/03/2025", suppression="1")
     assert response.status_code == 422
     assert 'id="briefing-from-error"' in response.text
     assert 'value="15/03/2025"' in response.text
@@ -74,18 +52,7 @@ async def test_a_partner_cannot_build_another_sites_briefing(client, world, sign
     page = await client.get("/en/briefings")
     assert page.status_code == 200
     assert 'value="gdansk"' not in page.text and 'value="voru"' in page.text
-    response = await client.post(
-        "/en/briefings",
-        data={
-            "project": "futures",
-            "site": "gdansk",
-            "language": "",
-            "from": "",
-            "to": "",
-            "suppression": "",
-            "_csrf_token": csrf_token(page.text),
-        },
-    )
+    response = await post_briefing_form(client, site="gdansk")
     assert response.status_code == 404
 
 

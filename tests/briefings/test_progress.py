@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from pages.conftest import csrf_token
+from briefings.conftest import post_briefing_form
 
 
 def _translated(language: str, message: str, **values) -> str:
@@ -24,19 +24,7 @@ async def test_a_background_build_reports_each_step_until_ready(
 
     monkeypatch.setattr(service, "SYNC_LIMIT", -1)
     await sign_in("author")
-    page = await client.get("/pl/briefings")
-    response = await client.post(
-        "/pl/briefings",
-        data={
-            "project": "futures",
-            "site": "gdansk",
-            "language": "",
-            "from": "",
-            "to": "",
-            "suppression": "",
-            "_csrf_token": csrf_token(page.text),
-        },
-    )
+    response = await post_briefing_form(client, "pl", site="gdansk")
     assert response.status_code == 303, response.text
     detail_path = response.headers["location"]
     seen = []
