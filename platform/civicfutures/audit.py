@@ -42,6 +42,7 @@ ENTITIES = (
     "insight",
     "outcome",
     "project",
+    "quote",
     "site",
     "story",
     "storyteller",

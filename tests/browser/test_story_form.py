@@ -101,6 +101,7 @@ async def test_story_form_screenshots_in_every_language(live_server, browser, pa
     for lang, site in SITE_FOR.items():
         response = await page.goto(f"{live_server}/{lang}/sites/{site}/stories/new")
         assert response.status == 200, lang
-        assert await page.get_attribute("html", "lang") == lang
+        # Võro pages have an Estonian interface (no Võro catalog): the page says so.
+        assert await page.get_attribute("html", "lang") == {"vro": "et"}.get(lang, lang)
         await page.screenshot(path=str(artifacts / f"story-form-{lang}.png"), full_page=True)
     await page.close()
