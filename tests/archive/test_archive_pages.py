@@ -5,74 +5,11 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
-import pytest
-
-from builders import story_body
+from archive.conftest import SCOPES, publish_archive, set_consent
 from civicfutures.db.tables import AuditEvent
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
-SCOPES = ["research", "quote", "archive"]
-
-
-async def _consent(client, admin, teller: int, scopes: list[str], withdrawn: bool = False) -> None:
-    consent = {"version": "v2", "given_at": "2025-03-15", "scopes": scopes}
-    if withdrawn:
-        consent["withdrawn_at"] = "2025-06-01T00:00:00Z"
-    answer = await client.patch(
-        f"/api/v1/storytellers/{teller}", json={"consent": consent}, headers=admin
-    )
-    assert answer.status_code == 200, answer.text
-
-
-async def _story(client, admin, world, **changes) -> int:
-    answer = await client.post("/api/v1/stories", json=story_body(world, **changes), headers=admin)
-    assert answer.status_code == 201, answer.text
-    return answer.json()["id"]
-
-
-async def _publish(client, admin, state: str = "published") -> None:
-    answer = await client.patch("/api/v1/projects/futures", json={"archive": state}, headers=admin)
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["archive"] == state
-
-
-@pytest.fixture
-async def shelf(client, admin, world) -> dict:
-    """Gdańsk stories: one public, one of two tellers (only one consenting to the archive),
-    a draft and a submitted one; the first teller consents to the archive."""
-    first, second = (t["id"] for t in world["storytellers"]["gdansk"])
-    await _consent(client, admin, first, SCOPES)
-    public = await _story(
-        client,
-        admin,
-        world,
-        status="reviewed",
-        title="Młodzieżowa rada miasta",
-        body="Młodzieżowa rada spotyka się w bibliotece. Żółć mnie zalała, gdy ją zamknięto.",
-        codings=[{"theme": "youth_voice", "coder": "coder-a"}],
-    )
-    group = await _story(
-        client,
-        admin,
-        world,
-        status="reviewed",
-        storytellers=[first, second],
-        title="Wspólna opowieść",
-        body="Opowiadamy razem o przystanku tramwajowym.",
-    )
-    draft = await _story(
-        client, admin, world, status="draft", title="Szkic", body="Szkic opowieści."
-    )
-    submitted = await _story(client, admin, world, title="Zgłoszona", body="Zgłoszona opowieść.")
-    return {
-        "public": public,
-        "group": group,
-        "draft": draft,
-        "submitted": submitted,
-        "first": first,
-        "second": second,
-    }
 
 
 def _story_ids(html: str) -> set[int]:
@@ -105,7 +42,7 @@ async def test_nothing_is_public_until_an_admin_publishes(client, admin, token_f
     assert unknown.status_code == 404
     assert (await client.get("/en/archive/futures")).status_code == 404
 
-    await _publish(client, admin)
+    await publish_archive(client, admin)
     events = await AuditEvent.select().where(
         (AuditEvent.entity == "project") & (AuditEvent.action == "update")
     )
@@ -118,13 +55,13 @@ async def test_nothing_is_public_until_an_admin_publishes(client, admin, token_f
 
 
 async def test_a_story_needs_every_storytellers_archive_consent(client, admin, shelf):
-    await _publish(client, admin)
+    await publish_archive(client, admin)
     group = f"/en/archive/futures/stories/{shelf['group']}"
     assert (await client.get(group)).status_code == 410
     for hidden in (shelf["draft"], shelf["submitted"]):
         assert (await client.get(f"/en/archive/futures/stories/{hidden}")).status_code == 410
     # Research consent alone is not enough; the second teller's archive consent opens it.
-    await _consent(client, admin, shelf["second"], ["research", "archive"])
+    await set_consent(client, admin, shelf["second"], ["research", "archive"])
     opened = await client.get(group)
     assert opened.status_code == 200 and "Wspólna opowieść" in opened.text
     listing = await client.get("/en/archive/futures")
@@ -132,7 +69,7 @@ async def test_a_story_needs_every_storytellers_archive_consent(client, admin, s
 
 
 async def test_a_story_page_shows_the_story_never_the_people(client, admin, world, shelf):
-    await _publish(client, admin)
+    await publish_archive(client, admin)
     answer = await client.get(f"/pl/archive/futures/stories/{shelf['public']}")
     assert answer.status_code == 200
     html = answer.text
@@ -154,7 +91,7 @@ async def test_a_story_page_shows_the_story_never_the_people(client, admin, worl
 
 
 async def test_search_without_diacritics_from_the_italian_interface(client, admin, shelf):
-    await _publish(client, admin)
+    await publish_archive(client, admin)
     for words in ("mlodziezowa", "ZOLC", "młodzieżowa"):
         answer = await client.get(f"/it/archive/futures?q={words}")
         assert answer.status_code == 200, answer.text
@@ -187,7 +124,7 @@ def _sitemap_links(body: bytes) -> set[str]:
 
 
 async def test_withdrawal_removes_the_story_everywhere_at_once(client, admin, shelf):
-    await _publish(client, admin)
+    await publish_archive(client, admin)
     page = f"/en/archive/futures/stories/{shelf['public']}"
     share = f"http://testserver.local/archive/futures/stories/{shelf['public']}"
     before = await client.get(page)
@@ -206,7 +143,7 @@ async def test_withdrawal_removes_the_story_everywhere_at_once(client, admin, sh
     again = await client.get(page, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.headers["etag"] == etag
 
-    await _consent(client, admin, shelf["first"], SCOPES, withdrawn=True)
+    await set_consent(client, admin, shelf["first"], SCOPES, withdrawn=True)
 
     gone = await client.get(page, headers={"If-None-Match": etag})
     assert gone.status_code == 410 and gone.headers.get("etag") != etag
@@ -225,7 +162,7 @@ async def test_withdrawal_removes_the_story_everywhere_at_once(client, admin, sh
 async def test_unpublished_or_erased_stories_are_gone_and_an_unpublished_archive_absent(
     client, admin, shelf
 ):
-    await _publish(client, admin)
+    await publish_archive(client, admin)
     page = f"/en/archive/futures/stories/{shelf['public']}"
     assert (await client.get(page)).status_code == 200
     back = await client.patch(
@@ -245,7 +182,7 @@ async def test_unpublished_or_erased_stories_are_gone_and_an_unpublished_archive
     assert erased.status_code == 204, erased.text
     assert (await client.get(page)).status_code == 410
     assert (await client.get("/en/archive/futures/stories/99999999999")).status_code in (404, 410)
-    await _publish(client, admin, "off")
+    await publish_archive(client, admin, "off")
     assert (await client.get("/en/archive/futures")).status_code == 404
     assert (await client.get("/archive/futures/feed.atom")).status_code == 404
 
@@ -253,7 +190,7 @@ async def test_unpublished_or_erased_stories_are_gone_and_an_unpublished_archive
 async def test_public_answers_set_no_cookie_and_look_the_same_to_everyone(
     client, admin, shelf, sign_in
 ):
-    await _publish(client, admin)
+    await publish_archive(client, admin)
     paths = [
         "/en/archive/futures",
         "/en/archive/futures?q=rada",
@@ -281,7 +218,7 @@ async def test_public_answers_set_no_cookie_and_look_the_same_to_everyone(
 
 
 async def test_the_feed_per_site_and_theme_and_the_share_link(client, admin, world, shelf):
-    await _publish(client, admin)
+    await publish_archive(client, admin)
     feed = await client.get("/archive/futures/feed.atom?lang=pl")
     assert feed.headers["content-type"].startswith("application/atom+xml")
     root = ET.fromstring(feed.content)
