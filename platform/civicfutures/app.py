@@ -107,7 +107,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_name="civicfutures_csrf",
             cookie_secure=settings.https,
             cookie_samesite="lax",
-            exclude=["^/api/", "^/health", *PUBLIC_PATHS],
+            # Static files and public pages carry no form: no CSRF cookie with them.
+            exclude=["^/api/", "^/health", "^/static/", *PUBLIC_PATHS],
         ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         after_exception=[navigation_for_errors(session_middleware.kwargs["backend"])],
