@@ -16,6 +16,8 @@ ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SUMMARY_LENGTH = 400
+# A sitemap file holds at most 50,000 addresses (sitemaps.org).
+SITEMAP_MAX = 50_000
 # A feed with no entry yet still needs an `updated`; the project's own start is not public.
 EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
@@ -89,11 +91,11 @@ def atom_feed(
 
 
 def sitemap(base: str, languages: Iterable[str], entries: Iterable[SitemapEntry]) -> bytes:
-    """Every public page in every page language."""
+    """Every public page in every page language, archive pages first, up to the format's limit."""
     ET.register_namespace("", SITEMAP)
     urlset = ET.Element(f"{{{SITEMAP}}}urlset")
     languages = list(languages)
-    for entry in entries:
+    for entry in list(entries)[: SITEMAP_MAX // max(1, len(languages))]:
         for lang in languages:
             path = f"/{lang}/archive/{entry.project}"
             if entry.story is not None:

@@ -24,8 +24,8 @@ from civicfutures.search.service import SearchService
 
 PUBLISHED = "published"
 FEED_SIZE = 50
-# A sitemap file holds at most 50,000 addresses (sitemaps.org).
-SITEMAP_MAX = 50_000
+# Stories listed in the sitemap: each is listed once per page language, within its 50,000.
+SITEMAP_STORIES = 7_000
 
 
 @dataclass(frozen=True)
@@ -210,7 +210,7 @@ class ArchiveService:
             await Story.select(Story.id, Story.updated_at, Story.site.project)
             .where(readable_stories(VISITOR), Story.site.project.is_in(sorted(slugs)))
             .order_by(Story.id)
-            .limit(SITEMAP_MAX - len(entries))
+            .limit(SITEMAP_STORIES)
         )
         entries += [
             SitemapEntry(slugs[row["site.project"]], row["id"], row["updated_at"]) for row in rows
