@@ -7,6 +7,7 @@ from xml.etree import ElementTree as ET
 
 from archive.conftest import SCOPES, publish_archive, set_consent
 from civicfutures.db.tables import AuditEvent
+from civicfutures.i18n.languages import PAGE_LANGUAGES
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -84,6 +85,9 @@ async def test_a_story_page_shows_the_story_never_the_people(client, admin, worl
     for private in ("GDANSK-1", "GDANSK-2", "16-24", "coder-a"):
         assert private not in html
     assert 'property="og:title" content="Młodzieżowa rada miasta"' in html
+    for lang in PAGE_LANGUAGES:
+        for path in ("/archive/futures", f"/archive/futures/stories/{shelf['public']}"):
+            assert (await client.get(f"/{lang}{path}")).status_code == 200, (lang, path)
     assert (
         f'property="og:url" content="http://testserver.local/archive/futures/stories/{shelf["public"]}"'
         in html
