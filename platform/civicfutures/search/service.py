@@ -148,11 +148,11 @@ class SearchService:
             Story.status,
             Story.workshop,
         )
+        ranking: str = _NEWEST_FIRST
+        expression: str | int = 0
         if words:
             condition, ranking, expression = _match(words)
             hits = hits.where(condition)
-        else:
-            ranking, expression = _NEWEST_FIRST, 0
         for item in await StoryService().conditions(actor, filters):
             hits = hits.where(item)
         rows = await Story.raw(
