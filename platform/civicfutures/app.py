@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from civicfutures.admin.pages import AdminPages
     from civicfutures.analysis.pages import ANALYSIS_PAGES
     from civicfutures.analysis.routes import AnalysisController
+    from civicfutures.archive.pages import ARCHIVE_ROUTES
     from civicfutures.auth.api import AdminController
     from civicfutures.briefings.api import BriefingController
     from civicfutures.briefings.pages import BRIEFING_PAGES
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from civicfutures.web.locale import LocaleMiddleware
     from civicfutures.web.login import LOGIN_ROUTES
     from civicfutures.web.navigation import NavigationMiddleware, navigation_for_errors
+    from civicfutures.web.public import PUBLIC_PATHS, drop_cookies_on_public_answers
     from civicfutures.web.runtime import settle_after_startup
     from civicfutures.web.security import add_security_headers
     from civicfutures.web.templating import static_files, template_config
@@ -59,7 +61,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         samesite="lax",
         secure=settings.https,
         max_age=12 * 3600,
-        exclude=["^/api/", "^/health", "^/schema", "^/static/"],
+        exclude=["^/api/", "^/health", "^/schema", "^/static/", *PUBLIC_PATHS],
     )
 
     session_middleware = sessions.middleware
@@ -91,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *import_routes(),
             *import_page_routes(),
             SEARCH_PAGES,
+            *ARCHIVE_ROUTES,
         ],
         template_config=template_config(),
         middleware=[
@@ -104,11 +107,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_name="civicfutures_csrf",
             cookie_secure=settings.https,
             cookie_samesite="lax",
-            exclude=["^/api/", "^/health"],
+            # Static files and public pages carry no form: no CSRF cookie with them.
+            exclude=["^/api/", "^/health", "^/static/", *PUBLIC_PATHS],
         ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         after_exception=[navigation_for_errors(session_middleware.kwargs["backend"])],
-        before_send=[add_security_headers],
+        before_send=[add_security_headers, drop_cookies_on_public_answers],
         on_startup=[open_database, sweep_kept_imports, settle_after_startup],
         on_shutdown=[close_database],
         request_max_body_size=settings.max_request_bytes,

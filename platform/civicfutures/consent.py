@@ -11,6 +11,8 @@ Who may read which storytellers and stories, decided here and nowhere else:
 - **Researchers and authors** read only storytellers who hold `research` consent now, and
   only stories all of whose storytellers do.
 - **Admins** read every site, under the first rule.
+- **Visitors** of a published story archive (anyone, signed in or not) read only reviewed
+  stories all of whose storytellers hold `archive` consent now; never a storyteller.
 
 The rule is a query condition (`readable_stories`, `readable_storytellers`) added to the
 queries of the services, so lists, counts, single reads and pages agree, and `story_consent`
@@ -31,6 +33,7 @@ from civicfutures.db.tables import Story, StoryStoryteller, Storyteller
 READER_ROLES = ("researcher", "author")
 # Scopes are stored as a JSON list of fixed words, so the quoted word cannot match anything else.
 _RESEARCH = '%"research"%'
+_ARCHIVE = '%"archive"%'
 
 _NOTHING = WhereRaw("1 = 0")
 # Each raw condition is parenthesised whole: Piccolo joins them with AND/OR as they are.
@@ -44,6 +47,15 @@ _EVERY_TELLER_CONSENTS = WhereRaw(
     "WHERE l.story = story.id AND (t.consent_withdrawn_at IS NOT NULL "
     "OR CAST(t.consent_scopes AS TEXT) NOT LIKE {})))",
     _RESEARCH,
+)
+# The public archive: reviewed stories only, and every teller's `archive` consent, none withdrawn.
+_EVERY_TELLER_ARCHIVES = WhereRaw(
+    "(story.status = 'reviewed' "
+    "AND EXISTS (SELECT 1 FROM story_storyteller l WHERE l.story = story.id) "
+    "AND NOT EXISTS (SELECT 1 FROM story_storyteller l JOIN storyteller t ON t.id = l.storyteller "
+    "WHERE l.story = story.id AND (t.consent_withdrawn_at IS NOT NULL "
+    "OR CAST(t.consent_scopes AS TEXT) NOT LIKE {})))",
+    _ARCHIVE,
 )
 _TELLER_CONSENTS = WhereRaw(
     "(storyteller.consent_withdrawn_at IS NULL "
@@ -63,6 +75,8 @@ def _any_of(clauses: list[Where | WhereRaw | And | Or]) -> Where | WhereRaw | An
 
 def readable_stories(actor: Actor) -> Where | WhereRaw | And | Or:
     """The condition on `Story` rows that `actor` may read."""
+    if actor.is_visitor:
+        return _EVERY_TELLER_ARCHIVES
     if actor.is_admin:
         return _NO_WITHDRAWN_TELLER
     clauses: list[Where | WhereRaw | And | Or] = []
@@ -97,6 +111,7 @@ class StoryConsent:
 
     research: bool
     quote: bool
+    archive: bool = False
 
 
 NO_CONSENT = StoryConsent(research=False, quote=False)
@@ -104,7 +119,8 @@ NO_CONSENT = StoryConsent(research=False, quote=False)
 
 async def story_consent(story_ids: Iterable[int]) -> dict[int, StoryConsent]:
     """Consent per story id: evidence needs every storyteller's `research`, a quote also every
-    storyteller's `quote`, none withdrawn; a story without storytellers allows nothing."""
+    storyteller's `quote`, the public archive every storyteller's `archive`, none withdrawn; a
+    story without storytellers allows nothing."""
     ids = sorted(set(story_ids))
     if not ids:
         return {}
@@ -119,13 +135,23 @@ async def story_consent(story_ids: Iterable[int]) -> dict[int, StoryConsent]:
     )
     research: dict[int, bool] = {}
     quote: dict[int, bool] = {}
+    archive: dict[int, bool] = {}
     for row in rows:
         scopes = row["storyteller.consent_scopes"] or []
         active = row["storyteller.consent_withdrawn_at"] is None and "research" in scopes
         story = row["story"]
         research[story] = research.get(story, True) and active
         quote[story] = quote.get(story, True) and active and "quote" in scopes
+        archive[story] = (
+            archive.get(story, True)
+            and row["storyteller.consent_withdrawn_at"] is None
+            and "archive" in scopes
+        )
     return {
-        story: StoryConsent(research=research.get(story, False), quote=quote.get(story, False))
+        story: StoryConsent(
+            research=research.get(story, False),
+            quote=quote.get(story, False),
+            archive=archive.get(story, False),
+        )
         for story in ids
     }

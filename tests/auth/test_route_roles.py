@@ -309,6 +309,53 @@ async def _post_project(ctx: Ctx) -> Call:
     return Call("/api/v1/projects", json={"slug": f"p-{ctx.next()}", "name": "P"}, ok=201)
 
 
+async def _patch_project(ctx: Ctx) -> Call:
+    return Call("/api/v1/projects/futures", json={"archive": "published"})
+
+
+async def _published_archive() -> None:
+    from civicfutures.db.tables import Project
+
+    await Project.update({Project.archive: "published"}).where(Project.slug == "futures")
+
+
+async def _archive_path(ctx: Ctx, path: str = "", **kwargs: Any) -> Call:
+    await _published_archive()
+    return Call(path, **kwargs)
+
+
+async def _public_story(ctx: Ctx) -> int:
+    """A reviewed story whose only storyteller consents to the archive, in a published one."""
+    from civicfutures.db.tables import Story, StoryStoryteller, Storyteller
+
+    await _published_archive()
+    story_id = await ctx.story()
+    await Story.update({Story.status: "reviewed"}).where(Story.id == story_id)
+    tellers = StoryStoryteller.select(StoryStoryteller.storyteller).where(
+        StoryStoryteller.story == story_id
+    )
+    await Storyteller.update({Storyteller.consent_scopes: ["research", "archive"]}).where(
+        Storyteller.id.is_in(tellers)
+    )
+    return story_id
+
+
+async def _archive_story(ctx: Ctx) -> Call:
+    return Call(f"/en/archive/futures/stories/{await _public_story(ctx)}")
+
+
+async def _archive_share(ctx: Ctx) -> Call:
+    return Call(f"/archive/futures/stories/{await _public_story(ctx)}", ok=302)
+
+
+async def _archive_list(ctx: Ctx) -> Call:
+    return await _archive_path(ctx, "/en/archive/futures?q=autobus")
+
+
+async def _archive_feed(ctx: Ctx) -> Call:
+    return await _archive_path(ctx, "/archive/futures/feed.atom")
+
+
 async def _login_form(ctx: Ctx) -> Call:
     # Wrong password on purpose: the route itself is public and answers 401 with the form.
     return Call("/en/login", form={"email": "nobody@example.org", "password": "x"}, ok=401)
@@ -670,6 +717,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/projects"): Rule(ADMIN_WRITE, _post_project),
     ("GET", "/api/v1/projects"): Rule(SIGNED_IN, call("/api/v1/projects")),
     ("GET", "/api/v1/projects/{ref:str}"): Rule(SIGNED_IN, call("/api/v1/projects/futures")),
+    ("PATCH", "/api/v1/projects/{ref:str}"): Rule(ADMIN_WRITE, _patch_project),
     ("POST", "/api/v1/sites"): Rule(ADMIN_WRITE, _post_site),
     ("GET", "/api/v1/sites"): Rule(SIGNED_IN, call("/api/v1/sites")),
     ("GET", "/api/v1/sites/{ref:str}"): Rule(SITE_READ, call("/api/v1/sites/gdansk")),
@@ -748,7 +796,15 @@ ROUTES: dict[tuple[str, str], Rule] = {
     # partner pages and form definitions
     ("GET", "/"): Rule(PAGE_PUBLIC, call("/", ok=302)),
     ("GET", "/language/{lang:str}"): Rule(PAGE_PUBLIC, call("/language/pl?next=/en/", ok=303)),
-    ("GET", "/{lang:str}"): Rule(PAGE_SIGNED_IN, call("/en")),
+    ("GET", "/{lang:str}"): Rule(PAGE_PUBLIC, call("/en")),
+    # the public story archive: anyone, signed in or not
+    ("GET", "/{lang:str}/archive/{project:str}"): Rule(PAGE_PUBLIC, _archive_list),
+    ("GET", "/{lang:str}/archive/{project:str}/stories/{story_id:int}"): Rule(
+        PAGE_PUBLIC, _archive_story
+    ),
+    ("GET", "/archive/{project:str}/stories/{story_id:int}"): Rule(PAGE_PUBLIC, _archive_share),
+    ("GET", "/archive/{project:str}/feed.atom"): Rule(PAGE_PUBLIC, _archive_feed),
+    ("GET", "/sitemap.xml"): Rule(PAGE_PUBLIC, call("/sitemap.xml")),
     ("GET", "/{lang:str}/projects/{project:str}/codebook"): Rule(
         PAGE_SIGNED_IN, call("/en/projects/futures/codebook")
     ),

@@ -27,6 +27,10 @@ class Actor:
     def is_admin(self) -> bool:
         return "admin" in self.roles
 
+    @property
+    def is_visitor(self) -> bool:
+        return "visitor" in self.roles
+
     def has_any(self, *roles: str) -> bool:
         return self.is_admin or bool(self.roles.intersection(roles))
 
@@ -40,3 +44,6 @@ class Actor:
 
 # Commands run from the shell (demo loading, imports by an operator) act as the system.
 SYSTEM = Actor(user_id=None, label="system", roles=frozenset({"admin"}), site_ids=None)
+# Anyone reading a published story archive, signed in or not: what the consent rule lets the
+# public read (`consent.readable_stories`), and nothing else.
+VISITOR = Actor(user_id=None, label="visitor", roles=frozenset({"visitor"}), site_ids=None)

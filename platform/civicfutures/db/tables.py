@@ -40,6 +40,8 @@ class Project(Table):
     demographics = JSON(default=[])
     # Blind coding: a coder sees others' codings of a story only after marking it done.
     blind_coding = Boolean(default=False)
+    # The public story archive: "off" until an admin publishes it ("published").
+    archive = Varchar(length=16, default="off")
     created_at = Timestamptz(default=TimestamptzNow())
 
     @classmethod

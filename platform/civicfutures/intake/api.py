@@ -77,6 +77,21 @@ class ProjectController(Controller):
     ) -> s.ProjectOut:
         return await setup.get_project(ref)
 
+    @patch(
+        "/{ref:str}",
+        responses=s.ERROR_RESPONSES,
+        guards=[admins],
+        summary="Publish or take down a project's public story archive",
+    )
+    async def update_project(
+        self,
+        setup: NamedDependency[SetupService],
+        actor: NamedDependency[Actor],
+        ref: FromPath[str],
+        data: JSONBody[s.ProjectPatch],
+    ) -> s.ProjectOut:
+        return await setup.update_project(actor, ref, data)
+
 
 class SiteController(Controller):
     path = "/api/v1/sites"

@@ -17,6 +17,7 @@ from litestar import Controller, Request, Response, Router, get, post
 from litestar.params import FromPath
 from litestar.response import Template
 
+from civicfutures.archive.pages import visitor_home
 from civicfutures.db.tables import Theme
 from civicfutures.errors import FieldError, InvalidInput
 from civicfutures.forms.binding import Submission
@@ -37,7 +38,7 @@ from civicfutures.intake.setup_service import SetupService, find_project
 from civicfutures.intake.story_list import StoryListPages
 from civicfutures.intake.story_pages import StoryPages, saved_story
 from civicfutures.intake.story_service import StoryFilters, StoryService
-from civicfutures.web.auth import current_actor, page_requires
+from civicfutures.web.auth import current_actor, page_requires, public
 from civicfutures.web.pages import (
     coder_name,
     form_page,
@@ -374,10 +375,13 @@ class StoryEditPages(Controller):
         )
 
 
-@get("/", guards=[page_requires()], name="home")
+@get("/", guards=[public], name="home")
 async def home(request: Request, lang: FromPath[str]) -> Template:
-    """The sites the account sees, with their counts and (where it writes) what to enter next."""
+    """The sites the account sees, with their counts and (where it writes) what to enter next;
+    a visitor not signed in sees the published story archives instead."""
     actor = current_actor(request)
+    if actor.user_id is None:
+        return await visitor_home(request)
     setup, stories, workshops = SetupService(), StoryService(), WorkshopService()
     sites = []
     for site in await setup.list_sites(actor):

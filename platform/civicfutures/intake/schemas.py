@@ -27,6 +27,7 @@ StoryKind = Literal["present", "future"]
 StoryStatus = Literal["draft", "submitted", "reviewed"]
 ConsentScope = Literal["research", "archive", "quote"]
 TranslationOrigin = Literal["human", "machine"]
+ArchiveState = Literal["off", "published"]
 WorkshopKind = Annotated[
     str,
     Meta(
@@ -63,6 +64,12 @@ class ProjectIn(_In, kw_only=True):
     demographics: Annotated[list[DemographicField], Meta(max_length=30)] = []
 
 
+class ProjectPatch(_In, kw_only=True):
+    """What an admin changes on a project: whether its public story archive is published."""
+
+    archive: ArchiveState
+
+
 class ProjectOut(Struct, kw_only=True):
     id: int
     slug: str
@@ -70,6 +77,7 @@ class ProjectOut(Struct, kw_only=True):
     default_language: str
     disclosure_threshold: int
     demographics: list[DemographicField]
+    archive: ArchiveState = "off"
 
 
 class SiteIn(_In, kw_only=True):

@@ -29,6 +29,7 @@ def project_out(row: dict[str, Any]) -> s.ProjectOut:
         default_language=row["default_language"],
         disclosure_threshold=row["disclosure_threshold"],
         demographics=msgspec.convert(row["demographics"] or [], list[s.DemographicField]),
+        archive=row.get("archive") or "off",
     )
 
 
@@ -143,6 +144,16 @@ class SetupService:
             await row.save()
             out = project_out(await find_project(row.id))
             await audit.record(actor, "create", "project", out.id, after=out)
+        return out
+
+    async def update_project(self, actor: Actor, ref: str, data: s.ProjectPatch) -> s.ProjectOut:
+        """Publish or withdraw the project's public story archive; audited."""
+        _require_admin(actor)
+        async with write_transaction():
+            before = project_out(await find_project(ref))
+            await Project.update({Project.archive: data.archive}).where(Project.id == before.id)
+            out = project_out(await find_project(before.id))
+            await audit.record(actor, "update", "project", out.id, before=before, after=out)
         return out
 
     async def get_project(self, ref: str) -> s.ProjectOut:

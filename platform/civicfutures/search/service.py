@@ -110,6 +110,10 @@ _SEARCH = (
 )
 
 
+# Browsing ranks by id, newest first; the parameter keeps the ranking's one placeholder.
+_NEWEST_FIRST = "SELECT id, -CAST(id AS DOUBLE PRECISION) AS rank FROM story WHERE id > {}"
+
+
 def _counts(counted: dict[str, int]) -> list[FacetCount]:
     return [
         FacetCount(value, n) for value, n in sorted(counted.items(), key=lambda i: (-i[1], i[0]))
@@ -118,16 +122,23 @@ def _counts(counted: dict[str, int]) -> list[FacetCount]:
 
 class SearchService:
     async def search(
-        self, actor: Actor, q: str, filters: StoryFilters, limit: int = 20, offset: int = 0
+        self,
+        actor: Actor,
+        q: str,
+        filters: StoryFilters,
+        limit: int = 20,
+        offset: int = 0,
+        browse: bool = False,
     ) -> SearchPage:
+        """The stories matching `q`; with `browse`, an empty `q` lists every readable story,
+        newest first, with the same facets (the public archive's first page)."""
         _check(q, limit, offset)
         words = terms(q)
         empty = SearchPage(
             q=q, items=[], total=0, limit=limit, offset=offset, facets={f: [] for f in FACETS}
         )
-        if not words:
+        if not words and not browse:
             return empty
-        condition, ranking, expression = _match(words)
         hits = Story.select(
             Story.id,
             Story.site,
@@ -136,7 +147,12 @@ class SearchService:
             Story.language,
             Story.status,
             Story.workshop,
-        ).where(condition)
+        )
+        ranking: str = _NEWEST_FIRST
+        expression: str | int = 0
+        if words:
+            condition, ranking, expression = _match(words)
+            hits = hits.where(condition)
         for item in await StoryService().conditions(actor, filters):
             hits = hits.where(item)
         rows = await Story.raw(

@@ -33,8 +33,12 @@ def page_rest(path: str) -> str:
     return "/"
 
 
-def language_links(connection: ASGIConnection) -> list[dict[str, Any]]:
-    """The language switcher: one link per page language to the same page in that language."""
+def language_links(connection: ASGIConnection, direct: bool = False) -> list[dict[str, Any]]:
+    """The language switcher: one link per page language to the same page in that language.
+
+    `direct` links go straight to the page (public pages: choosing a language there sets no
+    cookie); the others pass through the switcher, which remembers the choice.
+    """
     rest = page_rest(connection.url.path)
     query = (
         f"?{connection.url.query}" if connection.url.query and connection.method == "GET" else ""
@@ -44,7 +48,9 @@ def language_links(connection: ASGIConnection) -> list[dict[str, Any]]:
         {
             "tag": tag,
             "name": autonym(tag),
-            "href": f"{SWITCH_PATH}/{tag}?next={quote(f'/{tag}{rest}{query}', safe='/')}",
+            "href": f"/{tag}{rest}{query}"
+            if direct
+            else f"{SWITCH_PATH}/{tag}?next={quote(f'/{tag}{rest}{query}', safe='/')}",
             "current": tag == current,
         }
         for tag in PAGE_LANGUAGES

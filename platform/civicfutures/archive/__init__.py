@@ -1,0 +1,2 @@
+"""The public story archive: what storytellers agreed to share, for anyone to read, search and
+pass on (`service`), its pages (`pages`), Atom feed and sitemap (`feed`)."""
