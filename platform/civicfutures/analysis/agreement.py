@@ -13,10 +13,17 @@ of the snapshot):
   n1_u ones and n0_u zeros, n1 and n0 sum them and n = n1 + n0.
 `value` is null when it is undefined (a theme every coder always or never applied).
 `observed_agreement` is the share of agreeing rating pairs.
+
+`bootstrap_interval` gives either statistic a percentile confidence interval from units
+resampled with replacement under a fixed seed (`kappa_values`, `alpha_values` restate the two
+formulas on per-unit ratings, many samples at once).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
 import polars as pl
 
 from civicfutures.analysis.themesets import Codebook, coder_sets
@@ -193,3 +200,66 @@ def units(sets: pl.LazyFrame, codebook: Codebook, method: str) -> pl.LazyFrame:
 
 def method_for(coders: int) -> str:
     return "cohen_kappa" if coders == 2 else "krippendorff_alpha"
+
+
+# ---------------------------------------------------------------- intervals by the bootstrap
+#
+# The statistics above as arithmetic on per-unit ratings, vectorised over rows so that one
+# call rates every bootstrap draw at once. Each row is one sample of units; the columns are
+# the units. A statistic undefined on a row (a theme every coder always or never applied in
+# that sample) is NaN there.
+
+BOOTSTRAP_DRAWS = 2000
+BOOTSTRAP_SEED = 20261206
+
+
+def kappa_values(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cohen's kappa of each row: `a`, `b` the two coders' 0/1 ratings of the same units."""
+    a = np.atleast_2d(a).astype(float)
+    b = np.atleast_2d(b).astype(float)
+    u = a.shape[1]
+    pa, pb = a.sum(axis=1) / u, b.sum(axis=1) / u
+    observed = (a == b).sum(axis=1) / u
+    chance = pa * pb + (1 - pa) * (1 - pb)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(chance < 1, (observed - chance) / (1 - chance), np.nan)
+
+
+def alpha_values(ones: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Krippendorff's alpha (nominal, binary) of each row: per unit `m` ratings (m ≥ 2), of
+    which `ones` apply the theme."""
+    ones = np.atleast_2d(ones).astype(float)
+    m = np.atleast_2d(m).astype(float)
+    n = m.sum(axis=1)
+    n1 = ones.sum(axis=1)
+    n0 = n - n1
+    disagreements = (ones * (m - ones) / (m - 1)).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n1 * n0 > 0, 1 - (n - 1) * disagreements / (n1 * n0), np.nan)
+
+
+def bootstrap_interval(
+    statistic: Callable[..., np.ndarray],
+    *columns: np.ndarray,
+    draws: int = BOOTSTRAP_DRAWS,
+    seed: int = BOOTSTRAP_SEED,
+    level: float = 0.95,
+) -> tuple[float, float] | None:
+    """Percentile bootstrap interval of `statistic` over units resampled with replacement.
+
+    `columns` are per-unit arrays of equal length (the ratings `statistic` reads). The same
+    inputs and seed always give the same interval. Draws where the statistic is undefined are
+    left out; None when there are fewer than two units or no draw defines it.
+    """
+    units = len(columns[0]) if columns else 0
+    if units < 2:
+        return None
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, units, size=(draws, units))
+    values = statistic(*(np.asarray(column)[picks] for column in columns))
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return None
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(values, [tail, 100 - tail])
+    return float(low), float(high)
