@@ -185,7 +185,7 @@ async def test_reconciling_records_an_agreed_coding_and_keeps_the_codings(
 async def test_blind_coders_see_no_disagreement_before_marking_done(
     client, world, admin, token_for
 ):
-    first, second, stories = await _coded_project(client, world, admin, token_for)
+    first, _second, stories = await _coded_project(client, world, admin, token_for)
     from civicfutures.db.tables import Project
 
     await Project.update({Project.blind_coding: True}).where(Project.slug == "futures")
@@ -221,7 +221,7 @@ def test_the_bootstrap_restates_the_statistics_and_is_seeded():
         {
             "story_id": [i for i in range(6) for _ in (0, 1)],
             "coder": ["a", "b"] * 6,
-            "theme": ["t" if x else "u" for pair in zip(first, second) for x in pair],
+            "theme": ["t" if x else "u" for pair in zip(first, second, strict=True) for x in pair],
         }
     )
     codebook = Codebook(("t", "u"))

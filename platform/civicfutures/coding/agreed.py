@@ -80,7 +80,11 @@ class AgreedCodingService:
         )
 
     async def get(self, actor: Actor, agreed_id: int) -> cs.AgreedRecord:
-        row = await AgreedCoding.select(AgreedCoding.story).where(AgreedCoding.id == agreed_id).first()
+        row = (
+            await AgreedCoding.select(AgreedCoding.story)
+            .where(AgreedCoding.id == agreed_id)
+            .first()
+        )
         found = None
         if row is not None:
             found = next(

@@ -44,9 +44,7 @@ def _statistic(
     )
 
 
-def theme_agreement(
-    theme: str, site: str, units: list[dict[str, set[str]]]
-) -> cs.ThemeAgreement:
+def theme_agreement(theme: str, site: str, units: list[dict[str, set[str]]]) -> cs.ThemeAgreement:
     """Kappa (exactly two coders in the scope) and alpha of one theme over `units`, each a
     story's {coder: themes applied}."""
     coders = sorted({coder for unit in units for coder in unit})
@@ -73,7 +71,9 @@ def theme_agreement(
 
 
 class AgreementService:
-    async def report(self, actor: Actor, project_ref: str, site: str | None = None) -> cs.AgreementReport:
+    async def report(
+        self, actor: Actor, project_ref: str, site: str | None = None
+    ) -> cs.AgreementReport:
         project = await find_project(project_ref)
         query = Story.select(Story.id, Story.title, Story.language, Story.site.slug).where(
             Story.site.project == project["id"], readable_stories(actor)

@@ -256,7 +256,10 @@ class MemoController(Controller):
         summary="Memos on the project's themes (researchers and admins)",
     )
     async def for_themes(
-        self, memos: NamedDependency[MemoService], actor: NamedDependency[Actor], project: FromPath[str]
+        self,
+        memos: NamedDependency[MemoService],
+        actor: NamedDependency[Actor],
+        project: FromPath[str],
     ) -> list[cs.MemoRecord]:
         return await memos.for_themes(actor, project)
 

@@ -24,7 +24,7 @@ from civicfutures.coding.service import CodingService, coder_label
 from civicfutures.coding.visibility import blind_stories, visible
 from civicfutures.db.tables import Coding, Memo, Theme
 from civicfutures.db.transactions import write_transaction
-from civicfutures.errors import FieldError, Forbidden, NotFound, InvalidInput
+from civicfutures.errors import FieldError, Forbidden, InvalidInput, NotFound
 from civicfutures.i18n import gettext as _
 from civicfutures.intake.setup_service import find_project
 
@@ -65,9 +65,7 @@ def _state(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _missing(memo_id: int) -> NotFound:
-    return NotFound(
-        _("No such memo."), [FieldError("id", _("No memo {id}.").format(id=memo_id))]
-    )
+    return NotFound(_("No such memo."), [FieldError("id", _("No memo {id}.").format(id=memo_id))])
 
 
 class MemoService:
@@ -178,7 +176,11 @@ class MemoService:
         if theme is None:
             raise InvalidInput(
                 _("No such theme."),
-                [FieldError("theme", _("No theme “{key}” in this codebook.").format(key=data.theme))],
+                [
+                    FieldError(
+                        "theme", _("No theme “{key}” in this codebook.").format(key=data.theme)
+                    )
+                ],
             )
         return {"project": project["id"], "site": None, "story": None, "coding": None,
                 "theme": theme["id"]}  # fmt: skip
