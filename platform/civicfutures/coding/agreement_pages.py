@@ -16,7 +16,8 @@ from litestar.response import Redirect, Template
 from civicfutures.coding import schemas as cs
 from civicfutures.coding.agreed import AgreedCodingService
 from civicfutures.coding.agreement import AgreementService
-from civicfutures.coding.memos import MemoService, reaches_every_site
+from civicfutures.coding.memos import MemoService
+from civicfutures.coding.visibility import reaches_every_site
 from civicfutures.db.tables import Site
 from civicfutures.errors import FieldError, Problem
 from civicfutures.i18n import gettext as _

@@ -21,7 +21,7 @@ from civicfutures import audit
 from civicfutures.auth.actor import Actor
 from civicfutures.coding import schemas as cs
 from civicfutures.coding.service import CodingService, coder_label
-from civicfutures.coding.visibility import blind_stories, visible
+from civicfutures.coding.visibility import blind_stories, reaches_every_site, visible
 from civicfutures.db.tables import Coding, Memo, Theme
 from civicfutures.db.transactions import write_transaction
 from civicfutures.errors import FieldError, Forbidden, InvalidInput, NotFound
@@ -33,11 +33,6 @@ COLUMNS = (
     Memo.id, Memo.project, Memo.site, Memo.story, Memo.coding, Memo.body, Memo.author,
     Memo.author_label, Memo.created_at, Memo.updated_at, Memo.theme.key.as_alias("theme_key"),
 )  # fmt: skip
-
-
-def reaches_every_site(actor: Actor) -> bool:
-    """Theme memos are for readers of every site who analyse: researchers and admins."""
-    return actor.site_ids is None and actor.has_any("researcher")
 
 
 def _text(value: str) -> str:
