@@ -56,9 +56,8 @@ NAV_ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("analysis", lambda: _("Analysis"), "/analysis", ("researcher", "author")),
     NavEntry("exports", lambda: _("Exports"), "/exports", ("researcher",)),
     NavEntry("quotes", lambda: _("Quotes"), "/projects/{project}/quotes", ("researcher",)),
-    # Translators: agreement between coders (kappa, alpha) and the disagreements to reconcile.
     NavEntry(
-        "agreement", lambda: _("Agreement"), "/projects/{project}/agreement", ("researcher",)
+        "agreement", lambda: _("Coder agreement"), "/projects/{project}/agreement", ("researcher",)
     ),
     NavEntry("briefings", lambda: _("Briefings"), "/briefings", ("author",)),
     # Translators: statements the team writes from the stories (also called findings); not the
