@@ -63,7 +63,8 @@ def live_server(migrated) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # Generous: on a busy machine, importing the app alone can take half a minute.
+    deadline = time.monotonic() + 120
     while True:
         try:
             if httpx.get(f"{base}/health", timeout=1).status_code == 200:

@@ -241,3 +241,38 @@ def test_the_bootstrap_restates_the_statistics_and_is_seeded():
     assert bootstrap_interval(kappa_values, first[:1], second[:1]) is None
     # Perfect agreement on every draw: the interval is the single value 1.
     assert bootstrap_interval(kappa_values, first, first) == (1.0, 1.0)
+
+
+async def test_an_agreed_excerpt_moves_with_its_words_or_refuses_the_edit(
+    client, world, admin, token_for
+):
+    from civicfutures.db.tables import AgreedCoding
+
+    researcher = await token_for("researcher")
+    answer = await client.post(
+        "/api/v1/stories", json=story_body(world, body=BODY, codings=[]), headers=admin
+    )
+    story = answer.json()["id"]
+    start = BODY.index("Żółć")
+    agreed = await client.post(
+        f"/api/v1/stories/{story}/agreed-codings",
+        json={"theme": "youth_voice", "start": start, "end": start + 4},
+        headers=researcher,
+    )
+    assert agreed.status_code == 201, agreed.text
+    moved = await client.patch(
+        f"/api/v1/stories/{story}",
+        json={"body": "Wstęp. " + BODY},
+        headers={**admin, "If-Match": "1"},
+    )
+    assert moved.status_code == 200, moved.text
+    row = await AgreedCoding.select(AgreedCoding.start_offset, AgreedCoding.end_offset).first()
+    assert (row["start_offset"], row["end_offset"]) == (start + 7, start + 11)
+    refused = await client.patch(
+        f"/api/v1/stories/{story}",
+        json={"body": "Linię autobusową zlikwidowano."},
+        headers={**admin, "If-Match": "2"},
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "body"
+    assert "Żółć" in refused.json()["errors"][0]["message"]
