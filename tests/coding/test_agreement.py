@@ -231,6 +231,14 @@ def test_the_bootstrap_restates_the_statistics_and_is_seeded():
     assert kappa_values(first, second)[0] == pytest.approx(kappa) == pytest.approx(0.25)
     ones, m = first + second, np.full(6, 2)
     assert alpha_values(ones, m)[0] == pytest.approx(alpha) == pytest.approx(0.3125)
+    # Units with the same ratings counted once with a weight rate as the units themselves:
+    # what lets the bootstrap draw counts per kind of unit.
+    kinds = np.array([[1, 1], [1, 0], [0, 0], [0, 1]])
+    counts = np.array([[3, 1, 1, 1]])
+    assert kappa_values(*kinds.T, weights=counts)[0] == pytest.approx(0.25)
+    assert alpha_values(kinds.sum(axis=1), np.full(4, 2), weights=counts)[0] == pytest.approx(
+        0.3125
+    )
     interval = bootstrap_interval(kappa_values, first, second, seed=7)
     assert interval == bootstrap_interval(kappa_values, first, second, seed=7)
     many = np.tile(first, 7), np.tile(second, 7)

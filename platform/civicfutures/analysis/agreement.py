@@ -204,36 +204,44 @@ def method_for(coders: int) -> str:
 
 # ---------------------------------------------------------------- intervals by the bootstrap
 #
-# The statistics above as arithmetic on per-unit ratings, vectorised over rows so that one
-# call rates every bootstrap draw at once. Each row is one sample of units; the columns are
-# the units. A statistic undefined on a row (a theme every coder always or never applied in
-# that sample) is NaN there.
+# The statistics above as arithmetic on per-unit ratings. A bootstrap sample is a count of
+# how often each unit was drawn; units with the same ratings are interchangeable, so a sample
+# is drawn as multinomial counts over the distinct kinds of unit (at most a handful for
+# binary ratings) rather than as a list of units: the same distribution as resampling units
+# with replacement, at a cost that does not grow with the number of stories. `weights` holds
+# one sample per row (units drawn per kind); a statistic undefined on a row (a theme every
+# coder always or never applied in that sample) is NaN there.
 
 BOOTSTRAP_DRAWS = 2000
 BOOTSTRAP_SEED = 20261206
 
 
-def kappa_values(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Cohen's kappa of each row: `a`, `b` the two coders' 0/1 ratings of the same units."""
-    a = np.atleast_2d(a).astype(float)
-    b = np.atleast_2d(b).astype(float)
-    u = a.shape[1]
-    pa, pb = a.sum(axis=1) / u, b.sum(axis=1) / u
-    observed = (a == b).sum(axis=1) / u
-    chance = pa * pb + (1 - pa) * (1 - pb)
+def _weights(columns: int, weights: np.ndarray | None) -> np.ndarray:
+    return np.ones((1, columns)) if weights is None else np.atleast_2d(weights).astype(float)
+
+
+def kappa_values(a: np.ndarray, b: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Cohen's kappa per row of `weights` (all ones: the units as given): `a`, `b` the two
+    coders' 0/1 ratings of the same units."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    w = _weights(a.size, weights)
+    u = w.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(chance < 1, (observed - chance) / (1 - chance), np.nan)
+        pa, pb = (w * a).sum(axis=1) / u, (w * b).sum(axis=1) / u
+        observed = (w * (a == b)).sum(axis=1) / u
+        chance = pa * pb + (1 - pa) * (1 - pb)
+        return np.where((u > 0) & (chance < 1), (observed - chance) / (1 - chance), np.nan)
 
 
-def alpha_values(ones: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """Krippendorff's alpha (nominal, binary) of each row: per unit `m` ratings (m ≥ 2), of
-    which `ones` apply the theme."""
-    ones = np.atleast_2d(ones).astype(float)
-    m = np.atleast_2d(m).astype(float)
-    n = m.sum(axis=1)
-    n1 = ones.sum(axis=1)
+def alpha_values(ones: np.ndarray, m: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Krippendorff's alpha (nominal, binary) per row of `weights`: per unit `m` ratings
+    (m ≥ 2), of which `ones` apply the theme."""
+    ones, m = np.asarray(ones, dtype=float), np.asarray(m, dtype=float)
+    w = _weights(ones.size, weights)
+    n = (w * m).sum(axis=1)
+    n1 = (w * ones).sum(axis=1)
     n0 = n - n1
-    disagreements = (ones * (m - ones) / (m - 1)).sum(axis=1)
+    disagreements = (w * (ones * (m - ones) / (m - 1))).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(n1 * n0 > 0, 1 - (n - 1) * disagreements / (n1 * n0), np.nan)
 
@@ -254,9 +262,10 @@ def bootstrap_interval(
     units = len(columns[0]) if columns else 0
     if units < 2:
         return None
+    kinds, counts = np.unique(np.column_stack(columns), axis=0, return_counts=True)
     rng = np.random.default_rng(seed)
-    picks = rng.integers(0, units, size=(draws, units))
-    values = statistic(*(np.asarray(column)[picks] for column in columns))
+    weights = rng.multinomial(units, counts / units, size=draws)
+    values = statistic(*kinds.T, weights=weights)
     values = values[~np.isnan(values)]
     if values.size == 0:
         return None
