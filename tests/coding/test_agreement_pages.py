@@ -226,3 +226,23 @@ async def test_memo_forms_on_the_story_page(client, world, admin, token_for, sig
     )
     assert removed.status_code == 303
     assert await Memo.count() == 0
+
+
+async def test_hostile_memo_input_is_refused_naming_the_field(client, world, admin, token_for):
+    researcher = await token_for("researcher")
+    story, _coding = await _disagreement(client, world, admin, token_for)
+    nul = await client.post(
+        "/api/v1/memos", json={"story": story, "text": "a\x00b"}, headers=researcher
+    )
+    assert nul.status_code == 422 and nul.json()["errors"][0]["field"] == "text"
+    huge = await client.post(
+        "/api/v1/memos", json={"coding": 2**40, "text": "x"}, headers=researcher
+    )
+    assert huge.status_code == 400 and "coding" in huge.text
+    long = await client.post(
+        "/api/v1/memos", json={"story": story, "text": "x" * 10_001}, headers=researcher
+    )
+    assert long.status_code == 422 and long.json()["errors"][0]["field"] == "text"
+    from civicfutures.db.tables import Memo
+
+    assert await Memo.count() == 0

@@ -39,8 +39,10 @@ def _errors(problem: Problem) -> list[FieldError]:
 
 
 def _offset(value: str) -> int | None:
+    """A whole number from a form (an offset or an id); past the largest id, the largest id
+    (no such row: the service answers as for any unknown one)."""
     value = value.strip()
-    return int(value) if value.isascii() and value.isdigit() else None
+    return min(int(value), 2_147_483_647) if value.isascii() and value.isdigit() else None
 
 
 class AgreementPages(Controller):

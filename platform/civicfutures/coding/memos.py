@@ -41,6 +41,12 @@ def _text(value: str) -> str:
         raise InvalidInput(
             _("The memo is empty."), [FieldError("text", _("Write the memo's text."))]
         )
+    if "\x00" in text:
+        # PostgreSQL text cannot hold it; refused on both engines alike.
+        raise InvalidInput(
+            _("The text contains a NUL character."),
+            [FieldError("text", _("The text contains a NUL character."))],
+        )
     if len(text) > MEMO_MAX:
         raise InvalidInput(
             _("The memo is too long."),

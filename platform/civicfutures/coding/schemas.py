@@ -7,7 +7,7 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
-from civicfutures.intake.schemas import STORY_BODY_MAX, LanguageTag
+from civicfutures.intake.schemas import STORY_BODY_MAX, Id, LanguageTag, Slug
 
 ThemeKey = Annotated[str, Meta(min_length=1, max_length=64)]
 # An offset past the longest story is refused at decoding, whatever its size.
@@ -129,17 +129,14 @@ class AgreementReport(Struct, kw_only=True):
     truncated: bool
 
 
-MemoText = Annotated[str, Meta(min_length=1, max_length=10_000)]
-
-
 class MemoCreate(Struct, forbid_unknown_fields=True, kw_only=True):
     """A memo on exactly one of: a story, a coding (its excerpt), a theme (with its project)."""
 
     text: str
-    story: int | None = None
-    coding: int | None = None
+    story: Id | None = None
+    coding: Id | None = None
     theme: ThemeKey | None = None
-    project: str | None = None
+    project: Slug | None = None
 
 
 class MemoChange(Struct, forbid_unknown_fields=True, kw_only=True):
