@@ -7,17 +7,10 @@ naming it: nothing is left pointing at other words.
 
 from __future__ import annotations
 
+from civicfutures.curation.offsets import occurrences
 from civicfutures.db.tables import AgreedCoding
 from civicfutures.i18n import gettext as _
 from civicfutures.intake.validation import Checker
-
-
-def _occurrences(text: str, needle: str) -> list[int]:
-    found, index = [], text.find(needle)
-    while needle and index >= 0:
-        found.append(index)
-        index = text.find(needle, index + 1)
-    return found
 
 
 async def reanchor_agreed(
@@ -39,7 +32,7 @@ async def reanchor_agreed(
     for row in rows:
         start, end = row["start_offset"], row["end_offset"]
         excerpt = old_body[start:end]
-        positions = _occurrences(new_body, excerpt)
+        positions = occurrences(new_body, excerpt)
         if not excerpt or not positions:
             check.add(
                 field,
