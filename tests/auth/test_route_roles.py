@@ -1027,6 +1027,166 @@ CODING_ROUTES: dict[tuple[str, str], Rule] = {
 }
 ROUTES.update(CODING_ROUTES)
 
+# Agreement and memos: whoever may code reads the agreement of the sites they reach and
+# reconciles; theme memos are researchers' and admins'; a memo or agreed coding made by
+# someone else (here the system) is changed or removed by admins only (memos) or by whoever
+# may reconcile the story (agreed codings).
+CODERS_READ = Access(
+    "coders-read",
+    {
+        "anonymous": 401,
+        "partner_own": "ok",
+        "partner_other": "ok",
+        "researcher": "ok",
+        "author": 403,
+        "admin": "ok",
+    },
+)
+PAGE_CODERS_READ = Access("page-coders-read", {**CODERS_READ.outcomes, "anonymous": 303})
+PAGE_THEME_MEMO = Access(
+    "page-theme-memo", {**PAGE_CODERS_READ.outcomes, "partner_own": 403, "partner_other": 403}
+)
+PAGE_OTHERS_THEME_MEMO = Access(
+    "page-others-theme-memo",
+    {**PAGE_THEME_MEMO.outcomes, "partner_own": 404, "partner_other": 404, "researcher": 403},
+)
+
+
+async def _story_path(ctx: Ctx, template: str) -> Call:
+    return Call(template.format(await ctx.story()))
+
+
+async def _agreed(ctx: Ctx) -> tuple[int, int]:
+    from civicfutures.coding.agreed import AgreedCodingService
+    from civicfutures.coding.schemas import AgreedCreate
+
+    story = await ctx.story()
+    made = await AgreedCodingService().create(SYSTEM, story, AgreedCreate(theme="digital_tools"))
+    return story, made.id
+
+
+async def _memo(ctx: Ctx, theme: bool = False) -> tuple[int, int]:
+    from civicfutures.coding.memos import MemoService
+    from civicfutures.coding.schemas import MemoCreate
+
+    if theme:
+        data = MemoCreate(text="On the theme.", theme="youth_voice", project="futures")
+        return 0, (await MemoService().create(SYSTEM, data)).id
+    story = await ctx.story()
+    return story, (await MemoService().create(SYSTEM, MemoCreate(text="On it.", story=story))).id
+
+
+async def _api_agree(ctx: Ctx) -> Call:
+    story = await ctx.story()
+    return Call(f"/api/v1/stories/{story}/agreed-codings", json={"theme": "youth_voice"}, ok=201)
+
+
+async def _api_unagree(ctx: Ctx) -> Call:
+    _story, agreed = await _agreed(ctx)
+    return Call(f"/api/v1/agreed-codings/{agreed}", ok=204)
+
+
+async def _page_agree(ctx: Ctx) -> Call:
+    story = await ctx.story()
+    return Call(f"/en/stories/{story}/agreed", form={"theme": "youth_voice"}, ok=303)
+
+
+async def _page_unagree(ctx: Ctx) -> Call:
+    story, agreed = await _agreed(ctx)
+    return Call(f"/en/stories/{story}/agreed/{agreed}/delete", form={}, ok=303)
+
+
+async def _api_memo(ctx: Ctx) -> Call:
+    story = await ctx.story()
+    return Call("/api/v1/memos", json={"story": story, "text": "Why the bus?"}, ok=201)
+
+
+async def _api_change_memo(ctx: Ctx) -> Call:
+    _story, memo = await _memo(ctx)
+    return Call(f"/api/v1/memos/{memo}", json={"text": "Changed."})
+
+
+async def _api_delete_memo(ctx: Ctx) -> Call:
+    _story, memo = await _memo(ctx)
+    return Call(f"/api/v1/memos/{memo}", ok=204)
+
+
+async def _page_memo(ctx: Ctx) -> Call:
+    story = await ctx.story()
+    return Call(f"/en/stories/{story}/memos", form={"about": "", "text": "Why?"}, ok=303)
+
+
+async def _page_change_memo(ctx: Ctx) -> Call:
+    story, memo = await _memo(ctx)
+    return Call(f"/en/stories/{story}/memos/{memo}/change", form={"text": "Changed."}, ok=303)
+
+
+async def _page_delete_memo(ctx: Ctx) -> Call:
+    story, memo = await _memo(ctx)
+    return Call(f"/en/stories/{story}/memos/{memo}/delete", form={}, ok=303)
+
+
+async def _page_change_theme_memo(ctx: Ctx) -> Call:
+    _none, memo = await _memo(ctx, theme=True)
+    return Call(
+        f"/en/projects/futures/agreement/memos/{memo}/change", form={"text": "Changed."}, ok=303
+    )
+
+
+async def _page_delete_theme_memo(ctx: Ctx) -> Call:
+    _none, memo = await _memo(ctx, theme=True)
+    return Call(f"/en/projects/futures/agreement/memos/{memo}/delete", form={}, ok=303)
+
+
+AGREEMENT_ROUTES: dict[tuple[str, str], Rule] = {
+    ("GET", "/api/v1/projects/{project:str}/agreement"): Rule(
+        CODERS_READ, call("/api/v1/projects/futures/agreement")
+    ),
+    ("POST", "/api/v1/stories/{story_id:int}/agreed-codings"): Rule(CODE, _api_agree),
+    ("GET", "/api/v1/stories/{story_id:int}/agreed-codings"): Rule(
+        CODE, lambda ctx: _story_path(ctx, "/api/v1/stories/{}/agreed-codings")
+    ),
+    ("DELETE", "/api/v1/agreed-codings/{agreed_id:int}"): Rule(CODE, _api_unagree),
+    ("POST", "/api/v1/memos"): Rule(CODE, _api_memo),
+    ("GET", "/api/v1/stories/{story_id:int}/memos"): Rule(
+        CODE, lambda ctx: _story_path(ctx, "/api/v1/stories/{}/memos")
+    ),
+    ("GET", "/api/v1/projects/{project:str}/memos"): Rule(
+        CODERS_READ, call("/api/v1/projects/futures/memos")
+    ),
+    ("PATCH", "/api/v1/memos/{memo_id:int}"): Rule(OTHERS_CODING, _api_change_memo),
+    ("DELETE", "/api/v1/memos/{memo_id:int}"): Rule(OTHERS_CODING, _api_delete_memo),
+    ("GET", "/{lang:str}/projects/{project:str}/agreement"): Rule(
+        PAGE_CODERS_READ, call("/en/projects/futures/agreement")
+    ),
+    ("POST", "/{lang:str}/projects/{project:str}/agreement/memos"): Rule(
+        PAGE_THEME_MEMO,
+        call(
+            "/en/projects/futures/agreement/memos",
+            form={"theme": "youth_voice", "text": "Age?"},
+            ok=303,
+        ),
+    ),
+    ("POST", "/{lang:str}/projects/{project:str}/agreement/memos/{memo_id:int}/change"): Rule(
+        PAGE_OTHERS_THEME_MEMO, _page_change_theme_memo
+    ),
+    ("POST", "/{lang:str}/projects/{project:str}/agreement/memos/{memo_id:int}/delete"): Rule(
+        PAGE_OTHERS_THEME_MEMO, _page_delete_theme_memo
+    ),
+    ("POST", "/{lang:str}/stories/{story_id:int}/agreed"): Rule(PAGE_CODE, _page_agree),
+    ("POST", "/{lang:str}/stories/{story_id:int}/agreed/{agreed_id:int}/delete"): Rule(
+        PAGE_CODE, _page_unagree
+    ),
+    ("POST", "/{lang:str}/stories/{story_id:int}/memos"): Rule(PAGE_CODE, _page_memo),
+    ("POST", "/{lang:str}/stories/{story_id:int}/memos/{memo_id:int}/change"): Rule(
+        PAGE_OTHERS_CODING, _page_change_memo
+    ),
+    ("POST", "/{lang:str}/stories/{story_id:int}/memos/{memo_id:int}/delete"): Rule(
+        PAGE_OTHERS_CODING, _page_delete_memo
+    ),
+}
+ROUTES.update(AGREEMENT_ROUTES)
+
 # Routes Litestar adds for the OpenAPI document and its viewers: public by design.
 GENERATED = re.compile(r"^/schema(/|$)|^/static(/|$)")
 

@@ -22,8 +22,9 @@ LOCALES = get_settings().locales_dir
 TRANSLATED = [lang for lang in SUPPORTED_LOCALES if lang != "en"]
 # Messages that read the same in a language on purpose (names, codes, loanwords).
 SAME_AS_ENGLISH = {
-    "it": {"Account", "Password", "No", "no", "Record", "in %(language)s", "File"},
-    "et": {"Test"},
+    # "Memo": the word of qualitative research in Italian and Estonian too (REFI-QDA notes).
+    "it": {"Account", "Password", "No", "no", "Record", "in %(language)s", "File", "Memo"},
+    "et": {"Test", "Memo"},
     "pl": {"Test", "Diagram", "Problem"},
     "uk": set(),
     "ar": set(),

@@ -13,10 +13,17 @@ of the snapshot):
   n1_u ones and n0_u zeros, n1 and n0 sum them and n = n1 + n0.
 `value` is null when it is undefined (a theme every coder always or never applied).
 `observed_agreement` is the share of agreeing rating pairs.
+
+`bootstrap_interval` gives either statistic a percentile confidence interval from units
+resampled with replacement under a fixed seed (`kappa_values`, `alpha_values` restate the two
+formulas on per-unit ratings, many samples at once).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
 import polars as pl
 
 from civicfutures.analysis.themesets import Codebook, coder_sets
@@ -193,3 +200,75 @@ def units(sets: pl.LazyFrame, codebook: Codebook, method: str) -> pl.LazyFrame:
 
 def method_for(coders: int) -> str:
     return "cohen_kappa" if coders == 2 else "krippendorff_alpha"
+
+
+# ---------------------------------------------------------------- intervals by the bootstrap
+#
+# The statistics above as arithmetic on per-unit ratings. A bootstrap sample is a count of
+# how often each unit was drawn; units with the same ratings are interchangeable, so a sample
+# is drawn as multinomial counts over the distinct kinds of unit (at most a handful for
+# binary ratings) rather than as a list of units: the same distribution as resampling units
+# with replacement, at a cost that does not grow with the number of stories. `weights` holds
+# one sample per row (units drawn per kind); a statistic undefined on a row (a theme every
+# coder always or never applied in that sample) is NaN there.
+
+BOOTSTRAP_DRAWS = 2000
+BOOTSTRAP_SEED = 20261206
+
+
+def _weights(columns: int, weights: np.ndarray | None) -> np.ndarray:
+    return np.ones((1, columns)) if weights is None else np.atleast_2d(weights).astype(float)
+
+
+def kappa_values(a: np.ndarray, b: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Cohen's kappa per row of `weights` (all ones: the units as given): `a`, `b` the two
+    coders' 0/1 ratings of the same units."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    w = _weights(a.size, weights)
+    u = w.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pa, pb = (w * a).sum(axis=1) / u, (w * b).sum(axis=1) / u
+        observed = (w * (a == b)).sum(axis=1) / u
+        chance = pa * pb + (1 - pa) * (1 - pb)
+        return np.where((u > 0) & (chance < 1), (observed - chance) / (1 - chance), np.nan)
+
+
+def alpha_values(ones: np.ndarray, m: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Krippendorff's alpha (nominal, binary) per row of `weights`: per unit `m` ratings
+    (m ≥ 2), of which `ones` apply the theme."""
+    ones, m = np.asarray(ones, dtype=float), np.asarray(m, dtype=float)
+    w = _weights(ones.size, weights)
+    n = (w * m).sum(axis=1)
+    n1 = (w * ones).sum(axis=1)
+    n0 = n - n1
+    disagreements = (w * (ones * (m - ones) / (m - 1))).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n1 * n0 > 0, 1 - (n - 1) * disagreements / (n1 * n0), np.nan)
+
+
+def bootstrap_interval(
+    statistic: Callable[..., np.ndarray],
+    *columns: np.ndarray,
+    draws: int = BOOTSTRAP_DRAWS,
+    seed: int = BOOTSTRAP_SEED,
+    level: float = 0.95,
+) -> tuple[float, float] | None:
+    """Percentile bootstrap interval of `statistic` over units resampled with replacement.
+
+    `columns` are per-unit arrays of equal length (the ratings `statistic` reads). The same
+    inputs and seed always give the same interval. Draws where the statistic is undefined are
+    left out; None when there are fewer than two units or no draw defines it.
+    """
+    units = len(columns[0]) if columns else 0
+    if units < 2:
+        return None
+    kinds, counts = np.unique(np.column_stack(columns), axis=0, return_counts=True)
+    rng = np.random.default_rng(seed)
+    weights = rng.multinomial(units, counts / units, size=draws)
+    values = statistic(*kinds.T, weights=weights)
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return None
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(values, [tail, 100 - tail])
+    return float(low), float(high)

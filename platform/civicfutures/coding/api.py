@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from civicfutures.auth.actor import Actor
 from civicfutures.coding import schemas as cs
+from civicfutures.coding.agreed import AgreedCodingService
+from civicfutures.coding.agreement import AgreementService
+from civicfutures.coding.memos import MemoService
 from civicfutures.coding.service import CodingService
 from civicfutures.intake import schemas as s
 from civicfutures.intake.api import ACTOR, IdPath
@@ -17,6 +20,8 @@ from civicfutures.web.idempotent import created
 # Coders: researchers, partners (of the story's site, checked by the service), admins.
 coders = requires("partner", "researcher")
 SERVICE = {**ACTOR, "codings": Provide(CodingService, sync_to_thread=False)}
+AGREED = {**ACTOR, "agreed": Provide(AgreedCodingService, sync_to_thread=False)}
+MEMOS = {**ACTOR, "memos": Provide(MemoService, sync_to_thread=False)}
 
 
 class StoryCodingController(Controller):
@@ -119,4 +124,177 @@ class CodingController(Controller):
         await codings.delete(actor, coding_id)
 
 
-CONTROLLERS = [StoryCodingController, CodingController]
+class AgreedCodingController(Controller):
+    path = "/api/v1"
+    tags = ["codings"]
+    dependencies = AGREED
+
+    @post(
+        "/stories/{story_id:int}/agreed-codings",
+        responses=s.ERROR_RESPONSES,
+        guards=[coders],
+        status_code=201,
+        summary="Record a reconciled (agreed) coding of a story",
+        description=(
+            "Kept apart from the coders' own codings, which stay for the agreement statistics. "
+            "`applies: false` records that the theme does not apply (no offsets). Under blind "
+            "coding the caller must have marked their own coding of the story done."
+        ),
+    )
+    async def create(
+        self,
+        request: Request,
+        agreed: NamedDependency[AgreedCodingService],
+        actor: NamedDependency[Actor],
+        story_id: IdPath,
+        data: JSONBody[cs.AgreedCreate],
+    ) -> cs.AgreedRecord:
+        return await created(  # type: ignore[return-value]
+            request,
+            "agreed_coding",
+            lambda: agreed.create(actor, story_id, data),
+            lambda ref: agreed.get(actor, int(ref)),
+        )
+
+    @get(
+        "/stories/{story_id:int}/agreed-codings",
+        responses=s.ERROR_RESPONSES,
+        guards=[coders],
+        summary="A story's agreed codings",
+    )
+    async def list_agreed(
+        self,
+        agreed: NamedDependency[AgreedCodingService],
+        actor: NamedDependency[Actor],
+        story_id: IdPath,
+    ) -> list[cs.AgreedRecord]:
+        return await agreed.list(actor, story_id)
+
+    @delete(
+        "/agreed-codings/{agreed_id:int}",
+        responses=s.ERROR_RESPONSES,
+        guards=[coders],
+        status_code=204,
+        summary="Remove an agreed coding",
+    )
+    async def remove(
+        self,
+        agreed: NamedDependency[AgreedCodingService],
+        actor: NamedDependency[Actor],
+        agreed_id: IdPath,
+    ) -> None:
+        await agreed.delete(actor, agreed_id)
+
+
+class AgreementController(Controller):
+    path = "/api/v1/projects/{project:str}/agreement"
+    tags = ["codings"]
+    dependencies = ACTOR
+
+    @get(
+        "/",
+        responses=s.ERROR_RESPONSES,
+        guards=[coders],
+        summary="Coder agreement per theme and site, with intervals, and the disagreements",
+        description=(
+            "Kappa (exactly two coders) and Krippendorff's alpha per theme, for the project "
+            "(`site` empty) and per site, with 95 % percentile bootstrap intervals and the "
+            "number of doubly-coded stories each rests on; the stories where coders differ "
+            "on a theme, with any reconciled decision."
+        ),
+    )
+    async def report(
+        self,
+        actor: NamedDependency[Actor],
+        project: FromPath[str],
+        site: FromQuery[str | None] = None,
+    ) -> cs.AgreementReport:
+        return await AgreementService().report(actor, project, site or None)
+
+
+class MemoController(Controller):
+    path = "/api/v1"
+    tags = ["memos"]
+    dependencies = MEMOS
+
+    @post(
+        "/memos",
+        responses=s.ERROR_RESPONSES,
+        guards=[coders],
+        status_code=201,
+        summary="Attach a memo to a story, a coding (its excerpt) or a theme",
+    )
+    async def create(
+        self,
+        request: Request,
+        memos: NamedDependency[MemoService],
+        actor: NamedDependency[Actor],
+        data: JSONBody[cs.MemoCreate],
+    ) -> cs.MemoRecord:
+        return await created(  # type: ignore[return-value]
+            request,
+            "memo",
+            lambda: memos.create(actor, data),
+            lambda ref: memos.get(actor, int(ref)),
+        )
+
+    @get(
+        "/stories/{story_id:int}/memos",
+        responses=s.ERROR_RESPONSES,
+        guards=[coders],
+        summary="Memos on a story and on its codings",
+    )
+    async def for_story(
+        self, memos: NamedDependency[MemoService], actor: NamedDependency[Actor], story_id: IdPath
+    ) -> list[cs.MemoRecord]:
+        return await memos.for_story(actor, story_id)
+
+    @get(
+        "/projects/{project:str}/memos",
+        responses=s.ERROR_RESPONSES,
+        guards=[coders],
+        summary="Memos on the project's themes (researchers and admins)",
+    )
+    async def for_themes(
+        self,
+        memos: NamedDependency[MemoService],
+        actor: NamedDependency[Actor],
+        project: FromPath[str],
+    ) -> list[cs.MemoRecord]:
+        return await memos.for_themes(actor, project)
+
+    @patch(
+        "/memos/{memo_id:int}",
+        responses=s.ERROR_RESPONSES,
+        guards=[coders],
+        summary="Change one's memo (admins: any)",
+    )
+    async def change(
+        self,
+        memos: NamedDependency[MemoService],
+        actor: NamedDependency[Actor],
+        memo_id: IdPath,
+        data: JSONBody[cs.MemoChange],
+    ) -> cs.MemoRecord:
+        return await memos.change(actor, memo_id, data)
+
+    @delete(
+        "/memos/{memo_id:int}",
+        responses=s.ERROR_RESPONSES,
+        guards=[coders],
+        status_code=204,
+        summary="Remove one's memo (admins: any)",
+    )
+    async def remove(
+        self, memos: NamedDependency[MemoService], actor: NamedDependency[Actor], memo_id: IdPath
+    ) -> None:
+        await memos.delete(actor, memo_id)
+
+
+CONTROLLERS = [
+    StoryCodingController,
+    CodingController,
+    AgreedCodingController,
+    AgreementController,
+    MemoController,
+]

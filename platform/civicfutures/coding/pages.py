@@ -15,6 +15,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from civicfutures.coding import schemas as cs
+from civicfutures.coding.agreement_pages import AgreementPages, StoryAgreementPages
 from civicfutures.coding.overview import CodingOverview
 from civicfutures.coding.service import CodingService, phrase_span
 from civicfutures.db.tables import Theme
@@ -222,7 +223,7 @@ class ProjectCodingPages(Controller):
 
 CODING_PAGES = Router(
     path="/{lang:str}",
-    route_handlers=[StoryCodingPages, ProjectCodingPages],
+    route_handlers=[StoryCodingPages, ProjectCodingPages, AgreementPages, StoryAgreementPages],
     guards=[known_language],
     include_in_schema=False,
 )

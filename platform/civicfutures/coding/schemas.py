@@ -7,7 +7,7 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
-from civicfutures.intake.schemas import STORY_BODY_MAX, LanguageTag
+from civicfutures.intake.schemas import STORY_BODY_MAX, Id, LanguageTag, Slug
 
 ThemeKey = Annotated[str, Meta(min_length=1, max_length=64)]
 # An offset past the longest story is refused at decoding, whatever its size.
@@ -54,3 +54,102 @@ class CodingRecord(Struct, kw_only=True):
 class DoneOut(Struct, kw_only=True):
     story: int
     done: bool
+
+
+class AgreedCreate(Struct, forbid_unknown_fields=True, kw_only=True):
+    """Reconciled coding of a story: `applies` false records that the theme does not apply
+    (no offsets then); otherwise offsets as for a coding, both omitted for the whole story."""
+
+    theme: ThemeKey
+    applies: bool = True
+    start: Offset | None = None
+    end: Offset | None = None
+    translation: LanguageTag | None = None
+
+
+class AgreedRecord(Struct, kw_only=True):
+    id: int
+    story: int
+    theme: str
+    applies: bool
+    agreed_by: str
+    translation: str | None
+    start: int | None
+    end: int | None
+    excerpt: str | None
+    created_at: dt.datetime
+
+
+class Interval(Struct, kw_only=True):
+    low: float
+    high: float
+
+
+class Statistic(Struct, kw_only=True):
+    """Kappa or alpha of one theme in one scope; `value` null when undefined or when it rests
+    on fewer than the minimum of doubly-coded stories (`enough` false)."""
+
+    units: int
+    positive: int
+    enough: bool
+    value: float | None
+    interval: Interval | None
+
+
+class ThemeAgreement(Struct, kw_only=True):
+    theme: str
+    # "" for the whole project, else a site's slug.
+    site: str
+    coders: int
+    kappa: Statistic | None
+    alpha: Statistic
+
+
+class Disagreement(Struct, kw_only=True):
+    story: int
+    title: str
+    language: str
+    site: str
+    theme: str
+    applied_by: list[str]
+    not_applied_by: list[str]
+    # The reconciled decision when there is one: true (applies), false (does not apply).
+    agreed: bool | None
+
+
+class AgreementReport(Struct, kw_only=True):
+    project: str
+    minimum_units: int
+    coders: list[str]
+    stories: int
+    doubly_coded: int
+    hidden_stories: int
+    themes: list[ThemeAgreement]
+    disagreements: list[Disagreement]
+    truncated: bool
+
+
+class MemoCreate(Struct, forbid_unknown_fields=True, kw_only=True):
+    """A memo on exactly one of: a story, a coding (its excerpt), a theme (with its project)."""
+
+    text: str
+    story: Id | None = None
+    coding: Id | None = None
+    theme: ThemeKey | None = None
+    project: Slug | None = None
+
+
+class MemoChange(Struct, forbid_unknown_fields=True, kw_only=True):
+    text: str
+
+
+class MemoRecord(Struct, kw_only=True):
+    id: int
+    text: str
+    story: int | None
+    coding: int | None
+    theme: str | None
+    author: str
+    mine: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime | None

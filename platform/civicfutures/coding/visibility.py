@@ -42,3 +42,9 @@ async def blind_stories(actor: Actor, story_ids: Iterable[int]) -> set[int]:
 def visible(actor: Actor, blind: set[int], story_id: int, coder_user: int | None) -> bool:
     """One coding of `story_id` by `coder_user` (None: not a signed-in coder) for `actor`."""
     return story_id not in blind or (coder_user is not None and coder_user == actor.user_id)
+
+
+def reaches_every_site(actor: Actor) -> bool:
+    """Who reads memos on themes: readers of every site who analyse (researchers, admins).
+    A theme's memo may speak of any site's stories, so partners never see one."""
+    return actor.site_ids is None and actor.has_any("researcher")

@@ -183,6 +183,41 @@ class CodingDone(Table):
     done_at = Timestamptz(default=TimestamptzNow())
 
 
+class AgreedCoding(Table):
+    """Coders' reconciled decision on a theme in a story: the theme applies (on an excerpt, or
+    the whole story) or it does not. Kept apart from `Coding`, whose rows the agreement
+    statistics read and a reconciliation never changes."""
+
+    id = Serial(primary_key=True)
+    story = ForeignKey(Story, on_delete=OnDelete.cascade, null=False)
+    theme = ForeignKey(Theme, on_delete=OnDelete.cascade, null=False)
+    applies = Boolean(default=True)
+    translation = Varchar(length=35, default="")
+    start_offset = Integer(null=True, default=None)
+    end_offset = Integer(null=True, default=None)
+    agreed_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    agreed_label = Varchar(length=64, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Memo(Table):
+    """A researcher's note (REFI-QDA `Note`) on one story, one coding (its excerpt) or one
+    theme. A story's memos and its codings' memos go with the story (foreign keys cascade)."""
+
+    id = Serial(primary_key=True)
+    project = ForeignKey(Project, on_delete=OnDelete.cascade, null=False)
+    # The site of the story the memo is about; null for a theme's memo.
+    site = ForeignKey(Site, on_delete=OnDelete.cascade, null=True, default=None)
+    story = ForeignKey(Story, on_delete=OnDelete.cascade, null=True, default=None)
+    coding = ForeignKey(Coding, on_delete=OnDelete.cascade, null=True, default=None)
+    theme = ForeignKey(Theme, on_delete=OnDelete.cascade, null=True, default=None)
+    body = Text()
+    author = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    author_label = Varchar(length=64, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(null=True, default=None)
+
+
 class Outcome(Table):
     """A Theory-of-Change outcome of a project."""
 

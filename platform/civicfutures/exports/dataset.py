@@ -9,7 +9,7 @@ snapshot; draft = consented drafts.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import polars as pl
@@ -44,6 +44,9 @@ class ExportData:
     """`story_id, theme, coder, start, end, coding_id` (a stable key within the snapshot)."""
     translations: pl.LazyFrame
     notes: ExportNotes
+    memos: list[dict[str, Any]] = field(default_factory=list)
+    """`id, story_id, coding, theme, text, author`: memos on stories, codings (`coding` the
+    selection's `coding_id`) and themes; a writer keeps those whose story it exports."""
 
     @property
     def project(self) -> dict[str, Any]:
@@ -132,6 +135,7 @@ def open_dataset(inputs: ExportInputs, scope: ExportScope, notes: ExportNotes) -
             kept, on="story_id", how="semi"
         ),
         notes=notes,
+        memos=inputs.memos,
     )
 
 

@@ -12,7 +12,9 @@ UTF-8 text file per source under `sources/`:
 - storytellers are `Case`s (named by code only when the role may see codes) with their
   demographic attributes as `Variable`s (text values in the chosen language) and `SourceRef`s
   to their stories; stories carry site, kind, language and workshop date as variables;
-- the export notes are a project `Note`.
+- the export notes are a project `Note`; each memo is a `Note` too, referred to (`NoteRef`)
+  from the story's `TextSource`, the coding's `PlainTextSelection` or the theme's `Code`, and
+  written by its author (a `User`). A memo goes only where its story goes.
 GUIDs are uuid5 of the project and the object, so the same data gives the same file.
 """
 
@@ -80,8 +82,15 @@ def _leaf(xf: Any, tag: str, attrs: dict[str, str] | None = None, text: str | No
     xf.write(element)
 
 
-def _codes(xf: Any, ids: Ids, labels: ProjectLabels, with_kind: dict[str, str]) -> None:
-    """The codebook as nested `Code` elements (children under their parent)."""
+def _codes(
+    xf: Any,
+    ids: Ids,
+    labels: ProjectLabels,
+    with_kind: dict[str, str],
+    notes_of: dict[str, list[str]] | None = None,
+) -> None:
+    """The codebook as nested `Code` elements (children under their parent), each referring
+    to its memos (`notes_of`: theme key → note GUIDs)."""
     children: dict[str | None, list[dict[str, Any]]] = {}
     keys = {theme["key"] for theme in labels.themes}
     for theme in labels.themes:
@@ -99,12 +108,18 @@ def _codes(xf: Any, ids: Ids, labels: ProjectLabels, with_kind: dict[str, str]) 
             description = labels.theme_description(theme)
             footer = f"{theme['key']} · {with_kind.get(theme['kind'], theme['kind'])}"
             _leaf(xf, "Description", text=f"{description}\n\n{footer}" if description else footer)
+            _note_refs(xf, (notes_of or {}).get(theme["key"], []))
             for child in children.get(theme["key"], []):
                 write(child)
 
     with _element(xf, "Codes"):
         for theme in children.get(None, []):
             write(theme)
+
+
+def _note_refs(xf: Any, guids: list[str]) -> None:
+    for note in guids:
+        _leaf(xf, "NoteRef", {"targetGUID": note})
 
 
 def write_qdc(data: ExportData, path: Path, notes: ExportNotes, work: Path) -> None:
@@ -154,8 +169,32 @@ def write_qdpx(data: ExportData, path: Path, notes: ExportNotes, work: Path) -> 
             "horizon_year": _("Horizon year of a vision"),
         }
         notes_title = _("Export notes")
+        memo_word = _("Memo")
 
-    coders = sorted(set(codings["coder"].to_list()))
+    exported = set(stories["story_id"].to_list())
+    selections = set(codings["coding_id"].to_list())
+    theme_keys = {theme["key"] for theme in labels.themes}
+    memos = [
+        memo
+        for memo in data.memos
+        if (
+            memo["story_id"] in exported
+            and (memo["coding"] is None or memo["coding"] in selections)
+        )
+        or (memo["story_id"] is None and memo["theme"] in theme_keys)
+    ]
+    story_notes: dict[int, list[str]] = {}
+    selection_notes: dict[str, list[str]] = {}
+    theme_notes: dict[str, list[str]] = {}
+    for memo in memos:
+        note = ids("memo", memo["id"])
+        if memo["coding"] is not None:
+            selection_notes.setdefault(memo["coding"], []).append(note)
+        elif memo["story_id"] is not None:
+            story_notes.setdefault(memo["story_id"], []).append(note)
+        else:
+            theme_notes.setdefault(memo["theme"], []).append(note)
+    coders = sorted(set(codings["coder"].to_list()) | {memo["author"] for memo in memos})
     user_guid = {coder: ids("user", coder) for coder in coders}
     attr_values: dict[int, dict[str, str]] = {}
     for row in demographics.iter_rows(named=True):
@@ -207,7 +246,7 @@ def write_qdpx(data: ExportData, path: Path, notes: ExportNotes, work: Path) -> 
                             )
                 if data.themes:
                     with _element(xf, "CodeBook"):
-                        _codes(xf, ids, labels, vocabulary("theme_kind", lang))
+                        _codes(xf, ids, labels, vocabulary("theme_kind", lang), theme_notes)
                 with _element(xf, "Variables"):
                     for attribute in data.attributes:
                         _leaf(
@@ -287,6 +326,8 @@ def write_qdpx(data: ExportData, path: Path, notes: ExportNotes, work: Path) -> 
                                                 "CodeRef",
                                                 {"targetGUID": ids("code", coding["theme"])},
                                             )
+                                        _note_refs(xf, selection_notes.get(coding["coding_id"], []))
+                                _note_refs(xf, story_notes.get(sid, []))
                                 _variable_value(
                                     xf, ids("variable", "site"), "TextValue", site.get("name", "")
                                 )
@@ -334,8 +375,17 @@ def write_qdpx(data: ExportData, path: Path, notes: ExportNotes, work: Path) -> 
                                         xf, ids("variable", "language"), "TextValue", t["language"]
                                     )
                 note = {"guid": ids("note", "export"), "name": notes_title}
-                with _element(xf, "Notes"), _element(xf, "Note", note):
-                    _leaf(xf, "PlainTextContent", text="\n".join(notes.sentences()))
+                with _element(xf, "Notes"):
+                    with _element(xf, "Note", note):
+                        _leaf(xf, "PlainTextContent", text="\n".join(notes.sentences()))
+                    for memo in memos:
+                        mattrs = {
+                            "guid": ids("memo", memo["id"]),
+                            "name": f"{memo_word} {memo['id']}",
+                            "creatingUser": user_guid[memo["author"]],
+                        }
+                        with _element(xf, "Note", mattrs):
+                            _leaf(xf, "PlainTextContent", text=memo["text"])
                 if stories.height:
                     with _element(xf, "Sets"):
                         by_site: dict[int, list[int]] = {}

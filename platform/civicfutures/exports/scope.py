@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from civicfutures.auth.actor import Actor
+from civicfutures.coding.visibility import reaches_every_site
 from civicfutures.db.tables import Project, Site
 from civicfutures.errors import FieldError, NotFound
 from civicfutures.i18n import gettext as _
@@ -30,6 +31,8 @@ class ExportScope:
     lang: str
     codes: bool
     codes_requested: bool
+    # Memos on themes travel only to those who read them (`coding.memos.reaches_every_site`).
+    theme_memos: bool = False
 
     @property
     def site_ids(self) -> list[int]:
@@ -97,4 +100,5 @@ async def resolve_scope(
         lang=lang or project["default_language"] or "en",
         codes=include_codes and may_see_codes(actor),
         codes_requested=include_codes,
+        theme_memos=reaches_every_site(actor),
     )

@@ -11,7 +11,7 @@ when the export may show them, and the work area is deleted with the export.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from civicfutures.analysis.dataset import Snapshot
 from civicfutures.analysis.snapshot import build_snapshot, load_snapshot
-from civicfutures.db.tables import Story, Storyteller, Theme, Translation
+from civicfutures.db.tables import Memo, Story, Storyteller, Theme, Translation
 from civicfutures.exports.scope import ExportScope
 from civicfutures.settings import get_settings
 
@@ -50,6 +50,7 @@ class ExportInputs:
     themes: list[dict[str, Any]]
     stories_in_scope: int
     storytellers_in_scope: int
+    memos: list[dict[str, Any]] = field(default_factory=list)
 
 
 Rows = list[dict[str, Any]]
@@ -151,7 +152,60 @@ async def read_inputs(scope: ExportScope, work: Path) -> ExportInputs:
         themes=await read_themes(scope.project["id"]),
         stories_in_scope=await Story.count().where(Story.site.is_in(sites)),
         storytellers_in_scope=await Storyteller.count().where(Storyteller.site.is_in(sites)),
+        memos=await read_memos(scope),
     )
+
+
+async def read_memos(scope: ExportScope) -> list[dict[str, Any]]:
+    """Memos on the scope's stories and their codings, and on themes when the exporter reads
+    those; a coding's memo carries what names its selection in the export (`coding_keys`).
+    The writers keep only those whose story is exported: consent is the snapshot's."""
+    about = Memo.site.is_in(scope.site_ids or [-1])
+    if scope.theme_memos:
+        about = about | Memo.theme.is_not_null()
+    rows = (
+        await Memo.select(
+            Memo.id,
+            Memo.story,
+            Memo.coding,
+            Memo.body,
+            Memo.author_label,
+            Memo.theme.key.as_alias("theme"),
+            Memo.coding.theme.key.as_alias("coding_theme"),
+            Memo.coding.coder.as_alias("coder"),
+            Memo.coding.translation.as_alias("translation"),
+            Memo.coding.start_offset.as_alias("start"),
+            Memo.coding.end_offset.as_alias("end"),
+        )
+        .where(Memo.project == scope.project["id"], about)
+        .order_by(Memo.id)
+    )
+    memos = []
+    for row in rows:
+        memo = {
+            "id": row["id"],
+            "story_id": row["story"],
+            "theme": row["theme"],
+            "text": row["body"],
+            "author": row["author_label"],
+            "coding": None,
+        }
+        if row["coding"] is not None:
+            # Offsets on a translation stand for the whole story in the export, as in the
+            # snapshot; the first selection of the same coder, theme and span carries the memo.
+            whole = bool(row["translation"])
+            memo["coding"] = "/".join(
+                [
+                    str(row["story"]),
+                    row["coding_theme"],
+                    row["coder"],
+                    "" if whole or row["start"] is None else str(row["start"]),
+                    "" if whole or row["end"] is None else str(row["end"]),
+                    "0",
+                ]
+            )
+        memos.append(memo)
+    return memos
 
 
 async def read_themes(project_id: int) -> list[dict[str, Any]]:

@@ -80,8 +80,13 @@ async def render_story(
     values: dict[str, str] | None = None,
     notice: str | None = None,
     status_code: int = 200,
+    reconcile: str | None = None,
+    memo_errors: Sequence[FieldError] = (),
+    agreed_errors: Sequence[FieldError] = (),
 ) -> Template:
-    """The story page; a refused coding form comes back with its errors and values."""
+    """The story page; a refused coding form comes back with its errors and values.
+
+    `reconcile` names a theme whose coders' excerpts are set side by side to agree on."""
     actor = current_actor(request)
     view = await StoryViewService().view(actor, story_id)
     labels = LabelContext(
@@ -102,6 +107,9 @@ async def render_story(
         coding_errors=list(errors),
         coding_values=values or {},
         notice=notice,
+        reconcile=reconcile if reconcile in {c.value for c in themes} else None,
+        memo_errors=list(memo_errors),
+        agreed_errors=list(agreed_errors),
         story_kind_label=story_kind_label,
         status_label=status_label,
         workshop_kind_label=workshop_kind_label,
@@ -124,7 +132,15 @@ class StoryPages(Controller):
             "removed": _("The coding is removed."),
             "done": _("Your coding of this story is marked done."),
             "reopened": _("Your coding of this story is open again."),
+            "agreed": _("The agreed coding is saved."),
+            "unagreed": _("The agreed coding is removed."),
+            "memo": _("The memo is saved."),
+            "memo-removed": _("The memo is removed."),
         }
         return await render_story(
-            request, lang, story_id, notice=notices.get(request.query_params.get("saved", ""))
+            request,
+            lang,
+            story_id,
+            notice=notices.get(request.query_params.get("saved", "")),
+            reconcile=request.query_params.get("reconcile") or None,
         )

@@ -12,6 +12,7 @@ import msgspec
 
 from civicfutures import audit
 from civicfutures.auth.actor import Actor
+from civicfutures.coding.anchoring import reanchor_agreed
 from civicfutures.coding.visibility import blind_stories, visible
 from civicfutures.consent import readable_stories
 from civicfutures.curation.anchoring import reanchor_evidence
@@ -574,12 +575,20 @@ class StoryService:
                 await self._reanchor_codings(
                     actor, story_id, "", row["body"], body, check, only_unseen=codings is not None
                 )
+                await reanchor_agreed(story_id, "", row["body"], body, check)
             if data.translations is not msgspec.UNSET:
                 new_texts = {t.language: t.body for t in canonical["translations"]}
                 for item in before.translations:
                     if new_texts.get(item.language) != item.body:
                         await self._reanchor_codings(
                             actor,
+                            story_id,
+                            item.language,
+                            item.body,
+                            new_texts.get(item.language, ""),
+                            check,
+                        )
+                        await reanchor_agreed(
                             story_id,
                             item.language,
                             item.body,

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from civicfutures.auth.actor import Actor
-from civicfutures.coding.schemas import CodingRecord
+from civicfutures.coding.agreed import AgreedCodingService
+from civicfutures.coding.memos import MemoService
+from civicfutures.coding.schemas import AgreedRecord, CodingRecord, MemoRecord
 from civicfutures.coding.service import CodingService, may_code
 from civicfutures.coding.visibility import blind_stories
 from civicfutures.consent import StoryConsent, story_consent
@@ -59,6 +61,9 @@ class StoryView:
     done: bool = False
     # Blind coding hides others' codings from this reader until they mark the story done.
     others_hidden: bool = False
+    # For those who may code: the reconciled codings and the memos on the story and codings.
+    agreed: list[AgreedRecord] = field(default_factory=list)
+    memos: list[MemoRecord] = field(default_factory=list)
 
 
 def segments(body: str, spans: list[tuple[int, int] | None]) -> list[Segment]:
@@ -109,6 +114,7 @@ class StoryViewService:
                 for c in codings
             ]
 
+        may = may_code(actor, site.id)
         return StoryView(
             story=story,
             site=site,
@@ -123,10 +129,12 @@ class StoryViewService:
             translation_segments={
                 t.language: segments(t.body, spans(t.language)) for t in story.translations
             },
-            may_code=may_code(actor, site.id),
+            may_code=may,
             blind=bool(project.get("blind_coding")),
             done=await coding.is_done(actor, story.id),
             others_hidden=bool(await blind_stories(actor, [story.id])),
+            agreed=await AgreedCodingService().list(actor, story.id) if may else [],
+            memos=await MemoService().for_story(actor, story.id) if may else [],
         )
 
     async def history(self, story_id: int) -> list[HistoryEntry]:

@@ -56,6 +56,9 @@ NAV_ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("analysis", lambda: _("Analysis"), "/analysis", ("researcher", "author")),
     NavEntry("exports", lambda: _("Exports"), "/exports", ("researcher",)),
     NavEntry("quotes", lambda: _("Quotes"), "/projects/{project}/quotes", ("researcher",)),
+    NavEntry(
+        "agreement", lambda: _("Coder agreement"), "/projects/{project}/agreement", ("researcher",)
+    ),
     NavEntry("briefings", lambda: _("Briefings"), "/briefings", ("author",)),
     # Translators: statements the team writes from the stories (also called findings); not the
     # outcomes of the Theory of Change. Use the glossary's term (locales/glossary.csv).
