@@ -31,7 +31,7 @@ from civicfutures.errors import FieldError, InvalidInput
 from civicfutures.exports.refiqda import CODEBOOK_NS, KIND_COLOURS, ORIGIN, guid
 from civicfutures.i18n import gettext as _
 
-MAX_BYTES = 2_000_000
+MAX_BYTES = 1_000_000
 MAX_ENTRIES = 2_000
 MAX_NAME = 500
 MAX_DESCRIPTION = 500
