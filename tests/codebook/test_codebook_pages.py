@@ -134,7 +134,7 @@ async def test_import_and_download_through_the_page(client, world, sign_in):
         files={
             "file": (
                 "codebook.csv",
-                "name,description,parent\r\nTransport,,\r\nAutobusy,Linie,Transport\r\n".encode(),
+                b"name,description,parent\r\nTransport,,\r\nAutobusy,Linie,Transport\r\n",
                 "text/csv",
             )
         },
