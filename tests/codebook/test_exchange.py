@@ -217,3 +217,18 @@ async def test_an_unknown_format_is_refused(client, world, admin):
     answer = await client.get("/api/v1/projects/futures/codebook?format=xlsx", headers=admin)
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["field"] == "format"
+
+
+async def test_an_import_that_changes_a_theme_audits_the_fields_it_changed(client, world, admin):
+    content = "name,description,parent\r\nYoung people unheard,Nobody asks them,\r\n".encode()
+    answer = await _import(client, admin, "futures", "csv", "en", content)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["updated"] == ["youth_voice"]
+    event = (
+        await AuditEvent.select(AuditEvent.detail, AuditEvent.before_hash)
+        .output(load_json=True)
+        .where((AuditEvent.entity == "theme") & (AuditEvent.action == "update"))
+        .first()
+    )
+    assert event["detail"]["fields"] == ["descriptions.en"]
+    assert event["before_hash"] != ""

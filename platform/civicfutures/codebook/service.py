@@ -424,6 +424,8 @@ class CodebookService:
                     key = _unused(entry.key or exchange.key_for(entry.name), taken)
                 taken.add(key)
                 plan.append((entry, row, key))
+            setup = SetupService()
+            before = {theme.key: theme for theme in await setup.list_themes(project["slug"])}
             key_of_name = {entry.name.casefold(): key for entry, _row, key in plan}
             ids = {row["key"]: row["id"] for row in rows}
             position = len(rows)
@@ -469,13 +471,14 @@ class CodebookService:
                     if row is not None and key not in updated:
                         updated.append(key)
             unchanged = [key for _e, row, key in plan if row is not None and key not in updated]
-            setup = SetupService()
             for key in created:
                 out = await setup.get_theme(project["slug"], key)
                 await audit.record(actor, "create", "theme", out.id, after=out)
             for key in updated:
                 out = await setup.get_theme(project["slug"], key)
-                await audit.record(actor, "update", "theme", out.id, after=out)
+                await audit.record(
+                    actor, "update", "theme", out.id, before=before.get(key), after=out
+                )
             result = ImportOut(
                 project=project["slug"],
                 format=fmt,
