@@ -1,6 +1,7 @@
 """The living codebook in a real browser: a researcher adds a theme, renames it, nests it under
 another and merges it into a third (its coding moves); axe-core finds no serious or critical
-problem on the codebook and theme pages in English and Arabic."""
+problem on the codebook and theme pages in English and Arabic, and on a phone they do not
+widen the page."""
 
 from __future__ import annotations
 
@@ -91,5 +92,18 @@ async def test_a_researcher_adds_renames_nests_and_merges_a_theme(
     problems += await axe_problems(page)
     await page.goto(f"{live_server}/ar/projects/{DEMO}/codebook/themes/{first}")
     problems += await axe_problems(page)
+
+    # On a phone the tree scrolls inside its frame and the forms wrap: the page never widens.
+    await page.set_viewport_size({"width": 390, "height": 800})
+    spilled = []
+    for lang in ("en", "ar"):
+        for path in ("codebook", f"codebook/themes/{first}"):
+            await page.goto(f"{live_server}/{lang}/projects/{DEMO}/{path}")
+            scroll, client = await page.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            if scroll > client:
+                spilled.append(f"{lang}/{path}: {scroll} px in {client}")
     await page.close()
     assert not problems, "\n".join(problems)
+    assert not spilled, "\n".join(spilled)

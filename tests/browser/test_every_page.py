@@ -54,6 +54,7 @@ def every_page(places: dict[str, str]) -> list[str]:
         f"/stories/{story}",
         f"/stories/{story}/edit",
         f"/projects/{project}/codebook",
+        f"/projects/{project}/codebook/themes/youth_disengagement",
         "/stories",
         "/stories?site=gdansk&kind=present",
         "/exports",
