@@ -24,6 +24,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from civicfutures.auth.api import AdminController
     from civicfutures.briefings.api import BriefingController
     from civicfutures.briefings.pages import BRIEFING_PAGES
+    from civicfutures.codebook.api import CodebookController
+    from civicfutures.codebook.pages import CODEBOOK_PAGES
     from civicfutures.coding.api import CONTROLLERS as CODING
     from civicfutures.coding.pages import CODING_PAGES
     from civicfutures.curation.api import CONTROLLERS as CURATION
@@ -73,6 +75,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *INTAKE,
             *CODING,
             CODING_PAGES,
+            CodebookController,
+            CODEBOOK_PAGES,
             *CURATION,
             CURATION_PAGES,
             AdminController,

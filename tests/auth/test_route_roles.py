@@ -131,6 +131,9 @@ PAGE_EXPORTERS = Access(
 PAGE_ADMIN = Access(
     "page-admin", {"anonymous": 303, **dict.fromkeys(ROLES[1:-1], 403), "admin": "ok"}
 )
+# The codebook is kept by researchers and admins.
+CODEBOOK = Access("codebook", {**ADMIN.outcomes, "researcher": "ok"})
+PAGE_CODEBOOK = Access("page-codebook", {**PAGE_ADMIN.outcomes, "researcher": "ok"})
 
 
 @dataclass
@@ -721,13 +724,13 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/sites"): Rule(ADMIN_WRITE, _post_site),
     ("GET", "/api/v1/sites"): Rule(SIGNED_IN, call("/api/v1/sites")),
     ("GET", "/api/v1/sites/{ref:str}"): Rule(SITE_READ, call("/api/v1/sites/gdansk")),
-    ("POST", "/api/v1/themes"): Rule(ADMIN_WRITE, _post_theme),
+    ("POST", "/api/v1/themes"): Rule(CODEBOOK, _post_theme),
     ("GET", "/api/v1/themes"): Rule(SIGNED_IN, call("/api/v1/themes?project=futures")),
     ("GET", "/api/v1/themes/{project:str}/{key:str}"): Rule(
         SIGNED_IN, call("/api/v1/themes/futures/youth_voice")
     ),
     ("PATCH", "/api/v1/themes/{project:str}/{key:str}"): Rule(
-        ADMIN_WRITE, call("/api/v1/themes/futures/youth_voice", json={"labels": {"en": "Youth"}})
+        CODEBOOK, call("/api/v1/themes/futures/youth_voice", json={"labels": {"en": "Youth"}})
     ),
     # intake: people and stories
     ("POST", "/api/v1/workshops"): Rule(SITE_WRITE, _post_workshop),
@@ -1186,6 +1189,112 @@ AGREEMENT_ROUTES: dict[tuple[str, str], Rule] = {
     ),
 }
 ROUTES.update(AGREEMENT_ROUTES)
+
+async def _fresh_theme(ctx: Ctx) -> str:
+    from civicfutures.intake.setup_service import SetupService
+
+    key = f"fresh{ctx.next()}"
+    await SetupService().create_theme(
+        SYSTEM, s.ThemeIn(project="futures", key=key, kind="other", labels={"en": key})
+    )
+    return key
+
+
+async def _api_merge(ctx: Ctx) -> Call:
+    source, into = await _fresh_theme(ctx), await _fresh_theme(ctx)
+    return Call("/api/v1/projects/futures/codebook/merge", json={"source": source, "into": into})
+
+
+async def _api_split(ctx: Ctx) -> Call:
+    key = await _fresh_theme(ctx)
+    return Call(
+        "/api/v1/projects/futures/codebook/split",
+        json={"theme": key, "into": [{"key": f"{key}_part"}]},
+        ok=201,
+    )
+
+
+async def _api_retire(ctx: Ctx) -> Call:
+    key = await _fresh_theme(ctx)
+    return Call(f"/api/v1/projects/futures/codebook/themes/{key}/retire", json={"retired": True})
+
+
+async def _page_add_theme(ctx: Ctx) -> Call:
+    return Call(
+        "/en/projects/futures/codebook/themes",
+        form={"key": f"page{ctx.next()}", "label": "Page", "kind": "other"},
+        ok=303,
+    )
+
+
+async def _page_merge(ctx: Ctx) -> Call:
+    source, into = await _fresh_theme(ctx), await _fresh_theme(ctx)
+    return Call(
+        "/en/projects/futures/codebook/merge", form={"source": source, "into": into}, ok=303
+    )
+
+
+async def _page_save_theme(ctx: Ctx) -> Call:
+    key = await _fresh_theme(ctx)
+    return Call(
+        f"/en/projects/futures/codebook/themes/{key}",
+        form={"label.en": "Renamed", "parent": "youth_voice", "kind": "vision"},
+        ok=303,
+    )
+
+
+async def _page_retire(ctx: Ctx) -> Call:
+    key = await _fresh_theme(ctx)
+    return Call(f"/en/projects/futures/codebook/themes/{key}/retire", form={"retired": "1"}, ok=303)
+
+
+async def _page_split(ctx: Ctx) -> Call:
+    key = await _fresh_theme(ctx)
+    return Call(
+        f"/en/projects/futures/codebook/themes/{key}/split",
+        form={"new_key": f"{key}_part", "new_label": "Part"},
+        ok=303,
+    )
+
+
+CODEBOOK_ROUTES: dict[tuple[str, str], Rule] = {
+    ("GET", "/api/v1/projects/{project:str}/codebook"): Rule(
+        SIGNED_IN, call("/api/v1/projects/futures/codebook?format=csv")
+    ),
+    # A JSON body is no codebook file: editors get the file's 422, everyone else is refused.
+    ("POST", "/api/v1/projects/{project:str}/codebook"): Rule(
+        CODEBOOK, call("/api/v1/projects/futures/codebook?format=csv", json={"x": 1}, ok=422)
+    ),
+    ("POST", "/api/v1/projects/{project:str}/codebook/merge"): Rule(CODEBOOK, _api_merge),
+    ("POST", "/api/v1/projects/{project:str}/codebook/split"): Rule(CODEBOOK, _api_split),
+    ("POST", "/api/v1/projects/{project:str}/codebook/themes/{key:str}/retire"): Rule(
+        CODEBOOK, _api_retire
+    ),
+    ("POST", "/{lang:str}/projects/{project:str}/codebook/themes"): Rule(
+        PAGE_CODEBOOK, _page_add_theme
+    ),
+    ("POST", "/{lang:str}/projects/{project:str}/codebook/merge"): Rule(PAGE_CODEBOOK, _page_merge),
+    # No file chosen: editors get the form back with the error.
+    ("POST", "/{lang:str}/projects/{project:str}/codebook/import"): Rule(
+        PAGE_CODEBOOK, call("/en/projects/futures/codebook/import", form={}, ok=422)
+    ),
+    ("GET", "/{lang:str}/projects/{project:str}/codebook/download/{fmt:str}"): Rule(
+        PAGE_SIGNED_IN, call("/en/projects/futures/codebook/download/qdc")
+    ),
+    ("GET", "/{lang:str}/projects/{project:str}/codebook/themes/{key:str}"): Rule(
+        PAGE_SIGNED_IN, call("/en/projects/futures/codebook/themes/youth_voice")
+    ),
+    ("POST", "/{lang:str}/projects/{project:str}/codebook/themes/{key:str}"): Rule(
+        PAGE_CODEBOOK, _page_save_theme
+    ),
+    ("POST", "/{lang:str}/projects/{project:str}/codebook/themes/{key:str}/retire"): Rule(
+        PAGE_CODEBOOK, _page_retire
+    ),
+    ("POST", "/{lang:str}/projects/{project:str}/codebook/themes/{key:str}/split"): Rule(
+        PAGE_CODEBOOK, _page_split
+    ),
+}
+ROUTES.update(CODEBOOK_ROUTES)
 
 # Routes Litestar adds for the OpenAPI document and its viewers: public by design.
 GENERATED = re.compile(r"^/schema(/|$)|^/static(/|$)")

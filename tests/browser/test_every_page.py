@@ -55,6 +55,7 @@ def every_page(places: dict[str, str]) -> list[str]:
         f"/stories/{story}/edit",
         f"/projects/{project}/codebook",
         f"/projects/{project}/agreement",
+        f"/projects/{project}/codebook/themes/youth_disengagement",
         "/stories",
         "/stories?site=gdansk&kind=present",
         "/exports",

@@ -197,7 +197,10 @@ class ProjectCodingPages(Controller):
         table = await CodingOverview().build(
             actor, project_row, site=site or None, coder=coder or None
         )
-        themes = {o["key"]: o for o in await theme_options(project_row["id"], labels)}
+        themes = {
+            o["key"]: o
+            for o in await theme_options(project_row["id"], labels, include_retired=True)
+        }
         return page(
             "pages/codings.html",
             project=project_row,

@@ -134,12 +134,17 @@ class CodingService:
 
     async def _theme_id(self, project_id: int, key: str, check: Checker) -> int | None:
         row = (
-            await Theme.select(Theme.id)
+            await Theme.select(Theme.id, Theme.retired_at)
             .where(Theme.project == project_id, Theme.key == key)
             .first()
         )
         if row is None:
             check.add("theme", _("No theme “{key}” in this codebook.").format(key=key))
+            return None
+        if row["retired_at"] is not None:
+            check.add(
+                "theme", _("The theme “{key}” is retired; it takes no new codings.").format(key=key)
+            )
             return None
         return row["id"]
 

@@ -74,6 +74,9 @@ class Theme(Table):
     labels = JSON(default={})
     descriptions = JSON(default={})
     position = Integer(default=0)
+    # A retired theme keeps its codings and history but is no longer offered to coders.
+    retired_at = Timestamptz(null=True, default=None)
+    merged_into = ForeignKey("self", on_delete=OnDelete.set_null, null=True, default=None)
 
 
 class Workshop(Table):

@@ -23,7 +23,7 @@ from civicfutures.intake.setup_service import SetupService
 from civicfutures.intake.story_service import StoryFilters, StoryService
 from civicfutures.search.schemas import SearchPage
 from civicfutures.search.service import SearchService
-from civicfutures.web.auth import admins, current_actor, readers, writers
+from civicfutures.web.auth import admins, codebook_editors, current_actor, readers, writers
 from civicfutures.web.idempotent import created
 
 
@@ -152,7 +152,7 @@ class ThemeController(Controller):
     @post(
         "/",
         responses=s.ERROR_RESPONSES,
-        guards=[admins],
+        guards=[codebook_editors],
         status_code=201,
         summary="Add a theme to a project's codebook",
     )
@@ -189,7 +189,7 @@ class ThemeController(Controller):
 
     @patch(
         "/{project:str}/{key:str}",
-        guards=[admins],
+        guards=[codebook_editors],
         summary="Change a theme's labels, kind or parent",
     )
     async def update_theme(

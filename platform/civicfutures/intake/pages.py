@@ -18,7 +18,6 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from civicfutures.archive.pages import visitor_home
-from civicfutures.db.tables import Theme
 from civicfutures.errors import FieldError, InvalidInput
 from civicfutures.forms.binding import Submission
 from civicfutures.forms.definitions import (
@@ -27,10 +26,8 @@ from civicfutures.forms.definitions import (
     status_label,
     story_kind_label,
     theme_choices,
-    theme_kind_label,
 )
 from civicfutures.i18n import gettext as _
-from civicfutures.i18n.codebook import codebook_coverage
 from civicfutures.i18n.labels import LabelContext
 from civicfutures.intake import schemas as s
 from civicfutures.intake.people_service import StorytellerService, WorkshopService
@@ -402,36 +399,9 @@ async def home(request: Request, lang: FromPath[str]) -> Template:
     )
 
 
-@get("/projects/{project:str}/codebook", guards=[page_requires()], name="codebook")
-async def codebook(request: Request, lang: FromPath[str], project: FromPath[str]) -> Template:
-    """The codebook in the page's language, and the labels each language still lacks."""
-    project_row = await find_project(project)
-    labels = LabelContext(tag=lang, project_default=project_row["default_language"])
-    rows = (
-        await Theme.select(Theme.key, Theme.kind, Theme.labels, Theme.descriptions)
-        .output(load_json=True)
-        .where(Theme.project == project_row["id"])
-        .order_by(Theme.position)
-        .order_by(Theme.id)
-    )
-    themes = [
-        {
-            "key": row["key"],
-            "kind": theme_kind_label(row["kind"]),
-            "label": labels.label(row["labels"], row["key"]),
-            "description": labels.description(row["descriptions"]),
-        }
-        for row in rows
-    ]
-    coverage = await codebook_coverage(project)
-    return page(
-        "pages/codebook.html", project=project_row, themes=themes, coverage=coverage, lang=lang
-    )
-
-
 INTAKE_PAGES = Router(
     path="/{lang:str}",
-    route_handlers=[home, codebook, IntakePages, StoryEditPages, StoryPages, StoryListPages],
+    route_handlers=[home, IntakePages, StoryEditPages, StoryPages, StoryListPages],
     guards=[known_language],
     include_in_schema=False,
 )

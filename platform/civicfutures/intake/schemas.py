@@ -123,6 +123,9 @@ class ThemeOut(Struct, kw_only=True):
     parent: str | None
     labels: dict[str, str]
     descriptions: dict[str, str]
+    # A retired theme keeps its codings but is no longer offered to coders.
+    retired: bool = False
+    merged_into: str | None = None
 
 
 # ---------------------------------------------------------------- workshops, storytellers

@@ -21,6 +21,12 @@ def _require_admin(actor: Actor) -> None:
         raise Forbidden(_("Only administrators can change a project's set-up."))
 
 
+def require_codebook_editor(actor: Actor) -> None:
+    """Admins and researchers keep the codebook: they are the ones who code with it."""
+    if not actor.has_any("researcher"):
+        raise Forbidden(_("Only researchers and administrators can change the codebook."))
+
+
 def project_out(row: dict[str, Any]) -> s.ProjectOut:
     return s.ProjectOut(
         id=row["id"],
@@ -54,6 +60,8 @@ def theme_out(row: dict[str, Any], keys_by_id: dict[int, str]) -> s.ThemeOut:
         parent=keys_by_id.get(row["parent"]) if row["parent"] else None,
         labels=dict(row["labels"] or {}),
         descriptions=dict(row["descriptions"] or {}),
+        retired=row.get("retired_at") is not None,
+        merged_into=keys_by_id.get(row["merged_into"]) if row.get("merged_into") else None,
     )
 
 
@@ -214,7 +222,7 @@ class SetupService:
         return {row["id"]: row["key"] for row in rows}
 
     async def create_theme(self, actor: Actor, data: s.ThemeIn) -> s.ThemeOut:
-        _require_admin(actor)
+        require_codebook_editor(actor)
         data = nfc(data)
         check = Checker()
         labels = check.label_map("labels", data.labels)
@@ -297,10 +305,35 @@ class SetupService:
         keys = {row["id"]: row["key"] for row in rows}
         return [theme_out(row, keys) for row in rows]
 
+    async def _refuse_circle(self, theme_id: int, parent_id: int, parent_key: str) -> None:
+        """A theme may not be nested under itself or under one of its own sub-themes."""
+        project = await Theme.select(Theme.project).where(Theme.id == theme_id).first()
+        parents = {
+            row["id"]: row["parent"]
+            for row in await Theme.select(Theme.id, Theme.parent).where(
+                Theme.project == project["project"]
+            )
+        }
+        current: int | None = parent_id
+        while current is not None:
+            if current == theme_id:
+                raise InvalidInput(
+                    _("The request has invalid fields."),
+                    [
+                        FieldError(
+                            "parent",
+                            _(
+                                "“{key}” is nested under this theme; it cannot be its parent."
+                            ).format(key=parent_key),
+                        )
+                    ],
+                )
+            current = parents.get(current)
+
     async def update_theme(
         self, actor: Actor, project_ref: str, key: str, data: s.ThemePatch
     ) -> s.ThemeOut:
-        _require_admin(actor)
+        require_codebook_editor(actor)
         data = nfc(data)
         check = Checker()
         changes: dict[Any, Any] = {}
@@ -326,6 +359,8 @@ class SetupService:
                             )
                         ],
                     )
+                if data.parent is not None:
+                    await self._refuse_circle(row["id"], ids[data.parent], data.parent)
                 changes[Theme.parent] = ids[data.parent] if data.parent else None
             if changes:
                 await Theme.update(changes).where(Theme.id == row["id"])

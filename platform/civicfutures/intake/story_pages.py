@@ -43,18 +43,24 @@ async def saved_story(actor: Actor, saved: str | None) -> s.StoryOut | None:
         return None
 
 
-async def theme_options(project_id: int, labels: LabelContext) -> list[dict[str, str]]:
+async def theme_options(
+    project_id: int, labels: LabelContext, *, include_retired: bool = False
+) -> list[dict[str, str]]:
     """The codebook for the coding picker: each theme's label in the reader's language and its
-    labels in every other language, so type-ahead finds a theme by any of its names."""
+    labels in every other language, so type-ahead finds a theme by any of its names. Retired
+    themes take no new codings, so the picker leaves them out unless asked."""
     themes, _groups = await theme_choices(project_id, labels)
     rows = (
-        await Theme.select(Theme.key, Theme.labels)
+        await Theme.select(Theme.key, Theme.labels, Theme.retired_at)
         .output(load_json=True)
         .where(Theme.project == project_id)
     )
     all_labels = {row["key"]: row["labels"] or {} for row in rows}
+    retired = {row["key"] for row in rows if row["retired_at"] is not None}
     options = []
     for choice in themes:
+        if choice.value in retired and not include_retired:
+            continue
         others = [
             text
             for tag, text in sorted(all_labels.get(choice.value, {}).items())

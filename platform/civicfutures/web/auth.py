@@ -113,3 +113,5 @@ any_role = requires("partner", "researcher", "author")
 readers = requires("partner", "researcher", "author")
 writers = requires("partner")
 admins = requires("admin")
+# The codebook is kept by those who code with it: researchers (and admins).
+codebook_editors = requires("researcher")
