@@ -275,7 +275,11 @@ async def test_the_english_cross_site_briefing(demo_briefings):
     assert data["language"] == "en"
     keys = [s["key"] for s in data["sections"]]
     assert keys[:4] == ["summary", "key_challenges", "future_visions", "what_would_help"]
-    assert keys[keys.index("method") + 1 :][:3] == ["annex_stories", "annex_themes", "site_profiles"]
+    assert keys[keys.index("method") + 1 :][:3] == [
+        "annex_stories",
+        "annex_themes",
+        "site_profiles",
+    ]
     profiles = data["tables"]["site_profiles"]["rows"]
     assert [row[0] for row in profiles] == ["gdansk", "greater-manchester", "reggio-emilia", "voru"]
     insights = next(s for s in data["sections"] if s["key"] == "insights")
