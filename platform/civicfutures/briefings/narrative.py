@@ -301,8 +301,8 @@ def _left_out(ctx: Context) -> list[str]:
 
     return [
         _(
-            "Stories left out because a storyteller did not consent to research: %(stories)s, "
-            "told by %(storytellers)s storytellers."
+            "Stories left out because a storyteller did not consent to research: %(stories)s "
+            "(storytellers: %(storytellers)s)."
         )
         % {
             "stories": count("missing_consent:stories"),
