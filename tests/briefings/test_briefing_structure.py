@@ -363,6 +363,9 @@ async def test_the_summary_is_on_the_first_screen_and_a_quote_within_two(
     quote = await page.locator("blockquote").first.bounding_box()
     assert summary and summary["y"] + summary["height"] <= 800, summary
     assert quote and quote["y"] <= 1600, quote
+    # Drafted paragraphs in another language than the briefing's say which.
+    marked = await page.locator("#summary p").evaluate_all("ps => ps.map(p => [p.lang, p.dir])")
+    assert marked == ([["", ""], ["", ""]] if key == "en" else [["pl", "ltr"], ["en", "ltr"]])
     await page.screenshot(path=str(artifacts / f"briefing-{key}-first-screens.png"), clip={
         "x": 0, "y": 0, "width": 1000, "height": 1600,
     }, full_page=True)  # fmt: skip

@@ -19,6 +19,8 @@ class Block(msgspec.Struct, tag_field="type", kw_only=True):
 
 class Paragraph(Block, tag="paragraph"):
     text: str
+    language: str | None = None
+    """The language the text is in, when it is not the briefing's."""
 
 
 class Fact(msgspec.Struct, kw_only=True):

@@ -16,9 +16,11 @@ def _sentence(text: str) -> str:
     return text if not text or text[-1] in ".!?…。؟" else f"{text}."
 
 
+def drafted_paragraph(insight: InsightForBriefing) -> str:
+    """An insight in a sentence or two: its title, then its summary."""
+    return " ".join(part for part in (_sentence(insight.title), _sentence(insight.summary)) if part)
+
+
 def draft_summary(insights: Sequence[InsightForBriefing]) -> str:
-    """One paragraph per agreed insight, oldest first: its title, then its summary."""
-    return "\n\n".join(
-        " ".join(part for part in (_sentence(i.title), _sentence(i.summary)) if part)
-        for i in insights
-    )
+    """One paragraph per agreed insight, oldest first."""
+    return "\n\n".join(drafted_paragraph(i) for i in insights)

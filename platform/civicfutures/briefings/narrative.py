@@ -19,6 +19,7 @@ from civicfutures.briefings.document import (
     Section,
     ThemeView,
 )
+from civicfutures.briefings.drafting import drafted_paragraph
 from civicfutures.briefings.params import paragraphs
 from civicfutures.briefings.sections import (
     Context,
@@ -61,8 +62,16 @@ def summary(ctx: Context) -> Section:
             )
         ]
         texts = found or [_("No insight has been agreed for this briefing yet.")]
+    # A drafted paragraph left as it was keeps the language its insight is shown in.
+    languages = {
+        drafted_paragraph(i): i.fallback_language
+        for i in ctx.inputs.insights
+        if i.fallback_language
+    }
     return Section(
-        key="summary", heading=_("Summary"), blocks=[Paragraph(text=text) for text in texts]
+        key="summary",
+        heading=_("Summary"),
+        blocks=[Paragraph(text=text, language=languages.get(text)) for text in texts],
     )
 
 

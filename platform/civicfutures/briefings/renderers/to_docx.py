@@ -299,7 +299,7 @@ class _Writer:
             self.heading(section.heading, 1)
             for block in section.blocks:
                 if isinstance(block, Paragraph):
-                    self.paragraph(block.text)
+                    self.paragraph(block.text, language=block.language)
                 elif isinstance(block, Facts):
                     for fact in block.items:
                         self.labelled(fact.label, fact.value)
