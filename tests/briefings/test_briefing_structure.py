@@ -16,10 +16,11 @@ from pathlib import Path
 import docx
 import pytest
 from lxml import html as lxml_html
+from pypdf import PdfReader
 
 from briefings.conftest import post_briefing_form
 from briefings.test_demo_charts import briefings  # noqa: F401
-from briefings.test_formats import briefing_data, pdftotext
+from briefings.test_formats import briefing_data, outline, pdftotext
 from browser.conftest import artifacts, browser  # noqa: F401
 from builders import story_body
 
@@ -70,6 +71,18 @@ async def test_the_briefing_reads_summary_first_and_keeps_the_tables_for_the_ann
     assert [line[3:] for line in markdown.splitlines() if line.startswith("## ")] == headings
     document = docx.Document(directory / "briefing.docx")
     assert [p.text for p in document.paragraphs if p.style.name == "Heading 1"] == headings
+    # Printed, the summary and the first findings share the page after the contents; each part
+    # of the annex starts a page of its own.
+    marks = [
+        (title, page)
+        for depth, title, page in outline(PdfReader(directory / "briefing.pdf"))
+        if depth == 1
+    ]
+    assert [title for title, _page in marks] == headings
+    assert marks[0][1] == marks[1][1] == 1
+    annex = [page for (_title, page), s in zip(marks, found, strict=True) if s["annex"]]
+    before = [page for (_title, page), s in zip(marks, found, strict=True) if not s["annex"]]
+    assert annex[0] > before[-1] and annex == sorted(set(annex))
     printed = " ".join(pdftotext(directory / "briefing.pdf").split())
     # After the contents page, each heading comes after the one before it.
     body = printed[printed.index(headings[-1]) + len(headings[-1]) :]
