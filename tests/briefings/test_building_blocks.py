@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from civicfutures.briefings.document import Notes
 from civicfutures.i18n import use_locale
 
 
@@ -114,18 +115,23 @@ def test_suppressed_cells_say_why_in_every_format_for_people(synthetic_briefing)
 
 def test_a_cross_site_briefing_has_every_section(synthetic_briefing):
     assert [s.key for s in synthetic_briefing.sections] == [
-        "method",
+        "summary",
         "key_challenges",
         "future_visions",
-        "enablers",
+        "what_would_help",
+        "insights",
+        "method",
+        "annex_stories",
+        "annex_themes",
         "site_profiles",
         "comparison",
         "breakdowns",
-        "insights",
         "theory_of_change",
         "data_notes",
     ]
+    assert [s.annex for s in synthetic_briefing.sections] == [False] * 6 + [True] * 7
     assert synthetic_briefing.language == "et" and synthetic_briefing.direction == "ltr"
     assert set(synthetic_briefing.charts) == {"present_vs_future", "prevalence_by_site"}
-    notes = next(s for s in synthetic_briefing.sections if s.key == "data_notes").blocks[0].items
+    method = next(s for s in synthetic_briefing.sections if s.key == "method")
+    notes = [item for b in method.blocks if isinstance(b, Notes) for item in b.items]
     assert any("Theme 0" in note for note in notes)  # labels shown in English are named

@@ -97,3 +97,33 @@ async def test_out_creates_a_missing_folder_shows_progress_and_never_overwrites_
     # Click refuses a file given as the folder before anything is built (usage error: 2).
     assert refused.returncode == 2 and "is a file" in refused.stderr
     assert a_file.read_text(encoding="utf-8") == "mine"
+
+
+async def test_the_summary_and_recommendations_come_from_files(client, admin, world, tmp_path):
+    body = story_body(world, "gdansk")
+    assert (await client.post("/api/v1/stories", json=body, headers=admin)).status_code == 201
+    summary = tmp_path / "summary.txt"
+    summary.write_text("Młodzi chcą być pytani.\n\nAutobusy kończą kursy za wcześnie.\n", "utf-8")
+    recommendations = tmp_path / "recommendations.txt"
+    recommendations.write_text("Nocne autobusy w weekendy.", encoding="utf-8")
+    out = tmp_path / "gdansk"
+    built = _build(
+        "--site",
+        "gdansk",
+        "--summary",
+        str(summary),
+        "--recommendations",
+        str(recommendations),
+        "--out",
+        str(out),
+    )
+    assert built.returncode == 0, built.stderr
+    data = json.loads((out / "briefing.json").read_text(encoding="utf-8"))
+    by_key = {s["key"]: s for s in data["sections"]}
+    assert [b["text"] for b in by_key["summary"]["blocks"]] == [
+        "Młodzi chcą być pytani.",
+        "Autobusy kończą kursy za wcześnie.",
+    ]
+    assert [b["text"] for b in by_key["recommendations"]["blocks"]] == [
+        "Nocne autobusy w weekendy."
+    ]

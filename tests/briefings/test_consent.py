@@ -21,7 +21,7 @@ async def _briefing_data(client, headers) -> tuple[str, dict]:
 
 
 def _facts(data: dict) -> dict[str, str]:
-    method = data["sections"][0]
+    method = next(s for s in data["sections"] if s["key"] == "method")
     facts = next(b for b in method["blocks"] if b["type"] == "facts")
     return {f["label"]: f["value"] for f in facts["items"]}
 

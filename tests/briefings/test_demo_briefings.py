@@ -107,13 +107,16 @@ async def test_the_polish_briefing_reads_in_polish(demo_briefings):
     assert translated("pl", "fewer than %(k)s") % {"k": 3} in html
     data = json.loads((demo_briefings["pl"]["dir"] / "briefing.json").read_text())
     assert [s["key"] for s in data["sections"]] == [
-        "method",
+        "summary",
         "key_challenges",
         "future_visions",
-        "enablers",
+        "what_would_help",
+        "insights",
+        "method",
+        "annex_stories",
+        "annex_themes",
         "comparison",
         "breakdowns",
-        "insights",
         "theory_of_change",
         "data_notes",
     ]
@@ -271,7 +274,12 @@ async def test_the_english_cross_site_briefing(demo_briefings):
     data = json.loads((directory / "briefing.json").read_text())
     assert data["language"] == "en"
     keys = [s["key"] for s in data["sections"]]
-    assert keys[:5] == ["method", "key_challenges", "future_visions", "enablers", "site_profiles"]
+    assert keys[:4] == ["summary", "key_challenges", "future_visions", "what_would_help"]
+    assert keys[keys.index("method") + 1 :][:3] == [
+        "annex_stories",
+        "annex_themes",
+        "site_profiles",
+    ]
     profiles = data["tables"]["site_profiles"]["rows"]
     assert [row[0] for row in profiles] == ["gdansk", "greater-manchester", "reggio-emilia", "voru"]
     insights = next(s for s in data["sections"] if s["key"] == "insights")

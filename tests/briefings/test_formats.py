@@ -109,7 +109,8 @@ async def test_the_pdf_is_a4_with_bookmarks_a_contents_page_and_page_numbers(dem
     data = briefing_data(directory)
     reader = PdfReader(path)
     pages = len(reader.pages)
-    assert pages >= len(data["sections"])  # each section starts a page
+    # The contents page, then the briefing proper, then each part of the annex on its own pages.
+    assert pages >= 2 + sum(section["annex"] for section in data["sections"])
     for page in reader.pages:
         assert (round(float(page.mediabox.width), 2), round(float(page.mediabox.height), 2)) == A4
 
@@ -284,9 +285,16 @@ async def test_an_arabic_briefing_downloads_as_right_to_left_pdf_docx_and_zip(
     (tmp_path / "briefing.pdf").write_bytes(pdf)
     text = " ".join(pdftotext(tmp_path / "briefing.pdf").split())
     assert len(ARABIC.findall(text)) > 500
-    # Lam-alef comes back from the PDF as a ligature; the other headings read as written.
-    readable = [unicodedata.normalize("NFC", h) for h in headings if "لا" not in h]
-    assert readable and all(heading in text for heading in readable)
+    # Lam-alef (with or without hamza or madda) comes back from the PDF as a ligature; the other
+    # headings read as written, but for the spaces poppler puts around a colon between Arabic
+    # words ("ملحق: القصص" comes back as "ملحق :القصص").
+    readable = [
+        "".join(unicodedata.normalize("NFC", h).split())
+        for h in headings
+        if not re.search("ل[اأإآ]", h)
+    ]
+    squeezed = "".join(text.split())
+    assert len(readable) >= 5 and all(heading in squeezed for heading in readable)
     # Charts with Arabic text are pictures drawn with joined letters, not letter-by-letter SVG.
     assert len(pictures(reader)) == len(
         [b for s in data["sections"] for b in s["blocks"] if b["type"] == "chart"]

@@ -18,11 +18,12 @@ from civicfutures.briefings.compute import Results, compute
 from civicfutures.briefings.document import Briefing
 from civicfutures.briefings.inputs import Inputs
 from civicfutures.briefings.manifest import write_manifest
+from civicfutures.briefings.outline import build_sections
 from civicfutures.briefings.params import BRIEFING_FORMAT, BriefingParams
 from civicfutures.briefings.progress import Reporter
 from civicfutures.briefings.renderers import RENDERERS
 from civicfutures.briefings.renderers.to_zip import write_archive
-from civicfutures.briefings.sections import Context, build_sections, listing, period
+from civicfutures.briefings.sections import Context, listing, period
 from civicfutures.briefings.tables import hidden_note
 from civicfutures.briefings.vocabulary import vocabulary
 from civicfutures.i18n import gettext as _
@@ -36,6 +37,7 @@ def _labels(briefing_id: str, snapshot_id: str, params: BriefingParams) -> dict[
         "contents": _("Contents"),
         "empty": _("No rows."),
         "outcomes": _("Outcomes"),
+        "leads_to": _("Leads to"),
         "about": _("About"),
         "sheet": _("Sheet"),
         "briefing_id": _("Briefing"),

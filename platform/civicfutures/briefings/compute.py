@@ -224,6 +224,32 @@ def _by_site(comparison: pl.DataFrame) -> pl.DataFrame:
     return comparison.rename({"site": "group"}).select(PREVALENCE_COLUMNS).sort("group", "theme")
 
 
+def added_up(
+    overview: dict[str, Any], languages: pl.DataFrame, kinds: pl.DataFrame
+) -> tuple[dict[str, Any], pl.DataFrame, pl.DataFrame]:
+    """A cross-site total of stories that is the sum of the kinds of story it is made of.
+
+    Each kind is itself a sum of published cells within sites; every story has one kind, so
+    their sum is a total published the same way, and the breakdown adds up to it. Not when a
+    kind is hidden: the total would give it away, so the scope's own published total stays.
+    Shares of kinds and languages are then of that total.
+    """
+    if overview.get("people_hidden") or not kinds.height or kinds["suppressed"].any():
+        return overview, languages, kinds
+    total = int(kinds["stories"].sum())
+    if total <= 0:
+        return overview, languages, kinds
+
+    def reshared(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.with_columns(
+            share=pl.when(~pl.col("suppressed")).then(
+                pl.min_horizontal(pl.col("stories"), pl.lit(total)) / total
+            )
+        )
+
+    return {**overview, "stories": total}, reshared(languages), reshared(kinds)
+
+
 def compute(snapshot: Snapshot, params: BriefingParams) -> Results:
     """Plan every table of the briefing and collect it."""
     size = snapshot["stories"].select(pl.len()).collect().item()
@@ -246,10 +272,13 @@ def compute(snapshot: Snapshot, params: BriefingParams) -> Results:
             people_hidden=hidden and bool(overview.get("stories")),
             people_hidden_reason=total.get("total_suppressed_reason"),
         )
+    languages, kinds = frames["languages"], frames["kinds"]
+    if params.suppressed and not params.local:
+        overview, languages, kinds = added_up(overview, languages, kinds)
     return Results(
         overview=overview,
-        languages=frames["languages"],
-        kinds=frames["kinds"],
+        languages=languages,
+        kinds=kinds,
         scope=frames["scope"],
         by_site=_by_site(frames["comparison"]),
         by_kind=frames["by_kind"],

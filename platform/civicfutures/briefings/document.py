@@ -19,6 +19,8 @@ class Block(msgspec.Struct, tag_field="type", kw_only=True):
 
 class Paragraph(Block, tag="paragraph"):
     text: str
+    language: str | None = None
+    """The language the text is in, when it is not the briefing's."""
 
 
 class Fact(msgspec.Struct, kw_only=True):
@@ -70,10 +72,27 @@ class InsightView(Block, tag="insight"):
     """The language title and summary are in, when it is not the briefing's."""
 
 
+class ThemeView(Block, tag="theme"):
+    """A theme told as a finding: how often it comes up, where it stands out, who said it."""
+
+    theme: str
+    title: str
+    figure: str
+    """Its share of the stories with the interval, or what hides it."""
+    places: str | None = None
+    """The sites where it is distinctive, in a sentence."""
+    outcomes: list[str] = []
+    """The Theory-of-Change outcomes it leads to (enablers)."""
+    quotes: list[QuoteView] = []
+    note: str | None = None
+
+
 class Section(msgspec.Struct, kw_only=True):
     key: str
     heading: str
     blocks: list[Block]
+    annex: bool = False
+    """Reference material after the briefing proper (the statistical tables)."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import hashlib
 
 import msgspec
 
+from civicfutures.briefings.drafting import draft_summary
 from civicfutures.briefings.params import BriefingParams
 from civicfutures.curation.service import (
     InsightForBriefing,
@@ -39,6 +40,9 @@ class Inputs(msgspec.Struct, kw_only=True):
     attributes: list[AttributeLabels]
     insights: list[InsightForBriefing]
     theory: list[TheoryRow]
+    summary: str = ""
+    """The author's summary: as written in the build form, or drafted from the insights."""
+    recommendations: str = ""
 
     def digest(self) -> str:
         return hashlib.sha256(msgspec.json.encode(self, order="sorted")).hexdigest()
@@ -72,11 +76,14 @@ async def gather_inputs(params: BriefingParams) -> Inputs:
         )
         for item in project.get("demographics") or []
     ]
+    insights = await agreed_insights_for_briefing(params.project, params.site, params.language)
     return Inputs(
         project_name=project["name"],
         project_default=project["default_language"],
         site_languages=site_languages,
         attributes=attributes,
-        insights=await agreed_insights_for_briefing(params.project, params.site, params.language),
+        insights=insights,
         theory=await theory_of_change_table(params.project, params.language),
+        summary=params.summary if params.summary is not None else draft_summary(insights),
+        recommendations=params.recommendations,
     )

@@ -16,7 +16,7 @@ from litestar.params import FromPath
 from litestar.response import File, Redirect, Template
 
 from civicfutures.briefings.api import file_response
-from civicfutures.briefings.params import BriefingIn
+from civicfutures.briefings.params import RECOMMENDATIONS_LIMIT, SUMMARY_LIMIT, BriefingIn
 from civicfutures.briefings.progress import ProgressOut
 from civicfutures.briefings.service import BriefingService, can_build
 from civicfutures.errors import FieldError, InvalidInput
@@ -29,6 +29,8 @@ from civicfutures.web.pages import known_language, page
 from civicfutures.web.security import DOCUMENT_CSP
 
 FIELDS = ("project", "site", "language", "from", "to", "suppression")
+TEXTS = ("summary", "recommendations")
+"""The author's texts: kept as typed (line breaks and all), unlike the one-line fields."""
 REFRESH_SECONDS = 5
 """How often a page without JavaScript reloads itself while its briefing is being built."""
 
@@ -85,6 +87,8 @@ def _read(values: dict[str, str]) -> tuple[BriefingIn | None, list[FieldError]]:
                 "from": dates["from"].isoformat() if dates["from"] else None,
                 "to": dates["to"].isoformat() if dates["to"] else None,
                 "suppression": suppression,
+                "summary": values.get("summary") or None,
+                "recommendations": values.get("recommendations") or None,
             },
             BriefingIn,
         )
@@ -106,11 +110,15 @@ class BriefingPages(Controller):
         values: dict[str, str],
         errors: list[FieldError],
         status_code: int = 200,
+        drafted: bool = False,
     ) -> Template:
         actor = current_actor(request)
         return page(
             "briefings/list.html",
             status_code=status_code,
+            drafted=drafted,
+            summary_limit=SUMMARY_LIMIT,
+            recommendations_limit=RECOMMENDATIONS_LIMIT,
             briefings=await BriefingService().list(actor),
             values=values,
             errors={e.field: e.message for e in errors},
@@ -122,16 +130,21 @@ class BriefingPages(Controller):
 
     @get("/", name="briefings")
     async def index(self, request: Request, lang: FromPath[str]) -> Template:
-        values = dict.fromkeys(FIELDS, "")
+        values = dict.fromkeys((*FIELDS, *TEXTS), "")
         return await self._list_page(request, values, [])
 
     @post("/", name="briefings_build", guards=[page_requires("author", "partner")], status_code=200)
     async def build(self, request: Request, lang: FromPath[str]) -> Response | Template:
         form = await request.form()
         values = {name: (form.get(name) or "").strip() for name in FIELDS}
+        values.update({name: form.get(name) or "" for name in TEXTS})
         data, errors = _read(values)
         if data is not None:
             try:
+                if form.get("action") == "draft":
+                    # The author asked for the draft to edit: the form again, prefilled.
+                    values["summary"] = await BriefingService().draft(current_actor(request), data)
+                    return await self._list_page(request, values, [], drafted=True)
                 out = await BriefingService().request(current_actor(request), data)
                 return Redirect(f"/{lang}/briefings/{out.id}", status_code=303)
             except InvalidInput as problem:

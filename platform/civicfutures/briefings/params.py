@@ -15,7 +15,10 @@ from civicfutures.analysis.params import DEFAULT_STATUSES, AnalysisParams
 from civicfutures.intake.schemas import LanguageTag, Slug
 
 # Bumped when the content or layout of briefings changes, so old ids are not reused for new bytes.
-BRIEFING_FORMAT = 2
+BRIEFING_FORMAT = 3
+# The author's texts: a summary fits one printed page, recommendations about two.
+SUMMARY_LIMIT = 4_000
+RECOMMENDATIONS_LIMIT = 8_000
 
 
 class BriefingIn(
@@ -36,6 +39,11 @@ class BriefingIn(
     suppression: Annotated[int, Meta(ge=0, le=1000)] | None = None
     """Disclosure threshold k; default the project's. Below the project's k (0 = off) needs the
     right to publish unsuppressed tables."""
+    summary: str | None = None
+    """The author's summary, paragraphs separated by blank lines; default: drafted from the
+    agreed insights."""
+    recommendations: str | None = None
+    """The author's recommendations; none: the briefing has no such section."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,10 @@ class BriefingParams:
     date_to: dt.date | None
     k: int
     """Cells resting on fewer than k storytellers are suppressed; 0 publishes them all."""
+    summary: str | None = None
+    """The author's summary as given (None: drafted from the insights when inputs are read).
+    Author texts are hashed with the inputs, not listed among the parameters."""
+    recommendations: str = ""
 
     @property
     def local(self) -> bool:
@@ -84,6 +96,21 @@ class BriefingParams:
             k=self.k or None,
             unsuppressed=self.k == 0,
         )
+
+
+def author_text(value: str | None) -> str | None:
+    """A text from a form or a request in one canonical form: the same words give the same
+    briefing whether typed in a browser (CRLF line ends) or sent by the API."""
+    if value is None:
+        return None
+    lines = [line.rstrip() for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return "\n".join(lines).strip()
+
+
+def paragraphs(text: str) -> list[str]:
+    """An author's text as paragraphs: blank lines separate them, single line ends do not."""
+    blocks = [" ".join(block.split()) for block in text.split("\n\n")]
+    return [block for block in blocks if block]
 
 
 def canonical_json(value: Any) -> bytes:

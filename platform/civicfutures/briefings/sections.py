@@ -20,7 +20,6 @@ from civicfutures.briefings.document import (
     Block,
     ChartRef,
     Fact,
-    Facts,
     InsightView,
     Notes,
     Paragraph,
@@ -214,7 +213,13 @@ def figure(value: int | None, hidden: bool, k: int, reason: str | None = None) -
 # ---------------------------------------------------------------- sections
 
 
-def method(ctx: Context) -> Section:
+def annex(heading: str) -> str:
+    """An annex section's heading."""
+    return _("Annex: %(title)s") % {"title": heading}
+
+
+def method_facts(ctx: Context) -> tuple[list[Fact], pl.DataFrame, list[str]]:
+    """The scope's key figures, its languages, and the method told in plain sentences."""
     r, vocab, k = ctx.results, ctx.vocab, ctx.k
     overview = r.overview
     # Published people counts come perturbed from the scope's prevalence (`compute`).
@@ -222,21 +227,30 @@ def method(ctx: Context) -> Section:
     why = overview.get("people_hidden_reason")
     storytellers = overview.get("storytellers") or 0
     stories = overview.get("stories") or 0
-    blocks: list[Block] = [
-        Paragraph(
-            text=_(
-                "The briefing draws on stories told at storytelling and future-thinking workshops. "
-                "Each story was coded with themes from the project's codebook; a theme counts as "
-                "present in a story when any coder applied it. Only submitted and reviewed stories "
-                "whose storytellers all consented to research are included."
-            )
-        )
-    ]
-    if not stories and not small:
-        blocks.append(Paragraph(text=_("No stories match this briefing's scope.")))
     languages = r.languages.with_columns(
         mapped(r.languages, "language", vocab.language_name, "language_name")
     )
+    language_list = listing(sorted(languages["language_name"].to_list()), vocab.language) or "–"
+    plain = [
+        _(
+            "The briefing draws on stories told at storytelling and future-thinking workshops. "
+            "Each story was coded with themes from the project's codebook; a theme counts as "
+            "present in a story when any coder applied it. Only submitted and reviewed stories "
+            "whose storytellers all consented to research are included."
+        ),
+        _(
+            "In all: %(stories)s stories told by %(storytellers)s storytellers at %(workshops)s "
+            "workshops, in %(languages)s."
+        )
+        % {
+            "stories": figure(stories, small, k, why),
+            "storytellers": figure(storytellers, small, k, why),
+            "workshops": format_number(overview.get("workshops") or 0),
+            "languages": language_list,
+        },
+    ]
+    if not stories and not small:
+        plain.append(_("No stories match this briefing's scope."))
     facts = [
         Fact(label=_("Stories"), value=figure(stories, small, k, why)),
         Fact(label=_("Storytellers"), value=figure(storytellers, small, k, why)),
@@ -246,10 +260,7 @@ def method(ctx: Context) -> Section:
         facts.append(Fact(label=_("Sites"), value=format_number(overview.get("sites") or 0)))
     facts += [
         Fact(label=_("Period"), value=period(overview.get("first"), overview.get("last"))),
-        Fact(
-            label=_("Languages"),
-            value=listing(sorted(languages["language_name"].to_list()), vocab.language) or "–",
-        ),
+        Fact(label=_("Languages"), value=language_list),
         Fact(
             label=_("Disclosure control"),
             value=(
@@ -264,14 +275,21 @@ def method(ctx: Context) -> Section:
         ),
         Fact(label=_("Snapshot"), value=ctx.snapshot_id or "–"),
     ]
-    blocks.append(Facts(items=facts))
+    return facts, languages, plain
+
+
+def annex_stories(ctx: Context) -> Section:
+    """The stories by language and by kind."""
+    r = ctx.results
+    _facts, languages, _plain = method_facts(ctx)
     count_columns = [
         Column("stories", _("Stories"), COUNT, HIDDEN),
         Column("share", _("Share"), SHARE, HIDDEN),
         Column("suppressed", _("Suppressed"), FLAG, people=False),
         *reason_columns("suppressed"),
     ]
-    blocks.append(
+    kinds = r.kinds.with_columns(mapped(r.kinds, "kind", story_kind_label, "kind_label"))
+    blocks: list[Block] = [
         ctx.add(
             Table(
                 name="method_languages",
@@ -283,10 +301,7 @@ def method(ctx: Context) -> Section:
                 ],
                 frame=languages.sort("language"),
             )
-        )
-    )
-    kinds = r.kinds.with_columns(mapped(r.kinds, "kind", story_kind_label, "kind_label"))
-    blocks.append(
+        ),
         ctx.add(
             Table(
                 name="method_story_kinds",
@@ -298,16 +313,16 @@ def method(ctx: Context) -> Section:
                 ],
                 frame=kinds.sort("kind"),
             )
-        )
-    )
-    return Section(key="method", heading=_("Method"), blocks=blocks)
+        ),
+    ]
+    return Section(key="annex_stories", heading=annex(_("The stories")), blocks=blocks, annex=True)
 
 
-def _prevalence_table(ctx: Context, name: str, title: str, kind: str) -> tuple[Table, pl.DataFrame]:
+def _prevalence_table(ctx: Context, name: str, title: str, kind: str) -> Table:
     frame = by_share(
         with_theme_labels(themes_of_kind(ctx.results.scope, ctx.vocab, kind), ctx.vocab)
     )
-    table = Table(
+    return Table(
         name=name,
         title=title,
         # `%%` and `% {}`: a percent sign that gettext tools do not read as a placeholder.
@@ -318,67 +333,18 @@ def _prevalence_table(ctx: Context, name: str, title: str, kind: str) -> tuple[T
         columns=[*theme_columns(), *share_columns(), *flag_columns()],
         frame=frame,
     )
-    return table, frame
 
 
-def _theme_section(
-    ctx: Context, key: str, heading: str, kind: str, lead: str, empty: str, table_title: str
-) -> Section:
-    """The most frequent themes of a kind in a sentence, then their prevalence table."""
-    table, frame = _prevalence_table(ctx, key, table_title, kind)
-    top = top_items(frame)
-    blocks: list[Block] = [
-        Paragraph(text=lead % {"list": listing(top, ctx.vocab.language)} if top else empty),
-        ctx.add(table),
-    ]
-    return Section(key=key, heading=heading, blocks=blocks)
-
-
-def key_challenges(ctx: Context) -> Section:
-    return _theme_section(
-        ctx,
-        "key_challenges",
-        _("Key challenges"),
-        "challenge",
-        _("The challenges raised most often: %(list)s."),
-        _("No challenge was coded in these stories."),
-        _("Challenges in the stories"),
-    )
-
-
-def future_visions(ctx: Context) -> Section:
-    section = _theme_section(
-        ctx,
-        "future_visions",
-        _("Future visions"),
-        "vision",
-        _("The visions described most often: %(list)s."),
-        _("No vision was coded in these stories."),
-        _("Visions in the stories"),
-    )
-    blocks = section.blocks
+def annex_themes(ctx: Context) -> Section:
+    """Every theme's prevalence by kind, and the links from challenges to visions."""
     vocab = ctx.vocab
-    by_kind = with_theme_labels(ctx.results.by_kind, vocab)
-    present = themes_of_kind(by_kind.filter(pl.col("group") == "present"), vocab, "challenge")
-    future = themes_of_kind(by_kind.filter(pl.col("group") == "future"), vocab, "vision")
-    blocks.append(
-        ctx.chart(
-            charts.present_and_future(
-                by_share(present),
-                by_share(future),
-                title=_("Present challenges and future visions"),
-                description=_(
-                    "Share of present-day stories raising each challenge, beside the share of "
-                    "future stories describing each vision."
-                ),
-                challenges_title=_("Challenges in present-day stories"),
-                visions_title=_("Visions in future stories"),
-                axis_title=_("Share of stories"),
-                suppressed_label=hidden_text(None, SHARE, ctx.k),
-                language=vocab.language,
-            )
-        )
-    )
+    blocks: list[Block] = [
+        ctx.add(
+            _prevalence_table(ctx, "key_challenges", _("Challenges in the stories"), "challenge")
+        ),
+        ctx.add(_prevalence_table(ctx, "future_visions", _("Visions in the stories"), "vision")),
+        ctx.add(_prevalence_table(ctx, "enablers", _("Enablers in the stories"), "enabler")),
+    ]
     links = ctx.results.links
     links = with_theme_labels(with_theme_labels(links, vocab, "challenge"), vocab, "vision").sort(
         ["links", "_challenge_order", "_vision_order"],
@@ -418,18 +384,8 @@ def future_visions(ctx: Context) -> Section:
             )
         )
     )
-    return section
-
-
-def enablers(ctx: Context) -> Section:
-    return _theme_section(
-        ctx,
-        "enablers",
-        _("Enablers"),
-        "enabler",
-        _("What would help, named most often: %(list)s."),
-        _("No enabler was coded in these stories."),
-        _("Enablers in the stories"),
+    return Section(
+        key="annex_themes", heading=annex(_("Themes in figures")), blocks=blocks, annex=True
     )
 
 
@@ -499,7 +455,12 @@ def site_profiles(ctx: Context) -> Section:
         ],
         frame=frame,
     )
-    return Section(key="site_profiles", heading=_("Site profiles"), blocks=[ctx.add(table)])
+    return Section(
+        key="site_profiles",
+        heading=annex(_("Site profiles")),
+        blocks=[ctx.add(table)],
+        annex=True,
+    )
 
 
 def comparison(ctx: Context) -> Section:
@@ -619,7 +580,7 @@ def comparison(ctx: Context) -> Section:
         )
     )
     heading = _("Compared with the other sites") if params.local else _("Comparison across sites")
-    return Section(key="comparison", heading=heading, blocks=blocks)
+    return Section(key="comparison", heading=annex(heading), blocks=blocks, annex=True)
 
 
 def breakdowns(ctx: Context) -> Section:
@@ -664,10 +625,12 @@ def breakdowns(ctx: Context) -> Section:
         )
     if not r.breakdowns:
         blocks.append(Paragraph(text=_("The project records no demographic attributes.")))
-    return Section(key="breakdowns", heading=_("Demographic breakdowns"), blocks=blocks)
+    return Section(
+        key="breakdowns", heading=annex(_("Demographic breakdowns")), blocks=blocks, annex=True
+    )
 
 
-def _quote_view(ctx: Context, quote) -> QuoteView:
+def quote_view(ctx: Context, quote) -> QuoteView:
     vocab, language = ctx.vocab, ctx.params.language
     view = QuoteView(
         text=quote.text,
@@ -725,7 +688,7 @@ def insights_and_quotes(ctx: Context) -> Section:
                 )
                 % {"n": format_number(insight.evidence_withdrawn)}
             )
-        views = [_quote_view(ctx, q) for q in quotes]
+        views = [quote_view(ctx, q) for q in quotes]
         blocks.append(
             InsightView(
                 title=insight.title,
@@ -867,7 +830,12 @@ def theory_of_change(ctx: Context) -> Section:
             )
         ),
     ]
-    return Section(key="theory_of_change", heading=_("Theory-of-Change mapping"), blocks=blocks)
+    return Section(
+        key="theory_of_change",
+        heading=annex(_("Theory-of-Change mapping")),
+        blocks=blocks,
+        annex=True,
+    )
 
 
 QUALITY_CHECKS = ("uncoded", "missing_translation", "language_mismatch", "near_duplicate", "draft")
@@ -905,7 +873,8 @@ def _quality_row(
     return {**row, "count": count, "suppressed": False, "suppressed_reason": None}
 
 
-def data_notes(ctx: Context) -> Section:
+def data_note_items(ctx: Context) -> list[str]:
+    """What a reader should know about the figures: protection, shares, labels, checks left out."""
     r, vocab, params, k = ctx.results, ctx.vocab, ctx.params, ctx.k
     notes = [
         _(
@@ -952,7 +921,12 @@ def data_notes(ctx: Context) -> Section:
             )
             % {"n": format_number(QUALITY_DETAIL_LIMIT)}
         )
-    quality = r.quality
+    return notes
+
+
+def quality_rows(ctx: Context) -> list[dict[str, object]]:
+    """The data quality checks of this scope, as published (or exact, unsuppressed) counts."""
+    quality, params = ctx.results.quality, ctx.params
     rows = []
     for check in QUALITY_CHECKS:
         if params.suppressed:
@@ -965,6 +939,12 @@ def data_notes(ctx: Context) -> Section:
     for what in ("stories", "storytellers"):
         found = quality.filter((pl.col("check") == "missing_consent") & (pl.col("detail") == what))
         rows.append(_quality_row(f"missing_consent:{what}", found))
+    return rows
+
+
+def data_notes(ctx: Context) -> Section:
+    r, vocab = ctx.results, ctx.vocab
+    rows = quality_rows(ctx)
     quality_table = Table(
         name="data_quality",
         title=_("Data quality"),
@@ -996,7 +976,6 @@ def data_notes(ctx: Context) -> Section:
         )
     )
     blocks: list[Block] = [
-        Notes(items=notes),
         ctx.add(quality_table),
         Paragraph(
             text=_(
@@ -1018,37 +997,4 @@ def data_notes(ctx: Context) -> Section:
             )
         ),
     ]
-    return Section(key="data_notes", heading=_("Data notes"), blocks=blocks)
-
-
-Builder = Callable[[Context], Section]
-
-LOCAL_SECTIONS: tuple[Builder, ...] = (
-    method,
-    key_challenges,
-    future_visions,
-    enablers,
-    comparison,
-    breakdowns,
-    insights_and_quotes,
-    theory_of_change,
-    data_notes,
-)
-CROSS_SITE_SECTIONS: tuple[Builder, ...] = (
-    method,
-    key_challenges,
-    future_visions,
-    enablers,
-    site_profiles,
-    comparison,
-    breakdowns,
-    insights_and_quotes,
-    theory_of_change,
-    data_notes,
-)
-
-
-def build_sections(ctx: Context) -> list[Section]:
-    """The sections of a local or a cross-site briefing, in reading order."""
-    builders = LOCAL_SECTIONS if ctx.params.local else CROSS_SITE_SECTIONS
-    return [build(ctx) for build in builders]
+    return Section(key="data_notes", heading=annex(_("Data quality")), blocks=blocks, annex=True)

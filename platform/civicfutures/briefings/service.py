@@ -31,17 +31,27 @@ from civicfutures.analysis.snapshot import build_snapshot, load_snapshot, storyt
 from civicfutures.auth.actor import Actor
 from civicfutures.briefings import storage
 from civicfutures.briefings.build import build_from_snapshot
+from civicfutures.briefings.drafting import draft_summary
 from civicfutures.briefings.inputs import Inputs, gather_inputs
 from civicfutures.briefings.manifest import MANIFEST, sha256
-from civicfutures.briefings.params import BriefingIn, BriefingParams, briefing_id
+from civicfutures.briefings.params import (
+    RECOMMENDATIONS_LIMIT,
+    SUMMARY_LIMIT,
+    BriefingIn,
+    BriefingParams,
+    author_text,
+    briefing_id,
+)
 from civicfutures.briefings.progress import ProgressOut, Reporter, progress_of
 from civicfutures.briefings.renderers.to_zip import ARCHIVE
 from civicfutures.briefings.schemas import BriefingFile, BriefingOut
 from civicfutures.briefings.storage import Status
+from civicfutures.curation.service import agreed_insights_for_briefing
 from civicfutures.db.tables import Site
 from civicfutures.db.transactions import write_transaction
 from civicfutures.errors import FieldError, Forbidden, Gone, NotFound
 from civicfutures.i18n import gettext as _
+from civicfutures.i18n.formatting import format_number
 from civicfutures.intake.setup_service import find_project
 from civicfutures.intake.validation import Checker
 from civicfutures.settings import get_settings
@@ -133,6 +143,18 @@ class BriefingService:
                 )
                 % {"k": project_k},
             )
+        summary = author_text(data.summary)
+        recommendations = author_text(data.recommendations) or ""
+        for name, text, limit in (
+            ("summary", summary or "", SUMMARY_LIMIT),
+            ("recommendations", recommendations, RECOMMENDATIONS_LIMIT),
+        ):
+            if len(text) > limit:
+                checker.add(
+                    name,
+                    _("Shorten this text to at most %(limit)s characters (it has %(n)s).")
+                    % {"limit": format_number(limit), "n": format_number(len(text))},
+                )
         checker.raise_if_any()
         params = BriefingParams(
             project=project["slug"],
@@ -141,6 +163,8 @@ class BriefingService:
             date_from=data.date_from,
             date_to=data.date_to,
             k=k,
+            summary=summary or None,
+            recommendations=recommendations,
         )
         return params, site["id"] if site else None
 
@@ -166,6 +190,13 @@ class BriefingService:
                 _("The build was interrupted; request it again."),
             )
         return status
+
+    async def draft(self, actor: Actor, data: BriefingIn) -> str:
+        """The summary this briefing would start from: drafted from its agreed insights."""
+        params, _site_id = await self.resolve(actor, data)
+        return draft_summary(
+            await agreed_insights_for_briefing(params.project, params.site, params.language)
+        )
 
     # ------------------------------------------------------------------ building
 

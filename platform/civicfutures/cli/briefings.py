@@ -48,6 +48,20 @@ briefing = click.Group("briefing", help="Insight briefings: local and cross-site
         "exports/briefings/<id>/); a folder holding anything but this briefing is refused."
     ),
 )
+@click.option(
+    "--summary",
+    "summary_file",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    help="A UTF-8 text file with the summary (default: drafted from the agreed insights).",
+)
+@click.option(
+    "--recommendations",
+    "recommendations_file",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    help="A UTF-8 text file with the recommendations (default: none).",
+)
 def build(
     project: str,
     site: str | None,
@@ -56,6 +70,8 @@ def build(
     date_to: dt.datetime | None,
     suppression: int | None,
     out: Path | None,
+    summary_file,
+    recommendations_file,
 ) -> None:
     """Build a briefing in every format; the briefing's directory is printed on the last line."""
     from civicfutures.auth.actor import SYSTEM
@@ -70,6 +86,8 @@ def build(
         date_from=date_from.date() if date_from else None,
         date_to=date_to.date() if date_to else None,
         suppression=suppression,
+        summary=summary_file.read() if summary_file else None,
+        recommendations=recommendations_file.read() if recommendations_file else None,
     )
     with StepBar() as bar:
         directory = fail_on_problem(

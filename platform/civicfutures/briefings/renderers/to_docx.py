@@ -39,6 +39,7 @@ from civicfutures.briefings.document import (
     Paragraph,
     QuoteView,
     TableRef,
+    ThemeView,
 )
 from civicfutures.briefings.renderers.printed import printed
 from civicfutures.briefings.tables import COUNT, DECIMAL, PVALUE, SHARE, Table
@@ -265,6 +266,20 @@ class _Writer:
         for quote in block.quotes:
             self.quote(quote)
 
+    def theme(self, block: ThemeView) -> None:
+        self.heading(block.title, 2)
+        figure = self.paragraph(block.figure)
+        for run in figure.runs:
+            run.bold = True
+        if block.places:
+            self.paragraph(block.places)
+        if block.outcomes:
+            self.labelled(self.briefing.labels.get("leads_to", ""), ", ".join(block.outcomes))
+        for quote in block.quotes:
+            self.quote(quote)
+        if block.note:
+            self.paragraph(block.note, style="Caption")
+
     def quote(self, quote: QuoteView) -> None:
         self.paragraph(f"“{quote.text}”", style="Quote", language=quote.language)
         if quote.translation:
@@ -284,7 +299,7 @@ class _Writer:
             self.heading(section.heading, 1)
             for block in section.blocks:
                 if isinstance(block, Paragraph):
-                    self.paragraph(block.text)
+                    self.paragraph(block.text, language=block.language)
                 elif isinstance(block, Facts):
                     for fact in block.items:
                         self.labelled(fact.label, fact.value)
@@ -297,6 +312,8 @@ class _Writer:
                     self.chart(briefing.charts[block.chart])
                 elif isinstance(block, InsightView):
                     self.insight(block)
+                elif isinstance(block, ThemeView):
+                    self.theme(block)
         if "colophon" in briefing.labels:
             self.paragraph(briefing.labels["colophon"], style="Caption")
         buffer = io.BytesIO()

@@ -18,7 +18,9 @@ from civicfutures.briefings.document import (
     InsightView,
     Notes,
     Paragraph,
+    QuoteView,
     TableRef,
+    ThemeView,
 )
 from civicfutures.briefings.tables import COUNT, DECIMAL, PVALUE, SHARE, Table
 
@@ -45,6 +47,17 @@ def markdown_table(table: Table, k: int) -> str:
         disable_numparse=True,
         colalign=align,
     )
+
+
+def _quote(quote: QuoteView) -> str:
+    lines = [f"> “{text(quote.text)}”"]
+    if quote.translation:
+        lines += [">", f"> {text(quote.translation)}"]
+    footer = " · ".join(
+        text(part) for part in (quote.site, quote.language_name, quote.note or "") if part
+    )
+    lines += [">", f"> — {footer}"]
+    return "\n".join(lines)
 
 
 def _lines(briefing: Briefing) -> Iterator[str]:
@@ -100,17 +113,24 @@ def _lines(briefing: Briefing) -> Iterator[str]:
                     yield f"*{text(note)}*"
                 for quote in block.quotes:
                     yield ""
-                    yield f"> “{text(quote.text)}”"
-                    if quote.translation:
-                        yield ">"
-                        yield f"> {text(quote.translation)}"
-                    footer = " · ".join(
-                        text(part)
-                        for part in (quote.site, quote.language_name, quote.note or "")
-                        if part
-                    )
-                    yield ">"
-                    yield f"> — {footer}"
+                    yield _quote(quote)
+            elif isinstance(block, ThemeView):
+                yield f"### {text(block.title)}"
+                yield ""
+                yield f"**{text(block.figure)}**"
+                if block.places:
+                    yield ""
+                    yield text(block.places)
+                if block.outcomes:
+                    yield ""
+                    outcomes = ", ".join(text(o) for o in block.outcomes)
+                    yield f"{text(labels['leads_to'])}: {outcomes}"
+                for quote in block.quotes:
+                    yield ""
+                    yield _quote(quote)
+                if block.note:
+                    yield ""
+                    yield f"*{text(block.note)}*"
     yield ""
     yield "---"
     yield ""
