@@ -121,7 +121,9 @@ class SetupService:
                 }
                 for n, c in enumerate(item.choices)
             ]
-            demographics.append({"name": item.name, "labels": labels, "choices": choices})
+            demographics.append(
+                {"name": item.name, "labels": labels, "choices": choices, "ordered": item.ordered}
+            )
         check.raise_if_any()
         async with write_transaction():
             if await Project.exists().where(Project.slug == data.slug):
