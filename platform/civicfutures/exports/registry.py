@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from civicfutures.exports.categories import as_categories, categories
 from civicfutures.exports.dataset import ExportData, parts
 from civicfutures.exports.dictionary import write_datapackage, write_dictionary_table
 from civicfutures.exports.notes import ExportNotes
@@ -43,9 +44,17 @@ def _stories(fmt: str) -> Writer:
     return write
 
 
+def _categorical_stories(data: ExportData, path: Path, notes: ExportNotes, work: Path) -> None:
+    """Parquet keeps the coded columns as categories (levels in the codebook's order)."""
+    levels = categories(data)
+    frames = (as_categories(stories_table(part), levels) for part in parts(data))
+    TABLE_WRITERS["parquet"](frames, path, notes, work)
+
+
 EXPORTS: dict[str, dict[str, Format]] = {
     "stories": {
-        fmt: Format(_stories(fmt), MEDIA[fmt], fmt) for fmt in ("csv", "xlsx", "parquet", "jsonl")
+        **{fmt: Format(_stories(fmt), MEDIA[fmt], fmt) for fmt in ("csv", "xlsx", "jsonl")},
+        "parquet": Format(_categorical_stories, MEDIA["parquet"], "parquet"),
     },
     "qdpx": {"qdpx": Format(write_qdpx, "application/zip", "qdpx")},
     "qdc": {"qdc": Format(write_qdc, "application/xml", "qdc")},
