@@ -53,7 +53,7 @@ def format_labels() -> dict[str, str]:
         "qdc": "QDC",
         "sav": "SAV",
         "dta": "DTA",
-        "datapackage": _("Data package (JSON)"),
+        "datapackage": _("Data package (ZIP: stories and dictionary as CSV, datapackage.json)"),
     }
 
 

@@ -63,7 +63,7 @@ EXPORTS: dict[str, dict[str, Format]] = {
     "dictionary": {
         "csv": Format(write_dictionary_table, MEDIA["csv"], "csv"),
         "xlsx": Format(write_dictionary_table, MEDIA["xlsx"], "xlsx"),
-        "datapackage": Format(write_datapackage, "application/json", "json"),
+        "datapackage": Format(write_datapackage, "application/zip", "zip"),
     },
 }
 
@@ -71,7 +71,7 @@ FORMATS: dict[str, tuple[str, ...]] = {kind: tuple(formats) for kind, formats in
 
 
 def filename(kind: str, fmt: str, project: str, lang: str) -> str:
-    """The download's name; the datapackage names the CSV files by this same rule."""
+    """The download's name; the datapackage names the CSV files inside it by this same rule."""
     if kind == "dictionary" and fmt == "datapackage":
-        return "datapackage.json"
+        return download_name(project, lang, "datapackage", "zip")
     return download_name(project, lang, kind, EXPORTS[kind][fmt].extension)
