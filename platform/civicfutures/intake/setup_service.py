@@ -154,6 +154,14 @@ class SetupService:
         rows = await Project.select().output(load_json=True).order_by(Project.id)
         return [project_out(row) for row in rows]
 
+    async def project_names(self, slugs: list[str]) -> dict[str, str]:
+        """`{slug: name}` of the given projects, in name order: pages show names, forms post
+        slugs."""
+        rows = await Project.select(Project.slug, Project.name).where(
+            Project.slug.is_in(list(slugs) or [""])
+        )
+        return dict(sorted(((r["slug"], r["name"]) for r in rows), key=lambda item: item[1]))
+
     # ------------------------------------------------------------------ sites
 
     async def create_site(self, actor: Actor, data: s.SiteIn) -> s.SiteOut:
