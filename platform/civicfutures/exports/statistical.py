@@ -57,7 +57,7 @@ class Variable:
     ordered: bool = False
     """A coded variable whose codes run in a meaningful order (the dictionary says so)."""
     source_kind: str = ""
-    """`identifier` for ids, `count` for counts and years, empty otherwise."""
+    """`identifier` for ids; empty otherwise (a whole number that is no id is a count or year)."""
 
     @property
     def measure(self) -> str:
