@@ -10,6 +10,8 @@ import sys
 import polars as pl
 import pytest
 
+from civicfutures.analysis.suite import INSIGHTS, KINDS
+
 # The database is emptied before any other fixture writes to it.
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -82,4 +84,14 @@ async def test_analyse_reports_bad_input_without_a_traceback(stories) -> None:
     )
     assert result.returncode == 1
     assert "by: unknown grouping" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("kind", [kind for kind in KINDS if "by" not in INSIGHTS[kind].parameters])
+async def test_analyse_refuses_a_grouping_the_kind_ignores(stories, kind) -> None:
+    result = command(
+        "analyse", kind, "--project", "futures", "--by", "country", "--lang", "pl", check=False
+    )
+    assert result.returncode == 1
+    assert f"by: Analiza {kind} nie przyjmuje parametru „by”." in result.stderr
     assert "Traceback" not in result.stderr

@@ -7,6 +7,9 @@ import io
 import polars as pl
 import pytest
 
+from civicfutures.analysis.params import client_name
+from civicfutures.analysis.suite import INSIGHTS, KINDS
+
 # The database is emptied before any other fixture writes to it.
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -167,6 +170,57 @@ async def test_errors(client, analysis_world, token_for, kind, query, status, fi
     assert body["status_code"] == status
     if field:
         assert [e["field"] for e in body["errors"]] == [field]
+
+
+# What a client may state in the query string, with a value for each.
+QUERY = {
+    "by": "country",
+    "sites": "gdansk",
+    "countries": "PL",
+    "story_kind": "future",
+    "from": "2025-01-01",
+    "to": "2025-12-31",
+    "unsuppressed": "true",
+}
+
+
+def _unread_in_query() -> list[tuple[str, str]]:
+    return [
+        (kind, name)
+        for kind in KINDS
+        for name in QUERY
+        if name not in {client_name(f) for f in INSIGHTS[kind].parameters}
+    ]
+
+
+def test_every_kind_is_checked_for_grouping() -> None:
+    assert ("comparison", "by") in _unread_in_query()
+    assert ("prevalence", "by") not in _unread_in_query()
+
+
+@pytest.mark.parametrize(("kind", "name"), _unread_in_query())
+async def test_a_parameter_the_kind_ignores_is_refused(
+    client, analysis_world, token_for, kind, name
+) -> None:
+    researcher = await token_for("researcher", unsuppressed=True)
+    response = await client.get(
+        f"{PATH}/{kind}",
+        params={"project": "futures", name: QUERY[name]},
+        headers={**researcher, "Accept-Language": "pl"},
+    )
+    assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert error["field"] == name
+    assert error["message"] == f"Analiza {kind} nie przyjmuje parametru „{name}”."
+
+
+async def test_a_grouping_the_kind_reads_is_taken(client, analysis_world, token_for) -> None:
+    researcher = await token_for("researcher")
+    response = await client.get(
+        f"{PATH}/prevalence", params={"project": "futures", "by": "country"}, headers=researcher
+    )
+    assert response.status_code == 200, response.text
+    assert {row["group"] for row in response.json()["rows"]} == {"PL", "EE"}
 
 
 @pytest.mark.parametrize(

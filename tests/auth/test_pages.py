@@ -90,6 +90,8 @@ async def test_admin_manages_accounts_from_the_pages(client, world):
     assert [m["role"] for m in await Membership.select().where(Membership.user == user["id"])] == [
         "partner"
     ]
+    listed = await client.get("/en/admin/users")
+    assert "partner · <bdi>Võru</bdi>" in listed.text
     unchosen = await client.post(
         "/en/admin/users",
         data={"email": "x@example.org", "role": "", "site": "", "_csrf_token": csrf},

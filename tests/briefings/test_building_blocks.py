@@ -58,16 +58,30 @@ def test_cells_that_look_like_formulas_get_an_apostrophe_in_csv():
 
 
 def test_sheet_names_are_valid_and_unique():
-    from civicfutures.briefings.renderers.to_xlsx import sheet_name
+    from civicfutures.sheet_names import sheet_name
 
     taken: set[str] = set()
     names = [
         sheet_name(title, taken)
         for title in ("Rozkład: wiek [lata]/grupa?", "A" * 40, "A" * 40, "'quoted'")
     ]
-    assert names[0] == "Rozkład  wiek  lata  grupa"
-    assert len(names[1]) == 31 and names[2].endswith("(2)") and len(names[2]) <= 31
+    assert names[0] == "Rozkład wiek lata grupa"
+    assert len(names[1]) == 31 and len(names[2]) == 31 and names[1] != names[2]
     assert names[3] == "quoted"
+
+
+def test_long_titles_are_cut_on_a_word_with_a_stable_suffix():
+    from civicfutures.sheet_names import sheet_name
+
+    title = "Udział tematów według przedziału wieku: porównanie miejsc"
+    other = "Udział tematów według przedziału wieku: miejsca osobno"
+    first, second = sheet_name(title, set()), sheet_name(other, set())
+    assert first == sheet_name(title, {"something else"}), "the same title, the same name"
+    assert len(first) <= 31 and len(second) <= 31 and first != second
+    stem, tag = first.rsplit(" ~", 1)
+    assert title.startswith(stem) and title[len(stem)] == " ", "cut between words"
+    assert len(tag) == 4 and int(tag, 16) >= 0
+    assert "  " not in first and ":" not in first
 
 
 def test_chart_ids_do_not_depend_on_earlier_charts():

@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 
 from briefings.demo import ARTIFACTS, DASH_TRANSLATION, FORMULA_TITLE
+from civicfutures.sheet_names import sheet_name
 
 EXPECTED = {
     "briefing.html",
@@ -147,17 +148,19 @@ async def test_xlsx_opens_in_openpyxl_with_polish_headers_and_text_kept_as_text(
     assert len(workbook.sheetnames) == 1 + len(TABLES)
     theme = translated("pl", "Theme")
     assert theme != "Theme", "the Polish catalog translates the header"
-    challenges = workbook[translated("pl", "Challenges in the stories")[:31]]
-    assert challenges.freeze_panes == "A2"
-    assert challenges["A1"].value == theme
-    assert challenges["A1"].font.b
+    title = translated("pl", "Challenges in the stories")
+    challenges = workbook[sheet_name(title, set())]
+    assert challenges["A1"].value == title
+    assert challenges.freeze_panes == "A3"
+    assert challenges["A2"].value == theme
+    assert challenges["A2"].font.b
     assert challenges.column_dimensions["A"].width > 10
-    shares = [row for row in challenges.iter_rows(min_row=2) if isinstance(row[3].value, float)]
+    shares = [row for row in challenges.iter_rows(min_row=3) if isinstance(row[3].value, float)]
     assert shares and shares[0][3].number_format == "0.0%"
     hidden = translated("pl", "fewer than %(k)s") % {"k": 3}
-    assert any(row[1].value == hidden for row in challenges.iter_rows(min_row=2))
-    quotes = workbook[translated("pl", "Quotes")[:31]]
-    titles = [row[0] for row in quotes.iter_rows(min_row=2)]
+    assert any(row[1].value == hidden for row in challenges.iter_rows(min_row=3))
+    quotes = workbook[sheet_name(translated("pl", "Quotes"), set())]
+    titles = [row[0] for row in quotes.iter_rows(min_row=3)]
     formula = next(cell for cell in titles if cell.value == FORMULA_TITLE)
     assert formula.data_type == "s"
     assert formula.quotePrefix
@@ -324,3 +327,21 @@ async def test_the_html_is_self_contained_and_chromium_renders_it(demo_briefings
         timeout=120,
     )
     assert shot.exists() and shot.stat().st_size > 50_000
+
+
+@pytest.mark.parametrize("key", ["pl", "en"])
+async def test_every_table_sheet_keeps_its_full_title_in_the_first_row(demo_briefings, key):
+    workbook = openpyxl.load_workbook(demo_briefings[key]["dir"] / "tables.xlsx")
+    tables = workbook.worksheets[1:]
+    titles = [sheet["A1"].value for sheet in tables]
+    assert len(set(workbook.sheetnames)) == len(workbook.sheetnames)
+    assert any(len(title) > 31 for title in titles), "the demo has a long title to shorten"
+    for sheet, title in zip(tables, titles, strict=True):
+        name = sheet.title
+        assert len(name) <= 31 and "  " not in name
+        clean = " ".join(re.sub(r"[\[\]:*?/\\]", " ", title).split())
+        if len(clean) <= 31:
+            assert name == clean
+        else:
+            stem = name.rsplit(" ~", 1)[0]
+            assert clean.startswith(stem) and clean[len(stem)] == " ", (name, title)

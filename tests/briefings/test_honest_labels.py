@@ -19,6 +19,7 @@ import polars as pl
 import pytest
 
 from briefings.demo import PROJECT
+from civicfutures.sheet_names import sheet_name
 
 K = 3
 # Three gender groups × two themes: the non-binary group rests on 2 storytellers (primary
@@ -83,8 +84,9 @@ def markdown_table(path: Path, title: str) -> list[dict[str, str]]:
 
 
 def xlsx_table(path: Path, title: str) -> list[dict[str, str]]:
-    sheet = openpyxl.load_workbook(path)[title[:31]]
-    header, *rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    sheet = openpyxl.load_workbook(path)[sheet_name(title, set())]
+    full_title, header, *rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert full_title[0] == title
     return [dict(zip(header, row, strict=True)) for row in rows]
 
 

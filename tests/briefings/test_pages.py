@@ -59,3 +59,20 @@ async def test_a_partner_cannot_build_another_sites_briefing(client, world, sign
 async def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = await client.get("/en/briefings", follow_redirects=False)
     assert response.status_code == 303 and "/en/login" in response.headers["location"]
+
+
+async def test_the_pages_name_projects_and_sites_where_people_read_them(client, world, sign_in):
+    await sign_in("author")
+    page = await client.get("/en/briefings")
+    assert '<option value="futures">Futures</option>' in page.text
+    assert ">Gdańsk (Futures)</option>" in page.text
+    response = await post_briefing_form(client, "en", site="gdansk", language="pl")
+    assert response.status_code == 303, response.text
+    detail = await client.get(response.headers["location"])
+    facts = detail.text[detail.text.index('<dl class="facts">') :]
+    facts = facts[: facts.index("</dl>")]
+    assert "<dd><bdi>Futures</bdi></dd>" in facts and "<dd><bdi>Gdańsk</bdi></dd>" in facts
+    listing = await client.get("/en/briefings")
+    row = listing.text[listing.text.index(response.headers["location"]) :]
+    row = row[: row.index("</tr>")]
+    assert "<bdi>Futures</bdi>" in row and "<bdi>Gdańsk</bdi>" in row

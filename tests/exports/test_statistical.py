@@ -60,3 +60,37 @@ def test_labels_are_cut_on_character_boundaries():
     assert len(variable_label(polish, "dta")) == 80
     cut = cut_bytes(polish, 120)
     assert len(cut.encode("utf-8")) <= 120 and cut.endswith("…")
+
+
+async def test_spss_measure_levels_and_formats_follow_the_dictionary(demo, token_for, download):
+    response, path = await download("sav", await token_for("researcher"), lang="en")
+    assert response.status_code == 200, response.text
+    _frame, meta = pyreadstat.read_sav(str(path), metadataonly=True, output_format="polars")
+    measure, formats = meta.variable_measure, meta.original_variable_types
+    assert "unknown" not in set(measure.values())
+    # Codes are nominal, age bands (ordered in the project's dictionary) ordinal, counts scale.
+    assert {name: measure[name] for name in ("story_id", "site", "status", "gender")} == {
+        "story_id": "nominal",
+        "site": "nominal",
+        "status": "nominal",
+        "gender": "nominal",
+    }
+    assert measure["age_band"] == "ordinal"
+    assert (measure["n_storytellers"], measure["horizon_year"]) == ("scale", "scale")
+    assert measure["t_youth_disengagement"] == "nominal"
+    assert (formats["story_id"], formats["workshop_id"]) == ("F10.0", "F10.0")
+    assert (formats["n_storytellers"], formats["horizon_year"]) == ("F4.0", "F4.0")
+    assert formats["t_youth_disengagement"] == "F1.0"
+    assert formats["site"] == "F1.0" and formats["age_band"] == "F2.0"
+    assert formats["country"].startswith("A")
+
+
+async def test_stata_shows_whole_numbers_without_decimals(demo, token_for, download):
+    response, path = await download("dta", await token_for("researcher"), lang="en")
+    assert response.status_code == 200, response.text
+    frame, meta = pyreadstat.read_dta(str(path), output_format="polars")
+    formats = meta.original_variable_types
+    assert (formats["story_id"], formats["workshop_id"]) == ("%10.0f", "%10.0f")
+    assert formats["n_storytellers"] == "%4.0f"
+    assert formats["t_youth_disengagement"] == "%1.0f"
+    assert frame["story_id"].min() >= 1

@@ -128,3 +128,41 @@ async def test_an_export_written_in_parts_equals_one_written_whole(
         assert in_parts.read_bytes() == expected
     else:
         assert pl.read_parquet(in_parts).equals(pl.read_parquet(io.BytesIO(expected)))
+
+
+async def test_parquet_keeps_codes_as_categories_in_the_codebooks_order(demo, admin, download):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    response, path = await download("stories", admin, format="parquet")
+    assert response.status_code == 200, response.text
+    table = pq.read_table(path)
+
+    def levels(name: str) -> list[str]:
+        column = table.column(name)
+        listed = pa.types.is_list(column.type) or pa.types.is_large_list(column.type)
+        kind = column.type.value_type if listed else column.type
+        assert pa.types.is_dictionary(kind), f"{name} is {column.type}"
+        chunk = column.chunks[0]
+        values = chunk.values if listed else chunk
+        return values.dictionary.to_pylist()
+
+    for name in ("site", "country", "language", "workshop_kind"):
+        levels(name)
+    assert levels("project") == ["euarenas-futures"]
+    assert levels("site") == [s["slug"] for s in demo["sites"]]
+    assert levels("story_kind") == ["present", "future"]
+    assert levels("status")[:3] == ["draft", "submitted", "reviewed"]
+    for attribute in demo["project"]["demographics"]:
+        assert levels(attribute["name"])[: len(attribute["choices"])] == [
+            c["value"] for c in attribute["choices"]
+        ]
+    assert levels("themes") == [t["key"] for t in demo["themes"]]
+    # Text stays text.
+    assert pa.types.is_string(table.schema.field("title").type) or pa.types.is_large_string(
+        table.schema.field("title").type
+    )
+    themes = table.column("themes").to_pylist()
+    assert None not in themes
+    assert [] in themes, "the demo has uncoded stories"
+    assert None not in table.column("translations").to_pylist()

@@ -239,22 +239,88 @@ async def test_header_problems_are_reported_on_the_header_row(client, world, gda
     assert "Uwagi" in problems[(1, "Uwagi")]
 
 
-@pytest.mark.parametrize("writer", [*sorted(WORKBOOK_WRITERS), "csv"])
+@pytest.mark.parametrize("writer", sorted(WORKBOOK_WRITERS))
 async def test_formula_cells_are_refused(client, world, gdansk, polish_rows, writer):
     before = await counts()
-    if writer == "csv":
-        rows = [list(r) for r in polish_rows]
-        rows[2][7] = "=2000+50"
-        data, name = csv_bytes(rows), "stories.csv"
-    else:
-        data = WORKBOOK_WRITERS[writer](polish_rows, formulas={(3, 8): "=2000+50"})
-        name = f"stories.{SUFFIX[writer]}"
+    data = WORKBOOK_WRITERS[writer](polish_rows, formulas={(3, 8): "=2000+50"})
+    name = f"stories.{SUFFIX[writer]}"
     response = await upload(client, gdansk, data, name, site="gdansk")
     assert response.status_code == 422, response.text
     problems = response.json()["problems"]
     assert [(p["row"], p["column"]) for p in problems] == [(3, "Rok horyzontu")]
     assert "formula" in problems[0]["message"]
     assert await counts() == before
+
+
+FORMULA_LIKE = "=SUM(A1:A3) — a title, not a formula"
+
+
+# openpyxl stores a string starting with "=" as a formula (refused above); these two write text.
+@pytest.mark.parametrize("writer", ["xlsx-xlsxwriter", "ods-odfpy", "csv"])
+async def test_text_starting_with_equals_is_taken_like_the_api_takes_it(
+    client, world, gdansk, polish_rows, token_for, writer
+):
+    rows = [list(r) for r in polish_rows]
+    rows[1][9] = FORMULA_LIKE
+    if writer == "csv":
+        data, name = csv_bytes(rows), "stories.csv"
+    else:
+        data, name = WORKBOOK_WRITERS[writer](rows), f"stories.{SUFFIX[writer]}"
+    imported = await upload(client, gdansk, data, name, site="gdansk")
+    assert imported.status_code == 201, imported.text
+    row = await Story.select(Story.title).where(Story.title == FORMULA_LIKE).first()
+    assert row == {"title": FORMULA_LIKE}
+    # The API takes the same text.
+    from builders import story_body
+
+    body = story_body(world, "gdansk")
+    body["title"] = FORMULA_LIKE
+    posted = await client.post("/api/v1/stories", json=body, headers=gdansk)
+    assert posted.status_code == 201, posted.text
+    # Every export keeps it text.
+    researcher = await token_for("researcher")
+    exported = await client.get(
+        "/api/v1/exports/stories",
+        params={"project": "futures", "format": "csv"},
+        headers=researcher,
+    )
+    assert exported.status_code == 200, exported.text
+    assert exported.text.count(f"'{FORMULA_LIKE}") == 2
+    workbook = await client.get(
+        "/api/v1/exports/stories",
+        params={"project": "futures", "format": "xlsx"},
+        headers=researcher,
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.content)).worksheets[0]
+    titles = [row for row in sheet.iter_rows(min_row=2) if row[15].value == FORMULA_LIKE]
+    assert [cell.value for cell in sheet[1]][15] == "title"
+    assert len(titles) == 2 and all(row[15].data_type == "s" for row in titles)
+
+
+async def test_the_template_lists_site_names_and_the_importer_reads_them(
+    client, world, token_for, polish_rows
+):
+    admin = await token_for("admin")
+    template = await client.get(
+        "/api/v1/imports/template",
+        params={"project": "futures", "lang": "pl", "format": "xlsx"},
+        headers=admin,
+    )
+    assert template.status_code == 200, template.text
+    workbook = openpyxl.load_workbook(io.BytesIO(template.content))
+    sheet = workbook.worksheets[0]
+    headers = [cell.value for cell in sheet[1]]
+    site = next(
+        v
+        for v in sheet.data_validations.dataValidation
+        if v.type == "list" and next(iter(v.sqref.ranges)).min_col == headers.index("Miejsce") + 1
+    )
+    column = site.formula1.split("$")[1]
+    assert [c.value for c in workbook["lists"][column] if c.value] == ["Gdańsk", "Võru"]
+    named = [["Miejsce", *polish_rows[0]], *[["Gdańsk", *row] for row in polish_rows[1:]]]
+    checked = await upload(client, admin, csv_bytes(named), dry_run=1)
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["problems"] == []
 
 
 async def test_partners_import_only_into_their_own_sites(client, world, token_for, polish_rows):

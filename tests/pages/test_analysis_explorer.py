@@ -167,3 +167,11 @@ async def test_theme_labels_follow_the_page_language(client, demo, sign_in):
     # The headers are read in the page's language; the downloads keep the column names.
     assert '<th scope="col" data-column="theme_label">الموضوع</th>' in response.text
     assert '<th scope="col" data-column="p_value">القيمة الاحتمالية</th>' in response.text
+
+
+async def test_the_project_list_shows_names_and_posts_slugs(client, demo, sign_in):
+    await sign_in("researcher")
+    response = await client.get(f"/en/analysis/prevalence?project={PROJECT}")
+    assert response.status_code == 200, response.text
+    name = demo["project"]["name"]
+    assert re.search(rf'<option value="{PROJECT}"[^>]*>{re.escape(name)}</option>', response.text)

@@ -194,3 +194,27 @@ async def test_the_newest_ten_are_kept(client, admin, world, sign_in):
     for _n in range(11):
         assert (await _build(client, kind="qdc")).status_code == 303
     assert len(_kept((await client.get("/en/exports")).text)) == 10
+
+
+def _visible_words(html: str) -> str:
+    """The page's text as a reader sees it (tags and attribute values left out)."""
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def _shows_slug(html: str, slug: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(slug)}(?![\w-])", _visible_words(html)) is not None
+
+
+async def test_the_page_names_projects_and_sites_and_posts_slugs(client, admin, world, sign_in):
+    await _story(client, admin, world)
+    await sign_in("researcher")
+    built = await _build(client, sites="gdansk")
+    assert built.status_code in (200, 303), built.text
+    page = await client.get("/en/exports")
+    assert page.status_code == 200
+    assert '<option value="futures" selected>Futures</option>' in page.text
+    row = page.text[page.text.index('<tr id="export-') :]
+    row = row[: row.index("</tr>")]
+    assert "<bdi>Futures</bdi>" in row and "<bdi>Gdańsk</bdi>" in row
+    # (The world's project slug is an English word the footer uses too: the site's is not.)
+    assert not _shows_slug(page.text, "gdansk")

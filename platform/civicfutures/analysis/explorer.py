@@ -198,11 +198,14 @@ class Field:
 
 
 def fields(
-    kind: str, projects: list[str], attributes: list[tuple[str, str]], may_unsuppress: bool
+    kind: str,
+    projects: list[tuple[str, str]],
+    attributes: list[tuple[str, str]],
+    may_unsuppress: bool,
 ) -> list[Field]:
     """The form of one kind: the scope, the grouping where the kind reads it, the disclosure."""
     offered = [
-        Field("project", _("Project"), "select", [(p, p) for p in projects]),
+        Field("project", _("Project"), "select", projects),
         # Translators: sites are the places where workshops are held, never websites.
         Field("sites", _("Sites"), "text", hint=_("Site slugs, separated by commas.")),
         Field(
@@ -279,10 +282,13 @@ class Explored:
         return self.result.params.unsuppressed
 
 
-async def project_choices(slugs: list[str]) -> tuple[list[str], dict[str, list[tuple[str, str]]]]:
-    """The projects and, per project, its demographic attributes as (name, label)."""
+async def project_choices(
+    slugs: list[str],
+) -> tuple[list[tuple[str, str]], dict[str, list[tuple[str, str]]]]:
+    """The projects as (slug, name) and, per project, its demographic attributes as
+    (name, label)."""
     rows = await (
-        Project.select(Project.slug, Project.demographics)
+        Project.select(Project.slug, Project.name, Project.demographics)
         .where(Project.slug.is_in(slugs or [""]))
         .output(load_json=True)
         .order_by(Project.slug)
@@ -291,7 +297,7 @@ async def project_choices(slugs: list[str]) -> tuple[list[str], dict[str, list[t
         row["slug"]: [(a["name"], a.get("label") or a["name"]) for a in row["demographics"] or []]
         for row in rows
     }
-    return [row["slug"] for row in rows], attributes
+    return [(row["slug"], row["name"]) for row in rows], attributes
 
 
 async def theme_labels(project: str, language: str) -> dict[str, str]:

@@ -40,14 +40,14 @@ async def _form(request: Request, kind: str) -> dict[str, Any]:
     sites = await SetupService().list_sites(actor)
     projects, attributes = await explorer.project_choices(sorted({s.project for s in sites}))
     values = _values(request)
-    chosen = values["project"] or (projects[0] if projects else "")
+    chosen = values["project"] or (projects[0][0] if projects else "")
     return {
         "kind": kind,
         "values": values,
         "fields": explorer.fields(
             kind, projects, attributes.get(chosen, []), explorer.may_unsuppress(actor)
         ),
-        "projects": projects,
+        "projects": [slug for slug, _name in projects],
     }
 
 

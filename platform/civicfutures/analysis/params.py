@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, fields
 
 from civicfutures.errors import FieldError, InvalidInput
+from civicfutures.i18n import gettext as _
 
 # Groupings that are not demographic attributes; any other `by` names a demographic attribute.
 STRUCTURAL_BY = ("site", "country", "project", "story_kind", "workshop_kind")
 STORY_KINDS = ("present", "future")
 LINK_VIA = ("storyteller", "workshop")
 DEFAULT_STATUSES = ("submitted", "reviewed")
+
+# Fields that every analysis reads: which stories are in scope and how cells are published.
+SCOPE_FIELDS = ("sites", "countries", "story_kind", "date_from", "date_to", "statuses")
+DISCLOSURE_FIELDS = ("k", "unsuppressed")
+# Where a client calls a field by another name (the query string and the command line).
+CLIENT_NAMES = {"date_from": "from", "date_to": "to"}
 
 
 @dataclass(frozen=True)
@@ -94,3 +102,25 @@ class AnalysisParams:
         if errors:
             raise InvalidInput("invalid analysis parameters", errors)
         return self
+
+
+def client_name(field_name: str) -> str:
+    """The name a client uses for a field (`date_from` is `from`)."""
+    return CLIENT_NAMES.get(field_name, field_name)
+
+
+def unsupported(kind: str, params: AnalysisParams, reads: Collection[str]) -> list[FieldError]:
+    """One error for each field set away from its default that analysis `kind` does not read.
+
+    A parameter an analysis would ignore is refused: the table would not answer the question.
+    """
+    return [
+        FieldError(
+            client_name(f.name),
+            _("The {kind} analysis does not take the parameter “{name}”.").format(
+                kind=kind, name=client_name(f.name)
+            ),
+        )
+        for f in fields(params)
+        if f.name not in reads and getattr(params, f.name) != f.default
+    ]

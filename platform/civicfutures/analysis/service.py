@@ -17,7 +17,7 @@ import polars as pl
 
 from civicfutures.analysis.params import AnalysisParams
 from civicfutures.analysis.snapshot import SnapshotInfo, build_snapshot, held_snapshot
-from civicfutures.analysis.suite import INSIGHTS, KINDS, run
+from civicfutures.analysis.suite import INSIGHTS, KINDS, refuse_unsupported, run
 from civicfutures.analysis.writers import FORMATS
 from civicfutures.auth.actor import Actor
 from civicfutures.errors import FieldError, Forbidden, InvalidInput, NotFound
@@ -90,6 +90,7 @@ class AnalysisRequest:
             date_to=end,
             unsuppressed=unsuppressed,
         )
+        refuse_unsupported(kind, params)
         return cls(kind=kind, project=str(project), params=params, format=fmt)
 
 

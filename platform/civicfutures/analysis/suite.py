@@ -33,7 +33,13 @@ from civicfutures.analysis.disclosure import (
 )
 from civicfutures.analysis.distinctive import distinctive
 from civicfutures.analysis.links import link_cells, links
-from civicfutures.analysis.params import STRUCTURAL_BY, AnalysisParams
+from civicfutures.analysis.params import (
+    DISCLOSURE_FIELDS,
+    SCOPE_FIELDS,
+    STRUCTURAL_BY,
+    AnalysisParams,
+    unsupported,
+)
 from civicfutures.analysis.prevalence import COLUMNS as prevalence_columns
 from civicfutures.analysis.prevalence import KEYS as cell_keys
 from civicfutures.analysis.prevalence import added_up, prevalence
@@ -52,6 +58,7 @@ from civicfutures.analysis.scope import (
 )
 from civicfutures.analysis.themesets import coder_sets, presence
 from civicfutures.errors import FieldError, InvalidInput, NotFound
+from civicfutures.i18n import gettext as _
 
 # What the kept scope holds of each story: what the insights group and join by. The texts
 # stay on disk (only the quality checks read them, and they scan for them).
@@ -877,27 +884,56 @@ REPRESENTATIVENESS_RULE = Rule(
 
 @dataclass(frozen=True)
 class Insight:
-    """One kind of analysis: how to plan it, how to protect it, how to order its rows."""
+    """One kind of analysis: how to plan it, how to protect it, how to order its rows, and
+    which fields of `AnalysisParams` beyond scope and disclosure its plan reads."""
 
     plan: Callable[[Snapshot, AnalysisParams], pl.LazyFrame]
     rule: Rule | None
     order: tuple[str, ...]
     descending: tuple[bool, ...] = ()
+    reads: tuple[str, ...] = ()
 
+    @property
+    def parameters(self) -> frozenset[str]:
+        """Every field of `AnalysisParams` this kind reads; any other is refused when set."""
+        return frozenset((*SCOPE_FIELDS, *DISCLOSURE_FIELDS, *self.reads))
+
+
+PERMUTATION_TEST = ("presence", "permutations", "seed", "alpha")
 
 INSIGHTS: dict[str, Insight] = {
-    "prevalence": Insight(plan_prevalence, PUBLISHED_PREVALENCE_RULE, ("group", "theme")),
-    "comparison": Insight(plan_comparison, COMPARISON_RULE, ("theme", "site")),
-    "distinctive": Insight(
-        plan_distinctive, None, ("site", "residual", "theme"), (False, True, False)
+    "prevalence": Insight(
+        plan_prevalence, PUBLISHED_PREVALENCE_RULE, ("group", "theme"), reads=("by", "presence")
     ),
-    "breakdown": Insight(plan_breakdown, BREAKDOWN_RULE, ("site", "group", "theme")),
-    "cooccurrence": Insight(plan_cooccurrence, COOCCURRENCE_RULE, ("theme_a", "theme_b")),
-    "links": Insight(plan_links, LINKS_RULE, ("challenge", "vision")),
-    "agreement": Insight(plan_agreement, AGREEMENT_RULE, ("theme",)),
-    "quality": Insight(plan_quality, QUALITY_RULE, ("check", "site", "story_id", "detail")),
+    "comparison": Insight(
+        plan_comparison, COMPARISON_RULE, ("theme", "site"), reads=PERMUTATION_TEST
+    ),
+    "distinctive": Insight(
+        plan_distinctive,
+        None,
+        ("site", "residual", "theme"),
+        (False, True, False),
+        reads=PERMUTATION_TEST,
+    ),
+    "breakdown": Insight(
+        plan_breakdown, BREAKDOWN_RULE, ("site", "group", "theme"), reads=("by", "presence")
+    ),
+    "cooccurrence": Insight(
+        plan_cooccurrence, COOCCURRENCE_RULE, ("theme_a", "theme_b"), reads=("presence",)
+    ),
+    "links": Insight(plan_links, LINKS_RULE, ("challenge", "vision"), reads=("presence", "via")),
+    "agreement": Insight(plan_agreement, AGREEMENT_RULE, ("theme",), reads=("coders",)),
+    "quality": Insight(
+        plan_quality,
+        QUALITY_RULE,
+        ("check", "site", "story_id", "detail"),
+        reads=("detect_language", "near_duplicates", "near_duplicate_threshold"),
+    ),
     "representativeness": Insight(
-        plan_representativeness, REPRESENTATIVENESS_RULE, ("site", "attribute", "value")
+        plan_representativeness,
+        REPRESENTATIVENESS_RULE,
+        ("site", "attribute", "value"),
+        reads=("presence",),
     ),
 }
 
@@ -918,6 +954,13 @@ def plan(kind: str, snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     )
     descending = list(insight.descending) or False
     return protected.sort(list(insight.order), descending=descending, nulls_last=True)
+
+
+def refuse_unsupported(kind: str, params: AnalysisParams) -> None:
+    """Raise InvalidInput naming each parameter set that analysis `kind` would ignore."""
+    errors = unsupported(kind, params, INSIGHTS[kind].parameters)
+    if errors:
+        raise InvalidInput(_("This analysis does not take some of the parameters given."), errors)
 
 
 def run(kind: str, snapshot: Snapshot, params: AnalysisParams | None = None) -> pl.DataFrame:

@@ -340,6 +340,7 @@ async def list_users(actor: Actor) -> list[dict]:
         Membership.user,
         Membership.role,
         Membership.site.slug,
+        Membership.site.name,
         Membership.unsuppressed,
     )
     tokens = await ApiToken.select(

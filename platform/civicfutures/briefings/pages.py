@@ -49,8 +49,11 @@ def moment(iso: str | None) -> str:
 async def _choices(request: Request) -> dict[str, Any]:
     actor = current_actor(request)
     sites = await SetupService().list_sites(actor)
+    names = await SetupService().project_names(sorted({site.project for site in sites}))
     return {
-        "projects": sorted({site.project for site in sites}),
+        "projects": list(names),
+        "project_names": names,
+        "site_names": {site.slug: site.name for site in sites},
         "sites": sites,
         "languages": sorted({*PAGE_LANGUAGES, *(tag for site in sites for tag in site.languages)}),
         "can_build": can_build(actor),
@@ -159,9 +162,12 @@ class BriefingPages(Controller):
         service = BriefingService()
         actor = current_actor(request)
         briefing = await service.get(actor, briefing_id)
+        sites = await SetupService().list_sites(actor)
         return page(
             "briefings/detail.html",
             briefing=briefing,
+            project_names=await SetupService().project_names([briefing.project]),
+            site_names={site.slug: site.name for site in sites},
             progress=await service.progress(actor, briefing_id),
             status_label=status_label,
             moment=moment,

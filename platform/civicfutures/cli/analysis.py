@@ -49,6 +49,7 @@ def snapshot(project: str) -> None:
     "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File to write."
 )
 @click.option("--unsuppressed", is_flag=True, help="Publish small cells as they are.")
+@click.option("--lang", default="en", show_default=True, help="Language of error messages.")
 def analyse(
     kind: str,
     project: str,
@@ -61,10 +62,12 @@ def analyse(
     file_format: str,
     out: Path | None,
     unsuppressed: bool,
+    lang: str,
 ) -> None:
     """Run one analysis on a fresh or reused snapshot; write the table to --out or stdout."""
     from civicfutures.analysis.service import AnalysisRequest, AnalysisService
     from civicfutures.auth.actor import SYSTEM
+    from civicfutures.i18n import use_locale
 
     async def work():
         request = AnalysisRequest.parse(
@@ -81,7 +84,8 @@ def analyse(
         )
         return await AnalysisService().analyse(SYSTEM, request)
 
-    result = fail_on_problem(work)
+    with use_locale(lang):
+        result = fail_on_problem(work)
     body = result.render(file_format)
     if out is None:
         click.get_binary_stream("stdout").write(body)

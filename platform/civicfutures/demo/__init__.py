@@ -85,6 +85,7 @@ async def load_demo(actor: Actor = SYSTEM, data: dict[str, Any] | None = None) -
                             s.DemographicChoice(value=c["value"], labels=c.get("labels", {}))
                             for c in item["choices"]
                         ],
+                        ordered=item.get("ordered", False),
                     )
                     for item in project.get("demographics", [])
                 ],

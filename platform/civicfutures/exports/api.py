@@ -73,7 +73,7 @@ class ExportController(Controller):
             str | None,
             QueryParameter(
                 name="format",
-                description="stories: csv, xlsx, parquet, jsonl; dictionary: csv, xlsx, datapackage",
+                description="stories: csv, xlsx, parquet, jsonl; dictionary: csv, xlsx, datapackage (a ZIP)",
             ),
         ] = None,
         include_codes: FromQuery[bool] = False,

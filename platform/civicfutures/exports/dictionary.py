@@ -10,21 +10,26 @@ The `.qdpx`/`.qdc` files are XML, described by the REFI-QDA standard rather than
 from __future__ import annotations
 
 import json
+import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from civicfutures.exports.dataset import ExportData
+from civicfutures.exports.dataset import ExportData, parts
 from civicfutures.exports.labels import project_labels, vocabulary
 from civicfutures.exports.notes import ExportNotes
+from civicfutures.exports.refiqda import zip_entry
 from civicfutures.exports.request import download_name
 from civicfutures.exports.statistical import seen_values, variables
-from civicfutures.exports.stories import Column, columns
+from civicfutures.exports.stories import Column, columns, stories_table
 from civicfutures.exports.tabular import TABLE_WRITERS
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n import use_locale
 
+DESCRIPTOR = "datapackage.json"
+CHUNK_BYTES = 1 << 20
 FRICTIONLESS_TYPES = {"integer": "integer", "string": "string", "date": "date", "list": "string"}
 
 
@@ -139,11 +144,14 @@ def csv_name(data: ExportData, notes: ExportNotes, kind: str) -> str:
     return download_name(data.project["slug"], notes.lang, kind, "csv")
 
 
-def _csv_resource(name: str, title: str, path: str, schema: dict[str, Any]) -> dict[str, Any]:
+def _csv_resource(
+    name: str, title: str, path: str, description: str, schema: dict[str, Any]
+) -> dict[str, Any]:
     """A Frictionless tabular resource of a UTF-8 CSV file."""
     return {
         "name": name,
         "title": title,
+        **({"description": description} if description else {}),
         "path": path,
         "profile": "tabular-data-resource",
         "format": "csv",
@@ -169,6 +177,13 @@ def datapackage(data: ExportData, notes: ExportNotes) -> dict[str, Any]:
         ]
         title = data.project["name"]
         stories_title = _("Stories")
+        prefixed = (
+            _(
+                "Text cells starting with =, +, -, @ or a tab begin with an apostrophe so that spreadsheets keep them as text."
+            )
+            if notes.text_prefixed_cells
+            else ""
+        )
         dictionary_title = _("Data dictionary")
     return {
         "profile": "tabular-data-package",
@@ -181,6 +196,7 @@ def datapackage(data: ExportData, notes: ExportNotes) -> dict[str, Any]:
                 "stories",
                 stories_title,
                 csv_name(data, notes, "stories"),
+                prefixed,
                 {
                     "fields": [
                         {
@@ -198,6 +214,7 @@ def datapackage(data: ExportData, notes: ExportNotes) -> dict[str, Any]:
                 "dictionary",
                 dictionary_title,
                 csv_name(data, notes, "dictionary"),
+                prefixed,
                 {
                     "fields": [
                         {"name": name, "type": "string", "description": meaning}
@@ -210,6 +227,17 @@ def datapackage(data: ExportData, notes: ExportNotes) -> dict[str, Any]:
 
 
 def write_datapackage(data: ExportData, path: Path, notes: ExportNotes, work: Path) -> None:
-    path.write_text(
-        json.dumps(datapackage(data, notes), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
+    """One ZIP holding `datapackage.json` beside the stories and dictionary CSV files it
+    describes, written together from the same request so that it validates as it is."""
+    stories = work / csv_name(data, notes, "stories")
+    dictionary = work / csv_name(data, notes, "dictionary")
+    TABLE_WRITERS["csv"]((stories_table(part) for part in parts(data)), stories, notes, work)
+    TABLE_WRITERS["csv"]([dictionary_rows(data, notes.lang).lazy()], dictionary, notes, work)
+    # Described after the CSV files are written: their writer records how text was kept safe.
+    descriptor = json.dumps(datapackage(data, notes), ensure_ascii=False, indent=2) + "\n"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(zip_entry(DESCRIPTOR), descriptor.encode("utf-8"))
+        for member in (stories, dictionary):
+            with member.open("rb") as source, archive.open(zip_entry(member.name), "w") as sink:
+                shutil.copyfileobj(source, sink, CHUNK_BYTES)
+            member.unlink()

@@ -53,7 +53,7 @@ def format_labels() -> dict[str, str]:
         "qdc": "QDC",
         "sav": "SAV",
         "dta": "DTA",
-        "datapackage": _("Data package (JSON)"),
+        "datapackage": _("Data package (ZIP: stories and dictionary as CSV, datapackage.json)"),
     }
 
 
@@ -100,7 +100,8 @@ class ExportPages(Controller):
     ) -> Template:
         actor = current_actor(request)
         sites = await SetupService().list_sites(actor)
-        projects = sorted({site.project for site in sites})
+        names = await SetupService().project_names(sorted({site.project for site in sites}))
+        projects = list(names)
         messages: dict[str, str] = {}
         for error in errors:
             name = error.field if error.field in FIELDS else "form"
@@ -117,6 +118,8 @@ class ExportPages(Controller):
             errors=messages,
             labels=field_labels(),
             projects=projects,
+            project_names=names,
+            site_names={site.slug: site.name for site in sites},
             sites=sites,
             kinds=kind_labels(),
             formats=FORMATS,

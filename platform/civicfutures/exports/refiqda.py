@@ -62,7 +62,7 @@ class Ids:
         return guid(self.project, *parts)
 
 
-def _zip_entry(name: str) -> zipfile.ZipInfo:
+def zip_entry(name: str) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
@@ -217,16 +217,16 @@ def write_qdpx(data: ExportData, path: Path, notes: ExportNotes, work: Path) -> 
         # Source texts first: one UTF-8 file per story and per translation.
         for story in stories.iter_rows(named=True):
             archive.writestr(
-                _zip_entry(f"sources/{_source_text_name(ids('story', story['story_id']))}"),
+                zip_entry(f"sources/{_source_text_name(ids('story', story['story_id']))}"),
                 story["body"].encode("utf-8"),
             )
             for t in translations_of.get(story["story_id"], []):
                 archive.writestr(
-                    _zip_entry(f"sources/{_source_text_name(translation_guid(t))}"),
+                    zip_entry(f"sources/{_source_text_name(translation_guid(t))}"),
                     t["body"].encode("utf-8"),
                 )
         with (
-            archive.open(_zip_entry("project.qde"), "w") as stream,
+            archive.open(zip_entry("project.qde"), "w") as stream,
             etree.xmlfile(stream, encoding="utf-8") as xf,
         ):
             xf.write_declaration(standalone=True)

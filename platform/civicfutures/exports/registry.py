@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from civicfutures.exports.categories import as_categories, categories
 from civicfutures.exports.dataset import ExportData, parts
 from civicfutures.exports.dictionary import write_datapackage, write_dictionary_table
 from civicfutures.exports.notes import ExportNotes
@@ -43,9 +44,17 @@ def _stories(fmt: str) -> Writer:
     return write
 
 
+def _categorical_stories(data: ExportData, path: Path, notes: ExportNotes, work: Path) -> None:
+    """Parquet keeps the coded columns as categories (levels in the codebook's order)."""
+    levels = categories(data)
+    frames = (as_categories(stories_table(part), levels) for part in parts(data))
+    TABLE_WRITERS["parquet"](frames, path, notes, work)
+
+
 EXPORTS: dict[str, dict[str, Format]] = {
     "stories": {
-        fmt: Format(_stories(fmt), MEDIA[fmt], fmt) for fmt in ("csv", "xlsx", "parquet", "jsonl")
+        **{fmt: Format(_stories(fmt), MEDIA[fmt], fmt) for fmt in ("csv", "xlsx", "jsonl")},
+        "parquet": Format(_categorical_stories, MEDIA["parquet"], "parquet"),
     },
     "qdpx": {"qdpx": Format(write_qdpx, "application/zip", "qdpx")},
     "qdc": {"qdc": Format(write_qdc, "application/xml", "qdc")},
@@ -54,7 +63,7 @@ EXPORTS: dict[str, dict[str, Format]] = {
     "dictionary": {
         "csv": Format(write_dictionary_table, MEDIA["csv"], "csv"),
         "xlsx": Format(write_dictionary_table, MEDIA["xlsx"], "xlsx"),
-        "datapackage": Format(write_datapackage, "application/json", "json"),
+        "datapackage": Format(write_datapackage, "application/zip", "zip"),
     },
 }
 
@@ -62,7 +71,7 @@ FORMATS: dict[str, tuple[str, ...]] = {kind: tuple(formats) for kind, formats in
 
 
 def filename(kind: str, fmt: str, project: str, lang: str) -> str:
-    """The download's name; the datapackage names the CSV files by this same rule."""
+    """The download's name; the datapackage names the CSV files inside it by this same rule."""
     if kind == "dictionary" and fmt == "datapackage":
-        return "datapackage.json"
+        return download_name(project, lang, "datapackage", "zip")
     return download_name(project, lang, kind, EXPORTS[kind][fmt].extension)

@@ -32,6 +32,9 @@ from civicfutures.i18n import gettext as _
 from civicfutures.i18n import use_locale
 
 SEVERAL_VALUES = 98
+# Database ids fit in 10 digits (a 32-bit serial); counts and years in 4.
+IDENTIFIER_DIGITS = 10
+COUNT_DIGITS = 4
 SPSS_NOTE_BYTES = 80
 VOCABULARY_CODES = {
     "workshop_kind": ("storytelling", "future_thinking", "knowledge_exchange"),
@@ -51,6 +54,37 @@ class Variable:
     """`numeric` (coded, with value labels), `integer`, `string`, `date` or `indicator`."""
     codes: dict[str, int] = field(default_factory=dict)
     value_labels: dict[int, str] = field(default_factory=dict)
+    ordered: bool = False
+    """A coded variable whose codes run in a meaningful order (the dictionary says so)."""
+    source_kind: str = ""
+    """`identifier` for ids; empty otherwise (a whole number that is no id is a count or year)."""
+
+    @property
+    def measure(self) -> str:
+        """SPSS measure level: identifiers and codes are nominal, ordered codes ordinal,
+        counts, years and dates scale."""
+        if self.type in ("numeric", "indicator", "string") or self.source_kind == "identifier":
+            return "ordinal" if self.ordered else "nominal"
+        return "scale"
+
+    @property
+    def digits(self) -> int | None:
+        """Width of a whole-number variable's display format (None: the writer's own)."""
+        if self.type == "indicator":
+            return 1
+        if self.type == "numeric":
+            return len(str(max([*self.value_labels, *self.codes.values(), 1])))
+        if self.source_kind == "identifier":
+            return IDENTIFIER_DIGITS
+        if self.type == "integer":
+            return COUNT_DIGITS
+        return None
+
+    def display_format(self, program: str) -> str | None:
+        """Whole numbers shown without decimals: `F10.0` in SPSS, `%10.0f` in Stata."""
+        if self.digits is None:
+            return None
+        return f"F{self.digits}.0" if program == "sav" else f"%{self.digits}.0f"
 
 
 def seen_values(data: ExportData) -> dict[str, list[str]]:
@@ -89,7 +123,9 @@ def variables(data: ExportData, lang: str, seen: dict[str, list[str]]) -> list[V
     labels = project_labels(lang, data.project, data.themes)
     with use_locale(lang):
         out = [
-            Variable("story_id", "story_id", _("Story identifier"), "integer"),
+            Variable(
+                "story_id", "story_id", _("Story identifier"), "integer", source_kind="identifier"
+            ),
             Variable(
                 "site",
                 "site",
@@ -99,7 +135,13 @@ def variables(data: ExportData, lang: str, seen: dict[str, list[str]]) -> list[V
                 {i: s["name"] for i, s in enumerate(data.scope.sites, start=1)},
             ),
             Variable("country", "country", _("Country (ISO 3166-1 alpha-2)"), "string"),
-            Variable("workshop_id", "workshop_id", _("Workshop identifier"), "integer"),
+            Variable(
+                "workshop_id",
+                "workshop_id",
+                _("Workshop identifier"),
+                "integer",
+                source_kind="identifier",
+            ),
             Variable("workshop_date", "workshop_date", _("Date of the workshop"), "date"),
         ]
         titles = {
@@ -158,7 +200,15 @@ def variables(data: ExportData, lang: str, seen: dict[str, list[str]]) -> list[V
         if attribute["name"] in seen.get("several", []):
             value_labels[SEVERAL_VALUES] = several
         out.append(
-            Variable(column, column, labels.attribute(attribute), "numeric", codes, value_labels)
+            Variable(
+                column,
+                column,
+                labels.attribute(attribute),
+                "numeric",
+                codes,
+                value_labels,
+                ordered=bool(attribute.get("ordered")),
+            )
         )
     yes_no = vocabulary("yes_no", lang)
     for theme in data.themes:
@@ -218,6 +268,7 @@ def _write(data: ExportData, path: Path, notes: ExportNotes, program: str) -> No
         if v.value_labels
     }
     file_label = cut_chars(f"{data.project['name']} ({notes.lang})", 80)
+    formats = {v.name: shown for v in described if (shown := v.display_format(program)) is not None}
     if program == "sav":
         pyreadstat.write_sav(
             frame,
@@ -226,6 +277,8 @@ def _write(data: ExportData, path: Path, notes: ExportNotes, program: str) -> No
             column_labels=column_labels,
             variable_value_labels=value_labels,
             note=[line for s in notes.sentences() for line in byte_lines(s, SPSS_NOTE_BYTES)],
+            variable_measure={v.name: v.measure for v in described},
+            variable_format=formats,
         )
     else:
         pyreadstat.write_dta(
@@ -234,6 +287,7 @@ def _write(data: ExportData, path: Path, notes: ExportNotes, program: str) -> No
             file_label=file_label,
             column_labels=column_labels,
             variable_value_labels=value_labels,
+            variable_format=formats,
             version=15,
         )
 

@@ -233,6 +233,15 @@ def stories_table(data: ExportData, lang: str | None = None) -> pl.LazyFrame:
         status_label=_mapped("status", vocabulary("status", lang)),
         n_storytellers=pl.col("n_storytellers").fill_null(0),
     )
+    # A story without themes, translations or storytellers has an empty list, not a missing
+    # one: nothing is unknown about it.
+    described = columns(data)
+    schema = frame.collect_schema()
+    frame = frame.with_columns(
+        pl.col(c.name).fill_null(pl.lit([], dtype=schema[c.name]))
+        for c in described
+        if c.type == "list"
+    )
     # The snapshot's stories are sorted by id and every join keeps the left order, so the
     # table comes out in story order without a sort (which would hold every row in memory).
-    return frame.select([c.name for c in columns(data)])
+    return frame.select([c.name for c in described])

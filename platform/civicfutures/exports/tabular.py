@@ -25,6 +25,7 @@ from civicfutures.errors import InvalidInput
 from civicfutures.exports.notes import ExportNotes
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n import use_locale
+from civicfutures.sheet_names import sheet_name
 
 LIST_SEPARATOR = "; "
 FORMULA_START = r"^[=+\-@\t\r]"
@@ -117,7 +118,8 @@ def write_xlsx(frames: Parts, path: Path, notes: ExportNotes, work: Path) -> Non
             "strings_to_numbers": False,
         },
     )
-    sheet = book.add_worksheet(notes.kind[:31])
+    taken: set[str] = set()
+    sheet = book.add_worksheet(sheet_name(notes.kind, taken))
     header = book.add_format({"bold": True})
     dates = book.add_format({"num_format": "yyyy-mm-dd"})
     names = source.schema_arrow.names
@@ -140,14 +142,16 @@ def write_xlsx(frames: Parts, path: Path, notes: ExportNotes, work: Path) -> Non
                 else:
                     sheet.write_number(row, col, value)
             row += 1
-    write_notes_sheet(book, notes)
+    write_notes_sheet(book, notes, taken)
     book.close()
     staged.unlink()
 
 
-def write_notes_sheet(book: xlsxwriter.Workbook, notes: ExportNotes) -> None:
+def write_notes_sheet(
+    book: xlsxwriter.Workbook, notes: ExportNotes, taken: set[str] | None = None
+) -> None:
     with use_locale(notes.lang):
-        sheet = book.add_worksheet(_("Notes")[:31])
+        sheet = book.add_worksheet(sheet_name(_("Notes"), set() if taken is None else taken))
     for row, line in enumerate(notes.sentences()):
         sheet.write_string(row, 0, line)
 

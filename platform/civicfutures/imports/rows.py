@@ -289,14 +289,12 @@ class RowParser:
         problems: Problems,
         parsed: ParsedFile,
         *,
-        refuse_formula_text: bool,
         formula_cells: set[tuple[int, str]] | None = None,
     ) -> None:
         self.context = context
         self.columns = columns
         self.problems = problems
         self.parsed = parsed
-        self.refuse_formula_text = refuse_formula_text
         # Formula cells are reported by the reader; their cached values are not checked again.
         keys_by_header = {header: key for key, header in columns.headers.items()}
         self.formula_keys: dict[int, set[str]] = {}
@@ -366,17 +364,6 @@ class RowParser:
         for key in self.formula_keys.get(row, ()):
             values[key] = ""
         joined = "\x1f".join(values.values())
-        if self.refuse_formula_text and (joined.startswith("=") or "\x1f=" in joined):
-            for key, value in values.items():
-                if value.startswith("="):
-                    fine = False
-                    self._problem(
-                        row,
-                        key,
-                        _(
-                            "The cell starts with “=” like a formula. Save the file with values instead of formulas, or remove the sign."
-                        ),
-                    )
         try:
             # Most rows are NFC already: `nfc()` (the API's normaliser, with its NUL check and
             # messages) runs on the rows that need it, not as a no-op walk over every row.
@@ -546,7 +533,7 @@ class RowParser:
                 "site",
                 _(
                     "This row names the site “{site}”, but you are importing into “{target}”."
-                ).format(site=text, target=self.context.sites[default]["slug"]),
+                ).format(site=text, target=self.context.sites[default]["name"]),
             )
             return None
         return site_id

@@ -302,7 +302,6 @@ class ImportService:
             columns,
             problems,
             parsed,
-            refuse_formula_text=table.format == "csv",
             formula_cells=table.formula_cells,
         )
         try:

@@ -12,7 +12,8 @@
   cell as text. A cell holding a formula is
   refused: the file's XML is scanned for formula elements, and only when one is found is the
   sheet opened cell by cell (openpyxl, or the ODS XML) to name each formula's row and column.
-  In CSV, which keeps no formulas, a cell starting with `=` is refused instead (see `rows.py`).
+  CSV keeps no formulas: a cell starting with `=` is text, taken as the API takes it, and
+  every export keeps it text (an apostrophe in CSV, a text cell in XLSX).
 - The first sheet is read; the first non-empty row is the header; empty rows are skipped.
 """
 

@@ -117,7 +117,7 @@ class TemplateService:
         """The columns, headers, help and choices the template holds."""
         project_row = await find_project(project)
         sites = (
-            await Site.select(Site.id, Site.slug, Site.languages)
+            await Site.select(Site.id, Site.slug, Site.name, Site.languages)
             .output(load_json=True)
             .where(Site.project == project_row["id"])
             .order_by(Site.id)
@@ -145,7 +145,8 @@ class TemplateService:
             .order_by(Theme.id)
         )
         choices: dict[str, list[str]] = {
-            "site": [row["slug"] for row in writable],
+            # Names for the people filling it in; the importer reads names and slugs alike.
+            "site": [row["name"] for row in writable],
             "language": list(dict.fromkeys((*site_languages, *OFFERED_LANGUAGES))),
             "theme": [labels.label(row["labels"], row["key"]).text for row in themes],
         }

@@ -54,6 +54,8 @@ class DemographicField(_In, kw_only=True):
     name: Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
     labels: LabelMap = {}
     choices: Annotated[list[DemographicChoice], Meta(max_length=100)] = []
+    ordered: bool = False
+    """The choices run in a meaningful order (age bands): statistical exports say ordinal."""
 
 
 class ProjectIn(_In, kw_only=True):

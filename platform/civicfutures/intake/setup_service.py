@@ -130,7 +130,9 @@ class SetupService:
                 }
                 for n, c in enumerate(item.choices)
             ]
-            demographics.append({"name": item.name, "labels": labels, "choices": choices})
+            demographics.append(
+                {"name": item.name, "labels": labels, "choices": choices, "ordered": item.ordered}
+            )
         check.raise_if_any()
         async with write_transaction():
             if await Project.exists().where(Project.slug == data.slug):
@@ -170,6 +172,14 @@ class SetupService:
     async def list_projects(self) -> list[s.ProjectOut]:
         rows = await Project.select().output(load_json=True).order_by(Project.id)
         return [project_out(row) for row in rows]
+
+    async def project_names(self, slugs: list[str]) -> dict[str, str]:
+        """`{slug: name}` of the given projects, in name order: pages show names, forms post
+        slugs."""
+        rows = await Project.select(Project.slug, Project.name).where(
+            Project.slug.is_in(list(slugs) or [""])
+        )
+        return dict(sorted(((r["slug"], r["name"]) for r in rows), key=lambda item: item[1]))
 
     # ------------------------------------------------------------------ sites
 

@@ -10,7 +10,6 @@ text even after the cell is edited.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from civicfutures.briefings.tables import (
     cell_text,
     format_value,
 )
+from civicfutures.sheet_names import sheet_name
 
 # The workbook's creation date: fixed, so the file does not change with the clock.
 CREATED = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -38,6 +38,10 @@ RISKY = ("=", "+", "-", "@", "\t", "\r")
 MAX_WIDTH = 60
 MIN_WIDTH = 8
 WIDTH_SAMPLE = 500
+# A table's sheet: its full title in the first row (the sheet's name may be shortened),
+# the column headers in the second, the rows below.
+HEADER_ROW = 1
+FIRST_DATA_ROW = HEADER_ROW + 1
 NUMBER_FORMATS = {
     COUNT: "#,##0",
     SHARE: "0.0%",
@@ -45,7 +49,6 @@ NUMBER_FORMATS = {
     PVALUE: "0.000",
     DATE: "yyyy-mm-dd",
 }
-_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
 def workbook_options() -> dict[str, Any]:
@@ -56,18 +59,6 @@ def workbook_options() -> dict[str, Any]:
         "strings_to_numbers": False,
         "nan_inf_to_errors": True,
     }
-
-
-def sheet_name(title: str, taken: set[str]) -> str:
-    """An Excel sheet name from a title: at most 31 characters, none of []:*?/\\, unique."""
-    base = _SHEET_FORBIDDEN.sub(" ", title).strip().strip("'")[:31] or "Sheet"
-    name, n = base, 1
-    while name.casefold() in taken:
-        n += 1
-        suffix = f" ({n})"
-        name = base[: 31 - len(suffix)] + suffix
-    taken.add(name.casefold())
-    return name
 
 
 class Styles:
@@ -106,18 +97,20 @@ def _write_column(
     if kind in (COUNT, SHARE, DECIMAL, PVALUE, DATE):
         write = sheet.write_datetime if kind == DATE else sheet.write_number
         number = styles.numbers[kind]
-        for row, value in enumerate(values, start=1):
-            if hidden is not None and hidden[row - 1] is not None:
-                sheet.write_string(row, col, hidden[row - 1], styles.hidden)
+        for i, value in enumerate(values):
+            row = FIRST_DATA_ROW + i
+            if hidden is not None and hidden[i] is not None:
+                sheet.write_string(row, col, hidden[i], styles.hidden)
             elif value is not None:
                 write(row, col, value, number)
         return
     texts = [None if v is None else format_value(v, kind) for v in values]
     write = sheet.write_string
     plain, quoted = styles.text, styles.quoted
-    for row, text in enumerate(texts, start=1):
-        if hidden is not None and hidden[row - 1] is not None:
-            write(row, col, hidden[row - 1], styles.hidden)
+    for i, text in enumerate(texts):
+        row = FIRST_DATA_ROW + i
+        if hidden is not None and hidden[i] is not None:
+            write(row, col, hidden[i], styles.hidden)
         elif text is not None:
             write(row, col, text, quoted if text.startswith(RISKY) else plain)
 
@@ -138,20 +131,23 @@ def _hidden(table: Table, column: Column, k: int) -> list[str | None] | None:
 def write_table(
     workbook: xlsxwriter.Workbook, table: Table, name: str, styles: Styles, k: int
 ) -> None:
-    """A sheet: bold frozen header row, typed cells with number formats, fitted widths."""
+    """A sheet: the table's full title, then a bold frozen header row, typed cells with number
+    formats, fitted widths."""
     sheet = workbook.add_worksheet(name)
+    write_text(sheet, 0, 0, table.title, styles)
+    sheet.set_row(0, None, styles.title)
     columns = table.people_columns
     for col, column in enumerate(columns):
-        sheet.write_string(0, col, column.header, styles.header)
+        sheet.write_string(HEADER_ROW, col, column.header, styles.header)
         values = table.frame[column.key].to_list()
         _write_column(sheet, col, values, _hidden(table, column, k), column.kind, styles)
         sample = [len(format_value(v, column.kind)) for v in values[:WIDTH_SAMPLE] if v is not None]
         width = max([len(column.header), *sample])
         sheet.set_column(col, col, max(MIN_WIDTH, min(MAX_WIDTH, width + 2)))
-    sheet.freeze_panes(1, 0)
+    sheet.freeze_panes(HEADER_ROW + 1, 0)
     if columns:
-        sheet.autofilter(0, 0, max(table.frame.height, 1), len(columns) - 1)
-    sheet.set_row(0, None, styles.header)
+        sheet.autofilter(HEADER_ROW, 0, HEADER_ROW + max(table.frame.height, 1), len(columns) - 1)
+    sheet.set_row(HEADER_ROW, None, styles.header)
 
 
 def write_about(
