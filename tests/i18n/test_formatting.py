@@ -39,7 +39,7 @@ def test_dates_numbers_and_percentages(tag, date, number, share):
 
 def test_english_formats_follow_the_setting(monkeypatch):
     noon = dt.datetime(2026, 12, 5, 7, 54, tzinfo=dt.UTC)
-    assert format_datetime(noon, "short", tag="en") == "05/12/2026, 07:54"
+    assert format_datetime(noon, "short", tag="en") == "05/12/2026, 07:54 UTC"
     monkeypatch.setenv("CIVICFUTURES_ENGLISH_FORMATS", "en-US")
     get_settings.cache_clear()
     cldr_locale.cache_clear()
@@ -61,8 +61,39 @@ def test_formatting_reads_the_current_locale():
         assert format_number(1234567) == "1.234.567"
         assert (
             format_datetime(dt.datetime(2025, 3, 15, 9, 30, tzinfo=dt.UTC), "short")
-            == "15/03/25, 09:30"
+            == "15/03/25, 09:30 UTC"
         )
+
+
+@pytest.mark.parametrize(
+    ("tag", "country", "shown"),
+    [
+        ("en", "PL", "05/12/2026, 07:54 CET"),
+        ("pl", "PL", "5.12.2026, 07:54 CET"),
+        ("et", "EE", "05.12.26 08:54 +0200"),
+        ("vro", "EE", "05.12.26 08:54 +0200"),
+        ("it", "IT", "05/12/26, 07:54 CET"),
+        ("uk", "UA", "05.12.26, 08:54 +0200"),
+        ("ar", "IT", "5\u200f/12\u200f/2026، 7:54 ص +0100"),
+        ("en", None, "05/12/2026, 06:54 UTC"),  # no site: the deployment's zone
+    ],
+)
+def test_a_time_is_shown_in_the_sites_zone_and_names_it(tag, country, shown):
+    morning = dt.datetime(2026, 12, 5, 6, 54, tzinfo=dt.UTC)
+    assert format_datetime(morning, "short", tag=tag, country=country) == shown
+
+
+def test_times_outside_a_site_follow_the_deployments_zone(monkeypatch):
+    monkeypatch.setenv("CIVICFUTURES_TIME_ZONE", "Europe/Tallinn")
+    get_settings.cache_clear()
+    try:
+        summer = dt.datetime(2026, 7, 1, 9, 0, tzinfo=dt.UTC)
+        assert format_datetime(summer, "short", tag="en") == "01/07/2026, 12:00 EEST"
+        # A site's zone still wins over the deployment's.
+        assert format_datetime(summer, "short", tag="en", country="PL") == "01/07/2026, 11:00 CEST"
+    finally:
+        monkeypatch.delenv("CIVICFUTURES_TIME_ZONE")
+        get_settings.cache_clear()
 
 
 def test_unknown_and_missing_tags_never_raise():

@@ -40,8 +40,8 @@ def status_label(status: str) -> str:
 
 
 def moment(iso: str | None) -> str:
-    """A stored UTC time in the page's language."""
-    return format_datetime(dt.datetime.fromisoformat(iso), "short") + " UTC" if iso else ""
+    """A stored time in the page's language, its zone named."""
+    return format_datetime(dt.datetime.fromisoformat(iso), "short") if iso else ""
 
 
 async def _choices(request: Request) -> dict[str, Any]:

@@ -28,6 +28,19 @@ def isolate(text: object) -> Markup:
     return Markup("<bdi>%s</bdi>") % escape(str(text))
 
 
+def moment(
+    value: object, style: str = "medium", country: str | None = None
+) -> Markup:
+    """A `<time>` element: the moment in the reader's locale and the zone named, with its
+    machine-readable value (screen readers, and text that is data, not a message)."""
+    if value is None:
+        return Markup("")
+    return Markup('<time datetime="%s">%s</time>') % (
+        formatting.iso_moment(value, country),  # type: ignore[arg-type]
+        formatting.format_datetime(value, style, country=country),  # type: ignore[arg-type]
+    )
+
+
 def make_environment() -> Environment:
     """The environment for `platform/civicfutures/templates/` (found inside the package)."""
     environment = Environment(
@@ -43,7 +56,7 @@ def make_environment() -> Environment:
     )  # type: ignore[attr-defined]
     environment.filters.update(
         date=formatting.format_date,
-        datetime=formatting.format_datetime,
+        datetime=moment,
         number=formatting.format_number,
         percent=formatting.format_percent,
         language_name=formatting.language_name,
