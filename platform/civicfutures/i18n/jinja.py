@@ -28,9 +28,7 @@ def isolate(text: object) -> Markup:
     return Markup("<bdi>%s</bdi>") % escape(str(text))
 
 
-def moment(
-    value: object, style: str = "medium", country: str | None = None
-) -> Markup:
+def moment(value: object, style: str = "medium", country: str | None = None) -> Markup:
     """A `<time>` element: the moment in the reader's locale and the zone named, with its
     machine-readable value (screen readers, and text that is data, not a message)."""
     if value is None:
