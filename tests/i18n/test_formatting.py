@@ -9,10 +9,13 @@ from civicfutures.i18n.formatting import (
     country_name,
     format_date,
     format_datetime,
+    format_list,
     format_number,
     format_percent,
     language_name,
+    quoted,
 )
+from civicfutures.i18n.jinja import make_environment
 from civicfutures.i18n.languages import autonym, cldr_locale, text_direction
 from civicfutures.settings import get_settings
 
@@ -150,3 +153,40 @@ def test_plural_forms_per_language(language, counts):
     with use_locale(language):
         for n, expected in counts.items():
             assert ngettext("%(num)s story", "%(num)s stories", n) % {"num": n} == expected
+
+
+@pytest.mark.parametrize(
+    ("tag", "joined", "choices", "quote"),
+    [
+        ("en", "Gdańsk, Võru and Reggio Emilia", "Gdańsk, Võru or Reggio Emilia", "“Võru”"),
+        ("pl", "Gdańsk, Võru i Reggio Emilia", "Gdańsk, Võru lub Reggio Emilia", "„Võru”"),
+        ("et", "Gdańsk, Võru ja Reggio Emilia", "Gdańsk, Võru või Reggio Emilia", "„Võru“"),
+        ("vro", "Gdańsk, Võru ja Reggio Emilia", "Gdańsk, Võru või Reggio Emilia", "„Võru“"),
+        ("it", "Gdańsk, Võru e Reggio Emilia", "Gdańsk, Võru o Reggio Emilia", "«Võru»"),
+        ("uk", "Gdańsk, Võru і Reggio Emilia", "Gdańsk, Võru або Reggio Emilia", "«Võru»"),
+        ("ar", "Gdańsk وVõru وReggio Emilia", "Gdańsk أو Võru أو Reggio Emilia", "”Võru“"),
+    ],
+)
+def test_lists_and_quotation_marks_follow_cldr(tag, joined, choices, quote):
+    sites = ["Gdańsk", "Võru", "Reggio Emilia"]
+    assert format_list(sites, tag=tag) == joined
+    assert format_list(sites, "or", tag=tag) == choices
+    assert quoted("Võru", tag) == quote
+    assert format_list([], tag=tag) == ""
+
+
+def test_a_quote_in_another_language_is_isolated_inside_the_readers_marks():
+    template = make_environment().from_string("<p>{{ text | quote(language) }}</p>")
+    with use_locale("ar"):
+        shown = template.render(text="Młodzież <chce> mieć głos", language="pl")
+    assert shown == ('<p>”<bdi lang="pl" dir="ltr">Młodzież &lt;chce&gt; mieć głos</bdi>“</p>')
+    with use_locale("pl"):
+        shown = template.render(text="الشباب يريدون صوتًا", language="ar")
+    assert shown == '<p>„<bdi lang="ar" dir="rtl">الشباب يريدون صوتًا</bdi>”</p>'
+
+
+def test_a_time_in_a_page_is_a_time_element_with_its_zone():
+    template = make_environment().from_string('{{ at | datetime("short", "EE") }}')
+    with use_locale("et"):
+        shown = template.render(at=dt.datetime(2026, 12, 5, 6, 54, tzinfo=dt.UTC))
+    assert shown == '<time datetime="2026-12-05T08:54:00+02:00">05.12.26 08:54 +0200</time>'

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from civicfutures.errors import FieldError, InvalidInput
 from civicfutures.i18n import gettext as _
+from civicfutures.i18n.formatting import format_list
 
 # Groupings that are not demographic attributes; any other `by` names a demographic attribute.
 STRUCTURAL_BY = ("site", "country", "project", "story_kind", "workshop_kind")
@@ -71,7 +72,7 @@ class AnalysisParams:
         if self.by is not None and self.by not in STRUCTURAL_BY:
             known = demographic_attributes or []
             if self.by not in known:
-                choices = ", ".join([*STRUCTURAL_BY, *known])
+                choices = format_list([*STRUCTURAL_BY, *known], "or")
                 errors.append(
                     FieldError(
                         "by",

@@ -22,6 +22,7 @@ from civicfutures.analysis.writers import FORMATS
 from civicfutures.auth.actor import Actor
 from civicfutures.errors import FieldError, Forbidden, InvalidInput, NotFound
 from civicfutures.i18n import gettext as _
+from civicfutures.i18n.formatting import format_list
 from civicfutures.settings import Settings, get_settings
 
 ANALYST_ROLES = ("researcher", "author")
@@ -75,7 +76,7 @@ class AnalysisRequest:
         if kind not in INSIGHTS:
             raise NotFound(
                 _("There is no analysis “{value}”: choose one of {choices}.").format(
-                    value=kind, choices=", ".join(KINDS)
+                    value=kind, choices=format_list(KINDS, "or")
                 )
             )
         if not project:
@@ -84,7 +85,8 @@ class AnalysisRequest:
         if fmt not in FORMATS:
             errors.append(
                 FieldError(
-                    "format", _("Choose one of: {choices}.").format(choices=", ".join(FORMATS))
+                    "format",
+                    _("Choose one of: {choices}.").format(choices=format_list(FORMATS, "or")),
                 )
             )
         start, end = _date("from", date_from, errors), _date("to", date_to, errors)

@@ -53,6 +53,7 @@ from civicfutures.analysis.scope import (
 from civicfutures.analysis.themesets import coder_sets, presence
 from civicfutures.errors import FieldError, InvalidInput, NotFound
 from civicfutures.i18n import gettext as _
+from civicfutures.i18n.formatting import format_list
 
 # What the kept scope holds of each story: what the insights group and join by. The texts
 # stay on disk (only the quality checks read them, and they scan for them).
@@ -911,7 +912,7 @@ def plan(kind: str, snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     if insight is None:
         raise NotFound(
             _("There is no analysis “{value}”: choose one of {choices}.").format(
-                value=kind, choices=", ".join(KINDS)
+                value=kind, choices=format_list(KINDS, "or")
             )
         )
     params.validate(snapshot.demographic_attributes)

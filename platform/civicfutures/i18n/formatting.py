@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import dates, numbers
+from babel import dates, lists, numbers
 from babel.core import get_global
 
 from civicfutures.i18n.languages import AUTONYMS, base_language, cldr_locale
@@ -18,6 +18,17 @@ from civicfutures.i18n.runtime import current_locale
 from civicfutures.settings import get_settings
 
 Number = int | float | Decimal
+
+# CLDR 48 `delimiters` (main/<lang>/delimiters.json): Babel does not ship them. Languages not
+# listed take English's; `vro` is formatted as Estonian like everything else.
+QUOTATION_MARKS: dict[str, tuple[str, str]] = {
+    "en": ("“", "”"),
+    "pl": ("„", "”"),
+    "et": ("„", "“"),
+    "it": ("«", "»"),
+    "uk": ("«", "»"),
+    "ar": ("”", "“"),
+}
 
 
 def _locale(tag: str | None):
@@ -112,3 +123,24 @@ def country_name(code: str | None, tag: str | None = None) -> str:
     if not code:
         return ""
     return _locale(tag).territories.get(code.upper(), code.upper())
+
+
+def quotation_marks(tag: str | None = None) -> tuple[str, str]:
+    """The opening and closing quotation marks of the reader's locale (CLDR): `„`, `”` in Polish."""
+    language = _locale(tag).language
+    return QUOTATION_MARKS.get(language, QUOTATION_MARKS["en"])
+
+
+def quoted(text: object, tag: str | None = None) -> str:
+    """Text inside the reader's quotation marks: `„Gdańsk”` (pl), `«Gdańsk»` (it)."""
+    start, end = quotation_marks(tag)
+    return f"{start}{text}{end}"
+
+
+def format_list(items: object, style: str = "standard", tag: str | None = None) -> str:
+    """Items joined as the reader's language joins them: `a, b and c`, `a, b i c`, `a، b و c`;
+    `style="or"` for choices (`a, b or c`)."""
+    values = [str(item) for item in items]  # type: ignore[attr-defined]
+    if not values:
+        return ""
+    return lists.format_list(values, style=style, locale=_locale(tag))

@@ -39,6 +39,17 @@ def moment(value: object, style: str = "medium", country: str | None = None) -> 
     )
 
 
+def quotation(text: object, language: str | None = None) -> Markup:
+    """A quotation in the reader's quotation marks, its own language and direction isolated
+    inside them (a Polish quote in an Arabic briefing reads left to right between Arabic marks)."""
+    start, end = formatting.quotation_marks()
+    if not language:
+        return Markup("%s<bdi>%s</bdi>%s") % (start, text, end)
+    return Markup('%s<bdi lang="%s" dir="%s">%s</bdi>%s') % (
+        start, language, text_direction(language), text, end
+    )  # fmt: skip
+
+
 def make_environment() -> Environment:
     """The environment for `platform/civicfutures/templates/` (found inside the package)."""
     environment = Environment(
@@ -61,6 +72,8 @@ def make_environment() -> Environment:
         country_name=formatting.country_name,
         autonym=autonym,
         bdi=isolate,
+        quote=quotation,
+        list=formatting.format_list,
     )
     # `interface_language`: the catalog a page's own text comes from (Estonian on a Võro page),
     # which is what the page's `lang` must say.

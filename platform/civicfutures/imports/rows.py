@@ -24,6 +24,7 @@ import msgspec
 from civicfutures.errors import InvalidInput
 from civicfutures.i18n import current_locale
 from civicfutures.i18n import gettext as _
+from civicfutures.i18n.formatting import format_list
 from civicfutures.i18n.runtime import catalog_language
 from civicfutures.imports.columns import DEMOGRAPHIC_PREFIX, ColumnMap
 from civicfutures.imports.report import Problems
@@ -659,7 +660,7 @@ class RowParser:
                 if len(matches) == 1:
                     found.append(self.context.theme_ids[next(iter(matches))])
                 elif matches:
-                    keys = ", ".join(sorted(matches))
+                    keys = format_list(sorted(matches))
                     problem(
                         "themes",
                         _("“{label}” names several themes ({keys}); write the key instead.").format(
@@ -719,4 +720,6 @@ def _column_letter(index: int) -> str:
 
 def _choices_text(vocabulary: str) -> str:
     language = catalog_language(current_locale())
-    return ", ".join(value_label(vocabulary, value, language) for value in VALUES[vocabulary])
+    return format_list(
+        (value_label(vocabulary, value, language) for value in VALUES[vocabulary]), "or"
+    )

@@ -25,6 +25,7 @@ from civicfutures.auth.actor import Actor
 from civicfutures.db.tables import Site, Theme
 from civicfutures.errors import FieldError, InvalidInput, NotFound
 from civicfutures.i18n import gettext as _
+from civicfutures.i18n.formatting import format_list
 from civicfutures.i18n.labels import LabelContext
 from civicfutures.i18n.languages import cldr_locale
 from civicfutures.i18n.runtime import catalog_language
@@ -98,7 +99,9 @@ class TemplateService:
                 [
                     FieldError(
                         "format",
-                        _("Choose one of: {choices}.").format(choices=", ".join(sorted(WRITERS))),
+                        _("Choose one of: {choices}.").format(
+                            choices=format_list(sorted(WRITERS), "or")
+                        ),
                     )
                 ],
             )

@@ -21,6 +21,7 @@ from civicfutures.briefings.document import (
     TableRef,
 )
 from civicfutures.briefings.tables import COUNT, DECIMAL, PVALUE, SHARE, Table
+from civicfutures.i18n.formatting import format_list, quoted
 
 NUMERIC = {COUNT, SHARE, DECIMAL, PVALUE}
 
@@ -85,7 +86,7 @@ def _lines(briefing: Briefing) -> Iterator[str]:
                     part
                     for part in (
                         text(block.scope),
-                        ", ".join(text(t) for t in block.themes),
+                        format_list(text(t) for t in block.themes),
                         f"{text(labels['outcomes'])}: {', '.join(text(o) for o in block.outcomes)}"
                         if block.outcomes
                         else "",
@@ -100,7 +101,7 @@ def _lines(briefing: Briefing) -> Iterator[str]:
                     yield f"*{text(note)}*"
                 for quote in block.quotes:
                     yield ""
-                    yield f"> “{text(quote.text)}”"
+                    yield f"> {quoted(text(quote.text))}"
                     if quote.translation:
                         yield ">"
                         yield f"> {text(quote.translation)}"
