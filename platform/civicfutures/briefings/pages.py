@@ -23,6 +23,7 @@ from civicfutures.errors import FieldError, InvalidInput
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n.formatting import format_datetime
 from civicfutures.i18n.languages import PAGE_LANGUAGES
+from civicfutures.i18n.library_errors import msgspec_message
 from civicfutures.intake.setup_service import SetupService
 from civicfutures.web.auth import current_actor, page_requires
 from civicfutures.web.pages import known_language, page
@@ -89,7 +90,8 @@ def _read(values: dict[str, str]) -> tuple[BriefingIn | None, list[FieldError]]:
             BriefingIn,
         )
     except msgspec.ValidationError as error:
-        return None, [FieldError("form", str(error))]
+        path, message = msgspec_message(str(error))
+        return None, [FieldError(path or "form", message)]
     return data, []
 
 

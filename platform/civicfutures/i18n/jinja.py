@@ -73,7 +73,7 @@ def make_environment() -> Environment:
         autonym=autonym,
         bdi=isolate,
         quote=quotation,
-        list=formatting.format_list,
+        join_list=formatting.format_list,
     )
     # `interface_language`: the catalog a page's own text comes from (Estonian on a Võro page),
     # which is what the page's `lang` must say.

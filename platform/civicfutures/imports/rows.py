@@ -25,6 +25,7 @@ from civicfutures.errors import InvalidInput
 from civicfutures.i18n import current_locale
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n.formatting import format_list
+from civicfutures.i18n.library_errors import msgspec_message
 from civicfutures.i18n.runtime import catalog_language
 from civicfutures.imports.columns import DEMOGRAPHIC_PREFIX, ColumnMap
 from civicfutures.imports.report import Problems
@@ -144,44 +145,10 @@ _API_FIELD_COLUMNS = {
     "workshop_language": "workshop_language",
 }
 
-_MSGSPEC_MESSAGES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^Expected `(str|array|object)` of length <= (?P<n>\d+)"), "too_long"),
-    (re.compile(r"^Expected `(str|array|object)` of length >= (?P<n>\d+)"), "too_short"),
-    (re.compile(r"^Expected `(int|float)` >= (?P<n>-?[\d.]+)"), "too_small"),
-    (re.compile(r"^Expected `(int|float)` <= (?P<n>-?[\d.]+)"), "too_large"),
-    (re.compile(r"^Expected `str` matching regex"), "pattern"),
-    (re.compile(r"^Invalid enum value `?(?P<value>[^`]*)`?"), "choice"),
-]
-_AT_PATH = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
-
 
 def describe_validation_error(message: str) -> tuple[str | None, str]:
     """A msgspec message as (field, localized text), with the API's wording."""
-    path = None
-    found = _AT_PATH.search(message)
-    if found:
-        path = found.group("path") or None
-        message = message[: found.start()]
-    for pattern, kind in _MSGSPEC_MESSAGES:
-        match = pattern.match(message)
-        if not match:
-            continue
-        return path, _message(kind, match.groupdict())
-    return path, message
-
-
-def _message(kind: str, values: dict[str, str]) -> str:
-    if kind == "too_long":
-        return _("Too long: at most {n}.").format(n=values.get("n"))
-    if kind == "too_short":
-        return _("Too short: at least {n}.").format(n=values.get("n"))
-    if kind == "too_small":
-        return _("Must be at least {n}.").format(n=values.get("n"))
-    if kind == "too_large":
-        return _("Must be at most {n}.").format(n=values.get("n"))
-    if kind == "pattern":
-        return _("The format is not allowed here.")
-    return _("“{value}” is not one of the allowed values.").format(value=values.get("value", ""))
+    return msgspec_message(message)
 
 
 @dataclass(slots=True)
