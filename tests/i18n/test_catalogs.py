@@ -24,8 +24,8 @@ TRANSLATED = [lang for lang in SUPPORTED_LOCALES if lang != "en"]
 # Messages that read the same in a language on purpose (names, codes, loanwords).
 SAME_AS_ENGLISH = {
     "it": {"Account", "Password", "No", "no", "Record", "in %(language)s", "File"},
-    "et": {"Test"},
-    "pl": {"Test", "Diagram", "Problem"},
+    "et": {"Test", "Import"},
+    "pl": {"Test", "Diagram", "Problem", "Import", "Administrator"},
     "uk": set(),
     "ar": set(),
 }
