@@ -25,7 +25,7 @@ TRANSLATED = [lang for lang in SUPPORTED_LOCALES if lang != "en"]
 SAME_AS_ENGLISH = {
     "it": {"Account", "Password", "No", "no", "Record", "in %(language)s", "File"},
     "et": {"Test", "Import"},
-    "pl": {"Test", "Diagram", "Problem", "Import", "Administrator"},
+    "pl": {"Test", "Diagram", "Problem", "Import", "Administrator", "Status"},
     "uk": set(),
     "ar": set(),
 }

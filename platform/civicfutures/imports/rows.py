@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Optional, get_args, get_type_hints
 
 import msgspec
@@ -243,8 +243,15 @@ class ParsedFile:
     columns: ColumnMap | None = None
 
 
-_SCOPES = value_index("consent_scope")
-_CODED_INDEXES = {key: value_index(vocabulary) for key, vocabulary in CODED.items()}
+@cache
+def _scopes() -> ValueIndex:
+    """Consent scopes by key and by label in every catalog (read once, on first use)."""
+    return value_index("consent_scope")
+
+
+@cache
+def _coded_index(key: str) -> ValueIndex:
+    return value_index(CODED[key])
 
 
 class RowParser:
@@ -384,7 +391,7 @@ class RowParser:
         for key in CODED:
             text = values.get(key, "")
             if text:
-                matches = _CODED_INDEXES[key].lookup(text)
+                matches = _coded_index(key).lookup(text)
                 typed[key] = next(iter(matches)) if len(matches) == 1 else text
         for key in ("workshop_title", "consent_version", "title", "body"):
             if values.get(key):
@@ -591,7 +598,7 @@ class RowParser:
             for part in re.split(r"[;,\n/]+", values["consent_scopes"]):
                 if not part.strip():
                     continue
-                matches = _SCOPES.lookup(part)
+                matches = _scopes().lookup(part)
                 if len(matches) == 1:
                     scopes |= matches
                 else:
