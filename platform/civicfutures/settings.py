@@ -99,6 +99,10 @@ class Settings:
     """CIVICFUTURES_ENGLISH_FORMATS: the CLDR locale English pages format dates, times and numbers
     in; day-month-year British usage suits a European audience (`en-US` for month-day-year)."""
 
+    time_zone: str = field(default_factory=lambda: _env("CIVICFUTURES_TIME_ZONE", "UTC"))
+    """CIVICFUTURES_TIME_ZONE: the IANA zone (`Europe/Brussels`) of times that belong to no site,
+    such as tokens and the audit log; a site's times are shown in its country's zone."""
+
     migrations_dir: Path = field(
         default_factory=lambda: _resource_dir("CIVICFUTURES_MIGRATIONS_DIR", "migrations")
     )

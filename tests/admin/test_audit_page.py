@@ -26,7 +26,10 @@ def _rows(page: str) -> list[str]:
 
 
 def _fields(row: str) -> str:
-    return re.search(r'<td class="breakable audit-fields">(.*?)</td>', row, re.S).group(1)
+    """The changed fields' names (machine names, in `<code>`), joined as the page's language joins
+    a list."""
+    cell = re.search(r'<td class="breakable audit-fields">(.*?)</td>', row, re.S).group(1)
+    return re.sub(r"</?code>", "", cell)
 
 
 async def _events(n: int, action: str = "export", entity: str = "project") -> None:
@@ -90,8 +93,8 @@ async def test_entries_name_the_changed_fields_and_never_personal_data(
     assert page.status_code == 200
     rows = _rows(page.text)
     assert len(rows) == 2  # created, then updated
-    assert _fields(rows[0]) == "consent.scopes, demographics.age_band"
-    assert _fields(rows[1]) == "code, consent, demographics, site"  # what a creation set
+    assert _fields(rows[0]) == "consent.scopes and demographics.age_band"
+    assert _fields(rows[1]) == "code, consent, demographics and site"  # what a creation set
     # Field names only: the code, the age band and the scopes themselves are never shown.
     for secret in ("GDANSK-1", "65+", "16-24", "research"):
         assert secret not in page.text.split("<table", 1)[1], secret
@@ -120,7 +123,7 @@ async def test_account_changes_name_what_changed(client, sign_in):
     await set_password(SYSTEM, user, "a long new passphrase")
     page = await client.get(f"/en/admin/audit?entity=user&entity_id={user}")
     fields = [_fields(row) for row in _rows(page.text)]
-    assert fields == ["password", "is_active", "memberships", "email, role, sites"]
+    assert fields == ["password", "is_active", "memberships", "email, role and sites"]
     assert "a long new passphrase" not in page.text
 
 
@@ -135,11 +138,12 @@ async def test_filters_by_actor_record_action_and_dates(client, sign_in):
 
     by_email = _rows((await client.get(f"/en/admin/audit?actor={admin_email.upper()}")).text)
     by_id = _rows((await client.get(f"/en/admin/audit?actor={admin_id}")).text)
-    assert len(by_email) == len(by_id) == 1 and "deactivate" in by_email[0]
+    # Actions are named in the page's language, not by their stored code.
+    assert len(by_email) == len(by_id) == 1 and "<td>Deactivated</td>" in by_email[0]
     system = _rows((await client.get("/en/admin/audit?actor=system&action=export")).text)
     assert len(system) == 3
     record = _rows((await client.get("/en/admin/audit?entity=project&entity_id=2")).text)
-    assert len(record) == 1 and "export" in record[0]
+    assert len(record) == 1 and "<td>Exported</td>" in record[0]
     action = _rows((await client.get("/en/admin/audit?action=deactivate")).text)
     assert len(action) == 1
     today = dt.datetime.now(dt.UTC).date()
@@ -148,6 +152,9 @@ async def test_filters_by_actor_record_action_and_dates(client, sign_in):
     before = await client.get(f"/en/admin/audit?to={today - dt.timedelta(days=1)}")
     assert before.status_code == 200 and _rows(before.text) == []
     assert "No events match these filters." in before.text
+    polish = await client.get(f"/pl/admin/audit?actor={admin_id}")
+    assert "<td>Dezaktywowano</td>" in polish.text
+    assert '<option value="deactivate">Dezaktywowano</option>' in polish.text
     # The filters are kept in the form.
     kept = await client.get("/en/admin/audit?entity=project&action=export&actor=system")
     assert '<option value="project" selected>' in kept.text

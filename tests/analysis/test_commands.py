@@ -83,7 +83,7 @@ async def test_analyse_reports_bad_input_without_a_traceback(stories) -> None:
         "analyse", "prevalence", "--project", "futures", "--by", "shoe_size", check=False
     )
     assert result.returncode == 1
-    assert "by: unknown grouping" in result.stderr
+    assert "by: “shoe_size” is not a grouping: choose one of site," in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from civicfutures.analysis.params import client_name
 from civicfutures.analysis.suite import INSIGHTS, KINDS
+from civicfutures.i18n import gettext, use_locale
 
 # The database is emptied before any other fixture writes to it.
 pytestmark = pytest.mark.usefixtures("database")
@@ -295,3 +296,43 @@ async def test_exact_tables_are_marked_not_for_publication(
         f"{PATH}/prevalence", params={"project": "futures", "format": "csv"}, headers=granted
     )
     assert "publication" not in pl.read_csv(io.BytesIO(published.content)).columns
+
+
+@pytest.mark.parametrize(
+    ("lang", "detail", "by"),
+    [
+        (
+            "pl",
+            "Analizy nie można uruchomić z tymi parametrami.",
+            "„shoe_size” nie jest sposobem grupowania: wybierz site, country, project,",
+        ),
+        (
+            "ar",
+            "لا يمكن إجراء التحليل بهذه المعاملات.",
+            "”shoe_size“ ليس تجميعًا: اختر site أو country أو project أو",
+        ),
+    ],
+)
+async def test_errors_are_in_the_readers_language_and_name_the_field(
+    client, analysis_world, token_for, lang, detail, by
+) -> None:
+    researcher = await token_for("researcher")
+    grouped = await client.get(
+        f"{PATH}/prevalence",
+        params={"project": "futures", "by": "shoe_size", "lang": lang},
+        headers=researcher,
+    )
+    assert grouped.status_code == 422, grouped.text
+    assert grouped.json()["detail"] == detail
+    [error] = grouped.json()["errors"]
+    assert error["field"] == "by" and error["message"].startswith(by), error
+    dated = await client.get(
+        f"{PATH}/prevalence",
+        params={"project": "futures", "from": "soon", "lang": lang},
+        headers=researcher,
+    )
+    assert dated.status_code == 422, dated.text
+    with use_locale(lang):
+        expected = gettext("Enter a date as YYYY-MM-DD.")
+    assert expected != "Enter a date as YYYY-MM-DD."
+    assert dated.json()["errors"] == [{"field": "from", "message": expected}]

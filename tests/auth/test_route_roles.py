@@ -1190,6 +1190,7 @@ AGREEMENT_ROUTES: dict[tuple[str, str], Rule] = {
 }
 ROUTES.update(AGREEMENT_ROUTES)
 
+
 async def _fresh_theme(ctx: Ctx) -> str:
     from civicfutures.intake.setup_service import SetupService
 

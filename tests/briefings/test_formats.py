@@ -24,6 +24,7 @@ from pypdf import PdfReader
 
 from briefings.conftest import curate_demo
 from briefings.demo import PROJECT
+from civicfutures.i18n.formatting import quoted
 
 A4 = (595.28, 841.89)
 # Poppler marks right-to-left runs with Unicode embedding controls; they are not text.
@@ -178,7 +179,8 @@ async def test_the_docx_has_heading_styles_word_tables_and_quotes(demo_briefings
     quotes = {text for style, text in styled if style == "Quote"}
     for block in insights:
         for quote in block["quotes"]:
-            assert f"“{quote['text']}”" in quotes
+            # The briefing's own quotation marks (CLDR): „…” in a Polish one.
+            assert quoted(quote["text"], data["language"]) in quotes
             if quote["translation"]:
                 assert quote["translation"] in quotes
 

@@ -14,6 +14,7 @@ import pytest
 from babel import Locale
 
 from civicfutures.i18n import catalogs
+from civicfutures.i18n.formatting import quotation_marks
 from civicfutures.i18n.runtime import SUPPORTED_LOCALES, load_catalog
 from civicfutures.settings import get_settings
 
@@ -24,8 +25,8 @@ TRANSLATED = [lang for lang in SUPPORTED_LOCALES if lang != "en"]
 SAME_AS_ENGLISH = {
     # "Memo": the word of qualitative research in Italian and Estonian too (REFI-QDA notes).
     "it": {"Account", "Password", "No", "no", "Record", "in %(language)s", "File", "Memo"},
-    "et": {"Test", "Memo"},
-    "pl": {"Test", "Diagram", "Problem"},
+    "et": {"Test", "Import", "Memo"},
+    "pl": {"Test", "Diagram", "Problem", "Import", "Administrator", "Status"},
     "uk": set(),
     "ar": set(),
 }
@@ -194,3 +195,26 @@ def test_every_plural_message_picks_cldr_s_form_for_each_number(language):
             if shown != expected:
                 wrong.append(f"n={n} ({rule(n)}): {shown!r} instead of {expected!r}")
     assert not wrong, f"{language}: " + "\n".join(wrong[:20])
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_quoted_values_use_the_languages_own_quotation_marks(language):
+    """Where the English message quotes a value “…”, the translation quotes it with CLDR's
+    marks for its language (Estonian „…“, Italian «…», Arabic ”…“), never English ones."""
+    start, end = quotation_marks(language)
+    catalog = catalogs.read_catalog(catalogs.po_path(LOCALES, language), language)
+    wrong = []
+    for message in catalog:
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not message.id or not any("“" in text for text in ids):
+            continue
+        quotes = sum(text.count("“") for text in ids[:1])
+        for text in strings:
+            if (
+                text.count(start) < quotes
+                or text.count(end) < quotes
+                or (start != "“" and end != "“" and "“" in text)
+            ):
+                wrong.append(text)
+    assert not wrong, "\n".join(wrong)

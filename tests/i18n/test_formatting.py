@@ -9,10 +9,13 @@ from civicfutures.i18n.formatting import (
     country_name,
     format_date,
     format_datetime,
+    format_list,
     format_number,
     format_percent,
     language_name,
+    quoted,
 )
+from civicfutures.i18n.jinja import make_environment
 from civicfutures.i18n.languages import autonym, cldr_locale, text_direction
 from civicfutures.settings import get_settings
 
@@ -39,7 +42,7 @@ def test_dates_numbers_and_percentages(tag, date, number, share):
 
 def test_english_formats_follow_the_setting(monkeypatch):
     noon = dt.datetime(2026, 12, 5, 7, 54, tzinfo=dt.UTC)
-    assert format_datetime(noon, "short", tag="en") == "05/12/2026, 07:54"
+    assert format_datetime(noon, "short", tag="en") == "05/12/2026, 07:54 UTC"
     monkeypatch.setenv("CIVICFUTURES_ENGLISH_FORMATS", "en-US")
     get_settings.cache_clear()
     cldr_locale.cache_clear()
@@ -61,8 +64,39 @@ def test_formatting_reads_the_current_locale():
         assert format_number(1234567) == "1.234.567"
         assert (
             format_datetime(dt.datetime(2025, 3, 15, 9, 30, tzinfo=dt.UTC), "short")
-            == "15/03/25, 09:30"
+            == "15/03/25, 09:30 UTC"
         )
+
+
+@pytest.mark.parametrize(
+    ("tag", "country", "shown"),
+    [
+        ("en", "PL", "05/12/2026, 07:54 CET"),
+        ("pl", "PL", "5.12.2026, 07:54 CET"),
+        ("et", "EE", "05.12.26 08:54 +0200"),
+        ("vro", "EE", "05.12.26 08:54 +0200"),
+        ("it", "IT", "05/12/26, 07:54 CET"),
+        ("uk", "UA", "05.12.26, 08:54 +0200"),
+        ("ar", "IT", "5\u200f/12\u200f/2026، 7:54 ص +0100"),
+        ("en", None, "05/12/2026, 06:54 UTC"),  # no site: the deployment's zone
+    ],
+)
+def test_a_time_is_shown_in_the_sites_zone_and_names_it(tag, country, shown):
+    morning = dt.datetime(2026, 12, 5, 6, 54, tzinfo=dt.UTC)
+    assert format_datetime(morning, "short", tag=tag, country=country) == shown
+
+
+def test_times_outside_a_site_follow_the_deployments_zone(monkeypatch):
+    monkeypatch.setenv("CIVICFUTURES_TIME_ZONE", "Europe/Tallinn")
+    get_settings.cache_clear()
+    try:
+        summer = dt.datetime(2026, 7, 1, 9, 0, tzinfo=dt.UTC)
+        assert format_datetime(summer, "short", tag="en") == "01/07/2026, 12:00 EEST"
+        # A site's zone still wins over the deployment's.
+        assert format_datetime(summer, "short", tag="en", country="PL") == "01/07/2026, 11:00 CEST"
+    finally:
+        monkeypatch.delenv("CIVICFUTURES_TIME_ZONE")
+        get_settings.cache_clear()
 
 
 def test_unknown_and_missing_tags_never_raise():
@@ -119,3 +153,40 @@ def test_plural_forms_per_language(language, counts):
     with use_locale(language):
         for n, expected in counts.items():
             assert ngettext("%(num)s story", "%(num)s stories", n) % {"num": n} == expected
+
+
+@pytest.mark.parametrize(
+    ("tag", "joined", "choices", "quote"),
+    [
+        ("en", "Gdańsk, Võru and Reggio Emilia", "Gdańsk, Võru or Reggio Emilia", "“Võru”"),
+        ("pl", "Gdańsk, Võru i Reggio Emilia", "Gdańsk, Võru lub Reggio Emilia", "„Võru”"),
+        ("et", "Gdańsk, Võru ja Reggio Emilia", "Gdańsk, Võru või Reggio Emilia", "„Võru“"),
+        ("vro", "Gdańsk, Võru ja Reggio Emilia", "Gdańsk, Võru või Reggio Emilia", "„Võru“"),
+        ("it", "Gdańsk, Võru e Reggio Emilia", "Gdańsk, Võru o Reggio Emilia", "«Võru»"),
+        ("uk", "Gdańsk, Võru і Reggio Emilia", "Gdańsk, Võru або Reggio Emilia", "«Võru»"),
+        ("ar", "Gdańsk وVõru وReggio Emilia", "Gdańsk أو Võru أو Reggio Emilia", "”Võru“"),
+    ],
+)
+def test_lists_and_quotation_marks_follow_cldr(tag, joined, choices, quote):
+    sites = ["Gdańsk", "Võru", "Reggio Emilia"]
+    assert format_list(sites, tag=tag) == joined
+    assert format_list(sites, "or", tag=tag) == choices
+    assert quoted("Võru", tag) == quote
+    assert format_list([], tag=tag) == ""
+
+
+def test_a_quote_in_another_language_is_isolated_inside_the_readers_marks():
+    template = make_environment().from_string("<p>{{ text | quote(language) }}</p>")
+    with use_locale("ar"):
+        shown = template.render(text="Młodzież <chce> mieć głos", language="pl")
+    assert shown == ('<p>”<bdi lang="pl" dir="ltr">Młodzież &lt;chce&gt; mieć głos</bdi>“</p>')
+    with use_locale("pl"):
+        shown = template.render(text="الشباب يريدون صوتًا", language="ar")
+    assert shown == '<p>„<bdi lang="ar" dir="rtl">الشباب يريدون صوتًا</bdi>”</p>'
+
+
+def test_a_time_in_a_page_is_a_time_element_with_its_zone():
+    template = make_environment().from_string('{{ at | datetime("short", "EE") }}')
+    with use_locale("et"):
+        shown = template.render(at=dt.datetime(2026, 12, 5, 6, 54, tzinfo=dt.UTC))
+    assert shown == '<time datetime="2026-12-05T08:54:00+02:00">05.12.26 08:54 +0200</time>'

@@ -92,5 +92,5 @@ async def test_api_errors_follow_the_query_then_accept_language(client, admin, w
     messages = [r.json()["errors"][0]["message"] for r in (by_query, by_header, voro, english)]
     assert messages[0].startswith("«polish!» non è")
     assert messages[1].startswith("«polish!» не є")
-    assert messages[2].startswith("„polish!” ei ole")  # Võro reads the Estonian catalog
+    assert messages[2].startswith("„polish!“ ei ole")  # Võro reads the Estonian catalog
     assert messages[3].startswith("“polish!” is not")

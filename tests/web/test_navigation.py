@@ -164,3 +164,32 @@ async def test_sign_in_page_has_no_navigation(client, demo_project):
     assert page.status_code == 200
     assert nav_links(page.text) == []
     assert "/pl/logout" not in page.text
+
+
+async def test_polish_chosen_on_the_sign_in_page_survives_signing_in(client, demo_project):
+    sent = await client.get("/en/sites/gdansk")
+    assert sent.status_code == 303
+    login = await client.get(sent.headers["location"])
+    switcher = dict(
+        (tag, html.unescape(href))
+        for href, tag in SWITCH_LINK.findall(SWITCHER.search(login.text).group(1))
+    )
+    moved = await client.get(switcher["pl"])
+    assert moved.status_code == 303
+    polish = await client.get(moved.headers["location"])
+    assert polish.status_code == 200 and '<html lang="pl"' in polish.text
+    next_ = html.unescape(re.search(r'name="next" value="([^"]*)"', polish.text).group(1))
+    signed = await client.post(
+        "/pl/login",
+        data={
+            "email": demo_email("partner", "gdansk"),
+            "password": DEMO_PASSWORD,
+            "next": next_,
+            "_csrf_token": csrf_token(polish.text),
+        },
+    )
+    assert signed.status_code == 303 and signed.headers["location"] == "/pl/sites/gdansk"
+    home = await client.get(signed.headers["location"])
+    assert home.status_code == 200 and '<html lang="pl"' in home.text
+    # The home page, reached without a language, is Polish too.
+    assert (await client.get("/")).headers["location"] == "/pl/"

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from msgspec import Struct
 
 from civicfutures import audit as audit_log
+from civicfutures.admin.labels import action_label, entity_label, role_label
 from civicfutures.auth import accounts, records
 from civicfutures.auth.actor import ROLES
 from civicfutures.errors import FieldError, Problem
@@ -75,6 +76,7 @@ class AdminPages(Controller):
             users=await accounts.list_users(actor),
             sites=await SetupService().list_sites(actor),
             roles=ROLES,
+            role_label=role_label,
             all_sites=ALL_SITES,
             errors=errors or [],
             values=values or {},
@@ -230,6 +232,8 @@ class AdminPages(Controller):
             "filters": filters,
             "entities": audit_log.ENTITIES,
             "actions": audit_log.ACTIONS,
+            "entity_label": entity_label,
+            "action_label": action_label,
         }
         try:
             events = await records.audit_log(current_actor(request), filters)

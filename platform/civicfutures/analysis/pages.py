@@ -13,7 +13,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 
-from civicfutures.analysis import explorer
+from civicfutures.analysis import cell_labels, explorer
 from civicfutures.analysis.explorer_charts import render_svg
 from civicfutures.analysis.service import ANALYST_ROLES
 from civicfutures.errors import InvalidInput
@@ -95,6 +95,7 @@ class AnalysisPages(Controller):
             query=query,
             formats=list(explorer.DOWNLOADS),
             cell_text=explorer.cell_text,
+            shown=cell_labels.shown,
         )
 
     @get("/{kind:str}/{file:str}", name="analysis_download")

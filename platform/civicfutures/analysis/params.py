@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 
 from civicfutures.errors import FieldError, InvalidInput
 from civicfutures.i18n import gettext as _
+from civicfutures.i18n.formatting import format_list
 
 # Groupings that are not demographic attributes; any other `by` names a demographic attribute.
 STRUCTURAL_BY = ("site", "country", "project", "story_kind", "workshop_kind")
@@ -78,29 +79,38 @@ class AnalysisParams:
         if self.by is not None and self.by not in STRUCTURAL_BY:
             known = demographic_attributes or []
             if self.by not in known:
-                choices = ", ".join([*STRUCTURAL_BY, *known])
-                errors.append(FieldError("by", f"unknown grouping {self.by!r}; one of: {choices}"))
+                choices = format_list([*STRUCTURAL_BY, *known], "or")
+                errors.append(
+                    FieldError(
+                        "by",
+                        _("“{value}” is not a grouping: choose one of {choices}.").format(
+                            value=self.by, choices=choices
+                        ),
+                    )
+                )
         if self.story_kind is not None and self.story_kind not in STORY_KINDS:
-            errors.append(FieldError("story_kind", "must be present or future"))
+            errors.append(FieldError("story_kind", _("Choose present or future.")))
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            errors.append(FieldError("from", "must not be after `to`"))
+            errors.append(FieldError("from", _("The first date must not be after the last.")))
         if not (
             self.presence in ("any", "majority")
             or (self.presence.startswith("coder:") and len(self.presence) > len("coder:"))
         ):
-            errors.append(FieldError("presence", "must be any, majority or coder:<name>"))
+            errors.append(FieldError("presence", _("Choose any, majority or coder:<name>.")))
         if self.via not in LINK_VIA:
-            errors.append(FieldError("via", "must be storyteller or workshop"))
+            errors.append(FieldError("via", _("Choose storyteller or workshop.")))
         if self.permutations < 99:
-            errors.append(FieldError("permutations", "must be at least 99"))
+            errors.append(FieldError("permutations", _("Must be at least {n}.").format(n=99)))
         if not 0 < self.alpha < 1:
-            errors.append(FieldError("alpha", "must be between 0 and 1"))
+            errors.append(FieldError("alpha", _("Enter a number between 0 and 1.")))
         if not 0 < self.near_duplicate_threshold <= 1:
-            errors.append(FieldError("near_duplicate_threshold", "must be in (0, 1]"))
+            errors.append(
+                FieldError("near_duplicate_threshold", _("Enter a number above 0 and at most 1."))
+            )
         if self.k is not None and self.k < 1:
-            errors.append(FieldError("k", "must be at least 1"))
+            errors.append(FieldError("k", _("Must be at least {n}.").format(n=1)))
         if errors:
-            raise InvalidInput("invalid analysis parameters", errors)
+            raise InvalidInput(_("The analysis cannot run with these parameters."), errors)
         return self
 
 

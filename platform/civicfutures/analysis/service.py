@@ -21,6 +21,8 @@ from civicfutures.analysis.suite import INSIGHTS, KINDS, refuse_unsupported, run
 from civicfutures.analysis.writers import FORMATS
 from civicfutures.auth.actor import Actor
 from civicfutures.errors import FieldError, Forbidden, InvalidInput, NotFound
+from civicfutures.i18n import gettext as _
+from civicfutures.i18n.formatting import format_list
 from civicfutures.settings import Settings, get_settings
 
 ANALYST_ROLES = ("researcher", "author")
@@ -41,7 +43,7 @@ def _date(name: str, value: str | dt.date | None, errors: list[FieldError]) -> d
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        errors.append(FieldError(name, "must be a date, YYYY-MM-DD"))
+        errors.append(FieldError(name, _("Enter a date as YYYY-MM-DD.")))
         return None
 
 
@@ -72,15 +74,24 @@ class AnalysisRequest:
         """Check the raw values, reporting every bad field at once."""
         errors: list[FieldError] = []
         if kind not in INSIGHTS:
-            raise NotFound(f"unknown analysis {kind!r}; one of: {', '.join(KINDS)}")
+            raise NotFound(
+                _("There is no analysis “{value}”: choose one of {choices}.").format(
+                    value=kind, choices=format_list(KINDS, "or")
+                )
+            )
         if not project:
-            errors.append(FieldError("project", "a project slug is required"))
+            errors.append(FieldError("project", _("Name the project (its slug).")))
         fmt = file_format or "json"
         if fmt not in FORMATS:
-            errors.append(FieldError("format", f"one of: {', '.join(FORMATS)}"))
+            errors.append(
+                FieldError(
+                    "format",
+                    _("Choose one of: {choices}.").format(choices=format_list(FORMATS, "or")),
+                )
+            )
         start, end = _date("from", date_from, errors), _date("to", date_to, errors)
         if errors:
-            raise InvalidInput("invalid analysis parameters", errors)
+            raise InvalidInput(_("The analysis cannot run with these parameters."), errors)
         params = AnalysisParams(
             by=by or None,
             sites=split_values(sites),
@@ -153,11 +164,11 @@ class AnalysisService:
     async def analyse(self, actor: Actor, request: AnalysisRequest) -> AnalysisResult:
         """Run one analysis on a fresh (or reused) snapshot of the project."""
         if not actor.has_any(*ANALYST_ROLES):
-            raise Forbidden("analyses are for researchers, authors and admins")
+            raise Forbidden(_("Analyses are for researchers, briefing authors and administrators."))
         if request.params.unsuppressed and not (actor.unsuppressed or actor.is_admin):
             raise Forbidden(
-                "unsuppressed tables need the unsuppressed right",
-                [FieldError("unsuppressed", "not granted to this account")],
+                _("Tables without disclosure control need the right to read them."),
+                [FieldError("unsuppressed", _("This account has not been granted that right."))],
             )
         info = await self.snapshot(request.project)
         snapshot = held_snapshot(str(info.path))

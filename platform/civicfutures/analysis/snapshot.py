@@ -41,6 +41,7 @@ import polars as pl
 from civicfutures.analysis.dataset import Snapshot
 from civicfutures.analysis.schema import SCHEMA_VERSION, SORT_KEYS, TABLES, frame
 from civicfutures.errors import NotFound
+from civicfutures.i18n import gettext as _
 
 CHUNK = 10_000
 ID_LENGTH = 16
@@ -101,7 +102,7 @@ async def _read_project(slug: str) -> dict[str, Any]:
         .first()
     )
     if project is None:
-        raise NotFound(f"no project {slug!r}")
+        raise NotFound(_("There is no project “{slug}”.").format(slug=slug))
     pid = project["id"]
 
     def paged(table: Any, columns: list[Any], where: Any) -> Callable[[int, int], Awaitable[list]]:
@@ -590,5 +591,5 @@ def held_snapshot(path: str) -> Snapshot:
 def snapshot_dir(exports_dir: Path | str, snapshot_id: str) -> Path:
     """The directory of a snapshot id (validated: ids are hex, never paths)."""
     if len(snapshot_id) != ID_LENGTH or any(c not in "0123456789abcdef" for c in snapshot_id):
-        raise NotFound(f"no snapshot {snapshot_id!r}")
+        raise NotFound(_("There is no snapshot “{id}”.").format(id=snapshot_id))
     return Path(exports_dir) / "snapshots" / snapshot_id

@@ -59,6 +59,7 @@ from civicfutures.analysis.scope import (
 from civicfutures.analysis.themesets import coder_sets, presence
 from civicfutures.errors import FieldError, InvalidInput, NotFound
 from civicfutures.i18n import gettext as _
+from civicfutures.i18n.formatting import format_list
 
 # What the kept scope holds of each story: what the insights group and join by. The texts
 # stay on disk (only the quality checks read them, and they scan for them).
@@ -299,8 +300,8 @@ def _breakdown_attribute(snapshot: Snapshot, params: AnalysisParams) -> str:
     if params.by is None and snapshot.demographic_attributes:
         return snapshot.demographic_attributes[0]
     raise InvalidInput(
-        "invalid analysis parameters",
-        [FieldError("by", "a breakdown needs a demographic attribute")],
+        _("The analysis cannot run with these parameters."),
+        [FieldError("by", _("A breakdown needs a demographic attribute: name one."))],
     )
 
 
@@ -944,7 +945,11 @@ def plan(kind: str, snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     """The complete lazy plan of one analysis request, protected and in a stable order."""
     insight = INSIGHTS.get(kind)
     if insight is None:
-        raise NotFound(f"unknown analysis {kind!r}; one of: {', '.join(KINDS)}")
+        raise NotFound(
+            _("There is no analysis “{value}”: choose one of {choices}.").format(
+                value=kind, choices=format_list(KINDS, "or")
+            )
+        )
     params.validate(snapshot.demographic_attributes)
     protected = protect(
         insight.plan(snapshot, params),

@@ -23,6 +23,7 @@ from civicfutures.db.tables import ApiToken, Membership, Site, User
 from civicfutures.db.transactions import write_transaction
 from civicfutures.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from civicfutures.i18n import gettext as _
+from civicfutures.i18n.formatting import format_list
 from civicfutures.settings import get_settings
 
 TOKEN_PREFIX = "cf_"
@@ -83,7 +84,11 @@ async def create_user(
     if role not in ROLES:
         raise InvalidInput(
             _("Unknown role."),
-            [FieldError("role", _("Choose one of: {roles}.").format(roles=", ".join(ROLES)))],
+            [
+                FieldError(
+                    "role", _("Choose one of: {roles}.").format(roles=format_list(ROLES, "or"))
+                )
+            ],
         )
     if "@" not in email:
         raise InvalidInput(
@@ -442,7 +447,11 @@ async def add_membership(actor: Actor, user_id: int, role: str, site_slug: str |
     if role not in ROLES:
         raise InvalidInput(
             _("Unknown role."),
-            [FieldError("role", _("Choose one of: {roles}.").format(roles=", ".join(ROLES)))],
+            [
+                FieldError(
+                    "role", _("Choose one of: {roles}.").format(roles=format_list(ROLES, "or"))
+                )
+            ],
         )
     if role == "partner" and not site_slug:
         raise InvalidInput(

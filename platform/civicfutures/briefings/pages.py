@@ -23,6 +23,7 @@ from civicfutures.errors import FieldError, InvalidInput
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n.formatting import format_datetime
 from civicfutures.i18n.languages import PAGE_LANGUAGES
+from civicfutures.i18n.library_errors import msgspec_message
 from civicfutures.intake.setup_service import SetupService
 from civicfutures.web.auth import current_actor, page_requires
 from civicfutures.web.pages import known_language, page
@@ -42,8 +43,8 @@ def status_label(status: str) -> str:
 
 
 def moment(iso: str | None) -> str:
-    """A stored UTC time in the page's language."""
-    return format_datetime(dt.datetime.fromisoformat(iso), "short") + " UTC" if iso else ""
+    """A stored time in the page's language, its zone named."""
+    return format_datetime(dt.datetime.fromisoformat(iso), "short") if iso else ""
 
 
 async def _choices(request: Request) -> dict[str, Any]:
@@ -96,7 +97,8 @@ def _read(values: dict[str, str]) -> tuple[BriefingIn | None, list[FieldError]]:
             BriefingIn,
         )
     except msgspec.ValidationError as error:
-        return None, [FieldError("form", str(error))]
+        path, message = msgspec_message(str(error))
+        return None, [FieldError(path or "form", message)]
     return data, []
 
 

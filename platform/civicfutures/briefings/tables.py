@@ -28,7 +28,7 @@ from civicfutures.analysis.disclosure import (
 )
 from civicfutures.i18n import current_locale
 from civicfutures.i18n import gettext as _
-from civicfutures.i18n.formatting import format_date, format_number, format_percent
+from civicfutures.i18n.formatting import format_date, format_list, format_number, format_percent
 
 # Column kinds: how a value is typed in machine formats and shown to people.
 TEXT, COUNT, SHARE, DECIMAL, PVALUE, FLAG, DATE, LIST = (
@@ -193,7 +193,7 @@ def format_value(value: Any, kind: str) -> str:
     if kind == DATE:
         return format_date(value) if isinstance(value, dt.date) else str(value)
     if kind == LIST:
-        return ", ".join(str(v) for v in value)
+        return format_list(value)
     return str(value)
 
 

@@ -16,6 +16,7 @@ from civicfutures.curation.offsets import occurrences
 from civicfutures.db.tables import Evidence
 from civicfutures.i18n import current_locale
 from civicfutures.i18n import gettext as _
+from civicfutures.i18n.formatting import format_list, quoted
 from civicfutures.i18n.labels import fallback_chain, pick
 from civicfutures.intake.validation import Checker
 
@@ -61,7 +62,7 @@ async def reanchor_evidence(
                 {Evidence.start_offset: start, Evidence.end_offset: start + len(excerpt)}
             ).where(Evidence.id == row["id"])
     for insight_id, excerpts in lost.items():
-        shown = "; ".join(f"“{_shorten(e)}”" for e in dict.fromkeys(excerpts))
+        shown = format_list(quoted(_shorten(e)) for e in dict.fromkeys(excerpts))
         title = titles[insight_id]
         if title is None:
             message = _(

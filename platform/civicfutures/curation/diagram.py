@@ -21,6 +21,7 @@ from civicfutures.curation import schemas as c
 from civicfutures.errors import FieldError, Unavailable
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n import ngettext
+from civicfutures.i18n.formatting import format_list
 
 FONT = "DejaVu Sans"
 WRAP = 38
@@ -46,7 +47,7 @@ def _lines(node: c.OutcomeNode, site_name: Callable[[str], str]) -> list[str]:
     if node.sites_without_evidence:
         lines.append(
             _("No evidence yet: {sites}").format(
-                sites=", ".join(site_name(slug) for slug in node.sites_without_evidence)
+                sites=format_list(site_name(slug) for slug in node.sites_without_evidence)
             )
         )
     return lines

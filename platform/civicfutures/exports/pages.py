@@ -71,7 +71,7 @@ def field_labels() -> dict[str, str]:
 
 
 def moment(iso: str) -> str:
-    return format_datetime(dt.datetime.fromisoformat(iso), "short") + " UTC"
+    return format_datetime(dt.datetime.fromisoformat(iso), "short")
 
 
 def _values(form: Any) -> dict[str, Any]:

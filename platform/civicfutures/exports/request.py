@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from civicfutures.errors import FieldError, InvalidInput, NotFound
 from civicfutures.i18n import gettext as _
+from civicfutures.i18n.formatting import format_list
 from civicfutures.intake.validation import Checker
 
 
@@ -50,7 +51,7 @@ def validate(request: ExportRequest, formats: dict[str, tuple[str, ...]]) -> Exp
         errors.append(
             FieldError(
                 "format",
-                _("Choose one of: {choices}.").format(choices=", ".join(allowed)),
+                _("Choose one of: {choices}.").format(choices=format_list(allowed, "or")),
             )
         )
     if not request.project:

@@ -21,7 +21,7 @@ from civicfutures.db.tables import Theme, Workshop
 from civicfutures.errors import FieldError, NotFound
 from civicfutures.i18n import current_locale
 from civicfutures.i18n import gettext as _
-from civicfutures.i18n.formatting import format_date, language_name
+from civicfutures.i18n.formatting import format_date, format_list, language_name
 from civicfutures.i18n.labels import LabelContext
 from civicfutures.i18n.languages import autonym, text_direction
 from civicfutures.i18n.runtime import catalog_language
@@ -308,7 +308,11 @@ class FormService:
         if form not in FORMS:
             raise NotFound(
                 _("No such form."),
-                [FieldError("form", _("Choose one of: {forms}.").format(forms=", ".join(FORMS)))],
+                [
+                    FieldError(
+                        "form", _("Choose one of: {forms}.").format(forms=format_list(FORMS, "or"))
+                    )
+                ],
             )
         site_row = await find_site(actor, site) if site else None
         if project is None and site_row is None:

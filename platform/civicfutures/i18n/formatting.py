@@ -8,13 +8,27 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import dates, numbers
+from babel import dates, lists, numbers
+from babel.core import get_global
 
 from civicfutures.i18n.languages import AUTONYMS, base_language, cldr_locale
 from civicfutures.i18n.runtime import current_locale
+from civicfutures.settings import get_settings
 
 Number = int | float | Decimal
+
+# CLDR 48 `delimiters` (main/<lang>/delimiters.json): Babel does not ship them. Languages not
+# listed take English's; `vro` is formatted as Estonian like everything else.
+QUOTATION_MARKS: dict[str, tuple[str, str]] = {
+    "en": ("“", "”"),
+    "pl": ("„", "”"),
+    "et": ("„", "“"),
+    "it": ("«", "»"),
+    "uk": ("«", "»"),
+    "ar": ("”", "“"),
+}
 
 
 def _locale(tag: str | None):
@@ -30,15 +44,46 @@ def format_date(
     return dates.format_date(value, format=style, locale=_locale(tag))
 
 
+def time_zone(country: str | None = None) -> dt.tzinfo:
+    """The zone a time is shown in: a site's country's main zone from CLDR (`PL` → Warsaw,
+    `UA` → Kyiv), else the deployment's (CIVICFUTURES_TIME_ZONE)."""
+    zones = get_global("territory_zones").get((country or "").upper()) or []
+    for name in (*zones[:1], get_settings().time_zone, "UTC"):
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    return dt.UTC
+
+
 def format_datetime(
     value: dt.datetime | None,
     style: str = "medium",
     tag: str | None = None,
     tzinfo: dt.tzinfo | None = None,
+    country: str | None = None,
 ) -> str:
+    """A moment in the reader's locale and the site's zone, the zone named:
+    `5 Dec 2026, 07:54:00 CET` (en-GB), `5.12.2026, 07:54 CET` (pl, short), `… +0200` (et).
+
+    A time without its zone misleads readers in other countries, so the zone is always shown.
+    """
     if value is None:
         return ""
-    return dates.format_datetime(value, format=style, tzinfo=tzinfo or dt.UTC, locale=_locale(tag))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    zone = tzinfo or time_zone(country)
+    locale = _locale(tag)
+    local = value.astimezone(zone)
+    shown = dates.format_datetime(local, format=style, tzinfo=zone, locale=locale)
+    return f"{shown} {dates.get_timezone_name(local, 'short', locale=locale)}"
+
+
+def iso_moment(value: dt.datetime, country: str | None = None) -> str:
+    """The machine-readable moment for a `<time datetime>` attribute, in the shown zone."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(time_zone(country)).isoformat(timespec="seconds")
 
 
 def format_number(value: Number | None, tag: str | None = None) -> str:
@@ -78,3 +123,24 @@ def country_name(code: str | None, tag: str | None = None) -> str:
     if not code:
         return ""
     return _locale(tag).territories.get(code.upper(), code.upper())
+
+
+def quotation_marks(tag: str | None = None) -> tuple[str, str]:
+    """The opening and closing quotation marks of the reader's locale (CLDR): `„`, `”` in Polish."""
+    language = _locale(tag).language
+    return QUOTATION_MARKS.get(language, QUOTATION_MARKS["en"])
+
+
+def quoted(text: object, tag: str | None = None) -> str:
+    """Text inside the reader's quotation marks: `„Gdańsk”` (pl), `«Gdańsk»` (it)."""
+    start, end = quotation_marks(tag)
+    return f"{start}{text}{end}"
+
+
+def format_list(items: object, style: str = "standard", tag: str | None = None) -> str:
+    """Items joined as the reader's language joins them: `a, b and c`, `a, b i c`, `a، b و c`;
+    `style="or"` for choices (`a, b or c`)."""
+    values = [str(item) for item in items]  # type: ignore[attr-defined]
+    if not values:
+        return ""
+    return lists.format_list(values, style=style, locale=_locale(tag))

@@ -28,6 +28,28 @@ def isolate(text: object) -> Markup:
     return Markup("<bdi>%s</bdi>") % escape(str(text))
 
 
+def moment(value: object, style: str = "medium", country: str | None = None) -> Markup:
+    """A `<time>` element: the moment in the reader's locale and the zone named, with its
+    machine-readable value (screen readers, and text that is data, not a message)."""
+    if value is None:
+        return Markup("")
+    return Markup('<time datetime="%s">%s</time>') % (
+        formatting.iso_moment(value, country),  # type: ignore[arg-type]
+        formatting.format_datetime(value, style, country=country),  # type: ignore[arg-type]
+    )
+
+
+def quotation(text: object, language: str | None = None) -> Markup:
+    """A quotation in the reader's quotation marks, its own language and direction isolated
+    inside them (a Polish quote in an Arabic briefing reads left to right between Arabic marks)."""
+    start, end = formatting.quotation_marks()
+    if not language:
+        return Markup("%s<bdi>%s</bdi>%s") % (start, text, end)
+    return Markup('%s<bdi lang="%s" dir="%s">%s</bdi>%s') % (
+        start, language, text_direction(language), text, end
+    )  # fmt: skip
+
+
 def make_environment() -> Environment:
     """The environment for `platform/civicfutures/templates/` (found inside the package)."""
     environment = Environment(
@@ -43,13 +65,15 @@ def make_environment() -> Environment:
     )  # type: ignore[attr-defined]
     environment.filters.update(
         date=formatting.format_date,
-        datetime=formatting.format_datetime,
+        datetime=moment,
         number=formatting.format_number,
         percent=formatting.format_percent,
         language_name=formatting.language_name,
         country_name=formatting.country_name,
         autonym=autonym,
         bdi=isolate,
+        quote=quotation,
+        join_list=formatting.format_list,
     )
     # `interface_language`: the catalog a page's own text comes from (Estonian on a Võro page),
     # which is what the page's `lang` must say.

@@ -78,9 +78,9 @@ def catalog(tag: str) -> NullTranslations:
 
 def load_catalog(locales_dir: Path, language: str) -> NullTranslations:
     """A language's translations: its `.mo` when newer than the `.po`, else the `.po` compiled
-    in memory (fuzzy entries left out); English, the source language, needs none."""
-    if language == DEFAULT_LOCALE:
-        return NullTranslations()
+    in memory (fuzzy entries left out). English, the source language, needs none, but reads its
+    catalog when there is one: English wording can then be edited without the code, and the
+    pseudo-locale check swaps it for an accented one."""
     folder = locales_dir / language / "LC_MESSAGES"
     po_path, mo_path = folder / "messages.po", folder / "messages.mo"
     if mo_path.exists() and (

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Optional, get_args, get_type_hints
 
 import msgspec
@@ -24,6 +24,8 @@ import msgspec
 from civicfutures.errors import InvalidInput
 from civicfutures.i18n import current_locale
 from civicfutures.i18n import gettext as _
+from civicfutures.i18n.formatting import format_list
+from civicfutures.i18n.library_errors import msgspec_message
 from civicfutures.i18n.runtime import catalog_language
 from civicfutures.imports.columns import DEMOGRAPHIC_PREFIX, ColumnMap
 from civicfutures.imports.report import Problems
@@ -143,44 +145,10 @@ _API_FIELD_COLUMNS = {
     "workshop_language": "workshop_language",
 }
 
-_MSGSPEC_MESSAGES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^Expected `(str|array|object)` of length <= (?P<n>\d+)"), "too_long"),
-    (re.compile(r"^Expected `(str|array|object)` of length >= (?P<n>\d+)"), "too_short"),
-    (re.compile(r"^Expected `(int|float)` >= (?P<n>-?[\d.]+)"), "too_small"),
-    (re.compile(r"^Expected `(int|float)` <= (?P<n>-?[\d.]+)"), "too_large"),
-    (re.compile(r"^Expected `str` matching regex"), "pattern"),
-    (re.compile(r"^Invalid enum value `?(?P<value>[^`]*)`?"), "choice"),
-]
-_AT_PATH = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
-
 
 def describe_validation_error(message: str) -> tuple[str | None, str]:
     """A msgspec message as (field, localized text), with the API's wording."""
-    path = None
-    found = _AT_PATH.search(message)
-    if found:
-        path = found.group("path") or None
-        message = message[: found.start()]
-    for pattern, kind in _MSGSPEC_MESSAGES:
-        match = pattern.match(message)
-        if not match:
-            continue
-        return path, _message(kind, match.groupdict())
-    return path, message
-
-
-def _message(kind: str, values: dict[str, str]) -> str:
-    if kind == "too_long":
-        return _("Too long: at most {n}.").format(n=values.get("n"))
-    if kind == "too_short":
-        return _("Too short: at least {n}.").format(n=values.get("n"))
-    if kind == "too_small":
-        return _("Must be at least {n}.").format(n=values.get("n"))
-    if kind == "too_large":
-        return _("Must be at most {n}.").format(n=values.get("n"))
-    if kind == "pattern":
-        return _("The format is not allowed here.")
-    return _("“{value}” is not one of the allowed values.").format(value=values.get("value", ""))
+    return msgspec_message(message)
 
 
 @dataclass(slots=True)
@@ -275,8 +243,15 @@ class ParsedFile:
     columns: ColumnMap | None = None
 
 
-_SCOPES = value_index("consent_scope")
-_CODED_INDEXES = {key: value_index(vocabulary) for key, vocabulary in CODED.items()}
+@cache
+def _scopes() -> ValueIndex:
+    """Consent scopes by key and by label in every catalog (read once, on first use)."""
+    return value_index("consent_scope")
+
+
+@cache
+def _coded_index(key: str) -> ValueIndex:
+    return value_index(CODED[key])
 
 
 class RowParser:
@@ -403,7 +378,7 @@ class RowParser:
         for key in CODED:
             text = values.get(key, "")
             if text:
-                matches = _CODED_INDEXES[key].lookup(text)
+                matches = _coded_index(key).lookup(text)
                 typed[key] = next(iter(matches)) if len(matches) == 1 else text
         for key in ("workshop_title", "consent_version", "title", "body"):
             if values.get(key):
@@ -610,7 +585,7 @@ class RowParser:
             for part in re.split(r"[;,\n/]+", values["consent_scopes"]):
                 if not part.strip():
                     continue
-                matches = _SCOPES.lookup(part)
+                matches = _scopes().lookup(part)
                 if len(matches) == 1:
                     scopes |= matches
                 else:
@@ -646,7 +621,7 @@ class RowParser:
                 if len(matches) == 1:
                     found.append(self.context.theme_ids[next(iter(matches))])
                 elif matches:
-                    keys = ", ".join(sorted(matches))
+                    keys = format_list(sorted(matches))
                     problem(
                         "themes",
                         _("“{label}” names several themes ({keys}); write the key instead.").format(
@@ -706,4 +681,6 @@ def _column_letter(index: int) -> str:
 
 def _choices_text(vocabulary: str) -> str:
     language = catalog_language(current_locale())
-    return ", ".join(value_label(vocabulary, value, language) for value in VALUES[vocabulary])
+    return format_list(
+        (value_label(vocabulary, value, language) for value in VALUES[vocabulary]), "or"
+    )

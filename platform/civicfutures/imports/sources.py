@@ -35,6 +35,7 @@ from defusedxml import ElementTree
 
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n.formatting import format_number
+from civicfutures.i18n.library_errors import csv_message
 from civicfutures.imports.budget import check_budget
 from civicfutures.imports.limits import get_limits
 from civicfutures.imports.preflight import check_workbook
@@ -261,9 +262,7 @@ def _csv_records(
                 (
                     number + 1,
                     None,
-                    _("Row {row} cannot be read as CSV ({error}).").format(
-                        row=number + 1, error=error
-                    ),
+                    csv_message(str(error), number + 1),
                 )
             )
 
@@ -436,7 +435,9 @@ def _open_workbook(source: SourceFile) -> Table:
         raise
     except Exception as error:  # calamine reports damaged files with several exception types
         raise ReadError(
-            _("The file cannot be opened as a spreadsheet ({error}).").format(error=error)
+            _(
+                "The file cannot be opened as a spreadsheet: it may be damaged, or not a spreadsheet."
+            )
         ) from error
     columns = [column.to_pylist() for column in batch.columns]
     height = batch.num_rows

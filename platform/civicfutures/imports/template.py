@@ -25,6 +25,7 @@ from civicfutures.auth.actor import Actor
 from civicfutures.db.tables import Site, Theme
 from civicfutures.errors import FieldError, InvalidInput, NotFound
 from civicfutures.i18n import gettext as _
+from civicfutures.i18n.formatting import format_list
 from civicfutures.i18n.labels import LabelContext
 from civicfutures.i18n.languages import cldr_locale
 from civicfutures.i18n.runtime import catalog_language
@@ -32,13 +33,14 @@ from civicfutures.imports.columns import DEMOGRAPHIC_PREFIX
 from civicfutures.imports.limits import get_limits
 from civicfutures.imports.vocabulary import (
     COLUMNS,
-    DEMOGRAPHIC_HELP,
-    HELP_HEADINGS,
-    HELP_INTRO,
-    SHEETS,
     VALUES,
-    YES,
+    demographic_help,
+    help_headings,
+    help_intro,
+    in_language,
+    sheet_name,
     value_label,
+    yes,
 )
 from civicfutures.intake.setup_service import find_project, find_site
 
@@ -98,7 +100,9 @@ class TemplateService:
                 [
                     FieldError(
                         "format",
-                        _("Choose one of: {choices}.").format(choices=", ".join(sorted(WRITERS))),
+                        _("Choose one of: {choices}.").format(
+                            choices=format_list(sorted(WRITERS), "or")
+                        ),
                     )
                 ],
             )
@@ -198,7 +202,7 @@ def _demographic_column(
     return TemplateColumn(
         key=DEMOGRAPHIC_PREFIX + attribute["name"],
         header=labels.label(attribute.get("labels"), attribute["name"]).text,
-        help=DEMOGRAPHIC_HELP.get(tag) or DEMOGRAPHIC_HELP["en"],
+        help=in_language(demographic_help, tag),
         required=False,
         choices=[
             labels.label(choice.get("labels"), choice["value"]).text
@@ -226,11 +230,10 @@ def write_xlsx(spec: TemplateSpec) -> bytes:
             "strings_to_urls": False,
         },
     )
-    workbook.set_properties(
-        {"title": SHEETS["stories"].get(spec.language, "Stories"), "created": TEMPLATE_CREATED}
-    )
-    stories = workbook.add_worksheet(SHEETS["stories"].get(spec.language, "Stories"))
-    help_sheet = workbook.add_worksheet(SHEETS["help"].get(spec.language, "Help"))
+    stories_name = in_language(lambda: sheet_name("stories"), spec.language)
+    workbook.set_properties({"title": stories_name, "created": TEMPLATE_CREATED})
+    stories = workbook.add_worksheet(stories_name)
+    help_sheet = workbook.add_worksheet(in_language(lambda: sheet_name("help"), spec.language))
     lists = workbook.add_worksheet("lists")
     lists.hide()
     heading = workbook.add_format(
@@ -267,15 +270,15 @@ def write_xlsx(spec: TemplateSpec) -> bytes:
                 }
             )
         stories.data_validation(1, index, last_row, index, validation)
-    titles = HELP_HEADINGS.get(spec.language) or HELP_HEADINGS["en"]
-    help_sheet.merge_range(0, 0, 0, 3, HELP_INTRO.get(spec.language) or HELP_INTRO["en"], wrapped)
+    titles = in_language(help_headings, spec.language)
+    help_sheet.merge_range(0, 0, 0, 3, in_language(help_intro, spec.language), wrapped)
     help_sheet.set_row(0, 60)
     for index, title in enumerate(titles):
         help_sheet.write_string(2, index, title, heading)
-    yes = YES.get(spec.language) or YES["en"]
+    required_mark = in_language(yes, spec.language)
     for offset, column in enumerate(spec.columns, start=3):
         help_sheet.write_string(offset, 0, column.header.removesuffix(" *"))
-        help_sheet.write_string(offset, 1, yes if column.required else "")
+        help_sheet.write_string(offset, 1, required_mark if column.required else "")
         help_sheet.write_string(offset, 2, column.help, wrapped)
         help_sheet.write_string(offset, 3, ", ".join(column.choices[:60]), wrapped)
     help_sheet.set_column(0, 0, 26)

@@ -8,7 +8,6 @@ always HTML; the rest (`/schema`, `/static/`) HTML when the client accepts `text
 from __future__ import annotations
 
 import logging
-import re
 import sqlite3
 
 import asyncpg
@@ -20,6 +19,7 @@ from litestar.response import Template
 from civicfutures.errors import Problem
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n import set_locale
+from civicfutures.i18n.library_errors import json_message, msgspec_message
 from civicfutures.i18n.negotiation import is_page_path
 from civicfutures.intake.schemas import ErrorBody, ErrorItem
 from civicfutures.web.auth import SignInRequired
@@ -105,65 +105,10 @@ def problem_handler(request: Request, exc: Problem) -> Response:
     )
 
 
-_AT_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
-_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^Object contains unknown field `(?P<name>[^`]+)`"), "unknown"),
-    (re.compile(r"^Object missing required field `(?P<name>[^`]+)`"), "missing"),
-    (re.compile(r"^Expected `(?P<expected>[^`]+)`, got `(?P<got>[^`]+)`"), "type"),
-    (re.compile(r"^Expected `(?P<expected>str|array|object)` of length <= (?P<n>\d+)"), "too_long"),
-    (
-        re.compile(r"^Expected `(?P<expected>str|array|object)` of length >= (?P<n>\d+)"),
-        "too_short",
-    ),
-    (re.compile(r"^Expected `(?P<expected>int|float)` >= (?P<n>-?[\d.]+)"), "too_small"),
-    (re.compile(r"^Expected `(?P<expected>int|float)` <= (?P<n>-?[\d.]+)"), "too_large"),
-    (re.compile(r"^Expected `str` matching regex"), "pattern"),
-    (re.compile(r"^Invalid enum value `?(?P<value>[^`]*)`?"), "choice"),
-    (re.compile(r"^Invalid (RFC 3339 encoded datetime|ISO 8601 date)"), "date"),
-    (re.compile(r"^Invalid date or time in field `(?P<name>[^`]+)`"), "date"),
-]
-
-
 def _localized(message: str, where: str | None = None) -> tuple[str | None, str]:
     """A msgspec message as (field path, localized text); `where` is the path Litestar already
     took out of the message, if it did."""
-    path = where
-    match = _AT_PATH.search(message)
-    if match:
-        path = match.group("path").lstrip(".").replace("[", ".").replace("]", "") or None
-        message = message[: match.start()]
-    for pattern, kind in _PATTERNS:
-        found = pattern.match(message)
-        if not found:
-            continue
-        values = found.groupdict()
-        if "name" in values:
-            name = values["name"]
-            path = f"{path}.{name}" if path else name
-        if kind in {"unknown", "missing"}:
-            text = _("Unknown field.") if kind == "unknown" else _("This field is required.")
-        elif kind == "type":
-            text = _("Expected {expected}, got {got}.").format(
-                expected=values["expected"], got=values["got"]
-            )
-        elif kind == "too_long":
-            text = _("Too long: at most {n}.").format(n=values["n"])
-        elif kind == "too_short":
-            text = _("Too short: at least {n}.").format(n=values["n"])
-        elif kind == "too_small":
-            text = _("Must be at least {n}.").format(n=values["n"])
-        elif kind == "too_large":
-            text = _("Must be at most {n}.").format(n=values["n"])
-        elif kind == "pattern":
-            text = _("The format is not allowed here.")
-        elif kind == "choice":
-            text = _("“{value}” is not one of the allowed values.").format(
-                value=values.get("value", "")
-            )
-        else:
-            text = _("Not a valid date or time.")
-        return path, text
-    return path, message
+    return msgspec_message(message, where)
 
 
 def validation_handler(request: Request, exc: ValidationException) -> Response:
@@ -280,7 +225,7 @@ def decode_error_handler(request: Request, exc: msgspec.DecodeError) -> Response
     return error_response(
         400,
         _("The request body is not valid JSON."),
-        [ErrorItem("body", str(exc))],
+        [ErrorItem("body", json_message(str(exc)))],
         request=request,
     )
 

@@ -18,6 +18,7 @@ from civicfutures.auth.passwords import MIN_LENGTH
 from civicfutures.auth.sessions import close_session, open_session
 from civicfutures.errors import FieldError, NotAuthenticated, NotFound, Problem, Throttled
 from civicfutures.i18n import SUPPORTED_LOCALES
+from civicfutures.i18n import gettext as _
 from civicfutures.i18n.negotiation import path_language
 from civicfutures.settings import get_settings
 from civicfutures.web.auth import SESSION_ID_KEY, current_actor, page_requires, public
@@ -45,7 +46,7 @@ class LoginForm(Struct, kw_only=True):
 
 def _known_language(lang: str) -> None:
     if lang not in SUPPORTED_LOCALES and lang != "vro":
-        raise NotFound("Not found.")
+        raise NotFound(_("Not found."))
 
 
 def safe_next(target: str, lang: str) -> str:

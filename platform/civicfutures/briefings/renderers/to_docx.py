@@ -43,6 +43,7 @@ from civicfutures.briefings.document import (
 )
 from civicfutures.briefings.renderers.printed import printed
 from civicfutures.briefings.tables import COUNT, DECIMAL, PVALUE, SHARE, Table
+from civicfutures.i18n.formatting import format_list, quoted
 from civicfutures.i18n.languages import text_direction
 
 DOCX = "briefing.docx"
@@ -250,7 +251,7 @@ class _Writer:
             part
             for part in (
                 block.scope,
-                ", ".join(block.themes),
+                format_list(block.themes),
                 f"{labels.get('outcomes', '')}: {', '.join(block.outcomes)}"
                 if block.outcomes
                 else "",
@@ -281,7 +282,7 @@ class _Writer:
             self.paragraph(block.note, style="Caption")
 
     def quote(self, quote: QuoteView) -> None:
-        self.paragraph(f"“{quote.text}”", style="Quote", language=quote.language)
+        self.paragraph(quoted(quote.text), style="Quote", language=quote.language)
         if quote.translation:
             self.paragraph(
                 quote.translation, style="Quote", language=quote.translation_language or None

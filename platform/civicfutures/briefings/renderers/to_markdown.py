@@ -23,6 +23,7 @@ from civicfutures.briefings.document import (
     ThemeView,
 )
 from civicfutures.briefings.tables import COUNT, DECIMAL, PVALUE, SHARE, Table
+from civicfutures.i18n.formatting import format_list, quoted
 
 NUMERIC = {COUNT, SHARE, DECIMAL, PVALUE}
 
@@ -50,7 +51,7 @@ def markdown_table(table: Table, k: int) -> str:
 
 
 def _quote(quote: QuoteView) -> str:
-    lines = [f"> “{text(quote.text)}”"]
+    lines = [f"> {quoted(text(quote.text))}"]
     if quote.translation:
         lines += [">", f"> {text(quote.translation)}"]
     footer = " · ".join(
@@ -98,7 +99,7 @@ def _lines(briefing: Briefing) -> Iterator[str]:
                     part
                     for part in (
                         text(block.scope),
-                        ", ".join(text(t) for t in block.themes),
+                        format_list(text(t) for t in block.themes),
                         f"{text(labels['outcomes'])}: {', '.join(text(o) for o in block.outcomes)}"
                         if block.outcomes
                         else "",
@@ -123,7 +124,7 @@ def _lines(briefing: Briefing) -> Iterator[str]:
                     yield text(block.places)
                 if block.outcomes:
                     yield ""
-                    outcomes = ", ".join(text(o) for o in block.outcomes)
+                    outcomes = format_list(text(o) for o in block.outcomes)
                     yield f"{text(labels['leads_to'])}: {outcomes}"
                 for quote in block.quotes:
                     yield ""
