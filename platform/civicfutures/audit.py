@@ -34,12 +34,14 @@ FIELD_DEPTH = 2
 # Every kind of record and every action written to the log: the audit page's filters offer
 # these (tests/admin checks that each `audit.record` call names one of them).
 ENTITIES = (
+    "agreed_coding",
     "api_token",
     "briefing",
     "coding",
     "coding_done",
     "import",
     "insight",
+    "memo",
     "outcome",
     "project",
     "quote",

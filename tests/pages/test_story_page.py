@@ -216,7 +216,7 @@ async def test_history_names_changed_fields_and_who_changed_them(client, admin, 
     history = _section((await client.get(f"/en/stories/{story}")).text, "history-heading")
     assert "Current version: 2" in history
     rows = re.findall(r"<tr>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", history, re.S)
-    assert [row[2] for row in rows] == ["status, title", "Entered"]
+    assert [row[2] for row in rows] == ["status and title", "Entered"]
     assert all(row[1].startswith("<bdi>") for row in rows)
     assert "Autobus" not in history and "GDANSK" not in history
 

@@ -62,7 +62,10 @@ def expected_nav(role: str, lang: str, project: str) -> list[tuple[str, str]]:
     search = [("/search", "Search")]
     analysis = [("/analysis", "Analysis")]
     exports = [("/exports", "Exports")]
-    quotes = [(f"/projects/{project}/quotes", "Quotes")]
+    quotes = [
+        (f"/projects/{project}/quotes", "Quotes"),
+        (f"/projects/{project}/agreement", "Coder agreement"),
+    ]
     author = [
         ("/briefings", "Briefings"),
         (f"/projects/{project}/insights", "Insights"),

@@ -9,12 +9,14 @@ from civicfutures.i18n import pgettext
 def entity_label(entity: str) -> str:
     """`storyteller` → `Storyteller`, `Osoba opowiadająca`…; an unknown code is shown as it is."""
     labels = {
+        "agreed_coding": pgettext("audit record", "Agreed coding"),
         "api_token": pgettext("audit record", "API token"),
         "briefing": pgettext("audit record", "Briefing"),
         "coding": pgettext("audit record", "Coding"),
         "coding_done": pgettext("audit record", "Coding done mark"),
         "import": pgettext("audit record", "Import"),
         "insight": pgettext("audit record", "Insight"),
+        "memo": pgettext("audit record", "Memo"),
         "outcome": pgettext("audit record", "Outcome"),
         "project": pgettext("audit record", "Project"),
         "quote": pgettext("audit record", "Quote"),
@@ -41,10 +43,14 @@ def action_label(action: str) -> str:
         "export": pgettext("audit action", "Exported"),
         "grant": pgettext("audit action", "Role granted"),
         "import": pgettext("audit action", "Imported"),
+        "merge": pgettext("audit action", "Merged"),
         "reopen": pgettext("audit action", "Reopened"),
+        "restore": pgettext("audit action", "Restored"),
+        "retire": pgettext("audit action", "Retired"),
         "revoke": pgettext("audit action", "Revoked"),
         "revoke_role": pgettext("audit action", "Role revoked"),
         "set_password": pgettext("audit action", "Password set"),
+        "split": pgettext("audit action", "Split"),
         "update": pgettext("audit action", "Changed"),
         "withdraw_derived": pgettext("audit action", "Derived copies withdrawn"),
     }
