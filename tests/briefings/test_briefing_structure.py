@@ -137,6 +137,10 @@ async def test_each_key_challenge_carries_its_share_interval_and_quotes(demo_bri
         with use_locale("en"):
             expected = [format_percent(row[c]) for c in ("share", "ci_low", "ci_high")]
         assert all(text in theme["figure"] for text in expected), theme["figure"]
+        # The share's denominator is named: "In 3 of 9 stories (33%; ...)".
+        assert theme["figure"].startswith(f"In {row['stories']} of {row['total']} stories ("), (
+            theme["figure"]
+        )
         assert theme["title"] == row["theme_label"]
         assert len(theme["quotes"]) <= 3
         shares.append(row["share"])

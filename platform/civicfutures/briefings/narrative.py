@@ -35,6 +35,7 @@ from civicfutures.briefings.sections import (
 )
 from civicfutures.briefings.tables import COUNT, SHARE, hidden_note, hidden_text
 from civicfutures.i18n import gettext as _
+from civicfutures.i18n import ngettext
 from civicfutures.i18n.formatting import format_number, format_percent
 
 THEMES_SHOWN = 3
@@ -95,7 +96,23 @@ def _figure(row: dict, k: int) -> str:
         return _("Share of the stories: %(hidden)s.") % {
             "hidden": hidden_text(row.get("suppressed_reason"), SHARE, k)
         }
-    return _("In %(share)s of the stories (95%% confidence interval: %(low)s to %(high)s).") % {
+    if row["stories"] is None or row["total"] is None:
+        return _("In %(share)s of the stories (95%% confidence interval: %(low)s to %(high)s).") % {
+            "share": format_percent(row["share"]),
+            "low": format_percent(row["ci_low"]),
+            "high": format_percent(row["ci_high"]),
+        }
+    # The count and its total name the share's denominator: the chart beside it gives shares
+    # of present-day or of future stories, which differ from shares of all the stories.
+    return ngettext(
+        "In %(stories)s of %(total)s story (%(share)s; 95%% confidence interval: %(low)s to "
+        "%(high)s).",
+        "In %(stories)s of %(total)s stories (%(share)s; 95%% confidence interval: %(low)s to "
+        "%(high)s).",
+        row["total"],
+    ) % {
+        "stories": format_number(row["stories"]),
+        "total": format_number(row["total"]),
         "share": format_percent(row["share"]),
         "low": format_percent(row["ci_low"]),
         "high": format_percent(row["ci_high"]),
