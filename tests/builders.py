@@ -1,4 +1,4 @@
-"""Request bodies shared by tests."""
+"""Request bodies and demo places shared by tests."""
 
 
 def story_body(world: dict, site: str = "gdansk", **changes) -> dict:
@@ -34,3 +34,70 @@ def checkout_env() -> dict[str, str]:
     env = os.environ.copy()
     env["PYTHONPATH"] = os.pathsep.join(p for p in (platform, env.get("PYTHONPATH")) if p)
     return env
+
+
+async def demo_places() -> dict[str, str]:
+    """The demo with its accounts and one built briefing, and the ids pages are reached by."""
+    from civicfutures.auth.actor import SYSTEM
+    from civicfutures.briefings.params import BriefingIn
+    from civicfutures.briefings.service import BriefingService
+    from civicfutures.db.tables import Insight, Site, Story
+    from civicfutures.demo.accounts import load_demo_with_users
+
+    project = (await load_demo_with_users()).project
+    gdansk = await Site.select(Site.id).where(Site.slug == "gdansk").first()
+    story = (
+        await Story.select(Story.id)
+        .where((Story.site == gdansk["id"]) & (Story.language == "pl"))
+        .order_by(Story.id)
+        .first()
+    )
+    insight = await Insight.select(Insight.id).order_by(Insight.id).first()
+    built = await BriefingService().build_into(SYSTEM, BriefingIn(project=project, site="gdansk"))
+    return {
+        "project": project,
+        "story": str(story["id"]),
+        "insight": str(insight["id"]),
+        "briefing": built.name,
+    }
+
+
+def every_page(places: dict[str, str]) -> list[str]:
+    """Every page an admin may open (paths after `/{lang}`)."""
+    from civicfutures.analysis.suite import KINDS
+
+    project, story, insight = places["project"], places["story"], places["insight"]
+    return [
+        "/",
+        "/sites/gdansk",
+        "/sites/gdansk/stories/new",
+        "/sites/gdansk/storytellers/new",
+        "/sites/gdansk/workshops/new",
+        "/sites/gdansk/import",
+        f"/stories/{story}",
+        f"/stories/{story}/edit",
+        f"/projects/{project}/codebook",
+        f"/projects/{project}/agreement",
+        f"/projects/{project}/codebook/themes/youth_disengagement",
+        "/stories",
+        "/stories?site=gdansk&kind=present",
+        "/exports",
+        "/search",
+        "/search?q=mlodziezowa",
+        "/analysis",
+        *(f"/analysis/{kind}?project={project}" for kind in KINDS),
+        f"/projects/{project}/quotes",
+        f"/projects/{project}/insights",
+        f"/projects/{project}/insights/new",
+        f"/insights/{insight}",
+        f"/insights/{insight}/edit",
+        f"/insights/{insight}/evidence",
+        f"/projects/{project}/theory-of-change",
+        "/briefings",
+        f"/briefings/{places['briefing']}",
+        "/admin/users",
+        "/admin/tokens",
+        "/admin/audit",
+        "/account",
+        "/account/password",
+    ]

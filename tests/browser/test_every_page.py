@@ -10,74 +10,14 @@ from __future__ import annotations
 import pytest
 
 from browser.test_navigation import NAV_LINKS, axe_problems, signed_in_page
-from civicfutures.analysis.suite import KINDS
-from civicfutures.auth.actor import SYSTEM
-from civicfutures.briefings.params import BriefingIn
-from civicfutures.briefings.service import BriefingService
-from civicfutures.db.tables import Insight, Site, Story
-from civicfutures.demo.accounts import load_demo_with_users
+from builders import demo_places, every_page
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 async def places() -> dict[str, str]:
-    """The demo with its accounts, one built briefing, and the ids the pages are reached by."""
-    project = (await load_demo_with_users()).project
-    gdansk = await Site.select(Site.id).where(Site.slug == "gdansk").first()
-    story = (
-        await Story.select(Story.id)
-        .where((Story.site == gdansk["id"]) & (Story.language == "pl"))
-        .order_by(Story.id)
-        .first()
-    )
-    insight = await Insight.select(Insight.id).order_by(Insight.id).first()
-    built = await BriefingService().build_into(SYSTEM, BriefingIn(project=project, site="gdansk"))
-    return {
-        "project": project,
-        "story": str(story["id"]),
-        "insight": str(insight["id"]),
-        "briefing": built.name,
-    }
-
-
-def every_page(places: dict[str, str]) -> list[str]:
-    """Every page an admin may open (paths after `/{lang}`)."""
-    project, story, insight = places["project"], places["story"], places["insight"]
-    return [
-        "/",
-        "/sites/gdansk",
-        "/sites/gdansk/stories/new",
-        "/sites/gdansk/storytellers/new",
-        "/sites/gdansk/workshops/new",
-        "/sites/gdansk/import",
-        f"/stories/{story}",
-        f"/stories/{story}/edit",
-        f"/projects/{project}/codebook",
-        f"/projects/{project}/agreement",
-        f"/projects/{project}/codebook/themes/youth_disengagement",
-        "/stories",
-        "/stories?site=gdansk&kind=present",
-        "/exports",
-        "/search",
-        "/search?q=mlodziezowa",
-        "/analysis",
-        *(f"/analysis/{kind}?project={project}" for kind in KINDS),
-        f"/projects/{project}/quotes",
-        f"/projects/{project}/insights",
-        f"/projects/{project}/insights/new",
-        f"/insights/{insight}",
-        f"/insights/{insight}/edit",
-        f"/insights/{insight}/evidence",
-        f"/projects/{project}/theory-of-change",
-        "/briefings",
-        f"/briefings/{places['briefing']}",
-        "/admin/users",
-        "/admin/tokens",
-        "/admin/audit",
-        "/account",
-        "/account/password",
-    ]
+    return await demo_places()
 
 
 # Pages reached from a role's navigation, beyond the navigation's own entries.

@@ -21,14 +21,11 @@ from babel import Locale
 from babel.localedata import locale_identifiers
 from lxml import html as lxml_html
 
+from builders import demo_places, every_page
 from civicfutures import audit
-from civicfutures.analysis.suite import KINDS
-from civicfutures.auth.actor import ROLES, SYSTEM
-from civicfutures.briefings.params import BriefingIn
-from civicfutures.briefings.service import BriefingService
+from civicfutures.auth.actor import ROLES
 from civicfutures.db.piccolo_app import APP_CONFIG
-from civicfutures.db.tables import Insight, Site, Story
-from civicfutures.demo.accounts import DEMO_PASSWORD, DEMO_USERS, load_demo_with_users
+from civicfutures.demo.accounts import DEMO_PASSWORD, DEMO_USERS
 from civicfutures.i18n import catalogs, runtime
 from civicfutures.i18n.languages import PAGE_LANGUAGES, autonym, cldr_locale
 from civicfutures.i18n.pseudo import CLOSE, OPEN, PSEUDO_LOCALE, pseudo_catalog, pseudo_localize
@@ -179,61 +176,7 @@ def plain_words(page: str, data: re.Pattern[str], allowed: set[str]) -> list[str
 
 @pytest.fixture
 async def places() -> dict[str, str]:
-    """The demo with its accounts and one built briefing, and the ids pages are reached by."""
-    project = (await load_demo_with_users()).project
-    gdansk = await Site.select(Site.id).where(Site.slug == "gdansk").first()
-    story = (
-        await Story.select(Story.id)
-        .where((Story.site == gdansk["id"]) & (Story.language == "pl"))
-        .order_by(Story.id)
-        .first()
-    )
-    insight = await Insight.select(Insight.id).order_by(Insight.id).first()
-    built = await BriefingService().build_into(SYSTEM, BriefingIn(project=project, site="gdansk"))
-    return {
-        "project": project,
-        "story": str(story["id"]),
-        "insight": str(insight["id"]),
-        "briefing": built.name,
-    }
-
-
-def every_page(places: dict[str, str]) -> list[str]:
-    """Every page an admin may open (paths after `/en`)."""
-    project, story, insight = places["project"], places["story"], places["insight"]
-    return [
-        "/",
-        "/sites/gdansk",
-        "/sites/gdansk/stories/new",
-        "/sites/gdansk/storytellers/new",
-        "/sites/gdansk/workshops/new",
-        "/sites/gdansk/import",
-        f"/stories/{story}",
-        f"/stories/{story}/edit",
-        f"/projects/{project}/codebook",
-        "/stories",
-        "/stories?site=gdansk&kind=present",
-        "/exports",
-        "/search",
-        "/search?q=mlodziezowa",
-        "/analysis",
-        *(f"/analysis/{kind}?project={project}" for kind in KINDS),
-        f"/projects/{project}/quotes",
-        f"/projects/{project}/insights",
-        f"/projects/{project}/insights/new",
-        f"/insights/{insight}",
-        f"/insights/{insight}/edit",
-        f"/insights/{insight}/evidence",
-        f"/projects/{project}/theory-of-change",
-        "/briefings",
-        f"/briefings/{places['briefing']}",
-        "/admin/users",
-        "/admin/tokens",
-        "/admin/audit",
-        "/account",
-        "/account/password",
-        "/no-such-page",
-    ]
+    return await demo_places()
 
 
 def demo_account(role: str) -> str:
@@ -270,7 +213,8 @@ async def test_every_page_shows_only_pseudo_localized_interface_text(
         if words:
             leaks["/login"] = words
     await sign_in(client, role)
-    for path in every_page(places):
+    # The error page is a page too.
+    for path in [*every_page(places), "/no-such-page"]:
         response = await client.get(f"/en{path}")
         # A page a role may not open answers with an error page: checked like any other.
         assert response.status_code in (200, 403, 404), (path, response.status_code)
