@@ -9,6 +9,7 @@ whole pipeline again) so tests can compare the bytes.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -91,7 +92,13 @@ async def curate_demo(client, headers: dict[str, str]) -> dict:
 @pytest.fixture
 async def demo_briefings(client, admin) -> dict[str, dict[str, Path]]:
     """`{"pl": {"dir", "again"}, "en": {...}}`: each demo briefing and its rebuild."""
-    if not _BUILT:
+    # Built once for the session, and again when a test in between withdrew them (consent
+    # withdrawn deletes every briefing drawing on the storyteller).
+    if not _BUILT or any(
+        not (built / "manifest.json").exists()
+        for pair in _BUILT.values()
+        for built in pair.values()
+    ):
         from civicfutures.auth.actor import SYSTEM
         from civicfutures.briefings.params import BriefingIn
         from civicfutures.briefings.service import BriefingService
@@ -101,6 +108,7 @@ async def demo_briefings(client, admin) -> dict[str, dict[str, Path]]:
         await curate_demo(client, admin)
         service = BriefingService()
         rebuilt = Path(service.exports_dir) / "rebuilt"
+        shutil.rmtree(rebuilt, ignore_errors=True)
         requests = {
             "pl": BriefingIn(project=PROJECT, site="gdansk"),
             "en": BriefingIn(project=PROJECT, language="en"),

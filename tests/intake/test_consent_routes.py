@@ -208,6 +208,7 @@ def _values(name: str, path: str, built: World) -> list[str]:
         "name": built.briefing_files,
         "form": ["story", "storyteller", "workshop"],
         "file_format": ["csv", "xlsx"],
+        "fmt": ["qdc", "csv"],
         "diagram_format": ["svg", "dot", "mermaid"],
         "key": ["youth_voice"],
         "file": ["download.csv", "download.xlsx", "download.parquet"],
