@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 Z95 = 1.959963984540054
 
@@ -80,11 +79,16 @@ def theme_seed(seed: int, theme: str) -> int:
 
 
 def _chi_square_p(row: dict[str, Any], permutations: int, seed: int) -> float:
+    # SciPy takes about a second to import: only the analyses that test independence pay for it.
+    from scipy import stats
+
     return float(stats.chi2.sf(row["statistic"], row["dof"]))
 
 
 def _fisher_p(row: dict[str, Any], permutations: int, seed: int) -> float:
     (x1, x2), (n1, n2) = row["present"], row["totals"]
+    from scipy import stats
+
     return float(stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]]).pvalue)
 
 
