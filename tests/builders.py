@@ -1,4 +1,4 @@
-"""Request bodies and demo places shared by tests."""
+"""Request bodies, demo places and the emptying of tables, shared by tests."""
 
 
 def story_body(world: dict, site: str = "gdansk", **changes) -> dict:
@@ -101,3 +101,26 @@ def every_page(places: dict[str, str]) -> list[str]:
         "/account",
         "/account/password",
     ]
+
+
+async def empty_tables() -> None:
+    """Every table emptied, on either engine (the suite does it before each test)."""
+    from civicfutures.db.lifecycle import engine
+    from civicfutures.db.piccolo_app import APP_CONFIG
+
+    # The audit log goes first: on SQLite, deleting users would otherwise rewrite its rows
+    # (actor set to null), which its append-only trigger refuses.
+    names = sorted(
+        (table._meta.tablename for table in APP_CONFIG.table_classes),
+        key=lambda n: n != "audit_event",
+    )
+    db = engine()
+    if db.engine_type == "postgres":
+        await db.run_ddl(
+            "TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"
+        )
+    else:
+        async with db.transaction():
+            await db.run_ddl("PRAGMA defer_foreign_keys = ON")
+            for name in names:
+                await db.run_ddl(f'DELETE FROM "{name}"')

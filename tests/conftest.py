@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from builders import empty_tables
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get(
     "CIVICFUTURES_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -122,34 +124,12 @@ async def client(app) -> AsyncIterator:
     await close_database()
 
 
-async def _empty_tables() -> None:
-    from civicfutures.db.lifecycle import engine
-    from civicfutures.db.piccolo_app import APP_CONFIG
-
-    # The audit log goes first: on SQLite, deleting users would otherwise rewrite its rows
-    # (actor set to null), which its append-only trigger refuses.
-    names = sorted(
-        (table._meta.tablename for table in APP_CONFIG.table_classes),
-        key=lambda n: n != "audit_event",
-    )
-    db = engine()
-    if db.engine_type == "postgres":
-        await db.run_ddl(
-            "TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"
-        )
-    else:
-        async with db.transaction():
-            await db.run_ddl("PRAGMA defer_foreign_keys = ON")
-            for name in names:
-                await db.run_ddl(f'DELETE FROM "{name}"')
-
-
 @pytest.fixture(autouse=True)
 async def empty_database(client) -> None:
     """Every test starts from empty tables and a client without cookies, and without the
     exports kept for accounts of earlier tests (PostgreSQL gives their user ids out again)."""
     client.cookies.clear()
-    await _empty_tables()
+    await empty_tables()
     shutil.rmtree(Path(os.environ["CIVICFUTURES_EXPORTS_DIR"]) / "work", ignore_errors=True)
 
 

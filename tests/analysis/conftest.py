@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
 
+from builders import empty_tables
 from civicfutures.analysis.dataset import Snapshot, snapshot_from_frames
 
 
@@ -34,20 +34,11 @@ def empty_database() -> None:
     """
 
 
-def _harness(config: pytest.Config):
-    """The suite-wide conftest module (it knows how to empty every table on both engines)."""
-    root = Path(__file__).resolve().parent.parent / "conftest.py"
-    for plugin in config.pluginmanager.get_plugins():
-        if Path(getattr(plugin, "__file__", "") or "").resolve() == root:
-            return plugin
-    raise LookupError("the tests/conftest.py harness is not loaded")
-
-
 @pytest.fixture
-async def database(request: pytest.FixtureRequest, client) -> None:
+async def database(client) -> None:
     """The real database, migrated and empty, behind the real app's client."""
     client.cookies.clear()
-    await _harness(request.config)._empty_tables()
+    await empty_tables()
 
 
 ESTONIAN = (

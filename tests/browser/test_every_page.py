@@ -10,14 +10,21 @@ from __future__ import annotations
 import pytest
 
 from browser.test_navigation import NAV_LINKS, axe_problems, signed_in_page
-from builders import demo_places, every_page
+from builders import demo_places, empty_tables, every_page
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-async def places() -> dict[str, str]:
+@pytest.fixture(scope="module")
+async def places(client) -> dict[str, str]:
+    """The demo and its briefing, loaded once: every walk below only reads."""
+    await empty_tables()
     return await demo_places()
+
+
+@pytest.fixture(autouse=True)
+def empty_database(places) -> None:
+    """Instead of the suite's emptying before each test, which would reload the demo each time."""
 
 
 # Pages reached from a role's navigation, beyond the navigation's own entries.
