@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.session.client_side import CookieBackendConfig
 
@@ -44,11 +43,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from civicfutures.web.apidocs import openapi_config
     from civicfutures.web.auth import TokenAuthentication
     from civicfutures.web.errors import EXCEPTION_HANDLERS
-    from civicfutures.web.health import health
+    from civicfutures.web.health import Readiness, health, health_live, health_ready
     from civicfutures.web.language import LANGUAGE_ROUTES
     from civicfutures.web.locale import LocaleMiddleware
     from civicfutures.web.login import LOGIN_ROUTES
+    from civicfutures.web.metrics import forget_this_process, metrics
     from civicfutures.web.navigation import NavigationMiddleware, navigation_for_errors
+    from civicfutures.web.observability import logging_config, observe
     from civicfutures.web.public import PUBLIC_PATHS, drop_cookies_on_public_answers
     from civicfutures.web.runtime import settle_after_startup
     from civicfutures.web.security import add_security_headers
@@ -63,15 +64,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         samesite="lax",
         secure=settings.https,
         max_age=12 * 3600,
-        exclude=["^/api/", "^/health", "^/schema", "^/static/", *PUBLIC_PATHS],
+        exclude=["^/api/", "^/health", "^/metrics$", "^/schema", "^/static/", *PUBLIC_PATHS],
     )
 
     session_middleware = sessions.middleware
-    logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
+            health_live,
+            health_ready,
+            metrics,
             *INTAKE,
             *CODING,
             CODING_PAGES,
@@ -100,10 +102,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *ARCHIVE_ROUTES,
         ],
         template_config=template_config(),
+        logging_config=logging_config(settings),
         middleware=[
             LocaleMiddleware,
             session_middleware,
-            DefineMiddleware(TokenAuthentication, exclude=["^/schema", "^/static/"]),
+            # /metrics has a bearer token of its own (CIVICFUTURES_METRICS_TOKEN), no account's.
+            DefineMiddleware(TokenAuthentication, exclude=["^/schema", "^/static/", "^/metrics$"]),
             NavigationMiddleware,
         ],
         csrf_config=CSRFConfig(
@@ -112,13 +116,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_secure=settings.https,
             cookie_samesite="lax",
             # Static files and public pages carry no form: no CSRF cookie with them.
-            exclude=["^/api/", "^/health", "^/static/", *PUBLIC_PATHS],
+            exclude=["^/api/", "^/health", "^/metrics$", "^/static/", *PUBLIC_PATHS],
         ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         after_exception=[navigation_for_errors(session_middleware.kwargs["backend"])],
         before_send=[add_security_headers, drop_cookies_on_public_answers],
         on_startup=[open_database, sweep_kept_imports, settle_after_startup],
-        on_shutdown=[close_database],
+        on_shutdown=[close_database, forget_this_process],
+        state=State({"readiness": Readiness(_readiness_database(settings), settings.exports_dir)}),
         request_max_body_size=settings.max_request_bytes,
         openapi_config=openapi_config(
             title="civicfutures API",
@@ -127,3 +132,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=False,
     )
+    return observe(app)
+
+
+def _readiness_database(settings: Settings):
+    """None (the process's shared engine) unless the app was built for another database, as a
+    second app in one process may be: its readiness then asks that database."""
+    if settings.database_url == get_settings().database_url:
+        return None
+    from civicfutures.db.engine import make_engine
+
+    return make_engine(settings)

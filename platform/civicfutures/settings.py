@@ -183,6 +183,20 @@ class Settings:
     )
     """CIVICFUTURES_PASSWORD_HASH_PROFILE: an `argon2.profiles` name; tests use `CHEAPEST`."""
 
+    log_format: str = field(default_factory=lambda: _env("CIVICFUTURES_LOG_FORMAT", "json").lower())
+    """CIVICFUTURES_LOG_FORMAT: `json` (one JSON object a line, for log collectors; the default)
+    or `text` (readable lines for a terminal, as in `make demo`)."""
+
+    metrics_token: str = field(default_factory=lambda: _env("CIVICFUTURES_METRICS_TOKEN", ""))
+    """CIVICFUTURES_METRICS_TOKEN: when set, `/metrics` answers only requests carrying
+    `Authorization: Bearer <token>`; when empty, only clients on this machine (loopback)."""
+
+    metrics_dir: Path = field(
+        default_factory=lambda: Path(_env("CIVICFUTURES_METRICS_DIR", "var/metrics")).resolve()
+    )
+    """CIVICFUTURES_METRICS_DIR: where `civicfutures serve` lets its worker processes share
+    their Prometheus samples (emptied at each start), so one scrape of `/metrics` sums them."""
+
     debug: bool = field(default_factory=lambda: _env("CIVICFUTURES_DEBUG", "") == "1")
     """CIVICFUTURES_DEBUG: `1` for tracebacks in the server log (never sent to clients)."""
 

@@ -716,6 +716,10 @@ async def _kept_export(ctx: Ctx) -> Call:
 
 ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/health"): Rule(PUBLIC, call("/health")),
+    ("GET", "/health/live"): Rule(PUBLIC, call("/health/live")),
+    ("GET", "/health/ready"): Rule(PUBLIC, call("/health/ready")),
+    # Open to this machine (the test client's address is 127.0.0.1) whatever the account.
+    ("GET", "/metrics"): Rule(PUBLIC, call("/metrics")),
     # intake: set-up
     ("POST", "/api/v1/projects"): Rule(ADMIN_WRITE, _post_project),
     ("GET", "/api/v1/projects"): Rule(SIGNED_IN, call("/api/v1/projects")),

@@ -67,18 +67,6 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _alive(pid: int | None) -> bool:
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def can_build(actor: Actor) -> bool:
     return actor.has_any("author", "partner")
 
@@ -184,7 +172,11 @@ class BriefingService:
                     "consent or was erased. Request the briefing again for a new one without them."
                 )
             )
-        if status.status == "building" and briefing not in _RUNNING and not _alive(status.pid):
+        if (
+            status.status == "building"
+            and briefing not in _RUNNING
+            and not storage.process_alive(status.pid)
+        ):
             status.status, status.error = (
                 "failed",
                 _("The build was interrupted; request it again."),
@@ -246,7 +238,7 @@ class BriefingService:
         if (
             existing
             and existing.status == "building"
-            and (identifier in _RUNNING or _alive(existing.pid))
+            and (identifier in _RUNNING or storage.process_alive(existing.pid))
         ):
             return self._out(existing)
         status = await self._start(actor, params, site_id, info, identifier)

@@ -106,6 +106,28 @@ def list_statuses(exports_dir: Path) -> list[Status]:
     return sorted(found, key=lambda s: (s.requested_at, s.id), reverse=True)
 
 
+def process_alive(pid: int | None) -> bool:
+    """True while the process that wrote a `building` status still runs (on this machine)."""
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def builds_under_way(exports_dir: Path) -> int:
+    """Briefings being built now by a living process, whichever worker runs them."""
+    return sum(
+        1
+        for status in list_statuses(exports_dir)
+        if status.status == "building" and process_alive(status.pid)
+    )
+
+
 def read_manifest(briefing_dir: Path) -> dict[str, Any] | None:
     try:
         return json.loads((briefing_dir / MANIFEST).read_text(encoding="utf-8"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from typing import Any
 
 import click
@@ -49,6 +50,8 @@ def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
     """Apply pending migrations and serve the HTML pages and the API."""
     import uvicorn
 
+    _share_metrics_between_workers()
+
     from civicfutures.db.migrate import migrate as apply
     from civicfutures.demo.accounts import DEMO_PASSWORD, load_demo_with_users
 
@@ -69,4 +72,17 @@ def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
         port=port,
         workers=workers,
         log_level=os.environ.get("CIVICFUTURES_LOG_LEVEL", "warning"),
+        # The app logs one line per request itself (`web/observability.py`), without personal data.
+        access_log=False,
     )
+
+
+def _share_metrics_between_workers() -> None:
+    """Point prometheus_client's multiprocess mode at an empty folder before any worker starts
+    (it reads PROMETHEUS_MULTIPROC_DIR when first imported), so `/metrics` sums every worker."""
+    from civicfutures.settings import get_settings
+
+    folder = get_settings().metrics_dir
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 
 from civicfutures.db.sqlite_engine import SharedConnectionSQLiteEngine
@@ -29,10 +30,10 @@ async def close_database() -> None:
         await db.close()
 
 
-async def database_answers() -> bool:
-    """True when a trivial query succeeds (the health check)."""
+async def database_answers(db: Engine | None = None) -> bool:
+    """True when a trivial query succeeds on `db` (by default the shared engine): health checks."""
     try:
-        await engine().run_ddl("SELECT 1", in_pool=True)
+        await (db or engine()).run_ddl("SELECT 1", in_pool=True)
     except Exception:
         return False
     return True

@@ -1,9 +1,38 @@
-"""`GET /health`: 200 when the database answers, 503 when it does not."""
+"""Health checks: `/health` (database), `/health/live` (process) and `/health/ready` (all a
+request needs: the database and a writable exports folder)."""
 
-from litestar import MediaType, Response, get
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from litestar import MediaType, Request, Response, get
+from piccolo.engine.base import Engine
 
 from civicfutures.db.lifecycle import database_answers
 from civicfutures.web.auth import public
+
+UNAVAILABLE_HEADERS = {"Retry-After": "2"}
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What `/health/ready` checks; kept in the app's state by `create_app`."""
+
+    database: Engine | None
+    """The database to ask; None for the process's shared engine."""
+    exports_dir: Path
+
+
+def exports_writable(folder: Path) -> bool:
+    """True when a file can be created (and removed) in the exports folder."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
 
 
 @get(
@@ -16,4 +45,39 @@ from civicfutures.web.auth import public
 async def health() -> Response[dict[str, str]]:
     if await database_answers():
         return Response({"status": "ok"})
-    return Response({"status": "unavailable"}, status_code=503, headers={"Retry-After": "2"})
+    return Response({"status": "unavailable"}, status_code=503, headers=UNAVAILABLE_HEADERS)
+
+
+@get(
+    "/health/live",
+    guards=[public],
+    tags=["operations"],
+    summary="Liveness: the process answers (no database asked)",
+    media_type=MediaType.JSON,
+)
+async def health_live() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get(
+    "/health/ready",
+    guards=[public],
+    tags=["operations"],
+    summary="Readiness: the database answers and the exports folder is writable",
+    description="503 with the failing checks named in `failing` when one fails.",
+    media_type=MediaType.JSON,
+)
+async def health_ready(request: Request) -> Response[dict[str, object]]:
+    readiness: Readiness = request.app.state.readiness
+    checks = {
+        "database": "ok" if await database_answers(readiness.database) else "failing",
+        "exports": "ok" if exports_writable(readiness.exports_dir) else "failing",
+    }
+    failing = [name for name, state in checks.items() if state != "ok"]
+    if not failing:
+        return Response({"status": "ok", "checks": checks})
+    return Response(
+        {"status": "unavailable", "failing": failing, "checks": checks},
+        status_code=503,
+        headers=UNAVAILABLE_HEADERS,
+    )
