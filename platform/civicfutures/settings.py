@@ -183,6 +183,13 @@ class Settings:
     )
     """CIVICFUTURES_PASSWORD_HASH_PROFILE: an `argon2.profiles` name; tests use `CHEAPEST`."""
 
+    public_url: str = field(
+        default_factory=lambda: _env("CIVICFUTURES_PUBLIC_URL", "").strip().rstrip("/")
+    )
+    """CIVICFUTURES_PUBLIC_URL: the site's public address (`https://stories.example.org`) for
+    absolute links in the archive's feed, sitemap and Open Graph tags; empty: the address the
+    request came to."""
+
     debug: bool = field(default_factory=lambda: _env("CIVICFUTURES_DEBUG", "") == "1")
     """CIVICFUTURES_DEBUG: `1` for tracebacks in the server log (never sent to clients)."""
 

@@ -96,7 +96,8 @@ async def test_a_story_page_shows_the_story_never_the_people(client, admin, worl
 
 async def test_search_without_diacritics_from_the_italian_interface(client, admin, shelf):
     await publish_archive(client, admin)
-    for words in ("mlodziezowa", "ZOLC", "młodzieżowa"):
+    # Whole words and the beginnings of words, typed with or without diacritics.
+    for words in ("mlodziezowa", "ZOLC", "młodzieżowa", "mlodz", "Młodzież", "rada mlodzie"):
         answer = await client.get(f"/it/archive/futures?q={words}")
         assert answer.status_code == 200, answer.text
         assert '<html lang="it"' in answer.text
@@ -104,6 +105,8 @@ async def test_search_without_diacritics_from_the_italian_interface(client, admi
         assert "<mark>" in answer.text
     # The group story matches its words but is not public.
     assert _story_ids((await client.get("/it/archive/futures?q=tramwajowym")).text) == set()
+    assert _story_ids((await client.get("/it/archive/futures?q=tramw")).text) == set()
+    assert _story_ids((await client.get("/it/archive/futures?q=mlodzx")).text) == set()
     # Filters and their counts.
     filtered = await client.get("/it/archive/futures?site=gdansk&theme=youth_voice&kind=present")
     assert _story_ids(filtered.text) == {shelf["public"]}

@@ -158,7 +158,8 @@ class ArchiveService:
         self, project: PublicProject, q: str, filters: PublicFilters, limit: int, offset: int
     ) -> SearchPage:
         """The archive's stories matching `q` (all of them, newest first, when `q` is empty),
-        through the same index and facets as the signed-in search."""
+        through the same index and facets as the signed-in search; each word of `q` also
+        finds the words it begins, whatever their diacritics."""
         return await SearchService().search(
             VISITOR,
             q,
@@ -173,6 +174,7 @@ class ArchiveService:
             limit,
             offset,
             browse=True,
+            prefix=True,
         )
 
     async def story(self, project: PublicProject, story_id: int, lang: str) -> PublicStory:
