@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response, Router, get
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -214,10 +215,23 @@ async def archive_feed(request: Request, project: FromPath[str]) -> Response:
 
 @get("/sitemap.xml", guards=[public], name="sitemap", include_in_schema=False)
 async def sitemap_xml(request: Request) -> Response:
-    """Every public page of the published archives, in every page language."""
-    entries = await ArchiveService().sitemap()
-    body = sitemap(base_url(request), PAGE_LANGUAGES, entries)
-    return cached_answer(request, body, "application/xml; charset=utf-8")
+    """Every public page of the published archives, in every page language: one sitemap, or
+    an index of numbered ones (`?page=N`) past the format's 50,000 addresses."""
+    raw = request.query_params.get("page")
+    page = int(raw) if raw and raw.isdigit() and len(raw) < 7 else None
+    if raw is not None and page is None:
+        raise NotFoundException()
+    base = base_url(request)
+    version = await archive_version()
+    key = ("sitemap", base, page)
+    kept = LISTS.get(key, version)
+    if kept is None:
+        body = sitemap(base, PAGE_LANGUAGES, await ArchiveService().sitemap(), page)
+        if body is None:
+            raise NotFoundException()
+        kept = Rendered.of(body, "application/xml; charset=utf-8")
+        LISTS.put(key, version, kept)
+    return cached_answer(request, kept.body, kept.media_type, etag=kept.etag)
 
 
 async def visitor_home(request: Request) -> Template:

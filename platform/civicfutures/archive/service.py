@@ -24,8 +24,8 @@ from civicfutures.search.service import SearchService
 
 PUBLISHED = "published"
 FEED_SIZE = 50
-# Stories listed in the sitemap: each is listed once per page language, within its 50,000.
-SITEMAP_STORIES = 7_000
+# Stories listed in the sitemaps (each once per page language, 50,000 addresses a sitemap).
+SITEMAP_STORIES = 100_000
 
 
 @dataclass(frozen=True)
