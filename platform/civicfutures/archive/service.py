@@ -2,8 +2,9 @@
 
 Every story read here goes through the consent rule as the `VISITOR` actor
 (`consent.readable_stories`): reviewed stories whose every storyteller holds `archive` consent
-now. Nothing is cached, so a withdrawal, an unpublished story or an erasure shows at once in
-every process. What leaves this module is only what a visitor may see: never a storyteller,
+now. Every read here is fresh; the pages keep what they rendered only for the archive version
+it was rendered at (`archive.cache`), so a withdrawal, an unpublished story or an erasure
+shows at once in every process. What leaves this module is only what a visitor may see: never a storyteller,
 demographics, coders or offsets.
 """
 
