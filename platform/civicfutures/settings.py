@@ -196,6 +196,12 @@ class Settings:
     )
     """CIVICFUTURES_METRICS_DIR: where `civicfutures serve` lets its worker processes share
     their Prometheus samples (emptied at each start), so one scrape of `/metrics` sums them."""
+    public_url: str = field(
+        default_factory=lambda: _env("CIVICFUTURES_PUBLIC_URL", "").strip().rstrip("/")
+    )
+    """CIVICFUTURES_PUBLIC_URL: the site's public address (`https://stories.example.org`) for
+    absolute links in the archive's feed, sitemap and Open Graph tags; empty: the address the
+    request came to."""
 
     debug: bool = field(default_factory=lambda: _env("CIVICFUTURES_DEBUG", "") == "1")
     """CIVICFUTURES_DEBUG: `1` for tracebacks in the server log (never sent to clients)."""

@@ -3,11 +3,15 @@ withdrawal, caching and privacy, on the real app and database."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from archive.conftest import SCOPES, publish_archive, set_consent
+from civicfutures.archive.feed import sitemap
+from civicfutures.archive.service import SitemapEntry
 from civicfutures.db.tables import AuditEvent
 from civicfutures.i18n.languages import PAGE_LANGUAGES
+from civicfutures.settings import get_settings
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -96,7 +100,8 @@ async def test_a_story_page_shows_the_story_never_the_people(client, admin, worl
 
 async def test_search_without_diacritics_from_the_italian_interface(client, admin, shelf):
     await publish_archive(client, admin)
-    for words in ("mlodziezowa", "ZOLC", "młodzieżowa"):
+    # Whole words and the beginnings of words, typed with or without diacritics.
+    for words in ("mlodziezowa", "ZOLC", "młodzieżowa", "mlodz", "Młodzież", "rada mlodzie"):
         answer = await client.get(f"/it/archive/futures?q={words}")
         assert answer.status_code == 200, answer.text
         assert '<html lang="it"' in answer.text
@@ -104,6 +109,8 @@ async def test_search_without_diacritics_from_the_italian_interface(client, admi
         assert "<mark>" in answer.text
     # The group story matches its words but is not public.
     assert _story_ids((await client.get("/it/archive/futures?q=tramwajowym")).text) == set()
+    assert _story_ids((await client.get("/it/archive/futures?q=tramw")).text) == set()
+    assert _story_ids((await client.get("/it/archive/futures?q=mlodzx")).text) == set()
     # Filters and their counts.
     filtered = await client.get("/it/archive/futures?site=gdansk&theme=youth_voice&kind=present")
     assert _story_ids(filtered.text) == {shelf["public"]}
@@ -250,3 +257,70 @@ async def test_the_feed_per_site_and_theme_and_the_share_link(client, admin, wor
     assert moved.status_code == 302
     assert moved.headers["location"] == f"/uk/archive/futures/stories/{shelf['public']}"
     assert "set-cookie" not in moved.headers
+
+
+RNG = Path(__file__).with_name("atom.rng")
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+async def test_the_feed_validates_and_links_to_the_public_address(
+    client, admin, shelf, monkeypatch
+):
+    from lxml import etree
+
+    await publish_archive(client, admin)
+    monkeypatch.setenv("CIVICFUTURES_PUBLIC_URL", "https://stories.example.org/")
+    get_settings.cache_clear()
+    try:
+        feed = await client.get("/archive/futures/feed.atom?lang=pl")
+        page = await client.get(f"/en/archive/futures/stories/{shelf['public']}")
+        sitemap = await client.get("/sitemap.xml")
+    finally:
+        get_settings.cache_clear()
+    schema = etree.RelaxNG(etree.parse(str(RNG)))
+    root = etree.fromstring(feed.content)
+    assert schema.validate(root), schema.error_log
+    atom = {"a": ATOM.strip("{}")}
+    for path in ("a:id", "a:title", "a:updated", "a:author/a:name"):
+        assert root.xpath(f"{path}/text()", namespaces=atom), path
+    assert root.xpath("a:link[@rel='self']/@href", namespaces=atom) == [
+        "https://stories.example.org/archive/futures/feed.atom?lang=pl"
+    ]
+    (entry,) = root.xpath("a:entry", namespaces=atom)
+    for path in ("a:id", "a:title", "a:updated", "a:link/@href", "a:content"):
+        assert entry.xpath(path, namespaces=atom), path
+    content = entry.find(f"{ATOM}content")
+    assert content.get(XML_LANG) == "pl" and content.text.startswith("Młodzieżowa rada")
+    assert entry.findtext(f"{ATOM}id") == (
+        f"https://stories.example.org/archive/futures/stories/{shelf['public']}"
+    )
+    # A feed missing what RFC 4287 requires does not validate.
+    root.remove(root.find(f"{ATOM}updated"))
+    assert not schema.validate(root)
+    # Open Graph and canonical links, and the sitemap, use the public address too.
+    assert (
+        f'property="og:url" content="https://stories.example.org/archive/futures/stories/'
+        f'{shelf["public"]}"' in page.text
+    )
+    assert all(
+        link.startswith("https://stories.example.org/") for link in _sitemap_links(sitemap.content)
+    )
+
+
+def test_past_the_limit_the_sitemap_is_an_index_of_sitemaps():
+    entries = [SitemapEntry("futures", None, None)] + [
+        SitemapEntry("futures", story, None) for story in range(1, 5)
+    ]
+    small = ET.fromstring(sitemap("https://x.org", ["en", "ar"], entries, limit=10))
+    assert small.tag == f"{SITEMAP}urlset" and len(_sitemap_links(ET.tostring(small))) == 10
+    index = ET.fromstring(sitemap("https://x.org", ["en", "ar"], entries, limit=4))
+    assert index.tag == f"{SITEMAP}sitemapindex"
+    assert [loc.text for loc in index.iter(f"{SITEMAP}loc")] == [
+        f"https://x.org/sitemap.xml?page={n}" for n in (1, 2, 3)
+    ]
+    pages = [
+        _sitemap_links(sitemap("https://x.org", ["en", "ar"], entries, page=n, limit=4))
+        for n in (1, 2, 3)
+    ]
+    assert [len(p) for p in pages] == [4, 4, 2] and len(set().union(*pages)) == 10
+    assert sitemap("https://x.org", ["en"], entries, page=4, limit=4) is None

@@ -16,7 +16,7 @@ ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SUMMARY_LENGTH = 400
-# A sitemap file holds at most 50,000 addresses (sitemaps.org).
+# A sitemap file holds at most 50,000 addresses (sitemaps.org); past that, an index of them.
 SITEMAP_MAX = 50_000
 # A feed with no entry yet still needs an `updated`; the project's own start is not public.
 EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
@@ -87,21 +87,52 @@ def atom_feed(
         ET.SubElement(
             entry, f"{{{ATOM}}}summary", {"type": "text", XML_LANG: story.language}
         ).text = _summary(story.body)
+        ET.SubElement(
+            entry, f"{{{ATOM}}}content", {"type": "text", XML_LANG: story.language}
+        ).text = story.body
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 
-def sitemap(base: str, languages: Iterable[str], entries: Iterable[SitemapEntry]) -> bytes:
-    """Every public page in every page language, archive pages first, up to the format's limit."""
-    ET.register_namespace("", SITEMAP)
-    urlset = ET.Element(f"{{{SITEMAP}}}urlset")
-    languages = list(languages)
-    for entry in list(entries)[: SITEMAP_MAX // max(1, len(languages))]:
+def _urls(
+    base: str, languages: list[str], entries: Iterable[SitemapEntry]
+) -> list[tuple[str, dt.datetime | None]]:
+    urls = []
+    for entry in entries:
         for lang in languages:
             path = f"/{lang}/archive/{entry.project}"
             if entry.story is not None:
                 path += f"/stories/{entry.story}"
-            url = ET.SubElement(urlset, f"{{{SITEMAP}}}url")
-            ET.SubElement(url, f"{{{SITEMAP}}}loc").text = base + path
-            if entry.updated_at is not None:
-                ET.SubElement(url, f"{{{SITEMAP}}}lastmod").text = _stamp(entry.updated_at)
+            urls.append((base + path, entry.updated_at))
+    return urls
+
+
+def sitemap(
+    base: str,
+    languages: Iterable[str],
+    entries: Iterable[SitemapEntry],
+    page: int | None = None,
+    limit: int = SITEMAP_MAX,
+) -> bytes | None:
+    """Every public page in every page language, archive pages first: one sitemap while they
+    fit in `limit` addresses, else an index of numbered sitemaps (`?page=N`); None for a page
+    number past the last."""
+    urls = _urls(base, list(languages), entries)
+    pages = max(1, -(-len(urls) // limit))
+    if page is None and pages > 1:
+        ET.register_namespace("", SITEMAP)
+        index = ET.Element(f"{{{SITEMAP}}}sitemapindex")
+        for number in range(1, pages + 1):
+            item = ET.SubElement(index, f"{{{SITEMAP}}}sitemap")
+            ET.SubElement(item, f"{{{SITEMAP}}}loc").text = f"{base}/sitemap.xml?page={number}"
+        return ET.tostring(index, encoding="utf-8", xml_declaration=True)
+    number = page or 1
+    if not 1 <= number <= pages:
+        return None
+    ET.register_namespace("", SITEMAP)
+    urlset = ET.Element(f"{{{SITEMAP}}}urlset")
+    for loc, updated_at in urls[(number - 1) * limit : number * limit]:
+        url = ET.SubElement(urlset, f"{{{SITEMAP}}}url")
+        ET.SubElement(url, f"{{{SITEMAP}}}loc").text = loc
+        if updated_at is not None:
+            ET.SubElement(url, f"{{{SITEMAP}}}lastmod").text = _stamp(updated_at)
     return ET.tostring(urlset, encoding="utf-8", xml_declaration=True)

@@ -11,9 +11,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response, Router, get
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from civicfutures.archive.cache import LISTS, PAGES, Rendered, archive_version
 from civicfutures.archive.feed import atom_feed, share_link, sitemap
 from civicfutures.archive.service import ArchiveService, PublicFilters, story_gone
 from civicfutures.errors import FieldError, Problem
@@ -23,6 +25,7 @@ from civicfutures.i18n import current_locale, set_locale
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n.languages import PAGE_LANGUAGES
 from civicfutures.intake.story_query import read_story_query
+from civicfutures.settings import get_settings
 from civicfutures.web.auth import public
 from civicfutures.web.locale import page_locale, query_locale
 from civicfutures.web.pages import known_language, page
@@ -36,7 +39,8 @@ STORY_ID_MAX = 2_147_483_647
 
 
 def base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    """The public address of absolute links: the setting, else the address asked."""
+    return get_settings().public_url or str(request.base_url).rstrip("/")
 
 
 def _read(query: Any) -> tuple[str, PublicFilters, int, dict[str, str], dict[str, str]]:
@@ -54,7 +58,14 @@ def _gone_if_too_large(story_id: int) -> None:
 
 @get("/archive/{project:str}", guards=[public], name="archive", include_in_schema=False)
 async def archive_list(request: Request, lang: FromPath[str], project: FromPath[str]) -> Response:
-    """The archive's stories: all of them newest first, or those matching `?q=`."""
+    """The archive's stories: all of them newest first, or those matching `?q=`; each query
+    string rendered once per archive version."""
+    base = base_url(request)
+    version = await archive_version()
+    key = ("list", base, lang, project, request.scope["query_string"])
+    kept = LISTS.get(key, version)
+    if kept is not None:
+        return cached_answer(request, kept.body, kept.media_type, etag=kept.etag)
     service = ArchiveService()
     found = await service.project(project)
     q, filters, number, raw, problems = _read(request.query_params)
@@ -91,9 +102,13 @@ async def archive_list(request: Request, lang: FromPath[str], project: FromPath[
         links=links,
         page_number=number,
         page_count=max(1, -(-result.total // PAGE_SIZE)) if result else 1,
-        base=base_url(request),
+        base=base,
     )
-    return cached_answer(request, body, HTML, status_code=400 if problems else 200)
+    if problems:
+        return cached_answer(request, body, HTML, status_code=400)
+    kept = Rendered.of(body, HTML)
+    LISTS.put(key, version, kept)
+    return cached_answer(request, kept.body, kept.media_type, etag=kept.etag)
 
 
 @get(
@@ -105,23 +120,33 @@ async def archive_list(request: Request, lang: FromPath[str], project: FromPath[
 async def archive_story(
     request: Request, lang: FromPath[str], project: FromPath[str], story_id: FromPath[int]
 ) -> Response:
-    """One public story, or 410 once it is no longer public."""
-    service = ArchiveService()
-    found = await service.project(project)
-    _gone_if_too_large(story_id)
-    story = await service.story(found, story_id, lang)
+    """One public story, or 410 once it is no longer public; rendered once per archive version."""
     base = base_url(request)
-    body = render_page(
-        request,
-        "archive/story.html",
-        project=found,
-        story=story,
-        kind_label=story_kind_label(story.kind),
-        workshop_kind=vocabulary("workshop_kind", lang, [story.workshop_kind])[story.workshop_kind],
-        base=base,
-        share=share_link(base, found.slug, story.id),
-    )
-    return cached_answer(request, body, HTML)
+    version = await archive_version()
+    # The language switcher repeats a query string: such a page is rendered, never kept.
+    key = None if request.scope["query_string"] else ("story", base, lang, project, story_id)
+    kept = PAGES.get(key, version) if key else None
+    if kept is None:
+        service = ArchiveService()
+        found = await service.project(project)
+        _gone_if_too_large(story_id)
+        story = await service.story(found, story_id, lang)
+        body = render_page(
+            request,
+            "archive/story.html",
+            project=found,
+            story=story,
+            kind_label=story_kind_label(story.kind),
+            workshop_kind=vocabulary("workshop_kind", lang, [story.workshop_kind])[
+                story.workshop_kind
+            ],
+            base=base,
+            share=share_link(base, found.slug, story.id),
+        )
+        kept = Rendered.of(body, HTML)
+        if key:
+            PAGES.put(key, version, kept)
+    return cached_answer(request, kept.body, kept.media_type, etag=kept.etag)
 
 
 ARCHIVE_PAGES = Router(
@@ -190,10 +215,23 @@ async def archive_feed(request: Request, project: FromPath[str]) -> Response:
 
 @get("/sitemap.xml", guards=[public], name="sitemap", include_in_schema=False)
 async def sitemap_xml(request: Request) -> Response:
-    """Every public page of the published archives, in every page language."""
-    entries = await ArchiveService().sitemap()
-    body = sitemap(base_url(request), PAGE_LANGUAGES, entries)
-    return cached_answer(request, body, "application/xml; charset=utf-8")
+    """Every public page of the published archives, in every page language: one sitemap, or
+    an index of numbered ones (`?page=N`) past the format's 50,000 addresses."""
+    raw = request.query_params.get("page")
+    page = int(raw) if raw and raw.isdigit() and len(raw) < 7 else None
+    if raw is not None and page is None:
+        raise NotFoundException()
+    base = base_url(request)
+    version = await archive_version()
+    key = ("sitemap", base, page)
+    kept = LISTS.get(key, version)
+    if kept is None:
+        body = sitemap(base, PAGE_LANGUAGES, await ArchiveService().sitemap(), page)
+        if body is None:
+            raise NotFoundException()
+        kept = Rendered.of(body, "application/xml; charset=utf-8")
+        LISTS.put(key, version, kept)
+    return cached_answer(request, kept.body, kept.media_type, etag=kept.etag)
 
 
 async def visitor_home(request: Request) -> Template:

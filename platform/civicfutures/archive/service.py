@@ -2,8 +2,9 @@
 
 Every story read here goes through the consent rule as the `VISITOR` actor
 (`consent.readable_stories`): reviewed stories whose every storyteller holds `archive` consent
-now. Nothing is cached, so a withdrawal, an unpublished story or an erasure shows at once in
-every process. What leaves this module is only what a visitor may see: never a storyteller,
+now. Every read here is fresh; the pages keep what they rendered only for the archive version
+it was rendered at (`archive.cache`), so a withdrawal, an unpublished story or an erasure
+shows at once in every process. What leaves this module is only what a visitor may see: never a storyteller,
 demographics, coders or offsets.
 """
 
@@ -24,8 +25,8 @@ from civicfutures.search.service import SearchService
 
 PUBLISHED = "published"
 FEED_SIZE = 50
-# Stories listed in the sitemap: each is listed once per page language, within its 50,000.
-SITEMAP_STORIES = 7_000
+# Stories listed in the sitemaps (each once per page language, 50,000 addresses a sitemap).
+SITEMAP_STORIES = 100_000
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,8 @@ class ArchiveService:
         self, project: PublicProject, q: str, filters: PublicFilters, limit: int, offset: int
     ) -> SearchPage:
         """The archive's stories matching `q` (all of them, newest first, when `q` is empty),
-        through the same index and facets as the signed-in search."""
+        through the same index and facets as the signed-in search; each word of `q` also
+        finds the words it begins, whatever their diacritics."""
         return await SearchService().search(
             VISITOR,
             q,
@@ -173,6 +175,7 @@ class ArchiveService:
             limit,
             offset,
             browse=True,
+            prefix=True,
         )
 
     async def story(self, project: PublicProject, story_id: int, lang: str) -> PublicStory:

@@ -21,6 +21,8 @@ BENCH_PG_DATABASE = "civicfutures_bench"
 DEFAULT_PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 # The demo account that enters stories: a partner of the Gdańsk site.
 BENCH_USER = "gdansk@demo.civicfutures.eu"
+# The demo admin publishes the archive the benchmark reads.
+BENCH_ADMIN = "admin@demo.civicfutures.eu"
 TITLE_PREFIX = "bench "
 
 
@@ -78,6 +80,11 @@ def command(env: dict[str, str], *args: str) -> str:
 def load_demo_and_token(env: dict[str, str], email: str = BENCH_USER) -> str:
     """Migrate, load the demo project with its accounts, and return an API token of `email`."""
     command(env, "demo")
+    return token(env, email)
+
+
+def token(env: dict[str, str], email: str) -> str:
+    """A new API token of the demo account `email`."""
     return command(env, "tokens", "create", email, "--name", "bench").strip().splitlines()[-1]
 
 

@@ -19,7 +19,7 @@ from civicfutures.i18n import gettext as _
 from civicfutures.intake.story_service import StoryFilters, StoryService
 from civicfutures.search import index
 from civicfutures.search.schemas import FacetCount, SearchHit, SearchPage
-from civicfutures.search.text import fts5_query, snippet, terms
+from civicfutures.search.text import fts5_query, matches, snippet, terms, tsquery
 
 MAX_QUERY_LENGTH = 1000
 PAGE_MAX = 100
@@ -52,11 +52,11 @@ def _check(q: str, limit: int, offset: int) -> None:
         raise BadQuery(_("Invalid page."), [FieldError("offset", _("Zero or more."))])
 
 
-def _match(words: list[str]) -> tuple[WhereRaw, str, str]:
+def _match(words: list[str], prefix: bool = False) -> tuple[WhereRaw, str, str]:
     """The condition on `story` rows, the ranking query (`id`, `rank`: lower is better) with
-    one parameter, and that parameter."""
+    one parameter, and that parameter; with `prefix`, each word matches the words it begins."""
     if index.is_sqlite():
-        expression = fts5_query(words)
+        expression = fts5_query(words, prefix)
         condition = WhereRaw(
             "(story.id IN (SELECT rowid FROM story_search WHERE story_search MATCH {}))",
             expression,
@@ -67,15 +67,15 @@ def _match(words: list[str]) -> tuple[WhereRaw, str, str]:
         )
         return condition, ranking, expression
     # plainto_tsquery reads plain words joined by AND: no operator of the input survives.
-    expression = " ".join(words)
+    parse = "to_tsquery" if prefix else "plainto_tsquery"
+    expression = tsquery(words) if prefix else " ".join(words)
     condition = WhereRaw(
-        "(story.id IN (SELECT story FROM story_search "
-        "WHERE document @@ plainto_tsquery('simple', {})))",
+        f"(story.id IN (SELECT story FROM story_search WHERE document @@ {parse}('simple', {{}})))",
         expression,
     )
     ranking = (
         "SELECT story AS id, -ts_rank(document, query) AS rank "
-        "FROM story_search, plainto_tsquery('simple', {}) AS query WHERE document @@ query"
+        f"FROM story_search, {parse}('simple', {{}}) AS query WHERE document @@ query"
     )
     return condition, ranking, expression
 
@@ -129,9 +129,11 @@ class SearchService:
         limit: int = 20,
         offset: int = 0,
         browse: bool = False,
+        prefix: bool = False,
     ) -> SearchPage:
         """The stories matching `q`; with `browse`, an empty `q` lists every readable story,
-        newest first, with the same facets (the public archive's first page)."""
+        newest first, with the same facets (the public archive's first page); with `prefix`,
+        each word of `q` also finds the longer words it begins (`mlodz` → „młodzieży”)."""
         _check(q, limit, offset)
         words = terms(q)
         empty = SearchPage(
@@ -151,7 +153,7 @@ class SearchService:
         ranking: str = _NEWEST_FIRST
         expression: str | int = 0
         if words:
-            condition, ranking, expression = _match(words)
+            condition, ranking, expression = _match(words, prefix)
             hits = hits.where(condition)
         for item in await StoryService().conditions(actor, filters):
             hits = hits.where(item)
@@ -182,7 +184,7 @@ class SearchService:
             counted["site"] = {slugs[value]: n for value, n in sites.items()}
         return SearchPage(
             q=q,
-            items=await self._hits([story for _, story in sorted(page)], words, ranks),
+            items=await self._hits([story for _, story in sorted(page)], words, ranks, prefix),
             total=total,
             limit=limit,
             offset=offset,
@@ -190,7 +192,7 @@ class SearchService:
         )
 
     async def _hits(
-        self, page: list[int], words: list[str], ranks: dict[int, float]
+        self, page: list[int], words: list[str], ranks: dict[int, float], prefix: bool = False
     ) -> list[SearchHit]:
         if not page:
             return []
@@ -218,12 +220,12 @@ class SearchService:
         hits = []
         for story_id in page:
             row = stories[story_id]
-            text, language = _best_text(row, translations.get(story_id, []), words)
+            text, language = _best_text(row, translations.get(story_id, []), words, prefix)
             hits.append(
                 SearchHit(
                     id=story_id,
                     title=row["title"],
-                    snippet=snippet(text, words),
+                    snippet=snippet(text, words, prefix=prefix),
                     snippet_language=language,
                     language=row["language"],
                     site=row["site.slug"],
@@ -236,7 +238,7 @@ class SearchService:
 
 
 def _best_text(
-    story: dict[str, Any], translations: list[dict[str, Any]], words: list[str]
+    story: dict[str, Any], translations: list[dict[str, Any]], words: list[str], prefix: bool
 ) -> tuple[str, str]:
     """The text to quote: the first of the original and its translations that holds the most
     of the words (title and body together), the original when none does."""
@@ -245,7 +247,8 @@ def _best_text(
     ]
     best, best_found = candidates[0], -1
     for text, language in candidates:
-        found = set(terms(text)) & set(words)
+        found_in = terms(text)
+        found = {word for word in words if any(matches(t, [word], prefix) for t in found_in)}
         if len(found) > best_found:
             best, best_found = (text, language), len(found)
     return best

@@ -72,10 +72,24 @@ def terms(query: str) -> list[str]:
     return list(seen)
 
 
-def fts5_query(words: list[str]) -> str:
+def fts5_query(words: list[str], prefix: bool = False) -> str:
     """Every word as an FTS5 string (all of them must match): `"młodzież"` cannot be read as an
-    operator, a column filter or a prefix."""
-    return " AND ".join('"' + word.replace('"', '""') + '"' for word in words)
+    operator or a column filter; with `prefix`, each matches the words it begins (`"mlodz"*`)."""
+    star = "*" if prefix else ""
+    return " AND ".join('"' + word.replace('"', '""') + '"' + star for word in words)
+
+
+def tsquery(words: list[str]) -> str:
+    """Every word as a quoted prefix lexeme of a PostgreSQL tsquery (`'mlodz':* & 'rada':*`);
+    the words are folded runs of word characters, so no quote or operator of the input survives."""
+    return " & ".join(f"'{word}':*" for word in words if "'" not in word and "\\" not in word)
+
+
+def matches(word: str, words: set[str] | list[str], prefix: bool = False) -> bool:
+    """Whether a folded word of a text is one of the searched words (or begins with one)."""
+    if not prefix:
+        return word in words
+    return any(word.startswith(searched) for searched in words)
 
 
 def _folded_with_origin(text: str) -> tuple[str, list[int]]:
@@ -88,14 +102,14 @@ def _folded_with_origin(text: str) -> tuple[str, list[int]]:
     return "".join(folded), origin
 
 
-def snippet(text: str, words: list[str], width: int = 160) -> str:
+def snippet(text: str, words: list[str], width: int = 160, prefix: bool = False) -> str:
     """An excerpt of `text` around the first matched word, HTML-escaped, each matched word of
-    the original inside `<mark>`."""
+    the original inside `<mark>` (with `prefix`, each word begun by a searched one)."""
     folded, origin = _folded_with_origin(text)
     wanted = set(words)
     spans: list[tuple[int, int]] = []
     for match in _WORD.finditer(folded):
-        if match.group() in wanted:
+        if matches(match.group(), wanted, prefix):
             spans.append((origin[match.start()], origin[match.end() - 1] + 1))
     if spans:
         start = max(0, spans[0][0] - width // 3)

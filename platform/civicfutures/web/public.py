@@ -45,11 +45,16 @@ def _matches(header: str | None, etag: str) -> bool:
 
 
 def cached_answer(
-    request: Request, body: bytes, media_type: str, status_code: int = 200
+    request: Request,
+    body: bytes,
+    media_type: str,
+    status_code: int = 200,
+    etag: str | None = None,
 ) -> Response:
-    """The body with its ETag and caching headers, or 304 when the client already holds it."""
+    """The body with its ETag (computed unless given) and caching headers, or 304 when the
+    client already holds it."""
     mark_public(request)
-    etag = etag_of(body, media_type)
+    etag = etag or etag_of(body, media_type)
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if status_code == 200 and _matches(request.headers.get("if-none-match"), etag):
         return Response(content=b"", status_code=304, headers=headers)
