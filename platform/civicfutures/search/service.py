@@ -3,12 +3,21 @@
 The engine finds and ranks (FTS5's bm25 on SQLite, `ts_rank` on PostgreSQL, the title
 weighted above the body); the story list's own conditions, consent rule first, decide which
 matches the actor sees, so facets and totals never count a story the actor cannot read.
+
+The index hands over the ids of every match in one statement with the data version; the
+per-process columns of that version (`search.columns`) keep the readable ones that pass the
+filters and count the facets. Ranking every match costs as much as the matches are many, so
+a broad search (more than `RANK_ALL` matches, where a word is in so many stories that it
+tells them little apart) ranks only the stories whose title holds the words, then lists the
+others newest first, with a score of 0. Should the version move three times during one
+search, the search runs as one SQL statement instead.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from piccolo.columns.combination import WhereRaw
 from piccolo.querystring import QueryString
 
@@ -17,6 +26,7 @@ from civicfutures.db.tables import Site, Story, Translation
 from civicfutures.errors import FieldError, Problem
 from civicfutures.i18n import gettext as _
 from civicfutures.intake.story_service import StoryFilters, StoryService
+from civicfutures.search import columns as story_columns
 from civicfutures.search import index
 from civicfutures.search.schemas import FacetCount, SearchHit, SearchPage
 from civicfutures.search.text import fts5_query, snippet, terms
@@ -25,7 +35,10 @@ MAX_QUERY_LENGTH = 1000
 PAGE_MAX = 100
 FACETS = ("site", "country", "kind", "language", "theme", "workshop", "status")
 # bm25 weights of the FTS5 columns (title, body); PostgreSQL's weights A and B do the same.
-TITLE_WEIGHT, BODY_WEIGHT = 5.0, 1.0
+TITLE_WEIGHT, BODY_WEIGHT = index.TITLE_WEIGHT, index.BODY_WEIGHT
+# Past this many matches a search ranks only its title matches (see the module's docstring).
+RANK_ALL = 5_000
+ATTEMPTS = 3
 
 
 class BadQuery(Problem):
@@ -139,6 +152,58 @@ class SearchService:
         )
         if not words and not browse:
             return empty
+        for _attempt in range(ATTEMPTS):
+            try:
+                return await self._from_columns(actor, q, words, filters, limit, offset, empty)
+            except story_columns.StaleVersion:
+                continue
+        return await self._in_sql(actor, q, words, filters, limit, offset, empty)
+
+    async def _from_columns(
+        self,
+        actor: Actor,
+        q: str,
+        words: list[str],
+        filters: StoryFilters,
+        limit: int,
+        offset: int,
+        empty: SearchPage,
+    ) -> SearchPage:
+        columns = await story_columns.current()
+        if words:
+            version, matched = await index.matches(words, story_columns.VERSION_SQL)
+            if version != columns.version:
+                raise story_columns.StaleVersion()
+            matched = matched[matched < columns.size]
+        else:
+            matched = np.flatnonzero(columns.exists)
+        wanted = await columns.readable(actor) & columns.filtered(filters)
+        hits = np.sort(matched[wanted[matched]])
+        if not len(hits):
+            return empty
+        order, ranks = await _ranked(words, hits, len(matched))
+        page = [int(story) for story in order[offset : offset + limit]]
+        counted = columns.facets(hits)
+        return SearchPage(
+            q=q,
+            items=await self._hits(page, words, {s: ranks.get(s, 0.0) for s in page}),
+            total=len(hits),
+            limit=limit,
+            offset=offset,
+            facets={name: _counts(counted[name]) for name in FACETS},
+        )
+
+    async def _in_sql(
+        self,
+        actor: Actor,
+        q: str,
+        words: list[str],
+        filters: StoryFilters,
+        limit: int,
+        offset: int,
+        empty: SearchPage,
+    ) -> SearchPage:
+        """The whole search as one statement: no columns, whatever writes run meanwhile."""
         hits = Story.select(
             Story.id,
             Story.site,
@@ -233,6 +298,33 @@ class SearchService:
                 )
             )
         return hits
+
+
+async def _ranked(
+    words: list[str], hits: np.ndarray, matched: int
+) -> tuple[np.ndarray, dict[int, float]]:
+    """`hits` (sorted ids) best first, and the rank of those that have one (lower is better)."""
+    newest_first = hits[::-1]
+    if not words:
+        return newest_first, {}
+    if matched <= RANK_ALL:
+        ids, rank = await index.ranks(words)
+        ranked = np.ones(len(ids), dtype=bool)
+    else:
+        # A broad search: the title matches first (ranked when few enough), then the rest.
+        ids = index_ids = await index.title_matches(words)
+        ranked = np.zeros(len(ids), dtype=bool)
+        rank = np.zeros(len(ids), dtype=np.float64)
+        if len(index_ids) <= RANK_ALL:
+            ids, rank = await index.ranks(words, title_only=True)
+            ranked[:] = True
+    keep = np.isin(ids, hits, assume_unique=True)
+    ids, rank, ranked = ids[keep], rank[keep], ranked[keep]
+    # Ranked ones by rank then id; unranked title matches newest first.
+    first = ids[np.lexsort((np.where(ranked, ids, -ids), np.where(ranked, rank, 0.0)))]
+    rest = newest_first[~np.isin(newest_first, first, assume_unique=True)]
+    ranks = {int(i): float(r) for i, r, k in zip(ids, rank, ranked, strict=True) if k}
+    return np.concatenate([first, rest]), ranks
 
 
 def _best_text(
