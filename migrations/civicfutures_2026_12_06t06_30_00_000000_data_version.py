@@ -72,6 +72,11 @@ async def forwards():
                 f"AFTER INSERT OR UPDATE OR DELETE ON {table} "
                 "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION data_version_bump()"
             )
+            # TRUNCATE fires no row trigger.
+            await engine.run_ddl(
+                f"CREATE TRIGGER data_version_{table}_truncate AFTER TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION data_version_bump()"
+            )
         await engine.run_ddl(
             "CREATE INDEX IF NOT EXISTS story_search_title ON story_search "
             "USING GIN (to_tsvector('simple', title))"

@@ -186,7 +186,10 @@ class SearchService:
         counted = columns.facets(hits)
         return SearchPage(
             q=q,
-            items=await self._hits(page, words, {s: ranks.get(s, 0.0) for s in page}),
+            # Browsing scores a story by its id, as the newest-first ranking does in SQL.
+            items=await self._hits(
+                page, words, {s: ranks.get(s, 0.0 if words else -float(s)) for s in page}
+            ),
             total=len(hits),
             limit=limit,
             offset=offset,
@@ -282,7 +285,9 @@ class SearchService:
             translations.setdefault(row["story"], []).append(row)
         hits = []
         for story_id in page:
-            row = stories[story_id]
+            row = stories.get(story_id)
+            if row is None:  # deleted since it matched
+                continue
             text, language = _best_text(row, translations.get(story_id, []), words)
             hits.append(
                 SearchHit(
