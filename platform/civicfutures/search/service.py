@@ -320,7 +320,9 @@ async def _ranked(
         ids = index_ids = await index.title_matches(words)
         ranked = np.zeros(len(ids), dtype=bool)
         rank = np.zeros(len(ids), dtype=np.float64)
-        if len(index_ids) <= RANK_ALL:
+        # Ranking reads the words' whole entries in the index (their frequencies): only worth
+        # it when some title matches.
+        if 0 < len(index_ids) <= RANK_ALL:
             ids, rank = await index.ranks(words, title_only=True)
             ranked[:] = True
     keep = np.isin(ids, hits, assume_unique=True)
