@@ -15,7 +15,7 @@ before and after it (no write committed in between).
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -32,27 +32,17 @@ from civicfutures.search import index
 SCOPES_KEPT = 64
 T = TypeVar("T")
 
-# Each column comes as one comma-separated string (rows in the same order for every aggregate
-# of one pass): a row per story through the driver took seconds for 100,000 stories. The
-# values are ids, codes and dates, which hold no comma.
-_STORY_COLUMNS = (
-    ("id", "s.id"),
-    ("site", "s.site"),
-    ("country", "COALESCE(site.country, '')"),
-    ("project", "site.project"),
-    ("kind", "COALESCE(s.kind, '')"),
-    ("language", "COALESCE(s.language, '')"),
-    ("status", "COALESCE(s.status, '')"),
-    ("workshop", "s.workshop"),
-    ("held_on", "{days}"),
-)
-_STORIES_FROM = (
-    "FROM story AS s JOIN site ON site.id = s.site JOIN workshop AS w ON w.id = s.workshop"
-)
-# Days since 1970-01-01 of the workshop; '' when unknown.
-_DAYS = {
-    True: "COALESCE(CAST(CAST(julianday(w.held_on) - 2440587.5 AS INTEGER) AS TEXT), '')",
-    False: "COALESCE(CAST(w.held_on - DATE '1970-01-01' AS TEXT), '')",
+# The story columns come as one comma-separated string each (rows in the same order for every
+# aggregate of one pass): a row per story through the driver took seconds for 100,000
+# stories. The values are ids and codes, which hold no comma. Country and project come from
+# the site, the date from the workshop: the story table alone is read, through the index
+# `story_columns` where the engine can.
+_STORY_COLUMNS = ("id", "site", "workshop", "kind", "language", "status")
+_INTEGERS = ("id", "site", "workshop")
+_SITES = "SELECT id, slug, country, project FROM site"
+_WORKSHOPS = {
+    True: "SELECT id, CAST(julianday(held_on) - 2440587.5 AS INTEGER) AS days FROM workshop",
+    False: "SELECT id, held_on - DATE '1970-01-01' AS days FROM workshop",
 }
 
 
@@ -62,14 +52,19 @@ def _aggregate(expression: str) -> str:
     return f"string_agg(CAST({expression} AS TEXT), ',')"
 
 
-async def _columns(pairs: Sequence[tuple[str, str]], source: str) -> dict[str, list[str]]:
-    """Named columns of a query, each as a list of strings."""
-    days = _DAYS[index.is_sqlite()]
-    selected = ", ".join(
-        f"{_aggregate(expression.format(days=days))} AS {name}" for name, expression in pairs
-    )
-    row = await fetch_one(f"SELECT {selected} {source}")
-    return {name: (row[name] or "").split(",") if row and row[name] else [] for name, _ in pairs}
+async def _columns(names: Sequence[str], table: str) -> dict[str, str]:
+    """Columns of a table, each as one comma-separated string."""
+    selected = ", ".join(f"COALESCE({_aggregate(name)}, '') AS {name}" for name in names)
+    row = await fetch_one(f"SELECT {selected} FROM {table}")
+    return {name: str(row[name]) if row else "" for name in names}
+
+
+def _integers(text: str) -> np.ndarray:
+    return np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, np.int64)
+
+
+def _by_id(rows: Sequence[Mapping[str, Any]], name: str, missing: Any) -> dict[int, Any]:
+    return {int(row["id"]): (missing if row[name] is None else row[name]) for row in rows}
 
 
 class StaleVersion(Exception):
@@ -115,16 +110,16 @@ class Coded:
     values: list[Any]
 
     @classmethod
-    def of(cls, ids: np.ndarray, column: np.ndarray, size: int, kind: type) -> Coded:
-        """From the column's strings ('' for no value), values read as `kind`."""
+    def of(cls, ids: np.ndarray, column: np.ndarray, size: int) -> Coded:
+        """From the column's values by row of `ids` ('' or -1 for no value, like NULL)."""
         values, codes_of_rows = np.unique(column, return_inverse=True)
         codes = np.full(size, -1, dtype=np.int32)
-        if len(values) and values[0] == "":
+        if len(values) and values[0] in ("", -1):
             # No value counts in no facet and passes no filter, like NULL in SQL.
             codes_of_rows = codes_of_rows - 1
             values = values[1:]
         codes[ids] = codes_of_rows
-        return cls(codes, [kind(value) for value in values])
+        return cls(codes, values.tolist())
 
     def equal(self, value: Any) -> np.ndarray:
         code = self.values.index(value) if value in self.values else -2
@@ -160,48 +155,48 @@ class StoryColumns:
     async def load(cls, version: str) -> StoryColumns:
         async def read() -> tuple[Any, ...]:
             return (
-                await _columns(_STORY_COLUMNS, _STORIES_FROM),
-                await _columns((("story", "story"), ("theme", "theme")), "FROM coding"),
+                await _columns(_STORY_COLUMNS, "story"),
+                await _columns(("story", "theme"), "coding"),
                 await fetch("SELECT id, key FROM theme"),
-                await fetch("SELECT id, slug FROM site"),
+                await fetch(_SITES),
+                await fetch(_WORKSHOPS[index.is_sqlite()]),
                 await fetch("SELECT id, slug FROM project"),
             )
 
-        stories, codings, theme_keys, sites, projects = await _unchanged(version, read)
-        ids = np.array(stories["id"], dtype=np.int64)
+        stories, codings, theme_keys, sites, workshops, projects = await _unchanged(version, read)
+        ids = _integers(stories["id"])
         size = int(ids.max()) + 1 if len(ids) else 1
         exists = np.zeros(size, dtype=bool)
         exists[ids] = True
+        site_of = _integers(stories["site"])
+        workshop_of = _integers(stories["workshop"])
 
-        def coded(name: str, kind: type = str) -> Coded:
-            return Coded.of(ids, np.array(stories[name]), size, kind)
+        def words(name: str) -> Coded:
+            return Coded.of(ids, np.array(stories[name].split(",") if ids.size else []), size)
 
         unknown = np.iinfo(np.int32).min
         held_on = np.full(size, unknown, dtype=np.int32)
-        held_on[ids] = [int(day) if day else unknown for day in stories["held_on"]]
+        held_on[ids] = _lookup(_by_id(workshops, "days", unknown), workshop_of, unknown)
         # Themes count by key (one key may name a theme in several projects), each story once.
         themes = sorted({row["key"] for row in theme_keys})
-        code_of_theme = np.full(
-            max((int(row["id"]) for row in theme_keys), default=0) + 1, -1, dtype=np.int64
+        code_of_theme = _lookup(
+            {int(row["id"]): themes.index(row["key"]) for row in theme_keys},
+            _integers(codings["theme"]),
+            0,
         )
-        for row in theme_keys:
-            code_of_theme[int(row["id"])] = themes.index(row["key"])
-        pairs = np.unique(
-            np.array(codings["story"], dtype=np.int64) * len(themes)
-            + code_of_theme[np.array(codings["theme"], dtype=np.int64)]
-        )
+        pairs = np.unique(_integers(codings["story"]) * len(themes) + code_of_theme)
         coded_story, coded_theme = np.divmod(pairs, max(len(themes), 1))
         return cls(
             version=version,
             size=size,
             exists=exists,
-            site=coded("site", int),
-            country=coded("country"),
-            project=coded("project", int),
-            kind=coded("kind"),
-            language=coded("language"),
-            status=coded("status"),
-            workshop=coded("workshop", int),
+            site=Coded.of(ids, site_of, size),
+            country=Coded.of(ids, _lookup(_by_id(sites, "country", ""), site_of, ""), size),
+            project=Coded.of(ids, _lookup(_by_id(sites, "project", -1), site_of, -1), size),
+            kind=words("kind"),
+            language=words("language"),
+            status=words("status"),
+            workshop=Coded.of(ids, workshop_of, size),
             held_on=held_on,
             coded_story=coded_story,
             coded_theme=coded_theme.astype(np.int32),
@@ -224,7 +219,7 @@ class StoryColumns:
                 f"SELECT {_aggregate('v.id')} AS ids FROM ({{}}) AS v", query.querystrings[0]
             ),
         )
-        known = np.array(ids[0]["ids"].split(",") if ids and ids[0]["ids"] else [], dtype=np.int64)
+        known = _integers(ids[0]["ids"] if ids and ids[0]["ids"] else "")
         if len(known) and known.max() >= self.size:
             raise StaleVersion()
         mask = np.zeros(self.size, dtype=bool)
@@ -279,6 +274,17 @@ class StoryColumns:
             "workshop": self.workshop.count(hits),
             "status": self.status.count(hits),
         }
+
+
+def _lookup(table: dict[int, Any], keys: np.ndarray, missing: Any) -> np.ndarray:
+    """`table[key]` for every key, through an array by key (the tables are small: sites,
+    workshops, themes)."""
+    top = max(table, default=0)
+    kind = np.array(list(table.values()) or [missing]).dtype
+    by_key = np.full(top + 1, missing, dtype=kind)
+    for key, value in table.items():
+        by_key[key] = value
+    return by_key[keys] if len(keys) else np.zeros(0, dtype=kind)
 
 
 def _days(day: Any) -> int:

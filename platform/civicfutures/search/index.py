@@ -120,7 +120,7 @@ def _expression(words: list[str], title_only: bool) -> str:
 def _ids(text: str | None) -> np.ndarray:
     if not text:
         return np.zeros(0, dtype=np.int64)
-    return np.array(text.split(","), dtype=np.int64)
+    return np.fromstring(text, dtype=np.int64, sep=",")
 
 
 async def matches(words: list[str], version_sql: str) -> tuple[str, np.ndarray]:
