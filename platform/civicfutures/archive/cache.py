@@ -1,9 +1,9 @@
 """Rendered archive answers, kept per archive version in each process.
 
 A public page is the same for every visitor, so it is rendered once per (page, language,
-archive version) and served as bytes with its ETag. The archive version is a number in the
-database that triggers bump with every change the archive shows (a withdrawal, an
-unpublished story or archive, an erasure, an edit): each request reads it once, so a page
+data version) and served as bytes with its ETag. The data version (`db/version.py`) changes
+with every change the archive shows (a withdrawal, an unpublished story or archive, an
+erasure, an edit): each request reads it once, so a page
 kept under an older version is never served again, in any process, once the change is
 committed. The version is read before the data, so a page is never kept under a newer version
 than the data it shows.
@@ -15,12 +15,11 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-from civicfutures.db.sql import fetch_one
+from civicfutures.db.version import data_version
 from civicfutures.web.public import etag_of
 
 # Pages kept per process: a page is 5-40 kB, so at most a few tens of MB.
 CAPACITY = 4096
-_VERSION = "SELECT version FROM archive_version WHERE id = 1"
 
 
 @dataclass(frozen=True)
@@ -36,10 +35,9 @@ class Rendered:
         return cls(body, media_type, etag_of(body, media_type))
 
 
-async def archive_version() -> int:
-    """The archive's version now: one read of a one-row table."""
-    row = await fetch_one(_VERSION)
-    return int(row["version"]) if row else 0
+async def archive_version() -> str:
+    """The version the archive's pages are kept under: the data version."""
+    return await data_version()
 
 
 class RenderedPages:
@@ -47,16 +45,16 @@ class RenderedPages:
 
     def __init__(self, capacity: int = CAPACITY) -> None:
         self.capacity = capacity
-        self._pages: OrderedDict[Hashable, tuple[int, Rendered]] = OrderedDict()
+        self._pages: OrderedDict[Hashable, tuple[str, Rendered]] = OrderedDict()
 
-    def get(self, key: Hashable, version: int) -> Rendered | None:
+    def get(self, key: Hashable, version: str) -> Rendered | None:
         kept = self._pages.get(key)
         if kept is None or kept[0] != version:
             return None
         self._pages.move_to_end(key)
         return kept[1]
 
-    def put(self, key: Hashable, version: int, rendered: Rendered) -> None:
+    def put(self, key: Hashable, version: str, rendered: Rendered) -> None:
         self._pages[key] = (version, rendered)
         self._pages.move_to_end(key)
         while len(self._pages) > self.capacity:

@@ -381,7 +381,9 @@ class StoryController(Controller):
         description=(
             "With `q`: full-text search (titles, bodies and translations; case and diacritics "
             "ignored), ranked, paginated by `limit` (at most 100) and `offset`, with facet "
-            "counts per filter over the matching stories; without it, the list."
+            "counts per filter over the matching stories (a search matching more than 5,000 "
+            "stories ranks those whose title holds the words, then the others newest first, "
+            "with a score of 0); without it, the list."
         ),
     )
     async def list_stories(

@@ -16,9 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from civicfutures.db.lifecycle import engine
-from civicfutures.db.sql import fetch, placeholders, write_later
-from civicfutures.search.text import index_text
+from civicfutures.db.sql import fetch, fetch_one, placeholders, write_later
+from civicfutures.search.text import fts5_query, index_text, tsquery
 
 ROWS_PER_STATEMENT = 500
 
@@ -84,3 +86,82 @@ async def index(stories: Sequence[StoryText], *, fresh: bool = False) -> None:
                 f"FROM (VALUES {values}) AS v(story, title, body)",
                 *arguments,
             )
+
+
+# What the index answers for the words of a query, on each engine: every match, the matches by
+# title alone, and the rank (lower is better) of every match; `{}` is the query's one parameter.
+_SQLITE = {
+    "ids": "SELECT group_concat(rowid) FROM story_search WHERE story_search MATCH $1",
+    "ranks": "SELECT rowid AS id, bm25(story_search, {title}, {body}) AS rank "
+    "FROM story_search WHERE story_search MATCH $1",
+}
+_POSTGRESQL = {
+    "ids": "SELECT string_agg(CAST(story AS TEXT), ',') FROM story_search "
+    "WHERE document @@ {parse}('simple', $1)",
+    "title_ids": "SELECT string_agg(CAST(story AS TEXT), ',') FROM story_search "
+    "WHERE to_tsvector('simple', title) @@ {parse}('simple', $1)",
+    "ranks": "SELECT story AS id, -ts_rank(document, query) AS rank "
+    "FROM story_search, {parse}('simple', $1) AS query WHERE document @@ query",
+    "title_ranks": "SELECT story AS id, -ts_rank(document, query) AS rank "
+    "FROM story_search, {parse}('simple', $1) AS query "
+    "WHERE to_tsvector('simple', title) @@ query",
+}
+TITLE_WEIGHT, BODY_WEIGHT = 5.0, 1.0
+
+
+def _expression(words: list[str], title_only: bool, prefix: bool) -> str:
+    """The query's one parameter; with `prefix`, each word also matches the words it begins."""
+    if is_sqlite():
+        expression = fts5_query(words, prefix)
+        return "{title} : (" + expression + ")" if title_only else expression
+    # plainto_tsquery reads plain words joined by AND: no operator of the input survives; the
+    # prefix form is built of quoted lexemes (`tsquery`), so none survives there either.
+    return tsquery(words) if prefix else " ".join(words)
+
+
+def _postgresql(name: str, prefix: bool) -> str:
+    return _POSTGRESQL[name].format(parse="to_tsquery" if prefix else "plainto_tsquery")
+
+
+def _ids(text: str | None) -> np.ndarray:
+    if not text:
+        return np.zeros(0, dtype=np.int64)
+    return np.fromstring(text, dtype=np.int64, sep=",")
+
+
+async def matches(
+    words: list[str], version_sql: str, prefix: bool = False
+) -> tuple[str, np.ndarray]:
+    """The data version and the ids of every story matching all the words, read in one
+    statement (one snapshot), so the ids belong to that version."""
+    sql = _SQLITE["ids"] if is_sqlite() else _postgresql("ids", prefix)
+    row = await fetch_one(
+        f"SELECT ({version_sql}) AS version, ({sql}) AS ids", _expression(words, False, prefix)
+    )
+    assert row is not None
+    return str(row["version"]), _ids(row["ids"])
+
+
+async def title_matches(words: list[str], prefix: bool = False) -> np.ndarray:
+    """The ids of the stories whose titles (or translated titles) hold all the words."""
+    if is_sqlite():
+        sql, expression = _SQLITE["ids"], _expression(words, True, prefix)
+    else:
+        sql, expression = _postgresql("title_ids", prefix), _expression(words, False, prefix)
+    row = await fetch_one(f"SELECT ({sql}) AS ids", expression)
+    return _ids(row["ids"] if row else None)
+
+
+async def ranks(
+    words: list[str], *, title_only: bool = False, prefix: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ids and ranks (lower is better) of the matches: bm25 on SQLite, `ts_rank` on
+    PostgreSQL, the title weighted above the body; `title_only`: of the title matches."""
+    if is_sqlite():
+        sql = _SQLITE["ranks"].format(title=TITLE_WEIGHT, body=BODY_WEIGHT)
+    else:
+        sql = _postgresql("title_ranks" if title_only else "ranks", prefix)
+    rows = await fetch(sql, _expression(words, title_only, prefix))
+    ids = np.fromiter((row["id"] for row in rows), dtype=np.int64, count=len(rows))
+    rank = np.fromiter((row["rank"] for row in rows), dtype=np.float64, count=len(rows))
+    return ids, rank

@@ -3,20 +3,33 @@
 The engine finds and ranks (FTS5's bm25 on SQLite, `ts_rank` on PostgreSQL, the title
 weighted above the body); the story list's own conditions, consent rule first, decide which
 matches the actor sees, so facets and totals never count a story the actor cannot read.
+
+The index hands over the ids of every match in one statement with the data version; the
+per-process columns of that version (`search.columns`) keep the readable ones that pass the
+filters and count the facets. Ranking every match costs as much as the matches are many, so
+a broad search (more than `RANK_ALL` matches, where a word is in so many stories that it
+tells them little apart) ranks only the stories whose title holds the words, then lists the
+others newest first, with a score of 0. Should the version move three times during one
+search, the search runs as one SQL statement instead.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 from piccolo.columns.combination import WhereRaw
 from piccolo.querystring import QueryString
 
 from civicfutures.auth.actor import Actor
-from civicfutures.db.tables import Site, Story, Translation
+from civicfutures.db.sql import fetch, placeholders
+from civicfutures.db.tables import Site, Story
+from civicfutures.db.version import VERSION_SQL
 from civicfutures.errors import FieldError, Problem
 from civicfutures.i18n import gettext as _
 from civicfutures.intake.story_service import StoryFilters, StoryService
+from civicfutures.search import columns as story_columns
 from civicfutures.search import index
 from civicfutures.search.schemas import FacetCount, SearchHit, SearchPage
 from civicfutures.search.text import fts5_query, matches, snippet, terms, tsquery
@@ -25,7 +38,10 @@ MAX_QUERY_LENGTH = 1000
 PAGE_MAX = 100
 FACETS = ("site", "country", "kind", "language", "theme", "workshop", "status")
 # bm25 weights of the FTS5 columns (title, body); PostgreSQL's weights A and B do the same.
-TITLE_WEIGHT, BODY_WEIGHT = 5.0, 1.0
+TITLE_WEIGHT, BODY_WEIGHT = index.TITLE_WEIGHT, index.BODY_WEIGHT
+# Past this many matches a search ranks only its title matches (see the module's docstring).
+RANK_ALL = 5_000
+ATTEMPTS = 3
 
 
 class BadQuery(Problem):
@@ -141,6 +157,68 @@ class SearchService:
         )
         if not words and not browse:
             return empty
+        for _attempt in range(ATTEMPTS):
+            try:
+                return await self._from_columns(
+                    actor, q, words, filters, limit, offset, empty, prefix
+                )
+            except story_columns.StaleVersion:
+                continue
+        return await self._in_sql(actor, q, words, filters, limit, offset, empty, prefix)
+
+    async def _from_columns(
+        self,
+        actor: Actor,
+        q: str,
+        words: list[str],
+        filters: StoryFilters,
+        limit: int,
+        offset: int,
+        empty: SearchPage,
+        prefix: bool,
+    ) -> SearchPage:
+        columns = await story_columns.current()
+        if words:
+            version, matched = await index.matches(words, VERSION_SQL, prefix)
+            if version != columns.version:
+                raise story_columns.StaleVersion()
+            matched = matched[matched < columns.size]
+        else:
+            matched = np.flatnonzero(columns.exists)
+        wanted = await columns.readable(actor) & columns.filtered(filters)
+        hits = np.sort(matched[wanted[matched]])
+        if not len(hits):
+            return empty
+        order, ranks = await _ranked(words, hits, len(matched), prefix)
+        page = [int(story) for story in order[offset : offset + limit]]
+        counted = columns.facets(hits)
+        return SearchPage(
+            q=q,
+            # Browsing scores a story by its id, as the newest-first ranking does in SQL.
+            items=await self._hits(
+                page,
+                words,
+                {s: ranks.get(s, 0.0 if words else -float(s)) for s in page},
+                prefix,
+            ),
+            total=len(hits),
+            limit=limit,
+            offset=offset,
+            facets={name: _counts(counted[name]) for name in FACETS},
+        )
+
+    async def _in_sql(
+        self,
+        actor: Actor,
+        q: str,
+        words: list[str],
+        filters: StoryFilters,
+        limit: int,
+        offset: int,
+        empty: SearchPage,
+        prefix: bool,
+    ) -> SearchPage:
+        """The whole search as one statement: no columns, whatever writes run meanwhile."""
         hits = Story.select(
             Story.id,
             Story.site,
@@ -196,30 +274,29 @@ class SearchService:
     ) -> list[SearchHit]:
         if not page:
             return []
+        # Plain SQL: building the two queries in Piccolo cost more than running them.
+        listed = placeholders(len(page))
         stories = {
-            row["id"]: row
-            for row in await Story.select(
-                Story.id,
-                Story.title,
-                Story.body,
-                Story.language,
-                Story.kind,
-                Story.status,
-                Story.site.slug,
-            ).where(Story.id.is_in(page))
-        }
-        translations: dict[int, list[dict[str, Any]]] = {}
-        for row in (
-            await Translation.select(
-                Translation.story, Translation.language, Translation.title, Translation.body
+            int(row["id"]): row
+            for row in await fetch(
+                "SELECT story.id, story.title, story.body, story.language, story.kind, "
+                'story.status, site.slug AS "site.slug" FROM story '
+                f"JOIN site ON site.id = story.site WHERE story.id IN ({listed})",
+                *page,
             )
-            .where(Translation.story.is_in(page))
-            .order_by(Translation.language)
+        }
+        translations: dict[int, list[Mapping[str, Any]]] = {}
+        for row in await fetch(
+            "SELECT story, language, title, body FROM translation "
+            f"WHERE story IN ({listed}) ORDER BY language, id",
+            *page,
         ):
-            translations.setdefault(row["story"], []).append(row)
+            translations.setdefault(int(row["story"]), []).append(row)
         hits = []
         for story_id in page:
-            row = stories[story_id]
+            row = stories.get(story_id)
+            if row is None:  # deleted since it matched
+                continue
             text, language = _best_text(row, translations.get(story_id, []), words, prefix)
             hits.append(
                 SearchHit(
@@ -237,8 +314,40 @@ class SearchService:
         return hits
 
 
+async def _ranked(
+    words: list[str], hits: np.ndarray, matched: int, prefix: bool
+) -> tuple[np.ndarray, dict[int, float]]:
+    """`hits` (sorted ids) best first, and the rank of those that have one (lower is better)."""
+    newest_first = hits[::-1]
+    if not words:
+        return newest_first, {}
+    if matched <= RANK_ALL:
+        ids, rank = await index.ranks(words, prefix=prefix)
+        ranked = np.ones(len(ids), dtype=bool)
+    else:
+        # A broad search: the title matches first (ranked when few enough), then the rest.
+        ids = index_ids = await index.title_matches(words, prefix)
+        ranked = np.zeros(len(ids), dtype=bool)
+        rank = np.zeros(len(ids), dtype=np.float64)
+        # Ranking reads the words' whole entries in the index (their frequencies): only worth
+        # it when some title matches.
+        if 0 < len(index_ids) <= RANK_ALL:
+            ids, rank = await index.ranks(words, title_only=True, prefix=prefix)
+            ranked[:] = True
+    keep = np.isin(ids, hits, assume_unique=True)
+    ids, rank, ranked = ids[keep], rank[keep], ranked[keep]
+    # Ranked ones by rank then id; unranked title matches newest first.
+    first = ids[np.lexsort((np.where(ranked, ids, -ids), np.where(ranked, rank, 0.0)))]
+    rest = newest_first[~np.isin(newest_first, first, assume_unique=True)]
+    ranks = {int(i): float(r) for i, r, k in zip(ids, rank, ranked, strict=True) if k}
+    return np.concatenate([first, rest]), ranks
+
+
 def _best_text(
-    story: dict[str, Any], translations: list[dict[str, Any]], words: list[str], prefix: bool
+    story: Mapping[str, Any],
+    translations: list[Mapping[str, Any]],
+    words: list[str],
+    prefix: bool,
 ) -> tuple[str, str]:
     """The text to quote: the first of the original and its translations that holds the most
     of the words (title and body together), the original when none does."""
