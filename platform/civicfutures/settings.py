@@ -183,6 +183,12 @@ class Settings:
     )
     """CIVICFUTURES_PASSWORD_HASH_PROFILE: an `argon2.profiles` name; tests use `CHEAPEST`."""
 
+    suggestion_min_examples: int = field(
+        default_factory=lambda: max(1, int(_env("CIVICFUTURES_SUGGESTION_MIN_EXAMPLES", "5")))
+    )
+    """CIVICFUTURES_SUGGESTION_MIN_EXAMPLES: stories agreed to carry a theme before the story
+    page suggests that theme (fewer examples make suggestions closer to guesses)."""
+
     debug: bool = field(default_factory=lambda: _env("CIVICFUTURES_DEBUG", "") == "1")
     """CIVICFUTURES_DEBUG: `1` for tracebacks in the server log (never sent to clients)."""
 
