@@ -200,3 +200,25 @@ async def test_the_agreement_page_reports_held_out_kappa(client, world, admin, s
     for theme in ("youth_voice", "digital_tools"):
         assert f'<tr data-theme="{theme}">' in page.text
     assert "stories: 12" in page.text
+
+
+async def test_under_blind_coding_only_stories_marked_done_train(client, world, admin, token_for):
+    from civicfutures.db.tables import Project
+
+    training = await _coded_stories(client, world, admin)
+    story = await _new_story(client, world, admin)
+    await Project.update({Project.blind_coding: True}).where(Project.slug == "futures")
+    researcher = await token_for("researcher")
+    path = f"/api/v1/stories/{story}/suggestions"
+    blind = (await client.get(path, headers=researcher)).json()
+    assert (blind["trained_on"], blind["suggestions"]) == (0, [])
+    for done in training:
+        marked = await client.post(
+            f"/api/v1/stories/{done}/coding-done", json={"done": True}, headers=researcher
+        )
+        assert marked.status_code == 200, marked.text
+    opened = (await client.get(path, headers=researcher)).json()
+    assert opened["trained_on"] == 12
+    assert [s["theme"] for s in opened["suggestions"]] == ["youth_voice"]
+    # Admins read every coding: nothing is blind to them.
+    assert (await client.get(path, headers=admin)).json()["trained_on"] == 12

@@ -80,6 +80,8 @@ def fit(texts: Sequence[str], labels: Labels, minimum: int) -> ThemeModel:
     except ValueError:
         # Texts without a single n-gram (empty or whitespace only): nothing to learn from.
         return ThemeModel(stories=len(texts))
+    # The n-grams cut by `max_features`: only kept for introspection, and large.
+    vectorizer.stop_words_ = None
     model = ThemeModel(vectorizer=vectorizer, stories=len(texts))
     for theme in themes:
         rows = [i for i, v in enumerate(labels[theme]) if v is not None]
