@@ -196,12 +196,19 @@ class Settings:
     )
     """CIVICFUTURES_METRICS_DIR: where `civicfutures serve` lets its worker processes share
     their Prometheus samples (emptied at each start), so one scrape of `/metrics` sums them."""
+
     public_url: str = field(
         default_factory=lambda: _env("CIVICFUTURES_PUBLIC_URL", "").strip().rstrip("/")
     )
     """CIVICFUTURES_PUBLIC_URL: the site's public address (`https://stories.example.org`) for
     absolute links in the archive's feed, sitemap and Open Graph tags; empty: the address the
     request came to."""
+
+    suggestion_min_examples: int = field(
+        default_factory=lambda: max(1, int(_env("CIVICFUTURES_SUGGESTION_MIN_EXAMPLES", "5")))
+    )
+    """CIVICFUTURES_SUGGESTION_MIN_EXAMPLES: stories agreed to carry a theme before the story
+    page suggests that theme (fewer examples make suggestions closer to guesses)."""
 
     debug: bool = field(default_factory=lambda: _env("CIVICFUTURES_DEBUG", "") == "1")
     """CIVICFUTURES_DEBUG: `1` for tracebacks in the server log (never sent to clients)."""

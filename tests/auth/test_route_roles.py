@@ -1063,6 +1063,10 @@ async def _story_path(ctx: Ctx, template: str) -> Call:
     return Call(template.format(await ctx.story()))
 
 
+async def _story_call(ctx: Ctx, template: str, **call_args: Any) -> Call:
+    return Call(template.format(await ctx.story()), **call_args)
+
+
 async def _agreed(ctx: Ctx) -> tuple[int, int]:
     from civicfutures.coding.agreed import AgreedCodingService
     from civicfutures.coding.schemas import AgreedCreate
@@ -1193,6 +1197,33 @@ AGREEMENT_ROUTES: dict[tuple[str, str], Rule] = {
     ),
 }
 ROUTES.update(AGREEMENT_ROUTES)
+
+# Suggested themes: whoever may code the story reads and rejects them; the held-out figures
+# are read like the agreement.
+SUGGESTION_ROUTES: dict[tuple[str, str], Rule] = {
+    ("GET", "/api/v1/stories/{story_id:int}/suggestions"): Rule(
+        CODE, lambda ctx: _story_path(ctx, "/api/v1/stories/{}/suggestions")
+    ),
+    ("POST", "/api/v1/stories/{story_id:int}/suggestions/rejections"): Rule(
+        CODE,
+        lambda ctx: _story_call(
+            ctx,
+            "/api/v1/stories/{}/suggestions/rejections",
+            json={"theme": "youth_voice"},
+            ok=204,
+        ),
+    ),
+    ("GET", "/api/v1/projects/{project:str}/suggestions/quality"): Rule(
+        CODERS_READ, call("/api/v1/projects/futures/suggestions/quality")
+    ),
+    ("POST", "/{lang:str}/stories/{story_id:int}/suggestions/reject"): Rule(
+        PAGE_CODE,
+        lambda ctx: _story_call(
+            ctx, "/en/stories/{}/suggestions/reject", form={"theme": "youth_voice"}, ok=303
+        ),
+    ),
+}
+ROUTES.update(SUGGESTION_ROUTES)
 
 
 async def _fresh_theme(ctx: Ctx) -> str:

@@ -1,19 +1,23 @@
 """Reconciling in a real browser: two coders select words in a Polish, an Arabic and an
 NFD-typed story; one disagreement is followed from the agreement page to the story, where
-both coders' excerpts stand side by side and one is agreed on. axe-core finds no serious or
-critical problem on the agreement page in English and Arabic."""
+both coders' excerpts stand side by side and one is agreed on; the project's `.qdpx` then
+holds exactly the selected excerpts, per coder, and the agreed one under its own user.
+axe-core finds no serious or critical problem on the agreement page in English and Arabic."""
 
 from __future__ import annotations
 
+import io
 import unicodedata
+import zipfile
 
 import pytest
+from lxml import etree
 
 from browser.conftest import sign_in_page
 from browser.test_coding import ARABIC, NFD, POLISH, _code, _story
 from browser.test_navigation import axe_problems
-from civicfutures.auth.accounts import create_user
-from civicfutures.db.tables import AgreedCoding, Coding, Project, Theme
+from civicfutures.auth.accounts import create_token, create_user
+from civicfutures.db.tables import AgreedCoding, Coding, Project, Story, Theme
 from pages.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -101,3 +105,34 @@ async def test_a_disagreement_is_followed_and_reconciled(live_server, browser, d
     problems += await axe_problems(page)
     await page.close()
     assert not problems, "\n".join(problems)
+
+    # The export carries exactly the excerpts selected, each under its coder, and the agreed
+    # one under a user of its own.
+    token = await create_token(coders[0])
+    answer = await browser.new_context()
+    response = await answer.request.get(
+        f"{live_server}/api/v1/exports/qdpx?project={project}",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.ok, await response.text()
+    with zipfile.ZipFile(io.BytesIO(await response.body())) as archive:
+        tree = etree.fromstring(archive.read("project.qde"))
+    await answer.close()
+    ns = {"q": "urn:QDA-XML:project:1.0"}
+    users = {u.get("guid"): u.get("id") for u in tree.iterfind("q:Users/q:User", ns)}
+    bodies = {r["id"]: r["body"] for r in await Story.select(Story.id, Story.body)}
+    by_id = {story_id: key for key, story_id in stories.items()}
+    exported = set()
+    for source in tree.iterfind("q:Sources/q:TextSource", ns):
+        story = int(source.get("name").split(" · ")[0])
+        if story not in by_id:
+            continue
+        for selection in source.iterfind("q:PlainTextSelection", ns):
+            start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
+            exported.add(
+                (users[selection.get("creatingUser")], by_id[story], bodies[story][start:end])
+            )
+    selected = {
+        (email, key, unicodedata.normalize("NFC", words)) for email, key, words, _t in cases
+    }
+    assert exported == selected | {("agreed", "ar", "يريدون أن يُسمعوا")}

@@ -111,3 +111,69 @@ async def test_a_researcher_who_asks_gets_codes_as_case_names(demo, token_for, d
     cases = {c.get("name") for c in project_xml(path).iterfind("q:Cases/q:Case", NS)}
     assert "GDA-01" in cases
     assert "GDA-08" not in cases  # no research consent: neither the case nor its stories
+
+
+async def test_qdpx_selections_are_exactly_the_codings_and_the_agreed_ones_apart(
+    demo, admin, download
+):
+    from civicfutures.auth.actor import SYSTEM
+    from civicfutures.coding.agreed import AgreedCodingService
+    from civicfutures.coding.schemas import AgreedCreate
+    from civicfutures.db.tables import Coding, Story
+
+    stories = {r["id"]: r["body"] for r in await Story.select(Story.id, Story.body)}
+    first, second = sorted(stories)[:2]
+    word = stories[first].split()[0]
+    service = AgreedCodingService()
+    await service.create(
+        SYSTEM, first, AgreedCreate(theme=demo_theme(demo), start=0, end=len(word))
+    )
+    await service.create(SYSTEM, second, AgreedCreate(theme=demo_theme(demo)))
+    await service.create(SYSTEM, second, AgreedCreate(theme=demo_theme(demo, 1), applies=False))
+    _response, path = await download("qdpx", admin)
+    tree = project_xml(path)
+    users = {u.get("guid"): u.get("id") for u in tree.iterfind("q:Users/q:User", NS)}
+    codes = {c.get("guid"): c for c in tree.iterfind(".//q:Code", NS)}
+
+    def key_of(code_guid: str) -> str:
+        return codes[code_guid].find("q:Description", NS).text.rsplit("\n", 1)[-1].split(" · ")[0]
+
+    found, agreed = set(), set()
+    for source in tree.iterfind("q:Sources/q:TextSource", NS):
+        story = int(source.get("name").split(" · ")[0])
+        for selection in source.iterfind("q:PlainTextSelection", NS):
+            coding = selection.find("q:Coding", NS)
+            start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
+            row = (story, key_of(coding.find("q:CodeRef", NS).get("targetGUID")), start, end)
+            assert selection.get("name") == stories[story][start:end][:60]
+            if users[selection.get("creatingUser")] == "agreed":
+                agreed.add(row)
+            else:
+                found.add((*row, users[selection.get("creatingUser")]))
+    exported = {story for story, *_rest in found} | {story for story, *_rest in agreed}
+    expected = set()
+    for row in await Coding.select(
+        Coding.story,
+        Coding.theme.key,
+        Coding.coder,
+        Coding.translation,
+        Coding.start_offset,
+        Coding.end_offset,
+    ):
+        if row["story"] not in exported:
+            continue
+        whole = row["translation"] or row["start_offset"] is None
+        start, end = (
+            (0, len(stories[row["story"]])) if whole else (row["start_offset"], row["end_offset"])
+        )
+        expected.add((row["story"], row["theme.key"], start, end, row["coder"]))
+    assert found == expected
+    # The agreed codings that a theme applies, and nothing that it does not.
+    assert agreed == {
+        (first, demo_theme(demo), 0, len(word)),
+        (second, demo_theme(demo), 0, len(stories[second])),
+    }
+
+
+def demo_theme(demo: dict, n: int = 0) -> str:
+    return sorted(theme["key"] for theme in demo["themes"])[n]

@@ -1,7 +1,8 @@
 """The `civicfutures bench` command group; each benchmark is a subcommand.
 
 The benchmarks themselves are plain functions of their areas (`bench/api.py`,
-`imports/bench.py`, `exports/bench.py`, `briefings/bench.py`, `analysis/bench.py`), imported
+`imports/bench.py`, `exports/bench.py`, `briefings/bench.py`, `analysis/bench.py`,
+`coding/bench.py`), imported
 when a subcommand runs; only click is imported here, so the CLI starts fast.
 """
 
@@ -206,3 +207,19 @@ def bench_search(stories: int, engine: str, repeats: int, pg_admin_url: str) -> 
         if database_url:
             drop_database(database_url, pg_admin_url)
     click.echo(render(figures))
+
+
+@bench.command("suggestions")
+@click.option("--stories", default=600, show_default=True, type=click.IntRange(20, 200_000))
+@click.option(
+    "--minimum",
+    default=5,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Agreed examples a theme needs to be learned.",
+)
+def bench_suggestions(stories: int, minimum: int) -> None:
+    """Held-out kappa of the theme classifier on a synthetic coded corpus, beside two peers."""
+    from civicfutures.coding.bench import render, run
+
+    click.echo(render(stories, minimum, run(stories, minimum)))

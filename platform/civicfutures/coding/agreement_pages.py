@@ -17,6 +17,7 @@ from civicfutures.coding import schemas as cs
 from civicfutures.coding.agreed import AgreedCodingService
 from civicfutures.coding.agreement import AgreementService
 from civicfutures.coding.memos import MemoService
+from civicfutures.coding.suggestions import SuggestionService
 from civicfutures.coding.visibility import reaches_every_site
 from civicfutures.db.tables import Site
 from civicfutures.errors import FieldError, Problem
@@ -76,6 +77,7 @@ class AgreementPages(Controller):
             status_code=status_code,
             project=row,
             report=await AgreementService().report(actor, project, site),
+            quality=await SuggestionService().quality(actor, project),
             sites=sites,
             site_names={s["slug"]: s["name"] for s in sites},
             site=site or "",

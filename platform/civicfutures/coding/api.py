@@ -12,6 +12,7 @@ from civicfutures.coding.agreed import AgreedCodingService
 from civicfutures.coding.agreement import AgreementService
 from civicfutures.coding.memos import MemoService
 from civicfutures.coding.service import CodingService
+from civicfutures.coding.suggestions import SuggestionService
 from civicfutures.intake import schemas as s
 from civicfutures.intake.api import ACTOR, IdPath
 from civicfutures.web.auth import readers, requires
@@ -22,6 +23,7 @@ coders = requires("partner", "researcher")
 SERVICE = {**ACTOR, "codings": Provide(CodingService, sync_to_thread=False)}
 AGREED = {**ACTOR, "agreed": Provide(AgreedCodingService, sync_to_thread=False)}
 MEMOS = {**ACTOR, "memos": Provide(MemoService, sync_to_thread=False)}
+SUGGESTIONS = {**ACTOR, "suggestions": Provide(SuggestionService, sync_to_thread=False)}
 
 
 class StoryCodingController(Controller):
@@ -291,10 +293,71 @@ class MemoController(Controller):
         await memos.delete(actor, memo_id)
 
 
+class SuggestionController(Controller):
+    path = "/api/v1"
+    tags = ["codings"]
+    dependencies = SUGGESTIONS
+
+    @get(
+        "/stories/{story_id:int}/suggestions",
+        responses=s.ERROR_RESPONSES,
+        guards=[coders],
+        summary="Suggested themes for a story, with a score; never stored as codings",
+        description=(
+            "A classifier of character n-grams per project, trained on the agreed decisions "
+            "(reconciled or unanimous) of the stories the caller may read, suggests themes "
+            "with at least `minimum_examples` agreed examples. Themes the caller coded or "
+            "rejected on the story, or agreed on it, are left out."
+        ),
+    )
+    async def suggest(
+        self,
+        suggestions: NamedDependency[SuggestionService],
+        actor: NamedDependency[Actor],
+        story_id: IdPath,
+    ) -> cs.Suggestions:
+        return await suggestions.suggest(actor, story_id)
+
+    @post(
+        "/stories/{story_id:int}/suggestions/rejections",
+        responses=s.ERROR_RESPONSES,
+        guards=[coders],
+        status_code=204,
+        summary="Reject a suggested theme: not suggested to the caller for this story again",
+    )
+    async def reject(
+        self,
+        suggestions: NamedDependency[SuggestionService],
+        actor: NamedDependency[Actor],
+        story_id: IdPath,
+        data: JSONBody[cs.RejectionIn],
+    ) -> None:
+        await suggestions.reject(actor, story_id, data.theme)
+
+    @get(
+        "/projects/{project:str}/suggestions/quality",
+        responses=s.ERROR_RESPONSES,
+        guards=[coders],
+        summary="The suggestions' Cohen's kappa against agreed decisions on held-out stories",
+        description=(
+            "5-fold cross-validation with a fixed seed over the stories the caller may read: "
+            "per theme and pooled, with the number of stories each figure rests on."
+        ),
+    )
+    async def quality(
+        self,
+        suggestions: NamedDependency[SuggestionService],
+        actor: NamedDependency[Actor],
+        project: FromPath[str],
+    ) -> cs.SuggestionQuality:
+        return await suggestions.quality(actor, project)
+
+
 CONTROLLERS = [
     StoryCodingController,
     CodingController,
     AgreedCodingController,
     AgreementController,
     MemoController,
+    SuggestionController,
 ]

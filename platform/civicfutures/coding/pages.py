@@ -1,5 +1,5 @@
-"""Coding pages: the forms of the story page (code, change, remove, done) and the project's
-coding overview `/{lang}/projects/{project}/codings`.
+"""Coding pages: the forms of the story page (code, change, remove, done, reject a suggested
+theme) and the project's coding overview `/{lang}/projects/{project}/codings`.
 
 HTTP only: each form calls `CodingService` like the JSON API; a refused form brings the story
 page back with the errors at the coding form, a saved one redirects to the story (POST, then
@@ -18,6 +18,7 @@ from civicfutures.coding import schemas as cs
 from civicfutures.coding.agreement_pages import AgreementPages, StoryAgreementPages
 from civicfutures.coding.overview import CodingOverview
 from civicfutures.coding.service import CodingService, phrase_span
+from civicfutures.coding.suggestions import SuggestionService
 from civicfutures.db.tables import Theme
 from civicfutures.errors import FieldError, Problem
 from civicfutures.i18n import gettext as _
@@ -177,6 +178,30 @@ class StoryCodingPages(Controller):
         )
 
 
+class StorySuggestionPages(Controller):
+    path = "/stories/{story_id:int}/suggestions"
+    guards = [CODERS]
+    include_in_schema = False
+
+    @post("/reject", name="suggestion_reject", status_code=200)
+    async def reject(
+        self, request: Request, lang: FromPath[str], story_id: FromPath[int]
+    ) -> Response | Template:
+        form = await request.form()
+        theme = str(form.get("theme") or "").strip()[:64] or "-"
+        try:
+            await SuggestionService().reject(current_actor(request), story_id, theme)
+        except Problem as problem:
+            if problem.status_code != 422:
+                raise
+            return await render_story(
+                request, lang, story_id, errors=_problem_errors(problem), status_code=422
+            )
+        return Redirect(
+            f"/{lang}/stories/{story_id}?saved=rejected#suggestions-heading", status_code=303
+        )
+
+
 class ProjectCodingPages(Controller):
     path = "/projects/{project:str}/codings"
     include_in_schema = False
@@ -226,7 +251,13 @@ class ProjectCodingPages(Controller):
 
 CODING_PAGES = Router(
     path="/{lang:str}",
-    route_handlers=[StoryCodingPages, ProjectCodingPages, AgreementPages, StoryAgreementPages],
+    route_handlers=[
+        StoryCodingPages,
+        StorySuggestionPages,
+        ProjectCodingPages,
+        AgreementPages,
+        StoryAgreementPages,
+    ],
     guards=[known_language],
     include_in_schema=False,
 )

@@ -153,3 +153,45 @@ class MemoRecord(Struct, kw_only=True):
     mine: bool
     created_at: dt.datetime
     updated_at: dt.datetime | None
+
+
+class Suggestion(Struct, kw_only=True):
+    """A theme the classifier suggests for a story: its probability, and the agreed stories
+    it was learned from. Never a coding until a coder codes it."""
+
+    theme: str
+    score: float
+    examples: int
+
+
+class Suggestions(Struct, kw_only=True):
+    story: int
+    suggestions: list[Suggestion]
+    trained_on: int
+    """Stories with agreed decisions the classifier learned from (those the caller may read)."""
+    minimum_examples: int
+
+
+class RejectionIn(Struct, forbid_unknown_fields=True, kw_only=True):
+    """ "Not this theme": the suggested theme is not suggested to the caller for the story again."""
+
+    theme: ThemeKey
+
+
+class HeldOutTheme(Struct, kw_only=True):
+    theme: str
+    stories: int
+    positive: int
+    kappa: float | None
+
+
+class SuggestionQuality(Struct, kw_only=True):
+    """The classifier's Cohen's kappa against the humans' agreed decisions on held-out stories
+    (k-fold with a fixed seed), per theme and pooled, with the stories each rests on."""
+
+    project: str
+    stories: int
+    folds: int
+    minimum_examples: int
+    kappa: float | None
+    themes: list[HeldOutTheme]

@@ -203,6 +203,17 @@ class AgreedCoding(Table):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class SuggestionRejection(Table):
+    """A coder's "not this theme" on a suggested theme of a story: not suggested to them again.
+    Never a coding: the agreement statistics and exports do not read it."""
+
+    id = Serial(primary_key=True)
+    story = ForeignKey(Story, on_delete=OnDelete.cascade, null=False)
+    theme = ForeignKey(Theme, on_delete=OnDelete.cascade, null=False)
+    user = ForeignKey(User, on_delete=OnDelete.cascade, null=False)
+    rejected_at = Timestamptz(default=TimestamptzNow())
+
+
 class Memo(Table):
     """A researcher's note (REFI-QDA `Note`) on one story, one coding (its excerpt) or one
     theme. A story's memos and its codings' memos go with the story (foreign keys cascade)."""

@@ -47,6 +47,9 @@ class ExportData:
     memos: list[dict[str, Any]] = field(default_factory=list)
     """`id, story_id, coding, theme, text, author`: memos on stories, codings (`coding` the
     selection's `coding_id`) and themes; a writer keeps those whose story it exports."""
+    agreed: list[dict[str, Any]] = field(default_factory=list)
+    """`id, story_id, theme, start, end`: agreed codings that a theme applies (reconciled
+    disagreements), kept apart from the coders' own; a writer keeps those of its stories."""
 
     @property
     def project(self) -> dict[str, Any]:
@@ -136,6 +139,7 @@ def open_dataset(inputs: ExportInputs, scope: ExportScope, notes: ExportNotes) -
         ),
         notes=notes,
         memos=inputs.memos,
+        agreed=inputs.agreed,
     )
 
 

@@ -7,6 +7,9 @@ UTF-8 text file per source under `sources/`:
 - every coding is a `PlainTextSelection` carrying a `Coding` whose `creatingUser` is the coder
   (a `User`); a coding of a whole story selects the whole text. Positions are the platform's
   offsets: Unicode code points of the NFC text;
+- every agreed coding that a theme applies (a reconciled disagreement) is a further
+  `PlainTextSelection` whose `creatingUser` is one `User` of its own, "agreed", so the coders'
+  own codings stay apart from what they settled;
 - the codebook's `Code`s (nested by parent) carry the labels of the chosen language, with the
   description and the theme's key in `Description`;
 - storytellers are `Case`s (named by code only when the role may see codes) with their
@@ -168,6 +171,7 @@ def write_qdpx(data: ExportData, path: Path, notes: ExportNotes, work: Path) -> 
             "workshop_date": _("Date of the workshop"),
             "horizon_year": _("Horizon year of a vision"),
         }
+        agreed_name = _("Agreed codings")
         notes_title = _("Export notes")
         memo_word = _("Memo")
 
@@ -196,6 +200,11 @@ def write_qdpx(data: ExportData, path: Path, notes: ExportNotes, work: Path) -> 
             theme_notes.setdefault(memo["theme"], []).append(note)
     coders = sorted(set(codings["coder"].to_list()) | {memo["author"] for memo in memos})
     user_guid = {coder: ids("user", coder) for coder in coders}
+    agreed_of: dict[int, list[dict[str, Any]]] = {}
+    for agreed in data.agreed:
+        if agreed["story_id"] in exported:
+            agreed_of.setdefault(agreed["story_id"], []).append(agreed)
+    agreed_user = ids("agreed-user")
     attr_values: dict[int, dict[str, str]] = {}
     for row in demographics.iter_rows(named=True):
         attr_values.setdefault(row["storyteller_id"], {})[row["attribute"]] = row["value"]
@@ -232,7 +241,7 @@ def write_qdpx(data: ExportData, path: Path, notes: ExportNotes, work: Path) -> 
             xf.write_declaration(standalone=True)
             project_attrs = {"name": data.project["name"], "origin": ORIGIN}
             with xf.element("Project", project_attrs, nsmap={None: PROJECT_NS}):
-                if coders:
+                if coders or agreed_of:
                     with _element(xf, "Users"):
                         for coder in coders:
                             _leaf(
@@ -243,6 +252,12 @@ def write_qdpx(data: ExportData, path: Path, notes: ExportNotes, work: Path) -> 
                                     "name": coder or unnamed_coder,
                                     "id": coder or None,
                                 },
+                            )
+                        if agreed_of:
+                            _leaf(
+                                xf,
+                                "User",
+                                {"guid": agreed_user, "name": agreed_name, "id": "agreed"},
                             )
                 if data.themes:
                     with _element(xf, "CodeBook"):
@@ -327,6 +342,28 @@ def write_qdpx(data: ExportData, path: Path, notes: ExportNotes, work: Path) -> 
                                                 {"targetGUID": ids("code", coding["theme"])},
                                             )
                                         _note_refs(xf, selection_notes.get(coding["coding_id"], []))
+                                for agreed in agreed_of.get(sid, []):
+                                    whole = agreed["start"] is None or agreed["end"] is None
+                                    start = 0 if whole else agreed["start"]
+                                    end = len(story["body"]) if whole else agreed["end"]
+                                    sel = {
+                                        "guid": ids("agreed", agreed["id"]),
+                                        "name": story["body"][start:end][:60],
+                                        "startPosition": str(start),
+                                        "endPosition": str(end),
+                                        "creatingUser": agreed_user,
+                                    }
+                                    with _element(xf, "PlainTextSelection", sel):
+                                        cattrs = {
+                                            "guid": ids("agreed", agreed["id"], "code"),
+                                            "creatingUser": agreed_user,
+                                        }
+                                        with _element(xf, "Coding", cattrs):
+                                            _leaf(
+                                                xf,
+                                                "CodeRef",
+                                                {"targetGUID": ids("code", agreed["theme"])},
+                                            )
                                 _note_refs(xf, story_notes.get(sid, []))
                                 _variable_value(
                                     xf, ids("variable", "site"), "TextValue", site.get("name", "")

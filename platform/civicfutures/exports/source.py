@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from civicfutures.analysis.dataset import Snapshot
 from civicfutures.analysis.snapshot import build_snapshot, load_snapshot
-from civicfutures.db.tables import Memo, Story, Storyteller, Theme, Translation
+from civicfutures.db.tables import AgreedCoding, Memo, Story, Storyteller, Theme, Translation
 from civicfutures.exports.scope import ExportScope
 from civicfutures.settings import get_settings
 
@@ -51,6 +51,7 @@ class ExportInputs:
     stories_in_scope: int
     storytellers_in_scope: int
     memos: list[dict[str, Any]] = field(default_factory=list)
+    agreed: list[dict[str, Any]] = field(default_factory=list)
 
 
 Rows = list[dict[str, Any]]
@@ -153,7 +154,39 @@ async def read_inputs(scope: ExportScope, work: Path) -> ExportInputs:
         stories_in_scope=await Story.count().where(Story.site.is_in(sites)),
         storytellers_in_scope=await Storyteller.count().where(Storyteller.site.is_in(sites)),
         memos=await read_memos(scope),
+        agreed=await read_agreed(scope),
     )
+
+
+async def read_agreed(scope: ExportScope) -> list[dict[str, Any]]:
+    """The agreed codings that a theme applies, of the scope's stories: `id, story_id, theme,
+    start, end`. Offsets on a translation stand for the whole story, as for the coders'
+    codings; the writers keep those whose story is exported."""
+    rows = (
+        await AgreedCoding.select(
+            AgreedCoding.id,
+            AgreedCoding.story,
+            AgreedCoding.theme.key.as_alias("theme"),
+            AgreedCoding.translation,
+            AgreedCoding.start_offset,
+            AgreedCoding.end_offset,
+        )
+        .where(
+            AgreedCoding.story.site.is_in(scope.site_ids or [-1]),
+            AgreedCoding.applies.eq(True),
+        )
+        .order_by(AgreedCoding.id)
+    )
+    return [
+        {
+            "id": row["id"],
+            "story_id": row["story"],
+            "theme": row["theme"],
+            "start": None if row["translation"] else row["start_offset"],
+            "end": None if row["translation"] else row["end_offset"],
+        }
+        for row in rows
+    ]
 
 
 async def read_memos(scope: ExportScope) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from civicfutures.auth.actor import Actor
+from civicfutures.coding.suggestions import SuggestionService
 from civicfutures.db.tables import Theme
 from civicfutures.errors import FieldError, NotFound
 from civicfutures.forms.definitions import (
@@ -101,6 +102,7 @@ async def render_story(
         project_default=view.project["default_language"],
     )
     themes, _groups = await theme_choices(view.project["id"], labels)
+    suggestions = await SuggestionService().suggest(actor, story_id) if view.may_code else None
     return page(
         "pages/story.html",
         status_code=status_code,
@@ -116,6 +118,7 @@ async def render_story(
         reconcile=reconcile if reconcile in {c.value for c in themes} else None,
         memo_errors=list(memo_errors),
         agreed_errors=list(agreed_errors),
+        suggestions=suggestions,
         story_kind_label=story_kind_label,
         status_label=status_label,
         workshop_kind_label=workshop_kind_label,
@@ -142,11 +145,15 @@ class StoryPages(Controller):
             "unagreed": _("The agreed coding is removed."),
             "memo": _("The memo is saved."),
             "memo-removed": _("The memo is removed."),
+            "rejected": _("The suggested theme will not be suggested to you for this story again."),
         }
+        # "Code an excerpt" of a suggested theme: the coding form comes with the theme chosen.
+        code = request.query_params.get("code", "")[:64]
         return await render_story(
             request,
             lang,
             story_id,
+            values={"theme": code} if code else None,
             notice=notices.get(request.query_params.get("saved", "")),
             reconcile=request.query_params.get("reconcile") or None,
         )
