@@ -153,7 +153,9 @@ async def test_each_key_challenge_carries_its_share_interval_and_quotes(demo_bri
     cited = [q["text"] for b in insights if b["type"] == "insight" for q in b["quotes"]]
     assert quote["text"] in cited
     markdown = (directory / "briefing.md").read_text(encoding="utf-8")
-    assert markdown.index(f"### {youth['title']}") < markdown.index(f"> “{quote['text']}")
+    # The quoted words isolated (FSI … PDI) inside the briefing's quotation marks.
+    isolated = f"\u2068{quote['text']}\u2069"
+    assert markdown.index(f"### {youth['title']}") < markdown.index(f"> “{isolated}")
 
 
 async def test_what_would_help_names_enablers_and_the_outcomes_insights_lead_to(demo_briefings):

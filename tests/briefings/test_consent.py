@@ -51,7 +51,9 @@ async def test_withdrawing_consent_changes_the_next_briefing(client, admin, worl
     assert (await client.post("/api/v1/insights", json=insight, headers=admin)).status_code == 201
 
     before_id, before = await _briefing_data(client, admin)
-    assert [r[3] for r in before["tables"]["quotes"]["rows"]] == ["Autobus zniknął."]
+    quotes = before["tables"]["quotes"]
+    text_column = [c["key"] for c in quotes["columns"]].index("text")
+    assert [r[text_column] for r in quotes["rows"]] == ["Autobus zniknął."]
     stories_label = next(label for label in _facts(before) if _facts(before)[label] == "2")
 
     withdrawal = {

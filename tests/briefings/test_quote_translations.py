@@ -152,7 +152,8 @@ async def test_every_local_briefing_quotes_its_quote_consented_evidence(
     quotes = _quotes(files["briefing.json"])
     assert {q["text"] for q in quotes} == expected
     table = files["briefing.json"]["tables"]["quotes"]
-    assert {row[3] for row in table["rows"]} == expected
+    text_column = [c["key"] for c in table["columns"]].index("text")
+    assert {row[text_column] for row in table["rows"]} == expected
     for text in expected:
         assert text in html_lib.unescape(files["briefing.html"])
         assert text in files["briefing.md"]

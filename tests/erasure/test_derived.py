@@ -63,7 +63,9 @@ async def test_a_briefing_with_the_quote_is_withdrawn_when_its_storyteller_withd
     other = await build_briefing(client, admin, site="voru")
     quote = BODY[: BODY.index(".") + 1]
     data = await client.get(f"/api/v1/briefings/{built['id']}/files/briefing.json", headers=admin)
-    assert [row[3] for row in data.json()["tables"]["quotes"]["rows"]] == [quote]
+    quotes = data.json()["tables"]["quotes"]
+    text_column = [c["key"] for c in quotes["columns"]].index("text")
+    assert [row[text_column] for row in quotes["rows"]] == [quote]
 
     withdrawn = await client.patch(
         f"/api/v1/storytellers/{teller['storyteller']['id']}", json=WITHDRAWAL, headers=admin

@@ -24,7 +24,8 @@ KINDS = (
 )
 PROJECT = "euarenas-futures"
 ROW = re.compile(r"<tr[^>]*>(.*?)</tr>", re.S)
-CELL = re.compile(r'<td([^>]*)data-value="([^"]*)"[^>]*>(.*?)</td>', re.S)
+CELL = re.compile(r'<td([^>]*)data-value="([^"]*)"([^>]*)>(.*?)</td>', re.S)
+CODE = re.compile(r'data-code="([^"]*)"')
 
 
 def shown_table(html: str) -> tuple[list[str], list[list[tuple[str, str, str]]]]:
@@ -32,8 +33,31 @@ def shown_table(html: str) -> tuple[list[str], list[list[tuple[str, str, str]]]]
     table = html[html.index('<table class="analysis-table">') : html.index("</table>")]
     header = re.findall(r'<th scope="col" data-column="([^"]*)">', table)
     body = table[table.index("<tbody>") :]
-    rows = [CELL.findall(row) for row in ROW.findall(body)]
+    rows = [
+        [(before + after, value, text) for before, value, after, text in CELL.findall(row)]
+        for row in ROW.findall(body)
+    ]
     return header, [row for row in rows if row]
+
+
+def as_downloaded(html: str) -> tuple[list[str], list[list[str]]]:
+    """The table as its downloads write it: each label column after its code column, which
+    the page keeps in the label cell's `data-code`."""
+    header, rows = shown_table(html)
+    columns = []
+    for name in header:
+        if name.endswith("_label"):
+            columns.append(name.removesuffix("_label"))
+        columns.append(name)
+    values = []
+    for row in rows:
+        cells = []
+        for name, (attributes, value, _text) in zip(header, row, strict=True):
+            if name.endswith("_label"):
+                cells.append(unescape(CODE.search(attributes).group(1)))
+            cells.append(unescape(value))
+        values.append(cells)
+    return columns, values
 
 
 def as_text(value) -> str:
@@ -129,8 +153,7 @@ async def test_downloads_equal_the_table_shown(client, demo, sign_in, kind):
         else f"project={PROJECT}"
     )
     page = await client.get(f"/en/analysis/{kind}?{query}")
-    header, rows = shown_table(page.text)
-    expected = [[unescape(cell[1]) for cell in row] for row in rows]
+    header, expected = as_downloaded(page.text)
     assert f"/en/analysis/{kind}/download.csv?{query}".replace("&", "&amp;") in page.text
 
     csv = await client.get(f"/en/analysis/{kind}/download.csv?{query}")
@@ -175,3 +198,54 @@ async def test_the_project_list_shows_names_and_posts_slugs(client, demo, sign_i
     assert response.status_code == 200, response.text
     name = demo["project"]["name"]
     assert re.search(rf'<option value="{PROJECT}"[^>]*>{re.escape(name)}</option>', response.text)
+
+
+# Per view: a code the analysis writes, and its label in Polish and in Arabic.
+BUREAUCRACY = {"pl": "Bariery biurokratyczne", "ar": "العوائق البيروقراطية"}
+AGE_16_24 = {"pl": "16–24 lata", "ar": "16–24 سنة"}
+GDANSK = {"pl": "Gdańsk", "ar": "Gdańsk"}
+LABELLED_VIEWS = {
+    "prevalence": ("by=age_band", {"16-24": AGE_16_24, "bureaucratic_barriers": BUREAUCRACY}),
+    "comparison": ("", {"gdansk": GDANSK, "bureaucratic_barriers": BUREAUCRACY}),
+    "distinctive": (
+        "unsuppressed=1",
+        {
+            "decisions_made_far_away": {
+                "pl": "Decyzje zapadające daleko",
+                "ar": "قرارات تتخذ في أماكن بعيدة",
+            }
+        },
+    ),
+    "breakdown": ("by=age_band", {"16-24": AGE_16_24, "gdansk": GDANSK}),
+    "cooccurrence": ("", {"bureaucratic_barriers": BUREAUCRACY}),
+    "links": ("", {"bureaucratic_barriers": BUREAUCRACY}),
+    "agreement": ("", {"bureaucratic_barriers": BUREAUCRACY}),
+    "quality": ("", {"gdansk": GDANSK}),
+    "representativeness": (
+        "",
+        {"age_band": {"pl": "Przedział wieku", "ar": "الفئة العمرية"}, "16-24": AGE_16_24},
+    ),
+}
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees in the page's main part: no tags, no attributes."""
+    main = html[html.index('<main id="main"') : html.index("</main>")]
+    main = re.sub(r"<(script|style)\b.*?</\1>", " ", main, flags=re.S)
+    return unescape(re.sub(r"<[^>]+>", " ", main))
+
+
+@pytest.mark.parametrize("lang", ["pl", "ar"])
+@pytest.mark.parametrize("kind", KINDS)
+async def test_each_view_shows_labels_never_codes(client, demo, sign_in, kind, lang):
+    await sign_in("admin", lang=lang)
+    query, codes = LABELLED_VIEWS[kind]
+    response = await client.get(f"/{lang}/analysis/{kind}?project={PROJECT}&{query}")
+    assert response.status_code == 200, response.text
+    text = visible_text(response.text)
+    for code, label in codes.items():
+        assert label[lang] in text, (kind, lang, label[lang])
+        assert not re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", text), (kind, lang, code)
+    # Codes stay where tools read them: the label cell's attributes.
+    header, _rows = shown_table(response.text)
+    assert not {"theme", "site", "group", "attribute"} & set(header)

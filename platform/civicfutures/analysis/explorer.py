@@ -17,11 +17,12 @@ from typing import Any
 
 import polars as pl
 
+from civicfutures.analysis import code_labels
 from civicfutures.analysis.params import STORY_KINDS, STRUCTURAL_BY
 from civicfutures.analysis.service import AnalysisRequest, AnalysisResult, AnalysisService
 from civicfutures.analysis.suite import KINDS
 from civicfutures.auth.actor import Actor
-from civicfutures.db.tables import Project, Theme
+from civicfutures.db.tables import Project
 from civicfutures.errors import FieldError, InvalidInput, NotFound
 from civicfutures.exports.notes import ExportNotes
 from civicfutures.exports.tabular import write_csv, write_parquet, write_xlsx
@@ -33,8 +34,6 @@ SCOPE_FIELDS = ("project", "sites", "countries", "story_kind", "from", "to")
 GROUPED_KINDS = ("prevalence", "breakdown")
 # Form names that differ from the keyword of `AnalysisRequest.parse`.
 PARSE_NAMES = {"from": "date_from", "to": "date_to"}
-THEME_COLUMNS = ("theme", "theme_a", "theme_b", "challenge", "vision")
-LABEL_SUFFIX = "_label"
 
 
 def _check_fields() -> None:
@@ -117,6 +116,10 @@ def column_headers() -> dict[str, str]:
         "suppressed_reason": _("Why suppressed"),
         "total_suppressed_reason": _("Why the total is suppressed"),
         "site": _("Site"),
+        "site_label": _("Site"),
+        "group_label": _("Group"),
+        "attribute_label": _("Attribute"),
+        "value_label": _("Value"),
         "expected": _("Expected"),
         "residual": _("Adjusted residual"),
         "distinctive": _("Distinctive"),
@@ -276,6 +279,13 @@ class Explored:
 
     result: AnalysisResult
     table: pl.DataFrame
+    foreign: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Per label column, the language of each label read in another language than the page's."""
+
+    @property
+    def shown_columns(self) -> list[str]:
+        """The page's columns: a label column stands for its code column (kept in `data-code`)."""
+        return [c for c in self.table.columns if c + code_labels.LABEL_SUFFIX not in self.table]
 
     @property
     def exact(self) -> bool:
@@ -283,49 +293,24 @@ class Explored:
 
 
 async def project_choices(
-    slugs: list[str],
+    slugs: list[str], language: str
 ) -> tuple[list[tuple[str, str]], dict[str, list[tuple[str, str]]]]:
     """The projects as (slug, name) and, per project, its demographic attributes as
-    (name, label)."""
+    (name, label in `language`, along the fallback chain)."""
     rows = await (
-        Project.select(Project.slug, Project.name, Project.demographics)
+        Project.select(Project.slug, Project.name, Project.default_language, Project.demographics)
         .where(Project.slug.is_in(slugs or [""]))
         .output(load_json=True)
         .order_by(Project.slug)
     )
-    attributes = {
-        row["slug"]: [(a["name"], a.get("label") or a["name"]) for a in row["demographics"] or []]
-        for row in rows
-    }
+    attributes = {}
+    for row in rows:
+        context = LabelContext(tag=language, project_default=row["default_language"])
+        attributes[row["slug"]] = [
+            (a["name"], context.label(a.get("labels"), a["name"]).text)
+            for a in row["demographics"] or []
+        ]
     return [(row["slug"], row["name"]) for row in rows], attributes
-
-
-async def theme_labels(project: str, language: str) -> dict[str, str]:
-    """Theme labels in the page's language, falling back along the label chain."""
-    default = await Project.select(Project.default_language).where(Project.slug == project).first()
-    if default is None:
-        return {}
-    context = LabelContext(tag=language, project_default=default["default_language"])
-    rows = await (
-        Theme.select(Theme.key, Theme.labels)
-        .where(Theme.project.slug == project)
-        .output(load_json=True)
-    )
-    return {row["key"]: context.label(row["labels"], row["key"]).text for row in rows}
-
-
-def with_labels(table: pl.DataFrame, labels: Mapping[str, str]) -> pl.DataFrame:
-    """Each theme column followed by its label in the page's language."""
-    columns: list[pl.Expr] = []
-    for name in table.columns:
-        columns.append(pl.col(name))
-        if name in THEME_COLUMNS and table.schema[name] == pl.String:
-            columns.append(
-                pl.col(name)
-                .replace_strict(dict(labels), default=pl.col(name), return_dtype=pl.String)
-                .alias(name + LABEL_SUFFIX)
-            )
-    return table.select(columns)
 
 
 async def explore(actor: Actor, request: AnalysisRequest, language: str) -> Explored:
@@ -335,8 +320,11 @@ async def explore(actor: Actor, request: AnalysisRequest, language: str) -> Expl
     except NotFound as missing:
         # The kind is known (checked when parsing): what is missing is the project.
         raise InvalidInput(missing.detail, [FieldError("project", missing.detail)]) from missing
-    labels = await theme_labels(request.project, language)
-    return Explored(result, with_labels(result.table, labels))
+    labels = await code_labels.load(request.project, language)
+    if labels is None:
+        return Explored(result, result.table)
+    labelled = code_labels.label_table(result.table, result.kind, result.params.by, labels)
+    return Explored(result, labelled.table, labelled.foreign)
 
 
 Writer = Callable[..., None]

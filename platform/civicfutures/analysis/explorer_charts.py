@@ -12,6 +12,7 @@ import altair as alt
 import polars as pl
 import vl_convert
 
+from civicfutures.analysis.cell_labels import check_label
 from civicfutures.briefings.charts import (
     BAR,
     INK,
@@ -32,12 +33,19 @@ def _label(frame: pl.DataFrame, name: str) -> str:
     return f"{name}_label" if f"{name}_label" in frame.columns else name
 
 
+def _codes(frame: pl.DataFrame, *names: str) -> list[str]:
+    """The code columns behind the labels drawn: kept in the data for sorting and linking."""
+    return [n for n in names if n in frame.columns and _label(frame, n) != n]
+
+
 def _shown(frame: pl.DataFrame, value: str) -> pl.DataFrame:
     return frame.filter(pl.col(value).is_not_null()).head(MAX_ROWS) if value in frame else frame
 
 
 def _intervals(frame: pl.DataFrame, group: str) -> tuple[alt.TopLevelMixin, list[str]]:
     theme = _label(frame, "theme")
+    codes = _codes(frame, "theme", group)
+    group = _label(frame, group)
     rows = _shown(frame, "share")
     base = alt.Chart(alt.NamedData("rows")).encode(
         # Whole on one line: a theme with a single group has one row, too low for a wrapped label.
@@ -50,14 +58,19 @@ def _intervals(frame: pl.DataFrame, group: str) -> tuple[alt.TopLevelMixin, list
         base.mark_rule().encode(x=alt.X("ci_low:Q", title=_("Share of stories")), x2="ci_high:Q"),
         base.mark_point(filled=True).encode(x=share),
     ).properties(width=WIDTH)
-    return chart, rows.select(theme, group, "share", "ci_low", "ci_high").to_dicts()
+    return chart, rows.select(theme, group, *codes, "share", "ci_low", "ci_high").to_dicts()
 
 
 def _heatmap(frame: pl.DataFrame, rows_by: str) -> tuple[alt.TopLevelMixin, list[dict]]:
     theme = _label(frame, "theme")
+    codes = _codes(frame, "theme", "site", "group")
     shown = frame.filter(pl.col("share").is_not_null())
     if rows_by == "site_group":
-        shown = shown.with_columns(site_group=pl.col("site") + " · " + pl.col("group"))
+        shown = shown.with_columns(
+            site_group=pl.col(_label(frame, "site")) + " · " + pl.col(_label(frame, "group"))
+        )
+    else:
+        rows_by = _label(frame, rows_by)
     chart = (
         alt.Chart(alt.NamedData("rows"))
         .mark_rect()
@@ -70,7 +83,7 @@ def _heatmap(frame: pl.DataFrame, rows_by: str) -> tuple[alt.TopLevelMixin, list
         )
         .properties(width=alt.Step(22), height=alt.Step(18))
     )
-    return chart, shown.select(theme, rows_by, "share").to_dicts()
+    return chart, shown.select(theme, rows_by, *codes, "share").to_dicts()
 
 
 def _matrix(frame: pl.DataFrame) -> tuple[alt.TopLevelMixin, list[dict]]:
@@ -152,7 +165,7 @@ def _links(frame: pl.DataFrame) -> tuple[alt.TopLevelMixin, list[dict]]:
 
 
 def _points(
-    frame: pl.DataFrame, value: str, category: str, title: str
+    frame: pl.DataFrame, value: str, category: str, title: str, codes: tuple[str, ...] = ()
 ) -> tuple[alt.TopLevelMixin, list[dict]]:
     shown = _shown(frame, value)
     categories = [str(c) for c in dict.fromkeys(shown[category].to_list())]
@@ -167,7 +180,7 @@ def _points(
         )
         .properties(width=WIDTH, height=alt.Step(row_step(categories)))
     )
-    return chart, shown.select(category, value).to_dicts()
+    return chart, shown.select(category, *_codes(frame, *codes), value).to_dicts()
 
 
 def build(kind: str, frame: pl.DataFrame) -> tuple[alt.TopLevelMixin, Any]:
@@ -183,17 +196,34 @@ def build(kind: str, frame: pl.DataFrame) -> tuple[alt.TopLevelMixin, Any]:
     if kind == "links":
         return _links(frame)
     if kind == "distinctive":
-        labelled = frame.with_columns(item=pl.col("site") + " · " + pl.col(_label(frame, "theme")))
-        return _points(labelled, "residual", "item", _("Adjusted residual"))
+        labelled = frame.with_columns(
+            item=pl.col(_label(frame, "site")) + " · " + pl.col(_label(frame, "theme"))
+        )
+        return _points(labelled, "residual", "item", _("Adjusted residual"), ("site", "theme"))
     if kind == "agreement":
-        return _points(frame, "value", _label(frame, "theme"), _("Agreement"))
+        return _points(frame, "value", _label(frame, "theme"), _("Agreement"), ("theme",))
     if kind == "quality":
         counted = frame.group_by("check").agg(count=pl.len()).sort("check")
-        return _points(counted, "count", "check", _("Rows"))
+        # Labels read here, in the request's locale, not in a Polars worker thread.
+        names = {code: check_label(code) for code in counted["check"].drop_nulls()}
+        labelled = counted.with_columns(
+            check_label=pl.col("check").replace_strict(names, default=pl.col("check"))
+        )
+        return _points(labelled, "count", "check_label", _("Rows"), ("check",))
     labelled = frame.with_columns(
-        item=pl.col("site") + " · " + pl.col("attribute") + " = " + pl.col("value")
+        item=pl.col(_label(frame, "site"))
+        + " · "
+        + pl.col(_label(frame, "attribute"))
+        + " = "
+        + pl.col(_label(frame, "value"))
     )
-    return _points(labelled, "difference", "item", _("Difference from the population share"))
+    return _points(
+        labelled,
+        "difference",
+        "item",
+        _("Difference from the population share"),
+        ("site", "attribute", "value"),
+    )
 
 
 def render_svg(kind: str, frame: pl.DataFrame, language: str) -> str:

@@ -38,7 +38,9 @@ def _values(request: Request) -> dict[str, str]:
 async def _form(request: Request, kind: str) -> dict[str, Any]:
     actor = current_actor(request)
     sites = await SetupService().list_sites(actor)
-    projects, attributes = await explorer.project_choices(sorted({s.project for s in sites}))
+    projects, attributes = await explorer.project_choices(
+        sorted({s.project for s in sites}), current_locale()
+    )
     values = _values(request)
     chosen = values["project"] or (projects[0][0] if projects else "")
     return {
@@ -89,7 +91,8 @@ class AnalysisPages(Controller):
             "analysis/kind.html",
             **context,
             rows=explored.table.rows(named=True),
-            columns=explored.table.columns,
+            columns=explored.shown_columns,
+            foreign=explored.foreign,
             headers=explorer.column_headers(),
             svg=render_svg(kind, explored.table, language),
             query=query,

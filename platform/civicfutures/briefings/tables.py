@@ -75,6 +75,9 @@ class Column:
     guards: tuple[str, ...] = ()
     people: bool = True
     description: str = ""
+    language: str = ""
+    """The column holding each row's language tag of this column's text (a quote's), so that
+    formats for people can mark it and isolate its direction; empty: the briefing's language."""
 
 
 @dataclass
@@ -110,6 +113,17 @@ class Table:
         for record in self.frame.iter_rows(named=True):
             rows.append([cell_text(record, column, k) for column in columns])
         return rows
+
+    def people_languages(self) -> list[list[str | None]]:
+        """Every row's language tag per people column, None where it is the briefing's."""
+        columns = self.people_columns
+        tags = sorted({c.language for c in columns if c.language})
+        if not tags:
+            return [[None] * len(columns) for _ in range(self.frame.height)]
+        return [
+            [(record[c.language] or None) if c.language else None for c in columns]
+            for record in self.frame.select(tags).iter_rows(named=True)
+        ]
 
 
 def fewer_than(k: int) -> str:

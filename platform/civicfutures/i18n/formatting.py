@@ -131,6 +131,17 @@ def quotation_marks(tag: str | None = None) -> tuple[str, str]:
     return QUOTATION_MARKS.get(language, QUOTATION_MARKS["en"])
 
 
+FIRST_STRONG_ISOLATE = "\u2068"
+POP_DIRECTIONAL_ISOLATE = "\u2069"
+
+
+def isolated(text: object) -> str:
+    """Plain text isolated for bidirectional display (FSI … PDI, the `<bdi>` of plain text): an
+    Arabic quote in a Polish line, or a Latin one in an Arabic line, keeps its own direction
+    and does not reorder the punctuation around it."""
+    return f"{FIRST_STRONG_ISOLATE}{text}{POP_DIRECTIONAL_ISOLATE}"
+
+
 def quoted(text: object, tag: str | None = None) -> str:
     """Text inside the reader's quotation marks: `„Gdańsk”` (pl), `«Gdańsk»` (it)."""
     start, end = quotation_marks(tag)

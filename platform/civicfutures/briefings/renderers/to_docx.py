@@ -4,7 +4,11 @@ Built from Word's own styles, so it edits like a document someone typed: Title a
 Heading 1 for sections, Heading 2 for insights and tables (the navigation pane lists them),
 Quote for quotes, List Bullet for facts and notes, and tables as Word tables with a repeated
 header row. Cells read as in every format for people (`Table.people_rows`, through
-`tables.cell_text`). Right-to-left languages get right-to-left paragraphs and tables. Charts go
+`tables.cell_text`). Right-to-left languages get right-to-left paragraphs and tables. A quote
+(or a table cell) in a language of its own is isolated as Word knows it: its own run with
+`w:lang`, and for right-to-left text `w:rtl` on the run and `w:bidi` on the paragraph, so an
+Arabic quote reads right to left in a Polish briefing and a Latin one left to right in an
+Arabic briefing; the quotation marks are runs of their own in the briefing's language. Charts go
 in as pictures (PNG drawn from their SVG), with their text alternative as the caption.
 
 Reproducible bytes: the document properties carry a fixed date and no editor's name, and the
@@ -43,7 +47,7 @@ from civicfutures.briefings.document import (
 )
 from civicfutures.briefings.renderers.printed import printed
 from civicfutures.briefings.tables import COUNT, DECIMAL, PVALUE, SHARE, Table
-from civicfutures.i18n.formatting import format_list, quoted
+from civicfutures.i18n.formatting import format_list, quotation_marks
 from civicfutures.i18n.languages import text_direction
 
 DOCX = "briefing.docx"
@@ -213,19 +217,28 @@ class _Writer:
         header._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
         for cell, column in zip(header.cells, columns, strict=True):
             self._cell(cell, column.header, bold=True)
-        for word_row, row in zip(word.rows[1:], rows, strict=True):
-            for cell, column, text in zip(word_row.cells, columns, row, strict=True):
-                self._cell(cell, text, number=column.kind in NUMERIC)
+        languages = table.people_languages()
+        for word_row, row, tags in zip(word.rows[1:], rows, languages, strict=True):
+            for cell, column, text, tag in zip(word_row.cells, columns, row, tags, strict=True):
+                self._cell(cell, text, number=column.kind in NUMERIC, language=tag)
         self.doc.add_paragraph()
 
-    def _cell(self, cell, text: str, *, bold: bool = False, number: bool = False) -> None:
+    def _cell(
+        self,
+        cell,
+        text: str,
+        *,
+        bold: bool = False,
+        number: bool = False,
+        language: str | None = None,
+    ) -> None:
         paragraph = cell.paragraphs[0]
         run = paragraph.add_run(text)
         run.bold = bold or None
         run.font.size = Pt(8.5)
         if number:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT if self.rtl else WD_ALIGN_PARAGRAPH.RIGHT
-        self._direct(paragraph)
+        self._direct(paragraph, language if text else None)
 
     def chart(self, chart: Chart) -> None:
         self.heading(chart.title, 2)
@@ -282,7 +295,19 @@ class _Writer:
             self.paragraph(block.note, style="Caption")
 
     def quote(self, quote: QuoteView) -> None:
-        self.paragraph(quoted(quote.text), style="Quote", language=quote.language)
+        start, end = quotation_marks(self.briefing.language)
+        paragraph = self._direct(self.doc.add_paragraph(style="Quote"), quote.language)
+        rtl = text_direction(quote.language) == "rtl"
+        for part, own in ((start, False), (quote.text, True), (end, False)):
+            run = paragraph.add_run(part)
+            properties = run._r.get_or_add_rPr()
+            if rtl if own else self.rtl:
+                _insert(properties, "w:rtl")
+            lang = _insert(properties, "w:lang")
+            tag = quote.language if own else self.briefing.language
+            lang.set(qn("w:val"), tag)
+            if text_direction(tag) == "rtl":
+                lang.set(qn("w:bidi"), tag)
         if quote.translation:
             self.paragraph(
                 quote.translation, style="Quote", language=quote.translation_language or None

@@ -1,7 +1,10 @@
 """`briefing.md`: the briefing as Markdown, tables rendered from rows by tabulate (GitHub style).
 
 Charts are linked as the SVG files beside it. Text from people (insights, quotes, labels) is
-escaped so it cannot open HTML or break a table row.
+escaped so it cannot open HTML or break a table row. Each quoted text, and each table cell in a
+language of its own, is isolated with FSI … PDI (U+2068, U+2069): an Arabic quote in a Polish
+briefing, or a Polish one in an Arabic briefing, keeps its direction and leaves the quotation
+marks and the line around it in the briefing's order.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from civicfutures.briefings.document import (
     ThemeView,
 )
 from civicfutures.briefings.tables import COUNT, DECIMAL, PVALUE, SHARE, Table
-from civicfutures.i18n.formatting import format_list, quoted
+from civicfutures.i18n.formatting import format_list, isolated, quoted
 
 NUMERIC = {COUNT, SHARE, DECIMAL, PVALUE}
 
@@ -39,7 +42,13 @@ def cell(value: str) -> str:
 
 def markdown_table(table: Table, k: int) -> str:
     columns = table.people_columns
-    rows = [[cell(v) for v in row] for row in table.people_rows(k)]
+    rows = [
+        [
+            isolated(cell(v)) if language and v else cell(v)
+            for v, language in zip(row, tags, strict=True)
+        ]
+        for row, tags in zip(table.people_rows(k), table.people_languages(), strict=True)
+    ]
     align = ["right" if c.kind in NUMERIC else "left" for c in columns]
     return tabulate(
         rows,
@@ -51,7 +60,7 @@ def markdown_table(table: Table, k: int) -> str:
 
 
 def _quote(quote: QuoteView) -> str:
-    lines = [f"> {quoted(text(quote.text))}"]
+    lines = [f"> {quoted(isolated(text(quote.text)))}"]
     if quote.translation:
         lines += [">", f"> {text(quote.translation)}"]
     footer = " · ".join(
