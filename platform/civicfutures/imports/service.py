@@ -59,6 +59,7 @@ from civicfutures.imports.rows import (
     StoryRecord,
     TellerSpec,
     WorkshopSpec,
+    body_digest,
 )
 from civicfutures.imports.sources import ReadError, SourceFile, open_table
 from civicfutures.intake.setup_service import find_project, find_site
@@ -464,7 +465,9 @@ class ImportService:
                 )
 
     async def _stored_story_keys(self, plan: Plan, parsed: ParsedFile) -> set[tuple[Any, ...]]:
-        """Natural keys of stored stories in the workshops the file names (bodies not kept)."""
+        """Natural keys of stored stories in the workshops the file names, from their stored
+        text hashes; only a story without one (written before stories kept hashes, or by a
+        restore of such a backup) has its text read back and hashed."""
         workshop_ids = sorted({wid for wid in plan.workshop_ids.values() if wid})
         keys: set[tuple[Any, ...]] = set()
         for chunk in _chunks(workshop_ids, 200):
@@ -473,14 +476,20 @@ class ImportService:
                 StoryStoryteller.story, StoryStoryteller.storyteller.code
             ).where(StoryStoryteller.story.workshop.is_in(chunk)):
                 codes.setdefault(link["story"], []).append(link["storyteller.code"])
-            for story in await Story.select(Story.id, Story.workshop, Story.body).where(
+            stories = await Story.select(Story.id, Story.workshop, Story.body_sha256).where(
                 Story.workshop.is_in(chunk)
-            ):
+            )
+            unhashed = [story["id"] for story in stories if story["body_sha256"] is None]
+            hashes: dict[int, str] = {}
+            for ids in _chunks(unhashed, IN_CHUNK):
+                for story in await Story.select(Story.id, Story.body).where(Story.id.is_in(ids)):
+                    hashes[story["id"]] = body_digest(story["body"])
+            for story in stories:
                 keys.add(
                     (
                         story["workshop"],
                         tuple(sorted(codes.get(story["id"], []))),
-                        hashlib.sha256(story["body"].encode("utf-8")).hexdigest(),
+                        story["body_sha256"] or hashes[story["id"]],
                     )
                 )
         return keys
@@ -548,6 +557,7 @@ class ImportService:
                     "language",
                     "title",
                     "body",
+                    "body_sha256",
                     "status",
                     "version",
                     "created_by",
@@ -564,6 +574,7 @@ class ImportService:
                         r.language,
                         r.title,
                         r.body,
+                        r.digest,
                         r.status,
                         1,
                         actor.user_id,
