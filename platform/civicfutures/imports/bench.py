@@ -133,6 +133,12 @@ def render(figures: dict[str, Any], file_format: str) -> str:
             f"  {name:<9} {seconds:7.2f} s wall  {cpu:7.2f} s CPU  "
             f"{figures['stories'] / seconds:>10,.0f} stories/s"
         )
+    peer_seconds, peer_rows = figures["peer"]
+    yardstick = "COPY" if get_settings().engine == "postgresql" else "executemany"
+    lines.append(
+        f"  peer      {peer_seconds:7.2f} s wall  raw {yardstick} of the same {peer_rows:,} rows; "
+        f"commit / peer = {figures['commit'][0] / peer_seconds:.2f}"
+    )
     lines.append(
         f"  created {figures['created']:,} stories; re-import created {figures['recreated']:,}"
     )
@@ -156,8 +162,10 @@ async def measure(
     """
     from civicfutures.auth.actor import SYSTEM
     from civicfutures.db.migrate import migrate
+    from civicfutures.imports import peer
     from civicfutures.imports.service import ImportService
     from civicfutures.imports.sources import SourceFile
+    from civicfutures.settings import get_settings
 
     await migrate()
     slug = await _project()
@@ -174,6 +182,8 @@ async def measure(
         return report
 
     await timed("dry_run", dry_run=True)
+    database_url = get_settings().database_url
+    before = await peer.high_water(database_url)
     profiler = None
     if profile is not None:
         import cProfile
@@ -185,6 +195,7 @@ async def measure(
         profiler.disable()
         profiler.dump_stats(str(profile))
     again = await timed("reimport")
+    figures["peer"] = await peer.rewrite(database_url, before)
     figures["created"] = committed.created.stories
     figures["recreated"] = again.created.stories
     return figures
