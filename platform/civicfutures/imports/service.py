@@ -50,6 +50,7 @@ from civicfutures.i18n.formatting import format_number
 from civicfutures.imports.budget import IMPORT_SLOTS, BudgetSpent, check_budget, time_budget
 from civicfutures.imports.bulk import insert_rows, lock_for_import
 from civicfutures.imports.columns import DEMOGRAPHIC_PREFIX, HeaderIndex, map_header
+from civicfutures.imports.frame import parse_clean_csv
 from civicfutures.imports.limits import MIB, get_limits
 from civicfutures.imports.report import Counts, FileInfo, ImportReport, Problems
 from civicfutures.imports.rows import (
@@ -306,6 +307,12 @@ class ImportService:
             formula_cells=table.formula_cells,
         )
         try:
+            if parse_clean_csv(source, table, columns, context, parsed, problems):
+                # The row reader was opened for the header only.
+                getattr(table.rows, "close", lambda: None)()
+                if progress is not None:
+                    progress("read", parsed.rows, parsed.rows)
+                return info
             for number, cells in table.rows:
                 check_budget()
                 if parsed.rows >= limits.max_rows:
