@@ -14,6 +14,7 @@ second; it never changes an answer.
 
 from __future__ import annotations
 
+import gc
 import re
 import unicodedata
 from functools import partial
@@ -27,10 +28,10 @@ from civicfutures.imports.columns import ColumnMap
 from civicfutures.imports.limits import get_limits
 from civicfutures.imports.report import Problems
 from civicfutures.imports.rows import (
+    _WHOLE_NUMBER,
     CODED,
     FIELD_TYPES,
     REQUIRED,
-    _WHOLE_NUMBER,
     ImportContext,
     ParsedFile,
     RowParser,
@@ -54,9 +55,9 @@ _AWKWARD_BYTES = (b"\x00", b"\x1c", b"\x1d", b"\x1e", b"\x1f")
 
 def _awkward(data: bytes) -> bool:
     """Whether the file holds such bytes, or a carriage return that ends no line."""
-    return any(byte in data for byte in _AWKWARD_BYTES) or data.count(b"\r") != data.count(
-        b"\r\n"
-    )
+    if any(byte in data for byte in _AWKWARD_BYTES):
+        return True
+    return b"\r" in data and data.count(b"\r") != data.count(b"\r\n")
 
 
 class _Unclean(Exception):
@@ -80,7 +81,7 @@ def parse_clean_csv(
     data = source.data if source.data is not None else source.path.read_bytes()  # type: ignore[union-attr]
     data = data.removeprefix(b"\xef\xbb\xbf")
     try:
-        result = _parse(data, table, columns, context)
+        result = _parse(source, data, table, columns, context)
     except (_Unclean, pl.exceptions.PolarsError):
         return False
     parsed.records, parsed.workshops, parsed.tellers, parsed.story_rows, parsed.rows = result
@@ -88,7 +89,7 @@ def parse_clean_csv(
 
 
 def _parse(
-    data: bytes, table: Table, columns: ColumnMap, context: ImportContext
+    source: SourceFile, data: bytes, table: Table, columns: ColumnMap, context: ImportContext
 ) -> tuple[Any, ...]:
     delimiter = table.delimiter or ","
     if _awkward(data) or _stray_quote(delimiter).search(data):
@@ -104,7 +105,7 @@ def _parse(
         raise_if_empty=True,
     )
     check_budget()
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    lines = source.scan().lines + (0 if data.endswith(b"\n") else 1)
     limits = get_limits()
     # One record per line, so a frame row's number is its line's (as the row loop counts).
     if frame.height != lines or frame.width > limits.max_columns:
@@ -121,9 +122,10 @@ def _parse(
         raise _Unclean
     unmapped = [names[i] for i in columns.blank_positions if i < len(names)]
     unmapped += names[columns.width :]
-    if unmapped and frame.select(
-        pl.any_horizontal(pl.col(unmapped).str.strip_chars() != "").any()
-    ).item():
+    if (
+        unmapped
+        and frame.select(pl.any_horizontal(pl.col(unmapped).str.strip_chars() != "").any()).item()
+    ):
         raise _Unclean
     keys = list(columns.positions)
     cells = frame.select(
@@ -140,7 +142,15 @@ def _parse(
     check_budget()
     _check_cells(cells, keys, columns)
     check_budget()
-    return _build(cells, keys, columns, context)
+    # The cyclic collector would walk the growing heap again and again while a hundred
+    # thousand records are made, none of which can form a cycle.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(cells, keys, columns, context)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _stray_quote(delimiter: str) -> re.Pattern[bytes]:
@@ -149,7 +159,7 @@ def _stray_quote(delimiter: str) -> re.Pattern[bytes]:
     on the last, but telling it from the others takes a parser; such files take the row loop."""
     d = re.escape(delimiter.encode())
     # The quote comes first, so the engine jumps from quote to quote.
-    return re.compile(rb'"(?<=[^' + d + rb'\n"]")(?![' + d + rb'\r\n])(?!\Z)')
+    return re.compile(rb'"(?<=[^' + d + rb'\n"]")(?![' + d + rb"\r\n])(?!\Z)")
 
 
 def _check_cells(cells: pl.DataFrame, keys: list[str], columns: ColumnMap) -> None:

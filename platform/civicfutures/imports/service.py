@@ -550,6 +550,8 @@ class ImportService:
         )
         for spec, new_id in zip(plan.new_tellers, teller_ids, strict=True):
             plan.teller_ids[spec.code] = new_id
+        # The search index's folded words, worked out in a thread while the rows are written.
+        folding = asyncio.create_task(asyncio.to_thread(_folded_texts, plan.new_records))
         story_ids: list[int] = []
         batch = 10_000
         for start in range(0, total, batch):
@@ -618,17 +620,12 @@ class ImportService:
                 for theme_id in r.theme_ids
             ],
         )
-        await search_index.index(
+        folded = await folding
+        await search_index.write_folded(
             [
-                search_index.StoryText(
-                    story_id,
-                    r.title,
-                    r.body,
-                    [(t.title, t.body)] if (t := r.translation) is not None else [],
-                )
-                for r, story_id in pairs
-            ],
-            fresh=True,
+                (story_id, title, body)
+                for (title, body), story_id in zip(folded, story_ids, strict=True)
+            ]
         )
         await self._audit(
             actor, context, info, plan, pairs, teller_rows, teller_ids, workshop_ids, report, now
@@ -838,6 +835,19 @@ def _language_hints(context: ImportContext) -> tuple[str, ...]:
         sites = list(context.sites.values())
     tags = [tag.split("-")[0].lower() for site in sites for tag in site["languages"] or []]
     return tuple(dict.fromkeys(tags))
+
+
+def _folded_texts(records: list[StoryRecord]) -> list[tuple[str, str]]:
+    """Each story's title and body words for the search index, as `StoryText.folded()` has them."""
+    return [
+        search_index.StoryText(
+            0,
+            r.title,
+            r.body,
+            [(t.title, t.body)] if (t := r.translation) is not None else [],
+        ).folded()[1:]
+        for r in records
+    ]
 
 
 def _teller_row(context: ImportContext, spec: TellerSpec, now: dt.datetime) -> tuple[Any, ...]:
