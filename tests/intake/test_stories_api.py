@@ -1,6 +1,7 @@
 """The story API through the real HTTP stack and the real database."""
 
 import asyncio
+import hashlib
 import unicodedata
 
 import pytest
@@ -206,6 +207,14 @@ async def test_stale_edit_gets_412_and_changes_nothing(client, admin, world):
     )
     assert first.status_code == 200, first.text
     assert first.json()["version"] == 2
+    body = await client.patch(
+        f"/api/v1/stories/{story['id']}",
+        json={"body": "Nowa treść historii"},
+        headers={**admin, "If-Match": '"2"'},
+    )
+    assert body.status_code == 200, body.text
+    stored = await Story.select(Story.body_sha256).where(Story.id == story["id"]).first()
+    assert stored["body_sha256"] == hashlib.sha256("Nowa treść historii".encode()).hexdigest()
     stale = await client.patch(
         f"/api/v1/stories/{story['id']}",
         json={"title": "Spóźniona poprawka"},
@@ -215,7 +224,7 @@ async def test_stale_edit_gets_412_and_changes_nothing(client, admin, world):
     assert stale.json()["errors"][0]["field"] == "If-Match"
     current = (await client.get(f"/api/v1/stories/{story['id']}", headers=admin)).json()
     assert current["title"] == "Pierwsza poprawka"
-    assert current["version"] == 2
+    assert current["version"] == 3
 
 
 async def test_edit_without_if_match_is_428(client, admin, world):

@@ -7,6 +7,7 @@ Piccolo tables in `tables.py`; the schema tests and the intake tests hold them t
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -107,6 +108,11 @@ async def theme_ids(project_id: int, keys: Sequence[str]) -> dict[str, int]:
     return {row["key"]: row["id"] for row in rows}
 
 
+def body_sha256(body: str) -> str:
+    """A story text's fingerprint as stored beside it (sha256 of the UTF-8 of the NFC text)."""
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
 async def insert_story(
     *,
     workshop: int,
@@ -133,22 +139,23 @@ async def insert_story(
         status,
         user_id,
         now,
+        body_sha256(body),
     )
     columns = (
         "workshop, site, kind, horizon_year, language, title, body, status, "
-        "version, created_by, updated_by, created_at, updated_at"
+        "version, created_by, updated_by, created_at, updated_at, body_sha256"
     )
     if story_id is not None:
         await write_later(
             f"INSERT INTO story (id, {columns}) "
-            "VALUES ($11, $1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10, $10)",
+            "VALUES ($12, $1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10, $10, $11)",
             *values,
             story_id,
         )
         return story_id
     row = await fetch_one(
         f"INSERT INTO story ({columns}) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10, $10) RETURNING id",
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10, $10, $11) RETURNING id",
         *values,
     )
     assert row is not None

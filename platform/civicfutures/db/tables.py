@@ -132,6 +132,8 @@ class Story(Table):
     language = Varchar(length=35)
     title = Varchar(length=300, default="")
     body = Text()
+    # sha256 (hex) of `body`: an import matches stored stories by it without reading them.
+    body_sha256 = Varchar(length=64, null=True, default=None)
     status = Varchar(length=16, default="submitted")
     version = Integer(default=1)
     created_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)

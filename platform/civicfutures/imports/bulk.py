@@ -31,6 +31,7 @@ from civicfutures.db.lifecycle import engine
 ROWS_PER_STATEMENT = 2_000
 # SQLite allows 32,766 bound parameters since 3.32, PostgreSQL's protocol 32,767.
 MAX_PARAMETERS = 32_000
+ARRAY_ROWS = 200_000
 
 
 def compiled(sql: str, arguments: list[Any]) -> QueryString:
@@ -64,7 +65,11 @@ async def insert_rows(
         return []
     sqlite = is_sqlite()
     width = len(columns)
-    per_statement = max(1, min(ROWS_PER_STATEMENT, MAX_PARAMETERS // width))
+    # On PostgreSQL a statement has one parameter per column whatever its length: one
+    # set-based INSERT per table (up to ARRAY_ROWS rows) instead of many small ones.
+    per_statement = (
+        max(1, min(ROWS_PER_STATEMENT, MAX_PARAMETERS // width)) if sqlite else ARRAY_ROWS
+    )
     names = ", ".join(f'"{name}"' for name in columns)
     target = f'INSERT INTO "{table._meta.tablename}" ({names})'
     suffix = ' RETURNING "id"' if returning else ""

@@ -50,6 +50,7 @@ from civicfutures.i18n.formatting import format_number
 from civicfutures.imports.budget import IMPORT_SLOTS, BudgetSpent, check_budget, time_budget
 from civicfutures.imports.bulk import insert_rows, lock_for_import
 from civicfutures.imports.columns import DEMOGRAPHIC_PREFIX, HeaderIndex, map_header
+from civicfutures.imports.frame import parse_clean_csv
 from civicfutures.imports.limits import MIB, get_limits
 from civicfutures.imports.report import Counts, FileInfo, ImportReport, Problems
 from civicfutures.imports.rows import (
@@ -59,6 +60,7 @@ from civicfutures.imports.rows import (
     StoryRecord,
     TellerSpec,
     WorkshopSpec,
+    body_digest,
 )
 from civicfutures.imports.sources import ReadError, SourceFile, open_table
 from civicfutures.intake.setup_service import find_project, find_site
@@ -305,6 +307,12 @@ class ImportService:
             formula_cells=table.formula_cells,
         )
         try:
+            if parse_clean_csv(source, table, columns, context, parsed, problems):
+                # The row reader was opened for the header only.
+                getattr(table.rows, "close", lambda: None)()
+                if progress is not None:
+                    progress("read", parsed.rows, parsed.rows)
+                return info
             for number, cells in table.rows:
                 check_budget()
                 if parsed.rows >= limits.max_rows:
@@ -464,7 +472,9 @@ class ImportService:
                 )
 
     async def _stored_story_keys(self, plan: Plan, parsed: ParsedFile) -> set[tuple[Any, ...]]:
-        """Natural keys of stored stories in the workshops the file names (bodies not kept)."""
+        """Natural keys of stored stories in the workshops the file names, from their stored
+        text hashes; only a story without one (written before stories kept hashes, or by a
+        restore of such a backup) has its text read back and hashed."""
         workshop_ids = sorted({wid for wid in plan.workshop_ids.values() if wid})
         keys: set[tuple[Any, ...]] = set()
         for chunk in _chunks(workshop_ids, 200):
@@ -473,14 +483,20 @@ class ImportService:
                 StoryStoryteller.story, StoryStoryteller.storyteller.code
             ).where(StoryStoryteller.story.workshop.is_in(chunk)):
                 codes.setdefault(link["story"], []).append(link["storyteller.code"])
-            for story in await Story.select(Story.id, Story.workshop, Story.body).where(
+            stories = await Story.select(Story.id, Story.workshop, Story.body_sha256).where(
                 Story.workshop.is_in(chunk)
-            ):
+            )
+            unhashed = [story["id"] for story in stories if story["body_sha256"] is None]
+            hashes: dict[int, str] = {}
+            for ids in _chunks(unhashed, IN_CHUNK):
+                for story in await Story.select(Story.id, Story.body).where(Story.id.is_in(ids)):
+                    hashes[story["id"]] = body_digest(story["body"])
+            for story in stories:
                 keys.add(
                     (
                         story["workshop"],
                         tuple(sorted(codes.get(story["id"], []))),
-                        hashlib.sha256(story["body"].encode("utf-8")).hexdigest(),
+                        story["body_sha256"] or hashes[story["id"]],
                     )
                 )
         return keys
@@ -534,6 +550,8 @@ class ImportService:
         )
         for spec, new_id in zip(plan.new_tellers, teller_ids, strict=True):
             plan.teller_ids[spec.code] = new_id
+        # The search index's folded words, worked out in a thread while the rows are written.
+        folding = asyncio.create_task(asyncio.to_thread(_folded_texts, plan.new_records))
         story_ids: list[int] = []
         batch = 10_000
         for start in range(0, total, batch):
@@ -548,6 +566,7 @@ class ImportService:
                     "language",
                     "title",
                     "body",
+                    "body_sha256",
                     "status",
                     "version",
                     "created_by",
@@ -564,6 +583,7 @@ class ImportService:
                         r.language,
                         r.title,
                         r.body,
+                        r.digest,
                         r.status,
                         1,
                         actor.user_id,
@@ -600,17 +620,12 @@ class ImportService:
                 for theme_id in r.theme_ids
             ],
         )
-        await search_index.index(
+        folded = await folding
+        await search_index.write_folded(
             [
-                search_index.StoryText(
-                    story_id,
-                    r.title,
-                    r.body,
-                    [(t.title, t.body)] if (t := r.translation) is not None else [],
-                )
-                for r, story_id in pairs
-            ],
-            fresh=True,
+                (story_id, title, body)
+                for (title, body), story_id in zip(folded, story_ids, strict=True)
+            ]
         )
         await self._audit(
             actor, context, info, plan, pairs, teller_rows, teller_ids, workshop_ids, report, now
@@ -820,6 +835,19 @@ def _language_hints(context: ImportContext) -> tuple[str, ...]:
         sites = list(context.sites.values())
     tags = [tag.split("-")[0].lower() for site in sites for tag in site["languages"] or []]
     return tuple(dict.fromkeys(tags))
+
+
+def _folded_texts(records: list[StoryRecord]) -> list[tuple[str, str]]:
+    """Each story's title and body words for the search index, as `StoryText.folded()` has them."""
+    return [
+        search_index.StoryText(
+            0,
+            r.title,
+            r.body,
+            [(t.title, t.body)] if (t := r.translation) is not None else [],
+        ).folded()[1:]
+        for r in records
+    ]
 
 
 def _teller_row(context: ImportContext, spec: TellerSpec, now: dt.datetime) -> tuple[Any, ...]:

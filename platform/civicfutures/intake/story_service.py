@@ -606,6 +606,8 @@ class StoryService:
             ):
                 if getattr(data, name) is not msgspec.UNSET:
                     changes[column] = getattr(data, name)
+            if data.body is not msgspec.UNSET:
+                changes[Story.body_sha256] = story_rows.body_sha256(data.body)
             if "language" in canonical:
                 changes[Story.language] = canonical["language"]
             changes[Story.version] = Story.version + 1

@@ -61,7 +61,12 @@ async def index(stories: Sequence[StoryText], *, fresh: bool = False) -> None:
     the delete."""
     if not fresh:
         await remove(story.id for story in stories)
-    rows = [story.folded() for story in stories]
+    await write_folded([story.folded() for story in stories])
+
+
+async def write_folded(rows: Sequence[tuple[int, str, str]]) -> None:
+    """Index rows already folded (`StoryText.folded()`) for stories not indexed yet: a large
+    import folds its texts in a worker thread while its stories are written."""
     sqlite = is_sqlite()
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
         chunk = rows[start : start + ROWS_PER_STATEMENT]
