@@ -114,20 +114,19 @@ async def test_unknown_kind_is_404_and_wrong_format_is_422(demo, admin, client):
     assert wrong.json()["errors"][0]["field"] == "format"
 
 
-@pytest.mark.parametrize("fmt", ["csv", "parquet"])
-async def test_an_export_written_in_parts_equals_one_written_whole(
-    demo, admin, download, monkeypatch, fmt
-):
-    from civicfutures.exports import dataset
-
-    _, whole = await download("stories", admin, format=fmt)
-    expected = whole.read_bytes()
-    monkeypatch.setattr(dataset, "PART_STORIES", 4)
-    _, in_parts = await download("stories", admin, format=fmt)
-    if fmt == "csv":
-        assert in_parts.read_bytes() == expected
-    else:
-        assert pl.read_parquet(in_parts).equals(pl.read_parquet(io.BytesIO(expected)))
+async def test_lists_come_sorted_and_codings_in_reading_order(demo, admin, download):
+    _, path = await download("stories", admin, format="parquet")
+    frame = pl.read_parquet(path).with_columns(pl.col("themes").cast(pl.List(pl.String)))
+    assert frame["story_id"].is_sorted()
+    for row in frame.iter_rows(named=True):
+        codings = row["codings"]
+        assert row["themes"] == sorted({c["theme"] for c in codings})
+        assert row["storyteller_ids"] == sorted(row["storyteller_ids"])
+        assert row["n_storytellers"] == len(row["storyteller_ids"])
+        order = [(c["start"] is not None, c["start"] or 0, c["theme"], c["coder"]) for c in codings]
+        assert order == sorted(order)
+        assert row["translation_languages"] == sorted(row["translation_languages"])
+    assert frame["codings"].list.len().sum() > frame.height, "the demo has codings to order"
 
 
 async def test_parquet_keeps_codes_as_categories_in_the_codebooks_order(demo, admin, download):

@@ -4,5 +4,5 @@ A request names a kind (`stories`, `qdpx`, `qdc`, `sav`, `dta`, `dictionary`) an
 `registry.EXPORTS` maps each kind to its writers by format. Every export reads the project's
 consent-filtered analysis snapshot (Parquet, scanned lazily) plus what a snapshot leaves out
 (translation texts; storyteller codes only when the role may see them), see `source.py`, and
-tables are written in parts of 50,000 stories, so memory does not grow with the export.
+the stories table is one lazy plan streamed into the file (`stories.py`, `tabular.py`).
 """

@@ -12,7 +12,7 @@ import polars as pl
 
 from civicfutures.exports.dataset import ExportData
 from civicfutures.exports.statistical import VOCABULARY_CODES, seen_values
-from civicfutures.exports.stories import attribute_column
+from civicfutures.exports.stories import attribute_column, stories_table
 
 
 def _ordered(known: list[str], seen: list[str]) -> list[str]:
@@ -53,3 +53,8 @@ def as_categories(frame: pl.LazyFrame, levels: dict[str, list[str]]) -> pl.LazyF
         target = pl.List(enum) if isinstance(schema[name], pl.List) else enum
         casts.append(pl.col(name).cast(target))
     return frame.with_columns(casts)
+
+
+def categorical_stories(data: ExportData) -> pl.LazyFrame:
+    """The stories table as the Parquet export writes it: coded columns as categories."""
+    return as_categories(stories_table(data), categories(data))

@@ -8,8 +8,7 @@ snapshot; draft = consented drafts.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -19,8 +18,9 @@ from civicfutures.exports.scope import ExportScope
 from civicfutures.exports.source import ExportInputs
 
 EXPORTED_STATUSES = ("submitted", "reviewed")
-# Stories per part of a large export: bounds the memory of one part, whatever the corpus size.
-PART_STORIES = 50_000
+# More codings than any snapshot holds: `start * CODING_ORDER_SPAN + coding_order` is one
+# integer that sorts a story's codings by start, then in the snapshot's order.
+CODING_ORDER_SPAN = 1 << 32
 STORY_COLUMNS = [
     "story_id", "site_id", "workshop_id", "date", "workshop_kind", "kind",
     "horizon_year", "language", "title", "body", "status",
@@ -41,7 +41,9 @@ class ExportData:
     """`storyteller_id, site_id` and `code` when the export shows codes."""
     demographics: pl.LazyFrame
     codings: pl.LazyFrame
-    """`story_id, theme, coder, start, end, coding_id` (a stable key within the snapshot)."""
+    """`story_id, theme, coder, start, end, coding_order`: the snapshot's codings (sorted by
+    story, theme, coder, start, end) and each one's position there, an integer key that
+    orders them without comparing text. `coding_keys` adds the stable text key."""
     translations: pl.LazyFrame
     notes: ExportNotes
     memos: list[dict[str, Any]] = field(default_factory=list)
@@ -65,7 +67,10 @@ class ExportData:
 
 
 def coding_keys(codings: pl.LazyFrame) -> pl.LazyFrame:
-    """A key per coding that stays the same for the same data: `theme/coder/start/end/n`."""
+    """A key per coding that stays the same for the same data: `story/theme/coder/start/end/n`.
+
+    Text, so only the writers that name codings (REFI-QDA selections, memo targets) build it.
+    """
     same = ["story_id", "theme", "coder", "start", "end"]
     return codings.with_columns(
         coding_id=pl.concat_str(
@@ -133,7 +138,10 @@ def open_dataset(inputs: ExportInputs, scope: ExportScope, notes: ExportNotes) -
         demographics=snapshot["demographics"].join(
             tellers.select("storyteller_id"), on="storyteller_id", how="semi"
         ),
-        codings=coding_keys(snapshot["codings"].join(kept, on="story_id", how="semi")),
+        codings=snapshot["codings"]
+        .with_row_index("coding_order")
+        .with_columns(pl.col("coding_order").cast(pl.Int64))
+        .join(kept, on="story_id", how="semi"),
         translations=pl.scan_parquet(inputs.paths["translations"]).join(
             kept, on="story_id", how="semi"
         ),
@@ -141,36 +149,3 @@ def open_dataset(inputs: ExportInputs, scope: ExportScope, notes: ExportNotes) -
         memos=inputs.memos,
         agreed=inputs.agreed,
     )
-
-
-def parts(data: ExportData, size: int | None = None) -> Iterator[ExportData]:
-    """The data cut into consecutive story-id ranges of about `size` stories each.
-
-    Every story-keyed table is filtered to the range, so a part's plan reads (thanks to the
-    Parquet statistics of the id-sorted snapshot) and holds only its own stories. There is
-    always at least one part, possibly empty, so writers always see the columns.
-    """
-    size = size or PART_STORIES
-    ids = data.stories.select("story_id").collect()["story_id"]
-    if ids.len() == 0:
-        yield data
-        return
-    starts = ids.gather_every(size).to_list()
-    ends = [start - 1 for start in starts[1:]] + [ids.max()]
-    for low, high in zip(starts, ends, strict=True):
-        in_range = pl.col("story_id").is_between(low, high)
-        links = data.links.filter(in_range)
-        tellers = data.storytellers.join(
-            links.select("storyteller_id").unique(), on="storyteller_id", how="semi"
-        )
-        yield replace(
-            data,
-            stories=data.stories.filter(in_range),
-            links=links,
-            storytellers=tellers,
-            demographics=data.demographics.join(
-                tellers.select("storyteller_id"), on="storyteller_id", how="semi"
-            ),
-            codings=data.codings.filter(in_range),
-            translations=data.translations.filter(in_range),
-        )

@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from civicfutures.exports.dataset import ExportData, parts
+from civicfutures.exports.dataset import ExportData
 from civicfutures.exports.labels import project_labels, vocabulary
 from civicfutures.exports.notes import ExportNotes
 from civicfutures.exports.refiqda import zip_entry
@@ -231,7 +231,7 @@ def write_datapackage(data: ExportData, path: Path, notes: ExportNotes, work: Pa
     describes, written together from the same request so that it validates as it is."""
     stories = work / csv_name(data, notes, "stories")
     dictionary = work / csv_name(data, notes, "dictionary")
-    TABLE_WRITERS["csv"]((stories_table(part) for part in parts(data)), stories, notes, work)
+    TABLE_WRITERS["csv"](stories_table(data), stories, notes, work)
     TABLE_WRITERS["csv"]([dictionary_rows(data, notes.lang).lazy()], dictionary, notes, work)
     # Described after the CSV files are written: their writer records how text was kept safe.
     descriptor = json.dumps(datapackage(data, notes), ensure_ascii=False, indent=2) + "\n"

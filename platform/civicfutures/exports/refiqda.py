@@ -33,7 +33,7 @@ from typing import Any
 from lxml import etree
 
 from civicfutures import __version__
-from civicfutures.exports.dataset import ExportData
+from civicfutures.exports.dataset import ExportData, coding_keys
 from civicfutures.exports.labels import ProjectLabels, project_labels, vocabulary
 from civicfutures.exports.notes import ExportNotes
 from civicfutures.i18n import gettext as _
@@ -152,7 +152,9 @@ def write_qdpx(data: ExportData, path: Path, notes: ExportNotes, work: Path) -> 
     ids = Ids(slug)
     labels = project_labels(lang, data.project, data.themes)
     stories = data.stories.sort("story_id").collect()
-    codings = data.codings.sort("story_id", "start", "theme", "coder", "coding_id").collect()
+    codings = (
+        coding_keys(data.codings).sort("story_id", "start", "theme", "coder", "coding_id").collect()
+    )
     translations = data.translations.sort("story_id", "language", "origin").collect()
     links = data.links.sort("storyteller_id", "story_id").collect()
     tellers = data.storytellers.sort("storyteller_id").collect()

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from civicfutures.exports.categories import as_categories, categories
-from civicfutures.exports.dataset import ExportData, parts
+from civicfutures.exports.categories import categorical_stories
+from civicfutures.exports.dataset import ExportData
 from civicfutures.exports.dictionary import write_datapackage, write_dictionary_table
 from civicfutures.exports.notes import ExportNotes
 from civicfutures.exports.refiqda import write_qdc, write_qdpx
@@ -39,16 +39,14 @@ def _stories(fmt: str) -> Writer:
     table_writer = TABLE_WRITERS[fmt]
 
     def write(data: ExportData, path: Path, notes: ExportNotes, work: Path) -> None:
-        table_writer((stories_table(part) for part in parts(data)), path, notes, work)
+        table_writer(stories_table(data), path, notes, work)
 
     return write
 
 
 def _categorical_stories(data: ExportData, path: Path, notes: ExportNotes, work: Path) -> None:
     """Parquet keeps the coded columns as categories (levels in the codebook's order)."""
-    levels = categories(data)
-    frames = (as_categories(stories_table(part), levels) for part in parts(data))
-    TABLE_WRITERS["parquet"](frames, path, notes, work)
+    TABLE_WRITERS["parquet"](categorical_stories(data), path, notes, work)
 
 
 EXPORTS: dict[str, dict[str, Format]] = {

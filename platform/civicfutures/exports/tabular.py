@@ -1,8 +1,9 @@
-"""Writers of one table as CSV, XLSX, Parquet or JSON Lines, appended part by part.
+"""Writers of one table as CSV, XLSX, Parquet or JSON Lines, streamed to the file.
 
-A table arrives as consecutive parts (lazy plans over a range of stories, `dataset.parts`):
-each part is collected, appended to the file (pyarrow's ParquetWriter, or the open CSV/JSON
-Lines file) and dropped, so memory holds one part whatever the size of the export.
+A table arrives as one lazy plan or as consecutive parts. One plan goes through Polars'
+streaming sinks: rows reach the file in batches as the plan produces them, so the whole table
+is never in memory (only what the plan aggregates). Parts (pages read one at a time, e.g. from
+the database) are collected, appended to the file and dropped one by one.
 
 Parquet and JSON Lines keep list columns as lists. CSV and XLSX have no lists: a list of
 codes or labels becomes text joined by `; `, a list of records (codings, translations) a JSON
@@ -32,10 +33,11 @@ FORMULA_START = r"^[=+\-@\t\r]"
 XLSX_MAX_ROWS = 1_048_575  # one row of the sheet is the header
 XLSX_MAX_CELL = 32_767
 
-Parts = Iterable[pl.LazyFrame]
-TableWriter = Callable[[Parts, Path, ExportNotes, Path], None]
-"""A writer gets the table as consecutive parts (lazy plans) and appends them to one file, so
-only one part is ever in memory."""
+PARQUET_COMPRESSION = "zstd"
+CSV_DATE_FORMAT = "%Y-%m-%d"
+Table = pl.LazyFrame | Iterable[pl.LazyFrame]
+TableWriter = Callable[[Table, Path, ExportNotes, Path], None]
+"""A writer gets the table as one lazy plan or as consecutive parts, and writes one file."""
 
 
 def flat(frame: pl.LazyFrame) -> pl.LazyFrame:
@@ -69,38 +71,53 @@ def text_safe(frame: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def write_parquet(frames: Parts, path: Path, notes: ExportNotes, work: Path) -> None:
+def write_parquet(table: Table, path: Path, notes: ExportNotes, work: Path) -> None:
+    if isinstance(table, pl.LazyFrame):
+        table.sink_parquet(path, compression=PARQUET_COMPRESSION)
+        return
     writer: pq.ParquetWriter | None = None
     schema = None
-    for frame in frames:
-        table = frame.collect().to_arrow()
+    for frame in table:
+        part = frame.collect().to_arrow()
         if writer is None:
-            schema = table.schema
-            writer = pq.ParquetWriter(path, schema, compression="zstd")
-        writer.write_table(table.cast(schema))
+            schema = part.schema
+            writer = pq.ParquetWriter(path, schema, compression=PARQUET_COMPRESSION)
+        writer.write_table(part.cast(schema))
     if writer is not None:
         writer.close()
 
 
-def write_jsonl(frames: Parts, path: Path, notes: ExportNotes, work: Path) -> None:
+def write_jsonl(table: Table, path: Path, notes: ExportNotes, work: Path) -> None:
+    if isinstance(table, pl.LazyFrame):
+        table.sink_ndjson(path)
+        return
     with path.open("wb") as handle:
-        for frame in frames:
+        for frame in table:
             frame.collect().write_ndjson(handle)
 
 
-def write_csv(frames: Parts, path: Path, notes: ExportNotes, work: Path) -> None:
+def csv_frame(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """The table as CSV holds it: lists flattened to text, formula-looking text prefixed."""
+    return text_safe(flat(frame))
+
+
+def write_csv(table: Table, path: Path, notes: ExportNotes, work: Path) -> None:
     notes.text_prefixed_cells = "apostrophe"
+    if isinstance(table, pl.LazyFrame):
+        csv_frame(table).sink_csv(path, date_format=CSV_DATE_FORMAT)
+        return
     with path.open("wb") as handle:
-        for n, frame in enumerate(frames):
-            text_safe(flat(frame)).collect().write_csv(
-                handle, include_header=n == 0, date_format="%Y-%m-%d"
+        for n, frame in enumerate(table):
+            csv_frame(frame).collect().write_csv(
+                handle, include_header=n == 0, date_format=CSV_DATE_FORMAT
             )
 
 
-def write_xlsx(frames: Parts, path: Path, notes: ExportNotes, work: Path) -> None:
+def write_xlsx(table: Table, path: Path, notes: ExportNotes, work: Path) -> None:
     """Rows streamed from a Parquet copy into XlsxWriter's constant-memory mode."""
     staged = work / "xlsx-rows.parquet"
-    write_parquet((flat(frame) for frame in frames), staged, notes, work)
+    flat_table = flat(table) if isinstance(table, pl.LazyFrame) else (flat(f) for f in table)
+    write_parquet(flat_table, staged, notes, work)
     source = pq.ParquetFile(staged)
     if source.metadata.num_rows > XLSX_MAX_ROWS:
         with use_locale(notes.lang):
