@@ -151,6 +151,7 @@ async def empty_database(client) -> None:
     client.cookies.clear()
     await _empty_tables()
     shutil.rmtree(Path(os.environ["CIVICFUTURES_EXPORTS_DIR"]) / "work", ignore_errors=True)
+    shutil.rmtree(Path(os.environ["CIVICFUTURES_EXPORTS_DIR"]) / "exports", ignore_errors=True)
 
 
 Headers = dict[str, str]

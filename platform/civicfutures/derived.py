@@ -5,7 +5,8 @@ from the database at one moment. A storyteller's withdrawal or erasure reaches t
 called by the service that changes the consent, right after its transaction commits:
 every snapshot holding them is deleted, every briefing drawing on them is withdrawn (its
 files deleted, its status kept as `withdrawn`: GET answers 410), every export work area
-holding them is deleted, and the snapshots loaded in this process are forgotten. The next
+holding them is deleted, every kept export drawing on them is deleted from the storage, and
+the snapshots loaded in this process are forgotten. The next
 snapshot leaves them out (consent rule of `analysis/snapshot.py`).
 
 Spreadsheets kept between their check and their import (`imports/kept.py`) are not read
@@ -25,7 +26,7 @@ from civicfutures.analysis.snapshot import held_snapshot, remove_snapshots_with
 from civicfutures.auth.actor import Actor
 from civicfutures.briefings.storage import withdraw_with
 from civicfutures.db.transactions import write_transaction
-from civicfutures.exports.service import remove_exports_with
+from civicfutures.exports.service import remove_exports_with, remove_kept_exports_with
 from civicfutures.imports.kept import purge_site
 from civicfutures.settings import get_settings
 
@@ -64,6 +65,7 @@ async def withdraw_derived(
     site, `site_id`); audited by ids only."""
     folder = Path(exports_dir or get_settings().exports_dir)
     done = await anyio.to_thread.run_sync(_withdraw, folder, project, {storyteller_id}, site_id)
+    done.exports += await remove_kept_exports_with({storyteller_id})
     if done.briefings or done.snapshots or done.exports or done.kept_imports:
         async with write_transaction():
             await audit.record(
