@@ -21,8 +21,9 @@ from civicfutures.exports.labels import vocabulary
 from civicfutures.forms.definitions import story_kind_label
 from civicfutures.i18n import current_locale, set_locale
 from civicfutures.i18n import gettext as _
-from civicfutures.i18n.languages import PAGE_LANGUAGES
+from civicfutures.i18n.languages import PAGE_LANGUAGES, base_language
 from civicfutures.intake.story_query import read_story_query
+from civicfutures.recordings.service import Player, RecordingService
 from civicfutures.web.auth import public
 from civicfutures.web.locale import page_locale, query_locale
 from civicfutures.web.pages import known_language, page
@@ -110,6 +111,7 @@ async def archive_story(
     found = await service.project(project)
     _gone_if_too_large(story_id)
     story = await service.story(found, story_id, lang)
+    player = await RecordingService().player(story.id)
     base = base_url(request)
     body = render_page(
         request,
@@ -120,8 +122,18 @@ async def archive_story(
         workshop_kind=vocabulary("workshop_kind", lang, [story.workshop_kind])[story.workshop_kind],
         base=base,
         share=share_link(base, found.slug, story.id),
+        player=player,
+        subtitles_default=_subtitles_default(player, lang),
     )
     return cached_answer(request, body, HTML)
+
+
+def _subtitles_default(player: Player | None, lang: str) -> str | None:
+    """The subtitles shown at first: the visitor's interface language when there are some."""
+    if player is None:
+        return None
+    wanted = base_language(lang)
+    return next((tag for tag in player.subtitles if base_language(tag) == wanted), None)
 
 
 ARCHIVE_PAGES = Router(
