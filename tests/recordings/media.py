@@ -23,8 +23,6 @@ def wav_bytes(seconds: float = 1.0, rate: int = 8000) -> bytes:
     return out.getvalue()
 
 
-UKRAINIAN_VTT = (
-    "WEBVTT\n\n00:00:00.000 --> 00:00:05.000\nАвтобус, якого немає.\n".encode()
-)
+UKRAINIAN_VTT = "WEBVTT\n\n00:00:00.000 --> 00:00:05.000\nАвтобус, якого немає.\n".encode()
 POLISH_VTT = "WEBVTT\n\n00:00:00.000 --> 00:00:05.000\nAutobus, którego nie ma.\n".encode()
 BROKEN_VTT = b"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nok\n\n00:00:01.000 --> 00:0x:02.000\nbad\n"

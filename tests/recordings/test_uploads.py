@@ -38,7 +38,7 @@ async def test_a_recording_and_subtitles_are_kept_and_listed(client, admin, reco
     "content",
     [
         b"%PDF-1.7\n" + b"0" * 4000,  # a document renamed .mp3
-        b"OggS",
+        b"RIFF\x24\x00\x00\x00AVI LIST" + b"\x00" * 200,  # a video of another kind
         b"\x00" * 10,
         b"",
         "Zwykły tekst, nie nagranie.".encode(),
@@ -113,7 +113,9 @@ async def test_another_sites_story_and_a_withdrawn_tellers_story_are_not_found(
     teller = world["storytellers"]["gdansk"][0]["id"]
     await set_consent(client, admin, teller, ["research"], withdrawn=True)
     assert (await upload(client, gdansk_partner, gdansk, wav)).status_code == 404
-    assert (await client.post("/api/v1/stories/99999999999/recording", content=wav, headers=admin)).status_code in (400, 404, 422)
+    assert (
+        await client.post("/api/v1/stories/99999999999/recording", content=wav, headers=admin)
+    ).status_code in (400, 404, 422)
 
 
 async def test_an_erasure_deletes_the_files(client, admin, recorded):

@@ -230,7 +230,10 @@ class RecordingService:
                 detail = {"kind": kind, "media_type": media_type, "size": info.size}
                 if language:
                     detail["language"] = language
-                await audit.record(actor, "upload", kind, story_id, detail=detail)
+                if kind == RECORDING:
+                    await audit.record(actor, "upload", "recording", story_id, detail=detail)
+                else:
+                    await audit.record(actor, "upload", "subtitles", story_id, detail=detail)
         except BaseException:
             if replaced != info.key:
                 await self.storage.delete(info.key)
