@@ -391,6 +391,15 @@ async def _story_media(ctx: Ctx) -> Call:
     return Call(f"/api/v1/stories/{await ctx.story()}/media")
 
 
+async def _page_recording(ctx: Ctx) -> Call:
+    # No file chosen: the form comes back with its error (422) to those who may upload.
+    return Call(f"/en/stories/{await ctx.story()}/recording", form={}, ok=422)
+
+
+async def _page_subtitles(ctx: Ctx) -> Call:
+    return Call(f"/en/stories/{await ctx.story()}/subtitles", form={"language": "uk"}, ok=422)
+
+
 async def _archive_list(ctx: Ctx) -> Call:
     return await _archive_path(ctx, "/en/archive/futures?q=autobus")
 
@@ -791,6 +800,12 @@ ROUTES: dict[tuple[str, str], Rule] = {
         SITE_WRITE, _put_subtitles
     ),
     ("GET", "/api/v1/stories/{story_id:int}/media"): Rule(SITE_WRITE, _story_media),
+    ("POST", "/{lang:str}/stories/{story_id:int}/recording"): Rule(
+        PAGE_SITE_WRITE, _page_recording
+    ),
+    ("POST", "/{lang:str}/stories/{story_id:int}/subtitles"): Rule(
+        PAGE_SITE_WRITE, _page_subtitles
+    ),
     ("GET", "/archive/{project:str}/stories/{story_id:int}/recording"): Rule(
         PUBLIC, _archive_recording
     ),

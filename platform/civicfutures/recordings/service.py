@@ -74,7 +74,7 @@ def _out(row: dict) -> MediaOut:
     )
 
 
-def _megabytes(limit: int) -> str:
+def megabytes(limit: int) -> str:
     return format_number(round(limit / (1024 * 1024), 1))
 
 
@@ -96,7 +96,7 @@ async def _spool(chunks: AsyncIterable[bytes], limit: int, field: str) -> tuple[
                             FieldError(
                                 field,
                                 _("A recording may be at most {size} MB.").format(
-                                    size=_megabytes(limit)
+                                    size=megabytes(limit)
                                 ),
                             )
                         ],
@@ -128,6 +128,10 @@ async def _writable_story(actor: Actor, story_id: int) -> dict:
 class RecordingService:
     def __init__(self) -> None:
         self.storage = get_storage()
+
+    async def check_writable(self, actor: Actor, story_id: int) -> None:
+        """NotFound or Forbidden unless `actor` may change the story's media."""
+        await _writable_story(actor, story_id)
 
     async def upload_recording(
         self, actor: Actor, story_id: int, chunks: AsyncIterable[bytes]
@@ -184,7 +188,7 @@ class RecordingService:
                     FieldError(
                         SUBTITLES_FIELD,
                         _("Subtitles may be at most {size} MB.").format(
-                            size=_megabytes(SUBTITLES_MAX_BYTES)
+                            size=megabytes(SUBTITLES_MAX_BYTES)
                         ),
                     )
                 ],
