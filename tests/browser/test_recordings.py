@@ -16,7 +16,11 @@ PLAYER = "#story-recording"
 
 
 async def test_a_visitor_plays_a_recording_with_ukrainian_subtitles(
-    live_server, browser, client, admin, recorded  # noqa: F811 - the fixture imported above
+    live_server,
+    browser,
+    client,
+    admin,
+    recorded,  # noqa: F811 - the fixture imported above
 ):
     context = await browser.new_context(locale="uk")
     page = await context.new_page()
