@@ -147,11 +147,12 @@ async def _empty_tables() -> None:
 @pytest.fixture(autouse=True)
 async def empty_database(client) -> None:
     """Every test starts from empty tables and a client without cookies, and without the
-    exports kept for accounts of earlier tests (PostgreSQL gives their user ids out again)."""
+    exports and recordings kept for earlier tests (PostgreSQL gives their ids out again)."""
     client.cookies.clear()
     await _empty_tables()
     shutil.rmtree(Path(os.environ["CIVICFUTURES_EXPORTS_DIR"]) / "work", ignore_errors=True)
-    shutil.rmtree(Path(os.environ["CIVICFUTURES_EXPORTS_DIR"]) / "exports", ignore_errors=True)
+    for stored in ("exports", "recordings"):
+        shutil.rmtree(Path(os.environ["CIVICFUTURES_EXPORTS_DIR"]) / stored, ignore_errors=True)
 
 
 Headers = dict[str, str]

@@ -40,6 +40,8 @@ async def test_ranges_on_the_recording(client, recorded, wav):
     past = await client.get(url, headers={"Range": f"bytes={len(wav)}-"})
     assert past.status_code == 416
     assert past.headers["content-range"] == f"bytes */{len(wav)}"
+    held = await client.get(url, headers={"If-None-Match": whole.headers["etag"]})
+    assert held.status_code == 304 and held.content == b""
     stale = await client.get(url, headers={"Range": "bytes=0-11", "If-Range": '"other"'})
     assert stale.status_code == 200 and stale.content == wav
     vtt = await client.get(f"{recorded['url']}/subtitles/uk")

@@ -1,5 +1,6 @@
 """Answers a GET for a stored object: streamed, with `Accept-Ranges`, `ETag`, and 206 Partial
-Content or 416 Range Not Satisfiable when the request carries a `Range` header."""
+Content or 416 Range Not Satisfiable when the request carries a `Range` header; 304 when
+`If-None-Match` names the stored version."""
 
 from __future__ import annotations
 
@@ -16,6 +17,15 @@ def _if_range_matches(request: Request, info: ObjectInfo) -> bool:
     return value is None or value.strip() == f'"{info.etag}"'
 
 
+def _already_held(request: Request, info: ObjectInfo) -> bool:
+    """`If-None-Match` names this version (or `*`): the client's copy is current."""
+    value = request.headers.get("if-none-match")
+    if not value:
+        return False
+    held = {item.strip().removeprefix("W/") for item in value.split(",")}
+    return "*" in held or f'"{info.etag}"' in held
+
+
 async def object_response(
     request: Request,
     storage: Storage,
@@ -29,6 +39,8 @@ async def object_response(
         "Accept-Ranges": "bytes",
         "ETag": f'"{info.etag}"',
     }
+    if _already_held(request, info):
+        return Response(b"", status_code=304, headers=common)
     try:
         wanted = (
             parse_range(request.headers.get("range"), info.size)

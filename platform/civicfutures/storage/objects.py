@@ -69,6 +69,10 @@ class Storage:
         if parts.scheme == "file":
             self.root: Path | None = Path(unquote(parts.path)).resolve()
             self.root.mkdir(parents=True, exist_ok=True)
+            # Kept exports and recordings hold personal data: only the server's user enters
+            # (a mounted folder owned by someone else keeps the rights its owner gave it).
+            with contextlib.suppress(PermissionError):
+                self.root.chmod(0o700)
             self.store = LocalStore(prefix=self.root)
         elif parts.scheme == "s3":
             self.root = None
