@@ -39,15 +39,12 @@ class Withdrawn:
     kept_imports: int = 0
 
 
-def _withdraw(
-    exports_dir: Path, project: str, storytellers: set[int], site_id: int | None
-) -> Withdrawn:
+def _withdraw(exports_dir: Path, project: str, storytellers: set[int]) -> Withdrawn:
     at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     done = Withdrawn(
         briefings=withdraw_with(exports_dir, project, storytellers, at),
         snapshots=remove_snapshots_with(exports_dir, storytellers),
         exports=remove_exports_with(exports_dir, storytellers),
-        kept_imports=purge_site(site_id) if site_id is not None else 0,
     )
     held_snapshot.cache_clear()
     return done
@@ -64,8 +61,10 @@ async def withdraw_derived(
     """Withdraw everything derived from this storyteller (and the spreadsheets kept for their
     site, `site_id`); audited by ids only."""
     folder = Path(exports_dir or get_settings().exports_dir)
-    done = await anyio.to_thread.run_sync(_withdraw, folder, project, {storyteller_id}, site_id)
+    done = await anyio.to_thread.run_sync(_withdraw, folder, project, {storyteller_id})
     done.exports += await remove_kept_exports_with({storyteller_id})
+    if site_id is not None:
+        done.kept_imports = await purge_site(site_id)
     if done.briefings or done.snapshots or done.exports or done.kept_imports:
         async with write_transaction():
             await audit.record(

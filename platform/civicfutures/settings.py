@@ -119,7 +119,8 @@ class Settings:
             Path(_env("CIVICFUTURES_EXPORTS_DIR", "exports")).resolve().as_uri(),
         )
     )
-    """CIVICFUTURES_STORAGE_URL: where kept exports, kept import files and recordings are stored:
+    """CIVICFUTURES_STORAGE_URL: where kept exports, spreadsheets kept between their check and
+    their import, and recordings are stored:
     `file:///absolute/folder` (by default CIVICFUTURES_EXPORTS_DIR) or `s3://bucket/prefix`,
     which reads the usual `AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
     `AWS_REGION` variables."""
@@ -135,8 +136,7 @@ class Settings:
     var_dir: Path = field(
         default_factory=lambda: Path(_env("CIVICFUTURES_VAR_DIR", "var")).resolve()
     )
-    """CIVICFUTURES_VAR_DIR: the server's working files, such as spreadsheets kept between their
-    check and their import (`imports/checked/`)."""
+    """CIVICFUTURES_VAR_DIR: the server's working files (the generated secret key)."""
 
     import_keep_minutes: float = field(
         default_factory=lambda: float(_env("CIVICFUTURES_IMPORT_KEEP_MINUTES", "30"))
