@@ -136,7 +136,7 @@ class Settings:
     var_dir: Path = field(
         default_factory=lambda: Path(_env("CIVICFUTURES_VAR_DIR", "var")).resolve()
     )
-    """CIVICFUTURES_VAR_DIR: the server's working files (the generated secret key)."""
+    """CIVICFUTURES_VAR_DIR: the server's working files."""
 
     import_keep_minutes: float = field(
         default_factory=lambda: float(_env("CIVICFUTURES_IMPORT_KEEP_MINUTES", "30"))
