@@ -4,7 +4,6 @@ import pytest
 
 from archive.conftest import fill_shelf, publish_archive
 from recordings.media import POLISH_VTT, UKRAINIAN_VTT, wav_bytes
-from storage.conftest import s3_endpoint, storage_url  # noqa: F401
 
 
 @pytest.fixture(scope="module")
