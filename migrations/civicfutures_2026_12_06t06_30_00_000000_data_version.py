@@ -29,6 +29,7 @@ TABLES = (
     "story_storyteller",
     "translation",
     "coding",
+    "story_media",
 )
 
 _BUMP_ONCE = """

@@ -39,6 +39,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from civicfutures.imports.pages import import_page_routes
     from civicfutures.intake.api import CONTROLLERS as INTAKE
     from civicfutures.intake.pages import INTAKE_PAGES
+    from civicfutures.recordings.api import RecordingController
+    from civicfutures.recordings.public import PUBLIC_MEDIA_ROUTES
     from civicfutures.search.pages import SEARCH_PAGES
     from civicfutures.web.apidocs import openapi_config
     from civicfutures.web.auth import TokenAuthentication
@@ -100,6 +102,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *import_page_routes(),
             SEARCH_PAGES,
             *ARCHIVE_ROUTES,
+            RecordingController,
+            *PUBLIC_MEDIA_ROUTES,
         ],
         template_config=template_config(),
         logging_config=logging_config(settings),

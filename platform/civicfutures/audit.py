@@ -34,6 +34,8 @@ FIELD_DEPTH = 2
 # Every kind of record and every action written to the log: the audit page's filters offer
 # these (tests/admin checks that each `audit.record` call names one of them).
 ENTITIES = (
+    "recording",
+    "subtitles",
     "agreed_coding",
     "api_token",
     "briefing",
@@ -53,6 +55,7 @@ ENTITIES = (
     "workshop",
 )
 ACTIONS = (
+    "upload",
     "activate",
     "build",
     "create",

@@ -5,7 +5,8 @@ from the database at one moment. A storyteller's withdrawal or erasure reaches t
 called by the service that changes the consent, right after its transaction commits:
 every snapshot holding them is deleted, every briefing drawing on them is withdrawn (its
 files deleted, its status kept as `withdrawn`: GET answers 410), every export work area
-holding them is deleted, and the snapshots loaded in this process are forgotten. The next
+holding them is deleted, every kept export drawing on them is deleted from the storage, and
+the snapshots loaded in this process are forgotten. The next
 snapshot leaves them out (consent rule of `analysis/snapshot.py`).
 
 Spreadsheets kept between their check and their import (`imports/kept.py`) are not read
@@ -25,7 +26,7 @@ from civicfutures.analysis.snapshot import held_snapshot, remove_snapshots_with
 from civicfutures.auth.actor import Actor
 from civicfutures.briefings.storage import withdraw_with
 from civicfutures.db.transactions import write_transaction
-from civicfutures.exports.service import remove_exports_with
+from civicfutures.exports.service import remove_exports_with, remove_kept_exports_with
 from civicfutures.imports.kept import purge_site
 from civicfutures.settings import get_settings
 
@@ -38,15 +39,12 @@ class Withdrawn:
     kept_imports: int = 0
 
 
-def _withdraw(
-    exports_dir: Path, project: str, storytellers: set[int], site_id: int | None
-) -> Withdrawn:
+def _withdraw(exports_dir: Path, project: str, storytellers: set[int]) -> Withdrawn:
     at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     done = Withdrawn(
         briefings=withdraw_with(exports_dir, project, storytellers, at),
         snapshots=remove_snapshots_with(exports_dir, storytellers),
         exports=remove_exports_with(exports_dir, storytellers),
-        kept_imports=purge_site(site_id) if site_id is not None else 0,
     )
     held_snapshot.cache_clear()
     return done
@@ -63,7 +61,10 @@ async def withdraw_derived(
     """Withdraw everything derived from this storyteller (and the spreadsheets kept for their
     site, `site_id`); audited by ids only."""
     folder = Path(exports_dir or get_settings().exports_dir)
-    done = await anyio.to_thread.run_sync(_withdraw, folder, project, {storyteller_id}, site_id)
+    done = await anyio.to_thread.run_sync(_withdraw, folder, project, {storyteller_id})
+    done.exports += await remove_kept_exports_with({storyteller_id})
+    if site_id is not None:
+        done.kept_imports = await purge_site(site_id)
     if done.briefings or done.snapshots or done.exports or done.kept_imports:
         async with write_transaction():
             await audit.record(

@@ -33,6 +33,12 @@ class InvalidInput(Problem):
     status_code = 422
 
 
+class TooLarge(Problem):
+    """The upload is larger than its limit (413)."""
+
+    status_code = 413
+
+
 class NotFound(Problem):
     """The object does not exist, or the caller may not know it exists (404)."""
 

@@ -113,11 +113,30 @@ class Settings:
     )
     """CIVICFUTURES_EXPORTS_DIR: where snapshots, briefings and exports are written."""
 
+    storage_url: str = field(
+        default_factory=lambda: _env(
+            "CIVICFUTURES_STORAGE_URL",
+            Path(_env("CIVICFUTURES_EXPORTS_DIR", "exports")).resolve().as_uri(),
+        )
+    )
+    """CIVICFUTURES_STORAGE_URL: where kept exports, spreadsheets kept between their check and
+    their import, and recordings are stored:
+    `file:///absolute/folder` (by default CIVICFUTURES_EXPORTS_DIR) or `s3://bucket/prefix`,
+    which reads the usual `AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
+    `AWS_REGION` variables."""
+
+    recording_max_bytes: int = field(
+        default_factory=lambda: int(
+            _env("CIVICFUTURES_RECORDING_MAX_BYTES", str(200 * 1024 * 1024))
+        )
+    )
+    """CIVICFUTURES_RECORDING_MAX_BYTES: the largest audio or video recording a story may carry;
+    a larger upload is refused with 413 before it is stored."""
+
     var_dir: Path = field(
         default_factory=lambda: Path(_env("CIVICFUTURES_VAR_DIR", "var")).resolve()
     )
-    """CIVICFUTURES_VAR_DIR: the server's working files, such as spreadsheets kept between their
-    check and their import (`imports/checked/`)."""
+    """CIVICFUTURES_VAR_DIR: the server's working files."""
 
     import_keep_minutes: float = field(
         default_factory=lambda: float(_env("CIVICFUTURES_IMPORT_KEEP_MINUTES", "30"))

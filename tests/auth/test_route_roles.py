@@ -143,6 +143,7 @@ class Call:
     form: dict[str, str] | None = None
     ok: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    content: bytes | None = None
 
 
 @dataclass
@@ -349,6 +350,54 @@ async def _archive_story(ctx: Ctx) -> Call:
 
 async def _archive_share(ctx: Ctx) -> Call:
     return Call(f"/archive/futures/stories/{await _public_story(ctx)}", ok=302)
+
+
+async def _recorded_story(ctx: Ctx) -> int:
+    """A public story with a recording and Ukrainian subtitles."""
+    from civicfutures.recordings.service import RecordingService
+    from recordings.media import UKRAINIAN_VTT, wav_bytes
+
+    story_id = await _public_story(ctx)
+
+    async def chunks():
+        yield wav_bytes(0.1)
+
+    await RecordingService().upload_recording(SYSTEM, story_id, chunks())
+    await RecordingService().put_subtitles(SYSTEM, story_id, "uk", UKRAINIAN_VTT)
+    return story_id
+
+
+async def _archive_recording(ctx: Ctx) -> Call:
+    return Call(f"/archive/futures/stories/{await _recorded_story(ctx)}/recording")
+
+
+async def _archive_subtitles(ctx: Ctx) -> Call:
+    return Call(f"/archive/futures/stories/{await _recorded_story(ctx)}/subtitles/uk")
+
+
+async def _upload_recording(ctx: Ctx) -> Call:
+    from recordings.media import wav_bytes
+
+    return Call(f"/api/v1/stories/{await ctx.story()}/recording", content=wav_bytes(0.1), ok=201)
+
+
+async def _put_subtitles(ctx: Ctx) -> Call:
+    from recordings.media import UKRAINIAN_VTT
+
+    return Call(f"/api/v1/stories/{await ctx.story()}/subtitles/uk", content=UKRAINIAN_VTT)
+
+
+async def _story_media(ctx: Ctx) -> Call:
+    return Call(f"/api/v1/stories/{await ctx.story()}/media")
+
+
+async def _page_recording(ctx: Ctx) -> Call:
+    # No file chosen: the form comes back with its error (422) to those who may upload.
+    return Call(f"/en/stories/{await ctx.story()}/recording", form={}, ok=422)
+
+
+async def _page_subtitles(ctx: Ctx) -> Call:
+    return Call(f"/en/stories/{await ctx.story()}/subtitles", form={"language": "uk"}, ok=422)
 
 
 async def _archive_list(ctx: Ctx) -> Call:
@@ -750,6 +799,23 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/stories"): Rule(SIGNED_IN, call("/api/v1/stories")),
     ("GET", "/api/v1/stories/{story_id:int}"): Rule(SITE_READ, _get_story),
     ("PATCH", "/api/v1/stories/{story_id:int}"): Rule(SITE_WRITE, _new_story_patch),
+    ("POST", "/api/v1/stories/{story_id:int}/recording"): Rule(SITE_WRITE, _upload_recording),
+    ("PUT", "/api/v1/stories/{story_id:int}/subtitles/{lang:str}"): Rule(
+        SITE_WRITE, _put_subtitles
+    ),
+    ("GET", "/api/v1/stories/{story_id:int}/media"): Rule(SITE_WRITE, _story_media),
+    ("POST", "/{lang:str}/stories/{story_id:int}/recording"): Rule(
+        PAGE_SITE_WRITE, _page_recording
+    ),
+    ("POST", "/{lang:str}/stories/{story_id:int}/subtitles"): Rule(
+        PAGE_SITE_WRITE, _page_subtitles
+    ),
+    ("GET", "/archive/{project:str}/stories/{story_id:int}/recording"): Rule(
+        PUBLIC, _archive_recording
+    ),
+    ("GET", "/archive/{project:str}/stories/{story_id:int}/subtitles/{language:str}"): Rule(
+        PUBLIC, _archive_subtitles
+    ),
     # analysis
     ("GET", "/api/v1/analysis/{kind:str}"): Rule(
         ANALYSTS, call("/api/v1/analysis/prevalence?project=futures&by=site")
@@ -1424,6 +1490,10 @@ async def _send(client, method: str, call_: Call, headers: dict[str, str], page:
         data = None if call_.form is None else {**call_.form, "_csrf_token": csrf}
         return await client.request(
             method, call_.path, data=data, headers=call_.headers, follow_redirects=False
+        )
+    if call_.content is not None:
+        return await client.request(
+            method, call_.path, content=call_.content, headers={**headers, **call_.headers}
         )
     return await client.request(
         method, call_.path, json=call_.json, headers={**headers, **call_.headers}

@@ -81,6 +81,19 @@ async def test_build_list_and_download_a_csv(client, admin, world, sign_in):
     # Downloading again gives the same file: the export is kept, not used up.
     again = await client.get(f"/en/exports/{export_id}")
     assert again.status_code == 200 and again.content == download.content
+    # A resumed download: the first bytes, the rest, and a range past the end.
+    size = len(download.content)
+    assert download.headers["accept-ranges"] == "bytes"
+    first = await client.get(f"/en/exports/{export_id}", headers={"Range": "bytes=0-9"})
+    assert first.status_code == 206 and first.content == download.content[:10]
+    assert first.headers["content-range"] == f"bytes 0-9/{size}"
+    rest = await client.get(
+        f"/en/exports/{export_id}",
+        headers={"Range": "bytes=10-", "If-Range": download.headers["etag"]},
+    )
+    assert rest.status_code == 206 and first.content + rest.content == download.content
+    past = await client.get(f"/en/exports/{export_id}", headers={"Range": f"bytes={size}-"})
+    assert past.status_code == 416 and past.headers["content-range"] == f"bytes */{size}"
 
 
 async def test_xlsx_and_the_dictionary(client, admin, world, sign_in):

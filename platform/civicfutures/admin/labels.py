@@ -20,9 +20,11 @@ def entity_label(entity: str) -> str:
         "outcome": pgettext("audit record", "Outcome"),
         "project": pgettext("audit record", "Project"),
         "quote": pgettext("audit record", "Quote"),
+        "recording": pgettext("audit record", "Story recording"),
         "site": pgettext("audit record", "Site"),
         "story": pgettext("audit record", "Story"),
         "storyteller": pgettext("audit record", "Storyteller"),
+        "subtitles": pgettext("audit record", "Subtitles"),
         "theme": pgettext("audit record", "Theme"),
         "user": pgettext("audit record", "Account"),
         "workshop": pgettext("audit record", "Workshop"),
@@ -52,6 +54,7 @@ def action_label(action: str) -> str:
         "set_password": pgettext("audit action", "Password set"),
         "split": pgettext("audit action", "Split"),
         "update": pgettext("audit action", "Changed"),
+        "upload": pgettext("audit action", "Uploaded"),
         "withdraw_derived": pgettext("audit action", "Derived copies withdrawn"),
     }
     return labels.get(action, action)

@@ -23,8 +23,9 @@ from civicfutures.exports.labels import vocabulary
 from civicfutures.forms.definitions import story_kind_label
 from civicfutures.i18n import current_locale, set_locale
 from civicfutures.i18n import gettext as _
-from civicfutures.i18n.languages import PAGE_LANGUAGES
+from civicfutures.i18n.languages import PAGE_LANGUAGES, base_language
 from civicfutures.intake.story_query import read_story_query
+from civicfutures.recordings.service import Player, RecordingService
 from civicfutures.settings import get_settings
 from civicfutures.web.auth import public
 from civicfutures.web.locale import page_locale, query_locale
@@ -120,7 +121,7 @@ async def archive_list(request: Request, lang: FromPath[str], project: FromPath[
 async def archive_story(
     request: Request, lang: FromPath[str], project: FromPath[str], story_id: FromPath[int]
 ) -> Response:
-    """One public story, or 410 once it is no longer public; rendered once per archive version."""
+    """One public story, or 410 once it is no longer public; rendered once per data version."""
     base = base_url(request)
     version = await archive_version()
     # The language switcher repeats a query string: such a page is rendered, never kept.
@@ -131,6 +132,7 @@ async def archive_story(
         found = await service.project(project)
         _gone_if_too_large(story_id)
         story = await service.story(found, story_id, lang)
+        player = await RecordingService().player(story.id)
         body = render_page(
             request,
             "archive/story.html",
@@ -142,11 +144,21 @@ async def archive_story(
             ],
             base=base,
             share=share_link(base, found.slug, story.id),
+            player=player,
+            subtitles_default=_subtitles_default(player, lang),
         )
         kept = Rendered.of(body, HTML)
         if key:
             PAGES.put(key, version, kept)
     return cached_answer(request, kept.body, kept.media_type, etag=kept.etag)
+
+
+def _subtitles_default(player: Player | None, lang: str) -> str | None:
+    """The subtitles shown at first: the visitor's interface language when there are some."""
+    if player is None:
+        return None
+    wanted = base_language(lang)
+    return next((tag for tag in player.subtitles if base_language(tag) == wanted), None)
 
 
 ARCHIVE_PAGES = Router(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from piccolo.columns import (
     JSON,
+    BigInt,
     Boolean,
     Date,
     ForeignKey,
@@ -160,6 +161,22 @@ class Translation(Table):
     body = Text()
     origin = Varchar(length=16, default="human")
     reviewed = Boolean(default=False)
+
+
+class StoryMedia(Table):
+    """A story's recording (`kind` "recording") or its subtitles in one language (`kind`
+    "subtitles"): the bytes live in the storage under `object_key`."""
+
+    id = Serial(primary_key=True)
+    story = ForeignKey(Story, on_delete=OnDelete.cascade, null=False)
+    kind = Varchar(length=16)
+    language = Varchar(length=35, default="")
+    media_type = Varchar(length=64)
+    object_key = Varchar(length=300)
+    size = BigInt()
+    sha256 = Varchar(length=64)
+    uploaded_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
 
 
 class Coding(Table):

@@ -14,7 +14,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, Router, get, post
 from litestar.params import FromPath
-from litestar.response import File, Redirect, Template
+from litestar.response import Redirect, Stream, Template
 
 from civicfutures.errors import FieldError, Problem
 from civicfutures.exports.registry import FORMATS
@@ -25,6 +25,8 @@ from civicfutures.i18n import gettext as _
 from civicfutures.i18n.formatting import format_datetime
 from civicfutures.i18n.languages import PAGE_LANGUAGES
 from civicfutures.intake.setup_service import SetupService
+from civicfutures.storage.downloads import object_response
+from civicfutures.storage.objects import get_storage
 from civicfutures.web.auth import current_actor, page_requires
 from civicfutures.web.pages import known_language, page
 
@@ -168,13 +170,14 @@ class ExportPages(Controller):
     @get("/{export_id:str}", name="export_download")
     async def download(
         self, request: Request, lang: FromPath[str], export_id: FromPath[str]
-    ) -> File:
-        kept, path = await ExportService().kept_file(current_actor(request), export_id)
-        return File(
-            path=path,
-            filename=kept.filename,
-            media_type=kept.media_type,
-            content_disposition_type="attachment",
+    ) -> Response | Stream:
+        kept, info = await ExportService().kept_file(current_actor(request), export_id)
+        return await object_response(
+            request,
+            get_storage(),
+            info,
+            kept.media_type,
+            {"Content-Disposition": f'attachment; filename="{kept.filename}"'},
         )
 
 

@@ -4,11 +4,12 @@ area, writes the file there (in a worker thread) and hands back where it is.
 The work area names the storytellers its export drew on (`.sources.json`); a withdrawal or
 erasure deletes every work area holding one of them (`remove_exports_with`).
 
-An export built on the exports page is kept in its work area for the account that asked
-(`keep`): `.export.json` names the owner and what was asked, the page lists the owner's kept
-exports (`kept`) and downloads them (`kept_file`). The same withdrawal deletes them, so a kept
-export never outlives a storyteller's consent; each account keeps its newest `KEEP_PER_ACCOUNT`
-for `KEEP_DAYS` days.
+An export built on the exports page is kept for the account that asked (`keep`) in the
+platform's storage (`civicfutures.storage`): the file under `exports/<id>/<file name>` and its
+note `exports/<id>.json` (the owner, what was asked, the storytellers it drew on); the page
+lists the owner's kept exports (`kept`) and downloads them (`kept_file`). The same withdrawal
+deletes them, so a kept export never outlives a storyteller's consent; each account keeps its
+newest `KEEP_PER_ACCOUNT` for `KEEP_DAYS` days.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from civicfutures.exports.scope import resolve_scope
 from civicfutures.exports.source import read_inputs
 from civicfutures.i18n import gettext as _
 from civicfutures.settings import get_settings
+from civicfutures.storage.objects import MissingObject, ObjectInfo, Storage, get_storage
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class ExportFile:
 
 WORK = "work"
 SOURCES = ".sources.json"
-KEPT = ".export.json"
+KEPT_PREFIX = "exports"
 KEEP_PER_ACCOUNT = 10
 KEEP_DAYS = 7
 # A kept export's id is its work area's name (`work_area`): nothing else reaches the disk.
@@ -79,6 +81,12 @@ class KeptExport:
     media_type: str
     size: int
     notes: dict[str, Any] = field(default_factory=dict)
+    storytellers: list[int] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """Where the file is in the storage."""
+        return f"{KEPT_PREFIX}/{self.id}/{self.filename}"
 
     @property
     def sentences(self) -> list[str]:
@@ -101,10 +109,9 @@ def _record_sources(work: Path, project: str, snapshot_id: str) -> None:
 
 
 def remove_exports_with(exports_dir: Path, storytellers: set[int]) -> int:
-    """Delete every export work area holding any of these storytellers; how many.
-
-    One that does not (yet) name its storytellers is deleted too: nothing vouches for it.
-    """
+    """Delete every export work area (an export being built or streamed) holding any of these
+    storytellers; how many. One that does not (yet) name its storytellers is deleted too:
+    nothing vouches for it."""
     root = Path(exports_dir) / WORK
     removed = 0
     if not root.is_dir():
@@ -123,33 +130,68 @@ def remove_exports_with(exports_dir: Path, storytellers: set[int]) -> int:
     return removed
 
 
-def _read_kept(work: Path) -> KeptExport | None:
+def _note_key(export_id: str) -> str:
+    return f"{KEPT_PREFIX}/{export_id}.json"
+
+
+async def _forget(storage: Storage, export_id: str) -> None:
+    """The note first: without it the file is no kept export, whatever happens next."""
+    await storage.delete(_note_key(export_id))
+    await storage.delete_prefix(f"{KEPT_PREFIX}/{export_id}")
+
+
+async def _all_kept(storage: Storage) -> list[KeptExport]:
+    found = []
+    for info in await storage.list(KEPT_PREFIX):
+        name = info.key.removeprefix(f"{KEPT_PREFIX}/")
+        if "/" in name or not name.endswith(".json"):
+            continue
+        kept = await _read_kept(storage, name.removesuffix(".json"))
+        if kept is not None:
+            found.append(kept)
+    return found
+
+
+async def remove_kept_exports_with(storytellers: set[int], storage: Storage | None = None) -> int:
+    """Delete every kept export drawing on any of these storytellers; how many."""
+    storage = storage or get_storage()
+    removed = 0
+    for kept in await _all_kept(storage):
+        if not kept.storytellers or set(kept.storytellers) & storytellers:
+            await _forget(storage, kept.id)
+            removed += 1
+    return removed
+
+
+async def _read_kept(storage: Storage, export_id: str) -> KeptExport | None:
     try:
-        kept = KeptExport(**json.loads((work / KEPT).read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
+        return KeptExport(**json.loads(await storage.read(_note_key(export_id))))
+    except (MissingObject, ValueError, TypeError):
         return None
-    return kept if (work / kept.filename).is_file() else None
 
 
-def _kept_of(root: Path, owner: int) -> list[KeptExport]:
+async def _kept_of(storage: Storage, owner: int) -> list[KeptExport]:
     """The owner's kept exports, newest first; those past `KEEP_DAYS` are deleted."""
-    if not root.is_dir():
-        return []
     oldest = (dt.datetime.now(dt.UTC) - dt.timedelta(days=KEEP_DAYS)).isoformat()
     found = []
-    for work in root.iterdir():
-        kept = _read_kept(work) if work.is_dir() else None
-        if kept is None or kept.owner != owner:
+    for kept in await _all_kept(storage):
+        if kept.owner != owner:
             continue
         if kept.created_at < oldest:
-            shutil.rmtree(work, ignore_errors=True)
+            await _forget(storage, kept.id)
             continue
         found.append(kept)
     return sorted(found, key=lambda k: (k.created_at, k.id), reverse=True)
 
 
-def _keep(export: ExportFile, owner: int, request: ExportRequest) -> KeptExport:
-    """Mark a finished export as kept for `owner`; the owner's oldest beyond the limit go."""
+async def _keep(export: ExportFile, owner: int, request: ExportRequest) -> KeptExport:
+    """Store a finished export for `owner`; the owner's oldest beyond the limit go."""
+    storage = get_storage()
+    try:
+        sources = json.loads((export.work / SOURCES).read_text(encoding="utf-8"))
+        storytellers = sorted(int(teller) for teller in sources["storytellers"])
+    except (OSError, ValueError, KeyError, TypeError):
+        storytellers = []
     kept = KeptExport(
         id=export.work.name,
         owner=owner,
@@ -164,10 +206,13 @@ def _keep(export: ExportFile, owner: int, request: ExportRequest) -> KeptExport:
         media_type=export.media_type,
         size=export.path.stat().st_size,
         notes=export.notes.as_dict(),
+        storytellers=storytellers,
     )
-    (export.work / KEPT).write_text(json.dumps(kept.__dict__), encoding="utf-8")
-    for old in _kept_of(export.work.parent, owner)[KEEP_PER_ACCOUNT:]:
-        shutil.rmtree(export.work.parent / old.id, ignore_errors=True)
+    await storage.put(kept.key, export.path)
+    # The note last: an export counts as kept once its note is there.
+    await storage.put(_note_key(kept.id), json.dumps(kept.__dict__).encode())
+    for old in (await _kept_of(storage, owner))[KEEP_PER_ACCOUNT:]:
+        await _forget(storage, old.id)
     return kept
 
 
@@ -187,27 +232,28 @@ class ExportService:
             raise _no_export("")
         export = await self.export(actor, request)
         try:
-            return await anyio.to_thread.run_sync(_keep, export, actor.user_id, request)
-        except BaseException:
+            return await _keep(export, actor.user_id, request)
+        finally:
             export.discard()
-            raise
 
     async def kept(self, actor: Actor) -> list[KeptExport]:
         """The account's kept exports, newest first (withdrawn ones are already gone)."""
         if actor.user_id is None:
             return []
-        root = get_settings().exports_dir / WORK
-        return await anyio.to_thread.run_sync(_kept_of, root, actor.user_id)
+        return await _kept_of(get_storage(), actor.user_id)
 
-    async def kept_file(self, actor: Actor, export_id: str) -> tuple[KeptExport, Path]:
-        """One of the account's kept exports and its file; another account's is a 404 too."""
+    async def kept_file(self, actor: Actor, export_id: str) -> tuple[KeptExport, ObjectInfo]:
+        """One of the account's kept exports and its stored file; another account's is a 404 too."""
         if not KEPT_ID.match(export_id) or actor.user_id is None:
             raise _no_export(export_id)
-        work = get_settings().exports_dir / WORK / export_id
-        kept = await anyio.to_thread.run_sync(_read_kept, work)
+        storage = get_storage()
+        kept = await _read_kept(storage, export_id)
         if kept is None or kept.owner != actor.user_id or kept.id != export_id:
             raise _no_export(export_id)
-        return kept, work / kept.filename
+        try:
+            return kept, await storage.head(kept.key)
+        except MissingObject as error:
+            raise _no_export(export_id) from error
 
     async def export(self, actor: Actor, request: ExportRequest) -> ExportFile:
         request = validate(request, FORMATS)

@@ -5,11 +5,12 @@ choosing the file again: the checked bytes are kept under their SHA-256, beside 
 checked them, for which site and project, under which name and format. Kept files hold
 personal data (storytellers' codes, demographics, their words), so:
 
-- they live under `CIVICFUTURES_VAR_DIR/imports/checked/site-<id>/user-<id>/`, readable by the
-  server's user only; a file is found only by the user who checked it, at the site it was
-  checked for: another partner's or another site's fingerprint is simply not there (404);
-- the fingerprint is checked to be 64 hexadecimal characters before any path is built;
-- a file lives CIVICFUTURES_IMPORT_KEEP_MINUTES after its check (its note's modification time),
+- they live in the platform's storage (`civicfutures.storage`) under
+  `imports/checked/site-<id>/user-<id>/` (a local store's folder is the server user's only); a
+  file is found only by the user who checked it, at the site it was checked for: another
+  partner's or another site's fingerprint is simply not there (404);
+- the fingerprint is checked to be 64 hexadecimal characters before any key is built;
+- a file lives CIVICFUTURES_IMPORT_KEEP_MINUTES after its check (its note's time in the store),
   and expired files are removed on every check, every import by fingerprint and at start-up;
 - a file is deleted once imported (by its fingerprint, or by its checker choosing it again),
   and when its import finds problems (the database changed since the check): a fixed file is
@@ -21,19 +22,11 @@ personal data (storytellers' codes, demographics, their words), so:
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
-import os
 import re
-import shutil
-import tempfile
-import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
-
-import anyio.to_thread
 
 from civicfutures.auth.actor import Actor
 from civicfutures.errors import FieldError, Gone, InvalidInput, NotFound
@@ -43,6 +36,7 @@ from civicfutures.i18n.formatting import format_number
 from civicfutures.imports.report import ImportReport
 from civicfutures.imports.sources import SourceFile
 from civicfutures.settings import get_settings
+from civicfutures.storage.objects import MissingObject, ObjectInfo, Storage, get_storage
 
 FIELD = "sha256"
 _FINGERPRINT = re.compile(r"[0-9a-f]{64}")
@@ -70,8 +64,7 @@ class KeptFile:
     minutes: float
 
 
-def kept_root() -> Path:
-    return get_settings().var_dir / "imports" / "checked"
+CHECKED = "imports/checked"
 
 
 def keep_seconds() -> float:
@@ -79,7 +72,7 @@ def keep_seconds() -> float:
 
 
 def fingerprint(value: object) -> str:
-    """The fingerprint as sent, or InvalidInput naming the field: nothing else reaches a path."""
+    """The fingerprint as sent, or InvalidInput naming the field: nothing else reaches a key."""
     text = value.strip().lower() if isinstance(value, str) else ""
     if not text:
         raise InvalidInput(
@@ -100,76 +93,59 @@ def fingerprint(value: object) -> str:
     return text
 
 
-def _folder(root: Path, site_id: int, user_id: int) -> Path:
-    return root / f"site-{int(site_id)}" / f"user-{int(user_id)}"
+def _folder(site_id: int, user_id: int) -> str:
+    return f"{CHECKED}/site-{int(site_id)}/user-{int(user_id)}"
 
 
-def _expired(path: Path, now: float, seconds: float) -> bool:
-    try:
-        return now - path.stat().st_mtime >= seconds
-    except FileNotFoundError:
-        return False
+def _expired(info: ObjectInfo, now: dt.datetime, seconds: float) -> bool:
+    return (now - info.modified).total_seconds() >= seconds
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Written whole under a temporary name, then renamed: a reader never sees half a file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-
-
-def _remove(folder: Path, sha256: str) -> None:
+async def _remove(storage: Storage, folder: str, sha256: str) -> None:
+    # The note first: without it the bytes are no kept file, whatever happens next.
     for suffix in (_NOTE, _DATA):
-        with contextlib.suppress(FileNotFoundError):
-            (folder / f"{sha256}{suffix}").unlink()
+        await storage.delete(f"{folder}/{sha256}{suffix}")
 
 
-def sweep(root: Path | None = None) -> int:
-    """Remove every expired kept file (and leftovers of an interrupted write); their number."""
-    root = root or kept_root()
-    if not root.is_dir():
-        return 0
-    now, seconds = time.time(), keep_seconds()
+async def sweep(storage: Storage | None = None) -> int:
+    """Remove every expired kept file (and bytes left without a note by an interrupted
+    keep); how many kept files went."""
+    storage = storage or get_storage()
+    found = await storage.list(CHECKED)
+    keys = {info.key for info in found}
+    now, seconds = dt.datetime.now(dt.UTC), keep_seconds()
     removed = 0
-    for path in sorted(root.glob("site-*/user-*/*")):
-        if not path.is_file() or not _expired(path, now, seconds):
+    for info in found:
+        if not _expired(info, now, seconds):
             continue
-        if path.suffix == _NOTE:
-            _remove(path.parent, path.stem)
+        folder, _slash, name = info.key.rpartition("/")
+        if name.endswith(_NOTE):
+            await _remove(storage, folder, name.removesuffix(_NOTE))
             removed += 1
-        elif not path.with_suffix(_NOTE).exists():
-            # Bytes without a note: a write that was cut short.
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
+        elif info.key.removesuffix(_DATA) + _NOTE not in keys:
+            await storage.delete(info.key)
     return removed
 
 
-def sweep_at_startup() -> None:
+async def sweep_at_startup() -> None:
     """Files left expired by a stopped server go before the first request (an app hook)."""
-    sweep()
+    await sweep()
 
 
-def purge_site(site_id: int, root: Path | None = None) -> int:
+async def purge_site(site_id: int, storage: Storage | None = None) -> int:
     """Delete every file kept for a site, expired or not; how many there were."""
-    folder = (root or kept_root()) / f"site-{int(site_id)}"
-    if not folder.is_dir():
-        return 0
-    count = sum(1 for _note in folder.glob(f"user-*/*{_NOTE}"))
-    shutil.rmtree(folder, ignore_errors=True)
+    storage = storage or get_storage()
+    prefix = f"{CHECKED}/site-{int(site_id)}"
+    count = sum(1 for info in await storage.list(prefix) if info.key.endswith(_NOTE))
+    await storage.delete_prefix(prefix)
     return count
 
 
 class KeptImports:
-    """Keeps, finds and deletes checked files; the file work runs in a worker thread."""
+    """Keeps, finds and deletes checked files in the storage."""
 
-    def __init__(self, root: Path | None = None) -> None:
-        self.root = root or kept_root()
+    def __init__(self, storage: Storage | None = None) -> None:
+        self.storage = storage or get_storage()
 
     async def keep(
         self, actor: Actor, site_id: int, site: str, source: SourceFile, report: ImportReport
@@ -205,27 +181,17 @@ class KeptImports:
             checked_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             minutes=seconds / 60,
         )
-        await anyio.to_thread.run_sync(self._keep, kept, data)
-        return kept
-
-    def _keep(self, kept: KeptFile, data: bytes) -> None:
-        sweep(self.root)
-        folder = _folder(self.root, kept.site_id, kept.user_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        # Only the server's user may list them: the names are fingerprints of personal data.
-        for level in (self.root, folder.parent, folder):
-            level.chmod(0o700)
-        _write(folder / f"{kept.sha256}{_DATA}", data)
+        await sweep(self.storage)
+        folder = _folder(kept.site_id, kept.user_id)
+        await self.storage.put(f"{folder}/{sha256}{_DATA}", data)
         # The note last: a file counts as kept (and its time starts) once its note is there.
-        _write(folder / f"{kept.sha256}{_NOTE}", json.dumps(asdict(kept)).encode())
+        await self.storage.put(f"{folder}/{sha256}{_NOTE}", json.dumps(asdict(kept)).encode())
+        return kept
 
     async def take(self, actor: Actor, site_id: int, value: object) -> tuple[KeptFile, bytes]:
         """The caller's kept file for this site and its bytes; InvalidInput (422), NotFound
         (404) or Gone (410, expired and now removed), each naming the field."""
         sha256 = fingerprint(value)
-        return await anyio.to_thread.run_sync(self._take, actor.user_id, site_id, sha256)
-
-    def _take(self, user_id: int | None, site_id: int, sha256: str) -> tuple[KeptFile, bytes]:
         missing = NotFound(
             _("No such checked file."),
             [
@@ -237,13 +203,16 @@ class KeptImports:
                 )
             ],
         )
-        if user_id is None:
+        if actor.user_id is None:
             raise missing
-        folder = _folder(self.root, site_id, user_id)
-        note_path = folder / f"{sha256}{_NOTE}"
+        folder = _folder(site_id, actor.user_id)
         seconds = keep_seconds()
-        if _expired(note_path, time.time(), seconds):
-            _remove(folder, sha256)
+        try:
+            note_info = await self.storage.head(f"{folder}/{sha256}{_NOTE}")
+        except MissingObject as error:
+            raise missing from error
+        if _expired(note_info, dt.datetime.now(dt.UTC), seconds):
+            await _remove(self.storage, folder, sha256)
             raise Gone(
                 _("The checked file is no longer kept."),
                 [
@@ -257,21 +226,21 @@ class KeptImports:
                     )
                 ],
             )
-        sweep(self.root)
+        await sweep(self.storage)
         try:
-            note = json.loads(note_path.read_text(encoding="utf-8"))
-            data = (folder / f"{sha256}{_DATA}").read_bytes()
+            note = json.loads(await self.storage.read(f"{folder}/{sha256}{_NOTE}"))
+            data = await self.storage.read(f"{folder}/{sha256}{_DATA}")
             kept = KeptFile(**note)
-        except (FileNotFoundError, ValueError, TypeError) as error:
+        except (MissingObject, ValueError, TypeError) as error:
             raise missing from error
         # The note and the bytes must agree with the request: anything else is not this file.
         if (
             kept.sha256 != sha256
-            or kept.user_id != user_id
+            or kept.user_id != actor.user_id
             or kept.site_id != site_id
             or hashlib.sha256(data).hexdigest() != sha256
         ):
-            _remove(folder, sha256)
+            await _remove(self.storage, folder, sha256)
             raise missing
         return kept, data
 
@@ -280,10 +249,8 @@ class KeptImports:
         if actor.user_id is None or source.data is None:
             return
         sha256 = hashlib.sha256(source.data).hexdigest()
-        await anyio.to_thread.run_sync(_remove, _folder(self.root, site_id, actor.user_id), sha256)
+        await _remove(self.storage, _folder(site_id, actor.user_id), sha256)
 
     async def discard(self, kept: KeptFile) -> None:
         """Delete a kept file (after its import, or when its import found problems)."""
-        await anyio.to_thread.run_sync(
-            _remove, _folder(self.root, kept.site_id, kept.user_id), kept.sha256
-        )
+        await _remove(self.storage, _folder(kept.site_id, kept.user_id), kept.sha256)

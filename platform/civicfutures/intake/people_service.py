@@ -10,7 +10,14 @@ import msgspec
 from civicfutures import audit
 from civicfutures.auth.actor import Actor
 from civicfutures.consent import readable_storytellers, shows_demographics
-from civicfutures.db.tables import Project, Story, StoryStoryteller, Storyteller, Workshop
+from civicfutures.db.tables import (
+    Project,
+    Story,
+    StoryMedia,
+    StoryStoryteller,
+    Storyteller,
+    Workshop,
+)
 from civicfutures.db.transactions import write_transaction
 from civicfutures.derived import withdraw_derived
 from civicfutures.errors import Conflict, FieldError, Forbidden, NotFound
@@ -18,6 +25,7 @@ from civicfutures.i18n import gettext as _
 from civicfutures.intake import schemas as s
 from civicfutures.intake.setup_service import find_site
 from civicfutures.intake.validation import Checker, check_demographics, nfc
+from civicfutures.recordings.files import delete_story_media
 
 
 def require_site_write(actor: Actor, site_id: int) -> None:
@@ -286,6 +294,9 @@ class StorytellerService:
                 for item in counts:
                     tellers[item["story"]] = tellers.get(item["story"], 0) + 1
                 solo = [story for story, n in tellers.items() if n == 1]
+            if story_ids:
+                # A recording holds every teller's voice: it goes from group stories too.
+                await StoryMedia.delete().where(StoryMedia.story.is_in(story_ids))
             await StoryStoryteller.delete().where(StoryStoryteller.storyteller == storyteller_id)
             if solo:
                 await Story.delete().where(Story.id.is_in(solo))
@@ -301,4 +312,5 @@ class StorytellerService:
                     "group_stories_kept": len(story_ids) - len(solo),
                 },
             )
+        await delete_story_media(story_ids)
         await withdraw_derived(actor, row["project_slug"], storyteller_id, site_id=row["site"])

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from civicfutures.auth.actor import Actor
 from civicfutures.coding.suggestions import SuggestionService
 from civicfutures.db.tables import Theme
-from civicfutures.errors import FieldError, NotFound
+from civicfutures.errors import FieldError, InvalidInput, NotFound, Problem, TooLarge
 from civicfutures.forms.definitions import (
     scope_label,
     status_label,
@@ -28,6 +29,8 @@ from civicfutures.i18n.labels import LabelContext
 from civicfutures.intake import schemas as s
 from civicfutures.intake.story_service import StoryService
 from civicfutures.intake.story_view import StoryViewService
+from civicfutures.recordings.service import MediaOut, RecordingService, megabytes
+from civicfutures.settings import get_settings
 from civicfutures.web.auth import current_actor, page_requires
 from civicfutures.web.pages import page
 
@@ -90,6 +93,7 @@ async def render_story(
     reconcile: str | None = None,
     memo_errors: Sequence[FieldError] = (),
     agreed_errors: Sequence[FieldError] = (),
+    media_errors: Sequence[FieldError] = (),
 ) -> Template:
     """The story page; a refused coding form comes back with its errors and values.
 
@@ -103,6 +107,8 @@ async def render_story(
     )
     themes, _groups = await theme_choices(view.project["id"], labels)
     suggestions = await SuggestionService().suggest(actor, story_id) if view.may_code else None
+    can_write = actor.writes_site(view.site.id)
+    media: list[MediaOut] = await RecordingService().of_story(actor, story_id) if can_write else []
     return page(
         "pages/story.html",
         status_code=status_code,
@@ -110,7 +116,9 @@ async def render_story(
         story=view.story,
         themes={c.value: c for c in themes},
         theme_options=await theme_options(view.project["id"], labels),
-        can_write=actor.writes_site(view.site.id),
+        can_write=can_write,
+        media=media,
+        media_errors=list(media_errors),
         is_admin=actor.is_admin,
         coding_errors=list(errors),
         coding_values=values or {},
@@ -146,6 +154,8 @@ class StoryPages(Controller):
             "memo": _("The memo is saved."),
             "memo-removed": _("The memo is removed."),
             "rejected": _("The suggested theme will not be suggested to you for this story again."),
+            "recording": _("The recording is saved."),
+            "subtitles": _("The subtitles are saved."),
         }
         # "Code an excerpt" of a suggested theme: the coding form comes with the theme chosen.
         code = request.query_params.get("code", "")[:64]
@@ -157,3 +167,101 @@ class StoryPages(Controller):
             notice=notices.get(request.query_params.get("saved", "")),
             reconcile=request.query_params.get("reconcile") or None,
         )
+
+    @post(
+        "/recording",
+        name="story_recording",
+        status_code=200,
+        # Counted against CIVICFUTURES_RECORDING_MAX_BYTES below and in the service.
+        request_max_body_size=None,
+    )
+    async def upload_recording(
+        self, request: Request, lang: FromPath[str], story_id: FromPath[int]
+    ) -> Redirect | Template:
+        """The recording chosen on the story page, kept like one sent to the API."""
+        actor = current_actor(request)
+        await RecordingService().check_writable(actor, story_id)
+        try:
+            _check_declared_size(request)
+            form = await request.form()
+            upload = form.get("recording")
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                raise InvalidInput(
+                    _("The request has invalid fields."),
+                    [FieldError("recording", _("Choose the recording to upload."))],
+                )
+            await RecordingService().upload_recording(actor, story_id, _chunks_of(upload))
+        except Problem as refused:
+            if not refused.errors:
+                raise
+            return await render_story(
+                request,
+                lang,
+                story_id,
+                media_errors=refused.errors,
+                status_code=refused.status_code,
+            )
+        return Redirect(
+            f"/{lang}/stories/{story_id}?saved=recording#recording-heading", status_code=303
+        )
+
+    @post("/subtitles", name="story_subtitles", status_code=200)
+    async def upload_subtitles(
+        self, request: Request, lang: FromPath[str], story_id: FromPath[int]
+    ) -> Redirect | Template:
+        """Subtitles in one language chosen on the story page."""
+        actor = current_actor(request)
+        await RecordingService().check_writable(actor, story_id)
+        try:
+            form = await request.form()
+            upload = form.get("subtitles")
+            language = str(form.get("language") or "")
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                raise InvalidInput(
+                    _("The request has invalid fields."),
+                    [FieldError("subtitles", _("Choose the subtitles file (WebVTT) to upload."))],
+                )
+            await RecordingService().put_subtitles(actor, story_id, language, await upload.read())
+        except Problem as refused:
+            if not refused.errors:
+                raise
+            return await render_story(
+                request,
+                lang,
+                story_id,
+                # The API's path parameter `lang` is this form's field `language`.
+                media_errors=[
+                    FieldError("language", e.message) if e.field == "lang" else e
+                    for e in refused.errors
+                ],
+                status_code=refused.status_code,
+            )
+        return Redirect(
+            f"/{lang}/stories/{story_id}?saved=subtitles#recording-heading", status_code=303
+        )
+
+
+# A multipart form's own parts (boundaries, the CSRF token) beside the file.
+FORM_OVERHEAD = 64 * 1024
+
+
+def _check_declared_size(request: Request) -> None:
+    """Refuse a form larger than a recording may be before reading it: the form parser keeps
+    the body in memory."""
+    limit = get_settings().recording_max_bytes
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit() or int(declared) > limit + FORM_OVERHEAD:
+        raise TooLarge(
+            _("The recording is too large."),
+            [
+                FieldError(
+                    "recording",
+                    _("A recording may be at most {size} MB.").format(size=megabytes(limit)),
+                )
+            ],
+        )
+
+
+async def _chunks_of(upload: UploadFile):
+    while chunk := await upload.read(256 * 1024):
+        yield chunk
