@@ -21,7 +21,7 @@ from babel import Locale
 from babel.localedata import locale_identifiers
 from lxml import html as lxml_html
 
-from builders import demo_places, every_page
+from builders import demo_places, empty_tables, every_page
 from civicfutures import audit
 from civicfutures.auth.actor import ROLES
 from civicfutures.db.piccolo_app import APP_CONFIG
@@ -174,9 +174,17 @@ def plain_words(page: str, data: re.Pattern[str], allowed: set[str]) -> list[str
     return [word for word in _WORD.findall(text) if word not in allowed]
 
 
-@pytest.fixture
-async def places() -> dict[str, str]:
+@pytest.fixture(scope="module")
+async def places(client) -> dict[str, str]:
+    """The demo and its briefing, loaded once: the walks only read."""
+    await empty_tables()
     return await demo_places()
+
+
+@pytest.fixture(autouse=True)
+def empty_database(client, places) -> None:
+    """Instead of the suite's emptying before each test: each walk signs in afresh."""
+    client.cookies.clear()
 
 
 def demo_account(role: str) -> str:
