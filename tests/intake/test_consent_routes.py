@@ -18,6 +18,7 @@ import polars as pl
 import pytest
 
 from builders import story_body
+from recordings.media import wav_bytes
 
 PASSWORD = "amber-quay-lantern-7291"
 GENERATED = re.compile(r"^/schema(/|$)|^/static(/|$)")
@@ -147,6 +148,18 @@ async def _build(client, world, admin) -> World:
         await client.patch(
             f"/api/v1/stories/{story_id}", json={"status": "reviewed"}, headers=admin
         )
+        # A recording whose subtitles carry the marker: media routes are walked with content.
+        recording = await client.post(
+            f"/api/v1/stories/{story_id}/recording", content=wav_bytes(0.1), headers=admin
+        )
+        assert recording.status_code == 201, recording.text
+        vtt = f"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n{marker} napisy\n".encode()
+        subtitles = await client.put(
+            f"/api/v1/stories/{story_id}/subtitles/pl",
+            content=vtt,
+            headers={**admin, "Content-Type": "text/vtt"},
+        )
+        assert subtitles.status_code == 200, subtitles.text
         return story_id
 
     for state, (scopes, code, marker) in STATES.items():
@@ -213,6 +226,7 @@ def _values(name: str, path: str, built: World) -> list[str]:
         "key": ["youth_voice"],
         "file": ["download.csv", "download.xlsx", "download.parquet"],
         "export_id": built.exports,
+        "language": ["pl", "en"],
     }
     if name == "ref":
         return ["futures"] if "/projects/" in path else ["gdansk"]
