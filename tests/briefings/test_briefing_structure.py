@@ -298,6 +298,15 @@ async def test_the_authors_summary_and_recommendations_are_built_into_every_form
         recommendations=RECOMMENDATIONS.replace("\r\n", "\n"),
     )
     assert again.headers["location"] == detail
+    # So do they with control characters no document format can hold (a NUL, a shift-in).
+    controls = await post_briefing_form(
+        client,
+        "en",
+        language="en",
+        summary=SUMMARY.replace("asked", "as\x0fked") + "\x00",
+        recommendations=RECOMMENDATIONS,
+    )
+    assert controls.headers["location"] == detail
     # Without recommendations there is no such section, and another summary another id.
     other = await post_briefing_form(client, "en", language="en", summary="Short.")
     assert other.status_code == 303 and other.headers["location"] != detail

@@ -94,3 +94,16 @@ def test_docx_marks_the_quote_run_and_paragraph(language, quoted):
     properties = cell_paragraph._p.pPr
     assert (properties is not None and properties.find(qn("w:bidi")) is not None) == rtl
     assert all((r._r.rPr.find(qn("w:rtl")) is not None) == rtl for r in cell_paragraph.runs)
+
+
+def test_docx_is_written_when_texts_carry_characters_xml_cannot_hold():
+    """A story may hold control characters (only NUL is refused at intake): the Word file is
+    still written, without them, and the words around them kept."""
+    document = briefing("pl", "pl")
+    document.title = "Tytuł\x00 z\x0f sterowaniem\x1b"
+    document.sections[0].blocks[0].quotes[0].text = "Autobus\x0f, którego\ufffe nie ma."
+    with use_locale("pl"):
+        written = docx.Document(io.BytesIO(render_docx(document)))
+    texts = [p.text for p in written.paragraphs]
+    assert "Tytuł z sterowaniem" in texts
+    assert any("Autobus, którego nie ma." in text for text in texts)

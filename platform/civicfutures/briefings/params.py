@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -98,12 +99,23 @@ class BriefingParams:
         )
 
 
+# Characters XML 1.0 cannot hold (C0 controls but tab and line ends, lone surrogates, U+FFFE/F).
+# Invisible in any text, they would stop the Word and XML files of a briefing being written.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """The text without the characters XML cannot hold; every other character kept."""
+    return _NOT_XML.sub("", text)
+
+
 def author_text(value: str | None) -> str | None:
     """A text from a form or a request in one canonical form: the same words give the same
     briefing whether typed in a browser (CRLF line ends) or sent by the API."""
     if value is None:
         return None
-    lines = [line.rstrip() for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    value = xml_text(value.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = [line.rstrip() for line in value.split("\n")]
     return "\n".join(lines).strip()
 
 

@@ -45,6 +45,7 @@ from civicfutures.briefings.document import (
     TableRef,
     ThemeView,
 )
+from civicfutures.briefings.params import xml_text
 from civicfutures.briefings.renderers.printed import printed
 from civicfutures.briefings.tables import COUNT, DECIMAL, PVALUE, SHARE, Table
 from civicfutures.i18n.formatting import format_list, quotation_marks
@@ -121,6 +122,7 @@ PROPERTY_LIMIT = 255
 
 def _property(text: str) -> str:
     """A document property fits Word's 255 characters (a subtitle naming 200 sites does not)."""
+    text = xml_text(text)
     return text if len(text) <= PROPERTY_LIMIT else text[: PROPERTY_LIMIT - 1] + "…"
 
 
@@ -184,15 +186,15 @@ class _Writer:
         return paragraph
 
     def heading(self, text: str, level: int, language: str | None = None) -> None:
-        self._direct(self.doc.add_heading(text, level), language)
+        self._direct(self.doc.add_heading(xml_text(text), level), language)
 
     def paragraph(self, text: str, style: str | None = None, language: str | None = None):
-        return self._direct(self.doc.add_paragraph(text, style=style), language)
+        return self._direct(self.doc.add_paragraph(xml_text(text), style=style), language)
 
     def labelled(self, label: str, value: str) -> None:
         paragraph = self.doc.add_paragraph(style="List Bullet")
-        paragraph.add_run(f"{label}: ").bold = True
-        paragraph.add_run(value)
+        paragraph.add_run(xml_text(f"{label}: ")).bold = True
+        paragraph.add_run(xml_text(value))
         self._direct(paragraph)
 
     # -------------------------------------------------------------- blocks
@@ -233,7 +235,7 @@ class _Writer:
         language: str | None = None,
     ) -> None:
         paragraph = cell.paragraphs[0]
-        run = paragraph.add_run(text)
+        run = paragraph.add_run(xml_text(text))
         run.bold = bold or None
         run.font.size = Pt(8.5)
         if number:
@@ -299,7 +301,7 @@ class _Writer:
         paragraph = self._direct(self.doc.add_paragraph(style="Quote"), quote.language)
         rtl = text_direction(quote.language) == "rtl"
         for part, own in ((start, False), (quote.text, True), (end, False)):
-            run = paragraph.add_run(part)
+            run = paragraph.add_run(xml_text(part))
             properties = run._r.get_or_add_rPr()
             if rtl if own else self.rtl:
                 _insert(properties, "w:rtl")
@@ -319,8 +321,8 @@ class _Writer:
 
     def write(self) -> bytes:
         briefing = self.briefing
-        self._direct(self.doc.add_paragraph(briefing.title, style="Title"))
-        self._direct(self.doc.add_paragraph(briefing.subtitle, style="Subtitle"))
+        self._direct(self.doc.add_paragraph(xml_text(briefing.title), style="Title"))
+        self._direct(self.doc.add_paragraph(xml_text(briefing.subtitle), style="Subtitle"))
         for section in briefing.sections:
             self.heading(section.heading, 1)
             for block in section.blocks:
