@@ -231,3 +231,17 @@ async def test_public_archive_pages_say_public_and_signed_in_pages_do_not(
     await sign_in("admin")
     signed_in_page = await client.get("/en/")
     assert not public_re.search(signed_in_page.headers.get("cache-control", ""))
+
+
+def test_the_apps_shared_folder_is_writable_by_the_images_user():
+    """A named volume starts with the ownership of the image's folder at its mount point."""
+    from test_dockerfile import instructions
+
+    document = compose()
+    [mount] = document["services"]["app1"]["volumes"]
+    volume, target = mount.split(":")
+    assert volume in document["volumes"]
+    assert document["services"]["app1"]["environment"]["CIVICFUTURES_EXPORTS_DIR"] == target
+    runs = " ".join(arguments for keyword, arguments in instructions() if keyword == "RUN")
+    assert f"mkdir -p {target}" in runs
+    assert re.search(r"chown -R civicfutures " + re.escape(str(Path(target).parent)), runs)
