@@ -69,6 +69,16 @@ async def test_names_outside_the_store_or_folder_are_refused_before_anything_cha
         assert result.returncode == 1, name
         assert message in result.stderr, (name, result.stderr)
         assert "Traceback" not in result.stderr
+    linked = tmp_path / "linked.backup"
+    forged(linked, engine_name, {database: b"x"})
+    with tarfile.open(linked, "a") as archive:
+        link = tarfile.TarInfo("exports/passwd")
+        link.type = tarfile.LNKTYPE
+        link.linkname = "/etc/passwd"
+        archive.addfile(link)
+    result = civicfutures("restore", "--yes", str(linked))
+    assert result.returncode == 1 and "to no earlier file" in result.stderr, result.stderr
+    assert not (get_settings().exports_dir / "passwd").exists()
     assert not outside.exists()
     assert await _titles() == ["Stays"]
 

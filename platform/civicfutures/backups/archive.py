@@ -132,6 +132,7 @@ class Reader:
         self.database: tarfile.TarInfo | None = None
         self.objects: list[tuple[str, tarfile.TarInfo]] = []
         self.files: list[tuple[str, tarfile.TarInfo]] = []
+        self.seen: set[str] = set()
         for member in self.tar.getmembers():
             self._sort(member)
         if self.database is None:
@@ -153,6 +154,9 @@ class Reader:
         name = member.name
         if not (member.isfile() or member.islnk()):
             raise BackupError(f"the backup holds something other than files: {name!r}")
+        if member.islnk() and member.linkname not in self.seen:
+            raise BackupError(f"the backup links {name!r} to no earlier file")
+        self.seen.add(name)
         if name == MANIFEST:
             return
         if name == DATABASE[self.manifest["engine"]]:
