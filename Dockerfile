@@ -2,6 +2,8 @@
 # `docker run -p 8000:8000 -e CIVICFUTURES_DATABASE_URL=postgresql://user:pass@db:5432/civicfutures civicfutures`
 # Without a database URL it runs on SQLite in the /data volume. Python packages come from
 # uv.lock alone (the runtime, without the test group), checked against the lock's hashes.
+# /data/exports exists owned by the server's user, so a named volume mounted there (as
+# compose.yaml does) starts writable by it.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -14,7 +16,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql-client graphviz \
         libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --create-home --uid 1000 civicfutures && mkdir -p /data && chown civicfutures /data
+    && useradd --create-home --uid 1000 civicfutures \
+    && mkdir -p /data/exports && chown -R civicfutures /data
 
 WORKDIR /app
 # The same uv as the Makefile's; the lock becomes a hashed requirements file for pip.

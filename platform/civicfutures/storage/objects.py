@@ -145,6 +145,22 @@ class Storage:
             return []
         return sorted(found, key=lambda info: info.key)
 
+    async def walk(self) -> AsyncIterator[ObjectInfo]:
+        """Every object of the store, a listing batch at a time (a backup of a large store
+        never holds its whole listing). Names no platform key can take, such as a local
+        store's staging files, are left out: nothing reads them."""
+        try:
+            async for batch in obstore.list(self.store):
+                for meta in batch:
+                    info = _info(meta)
+                    try:
+                        check_key(info.key)
+                    except ValueError:
+                        continue
+                    yield info
+        except (NotFoundError, FileNotFoundError):
+            return
+
     async def delete_prefix(self, prefix: str) -> int:
         """Delete every object under the folder `prefix`; how many."""
         found = await self.list(prefix)
