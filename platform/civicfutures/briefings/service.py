@@ -296,7 +296,7 @@ class BriefingService:
         info: Any,
         identifier: str,
     ) -> Status:
-        """Record that a build begins: its status file (naming the storytellers it draws on),
+        """Record that a build begins: its status record (naming the storytellers it draws on),
         then the audit event."""
         tellers = await anyio.to_thread.run_sync(storyteller_ids, info, site_id)
         status = Status(
@@ -320,7 +320,7 @@ class BriefingService:
         return status
 
     def _recorder(self, status: Status, also: Reporter | None = None) -> Reporter:
-        """A reporter keeping the step in the status file, where every worker reads it."""
+        """A reporter keeping the step in the status record, where every worker reads it."""
 
         def record(step: str) -> None:
             status.step = step
