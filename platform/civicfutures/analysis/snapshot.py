@@ -524,20 +524,15 @@ KEPT_PER_PROJECT = 2
 
 def _snapshot_ids(store: Storage) -> list[str]:
     """Every snapshot in the store, complete or not."""
-    found = set()
-    for info in store.list_sync(FOLDER):
-        name = info.key.removeprefix(f"{FOLDER}/")
-        if "/" in name and valid_id(name.split("/", 1)[0]):
-            found.add(name.split("/", 1)[0])
-    return sorted(found)
+    return [name for name in store.folder_sync(FOLDER)[0] if valid_id(name)]
 
 
 def _uses(store: Storage) -> dict[str, dict[str, Any]]:
     """Each snapshot's use record: its project and when it was last written or reused."""
     found = {}
-    for info in store.list_sync(FOLDER):
+    for info in store.folder_sync(FOLDER)[1]:
         name = info.key.removeprefix(f"{FOLDER}/")
-        if "/" in name or not valid_id(name.removesuffix(USED_SUFFIX)):
+        if not name.endswith(USED_SUFFIX) or not valid_id(name.removesuffix(USED_SUFFIX)):
             continue
         try:
             found[name.removesuffix(USED_SUFFIX)] = json.loads(store.read_sync(info.key))

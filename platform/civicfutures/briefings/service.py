@@ -345,6 +345,10 @@ class BriefingService:
         except storage.Withdrawn:
             return
         except Exception as error:
+            current = await self._in_thread(storage.read_status, self.store, status.id)
+            if current is not None and current.status == "withdrawn":
+                # Withdrawn under way (its staging folder deleted): it stays withdrawn.
+                return
             status.status, status.error = "failed", f"{type(error).__name__}: {error}"
             await self._in_thread(storage.write_status, self.store, status)
             if not _RUNNING.get(status.id):

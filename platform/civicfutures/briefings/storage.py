@@ -104,9 +104,9 @@ def write_status(store: Storage, status: Status) -> None:
 def list_statuses(store: Storage) -> list[Status]:
     """Every briefing with a status record, newest request first."""
     found = []
-    for info in store.list_sync(FOLDER):
+    for info in store.folder_sync(FOLDER)[1]:
         name = info.key.removeprefix(f"{FOLDER}/")
-        if "/" in name or not name.endswith(STATUS_SUFFIX):
+        if not name.endswith(STATUS_SUFFIX):
             continue
         status = read_status(store, name.removesuffix(STATUS_SUFFIX))
         if status is not None:

@@ -192,6 +192,16 @@ class Storage:
             return []
         return sorted(found, key=lambda info: info.key)
 
+    def folder_sync(self, prefix: str) -> tuple[list[str], list[ObjectInfo]]:
+        """What lies directly under the folder `prefix`: the names of its subfolders and its
+        own objects (not their contents: one request, however many files the subfolders hold)."""
+        try:
+            found = obstore.list_with_delimiter(self.store, check_key(prefix))
+        except (NotFoundError, FileNotFoundError):
+            return [], []
+        folders = sorted(name.rstrip("/").rsplit("/", 1)[-1] for name in found["common_prefixes"])
+        return folders, sorted((_info(meta) for meta in found["objects"]), key=lambda i: i.key)
+
     def delete_sync(self, key: str) -> None:
         """`delete`, from a worker thread."""
         with contextlib.suppress(NotFoundError, FileNotFoundError):
