@@ -343,3 +343,15 @@ def storage_url(request: pytest.FixtureRequest) -> Iterator[str]:
     else:
         endpoint = request.getfixturevalue("s3_endpoint")
         yield f"s3://{new_bucket(endpoint)}/platform"
+
+
+@pytest.fixture
+def storage_in_use(storage_url: str, monkeypatch) -> Iterator[str]:
+    """The app's store set to `storage_url` (each backend) for the test."""
+    from civicfutures.settings import get_settings
+
+    monkeypatch.setenv("CIVICFUTURES_STORAGE_URL", storage_url)
+    get_settings.cache_clear()
+    yield storage_url
+    monkeypatch.undo()
+    get_settings.cache_clear()

@@ -1,10 +1,10 @@
 """What was derived from storytellers goes when they withdraw or are erased.
 
-Snapshots, briefings and export work areas are files under the exports directory, built
-from the database at one moment. A storyteller's withdrawal or erasure reaches them here,
+Snapshots and briefings are on the storage layer (a local folder or an S3 bucket), export
+work areas under the exports directory; all were built from the database at one moment. A storyteller's withdrawal or erasure reaches them here,
 called by the service that changes the consent, right after its transaction commits:
 every snapshot holding them is deleted, every briefing drawing on them is withdrawn (its
-files deleted, its status kept as `withdrawn`: GET answers 410), every export work area
+files deleted from the store, its status kept as `withdrawn`: GET answers 410), every export work area
 holding them is deleted, every kept export drawing on them is deleted from the storage, and
 the snapshots loaded in this process are forgotten. The next
 snapshot leaves them out (consent rule of `analysis/snapshot.py`).
@@ -29,6 +29,7 @@ from civicfutures.db.transactions import write_transaction
 from civicfutures.exports.service import remove_exports_with, remove_kept_exports_with
 from civicfutures.imports.kept import purge_site
 from civicfutures.settings import get_settings
+from civicfutures.storage.objects import Storage, get_storage
 
 
 @dataclass
@@ -39,11 +40,11 @@ class Withdrawn:
     kept_imports: int = 0
 
 
-def _withdraw(exports_dir: Path, project: str, storytellers: set[int]) -> Withdrawn:
+def _withdraw(store: Storage, exports_dir: Path, project: str, storytellers: set[int]) -> Withdrawn:
     at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     done = Withdrawn(
-        briefings=withdraw_with(exports_dir, project, storytellers, at),
-        snapshots=remove_snapshots_with(exports_dir, storytellers),
+        briefings=withdraw_with(store, project, storytellers, at, exports_dir),
+        snapshots=remove_snapshots_with(store, storytellers),
         exports=remove_exports_with(exports_dir, storytellers),
     )
     held_snapshot.cache_clear()
@@ -61,7 +62,9 @@ async def withdraw_derived(
     """Withdraw everything derived from this storyteller (and the spreadsheets kept for their
     site, `site_id`); audited by ids only."""
     folder = Path(exports_dir or get_settings().exports_dir)
-    done = await anyio.to_thread.run_sync(_withdraw, folder, project, {storyteller_id})
+    done = await anyio.to_thread.run_sync(
+        _withdraw, get_storage(), folder, project, {storyteller_id}
+    )
     done.exports += await remove_kept_exports_with({storyteller_id})
     if site_id is not None:
         done.kept_imports = await purge_site(site_id)

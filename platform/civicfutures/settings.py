@@ -111,7 +111,8 @@ class Settings:
     exports_dir: Path = field(
         default_factory=lambda: Path(_env("CIVICFUTURES_EXPORTS_DIR", "exports")).resolve()
     )
-    """CIVICFUTURES_EXPORTS_DIR: where snapshots, briefings and exports are written."""
+    """CIVICFUTURES_EXPORTS_DIR: this machine's working files (export work areas, briefings
+    being built) and the default store (CIVICFUTURES_STORAGE_URL)."""
 
     storage_url: str = field(
         default_factory=lambda: _env(
@@ -119,8 +120,8 @@ class Settings:
             Path(_env("CIVICFUTURES_EXPORTS_DIR", "exports")).resolve().as_uri(),
         )
     )
-    """CIVICFUTURES_STORAGE_URL: where kept exports, spreadsheets kept between their check and
-    their import, and recordings are stored:
+    """CIVICFUTURES_STORAGE_URL: where snapshots, briefings, kept exports, spreadsheets kept
+    between their check and their import, and recordings are stored:
     `file:///absolute/folder` (by default CIVICFUTURES_EXPORTS_DIR) or `s3://bucket/prefix`,
     which reads the usual `AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
     `AWS_REGION` variables."""

@@ -19,13 +19,12 @@ each within `largest_change(k)` of its true count.
 from __future__ import annotations
 
 import itertools
-import shutil
 
 import pytest
 
 from civicfutures.analysis.ptable import largest_change
 from civicfutures.briefings import storage
-from civicfutures.settings import get_settings
+from civicfutures.storage.objects import get_storage
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -282,11 +281,11 @@ async def test_no_small_cell_is_pinned(client, admin, token_for, role) -> None:
     try:
         relations, answers = await harvest(client, await token_for(role), briefings)
     finally:
-        # Briefings live in files, not in the database the next test empties.
-        exports = get_settings().exports_dir
+        # Briefings live in the store, not in the database the next test empties.
+        store = get_storage()
         for briefing in briefings:
-            shutil.rmtree(storage.directory(exports, briefing), ignore_errors=True)
-            storage.status_path(exports, briefing).unlink(missing_ok=True)
+            storage.remove(store, briefing)
+            store.delete_sync(storage.status_key(briefing))
     # First an attacker who reads nothing into a hidden number but its site's size.
     loose = consistent_values(relations, answers["change"], hidden_below_k=False)
     assert sorted(cell for cell in small if len(loose[cell]) == 1) == []

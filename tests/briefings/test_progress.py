@@ -54,7 +54,6 @@ async def test_the_page_shows_the_steps_and_bar_of_a_build_under_way(client, wor
     from civicfutures.briefings.params import BriefingIn
     from civicfutures.briefings.progress import step_label, steps
     from civicfutures.briefings.service import BriefingService
-    from civicfutures.briefings.storage import directory
 
     builds = BriefingService()
     params, site_id = await builds.resolve(SYSTEM, BriefingIn(project="futures", site="gdansk"))
@@ -92,7 +91,7 @@ async def test_the_page_shows_the_steps_and_bar_of_a_build_under_way(client, wor
     )
     assert progress["label"] == step_label("charts") or progress["label"] == charts
 
-    await builds._finish(status, info, params, inputs, directory(builds.exports_dir, identifier))
+    await builds._finish(status, info, params, inputs)
     done = (await client.get(f"{path}/progress")).json()
     assert (done["status"], done["done"], done["percent"]) == ("ready", total, 100)
     assert "<noscript><meta" not in (await client.get(path)).text

@@ -22,7 +22,6 @@ async def test_the_progress_of_a_build_updates_in_place(
     from civicfutures.briefings.params import BriefingIn
     from civicfutures.briefings.progress import steps
     from civicfutures.briefings.service import BriefingService
-    from civicfutures.briefings.storage import directory
 
     email = f"browser-progress-{lang}@test.civicfutures.eu"
     await create_user(email, "author", (), password=PASSWORD)
@@ -60,7 +59,7 @@ async def test_the_progress_of_a_build_updates_in_place(
     await page.screenshot(path=str(artifacts / f"briefing-progress-{lang}.png"), full_page=True)
 
     # Done: the script reloads the page, which now lists the files.
-    await builds._finish(status, info, params, inputs, directory(builds.exports_dir, identifier))
+    await builds._finish(status, info, params, inputs)
     await page.wait_for_selector('a[href$="/files/briefing.html"]', timeout=30_000)
     assert await page.locator("progress").count() == 0
     problems += await axe_problems(page)

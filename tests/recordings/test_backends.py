@@ -3,21 +3,8 @@ folder and an S3 bucket (moto)."""
 
 from __future__ import annotations
 
-import pytest
-
 from archive.conftest import fill_shelf, publish_archive
 from recordings.conftest import upload
-
-
-@pytest.fixture
-def storage_in_use(storage_url: str, monkeypatch) -> str:
-    from civicfutures.settings import get_settings
-
-    monkeypatch.setenv("CIVICFUTURES_STORAGE_URL", storage_url)
-    get_settings.cache_clear()
-    yield storage_url
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 async def test_recording_on_each_backend(client, admin, world, wav, storage_in_use):

@@ -77,3 +77,36 @@ async def test_tools_read_objects_where_they_are(storage_url: str) -> None:
 def test_keys_outside_the_plain_names_are_refused(key: str) -> None:
     with pytest.raises(ValueError):
         check_key(key)
+
+
+def test_the_blocking_twins_from_a_worker_thread(storage_url: str) -> None:
+    storage = Storage(storage_url)
+    storage.put_sync("briefings/one/manifest.json", b"{}")
+    storage.put_sync("briefings/one/charts/a.svg", b"<svg/>")
+    storage.put_sync("briefings/one.status.json", b'{"status": "ready"}')
+    storage.put_sync("briefings/two.status.json", b"{}")
+    assert storage.read_sync("briefings/one/charts/a.svg") == b"<svg/>"
+    assert storage.head_sync("briefings/one.status.json").size == 19
+    assert storage.exists_sync("briefings/one/manifest.json")
+    assert not storage.exists_sync("briefings/three.status.json")
+    assert [o.key for o in storage.list_sync("briefings/one")] == [
+        "briefings/one/charts/a.svg",
+        "briefings/one/manifest.json",
+    ]
+    # One level only: the folders by name, the objects beside them, not what the folders hold.
+    folders, objects = storage.folder_sync("briefings")
+    assert folders == ["one"]
+    assert [o.key for o in objects] == ["briefings/one.status.json", "briefings/two.status.json"]
+    assert storage.folder_sync("nothing") == ([], [])
+    assert storage.delete_prefix_sync("briefings/one") == 2
+    storage.delete_sync("briefings/two.status.json")
+    storage.delete_sync("briefings/two.status.json")
+    assert [o.key for o in storage.list_sync("briefings")] == ["briefings/one.status.json"]
+    with pytest.raises(MissingObject):
+        storage.read_sync("briefings/two.status.json")
+    if storage.root is not None:
+        # A deleted folder's last object takes the folder with it.
+        assert not (storage.root / "briefings" / "one").exists()
+        assert storage.scan_options() is None
+    else:
+        assert storage.scan_options()["aws_endpoint_url"].startswith("http://")

@@ -24,6 +24,7 @@ from civicfutures.errors import FieldError, Forbidden, InvalidInput, NotFound
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n.formatting import format_list
 from civicfutures.settings import Settings, get_settings
+from civicfutures.storage.objects import get_storage
 
 ANALYST_ROLES = ("researcher", "author")
 
@@ -159,7 +160,7 @@ class AnalysisService:
 
     async def snapshot(self, project: str) -> SnapshotInfo:
         """Snapshot the project now (the same content gives the same, reused, snapshot)."""
-        return await build_snapshot(project, self.settings.exports_dir)
+        return await build_snapshot(project, get_storage())
 
     async def analyse(self, actor: Actor, request: AnalysisRequest) -> AnalysisResult:
         """Run one analysis on a fresh (or reused) snapshot of the project."""
@@ -171,7 +172,7 @@ class AnalysisService:
                 [FieldError("unsuppressed", _("This account has not been granted that right."))],
             )
         info = await self.snapshot(request.project)
-        snapshot = held_snapshot(str(info.path))
+        snapshot = held_snapshot(info)
         # Collecting is CPU work: off the event loop, so other requests keep being served.
         table = await anyio.to_thread.run_sync(run, request.kind, snapshot, request.params)
         k = request.params.k if request.params.k is not None else snapshot.disclosure_threshold

@@ -2,16 +2,20 @@
 
 `build_snapshot` reads each table through Piccolo (in id-ordered chunks), drops what consent
 does not allow, sorts every table, writes one Parquet file per table plus `manifest.json`
-under `<exports_dir>/snapshots/<id>/`. The id is the start of the content hash, so the same
+under `snapshots/<id>/` on the storage layer (`storage/`: a local folder or an S3 bucket), the
+manifest last: a snapshot without its manifest is not there yet. The id is the start of the content hash, so the same
 database content gives the same id and the same bytes (with the same library versions); an
-existing snapshot with that id is reused, not rewritten. `load_snapshot` scans it back.
+existing snapshot with that id is reused, not rewritten. `load_snapshot` scans it back where
+it is (Polars reads Parquet on S3 directly), so every process sharing the store reads the same
+snapshots.
 
 Consent rule: a storyteller enters the snapshot only with the `research` scope and no
 withdrawal; a story only when all of its storytellers do (and it has at least one). How many
 were left out is recorded as counts, never as ids.
 
 Retention: a project keeps its two newest snapshots; writing a new one deletes the older
-ones. A storyteller's withdrawal or erasure deletes at once every snapshot that holds them
+ones. Which are newest is kept in a use record beside each snapshot (`snapshots/<id>.used.json`:
+its project and a stamp renewed when the snapshot is written or reused). A storyteller's withdrawal or erasure deletes at once every snapshot that holds them
 (`remove_snapshots_with`), and the snapshots loaded in this process are forgotten.
 
 The manifest holds: `snapshot_id`, `content_hash` (SHA-256 over the tables' Parquet bytes),
@@ -22,41 +26,57 @@ The manifest holds: `snapshot_id`, `content_hash` (SHA-256 over the tables' Parq
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import io
 import json
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import polars as pl
 
 from civicfutures.analysis.dataset import Snapshot
 from civicfutures.analysis.schema import SCHEMA_VERSION, SORT_KEYS, TABLES, frame
 from civicfutures.errors import NotFound
 from civicfutures.i18n import gettext as _
+from civicfutures.storage.objects import MissingObject, Storage
 
 CHUNK = 10_000
 ID_LENGTH = 16
 MANIFEST = "manifest.json"
 RESEARCH_SCOPE = "research"
+FOLDER = "snapshots"
+USED_SUFFIX = ".used.json"
+
+
+Where = Storage | Path | str
+"""Where snapshots are kept: a store, or a local folder (benchmarks, tests, the command line)."""
 
 
 @dataclass(frozen=True)
 class SnapshotInfo:
-    """Where a snapshot lives and what its manifest says."""
+    """Where a snapshot lives and what its manifest says (equal and hashed by id and place)."""
 
     id: str
-    path: Path
-    manifest: dict[str, Any]
-    created: bool
+    location: str
+    """The snapshot's folder: a local path, or the `s3://` URL Polars scans."""
+    manifest: dict[str, Any] = field(compare=False)
+    created: bool = field(compare=False)
+    storage_options: dict[str, str] | None = field(default=None, compare=False)
+    """What Polars needs to scan `location` (None for a local folder)."""
+
+    @property
+    def path(self) -> Path:
+        """The snapshot's folder on a local store."""
+        return Path(self.location)
+
+    def table(self, name: str) -> str:
+        """Where the table's Parquet file is, for Polars."""
+        return f"{self.location}/{name}.parquet"
 
 
 async def _chunked(
@@ -410,13 +430,42 @@ def _parquet_bytes(table: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
+def valid_id(snapshot_id: str) -> bool:
+    """A snapshot id: hex, of its length (never a path)."""
+    return len(snapshot_id) == ID_LENGTH and all(c in "0123456789abcdef" for c in snapshot_id)
+
+
+def _store(where: Where) -> Storage:
+    return where if isinstance(where, Storage) else Storage(Path(where).resolve().as_uri())
+
+
+def _key(snapshot_id: str, name: str = "") -> str:
+    return f"{FOLDER}/{snapshot_id}/{name}" if name else f"{FOLDER}/{snapshot_id}"
+
+
+def _used_key(snapshot_id: str) -> str:
+    return f"{FOLDER}/{snapshot_id}{USED_SUFFIX}"
+
+
+def _info_of(store: Storage, snapshot_id: str, manifest: dict[str, Any], created: bool):
+    return SnapshotInfo(
+        snapshot_id,
+        store.location(_key(snapshot_id)),
+        manifest,
+        created,
+        store.scan_options(),
+    )
+
+
 def write_snapshot(
-    tables: dict[str, pl.DataFrame], exports_dir: Path, about: dict[str, Any]
+    tables: dict[str, pl.DataFrame], where: Where, about: dict[str, Any]
 ) -> SnapshotInfo:
     """Write the tables as a content-addressed snapshot (reused when it already exists).
 
-    A table missing from `tables` is written empty, with its columns.
+    A table missing from `tables` is written empty, with its columns. Blocking: call it from
+    a worker thread when `where` is remote.
     """
+    store = _store(where)
     tables = {name: tables.get(name, frame(name)) for name in TABLES}
     files: dict[str, bytes] = {}
     digest = hashlib.sha256(f"civicfutures-snapshot:{SCHEMA_VERSION}".encode())
@@ -443,110 +492,134 @@ def write_snapshot(
         },
         "polars": pl.__version__,
     }
-    root = Path(exports_dir) / "snapshots"
-    target = root / snapshot_id
-    if (target / MANIFEST).exists():
-        # Reused: it counts as new again, so pruning keeps the snapshot in use.
-        _mark_newest(target)
-        return SnapshotInfo(snapshot_id, target, read_manifest(target), created=False)
-    root.mkdir(parents=True, exist_ok=True)
-    # Written aside, then renamed: readers never see half a snapshot, racing writers agree.
-    staging = Path(tempfile.mkdtemp(prefix=f".{snapshot_id}-", dir=root))
+    project = str(about.get("project", ""))
     try:
-        for name, data in files.items():
-            (staging / f"{name}.parquet").write_bytes(data)
-        (staging / MANIFEST).write_text(
-            json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-            encoding="utf-8",
-        )
-        try:
-            os.rename(staging, target)
-        except OSError:
-            if not (target / MANIFEST).exists():
-                raise
-            return SnapshotInfo(snapshot_id, target, read_manifest(target), created=False)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-    _mark_newest(target)
-    prune_snapshots(exports_dir, str(about.get("project", "")))
-    return SnapshotInfo(snapshot_id, target, manifest, created=True)
+        existing = json.loads(store.read_sync(_key(snapshot_id, MANIFEST)))
+    except (MissingObject, ValueError):
+        existing = None
+    if existing is not None:
+        # Reused: it counts as new again, so pruning keeps the snapshot in use.
+        _mark_used(store, snapshot_id, project)
+        return _info_of(store, snapshot_id, existing, created=False)
+    # The tables first, the manifest last: a snapshot exists for readers once its manifest
+    # does (an object store has no rename), and racing writers write the same bytes.
+    for name, data in files.items():
+        store.put_sync(_key(snapshot_id, f"{name}.parquet"), data)
+    store.put_sync(
+        _key(snapshot_id, MANIFEST),
+        (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(),
+    )
+    if len(store.list_sync(_key(snapshot_id))) < len(files) + 1:
+        # A withdrawal deleted it while it was written: what it holds is no longer allowed.
+        _remove(store, snapshot_id)
+        raise RuntimeError(f"snapshot {snapshot_id} was withdrawn while it was written")
+    _mark_used(store, snapshot_id, project)
+    prune_snapshots(store, project)
+    return _info_of(store, snapshot_id, manifest, created=True)
 
 
 KEPT_PER_PROJECT = 2
 """Snapshots a project keeps: the newest one and the one before (a build may still read it)."""
 
 
-def _snapshot_dirs(exports_dir: Path | str) -> list[Path]:
-    root = Path(exports_dir) / "snapshots"
-    if not root.is_dir():
-        return []
-    return [path for path in root.iterdir() if path.is_dir() and not path.name.startswith(".")]
+def _snapshot_ids(store: Storage) -> list[str]:
+    """Every snapshot in the store, complete or not."""
+    return [name for name in store.folder_sync(FOLDER)[0] if valid_id(name)]
 
 
-def _mark_newest(target: Path) -> None:
-    """Date the snapshot after every other: two written within the clock's resolution would
-    otherwise tie, and pruning could keep the older one."""
+def _uses(store: Storage) -> dict[str, dict[str, Any]]:
+    """Each snapshot's use record: its project and when it was last written or reused."""
+    found = {}
+    for info in store.folder_sync(FOLDER)[1]:
+        name = info.key.removeprefix(f"{FOLDER}/")
+        if not name.endswith(USED_SUFFIX) or not valid_id(name.removesuffix(USED_SUFFIX)):
+            continue
+        try:
+            found[name.removesuffix(USED_SUFFIX)] = json.loads(store.read_sync(info.key))
+        except (MissingObject, ValueError):
+            continue
+    return found
+
+
+def _mark_used(store: Storage, snapshot_id: str, project: str) -> None:
+    """Record the snapshot as used after every other: the stamp is kept in the record (object
+    times have a coarse resolution), so two written within a second still sort."""
     latest = max(
-        (path.stat().st_mtime_ns for path in _snapshot_dirs(target.parent) if path != target),
+        (int(use.get("stamp", 0)) for other, use in _uses(store).items() if other != snapshot_id),
         default=0,
     )
     stamp = max(time.time_ns(), latest + 1)
-    with contextlib.suppress(OSError):
-        os.utime(target, ns=(stamp, stamp))
+    store.put_sync(
+        _used_key(snapshot_id), json.dumps({"project": project, "stamp": stamp}).encode()
+    )
 
 
-def _remove(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
+def _remove(store: Storage, snapshot_id: str) -> None:
+    """Delete the snapshot, its manifest first (then it is no snapshot), and its use record."""
+    store.delete_sync(_key(snapshot_id, MANIFEST))
+    store.delete_prefix_sync(_key(snapshot_id))
+    store.delete_sync(_used_key(snapshot_id))
     held_snapshot.cache_clear()
 
 
-def prune_snapshots(exports_dir: Path | str, project: str) -> list[str]:
+def prune_snapshots(where: Where, project: str) -> list[str]:
     """Delete the project's snapshots older than its newest `KEPT_PER_PROJECT`; their ids."""
-    mine: list[tuple[int, str, Path]] = []
-    for path in _snapshot_dirs(exports_dir):
-        try:
-            if read_manifest(path).get("project") == project:
-                mine.append((path.stat().st_mtime_ns, path.name, path))
-        except (OSError, ValueError):
-            continue
-    mine.sort(reverse=True)
+    store = _store(where)
+    uses = _uses(store)
+    mine = sorted(
+        (
+            (int(uses[name].get("stamp", 0)), name)
+            for name in _snapshot_ids(store)
+            if name in uses and uses[name].get("project") == project
+        ),
+        reverse=True,
+    )
     removed = []
-    for _mtime, name, path in mine[KEPT_PER_PROJECT:]:
-        _remove(path)
+    for _stamp, name in mine[KEPT_PER_PROJECT:]:
+        _remove(store, name)
         removed.append(name)
     return removed
 
 
-def storyteller_ids(directory: Path | str, site_id: int | None = None) -> set[int]:
+def storyteller_ids(source: SnapshotInfo | Path | str, site_id: int | None = None) -> set[int]:
     """The storytellers a snapshot holds (by id), of one site when given."""
+    if not isinstance(source, SnapshotInfo):
+        source = _local(source)
     table = pl.read_parquet(
-        Path(directory) / "storytellers.parquet", columns=["storyteller_id", "site_id"]
+        source.table("storytellers"),
+        columns=["storyteller_id", "site_id"],
+        storage_options=source.storage_options,
     )
     if site_id is not None:
         table = table.filter(pl.col("site_id") == site_id)
     return set(table["storyteller_id"].to_list())
 
 
-def remove_snapshots_with(exports_dir: Path | str, storytellers: set[int]) -> list[str]:
+def remove_snapshots_with(where: Where, storytellers: set[int]) -> list[str]:
     """Delete every snapshot holding any of these storytellers; their ids.
 
-    A snapshot that cannot be read (no manifest, a damaged file) is deleted too: what it
-    holds cannot be vouched for.
+    A snapshot that cannot be read (no manifest, a damaged file, one being written) is
+    deleted too: what it holds cannot be vouched for. Blocking: from a worker thread.
     """
+    store = _store(where)
     removed = []
-    for path in _snapshot_dirs(exports_dir):
+    for name in _snapshot_ids(store):
         try:
-            hit = bool(storyteller_ids(path) & storytellers)
-        except (OSError, ValueError, pl.exceptions.PolarsError):
+            store.head_sync(_key(name, MANIFEST))
+            tellers = pl.read_parquet(
+                io.BytesIO(store.read_sync(_key(name, "storytellers.parquet"))),
+                columns=["storyteller_id"],
+            )
+            hit = bool(set(tellers["storyteller_id"].to_list()) & storytellers)
+        except (MissingObject, OSError, ValueError, pl.exceptions.PolarsError):
             hit = True
         if hit:
-            _remove(path)
-            removed.append(path.name)
+            _remove(store, name)
+            removed.append(name)
     return removed
 
 
-async def build_snapshot(project_slug: str, exports_dir: Path | str) -> SnapshotInfo:
+async def build_snapshot(project_slug: str, where: Where) -> SnapshotInfo:
     """Snapshot a project from the database (consent-filtered) and write it, or reuse it."""
     raw = await _read_project(project_slug)
     tables, left_out = tables_from_rows(raw)
@@ -559,37 +632,53 @@ async def build_snapshot(project_slug: str, exports_dir: Path | str) -> Snapshot
         "coders": sorted(set(tables["codings"]["coder"].to_list())),
         "left_out_for_consent": left_out,
     }
-    return write_snapshot(tables, Path(exports_dir), about)
+    # Off the event loop: the Parquet files are encoded and uploaded here.
+    return await anyio.to_thread.run_sync(write_snapshot, tables, where, about)
 
 
 def read_manifest(directory: Path | str) -> dict[str, Any]:
+    """The manifest of a snapshot in a local folder."""
     return json.loads((Path(directory) / MANIFEST).read_text(encoding="utf-8"))
 
 
-def load_snapshot(directory: Path | str) -> Snapshot:
-    """Scan a snapshot's Parquet files lazily, with their declared schemas."""
+def _local(directory: Path | str) -> SnapshotInfo:
     directory = Path(directory)
-    manifest = read_manifest(directory)
+    return SnapshotInfo(directory.name, str(directory), read_manifest(directory), created=False)
+
+
+def load_snapshot(source: SnapshotInfo | Path | str) -> Snapshot:
+    """Scan a snapshot's Parquet files lazily, with their declared schemas: from the store
+    it was written to (`SnapshotInfo`; an S3 store is scanned in place), or a local folder."""
+    if not isinstance(source, SnapshotInfo):
+        source = _local(source)
     tables = {
-        name: pl.scan_parquet(directory / f"{name}.parquet", schema=schema)
+        name: pl.scan_parquet(
+            source.table(name), schema=schema, storage_options=source.storage_options
+        )
         for name, schema in TABLES.items()
     }
-    return Snapshot(tables=tables, manifest=manifest)
+    return Snapshot(tables=tables, manifest=source.manifest)
 
 
 @functools.lru_cache(maxsize=2)
-def held_snapshot(path: str) -> Snapshot:
+def held_snapshot(source: SnapshotInfo | str) -> Snapshot:
     """A loaded snapshot kept between requests, with the frames its analyses derived.
 
-    A snapshot's directory is named by its content and never changes, so what was derived
+    A snapshot's folder is named by its content and never changes, so what was derived
     from it stays true; the next analysis of the same data starts from those frames. A
     snapshot deleted (pruned, or for a withdrawal) empties this cache.
     """
-    return load_snapshot(path)
+    return load_snapshot(source)
 
 
-def snapshot_dir(exports_dir: Path | str, snapshot_id: str) -> Path:
-    """The directory of a snapshot id (validated: ids are hex, never paths)."""
-    if len(snapshot_id) != ID_LENGTH or any(c not in "0123456789abcdef" for c in snapshot_id):
-        raise NotFound(_("There is no snapshot “{id}”.").format(id=snapshot_id))
-    return Path(exports_dir) / "snapshots" / snapshot_id
+def find_snapshot(where: Where, snapshot_id: str) -> SnapshotInfo:
+    """The snapshot of this id in the store (ids are hex, never paths); NotFound otherwise."""
+    missing = NotFound(_("There is no snapshot “{id}”.").format(id=snapshot_id))
+    if not valid_id(snapshot_id):
+        raise missing
+    store = _store(where)
+    try:
+        manifest = json.loads(store.read_sync(_key(snapshot_id, MANIFEST)))
+    except (MissingObject, ValueError) as error:
+        raise missing from error
+    return _info_of(store, snapshot_id, manifest, created=False)

@@ -4,19 +4,20 @@
 the request (or already existed), 202 with status `building` when a large project is built
 in the background. The id derives from the snapshot, the curation and the parameters, so a
 retried POST (with or without an Idempotency-Key) finds the same briefing and builds nothing
-new. Files are served only by their path in the manifest; the security headers give them a
-document CSP (inline styles and images, no scripts).
+new. Files are served only by their path in the manifest, streamed from the store with range
+requests (`storage/downloads.py`); the security headers give them a document CSP (inline
+styles and images, no scripts).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import PurePosixPath
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.response import File
+from litestar.response import Stream
 
 from civicfutures.auth.actor import Actor
 from civicfutures.briefings.params import BriefingIn
@@ -24,6 +25,7 @@ from civicfutures.briefings.schemas import BriefingOut
 from civicfutures.briefings.service import BriefingService
 from civicfutures.intake.api import ACTOR
 from civicfutures.intake.schemas import ERROR_RESPONSES
+from civicfutures.storage.downloads import object_response
 from civicfutures.web.auth import readers, requires
 
 builders = requires("author", "partner")
@@ -51,14 +53,25 @@ MEDIA_TYPES = {
 INLINE = {".html", ".svg", ".json", ".md", ".pdf"}
 
 
-def file_response(path: Path) -> File:
-    """A briefing file with its media type; documents open in the browser, data downloads."""
+async def file_response(
+    request: Request,
+    briefings: BriefingService,
+    actor: Actor,
+    briefing_id: str,
+    name: str,
+    headers: dict[str, str] | None = None,
+) -> Response | Stream:
+    """A briefing file with its media type, streamed (ranges answered); documents open in
+    the browser, data downloads."""
+    info = await briefings.file(actor, briefing_id, name)
+    path = PurePosixPath(name)
     disposition = "inline" if path.suffix in INLINE else "attachment"
-    return File(
-        path=path,
-        filename=path.name,
-        media_type=MEDIA_TYPES.get(path.suffix, "application/octet-stream"),
-        content_disposition_type=disposition,
+    return await object_response(
+        request,
+        briefings.store,
+        info,
+        MEDIA_TYPES.get(path.suffix, "application/octet-stream"),
+        {**(headers or {}), "Content-Disposition": f'{disposition}; filename="{path.name}"'},
     )
 
 
@@ -123,9 +136,10 @@ class BriefingController(Controller):
     )
     async def get_file(
         self,
+        request: Request,
         briefings: NamedDependency[BriefingService],
         actor: NamedDependency[Actor],
         briefing_id: FromPath[str],
         name: FromPath[str],
-    ) -> File:
-        return file_response(await briefings.file(actor, briefing_id, name.lstrip("/")))
+    ) -> Response | Stream:
+        return await file_response(request, briefings, actor, briefing_id, name.lstrip("/"))

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, Router, get, post
 from litestar.params import FromPath
-from litestar.response import File, Redirect, Template
+from litestar.response import Redirect, Stream, Template
 
 from civicfutures.briefings.api import file_response
 from civicfutures.briefings.params import RECOMMENDATIONS_LIMIT, SUMMARY_LIMIT, BriefingIn
@@ -186,11 +186,15 @@ class BriefingPages(Controller):
     @get("/{briefing_id:str}/files/{name:path}", name="briefing_file")
     async def download(
         self, request: Request, lang: FromPath[str], briefing_id: FromPath[str], name: FromPath[str]
-    ) -> File:
-        path = await BriefingService().file(current_actor(request), briefing_id, name.lstrip("/"))
-        response = file_response(path)
-        response.headers["content-security-policy"] = DOCUMENT_CSP
-        return response
+    ) -> Response | Stream:
+        return await file_response(
+            request,
+            BriefingService(),
+            current_actor(request),
+            briefing_id,
+            name.lstrip("/"),
+            {"Content-Security-Policy": DOCUMENT_CSP},
+        )
 
 
 BRIEFING_PAGES = Router(

@@ -1,7 +1,7 @@
 """How far a briefing's build has gone: its steps, in order, and their names for people.
 
 The build announces each step as it begins (`Reporter`); the service keeps the step in the
-briefing's status file, so the page's progress bar and the API read it from any worker
+briefing's status record, so the page's progress bar and the API read it from any worker
 process, and the command line draws its own bar from the same announcements.
 """
 

@@ -12,7 +12,11 @@ Jobs: a request snapshots the project, reads the curation, then derives the brie
 briefing already built under that id is answered at once (same inputs, same bytes). Projects
 up to `sync_limit` stories are built in the request (201, `ready`), in a worker thread so the
 event loop keeps serving; larger ones in a background task (202, `building`) whose progress
-is in the status file, so any worker process can answer `GET /api/v1/briefings/{id}`.
+is in the status record, so any worker process can answer `GET /api/v1/briefings/{id}`.
+
+Files: briefings, their status records and the snapshots they read are on the storage layer
+(`briefings/storage.py`), so every process sharing the store sees the same briefings; what
+touches the store runs in a worker thread.
 """
 
 from __future__ import annotations
@@ -27,13 +31,18 @@ from typing import Any, TypeGuard
 import anyio
 
 from civicfutures import audit
-from civicfutures.analysis.snapshot import build_snapshot, load_snapshot, storyteller_ids
+from civicfutures.analysis.snapshot import (
+    SnapshotInfo,
+    build_snapshot,
+    load_snapshot,
+    storyteller_ids,
+)
 from civicfutures.auth.actor import Actor
 from civicfutures.briefings import storage
 from civicfutures.briefings.build import build_from_snapshot
 from civicfutures.briefings.drafting import draft_summary
 from civicfutures.briefings.inputs import Inputs, gather_inputs
-from civicfutures.briefings.manifest import MANIFEST, sha256
+from civicfutures.briefings.manifest import MANIFEST
 from civicfutures.briefings.params import (
     RECOMMENDATIONS_LIMIT,
     SUMMARY_LIMIT,
@@ -55,6 +64,7 @@ from civicfutures.i18n.formatting import format_number
 from civicfutures.intake.setup_service import find_project
 from civicfutures.intake.validation import Checker
 from civicfutures.settings import get_settings
+from civicfutures.storage.objects import MissingObject, ObjectInfo, Storage, get_storage
 
 SYNC_LIMIT = 20_000
 """Stories in a project's snapshot up to which a briefing is built within the request."""
@@ -72,8 +82,15 @@ def can_build(actor: Actor) -> bool:
 
 
 class BriefingService:
-    def __init__(self, exports_dir: Path | None = None, sync_limit: int | None = None) -> None:
+    def __init__(
+        self,
+        exports_dir: Path | None = None,
+        sync_limit: int | None = None,
+        store: Storage | None = None,
+    ) -> None:
+        # Local: the staging folders of builds of this machine. Shared: the store.
         self.exports_dir = Path(exports_dir or get_settings().exports_dir)
+        self.store = store or get_storage()
         self.sync_limit = SYNC_LIMIT if sync_limit is None else sync_limit
 
     # ------------------------------------------------------------------ parameters and access
@@ -162,7 +179,7 @@ class BriefingService:
         return status.site_id is not None and actor.sees_site(status.site_id)
 
     def _status(self, actor: Actor, briefing: str) -> Status:
-        status = storage.read_status(self.exports_dir, briefing)
+        status = storage.read_status(self.store, briefing)
         if status is None or not self._visible(actor, status):
             raise NotFound(_("No such briefing."))
         if status.status == "withdrawn":
@@ -194,23 +211,30 @@ class BriefingService:
 
     async def prepare(self, params: BriefingParams) -> tuple[Any, Inputs, str]:
         """Snapshot the project, read its curation, and derive the briefing id."""
-        info = await build_snapshot(params.project, self.exports_dir)
+        info = await build_snapshot(params.project, self.store)
         inputs = await gather_inputs(params)
         return info, inputs, briefing_id(info.id, params, inputs.digest())
 
-    @staticmethod
     def _build_files(
-        snapshot_path: Path,
+        self,
+        info: SnapshotInfo,
         params: BriefingParams,
         inputs: Inputs,
         identifier: str,
-        target: Path,
+        target: Path | None,
         replace: bool,
         progress: Reporter | None = None,
-    ) -> None:
-        snapshot = load_snapshot(snapshot_path)
+    ) -> dict[str, Any]:
+        """Build into `target` (a local folder), or publish to the store when None; what
+        `storage.publish` says of the zip."""
+        snapshot = load_snapshot(info)
+        if target is None:
+            with storage.building(self.exports_dir, identifier) as work:
+                build_from_snapshot(snapshot, params, inputs, identifier, work, progress)
+                return storage.publish(self.store, work, identifier)
         with storage.staging(target, replace=replace) as work:
             build_from_snapshot(snapshot, params, inputs, identifier, work, progress)
+        return {}
 
     async def _build(
         self,
@@ -218,43 +242,51 @@ class BriefingService:
         params: BriefingParams,
         inputs: Inputs,
         identifier: str,
-        target: Path,
+        target: Path | None,
         replace: bool = False,
         progress: Reporter | None = None,
-    ) -> None:
+    ) -> dict[str, Any]:
         work = functools.partial(
-            self._build_files, info.path, params, inputs, identifier, target, replace, progress
+            self._build_files, info, params, inputs, identifier, target, replace, progress
         )
-        await anyio.to_thread.run_sync(work)
+        return await anyio.to_thread.run_sync(work)
 
     async def request(self, actor: Actor, data: BriefingIn) -> BriefingOut:
         """Build a briefing (or find the one these inputs already gave); its status."""
         params, site_id = await self.resolve(actor, data)
         info, inputs, identifier = await self.prepare(params)
-        existing = storage.read_status(self.exports_dir, identifier)
-        target = storage.directory(self.exports_dir, identifier)
-        if self._ready(existing, target):
-            return self._out(existing)
+        existing = await self._in_thread(storage.read_status, self.store, identifier)
+        if await self._in_thread(self._ready, existing):
+            return await self._in_thread(self._out, existing)
         if (
             existing
             and existing.status == "building"
             and (identifier in _RUNNING or storage.process_alive(existing.pid))
         ):
-            return self._out(existing)
+            return await self._in_thread(self._out, existing)
         status = await self._start(actor, params, site_id, info, identifier)
         stories = int(info.manifest.get("tables", {}).get("stories", {}).get("rows", 0))
         if stories > self.sync_limit:
-            task = asyncio.create_task(self._finish(status, info, params, inputs, target))
+            task = asyncio.create_task(self._finish(status, info, params, inputs))
             _RUNNING[identifier] = task
             task.add_done_callback(lambda _task: _RUNNING.pop(identifier, None))
-            return self._out(status)
-        await self._finish(status, info, params, inputs, target)
-        return self._out(storage.read_status(self.exports_dir, identifier) or status)
+            return await self._in_thread(self._out, status)
+        await self._finish(status, info, params, inputs)
+        current = await self._in_thread(storage.read_status, self.store, identifier)
+        return await self._in_thread(self._out, current or status)
 
     @staticmethod
-    def _ready(existing: Status | None, target: Path) -> TypeGuard[Status]:
+    async def _in_thread(call: Any, *args: Any) -> Any:
+        """Run a call that waits on the store off the event loop."""
+        return await anyio.to_thread.run_sync(call, *args)
+
+    def _ready(self, existing: Status | None) -> TypeGuard[Status]:
         """A briefing already built: its status says ready and its manifest is there."""
-        return bool(existing and existing.status == "ready" and storage.read_manifest(target))
+        return bool(
+            existing
+            and existing.status == "ready"
+            and storage.stored_manifest(self.store, existing.id)
+        )
 
     async def _start(
         self,
@@ -264,9 +296,9 @@ class BriefingService:
         info: Any,
         identifier: str,
     ) -> Status:
-        """Record that a build begins: its status file (naming the storytellers it draws on),
+        """Record that a build begins: its status record (naming the storytellers it draws on),
         then the audit event."""
-        tellers = await anyio.to_thread.run_sync(storyteller_ids, info.path, site_id)
+        tellers = await anyio.to_thread.run_sync(storyteller_ids, info, site_id)
         status = Status(
             id=identifier,
             status="building",
@@ -283,16 +315,16 @@ class BriefingService:
             pid=os.getpid(),
             storytellers=sorted(tellers),
         )
-        storage.write_status(self.exports_dir, status)
+        await self._in_thread(storage.write_status, self.store, status)
         await self._audit(actor, status)
         return status
 
     def _recorder(self, status: Status, also: Reporter | None = None) -> Reporter:
-        """A reporter keeping the step in the status file, where every worker reads it."""
+        """A reporter keeping the step in the status record, where every worker reads it."""
 
         def record(step: str) -> None:
             status.step = step
-            storage.write_status(self.exports_dir, status)
+            storage.write_status(self.store, status)
             if also is not None:
                 also(step)
 
@@ -304,22 +336,27 @@ class BriefingService:
         info: Any,
         params: BriefingParams,
         inputs: Inputs,
-        target: Path,
         progress: Reporter | None = None,
     ) -> None:
         try:
-            await self._build(
-                info, params, inputs, status.id, target, progress=self._recorder(status, progress)
+            archive = await self._build(
+                info, params, inputs, status.id, None, progress=self._recorder(status, progress)
             )
+        except storage.Withdrawn:
+            return
         except Exception as error:
+            current = await self._in_thread(storage.read_status, self.store, status.id)
+            if current is not None and current.status == "withdrawn":
+                # Withdrawn under way (its staging folder deleted): it stays withdrawn.
+                return
             status.status, status.error = "failed", f"{type(error).__name__}: {error}"
-            storage.write_status(self.exports_dir, status)
+            await self._in_thread(storage.write_status, self.store, status)
             if not _RUNNING.get(status.id):
                 raise
             return
         status.status, status.built_at, status.error, status.pid = "ready", _now(), None, None
-        status.step = None
-        storage.write_status(self.exports_dir, status)
+        status.step, status.archive = None, archive or None
+        await self._in_thread(storage.write_status, self.store, status)
 
     async def _audit(self, actor: Actor, status: Status) -> None:
         async with write_transaction():
@@ -344,8 +381,9 @@ class BriefingService:
         data: BriefingIn,
         out: Path | None = None,
         progress: Reporter | None = None,
-    ) -> Path:
-        """Build now, waiting for it (the command line); into `out` when given.
+    ) -> Path | str:
+        """Build now, waiting for it (the command line); into `out` when given, else where
+        `storage.location` says (a local folder, or a URL in a bucket).
 
         `out` is created when missing. It is never another briefing's or anything else's: a
         folder holding other files, or another briefing, is refused rather than replaced.
@@ -356,12 +394,11 @@ class BriefingService:
             self._check_out(out, None)
         info, inputs, identifier = await self.prepare(params)
         if out is None:
-            existing = storage.read_status(self.exports_dir, identifier)
-            target = storage.directory(self.exports_dir, identifier)
-            if not self._ready(existing, target):
+            existing = await self._in_thread(storage.read_status, self.store, identifier)
+            if not await self._in_thread(self._ready, existing):
                 status = await self._start(actor, params, site_id, info, identifier)
-                await self._finish(status, info, params, inputs, target, progress)
-            return target
+                await self._finish(status, info, params, inputs, progress)
+            return storage.location(self.store, identifier)
         self._check_out(out, identifier)
         await self._build(info, params, inputs, identifier, out, replace=True, progress=progress)
         return out
@@ -395,7 +432,7 @@ class BriefingService:
 
     async def progress(self, actor: Actor, briefing: str) -> ProgressOut:
         """How far the briefing's build has gone (complete once it is ready)."""
-        status = self._status(actor, briefing)
+        status = await self._in_thread(self._status, actor, briefing)
         return progress_of(status.status, status.step)
 
     # ------------------------------------------------------------------ reading
@@ -404,7 +441,7 @@ class BriefingService:
         manifest = None
         files: list[BriefingFile] = []
         if status.status == "ready":
-            manifest = storage.read_manifest(storage.directory(self.exports_dir, status.id))
+            manifest = storage.stored_manifest(self.store, status.id)
             if manifest is not None:
                 base = f"/api/v1/briefings/{status.id}/files/"
                 files = [
@@ -413,14 +450,14 @@ class BriefingService:
                     )
                     for f in manifest["files"]
                 ]
-                archive = storage.directory(self.exports_dir, status.id) / ARCHIVE
-                if archive.is_file():
+                archive = storage.archive_of(self.store, status)
+                if archive:
                     # The one file the manifest cannot list: it holds the manifest.
                     files.append(
                         BriefingFile(
                             name=ARCHIVE,
-                            bytes=archive.stat().st_size,
-                            sha256=sha256(archive),
+                            bytes=archive["bytes"],
+                            sha256=archive["sha256"],
                             url=base + ARCHIVE,
                         )
                     )
@@ -442,12 +479,15 @@ class BriefingService:
         )
 
     async def get(self, actor: Actor, briefing: str) -> BriefingOut:
-        return self._out(self._status(actor, briefing))
+        return await self._in_thread(lambda: self._out(self._status(actor, briefing)))
 
     async def list(self, actor: Actor, project: str | None = None) -> list[BriefingOut]:
         """The briefings the actor may read, newest request first, without their manifests."""
+        return await self._in_thread(self._listed, actor, project)
+
+    def _listed(self, actor: Actor, project: str | None) -> list[BriefingOut]:
         found = []
-        for status in storage.list_statuses(self.exports_dir):
+        for status in storage.list_statuses(self.store):
             if project and status.project != project:
                 continue
             if status.status == "withdrawn":
@@ -458,14 +498,22 @@ class BriefingService:
                 found.append(out)
         return found
 
-    async def file(self, actor: Actor, briefing: str, name: str) -> Path:
+    async def file(self, actor: Actor, briefing: str, name: str) -> ObjectInfo:
         """A file of a ready briefing, by its path in the manifest (nothing else is served)."""
+        return await self._in_thread(self._file, actor, briefing, name)
+
+    def _file(self, actor: Actor, briefing: str, name: str) -> ObjectInfo:
         status = self._status(actor, briefing)
-        folder = storage.directory(self.exports_dir, status.id)
-        manifest = storage.read_manifest(folder) if status.status == "ready" else None
+        manifest = (
+            storage.stored_manifest(self.store, status.id) if status.status == "ready" else None
+        )
         names = {f["path"] for f in (manifest or {}).get("files", [])}
         if manifest is not None:
             names.update((MANIFEST, ARCHIVE))
         if name not in names:
             raise NotFound(_("No such file in this briefing."))
-        return folder / name
+        try:
+            return storage.file_info(self.store, status.id, name)
+        except MissingObject as error:
+            # Withdrawn between the status read and now.
+            raise NotFound(_("No such file in this briefing.")) from error

@@ -25,7 +25,7 @@ def snapshot(project: str) -> None:
     info = fail_on_problem(lambda: AnalysisService().snapshot(project))
     rows = ", ".join(f"{name} {t['rows']}" for name, t in info.manifest["tables"].items())
     left_out = info.manifest.get("left_out_for_consent", {})
-    click.echo(f"{'written' if info.created else 'unchanged'}: {info.path}")
+    click.echo(f"{'written' if info.created else 'unchanged'}: {info.location}")
     click.echo(f"rows: {rows}")
     click.echo(
         f"left out for consent: {left_out.get('stories', 0)} stories, "

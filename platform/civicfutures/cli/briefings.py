@@ -93,6 +93,9 @@ def build(
         directory = fail_on_problem(
             lambda: BriefingService().build_into(SYSTEM, data, out, progress=bar.step)
         )
-    files = [p for p in directory.rglob("*") if p.is_file()]
-    click.echo(f"briefing built: {format_number(len(files), 'en')} files")
+    if isinstance(directory, Path):
+        files = [p for p in directory.rglob("*") if p.is_file()]
+        click.echo(f"briefing built: {format_number(len(files), 'en')} files")
+    else:
+        click.echo("briefing built")
     click.echo(str(directory))

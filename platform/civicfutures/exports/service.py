@@ -26,7 +26,7 @@ from typing import Any
 import anyio.to_thread
 
 from civicfutures import audit
-from civicfutures.analysis.snapshot import snapshot_dir, storyteller_ids
+from civicfutures.analysis.snapshot import find_snapshot, storyteller_ids
 from civicfutures.auth.actor import Actor
 from civicfutures.db.transactions import write_transaction
 from civicfutures.errors import FieldError, NotFound
@@ -102,7 +102,7 @@ def work_area() -> Path:
 
 
 def _record_sources(work: Path, project: str, snapshot_id: str) -> None:
-    tellers = storyteller_ids(snapshot_dir(get_settings().exports_dir, snapshot_id))
+    tellers = storyteller_ids(find_snapshot(get_storage(), snapshot_id))
     (work / SOURCES).write_text(
         json.dumps({"project": project, "storytellers": sorted(tellers)}), encoding="utf-8"
     )

@@ -22,7 +22,7 @@ from civicfutures.analysis.dataset import Snapshot
 from civicfutures.analysis.snapshot import build_snapshot, load_snapshot
 from civicfutures.db.tables import AgreedCoding, Memo, Story, Storyteller, Theme, Translation
 from civicfutures.exports.scope import ExportScope
-from civicfutures.settings import get_settings
+from civicfutures.storage.objects import get_storage
 
 PAGE = 5_000
 
@@ -145,10 +145,10 @@ async def dump_extras(scope: ExportScope, work: Path) -> dict[str, Path]:
 
 async def read_inputs(scope: ExportScope, work: Path) -> ExportInputs:
     """Everything an export reads: the project's snapshot (built or reused) and the extras."""
-    info = await build_snapshot(scope.project["slug"], get_settings().exports_dir)
+    info = await build_snapshot(scope.project["slug"], get_storage())
     sites = scope.site_ids or [-1]
     return ExportInputs(
-        snapshot=load_snapshot(info.path),
+        snapshot=load_snapshot(info),
         paths=await dump_extras(scope, work),
         themes=await read_themes(scope.project["id"]),
         stories_in_scope=await Story.count().where(Story.site.is_in(sites)),

@@ -1,5 +1,5 @@
-"""Where the platform keeps the files it writes and serves: one object store for exports,
-kept import files and recordings, chosen by CIVICFUTURES_STORAGE_URL (a local folder or an
+"""Where the platform keeps the files it writes and serves: one object store for snapshots,
+briefings, exports, kept import files and recordings, chosen by CIVICFUTURES_STORAGE_URL (a local folder or an
 S3 bucket), built on `obstore`.
 
 `objects.Storage` puts (atomically), gets (streamed, or a byte range), heads, lists and deletes

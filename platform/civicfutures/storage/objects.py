@@ -73,7 +73,9 @@ class Storage:
             # (a mounted folder owned by someone else keeps the rights its owner gave it).
             with contextlib.suppress(PermissionError):
                 self.root.chmod(0o700)
-            self.store = LocalStore(prefix=self.root)
+            # Deleting a folder's last object deletes the folder: a deleted briefing or
+            # snapshot leaves no empty directory naming it.
+            self.store = LocalStore(prefix=self.root, automatic_cleanup=True)
         elif parts.scheme == "s3":
             self.root = None
             endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
@@ -167,6 +169,82 @@ class Storage:
         if found:
             await obstore.delete_async(self.store, [info.key for info in found])
         return len(found)
+
+    # The same operations for code that runs in a worker thread (snapshot and briefing builds,
+    # withdrawals): never call these on the event loop.
+
+    def put_sync(self, key: str, payload: bytes | Path) -> None:
+        """`put`, from a worker thread."""
+        obstore.put(self.store, check_key(key), payload)
+
+    def read_sync(self, key: str) -> bytes:
+        """`read`, from a worker thread."""
+        try:
+            return bytes(obstore.get(self.store, check_key(key)).bytes())
+        except (NotFoundError, FileNotFoundError) as error:
+            raise MissingObject(key) from error
+
+    def head_sync(self, key: str) -> ObjectInfo:
+        """`head`, from a worker thread."""
+        try:
+            return _info(obstore.head(self.store, check_key(key)))
+        except (NotFoundError, FileNotFoundError) as error:
+            raise MissingObject(key) from error
+
+    def exists_sync(self, key: str) -> bool:
+        try:
+            self.head_sync(key)
+        except MissingObject:
+            return False
+        return True
+
+    def list_sync(self, prefix: str) -> list[ObjectInfo]:
+        """`list`, from a worker thread."""
+        found: list[ObjectInfo] = []
+        try:
+            for batch in obstore.list(self.store, prefix=check_key(prefix)):
+                found.extend(_info(meta) for meta in batch)
+        except (NotFoundError, FileNotFoundError):
+            return []
+        return sorted(found, key=lambda info: info.key)
+
+    def folder_sync(self, prefix: str) -> tuple[list[str], list[ObjectInfo]]:
+        """What lies directly under the folder `prefix`: the names of its subfolders and its
+        own objects (not their contents: one request, however many files the subfolders hold)."""
+        try:
+            found = obstore.list_with_delimiter(self.store, check_key(prefix))
+        except (NotFoundError, FileNotFoundError):
+            return [], []
+        folders = sorted(name.rstrip("/").rsplit("/", 1)[-1] for name in found["common_prefixes"])
+        return folders, sorted((_info(meta) for meta in found["objects"]), key=lambda i: i.key)
+
+    def delete_sync(self, key: str) -> None:
+        """`delete`, from a worker thread."""
+        with contextlib.suppress(NotFoundError, FileNotFoundError):
+            obstore.delete(self.store, check_key(key))
+
+    def delete_prefix_sync(self, prefix: str) -> int:
+        """`delete_prefix`, from a worker thread."""
+        found = self.list_sync(prefix)
+        if found:
+            obstore.delete(self.store, [info.key for info in found])
+        return len(found)
+
+    def scan_options(self) -> dict[str, str] | None:
+        """The `storage_options` Polars needs to scan `location()` (None for a local folder).
+
+        Polars reads the credentials and region from the same `AWS_*` variables; only the
+        endpoint of an S3-compatible service, and plain http on it, must be named.
+        """
+        if self.root is not None:
+            return None
+        endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
+        options: dict[str, str] = {}
+        if endpoint:
+            options["aws_endpoint_url"] = endpoint
+            if endpoint.startswith("http://"):
+                options["aws_allow_http"] = "true"
+        return options
 
     def location(self, key: str) -> str:
         """Where a tool that opens paths or URLs (Polars, DuckDB) finds the object: a local

@@ -14,8 +14,8 @@ import hmac
 import ipaddress
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
+import anyio.to_thread
 from litestar import Request, Response, get
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from piccolo.engine.postgres import PostgresEngine
@@ -34,6 +34,7 @@ from prometheus_client.registry import Collector
 
 from civicfutures.db.lifecycle import engine
 from civicfutures.settings import get_settings
+from civicfutures.storage.objects import Storage, get_storage
 from civicfutures.web.auth import public
 from civicfutures.web.client_address import client_address
 
@@ -78,11 +79,11 @@ def sample_database_pool() -> None:
 
 
 class BriefingBuilds(Collector):
-    """Briefings being built now, read at scrape time from their status files (shared by
-    every worker, so one process counts them all)."""
+    """Briefings being built now, read at scrape time from their status records (on the
+    storage layer, shared by every worker, so one process counts them all)."""
 
-    def __init__(self, exports_dir: Path) -> None:
-        self.exports_dir = exports_dir
+    def __init__(self, store: Storage) -> None:
+        self.store = store
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from civicfutures.briefings.storage import builds_under_way
@@ -90,7 +91,7 @@ class BriefingBuilds(Collector):
         yield GaugeMetricFamily(
             "civicfutures_briefing_builds_in_progress",
             "Briefings being built now.",
-            value=builds_under_way(self.exports_dir),
+            value=builds_under_way(self.store),
         )
 
 
@@ -101,15 +102,15 @@ class _ThisProcess(Collector):
         return REGISTRY.collect()
 
 
-def exposition(exports_dir: Path) -> bytes:
-    """Every metric in Prometheus' text format."""
+def exposition(store: Storage) -> bytes:
+    """Every metric in Prometheus' text format (blocking: it reads the store)."""
     sample_database_pool()
     registry = CollectorRegistry()
     if os.environ.get(MULTIPROCESS_ENV):
         multiprocess.MultiProcessCollector(registry)
     else:
         registry.register(_ThisProcess())
-    registry.register(BriefingBuilds(exports_dir))
+    registry.register(BriefingBuilds(store))
     return generate_latest(registry)
 
 
@@ -147,6 +148,5 @@ async def metrics_access(request: Request, _: object) -> None:
     include_in_schema=True,
 )
 async def metrics() -> Response[bytes]:
-    return Response(
-        exposition(get_settings().exports_dir), media_type=CONTENT_TYPE_LATEST, status_code=200
-    )
+    body = await anyio.to_thread.run_sync(exposition, get_storage())
+    return Response(body, media_type=CONTENT_TYPE_LATEST, status_code=200)
