@@ -136,3 +136,19 @@ async def test_every_index_table_keeps_one_row_per_story_through_edits(client, a
 )
 def test_a_snippet_marks_the_original_word_whatever_the_folding(text, words, marked):
     assert f"<mark>{marked}</mark>" in snippet(text, words)
+
+
+async def test_the_quoted_text_is_judged_by_all_its_words(client, admin, world):
+    # The original holds the word after twenty others; the translation holds it at once.
+    opening = " ".join(f"slowo{n}" for n in range(20))
+    story = await _story(
+        client,
+        admin,
+        world,
+        body=f"{opening} {WORD}",
+        translations=[{"language": "en", "title": "Scooter", "body": WORD, "by": "human"}],
+    )
+    page = await _search(client, admin, WORD)
+    assert [item["id"] for item in page["items"]] == [story["id"]]
+    assert page["items"][0]["snippet_language"] == "pl"
+    assert f"<mark>{WORD}</mark>" in page["items"][0]["snippet"]

@@ -113,6 +113,11 @@ def terms(query: str) -> list[str]:
     return list(seen)
 
 
+def words_of(text: str) -> set[str]:
+    """Every folded word of a text (`terms` keeps a query's first few only)."""
+    return set(_WORD.findall(fold(text)))
+
+
 def fts5_query(words: list[str], prefix: bool = False) -> str:
     """Every word as an FTS5 string (all of them must match): `"młodzież"` cannot be read as an
     operator or a column filter; with `prefix`, each matches the words it begins (`"mlodz"*`)."""
