@@ -20,6 +20,8 @@ from typing import Any
 # Parents before children, as the foreign keys want them written.
 TABLES = ("workshop", "storyteller", "story", "story_storyteller", "translation", "coding")
 AUDIT = "audit_event"
+# PostgreSQL's search index tables, keyed by story.
+SEARCH = ("story_search", "story_lexemes")
 
 
 @dataclass
@@ -134,9 +136,9 @@ async def _pg_rewrite(database_url: str, before: dict[str, int]) -> tuple[float,
     )
     try:
         written = Written()
-        for table in (*TABLES, AUDIT, "story_search"):
-            key = "story" if table == "story_search" else "id"
-            floor = before["story" if table == "story_search" else table]
+        for table in (*TABLES, AUDIT, *SEARCH):
+            key = "story" if table in SEARCH else "id"
+            floor = before["story" if table in SEARCH else table]
             records = await connection.fetch(
                 f'SELECT * FROM "{table}" WHERE "{key}" > $1 ORDER BY "{key}"', floor
             )
@@ -151,7 +153,7 @@ async def _pg_rewrite(database_url: str, before: dict[str, int]) -> tuple[float,
 
         started = time.perf_counter()
         async with connection.transaction():
-            for table in (*TABLES, "story_search", AUDIT):
+            for table in (*TABLES, *SEARCH, AUDIT):
                 if written.rows[table]:
                     await connection.copy_records_to_table(
                         table, records=written.rows[table], columns=written.columns[table]

@@ -77,7 +77,6 @@ IMPORTED_TABLES = (
     "story_storyteller",
     "translation",
     "coding",
-    "story_search",
 )
 
 
@@ -203,7 +202,7 @@ class ImportService:
             created.stories + created.storytellers + created.codings + created.translations
             >= planner.REFRESH_AFTER_ROWS
         ):
-            await planner.refresh(IMPORTED_TABLES)
+            await planner.refresh((*IMPORTED_TABLES, *search_index.tables()))
         return report
 
     # ------------------------------------------------------------------ context

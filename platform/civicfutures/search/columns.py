@@ -117,7 +117,12 @@ class Coded:
     def count(self, hits: np.ndarray) -> dict[str, int]:
         codes = self.codes[hits]
         counted = np.bincount(codes[codes >= 0], minlength=len(self.values))
-        return {str(self.values[i]): int(n) for i, n in enumerate(counted) if n}
+        present = np.flatnonzero(counted)
+        values = self.values
+        return {
+            str(values[i]): n
+            for i, n in zip(present.tolist(), counted[present].tolist(), strict=True)
+        }
 
 
 @dataclass
@@ -285,8 +290,13 @@ _current: StoryColumns | None = None
 
 async def current() -> StoryColumns:
     """The columns at the database's present version, read again only after a write."""
+    return await at(await data_version())
+
+
+async def at(version: str) -> StoryColumns:
+    """The columns at `version`, just read from the database (`StaleVersion` if a write has
+    committed since: they could no longer be read at it)."""
     global _current
-    version = await data_version()
     if _current is None or _current.version != version:
         _current = await StoryColumns.load(version)
     return _current

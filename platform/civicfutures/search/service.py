@@ -32,7 +32,7 @@ from civicfutures.intake.story_service import StoryFilters, StoryService
 from civicfutures.search import columns as story_columns
 from civicfutures.search import index
 from civicfutures.search.schemas import FacetCount, SearchHit, SearchPage
-from civicfutures.search.text import fts5_query, matches, snippet, terms, tsquery
+from civicfutures.search.text import fts5_query, matches, snippet, terms, tsquery, words_of
 
 MAX_QUERY_LENGTH = 1000
 PAGE_MAX = 100
@@ -177,13 +177,14 @@ class SearchService:
         empty: SearchPage,
         prefix: bool,
     ) -> SearchPage:
-        columns = await story_columns.current()
         if words:
+            # The matches come with the version they were read at: the columns of that
+            # version count them, without a round trip of their own to ask for it.
             version, matched = await index.matches(words, VERSION_SQL, prefix)
-            if version != columns.version:
-                raise story_columns.StaleVersion()
+            columns = await story_columns.at(version)
             matched = matched[matched < columns.size]
         else:
+            columns = await story_columns.current()
             matched = np.flatnonzero(columns.exists)
         wanted = await columns.readable(actor) & columns.filtered(filters)
         hits = np.sort(matched[wanted[matched]])
@@ -356,8 +357,11 @@ def _best_text(
     ]
     best, best_found = candidates[0], -1
     for text, language in candidates:
-        found_in = terms(text)
-        found = {word for word in words if any(matches(t, [word], prefix) for t in found_in)}
+        found_in = words_of(text)
+        if prefix:
+            found = {word for word in words if any(matches(t, [word], True) for t in found_in)}
+        else:
+            found = found_in.intersection(words)
         if len(found) > best_found:
             best, best_found = (text, language), len(found)
     return best

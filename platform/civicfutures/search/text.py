@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 # Letters that carry no combining mark to drop: NFKD leaves them as they are.
@@ -112,6 +113,11 @@ def terms(query: str) -> list[str]:
     return list(seen)
 
 
+def words_of(text: str) -> set[str]:
+    """Every folded word of a text (`terms` keeps a query's first few only)."""
+    return set(_WORD.findall(fold(text)))
+
+
 def fts5_query(words: list[str], prefix: bool = False) -> str:
     """Every word as an FTS5 string (all of them must match): `"młodzież"` cannot be read as an
     operator or a column filter; with `prefix`, each matches the words it begins (`"mlodz"*`)."""
@@ -132,7 +138,15 @@ def matches(word: str, words: set[str] | list[str], prefix: bool = False) -> boo
     return any(word.startswith(searched) for searched in words)
 
 
-def _folded_with_origin(text: str) -> tuple[str, list[int]]:
+def _folded_with_origin(text: str) -> tuple[str, Sequence[int]]:
+    """The folded text and, per folded character, the position of the character it came from."""
+    folded_text = fold(text)
+    # Most texts fold character for character (no ß, no lone combining mark): the positions
+    # are then the folded text's own, found at C speed rather than a character at a time.
+    if len(folded_text) == len(text) and (
+        text.isascii() or all(len(_fold_char(char)) == 1 for char in set(text))
+    ):
+        return folded_text, range(len(text))
     folded: list[str] = []
     origin: list[int] = []
     for position, char in enumerate(text):
