@@ -9,10 +9,12 @@ Who may do what:
 - partners read only the local briefings of their sites.
 
 Jobs: a request snapshots the project, reads the curation, then derives the briefing id. A
-briefing already built under that id is answered at once (same inputs, same bytes). Projects
-up to `sync_limit` stories are built in the request (201, `ready`), in a worker thread so the
-event loop keeps serving; larger ones in a background task (202, `building`) whose progress
-is in the status file, so any worker process can answer `GET /api/v1/briefings/{id}`.
+briefing already built under that id is answered at once (same inputs, same bytes), and one
+already queued or being built is not built twice. Every build is a job (`civicfutures.jobs`,
+kind `briefing`) whose row says whether it is queued, running, done or failed, and how far it
+has gone: projects up to `sync_limit` stories run theirs in the request (201, `ready`), in a
+worker thread so the event loop keeps serving; larger ones are queued (202, `building`) for a
+worker, so any process answers `GET /api/v1/briefings/{id}` from the job's row.
 """
 
 from __future__ import annotations
@@ -20,14 +22,19 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
-import os
 from pathlib import Path
 from typing import Any, TypeGuard
 
 import anyio
+import msgspec
 
 from civicfutures import audit
-from civicfutures.analysis.snapshot import build_snapshot, load_snapshot, storyteller_ids
+from civicfutures.analysis.snapshot import (
+    build_snapshot,
+    load_snapshot,
+    snapshot_dir,
+    storyteller_ids,
+)
 from civicfutures.auth.actor import Actor
 from civicfutures.briefings import storage
 from civicfutures.briefings.build import build_from_snapshot
@@ -42,7 +49,7 @@ from civicfutures.briefings.params import (
     author_text,
     briefing_id,
 )
-from civicfutures.briefings.progress import ProgressOut, Reporter, progress_of
+from civicfutures.briefings.progress import ProgressOut, Reporter, progress_of, steps
 from civicfutures.briefings.renderers.to_zip import ARCHIVE
 from civicfutures.briefings.schemas import BriefingFile, BriefingOut
 from civicfutures.briefings.storage import Status
@@ -54,13 +61,14 @@ from civicfutures.i18n import gettext as _
 from civicfutures.i18n.formatting import format_number
 from civicfutures.intake.setup_service import find_project
 from civicfutures.intake.validation import Checker
+from civicfutures.jobs import service as jobs
+from civicfutures.jobs.kinds import Progress
 from civicfutures.settings import get_settings
 
 SYNC_LIMIT = 20_000
 """Stories in a project's snapshot up to which a briefing is built within the request."""
 
-# Background builds of this process, kept referenced until they finish.
-_RUNNING: dict[str, asyncio.Task] = {}
+JOB_KIND = "briefing"
 
 
 def _now() -> str:
@@ -161,7 +169,7 @@ class BriefingService:
             return True
         return status.site_id is not None and actor.sees_site(status.site_id)
 
-    def _status(self, actor: Actor, briefing: str) -> Status:
+    async def _status(self, actor: Actor, briefing: str) -> Status:
         status = storage.read_status(self.exports_dir, briefing)
         if status is None or not self._visible(actor, status):
             raise NotFound(_("No such briefing."))
@@ -172,15 +180,28 @@ class BriefingService:
                     "consent or was erased. Request the briefing again for a new one without them."
                 )
             )
-        if (
-            status.status == "building"
-            and briefing not in _RUNNING
-            and not storage.process_alive(status.pid)
-        ):
-            status.status, status.error = (
-                "failed",
-                _("The build was interrupted; request it again."),
-            )
+        return await self._tracked(status)
+
+    async def _tracked(self, status: Status) -> Status:
+        """The status with the state of its build's job: queued or running is `building` at
+        the job's step, a failed job a failed briefing with the job's localized error."""
+        if status.status not in ("building", "failed"):
+            return status
+        job = await jobs.latest(JOB_KIND, status.id)
+        if job is None:
+            if status.status == "building":
+                # Built before builds were jobs, by a process long gone.
+                status.status, status.error = (
+                    "failed",
+                    _("The build was interrupted; request it again."),
+                )
+            return status
+        if job["status"] in jobs.ACTIVE:
+            status.status, status.error = "building", None
+            status.step = job["step"] if job["step"] in steps() else status.step
+        elif job["status"] == "failed":
+            status.status, status.error = "failed", jobs.failure_message(job)
+        status.job = job["id"]
         return status
 
     async def draft(self, actor: Actor, data: BriefingIn) -> str:
@@ -214,7 +235,7 @@ class BriefingService:
 
     async def _build(
         self,
-        info: Any,
+        snapshot_path: Path,
         params: BriefingParams,
         inputs: Inputs,
         identifier: str,
@@ -223,7 +244,7 @@ class BriefingService:
         progress: Reporter | None = None,
     ) -> None:
         work = functools.partial(
-            self._build_files, info.path, params, inputs, identifier, target, replace, progress
+            self._build_files, snapshot_path, params, inputs, identifier, target, replace, progress
         )
         await anyio.to_thread.run_sync(work)
 
@@ -235,21 +256,77 @@ class BriefingService:
         target = storage.directory(self.exports_dir, identifier)
         if self._ready(existing, target):
             return self._out(existing)
-        if (
-            existing
-            and existing.status == "building"
-            and (identifier in _RUNNING or storage.process_alive(existing.pid))
-        ):
-            return self._out(existing)
+        if existing is not None and existing.status in ("building", "failed"):
+            tracked = await self._tracked(existing)
+            if tracked.status == "building":
+                return self._out(tracked)
         status = await self._start(actor, params, site_id, info, identifier)
         stories = int(info.manifest.get("tables", {}).get("stories", {}).get("rows", 0))
-        if stories > self.sync_limit:
-            task = asyncio.create_task(self._finish(status, info, params, inputs, target))
-            _RUNNING[identifier] = task
-            task.add_done_callback(lambda _task: _RUNNING.pop(identifier, None))
-            return self._out(status)
-        await self._finish(status, info, params, inputs, target)
-        return self._out(storage.read_status(self.exports_dir, identifier) or status)
+        here = stories <= self.sync_limit
+        job = await self._enqueue(actor, status, info, params, inputs, here=here)
+        return self._out(
+            await self._tracked(storage.read_status(self.exports_dir, identifier) or status)
+            if here
+            else self._with_job(status, job)
+        )
+
+    @staticmethod
+    def _with_job(status: Status, job: str) -> Status:
+        status.job = job
+        return status
+
+    async def _enqueue(
+        self,
+        actor: Actor,
+        status: Status,
+        info: Any,
+        params: BriefingParams,
+        inputs: Inputs,
+        *,
+        here: bool,
+        progress: Reporter | None = None,
+    ) -> str:
+        """The build's job: run here and now (`here`), or queued for a worker."""
+        job = {
+            "briefing": status.id,
+            "snapshot": info.id,
+            "params": msgspec.to_builtins(params),
+            "inputs": msgspec.to_builtins(inputs),
+        }
+        return await jobs.enqueue(
+            JOB_KIND,
+            job,
+            subject=status.id,
+            actor=actor,
+            site_id=status.site_id,
+            here=here,
+            observe=progress,
+        )
+
+    async def run_job(self, job: dict[str, Any], progress: Progress) -> dict[str, Any]:
+        """Build the briefing a job names (the job function of kind `briefing`).
+
+        Running it again gives the same bytes: the inputs are the job's, not re-read; a
+        briefing already complete under its id is kept; a withdrawn one is not rebuilt."""
+        identifier = job["briefing"]
+        result = {"briefing": identifier, "url": f"/api/v1/briefings/{identifier}"}
+        status = storage.read_status(self.exports_dir, identifier)
+        if status is None or status.status == "withdrawn":
+            raise Gone(_("This briefing was withdrawn before it was built."))
+        params = msgspec.convert(job["params"], BriefingParams)
+        inputs = msgspec.convert(job["inputs"], Inputs)
+        target = storage.directory(self.exports_dir, identifier)
+        if not self._ready(status, target):
+            status.status, status.error = "building", None
+            await self._finish(
+                status,
+                snapshot_dir(self.exports_dir, job["snapshot"]),
+                params,
+                inputs,
+                target,
+                progress,
+            )
+        return result
 
     @staticmethod
     def _ready(existing: Status | None, target: Path) -> TypeGuard[Status]:
@@ -280,7 +357,6 @@ class BriefingService:
             snapshot=info.id,
             requested_at=_now(),
             requested_by=actor.label,
-            pid=os.getpid(),
             storytellers=sorted(tellers),
         )
         storage.write_status(self.exports_dir, status)
@@ -301,23 +377,36 @@ class BriefingService:
     async def _finish(
         self,
         status: Status,
-        info: Any,
+        snapshot_path: Path,
         params: BriefingParams,
         inputs: Inputs,
         target: Path,
-        progress: Reporter | None = None,
+        progress: Progress | None = None,
     ) -> None:
+        """Build into `target` and mark the status ready; each step reaches `progress` (the
+        job's row) from the build's thread, all of them before the briefing is ready."""
+        loop = asyncio.get_running_loop()
+        keys = steps()
+        reports: list[asyncio.Future] = []
+
+        def report(step: str) -> None:
+            if progress is not None:
+                fraction = keys.index(step) / len(keys) if step in keys else 0.0
+                call = asyncio.run_coroutine_threadsafe(progress(step, fraction), loop)
+                reports.append(asyncio.wrap_future(call, loop=loop))
+
         try:
             await self._build(
-                info, params, inputs, status.id, target, progress=self._recorder(status, progress)
+                snapshot_path,
+                params,
+                inputs,
+                status.id,
+                target,
+                progress=self._recorder(status, report),
             )
-        except Exception as error:
-            status.status, status.error = "failed", f"{type(error).__name__}: {error}"
-            storage.write_status(self.exports_dir, status)
-            if not _RUNNING.get(status.id):
-                raise
-            return
-        status.status, status.built_at, status.error, status.pid = "ready", _now(), None, None
+        finally:
+            await asyncio.gather(*reports, return_exceptions=True)
+        status.status, status.built_at, status.error = "ready", _now(), None
         status.step = None
         storage.write_status(self.exports_dir, status)
 
@@ -360,10 +449,14 @@ class BriefingService:
             target = storage.directory(self.exports_dir, identifier)
             if not self._ready(existing, target):
                 status = await self._start(actor, params, site_id, info, identifier)
-                await self._finish(status, info, params, inputs, target, progress)
+                await self._enqueue(
+                    actor, status, info, params, inputs, here=True, progress=progress
+                )
             return target
         self._check_out(out, identifier)
-        await self._build(info, params, inputs, identifier, out, replace=True, progress=progress)
+        await self._build(
+            info.path, params, inputs, identifier, out, replace=True, progress=progress
+        )
         return out
 
     @staticmethod
@@ -395,7 +488,7 @@ class BriefingService:
 
     async def progress(self, actor: Actor, briefing: str) -> ProgressOut:
         """How far the briefing's build has gone (complete once it is ready)."""
-        status = self._status(actor, briefing)
+        status = await self._status(actor, briefing)
         return progress_of(status.status, status.step)
 
     # ------------------------------------------------------------------ reading
@@ -437,12 +530,13 @@ class BriefingService:
             requested_at=status.requested_at,
             built_at=status.built_at,
             error=status.error,
+            job=status.job,
             files=files,
             manifest=manifest,
         )
 
     async def get(self, actor: Actor, briefing: str) -> BriefingOut:
-        return self._out(self._status(actor, briefing))
+        return self._out(await self._status(actor, briefing))
 
     async def list(self, actor: Actor, project: str | None = None) -> list[BriefingOut]:
         """The briefings the actor may read, newest request first, without their manifests."""
@@ -453,14 +547,14 @@ class BriefingService:
             if status.status == "withdrawn":
                 continue
             if self._visible(actor, status):
-                out = self._out(status)
+                out = self._out(await self._tracked(status))
                 out.manifest = None
                 found.append(out)
         return found
 
     async def file(self, actor: Actor, briefing: str, name: str) -> Path:
         """A file of a ready briefing, by its path in the manifest (nothing else is served)."""
-        status = self._status(actor, briefing)
+        status = await self._status(actor, briefing)
         folder = storage.directory(self.exports_dir, status.id)
         manifest = storage.read_manifest(folder) if status.status == "ready" else None
         names = {f["path"] for f in (manifest or {}).get("files", [])}

@@ -56,6 +56,9 @@ class Status(msgspec.Struct, kw_only=True):
     withdrawn_at: str | None = None
     step: str | None = None
     """The build step under way while `building` (`progress.steps`); None before the first."""
+    job: str | None = None
+    """The id of the build's job, filled in when the status is read with it (the job's row, not
+    this file, names the briefing it builds)."""
 
 
 def root(exports_dir: Path) -> Path:
@@ -104,28 +107,6 @@ def list_statuses(exports_dir: Path) -> list[Status]:
             if status is not None:
                 found.append(status)
     return sorted(found, key=lambda s: (s.requested_at, s.id), reverse=True)
-
-
-def process_alive(pid: int | None) -> bool:
-    """True while the process that wrote a `building` status still runs (on this machine)."""
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def builds_under_way(exports_dir: Path) -> int:
-    """Briefings being built now by a living process, whichever worker runs them."""
-    return sum(
-        1
-        for status in list_statuses(exports_dir)
-        if status.status == "building" and process_alive(status.pid)
-    )
 
 
 def read_manifest(briefing_dir: Path) -> dict[str, Any] | None:
