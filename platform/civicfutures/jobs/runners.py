@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from typing import Any
 
@@ -136,6 +137,19 @@ async def queue_answers(db: Engine | None = None) -> bool:
     return True
 
 
+async def _alive(job_id: str | None, stall_s: float) -> bool:
+    """True when our row of the job had a heartbeat within the stall time: its worker only
+    missed its own (a busy machine), and running the job twice at once would waste a build."""
+    from civicfutures.jobs.tables import Job
+
+    if job_id is None:
+        return False
+    row = await Job.select(Job.heartbeat_at).where(Job.id == job_id).first()
+    if row is None or row["heartbeat_at"] is None:
+        return False
+    return runner.now() - row["heartbeat_at"] < dt.timedelta(seconds=stall_s)
+
+
 async def _retry_stalled(app) -> None:
     """Give the jobs of workers that stopped heartbeating to the living ones."""
     settings = get_settings()
@@ -146,6 +160,8 @@ async def _retry_stalled(app) -> None:
                 task_name=TASK, seconds_since_heartbeat=settings.job_stall_s
             )
             for job in stalled:
+                if await _alive(job.task_kwargs.get("job_id"), settings.job_stall_s):
+                    continue
                 logger.warning("job %s of a stopped worker runs again", job.id)
                 await app.job_manager.retry_job(job)
         except Exception:
