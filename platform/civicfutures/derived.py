@@ -5,7 +5,8 @@ from the database at one moment. A storyteller's withdrawal or erasure reaches t
 called by the service that changes the consent, right after its transaction commits:
 every snapshot holding them is deleted, every briefing drawing on them is withdrawn (its
 files deleted, its status kept as `withdrawn`: GET answers 410), every export work area
-holding them is deleted, every kept export drawing on them is deleted from the storage, and
+holding them is deleted, every kept export drawing on them is deleted from the storage, the
+jobs building those briefings forget what they were given (they then fail as withdrawn), and
 the snapshots loaded in this process are forgotten. The next
 snapshot leaves them out (consent rule of `analysis/snapshot.py`).
 
@@ -28,6 +29,7 @@ from civicfutures.briefings.storage import withdraw_with
 from civicfutures.db.transactions import write_transaction
 from civicfutures.exports.service import remove_exports_with, remove_kept_exports_with
 from civicfutures.imports.kept import purge_site
+from civicfutures.jobs.service import forget_params
 from civicfutures.settings import get_settings
 
 
@@ -62,6 +64,8 @@ async def withdraw_derived(
     site, `site_id`); audited by ids only."""
     folder = Path(exports_dir or get_settings().exports_dir)
     done = await anyio.to_thread.run_sync(_withdraw, folder, project, {storyteller_id})
+    # The jobs of withdrawn briefings hold the quotes they were to print.
+    await forget_params("briefing", done.briefings)
     done.exports += await remove_kept_exports_with({storyteller_id})
     if site_id is not None:
         done.kept_imports = await purge_site(site_id)

@@ -161,7 +161,7 @@ async def test_the_jobs_of_a_process_that_died_run_again_at_start(
         "/api/v1/briefings", json={"project": PROJECT, "language": "en"}, headers=author
     )
     briefing = answer.json()["id"]
-    built = await Job.select().where(Job.subject == briefing).first()
+    built = await Job.select().where(Job.subject == briefing).output(load_json=True).first()
     # As a server that died mid-build leaves it: the briefing's files gone, its status
     # building, its job running with a heartbeat long stale.
     service = BriefingService()
@@ -175,9 +175,31 @@ async def test_the_jobs_of_a_process_that_died_run_again_at_start(
     for path in sorted(folder.rglob("*"), reverse=True):
         path.unlink() if path.is_file() else path.rmdir()
     folder.rmdir()
+    # What the job was given (an ended job keeps none of it): the same inputs again.
+    import msgspec
+
+    from civicfutures.auth.actor import SYSTEM
+    from civicfutures.briefings.params import BriefingIn
+
+    assert built["params"] == {}
+    params, _site = await service.resolve(SYSTEM, BriefingIn(project=PROJECT, language="en"))
+    info, inputs, identifier = await service.prepare(params)
+    assert identifier == briefing
+    given = {
+        "briefing": briefing,
+        "snapshot": info.id,
+        "params": msgspec.to_builtins(params),
+        "inputs": msgspec.to_builtins(inputs),
+    }
     stale = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     await Job.update(
-        {Job.status: "running", Job.heartbeat_at: stale, Job.attempts: 1, Job.step: "charts"}
+        {
+            Job.status: "running",
+            Job.heartbeat_at: stale,
+            Job.attempts: 1,
+            Job.step: "charts",
+            Job.params: given,
+        }
     ).where(Job.id == built["id"])
     hopeless = dict(built, id="1" * 24, subject="1" * 24, attempts=3, status="running")
     await Job.insert(Job(**{**hopeless, "heartbeat_at": stale, "created_at": stale}))

@@ -94,12 +94,9 @@ async def execute(
         detail = error.detail if isinstance(error, Problem) else f"{type(error).__name__}: {error}"
         logger.warning("job %s (%s) attempt %s failed: %s", job_id, row["kind"], attempts, detail)
         last = final or attempts >= get_settings().job_attempts
+        ended = {Job.params: {}, Job.finished_at: now()} if last else {}
         await Job.update(
-            {
-                Job.status: "failed" if last else "queued",
-                Job.error: detail,
-                Job.finished_at: now() if last else None,
-            }
+            {Job.status: "failed" if last else "queued", Job.error: detail, **ended}
         ).where(Job.id == job_id)
         DURATION.labels(row["kind"], "failed").observe(time.perf_counter() - clock)
         raise (JobFailed if last else RetryJob)(detail) from error
@@ -114,6 +111,8 @@ async def execute(
             Job.progress: 1.0,
             Job.result: _json(result),
             Job.finished_at: now(),
+            # An ended job is never run again: it keeps nothing of what it was given.
+            Job.params: {},
         }
     ).where(Job.id == job_id)
     DURATION.labels(row["kind"], "done").observe(time.perf_counter() - clock)

@@ -153,6 +153,15 @@ async def recover_stalled() -> int:
     return taken
 
 
+async def forget_params(kind: str, subjects: list[str]) -> None:
+    """Empty the parameters of these subjects' jobs (what they were given may quote people
+    who withdrew); a job still queued then fails rather than use them."""
+    if subjects:
+        await Job.update({Job.params: {}}).where(
+            (Job.kind == kind) & Job.subject.is_in(list(subjects))
+        )
+
+
 async def depth() -> dict[tuple[str, str], int]:
     """Jobs queued and running now, by kind and status (for the metrics)."""
     rows = await Job.raw(
