@@ -141,6 +141,22 @@ async def empty_database(client) -> None:
         shutil.rmtree(Path(os.environ["CIVICFUTURES_EXPORTS_DIR"]) / stored, ignore_errors=True)
 
 
+@pytest.fixture
+async def job_worker(engine_name: str) -> AsyncIterator[None]:
+    """Queued jobs run: on PostgreSQL a Procrastinate worker in the tests' event loop (as
+    `serve --worker` runs one); on SQLite the server process runs them without one."""
+    if engine_name != "postgresql":
+        yield
+        return
+    from civicfutures.jobs.runners import run_worker
+
+    task = asyncio.create_task(run_worker(install_signal_handlers=False))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 Headers = dict[str, str]
 
 

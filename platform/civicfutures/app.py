@@ -39,6 +39,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from civicfutures.imports.pages import import_page_routes
     from civicfutures.intake.api import CONTROLLERS as INTAKE
     from civicfutures.intake.pages import INTAKE_PAGES
+    from civicfutures.jobs.api import JobController
+    from civicfutures.jobs.lifecycle import start_jobs, stop_jobs
     from civicfutures.recordings.api import RecordingController
     from civicfutures.recordings.public import PUBLIC_MEDIA_ROUTES
     from civicfutures.search.pages import SEARCH_PAGES
@@ -98,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ANALYSIS_PAGES,
             BriefingController,
             BRIEFING_PAGES,
+            JobController,
             *import_routes(),
             *import_page_routes(),
             SEARCH_PAGES,
@@ -125,8 +128,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         after_exception=[navigation_for_errors(session_middleware.kwargs["backend"])],
         before_send=[add_security_headers, drop_cookies_on_public_answers],
-        on_startup=[open_database, sweep_kept_imports, settle_after_startup],
-        on_shutdown=[close_database, forget_this_process],
+        on_startup=[open_database, sweep_kept_imports, start_jobs, settle_after_startup],
+        on_shutdown=[stop_jobs, close_database, forget_this_process],
         state=State({"readiness": Readiness(_readiness_database(settings), settings.exports_dir)}),
         request_max_body_size=settings.max_request_bytes,
         openapi_config=openapi_config(

@@ -5,7 +5,8 @@ work areas under the exports directory; all were built from the database at one 
 called by the service that changes the consent, right after its transaction commits:
 every snapshot holding them is deleted, every briefing drawing on them is withdrawn (its
 files deleted from the store, its status kept as `withdrawn`: GET answers 410), every export work area
-holding them is deleted, every kept export drawing on them is deleted from the storage, and
+holding them is deleted, every kept export drawing on them is deleted from the storage, the
+jobs building those briefings forget what they were given (they then fail as withdrawn), and
 the snapshots loaded in this process are forgotten. The next
 snapshot leaves them out (consent rule of `analysis/snapshot.py`).
 
@@ -28,6 +29,7 @@ from civicfutures.briefings.storage import withdraw_with
 from civicfutures.db.transactions import write_transaction
 from civicfutures.exports.service import remove_exports_with, remove_kept_exports_with
 from civicfutures.imports.kept import purge_site
+from civicfutures.jobs.service import forget_params
 from civicfutures.settings import get_settings
 from civicfutures.storage.objects import Storage, get_storage
 
@@ -65,6 +67,8 @@ async def withdraw_derived(
     done = await anyio.to_thread.run_sync(
         _withdraw, get_storage(), folder, project, {storyteller_id}
     )
+    # The jobs of withdrawn briefings hold the quotes they were to print.
+    await forget_params("briefing", done.briefings)
     done.exports += await remove_kept_exports_with({storyteller_id})
     if site_id is not None:
         done.kept_imports = await purge_site(site_id)

@@ -230,6 +230,31 @@ class Settings:
     """CIVICFUTURES_SUGGESTION_MIN_EXAMPLES: stories agreed to carry a theme before the story
     page suggests that theme (fewer examples make suggestions closer to guesses)."""
 
+    job_attempts: int = field(
+        default_factory=lambda: max(1, int(_env("CIVICFUTURES_JOB_ATTEMPTS", "3")))
+    )
+    """CIVICFUTURES_JOB_ATTEMPTS: how many times a background job runs before it is `failed`
+    (a job that raised, or whose worker died, runs again until then)."""
+
+    job_heartbeat_s: float = field(
+        default_factory=lambda: float(_env("CIVICFUTURES_JOB_HEARTBEAT", "10"))
+    )
+    """CIVICFUTURES_JOB_HEARTBEAT: seconds between the heartbeats of a job worker (and of a
+    job running in the server on SQLite)."""
+
+    job_stall_s: float = field(default_factory=lambda: float(_env("CIVICFUTURES_JOB_STALL", "30")))
+    """CIVICFUTURES_JOB_STALL: seconds without a heartbeat after which a worker counts as dead
+    and its running jobs are given to another worker. Keep it a few heartbeats long."""
+
+    job_concurrency: int = field(
+        default_factory=lambda: max(1, int(_env("CIVICFUTURES_JOB_CONCURRENCY", "2")))
+    )
+    """CIVICFUTURES_JOB_CONCURRENCY: jobs one `civicfutures worker` runs at a time."""
+
+    serve_worker: bool = field(default_factory=lambda: _env("CIVICFUTURES_SERVE_WORKER", "") == "1")
+    """CIVICFUTURES_SERVE_WORKER: `1` (set by `civicfutures serve --worker`) runs a job worker
+    inside the server on PostgreSQL; on SQLite the server always runs its own jobs."""
+
     debug: bool = field(default_factory=lambda: _env("CIVICFUTURES_DEBUG", "") == "1")
     """CIVICFUTURES_DEBUG: `1` for tracebacks in the server log (never sent to clients)."""
 

@@ -1009,6 +1009,51 @@ BRIEFING_ROUTES: dict[tuple[str, str], Rule] = {
 }
 ROUTES.update(BRIEFING_ROUTES)
 
+# Jobs: read by the account that requested them and by admins; a job about a site only by
+# those who see the site. Anyone else is told there is no such job.
+JOB_READ = Access(
+    "job-read",
+    {
+        "anonymous": 401,
+        "partner_own": "ok",
+        "partner_other": 404,
+        "researcher": 404,
+        "author": 404,
+        "admin": "ok",
+    },
+)
+
+
+async def _partner_job(ctx: Ctx) -> Call:
+    """A job requested by the gdansk partner, about gdansk."""
+    from civicfutures.db.tables import Membership, Site
+    from civicfutures.jobs.runner import now
+    from civicfutures.jobs.tables import Job
+
+    partner = await (
+        Membership.select(Membership.user, Membership.site)
+        .where((Membership.role == "partner") & (Membership.site.slug == "gdansk"))
+        .first()
+    )
+    site = await Site.select(Site.id).where(Site.slug == "gdansk").first()
+    job_id = f"{ctx.next():024x}"
+    await Job.insert(
+        Job(
+            id=job_id,
+            kind="briefing",
+            requested_by=partner["user"],
+            site=site["id"],
+            status="done",
+            progress=1.0,
+            result={},
+            created_at=now(),
+        )
+    )
+    return Call(f"/api/v1/jobs/{job_id}")
+
+
+ROUTES[("GET", "/api/v1/jobs/{job_id:str}")] = Rule(JOB_READ, _partner_job)
+
 # Coding: researchers, partners of the story's site and admins code; a coding made by someone
 # else (here the system) may be changed or removed by admins only.
 CODE = Access("code", {**SITE_WRITE.outcomes, "researcher": "ok"})

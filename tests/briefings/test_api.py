@@ -173,7 +173,9 @@ async def test_invalid_requests_name_their_fields(client, world, token_for):
     assert unknown.status_code == 400
 
 
-async def test_a_large_project_is_built_in_the_background(client, world, token_for, monkeypatch):
+async def test_a_large_project_is_built_in_the_background(
+    client, world, token_for, monkeypatch, job_worker
+):
     from civicfutures.briefings import service
 
     monkeypatch.setattr(service, "SYNC_LIMIT", -1)

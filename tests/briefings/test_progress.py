@@ -17,7 +17,7 @@ def _translated(language: str, message: str, **values) -> str:
 
 
 async def test_a_background_build_reports_each_step_until_ready(
-    client, world, sign_in, monkeypatch
+    client, world, sign_in, monkeypatch, job_worker
 ):
     from civicfutures.briefings import service
     from civicfutures.briefings.progress import steps
@@ -49,16 +49,20 @@ async def test_a_background_build_reports_each_step_until_ready(
 
 
 async def test_the_page_shows_the_steps_and_bar_of_a_build_under_way(client, world, sign_in):
-    """A build recorded as begun by this (living) process, advanced step by step."""
+    """A build begun and its job running, advanced step by step as its job row says."""
     from civicfutures.auth.actor import SYSTEM
     from civicfutures.briefings.params import BriefingIn
     from civicfutures.briefings.progress import step_label, steps
     from civicfutures.briefings.service import BriefingService
+    from civicfutures.jobs.runner import now
+    from civicfutures.jobs.tables import Job
 
     builds = BriefingService()
     params, site_id = await builds.resolve(SYSTEM, BriefingIn(project="futures", site="gdansk"))
     info, inputs, identifier = await builds.prepare(params)
     status = await builds._start(SYSTEM, params, site_id, info, identifier)
+    job = Job(id="0" * 24, kind="briefing", subject=identifier, status="running", created_at=now())
+    await Job.insert(job)
     await sign_in("author", lang="pl")
     path = f"/pl/briefings/{identifier}"
     total = len(steps())
@@ -79,7 +83,7 @@ async def test_the_page_shows_the_steps_and_bar_of_a_build_under_way(client, wor
     )
     assert with_label.rstrip() in waiting.text
 
-    builds._recorder(status)("charts")
+    await Job.update({Job.step: "charts", Job.progress: 2 / total}).where(Job.id == job.id)
     progress = (await client.get(f"{path}/progress")).json()
     assert (progress["step"], progress["done"], progress["status"]) == ("charts", 2, "building")
     assert [s["state"] for s in progress["steps"]][:4] == ["done", "done", "current", "waiting"]
@@ -92,6 +96,7 @@ async def test_the_page_shows_the_steps_and_bar_of_a_build_under_way(client, wor
     assert progress["label"] == step_label("charts") or progress["label"] == charts
 
     await builds._finish(status, info, params, inputs)
+    await Job.update({Job.status: "done"}).where(Job.id == job.id)
     done = (await client.get(f"{path}/progress")).json()
     assert (done["status"], done["done"], done["percent"]) == ("ready", total, 100)
     assert "<noscript><meta" not in (await client.get(path)).text

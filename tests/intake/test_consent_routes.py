@@ -107,6 +107,7 @@ class World:
     workshop: int = 0
     briefing: str = ""
     briefing_files: list[str] = field(default_factory=list)
+    job: str = ""
     exports: list[str] = field(default_factory=lambda: ["export-none"])
 
 
@@ -185,6 +186,9 @@ async def _build(client, world, admin) -> World:
     built.briefing = briefing.json()["id"]
     built.briefing_files = [f["name"] for f in briefing.json()["files"]]
     assert built.briefing_files, briefing.text
+    from civicfutures.jobs.tables import Job
+
+    built.job = (await Job.select(Job.id).where(Job.subject == built.briefing).first())["id"]
     return built
 
 
@@ -227,6 +231,7 @@ def _values(name: str, path: str, built: World) -> list[str]:
         "file": ["download.csv", "download.xlsx", "download.parquet"],
         "export_id": built.exports,
         "language": ["pl", "en"],
+        "job_id": [built.job],
     }
     if name == "ref":
         return ["futures"] if "/projects/" in path else ["gdansk"]

@@ -180,7 +180,10 @@ async def test_metrics_token_replaces_the_loopback_rule(client, monkeypatch):
 async def test_ready_when_database_answers_and_exports_are_writable(client):
     answer = await client.get("/health/ready")
     assert answer.status_code == 200
-    assert answer.json() == {"status": "ok", "checks": {"database": "ok", "exports": "ok"}}
+    assert answer.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "exports": "ok", "queue": "ok"},
+    }
 
 
 async def _ready_of(settings) -> httpx.Response:
@@ -204,8 +207,9 @@ async def test_ready_names_an_unreachable_database(client, tmp_path):
     assert answer.headers["retry-after"] == "2"
     assert answer.json() == {
         "status": "unavailable",
-        "failing": ["database"],
-        "checks": {"database": "failing", "exports": "ok"},
+        # The queue's jobs are rows of that database: it is as unreachable.
+        "failing": ["database", "queue"],
+        "checks": {"database": "failing", "exports": "ok", "queue": "failing"},
     }
 
 
@@ -218,3 +222,4 @@ async def test_ready_names_an_unwritable_exports_folder(client, tmp_path):
     assert answer.status_code == 503
     assert answer.json()["failing"] == ["exports"]
     assert answer.json()["checks"]["database"] == "ok"
+    assert answer.json()["checks"]["queue"] == "ok"

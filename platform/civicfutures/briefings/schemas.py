@@ -29,5 +29,7 @@ class BriefingOut(msgspec.Struct, kw_only=True, rename={"date_from": "from", "da
     requested_at: str
     built_at: str | None = None
     error: str | None = None
+    job: str | None = None
+    """The build's job (`GET /api/v1/jobs/{id}`), while it is queued or being built."""
     files: list[BriefingFile] = []
     manifest: dict[str, Any] | None = None

@@ -9,10 +9,12 @@ Who may do what:
 - partners read only the local briefings of their sites.
 
 Jobs: a request snapshots the project, reads the curation, then derives the briefing id. A
-briefing already built under that id is answered at once (same inputs, same bytes). Projects
-up to `sync_limit` stories are built in the request (201, `ready`), in a worker thread so the
-event loop keeps serving; larger ones in a background task (202, `building`) whose progress
-is in the status record, so any worker process can answer `GET /api/v1/briefings/{id}`.
+briefing already built under that id is answered at once (same inputs, same bytes), and one
+already queued or being built is not built twice. Every build is a job (`civicfutures.jobs`,
+kind `briefing`) whose row says whether it is queued, running, done or failed, and how far it
+has gone: projects up to `sync_limit` stories run theirs in the request (201, `ready`), in a
+worker thread so the event loop keeps serving; larger ones are queued (202, `building`) for a
+worker, so any process answers `GET /api/v1/briefings/{id}` from the job's row.
 
 Files: briefings, their status records and the snapshots they read are on the storage layer
 (`briefings/storage.py`), so every process sharing the store sees the same briefings; what
@@ -24,16 +26,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
-import os
 from pathlib import Path
 from typing import Any, TypeGuard
 
 import anyio
+import msgspec
 
 from civicfutures import audit
 from civicfutures.analysis.snapshot import (
     SnapshotInfo,
     build_snapshot,
+    find_snapshot,
     load_snapshot,
     storyteller_ids,
 )
@@ -51,7 +54,7 @@ from civicfutures.briefings.params import (
     author_text,
     briefing_id,
 )
-from civicfutures.briefings.progress import ProgressOut, Reporter, progress_of
+from civicfutures.briefings.progress import ProgressOut, Reporter, progress_of, steps
 from civicfutures.briefings.renderers.to_zip import ARCHIVE
 from civicfutures.briefings.schemas import BriefingFile, BriefingOut
 from civicfutures.briefings.storage import Status
@@ -63,14 +66,15 @@ from civicfutures.i18n import gettext as _
 from civicfutures.i18n.formatting import format_number
 from civicfutures.intake.setup_service import find_project
 from civicfutures.intake.validation import Checker
+from civicfutures.jobs import service as jobs
+from civicfutures.jobs.kinds import Progress
 from civicfutures.settings import get_settings
 from civicfutures.storage.objects import MissingObject, ObjectInfo, Storage, get_storage
 
 SYNC_LIMIT = 20_000
 """Stories in a project's snapshot up to which a briefing is built within the request."""
 
-# Background builds of this process, kept referenced until they finish.
-_RUNNING: dict[str, asyncio.Task] = {}
+JOB_KIND = "briefing"
 
 
 def _now() -> str:
@@ -178,8 +182,8 @@ class BriefingService:
             return True
         return status.site_id is not None and actor.sees_site(status.site_id)
 
-    def _status(self, actor: Actor, briefing: str) -> Status:
-        status = storage.read_status(self.store, briefing)
+    async def _status(self, actor: Actor, briefing: str) -> Status:
+        status = await self._in_thread(storage.read_status, self.store, briefing)
         if status is None or not self._visible(actor, status):
             raise NotFound(_("No such briefing."))
         if status.status == "withdrawn":
@@ -189,15 +193,28 @@ class BriefingService:
                     "consent or was erased. Request the briefing again for a new one without them."
                 )
             )
-        if (
-            status.status == "building"
-            and briefing not in _RUNNING
-            and not storage.process_alive(status.pid)
-        ):
-            status.status, status.error = (
-                "failed",
-                _("The build was interrupted; request it again."),
-            )
+        return await self._tracked(status)
+
+    async def _tracked(self, status: Status) -> Status:
+        """The status with the state of its build's job: queued or running is `building` at
+        the job's step, a failed job a failed briefing with the job's localized error."""
+        if status.status not in ("building", "failed"):
+            return status
+        job = await jobs.latest(JOB_KIND, status.id)
+        if job is None:
+            if status.status == "building":
+                # Built before builds were jobs, by a process long gone.
+                status.status, status.error = (
+                    "failed",
+                    _("The build was interrupted; request it again."),
+                )
+            return status
+        if job["status"] in jobs.ACTIVE:
+            status.status, status.error = "building", None
+            status.step = job["step"] if job["step"] in steps() else status.step
+        elif job["status"] == "failed":
+            status.status, status.error = "failed", jobs.failure_message(job)
+        status.job = job["id"]
         return status
 
     async def draft(self, actor: Actor, data: BriefingIn) -> str:
@@ -258,22 +275,65 @@ class BriefingService:
         existing = await self._in_thread(storage.read_status, self.store, identifier)
         if await self._in_thread(self._ready, existing):
             return await self._in_thread(self._out, existing)
-        if (
-            existing
-            and existing.status == "building"
-            and (identifier in _RUNNING or storage.process_alive(existing.pid))
-        ):
-            return await self._in_thread(self._out, existing)
+        if existing is not None and existing.status in ("building", "failed"):
+            tracked = await self._tracked(existing)
+            if tracked.status == "building":
+                return await self._in_thread(self._out, tracked)
         status = await self._start(actor, params, site_id, info, identifier)
         stories = int(info.manifest.get("tables", {}).get("stories", {}).get("rows", 0))
-        if stories > self.sync_limit:
-            task = asyncio.create_task(self._finish(status, info, params, inputs))
-            _RUNNING[identifier] = task
-            task.add_done_callback(lambda _task: _RUNNING.pop(identifier, None))
+        here = stories <= self.sync_limit
+        job = await self._enqueue(actor, status, info, params, inputs, here=here)
+        if not here:
+            status.job = job
             return await self._in_thread(self._out, status)
-        await self._finish(status, info, params, inputs)
         current = await self._in_thread(storage.read_status, self.store, identifier)
-        return await self._in_thread(self._out, current or status)
+        return await self._in_thread(self._out, await self._tracked(current or status))
+
+    async def _enqueue(
+        self,
+        actor: Actor,
+        status: Status,
+        info: Any,
+        params: BriefingParams,
+        inputs: Inputs,
+        *,
+        here: bool,
+        progress: Reporter | None = None,
+    ) -> str:
+        """The build's job: run here and now (`here`), or queued for a worker."""
+        job = {
+            "briefing": status.id,
+            "snapshot": info.id,
+            "params": msgspec.to_builtins(params),
+            "inputs": msgspec.to_builtins(inputs),
+        }
+        return await jobs.enqueue(
+            JOB_KIND,
+            job,
+            subject=status.id,
+            actor=actor,
+            site_id=status.site_id,
+            here=here,
+            observe=progress,
+        )
+
+    async def run_job(self, job: dict[str, Any], progress: Progress) -> dict[str, Any]:
+        """Build the briefing a job names (the job function of kind `briefing`).
+
+        Running it again gives the same bytes: the inputs are the job's, not re-read; a
+        briefing already complete under its id is kept; a withdrawn one is not rebuilt."""
+        identifier = job["briefing"]
+        result = {"briefing": identifier, "url": f"/api/v1/briefings/{identifier}"}
+        status = await self._in_thread(storage.read_status, self.store, identifier)
+        if status is None or status.status == "withdrawn":
+            raise Gone(_("This briefing was withdrawn before it was built."))
+        params = msgspec.convert(job["params"], BriefingParams)
+        inputs = msgspec.convert(job["inputs"], Inputs)
+        if not await self._in_thread(self._ready, status):
+            status.status, status.error = "building", None
+            info = await self._in_thread(find_snapshot, self.store, job["snapshot"])
+            await self._finish(status, info, params, inputs, progress)
+        return result
 
     @staticmethod
     async def _in_thread(call: Any, *args: Any) -> Any:
@@ -312,7 +372,6 @@ class BriefingService:
             snapshot=info.id,
             requested_at=_now(),
             requested_by=actor.label,
-            pid=os.getpid(),
             storytellers=sorted(tellers),
         )
         await self._in_thread(storage.write_status, self.store, status)
@@ -336,24 +395,35 @@ class BriefingService:
         info: Any,
         params: BriefingParams,
         inputs: Inputs,
-        progress: Reporter | None = None,
+        progress: Progress | Reporter | None = None,
     ) -> None:
+        """Build and publish, then mark the status ready; each step reaches `progress` (the
+        job's row) from the build's thread, all of them before the briefing is ready. A failure
+        is the job's to record (it may run again), so it is raised."""
+        loop = asyncio.get_running_loop()
+        keys = steps()
+        reports: list[asyncio.Future] = []
+
+        def report(step: str) -> None:
+            if progress is not None:
+                fraction = keys.index(step) / len(keys) if step in keys else 0.0
+                call = asyncio.run_coroutine_threadsafe(progress(step, fraction), loop)
+                reports.append(asyncio.wrap_future(call, loop=loop))
+
         try:
             archive = await self._build(
-                info, params, inputs, status.id, None, progress=self._recorder(status, progress)
+                info, params, inputs, status.id, None, progress=self._recorder(status, report)
             )
         except storage.Withdrawn:
             return
-        except Exception as error:
+        except Exception:
             current = await self._in_thread(storage.read_status, self.store, status.id)
             if current is not None and current.status == "withdrawn":
                 # Withdrawn under way (its staging folder deleted): it stays withdrawn.
                 return
-            status.status, status.error = "failed", f"{type(error).__name__}: {error}"
-            await self._in_thread(storage.write_status, self.store, status)
-            if not _RUNNING.get(status.id):
-                raise
-            return
+            raise
+        finally:
+            await asyncio.gather(*reports, return_exceptions=True)
         status.status, status.built_at, status.error, status.pid = "ready", _now(), None, None
         status.step, status.archive = None, archive or None
         await self._in_thread(storage.write_status, self.store, status)
@@ -397,7 +467,9 @@ class BriefingService:
             existing = await self._in_thread(storage.read_status, self.store, identifier)
             if not await self._in_thread(self._ready, existing):
                 status = await self._start(actor, params, site_id, info, identifier)
-                await self._finish(status, info, params, inputs, progress)
+                await self._enqueue(
+                    actor, status, info, params, inputs, here=True, progress=progress
+                )
             return storage.location(self.store, identifier)
         self._check_out(out, identifier)
         await self._build(info, params, inputs, identifier, out, replace=True, progress=progress)
@@ -432,7 +504,7 @@ class BriefingService:
 
     async def progress(self, actor: Actor, briefing: str) -> ProgressOut:
         """How far the briefing's build has gone (complete once it is ready)."""
-        status = await self._in_thread(self._status, actor, briefing)
+        status = await self._status(actor, briefing)
         return progress_of(status.status, status.step)
 
     # ------------------------------------------------------------------ reading
@@ -476,34 +548,32 @@ class BriefingService:
             error=status.error,
             files=files,
             manifest=manifest,
+            job=status.job,
         )
 
     async def get(self, actor: Actor, briefing: str) -> BriefingOut:
-        return await self._in_thread(lambda: self._out(self._status(actor, briefing)))
+        return await self._in_thread(self._out, await self._status(actor, briefing))
 
     async def list(self, actor: Actor, project: str | None = None) -> list[BriefingOut]:
         """The briefings the actor may read, newest request first, without their manifests."""
-        return await self._in_thread(self._listed, actor, project)
-
-    def _listed(self, actor: Actor, project: str | None) -> list[BriefingOut]:
         found = []
-        for status in storage.list_statuses(self.store):
+        for status in await self._in_thread(storage.list_statuses, self.store):
             if project and status.project != project:
                 continue
             if status.status == "withdrawn":
                 continue
             if self._visible(actor, status):
-                out = self._out(status)
+                out = await self._in_thread(self._out, await self._tracked(status))
                 out.manifest = None
                 found.append(out)
         return found
 
     async def file(self, actor: Actor, briefing: str, name: str) -> ObjectInfo:
         """A file of a ready briefing, by its path in the manifest (nothing else is served)."""
-        return await self._in_thread(self._file, actor, briefing, name)
+        status = await self._status(actor, briefing)
+        return await self._in_thread(self._file, status, name)
 
-    def _file(self, actor: Actor, briefing: str, name: str) -> ObjectInfo:
-        status = self._status(actor, briefing)
+    def _file(self, status: Status, name: str) -> ObjectInfo:
         manifest = (
             storage.stored_manifest(self.store, status.id) if status.status == "ready" else None
         )

@@ -68,6 +68,9 @@ class Status(msgspec.Struct, kw_only=True):
     archive: dict[str, Any] | None = None
     """The zip's `bytes` and `sha256` once published (the manifest cannot list the file that
     holds it); None for a briefing published before they were kept."""
+    job: str | None = None
+    """The id of the build's job, filled in when the status is read with it (the job's row, not
+    this file, names the briefing it builds)."""
 
 
 def valid_id(briefing_id: str) -> bool:
@@ -112,28 +115,6 @@ def list_statuses(store: Storage) -> list[Status]:
         if status is not None:
             found.append(status)
     return sorted(found, key=lambda s: (s.requested_at, s.id), reverse=True)
-
-
-def process_alive(pid: int | None) -> bool:
-    """True while the process that wrote a `building` status still runs (on this machine)."""
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def builds_under_way(store: Storage) -> int:
-    """Briefings being built now by a living process, whichever worker runs them."""
-    return sum(
-        1
-        for status in list_statuses(store)
-        if status.status == "building" and process_alive(status.pid)
-    )
 
 
 def read_manifest(briefing_dir: Path) -> dict[str, Any] | None:

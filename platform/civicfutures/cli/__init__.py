@@ -1,4 +1,4 @@
-"""The `civicfutures` command: serve, migrate, demo, users, tokens and the areas' own commands.
+"""The `civicfutures` command: serve, worker, migrate, demo, users, tokens and the areas' own commands.
 
 Each module here holds one command or group and imports its area lazily, inside the command,
 so `civicfutures --help` stays fast; `shell.py` holds what they share. The areas never import
@@ -18,6 +18,7 @@ from civicfutures.cli.exports import export
 from civicfutures.cli.imports import import_command
 from civicfutures.cli.server import demo, migrate, serve
 from civicfutures.cli.translations import translations
+from civicfutures.cli.worker import worker
 
 
 @click.group()
@@ -30,6 +31,7 @@ for command in (
     migrate,
     demo,
     serve,
+    worker,
     users,
     tokens,
     backup,

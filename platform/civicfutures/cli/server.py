@@ -46,11 +46,20 @@ def demo() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
 @click.option("--demo", "with_demo", is_flag=True, help="Load the demo project first.")
-def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
+@click.option(
+    "--worker",
+    "with_worker",
+    is_flag=True,
+    help="Also run background jobs from the queue in each server process (PostgreSQL).",
+)
+def serve(host: str, port: int, workers: int, with_demo: bool, with_worker: bool) -> None:
     """Apply pending migrations and serve the HTML pages and the API."""
     import uvicorn
 
     _share_metrics_between_workers()
+    if with_worker:
+        # Read by the settings of every server process uvicorn starts.
+        os.environ["CIVICFUTURES_SERVE_WORKER"] = "1"
 
     from civicfutures.db.migrate import migrate as apply
     from civicfutures.demo.accounts import DEMO_PASSWORD, load_demo_with_users

@@ -1,5 +1,5 @@
 """Health checks: `/health` (database), `/health/live` (process) and `/health/ready` (all a
-request needs: the database and a writable exports folder)."""
+request needs: the database, a writable exports folder and the job queue)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from litestar import MediaType, Request, Response, get
 from piccolo.engine.base import Engine
 
 from civicfutures.db.lifecycle import database_answers
+from civicfutures.jobs.runners import queue_answers
 from civicfutures.web.auth import public
 
 UNAVAILABLE_HEADERS = {"Retry-After": "2"}
@@ -63,7 +64,7 @@ async def health_live() -> dict[str, str]:
     "/health/ready",
     guards=[public],
     tags=["operations"],
-    summary="Readiness: the database answers and the exports folder is writable",
+    summary="Readiness: the database and the job queue answer, the exports folder is writable",
     description="503 with the failing checks named in `failing` when one fails.",
     media_type=MediaType.JSON,
 )
@@ -72,6 +73,7 @@ async def health_ready(request: Request) -> Response[dict[str, object]]:
     checks = {
         "database": "ok" if await database_answers(readiness.database) else "failing",
         "exports": "ok" if exports_writable(readiness.exports_dir) else "failing",
+        "queue": "ok" if await queue_answers(readiness.database) else "failing",
     }
     failing = [name for name, state in checks.items() if state != "ok"]
     if not failing:

@@ -15,7 +15,6 @@ import ipaddress
 import os
 from collections.abc import Iterator
 
-import anyio.to_thread
 from litestar import Request, Response, get
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from piccolo.engine.postgres import PostgresEngine
@@ -34,7 +33,6 @@ from prometheus_client.registry import Collector
 
 from civicfutures.db.lifecycle import engine
 from civicfutures.settings import get_settings
-from civicfutures.storage.objects import Storage, get_storage
 from civicfutures.web.auth import public
 from civicfutures.web.client_address import client_address
 
@@ -78,20 +76,24 @@ def sample_database_pool() -> None:
     DB_POOL_IDLE.set(pool.get_idle_size() if pool is not None else 0)
 
 
-class BriefingBuilds(Collector):
-    """Briefings being built now, read at scrape time from their status records (on the
-    storage layer, shared by every worker, so one process counts them all)."""
+class JobQueue(Collector):
+    """Jobs waiting and running now, by kind, read from the job table at each scrape (shared
+    by every process, so one process counts them all)."""
 
-    def __init__(self, store: Storage) -> None:
-        self.store = store
+    def __init__(self, depth: dict[tuple[str, str], int]) -> None:
+        self.depth = depth
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from civicfutures.briefings.storage import builds_under_way
-
+        jobs = GaugeMetricFamily(
+            "civicfutures_jobs", "Background jobs queued or running now.", labels=["kind", "status"]
+        )
+        for (kind, status), count in sorted(self.depth.items()):
+            jobs.add_metric([kind, status], count)
+        yield jobs
         yield GaugeMetricFamily(
             "civicfutures_briefing_builds_in_progress",
             "Briefings being built now.",
-            value=builds_under_way(self.store),
+            value=self.depth.get(("briefing", "running"), 0),
         )
 
 
@@ -102,15 +104,15 @@ class _ThisProcess(Collector):
         return REGISTRY.collect()
 
 
-def exposition(store: Storage) -> bytes:
-    """Every metric in Prometheus' text format (blocking: it reads the store)."""
+def exposition(depth: dict[tuple[str, str], int]) -> bytes:
+    """Every metric in Prometheus' text format; `depth`: jobs queued and running by kind."""
     sample_database_pool()
     registry = CollectorRegistry()
     if os.environ.get(MULTIPROCESS_ENV):
         multiprocess.MultiProcessCollector(registry)
     else:
         registry.register(_ThisProcess())
-    registry.register(BriefingBuilds(store))
+    registry.register(JobQueue(depth))
     return generate_latest(registry)
 
 
@@ -148,5 +150,6 @@ async def metrics_access(request: Request, _: object) -> None:
     include_in_schema=True,
 )
 async def metrics() -> Response[bytes]:
-    body = await anyio.to_thread.run_sync(exposition, get_storage())
-    return Response(body, media_type=CONTENT_TYPE_LATEST, status_code=200)
+    from civicfutures.jobs.service import depth
+
+    return Response(exposition(await depth()), media_type=CONTENT_TYPE_LATEST, status_code=200)
