@@ -130,7 +130,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send=[add_security_headers, drop_cookies_on_public_answers],
         on_startup=[open_database, sweep_kept_imports, start_jobs, settle_after_startup],
         on_shutdown=[stop_jobs, close_database, forget_this_process],
-        state=State({"readiness": Readiness(_readiness_database(settings), settings.exports_dir)}),
+        state=State(
+            {
+                "readiness": Readiness(
+                    _readiness_database(settings), settings.exports_dir, settings.storage_url
+                )
+            }
+        ),
         request_max_body_size=settings.max_request_bytes,
         openapi_config=openapi_config(
             title="civicfutures API",

@@ -182,7 +182,7 @@ async def test_ready_when_database_answers_and_exports_are_writable(client):
     assert answer.status_code == 200
     assert answer.json() == {
         "status": "ok",
-        "checks": {"database": "ok", "exports": "ok", "queue": "ok"},
+        "checks": {"database": "ok", "exports": "ok", "storage": "ok", "queue": "ok"},
     }
 
 
@@ -201,7 +201,11 @@ async def test_ready_names_an_unreachable_database(client, tmp_path):
 
     # Port 1 on this machine: nothing listens, the connection is refused at once.
     answer = await _ready_of(
-        Settings(database_url="postgresql://postgres@127.0.0.1:1/none", exports_dir=tmp_path)
+        Settings(
+            database_url="postgresql://postgres@127.0.0.1:1/none",
+            exports_dir=tmp_path,
+            storage_url=tmp_path.as_uri(),
+        )
     )
     assert answer.status_code == 503
     assert answer.headers["retry-after"] == "2"
@@ -209,7 +213,7 @@ async def test_ready_names_an_unreachable_database(client, tmp_path):
         "status": "unavailable",
         # The queue's jobs are rows of that database: it is as unreachable.
         "failing": ["database", "queue"],
-        "checks": {"database": "failing", "exports": "ok", "queue": "failing"},
+        "checks": {"database": "failing", "exports": "ok", "storage": "ok", "queue": "failing"},
     }
 
 
@@ -218,8 +222,41 @@ async def test_ready_names_an_unwritable_exports_folder(client, tmp_path):
 
     occupied = tmp_path / "a-file"
     occupied.write_text("not a folder")
-    answer = await _ready_of(Settings(exports_dir=occupied / "exports"))
+    answer = await _ready_of(
+        Settings(exports_dir=occupied / "exports", storage_url=tmp_path.as_uri())
+    )
     assert answer.status_code == 503
     assert answer.json()["failing"] == ["exports"]
     assert answer.json()["checks"]["database"] == "ok"
     assert answer.json()["checks"]["queue"] == "ok"
+
+
+async def test_ready_names_an_unreachable_store(client, tmp_path, monkeypatch):
+    from civicfutures.settings import Settings
+
+    # An S3 endpoint where nothing listens: the store is named, the rest still answers.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "probe")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "probe")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    answer = await _ready_of(
+        Settings(exports_dir=tmp_path, storage_url="s3://nowhere-bucket/platform")
+    )
+    assert answer.status_code == 503
+    assert answer.json()["failing"] == ["storage"]
+    assert answer.json()["checks"] == {
+        "database": "ok",
+        "exports": "ok",
+        "storage": "failing",
+        "queue": "ok",
+    }
+
+
+async def test_ready_with_an_s3_store_that_answers(client, tmp_path, s3_endpoint):
+    from civicfutures.settings import Settings
+    from conftest import new_bucket
+
+    url = f"s3://{new_bucket(s3_endpoint)}/platform"
+    answer = await _ready_of(Settings(exports_dir=tmp_path, storage_url=url))
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["checks"]["storage"] == "ok"

@@ -278,10 +278,11 @@ async def _chunks(stream: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
 
 
 @cache
-def _storage_for(url: str) -> Storage:
+def storage_for(url: str) -> Storage:
+    """The store at this URL (one per URL and process)."""
     return Storage(url)
 
 
 def get_storage() -> Storage:
     """The store named by the settings (one per URL and process)."""
-    return _storage_for(get_settings().storage_url)
+    return storage_for(get_settings().storage_url)
