@@ -230,6 +230,17 @@ class Settings:
     """CIVICFUTURES_SUGGESTION_MIN_EXAMPLES: stories agreed to carry a theme before the story
     page suggests that theme (fewer examples make suggestions closer to guesses)."""
 
+    briefing_sync_limit: int | None = field(
+        default_factory=lambda: (
+            int(os.environ["CIVICFUTURES_BRIEFING_SYNC_LIMIT"])
+            if os.environ.get("CIVICFUTURES_BRIEFING_SYNC_LIMIT")
+            else None
+        )
+    )
+    """CIVICFUTURES_BRIEFING_SYNC_LIMIT: stories in a project's snapshot up to which a briefing
+    is built within the request that asks for it; larger ones are queued for a worker
+    (unset: 20,000; 0 queues every build)."""
+
     job_attempts: int = field(
         default_factory=lambda: max(1, int(_env("CIVICFUTURES_JOB_ATTEMPTS", "3")))
     )

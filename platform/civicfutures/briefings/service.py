@@ -95,7 +95,10 @@ class BriefingService:
         # Local: the staging folders of builds of this machine. Shared: the store.
         self.exports_dir = Path(exports_dir or get_settings().exports_dir)
         self.store = store or get_storage()
-        self.sync_limit = SYNC_LIMIT if sync_limit is None else sync_limit
+        configured = get_settings().briefing_sync_limit
+        if sync_limit is None:
+            sync_limit = SYNC_LIMIT if configured is None else configured
+        self.sync_limit = sync_limit
 
     # ------------------------------------------------------------------ parameters and access
 
