@@ -3,30 +3,12 @@ counts it, and the index tables hold one row per story whatever writes came befo
 
 import pytest
 
-from builders import story_body
 from civicfutures.db.sql import fetch
 from civicfutures.search import index, service
 from civicfutures.search.text import snippet
+from search.calls import facet, post_story, search
 
 WORD = "hulajnoga"
-
-
-async def _story(client, admin, world, site="gdansk", **changes) -> dict:
-    answer = await client.post(
-        "/api/v1/stories", json=story_body(world, site, **changes), headers=admin
-    )
-    assert answer.status_code == 201, answer.text
-    return answer.json()
-
-
-async def _search(client, headers, q, **params) -> dict:
-    answer = await client.get("/api/v1/stories", params={"q": q, **params}, headers=headers)
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
-def _facet(page: dict, name: str) -> dict[str, int]:
-    return {f["value"]: f["count"] for f in page["facets"][name]}
 
 
 async def _archive_only_teller(client, admin) -> int:
@@ -62,32 +44,32 @@ async def test_a_broad_search_counts_every_readable_match_as_plain_sql_does(
 ):
     hidden = await _archive_only_teller(client, admin)
     for n in range(5):
-        await _story(
+        await post_story(
             client, admin, world, body=f"Nowa {WORD} {n}", kind=("present", "future")[n % 2]
         )
     for n in range(3):
-        await _story(client, admin, world, "voru", body=f"Uus {WORD} {n}", translations=[])
+        await post_story(client, admin, world, "voru", body=f"Uus {WORD} {n}", translations=[])
     for n in range(2):
-        await _story(client, admin, world, storytellers=[hidden], body=f"Stara {WORD} {n}")
+        await post_story(client, admin, world, storytellers=[hidden], body=f"Stara {WORD} {n}")
     # Nine matches are more than are ranked: the broad path lists and counts them.
     monkeypatch.setattr(service, "RANK_ALL", 2)
     researcher = await token_for("researcher")
-    page = await _search(client, researcher, WORD, limit=3)
+    page = await search(client, researcher, WORD, limit=3)
     kinds = await _plain_counts("kind", hidden)
     assert page["total"] == sum(kinds.values()) == 8
-    assert _facet(page, "kind") == kinds
-    assert _facet(page, "language") == await _plain_counts("language", hidden)
-    assert _facet(page, "status") == await _plain_counts("status", hidden)
-    assert sum(_facet(page, "site").values()) == 8
+    assert facet(page, "kind") == kinds
+    assert facet(page, "language") == await _plain_counts("language", hidden)
+    assert facet(page, "status") == await _plain_counts("status", hidden)
+    assert sum(facet(page, "site").values()) == 8
     # The admin reads the archive-only stories too, and counts them.
-    everything = await _search(client, admin, WORD)
+    everything = await search(client, admin, WORD)
     assert everything["total"] == sum((await _plain_counts("kind", None)).values()) == 10
     # Every readable match is listed once across the pages, and no other.
     listed: list[int] = []
     for offset in range(0, 9, 3):
         listed += [
             item["id"]
-            for item in (await _search(client, researcher, WORD, limit=3, offset=offset))["items"]
+            for item in (await search(client, researcher, WORD, limit=3, offset=offset))["items"]
         ]
     readable = await fetch(
         "SELECT id FROM story WHERE LOWER(body) LIKE $1 AND NOT EXISTS (SELECT 1 FROM "
@@ -110,7 +92,7 @@ async def _index_rows(story_id: int) -> dict[str, int]:
 
 
 async def test_every_index_table_keeps_one_row_per_story_through_edits(client, admin, world):
-    story = await _story(client, admin, world, body="Stara biblioteka", translations=[])
+    story = await post_story(client, admin, world, body="Stara biblioteka", translations=[])
     assert set((await _index_rows(story["id"])).values()) == {1}
     answer = await client.patch(
         f"/api/v1/stories/{story['id']}",
@@ -120,9 +102,9 @@ async def test_every_index_table_keeps_one_row_per_story_through_edits(client, a
     assert answer.status_code == 200, answer.text
     assert set((await _index_rows(story["id"])).values()) == {1}
     # The listing of matches and the ranking agree on the new words.
-    found = await _search(client, admin, "basen")
+    found = await search(client, admin, "basen")
     assert [item["id"] for item in found["items"]] == [story["id"]]
-    assert (await _search(client, admin, "biblioteka"))["total"] == 0
+    assert (await search(client, admin, "biblioteka"))["total"] == 0
 
 
 @pytest.mark.parametrize(
@@ -141,14 +123,14 @@ def test_a_snippet_marks_the_original_word_whatever_the_folding(text, words, mar
 async def test_the_quoted_text_is_judged_by_all_its_words(client, admin, world):
     # The original holds the word after twenty others; the translation holds it at once.
     opening = " ".join(f"slowo{n}" for n in range(20))
-    story = await _story(
+    story = await post_story(
         client,
         admin,
         world,
         body=f"{opening} {WORD}",
         translations=[{"language": "en", "title": "Scooter", "body": WORD, "by": "human"}],
     )
-    page = await _search(client, admin, WORD)
+    page = await search(client, admin, WORD)
     assert [item["id"] for item in page["items"]] == [story["id"]]
     assert page["items"][0]["snippet_language"] == "pl"
     assert f"<mark>{WORD}</mark>" in page["items"][0]["snippet"]

@@ -4,35 +4,17 @@ they count exactly what the single-statement search counts."""
 import msgspec
 import pytest
 
-from builders import story_body
 from civicfutures.auth.actor import SYSTEM, VISITOR, Actor
 from civicfutures.db.version import data_version
 from civicfutures.intake.story_service import StoryFilters
 from civicfutures.search import service
 from civicfutures.search.service import SearchService
-
-
-async def _story(client, admin, world, site="gdansk", **changes) -> dict:
-    answer = await client.post(
-        "/api/v1/stories", json=story_body(world, site, **changes), headers=admin
-    )
-    assert answer.status_code == 201, answer.text
-    return answer.json()
-
-
-async def _search(client, headers, q, **params) -> dict:
-    answer = await client.get("/api/v1/stories", params={"q": q, **params}, headers=headers)
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
-def _facet(page: dict, name: str) -> dict[str, int]:
-    return {f["value"]: f["count"] for f in page["facets"][name]}
+from search.calls import facet, post_story, search
 
 
 async def test_every_kind_of_write_moves_the_data_version(client, admin, world):
     before = await data_version()
-    story = await _story(client, admin, world, body="Skwer", translations=[])
+    story = await post_story(client, admin, world, body="Skwer", translations=[])
     after_story = await data_version()
     answer = await client.patch(
         f"/api/v1/stories/{story['id']}",
@@ -44,27 +26,29 @@ async def test_every_kind_of_write_moves_the_data_version(client, admin, world):
 
 
 async def test_a_new_story_is_found_and_counted_by_the_next_search(client, admin, world):
-    await _story(client, admin, world, body="Park nad morzem", translations=[])
-    first = await _search(client, admin, "park")
-    assert first["total"] == 1 and _facet(first, "site") == {"gdansk": 1}
-    added = await _story(client, admin, world, "voru", body="Park järve ääres", translations=[])
-    second = await _search(client, admin, "park")
+    await post_story(client, admin, world, body="Park nad morzem", translations=[])
+    first = await search(client, admin, "park")
+    assert first["total"] == 1 and facet(first, "site") == {"gdansk": 1}
+    added = await post_story(client, admin, world, "voru", body="Park järve ääres", translations=[])
+    second = await search(client, admin, "park")
     assert added["id"] in [item["id"] for item in second["items"]]
-    assert second["total"] == 2 and _facet(second, "site") == {"gdansk": 1, "voru": 1}
-    assert _facet(second, "theme") == {"youth_voice": 2}
+    assert second["total"] == 2 and facet(second, "site") == {"gdansk": 1, "voru": 1}
+    assert facet(second, "theme") == {"youth_voice": 2}
 
 
 async def test_a_withdrawal_drops_the_story_from_results_and_facets_at_once(
     client, admin, world, token_for
 ):
     tellers = world["storytellers"]["gdansk"]
-    kept = await _story(client, admin, world, body="Wspólny ogród", storytellers=[tellers[1]["id"]])
-    gone = await _story(
+    kept = await post_story(
+        client, admin, world, body="Wspólny ogród", storytellers=[tellers[1]["id"]]
+    )
+    gone = await post_story(
         client, admin, world, body="Ogród sąsiadów", storytellers=[tellers[0]["id"]]
     )
     researcher = await token_for("researcher")
     for reader in (researcher, admin):
-        assert (await _search(client, reader, "ogrod"))["total"] == 2
+        assert (await search(client, reader, "ogrod"))["total"] == 2
     answer = await client.patch(
         f"/api/v1/storytellers/{tellers[0]['id']}",
         json={
@@ -79,27 +63,27 @@ async def test_a_withdrawal_drops_the_story_from_results_and_facets_at_once(
     )
     assert answer.status_code == 200, answer.text
     for reader in (researcher, admin):
-        page = await _search(client, reader, "ogrod")
+        page = await search(client, reader, "ogrod")
         assert [item["id"] for item in page["items"]] == [kept["id"]]
-        assert page["total"] == 1 and _facet(page, "site") == {"gdansk": 1}
-        assert _facet(page, "theme") == {"youth_voice": 1}
+        assert page["total"] == 1 and facet(page, "site") == {"gdansk": 1}
+        assert facet(page, "theme") == {"youth_voice": 1}
     assert gone["id"] not in [
-        item["id"] for item in (await _search(client, admin, "ogrod"))["items"]
+        item["id"] for item in (await search(client, admin, "ogrod"))["items"]
     ]
 
 
 async def test_a_coding_change_moves_the_theme_facet_at_once(client, admin, world):
-    story = await _story(client, admin, world, body="Ławka w parku", translations=[])
-    assert _facet(await _search(client, admin, "lawka"), "theme") == {"youth_voice": 1}
+    story = await post_story(client, admin, world, body="Ławka w parku", translations=[])
+    assert facet(await search(client, admin, "lawka"), "theme") == {"youth_voice": 1}
     answer = await client.patch(
         f"/api/v1/stories/{story['id']}",
         json={"codings": []},
         headers={**admin, "If-Match": str(story["version"])},
     )
     assert answer.status_code == 200, answer.text
-    page = await _search(client, admin, "lawka", theme="youth_voice")
+    page = await search(client, admin, "lawka", theme="youth_voice")
     assert page["total"] == 0
-    assert _facet(await _search(client, admin, "lawka"), "theme") == {}
+    assert facet(await search(client, admin, "lawka"), "theme") == {}
 
 
 @pytest.mark.parametrize(
@@ -114,8 +98,10 @@ async def test_a_coding_change_moves_the_theme_facet_at_once(client, admin, worl
 )
 async def test_columns_count_what_one_statement_counts(client, admin, world, filters):
     for n in range(4):
-        await _story(client, admin, world, body=f"Park {n}", kind=("present", "future")[n % 2])
-        await _story(client, admin, world, "voru", body=f"Park {n}", codings=[], translations=[])
+        await post_story(client, admin, world, body=f"Park {n}", kind=("present", "future")[n % 2])
+        await post_story(
+            client, admin, world, "voru", body=f"Park {n}", codings=[], translations=[]
+        )
     partner = Actor(
         user_id=None,
         label="partner",
@@ -136,11 +122,11 @@ async def test_columns_count_what_one_statement_counts(client, admin, world, fil
 async def test_a_broad_search_ranks_title_matches_then_lists_the_newest(
     client, admin, world, monkeypatch
 ):
-    older = await _story(client, admin, world, title="Inna", body="Rower", translations=[])
-    titled = await _story(client, admin, world, title="Rower", body="Praca", translations=[])
-    newer = await _story(client, admin, world, title="Inna", body="Rower", translations=[])
+    older = await post_story(client, admin, world, title="Inna", body="Rower", translations=[])
+    titled = await post_story(client, admin, world, title="Rower", body="Praca", translations=[])
+    newer = await post_story(client, admin, world, title="Inna", body="Rower", translations=[])
     monkeypatch.setattr(service, "RANK_ALL", 1)
-    page = await _search(client, admin, "rower")
+    page = await search(client, admin, "rower")
     assert [item["id"] for item in page["items"]] == [titled["id"], newer["id"], older["id"]]
     assert page["items"][0]["score"] > 0 and page["items"][1]["score"] == 0
     assert page["total"] == 3

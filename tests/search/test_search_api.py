@@ -2,21 +2,7 @@
 
 import pytest
 
-from builders import story_body
-
-
-async def _story(client, admin, world, site="gdansk", **changes) -> dict:
-    answer = await client.post(
-        "/api/v1/stories", json=story_body(world, site, **changes), headers=admin
-    )
-    assert answer.status_code == 201, answer.text
-    return answer.json()
-
-
-async def _search(client, headers, q, **params) -> dict:
-    answer = await client.get("/api/v1/stories", params={"q": q, **params}, headers=headers)
-    assert answer.status_code == 200, answer.text
-    return answer.json()
+from search.calls import post_story, search
 
 
 def _ids(page: dict) -> list[int]:
@@ -34,56 +20,58 @@ def _ids(page: dict) -> list[int]:
     ],
 )
 async def test_diacritics_and_case_are_ignored(client, admin, world, text, query):
-    story = await _story(client, admin, world, body=text, translations=[], codings=[])
-    await _story(client, admin, world, body="Zupełnie inna historia", translations=[], codings=[])
-    page = await _search(client, admin, query)
+    story = await post_story(client, admin, world, body=text, translations=[], codings=[])
+    await post_story(
+        client, admin, world, body="Zupełnie inna historia", translations=[], codings=[]
+    )
+    page = await search(client, admin, query)
     assert _ids(page) == [story["id"]] and page["total"] == 1
     assert page["items"][0]["title"] == "Autobus, którego nie ma"
     assert "<mark>" in page["items"][0]["snippet"]
 
 
 async def test_translations_are_found_and_quoted_in_their_language(client, admin, world):
-    story = await _story(client, admin, world)
-    page = await _search(client, admin, "residents")
+    story = await post_story(client, admin, world)
+    page = await search(client, admin, "residents")
     assert _ids(page) == [story["id"]]
     hit = page["items"][0]
     assert hit["snippet_language"] == "en" and hit["language"] == "pl"
     assert "<mark>residents</mark>" in hit["snippet"]
     # A translation's title counts as a title.
-    assert _ids(await _search(client, admin, "gone")) == [story["id"]]
+    assert _ids(await search(client, admin, "gone")) == [story["id"]]
 
 
 async def test_title_matches_rank_above_body_only_matches(client, admin, world):
-    body_only = await _story(
+    body_only = await post_story(
         client, admin, world, title="Inna", body="Rower w mieście to wolność", translations=[]
     )
-    in_title = await _story(
+    in_title = await post_story(
         client, admin, world, title="Rower", body="Jeżdżę codziennie do pracy", translations=[]
     )
-    page = await _search(client, admin, "rower")
+    page = await search(client, admin, "rower")
     assert _ids(page) == [in_title["id"], body_only["id"]]
     assert page["items"][0]["score"] > page["items"][1]["score"]
 
 
 async def test_snippets_escape_story_text(client, admin, world):
-    await _story(
+    await post_story(
         client,
         admin,
         world,
         body='<script>alert("x")</script> rower & <b>park</b>',
         translations=[],
     )
-    snippet = (await _search(client, admin, "rower"))["items"][0]["snippet"]
+    snippet = (await search(client, admin, "rower"))["items"][0]["snippet"]
     assert "<script>" not in snippet and "<b>" not in snippet
     assert "&lt;script&gt;" in snippet and "<mark>rower</mark> &amp; &lt;b&gt;park" in snippet
 
 
 async def test_filters_and_facets_count_the_matching_set(client, admin, world):
-    gdansk = await _story(client, admin, world, body="Park nad morzem", codings=[])
-    coded = await _story(client, admin, world, body="Park i plac zabaw", kind="future")
-    voru = await _story(client, admin, world, "voru", body="Park järve ääres", translations=[])
-    await _story(client, admin, world, "voru", body="Raamatukogu", translations=[])
-    page = await _search(client, admin, "park")
+    gdansk = await post_story(client, admin, world, body="Park nad morzem", codings=[])
+    coded = await post_story(client, admin, world, body="Park i plac zabaw", kind="future")
+    voru = await post_story(client, admin, world, "voru", body="Park järve ääres", translations=[])
+    await post_story(client, admin, world, "voru", body="Raamatukogu", translations=[])
+    page = await search(client, admin, "park")
     assert sorted(_ids(page)) == sorted([gdansk["id"], coded["id"], voru["id"]])
     facets = {
         name: {f["value"]: f["count"] for f in counts} for name, counts in page["facets"].items()
@@ -98,15 +86,15 @@ async def test_filters_and_facets_count_the_matching_set(client, admin, world):
         str(world["workshops"]["gdansk"]["id"]): 2,
         str(world["workshops"]["voru"]["id"]): 1,
     }
-    assert _ids(await _search(client, admin, "park", site="voru")) == [voru["id"]]
-    assert _ids(await _search(client, admin, "park", country="pl", kind="future")) == [coded["id"]]
-    assert sorted(_ids(await _search(client, admin, "park", theme="youth_voice"))) == sorted(
+    assert _ids(await search(client, admin, "park", site="voru")) == [voru["id"]]
+    assert _ids(await search(client, admin, "park", country="pl", kind="future")) == [coded["id"]]
+    assert sorted(_ids(await search(client, admin, "park", theme="youth_voice"))) == sorted(
         [coded["id"], voru["id"]]
     )
-    by_workshop = await _search(client, admin, "park", workshop=world["workshops"]["voru"]["id"])
+    by_workshop = await search(client, admin, "park", workshop=world["workshops"]["voru"]["id"])
     assert _ids(by_workshop) == [voru["id"]] and by_workshop["total"] == 1
-    assert (await _search(client, admin, "park", to="2020-01-01"))["total"] == 0
-    filtered = await _search(client, admin, "park", site="gdansk")
+    assert (await search(client, admin, "park", to="2020-01-01"))["total"] == 0
+    filtered = await search(client, admin, "park", site="gdansk")
     assert {f["value"]: f["count"] for f in filtered["facets"]["kind"]} == {
         "present": 1,
         "future": 1,
@@ -115,19 +103,19 @@ async def test_filters_and_facets_count_the_matching_set(client, admin, world):
 
 async def test_pages_are_stable_and_complete(client, admin, world):
     made = [
-        (await _story(client, admin, world, body=f"Ławka numer {n}", translations=[]))["id"]
+        (await post_story(client, admin, world, body=f"Ławka numer {n}", translations=[]))["id"]
         for n in range(5)
     ]
-    first = await _search(client, admin, "lawka", limit=2)
-    second = await _search(client, admin, "lawka", limit=2, offset=2)
-    third = await _search(client, admin, "lawka", limit=2, offset=4)
+    first = await search(client, admin, "lawka", limit=2)
+    second = await search(client, admin, "lawka", limit=2, offset=2)
+    third = await search(client, admin, "lawka", limit=2, offset=4)
     assert first["total"] == 5 and (first["limit"], second["offset"]) == (2, 2)
     assert sorted(_ids(first) + _ids(second) + _ids(third)) == sorted(made)
-    assert _ids(first) == _ids(await _search(client, admin, "lawka", limit=2))
+    assert _ids(first) == _ids(await search(client, admin, "lawka", limit=2))
 
 
 async def test_an_edit_moves_the_story_in_the_index_at_once(client, admin, world):
-    story = await _story(client, admin, world, body="Stara biblioteka", translations=[])
+    story = await post_story(client, admin, world, body="Stara biblioteka", translations=[])
     answer = await client.patch(
         f"/api/v1/stories/{story['id']}",
         json={
@@ -139,42 +127,42 @@ async def test_an_edit_moves_the_story_in_the_index_at_once(client, admin, world
         headers={**admin, "If-Match": str(story["version"])},
     )
     assert answer.status_code == 200, answer.text
-    assert (await _search(client, admin, "biblioteka"))["total"] == 0
-    assert _ids(await _search(client, admin, "basen")) == [story["id"]]
-    assert _ids(await _search(client, admin, "swimming")) == [story["id"]]
+    assert (await search(client, admin, "biblioteka"))["total"] == 0
+    assert _ids(await search(client, admin, "basen")) == [story["id"]]
+    assert _ids(await search(client, admin, "swimming")) == [story["id"]]
     answer = await client.patch(
         f"/api/v1/stories/{story['id']}",
         json={"status": "reviewed"},
         headers={**admin, "If-Match": str(answer.json()["version"])},
     )
     assert answer.status_code == 200, answer.text
-    assert (await _search(client, admin, "basen", status="reviewed"))["total"] == 1
-    assert (await _search(client, admin, "basen", status="draft"))["total"] == 0
+    assert (await search(client, admin, "basen", status="reviewed"))["total"] == 1
+    assert (await search(client, admin, "basen", status="draft"))["total"] == 0
 
 
 async def test_a_refused_edit_leaves_the_index_as_it_was(client, admin, world):
-    story = await _story(client, admin, world, body="Stara biblioteka", translations=[])
+    story = await post_story(client, admin, world, body="Stara biblioteka", translations=[])
     answer = await client.patch(
         f"/api/v1/stories/{story['id']}",
         json={"body": "Nowy basen", "horizon_year": 2040},
         headers={**admin, "If-Match": str(story["version"])},
     )
     assert answer.status_code == 422
-    assert _ids(await _search(client, admin, "biblioteka")) == [story["id"]]
-    assert (await _search(client, admin, "basen"))["total"] == 0
+    assert _ids(await search(client, admin, "biblioteka")) == [story["id"]]
+    assert (await search(client, admin, "basen"))["total"] == 0
 
 
 async def test_erasure_takes_the_story_out_of_the_index(client, admin, world):
     teller = world["storytellers"]["gdansk"][1]
-    story = await _story(client, admin, world, storytellers=[teller["id"]], body="Tajny ogród")
-    assert _ids(await _search(client, admin, "ogrod")) == [story["id"]]
+    story = await post_story(client, admin, world, storytellers=[teller["id"]], body="Tajny ogród")
+    assert _ids(await search(client, admin, "ogrod")) == [story["id"]]
     answer = await client.delete(f"/api/v1/storytellers/{teller['id']}", headers=admin)
     assert answer.status_code == 204
-    assert (await _search(client, admin, "ogrod"))["total"] == 0
+    assert (await search(client, admin, "ogrod"))["total"] == 0
     # A new story may take the freed id; it is found by its own words only.
-    fresh = await _story(client, admin, world, body="Zwykły skwer", translations=[])
-    assert (await _search(client, admin, "ogrod"))["total"] == 0
-    assert _ids(await _search(client, admin, "skwer")) == [fresh["id"]]
+    fresh = await post_story(client, admin, world, body="Zwykły skwer", translations=[])
+    assert (await search(client, admin, "ogrod"))["total"] == 0
+    assert _ids(await search(client, admin, "skwer")) == [fresh["id"]]
 
 
 async def test_readers_find_only_research_consented_stories(client, admin, world, token_for):
@@ -189,19 +177,19 @@ async def test_readers_find_only_research_consented_stories(client, admin, world
         headers=admin,
     )
     assert archive_only.status_code == 201, archive_only.text
-    kept = await _story(client, admin, world, body="Wspólny ogród")
-    await _story(
+    kept = await post_story(client, admin, world, body="Wspólny ogród")
+    await post_story(
         client, admin, world, storytellers=[archive_only.json()["id"]], body="Ogród sąsiadów"
     )
     researcher = await token_for("researcher")
-    page = await _search(client, researcher, "ogrod")
+    page = await search(client, researcher, "ogrod")
     assert _ids(page) == [kept["id"]] and page["total"] == 1
     assert sum(f["count"] for f in page["facets"]["site"]) == 1
     assert sum(f["count"] for f in page["facets"]["theme"]) == 1
-    assert (await _search(client, admin, "ogrod"))["total"] == 2
+    assert (await search(client, admin, "ogrod"))["total"] == 2
     partner = await token_for("partner", "voru")
-    assert (await _search(client, partner, "ogrod"))["total"] == 0
-    assert (await _search(client, await token_for("partner", "gdansk"), "ogrod"))["total"] == 2
+    assert (await search(client, partner, "ogrod"))["total"] == 0
+    assert (await search(client, await token_for("partner", "gdansk"), "ogrod"))["total"] == 2
     # A withdrawal hides the story from everyone at once, facets included.
     await client.patch(
         f"/api/v1/storytellers/{world['storytellers']['gdansk'][0]['id']}",
@@ -209,7 +197,7 @@ async def test_readers_find_only_research_consented_stories(client, admin, world
         headers=admin,
     )
     for reader in (researcher, admin):
-        page = await _search(client, reader, "ogrod")
+        page = await search(client, reader, "ogrod")
         assert kept["id"] not in _ids(page)
         assert sum(f["count"] for f in page["facets"]["site"]) == page["total"]
 
@@ -237,7 +225,7 @@ async def test_readers_find_only_research_consented_stories(client, admin, world
     ],
 )
 async def test_hostile_queries_answer_without_error(client, admin, world, query):
-    await _story(client, admin, world, body="park OR near", translations=[])
+    await post_story(client, admin, world, body="park OR near", translations=[])
     answer = await client.get("/api/v1/stories", params={"q": query}, headers=admin)
     assert answer.status_code == 200, answer.text
     assert isinstance(answer.json()["items"], list)
