@@ -18,6 +18,8 @@ def test_settling_freezes_startup_objects_and_raises_the_young_threshold() -> No
         gc.set_threshold(*before)
 
 
-def test_the_app_settles_once_its_database_is_open_and_old_kept_imports_are_swept(app) -> None:
+def test_the_app_settles_once_its_database_is_open_kept_imports_swept_and_jobs_started(
+    app,
+) -> None:
     names = [hook.__name__ for hook in app.on_startup]
-    assert names == ["open_database", "sweep_at_startup", "settle_after_startup"]
+    assert names == ["open_database", "sweep_at_startup", "start_jobs", "settle_after_startup"]
