@@ -92,15 +92,9 @@ def serving(env: dict[str, str]) -> Iterator[str]:
 
 
 @pytest.fixture
-def source_storage(storage_url: str, monkeypatch) -> Iterator[str]:
+def source_storage(storage_in_use: str) -> str:
     """The deployment backed up keeps its objects in a fresh store of each kind."""
-    from civicfutures.settings import get_settings
-
-    monkeypatch.setenv("CIVICFUTURES_STORAGE_URL", storage_url)
-    get_settings.cache_clear()
-    yield storage_url
-    monkeypatch.undo()
-    get_settings.cache_clear()
+    return storage_in_use
 
 
 @pytest.fixture
