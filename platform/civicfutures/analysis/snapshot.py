@@ -174,23 +174,6 @@ async def _read_project(slug: str) -> dict[str, Any]:
             ],
             Story.site.project == pid,
         ),
-        "story_storytellers": paged(
-            StoryStoryteller,
-            [StoryStoryteller.story, StoryStoryteller.storyteller],
-            StoryStoryteller.story.site.project == pid,
-        ),
-        "codings": paged(
-            Coding,
-            [
-                Coding.story,
-                Coding.theme.key.as_alias("theme"),
-                Coding.coder,
-                Coding.translation,
-                Coding.start_offset,
-                Coding.end_offset,
-            ],
-            Coding.story.site.project == pid,
-        ),
         "themes": paged(
             Theme,
             [
@@ -202,14 +185,57 @@ async def _read_project(slug: str) -> dict[str, Any]:
             ],
             Theme.project == pid,
         ),
-        "translations": paged(
+    }
+    by_story = {
+        "story_storytellers": (
+            StoryStoryteller,
+            [StoryStoryteller.story, StoryStoryteller.storyteller],
+        ),
+        "codings": (
+            Coding,
+            [
+                Coding.story,
+                Coding.theme.key.as_alias("theme"),
+                Coding.coder,
+                Coding.translation,
+                Coding.start_offset,
+                Coding.end_offset,
+            ],
+        ),
+        "translations": (
             Translation,
             [Translation.story, Translation.language, Translation.origin, Translation.reviewed],
-            Translation.story.site.project == pid,
         ),
     }
     rows = {name: await _chunked(fetch) for name, fetch in queries.items()}
+    story_ids = [row["_id"] for row in rows["stories"]]
+    for name, (table, columns) in by_story.items():
+        rows[name] = await _by_story_window(table, columns, story_ids, pid)
     rows["project"] = project
+    return rows
+
+
+async def _by_story_window(
+    table: Any, columns: list[Any], story_ids: list[int], project_id: int
+) -> list[dict[str, Any]]:
+    """The rows of a table hanging off the project's stories, read a window of stories at a
+    time through the table's index on `story`, then put in id order.
+
+    Paging such a table by its own id would make the engine join and sort every row of the
+    project again for each page (its ids do not follow the project's stories)."""
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(story_ids), CHUNK):
+        window = story_ids[start : start + CHUNK]
+        rows += (
+            await table.select(table.id.as_alias("_id"), *columns)
+            .where(
+                (table.story >= window[0])
+                & (table.story <= window[-1])
+                & (table.story.site.project == project_id)
+            )
+            .output(load_json=True)
+        )
+    rows.sort(key=lambda row: row["_id"])
     return rows
 
 
