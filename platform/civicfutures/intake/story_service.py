@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
+import numpy as np
 
 from civicfutures import audit
 from civicfutures.auth.actor import Actor
@@ -35,26 +35,14 @@ from civicfutures.errors import (
 from civicfutures.i18n import gettext as _
 from civicfutures.intake import schemas as s
 from civicfutures.intake.people_service import find_workshop, require_site_write
+from civicfutures.intake.story_scope import StoryFilters, story_conditions
 from civicfutures.intake.validation import Checker, nfc
+from civicfutures.search import columns as story_columns
 from civicfutures.search import index as search_index
 
 PAGE_MAX = 200
-
-
-@dataclass(frozen=True)
-class StoryFilters:
-    """The list filters of API.md; every field optional."""
-
-    project: str | None = None
-    site: str | None = None
-    country: str | None = None
-    kind: str | None = None
-    language: str | None = None
-    theme: str | None = None
-    status: str | None = None
-    workshop: int | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+# Reads of the columns that may meet a write before the list is made in SQL alone.
+COLUMN_ATTEMPTS = 3
 
 
 def encode_cursor(last_id: int) -> str:
@@ -273,8 +261,50 @@ class StoryService:
         offset: int = 0,
     ) -> s.StoryPage:
         """A page of stories in id order (or newest first) with the total matching the filters;
-        after `cursor`, or past the first `offset` stories (pages reached by number)."""
+        after `cursor`, or past the first `offset` stories (pages reached by number).
+
+        Which ids and how many come from the columns of the data version (`search.columns`),
+        counted in arrays rather than by the engine for every page; the page's rows are then
+        read by id, under the consent rule again, so a story that left the actor's reach since
+        the columns were read is not shown."""
         limit = max(1, min(limit, PAGE_MAX))
+        after = decode_cursor(cursor) if cursor else None
+        for _attempt in range(COLUMN_ATTEMPTS):
+            try:
+                columns = await story_columns.current()
+                wanted = np.flatnonzero(await columns.readable(actor) & columns.filtered(filters))
+                break
+            except story_columns.StaleVersion:
+                continue
+        else:
+            return await self._list_in_sql(actor, filters, limit, after, newest_first, offset)
+        order = wanted[::-1] if newest_first else wanted
+        if after is not None:
+            order = order[order < after] if newest_first else order[order > after]
+        window = [int(i) for i in order[offset : offset + limit + 1]]
+        found = {
+            row["id"]: row
+            for row in await Story.select(Story.all_columns(), Story.site.slug).where(
+                Story.id.is_in(window or [-1]), readable_stories(actor)
+            )
+        }
+        rows = [found[i] for i in window[:limit] if i in found]
+        more = len(window) > limit
+        next_cursor = encode_cursor(window[limit - 1]) if more else None
+        return s.StoryPage(
+            items=await self._assemble(rows, actor), next_cursor=next_cursor, total=len(wanted)
+        )
+
+    async def _list_in_sql(
+        self,
+        actor: Actor,
+        filters: StoryFilters,
+        limit: int,
+        after: int | None,
+        newest_first: bool,
+        offset: int,
+    ) -> s.StoryPage:
+        """The list in SQL alone, for when writes keep moving the data version."""
         conditions = await self.conditions(actor, filters)
         count_query = Story.count()
         page_query = (
@@ -285,9 +315,8 @@ class StoryService:
         for condition in conditions:
             count_query = count_query.where(condition)
             page_query = page_query.where(condition)
-        if cursor:
-            last = decode_cursor(cursor)
-            page_query = page_query.where(Story.id < last if newest_first else Story.id > last)
+        if after is not None:
+            page_query = page_query.where(Story.id < after if newest_first else Story.id > after)
         if offset > 0:
             page_query = page_query.offset(offset)
         total = await count_query
@@ -301,36 +330,7 @@ class StoryService:
 
     async def conditions(self, actor: Actor, filters: StoryFilters) -> list[Any]:
         """The query conditions of `filters` for `actor`, consent rule first (search shares them)."""
-        conditions: list[Any] = [readable_stories(actor)]
-        if actor.site_ids is not None:
-            conditions.append(Story.site.is_in(sorted(actor.site_ids) or [-1]))
-        if filters.project:
-            conditions.append(Story.site.project.slug == filters.project)
-        if filters.site:
-            site = await Site.select(Site.id).where(Site.slug == filters.site).first()
-            # Another partner's site filters to nothing, exactly like an unknown slug.
-            conditions.append(Story.site == (site["id"] if site else -1))
-        if filters.country:
-            conditions.append(Story.site.country == filters.country.upper())
-        if filters.kind:
-            conditions.append(Story.kind == filters.kind)
-        if filters.language:
-            conditions.append(Story.language == filters.language)
-        if filters.status:
-            conditions.append(Story.status == filters.status)
-        if filters.workshop is not None:
-            conditions.append(Story.workshop == filters.workshop)
-        if filters.date_from:
-            conditions.append(Story.workshop.held_on >= filters.date_from)
-        if filters.date_to:
-            conditions.append(Story.workshop.held_on <= filters.date_to)
-        if filters.theme:
-            # A sub-select, not a list of ids: a common theme codes more stories than a
-            # statement may carry parameters.
-            conditions.append(
-                Story.id.is_in(Coding.select(Coding.story).where(Coding.theme.key == filters.theme))
-            )
-        return conditions
+        return await story_conditions(actor, filters)
 
     # ------------------------------------------------------------------ writing
 

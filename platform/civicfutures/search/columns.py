@@ -4,7 +4,7 @@ Counting facets in SQL grows with the number of matches (a common word matches h
 corpus); counting them here is a handful of array operations over the matching ids. The copy
 holds, per story id, the codes of its site, country, project, kind, language, status, workshop,
 workshop date and themes, and, per reader scope, which stories that scope may read: the
-consent rule's own SQL (`StoryService.conditions`) decides that, once per data version.
+consent rule's own SQL (`story_scope.story_conditions`) decides that, once per data version.
 
 Correctness never depends on time: every committed write to the tables these columns come from
 bumps `data_version` in the same transaction (triggers, see the migration), a copy is only
@@ -26,7 +26,7 @@ from civicfutures.consent import READER_ROLES
 from civicfutures.db.sql import fetch, fetch_one
 from civicfutures.db.tables import Story
 from civicfutures.db.version import data_version
-from civicfutures.intake.story_service import StoryFilters, StoryService
+from civicfutures.intake.story_scope import StoryFilters, story_conditions
 from civicfutures.search import index
 
 # Reader scopes kept per version (a partner's scope is their set of sites).
@@ -205,7 +205,7 @@ class StoryColumns:
         if key in self.scopes:
             self.scopes.move_to_end(key)
             return self.scopes[key]
-        conditions = await StoryService().conditions(actor, StoryFilters())
+        conditions = await story_conditions(actor, StoryFilters())
         query = Story.select(Story.id).where(*conditions)
         ids = await _unchanged(
             self.version,
