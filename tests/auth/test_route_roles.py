@@ -820,6 +820,9 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/analysis/{kind:str}"): Rule(
         ANALYSTS, call("/api/v1/analysis/prevalence?project=futures&by=site")
     ),
+    ("POST", "/api/v1/projects/{project:str}/snapshots"): Rule(
+        ANALYSTS, call("/api/v1/projects/futures/snapshots", ok=202)
+    ),
     # administration
     ("GET", "/api/v1/audit"): Rule(ADMIN, call("/api/v1/audit")),
     ("GET", "/api/v1/subject-access"): Rule(

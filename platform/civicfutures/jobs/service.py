@@ -69,6 +69,30 @@ async def latest(kind: str, subject: str) -> dict[str, Any] | None:
     )
 
 
+async def active_for(kind: str, subject: str, actor: Actor) -> str | None:
+    """The id of a job of this kind about this subject that the actor asked for and that is
+    still queued or running: asking again while it is under way gives it, not another."""
+    if actor.user_id is None:
+        return None
+    row = (
+        await Job.select(Job.id)
+        .where(
+            (Job.kind == kind)
+            & (Job.subject == subject)
+            & (Job.requested_by == actor.user_id)
+            & Job.status.is_in(list(ACTIVE))
+        )
+        .order_by(Job.created_at, ascending=False)
+        .first()
+    )
+    return row["id"] if row else None
+
+
+def location(job_id: str) -> str:
+    """Where a job is read (the `Location` of a 202 answer)."""
+    return f"/api/v1/jobs/{job_id}"
+
+
 def failure_message(row: dict[str, Any]) -> str:
     """Why a failed job failed, in the reader's language (the technical cause kept last)."""
     # A platform error's message is kept as written in the source language: a catalog
