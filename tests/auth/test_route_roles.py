@@ -1057,6 +1057,46 @@ async def _partner_job(ctx: Ctx) -> Call:
 
 ROUTES[("GET", "/api/v1/jobs/{job_id:str}")] = Rule(JOB_READ, _partner_job)
 
+
+async def _partner_export(ctx: Ctx) -> Call:
+    """An export written by a job for the gdansk partner, in the store."""
+    import tempfile
+    from pathlib import Path
+
+    from civicfutures.db.tables import Membership
+    from civicfutures.exports import stored
+    from civicfutures.jobs.runner import now
+    from civicfutures.jobs.tables import Job
+    from civicfutures.storage.objects import get_storage
+
+    partner = await (
+        Membership.select(Membership.user)
+        .where((Membership.role == "partner") & (Membership.site.slug == "gdansk"))
+        .first()
+    )
+    job_id = f"{ctx.next():024x}"
+    await Job.insert(
+        Job(
+            id=job_id,
+            kind="export",
+            requested_by=partner["user"],
+            status="done",
+            progress=1.0,
+            result={},
+            created_at=now(),
+        )
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "futures-en-stories.csv"
+        path.write_bytes(b"story_id\n")
+        await stored.store(
+            get_storage(), job_id, partner["user"], path, path.name, "text/csv", "", {}, []
+        )
+    return Call(f"/api/v1/exports/files/{job_id}")
+
+
+ROUTES[("GET", "/api/v1/exports/files/{job_id:str}")] = Rule(JOB_READ, _partner_export)
+
 # Coding: researchers, partners of the story's site and admins code; a coding made by someone
 # else (here the system) may be changed or removed by admins only.
 CODE = Access("code", {**SITE_WRITE.outcomes, "researcher": "ok"})

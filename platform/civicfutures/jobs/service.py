@@ -23,6 +23,11 @@ from civicfutures.settings import get_settings
 ACTIVE = ("queued", "running")
 
 
+def new_id() -> str:
+    """A fresh job id."""
+    return secrets.token_hex(12)
+
+
 async def enqueue(
     kind: str,
     params: dict[str, Any],
@@ -32,12 +37,14 @@ async def enqueue(
     site_id: int | None = None,
     here: bool = False,
     observe: Callable[[str], None] | None = None,
+    job_id: str | None = None,
 ) -> str:
     """Record a job and hand it to its runner; its id.
 
     `here`: run it now, in this task, once (`JobFailed` when it raises) rather than queue it,
-    so that small work done within a request is tracked as every other job is."""
-    job_id = secrets.token_hex(12)
+    so that small work done within a request is tracked as every other job is. `job_id`: the
+    id chosen beforehand (`new_id()`), for a job whose parameters name where it writes."""
+    job_id = job_id or new_id()
     await Job.insert(
         Job(
             id=job_id,
