@@ -264,6 +264,26 @@ class ExportService:
         finally:
             export.discard()
 
+    async def keep_or_queue(self, actor: Actor, request: ExportRequest) -> KeptExport | JobOut:
+        """The exports page's build: kept for the account when written at once (`keep`), or,
+        above the synchronous limit, the job that writes it into the store."""
+        if actor.user_id is None:
+            raise _no_export("")
+        answer = await self.request(actor, request)
+        if isinstance(answer, JobOut):
+            return answer
+        try:
+            return await _keep(answer, actor.user_id, request)
+        finally:
+            answer.discard()
+
+    async def export_job(self, actor: Actor, job_id: str) -> JobOut:
+        """An export job the actor may read (404 for any other job)."""
+        job = await jobs.read(actor, job_id)
+        if job.kind != EXPORT_JOB:
+            raise _no_export(job_id)
+        return job
+
     async def kept(self, actor: Actor) -> list[KeptExport]:
         """The account's kept exports, newest first (withdrawn ones are already gone)."""
         if actor.user_id is None:
