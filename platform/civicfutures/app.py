@@ -18,7 +18,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     import civicfutures.db  # noqa: F401  (names the Piccolo configuration before tables load)
     from civicfutures.admin.pages import AdminPages
     from civicfutures.analysis.pages import ANALYSIS_PAGES
-    from civicfutures.analysis.routes import AnalysisController
+    from civicfutures.analysis.routes import AnalysisController, SnapshotController
     from civicfutures.archive.pages import ARCHIVE_ROUTES
     from civicfutures.auth.api import AdminController
     from civicfutures.briefings.api import BriefingController
@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ExportController,
             EXPORT_PAGES,
             AnalysisController,
+            SnapshotController,
             ANALYSIS_PAGES,
             BriefingController,
             BRIEFING_PAGES,

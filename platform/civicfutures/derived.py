@@ -5,8 +5,8 @@ work areas under the exports directory; all were built from the database at one 
 called by the service that changes the consent, right after its transaction commits:
 every snapshot holding them is deleted, every briefing drawing on them is withdrawn (its
 files deleted from the store, its status kept as `withdrawn`: GET answers 410), every export work area
-holding them is deleted, every kept export drawing on them is deleted from the storage, the
-jobs building those briefings forget what they were given (they then fail as withdrawn), and
+holding them is deleted, every kept export and every export written by a job drawing on them
+is deleted from the storage, the jobs building those briefings forget what they were given (they then fail as withdrawn), and
 the snapshots loaded in this process are forgotten. The next
 snapshot leaves them out (consent rule of `analysis/snapshot.py`).
 
@@ -28,6 +28,7 @@ from civicfutures.auth.actor import Actor
 from civicfutures.briefings.storage import withdraw_with
 from civicfutures.db.transactions import write_transaction
 from civicfutures.exports.service import remove_exports_with, remove_kept_exports_with
+from civicfutures.exports.stored import remove_stored_with
 from civicfutures.imports.kept import purge_site
 from civicfutures.jobs.service import forget_params
 from civicfutures.settings import get_settings
@@ -70,6 +71,7 @@ async def withdraw_derived(
     # The jobs of withdrawn briefings hold the quotes they were to print.
     await forget_params("briefing", done.briefings)
     done.exports += await remove_kept_exports_with({storyteller_id})
+    done.exports += await remove_stored_with({storyteller_id})
     if site_id is not None:
         done.kept_imports = await purge_site(site_id)
     if done.briefings or done.snapshots or done.exports or done.kept_imports:

@@ -241,6 +241,19 @@ class Settings:
     is built within the request that asks for it; larger ones are queued for a worker
     (unset: 20,000; 0 queues every build)."""
 
+    export_sync_limit: int = field(
+        default_factory=lambda: max(0, int(_env("CIVICFUTURES_EXPORT_SYNC_LIMIT", "20000")))
+    )
+    """CIVICFUTURES_EXPORT_SYNC_LIMIT: consented stories in an export's scope up to which
+    `GET /api/v1/exports/{kind}` writes the file within the request; larger exports are
+    written by a job into the store and downloaded once it is done (0 queues every export)."""
+
+    export_keep_days: float = field(
+        default_factory=lambda: float(_env("CIVICFUTURES_EXPORT_KEEP_DAYS", "7"))
+    )
+    """CIVICFUTURES_EXPORT_KEEP_DAYS: days an export written by a job stays in the store for
+    its download; older ones are deleted when another is written."""
+
     job_attempts: int = field(
         default_factory=lambda: max(1, int(_env("CIVICFUTURES_JOB_ATTEMPTS", "3")))
     )

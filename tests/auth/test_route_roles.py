@@ -820,6 +820,9 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/analysis/{kind:str}"): Rule(
         ANALYSTS, call("/api/v1/analysis/prevalence?project=futures&by=site")
     ),
+    ("POST", "/api/v1/projects/{project:str}/snapshots"): Rule(
+        ANALYSTS, call("/api/v1/projects/futures/snapshots", ok=202)
+    ),
     # administration
     ("GET", "/api/v1/audit"): Rule(ADMIN, call("/api/v1/audit")),
     ("GET", "/api/v1/subject-access"): Rule(
@@ -1053,6 +1056,89 @@ async def _partner_job(ctx: Ctx) -> Call:
 
 
 ROUTES[("GET", "/api/v1/jobs/{job_id:str}")] = Rule(JOB_READ, _partner_job)
+
+
+async def _partner_export(ctx: Ctx) -> Call:
+    """An export written by a job for the gdansk partner, in the store."""
+    import tempfile
+    from pathlib import Path
+
+    from civicfutures.db.tables import Membership
+    from civicfutures.exports import stored
+    from civicfutures.jobs.runner import now
+    from civicfutures.jobs.tables import Job
+    from civicfutures.storage.objects import get_storage
+
+    partner = await (
+        Membership.select(Membership.user)
+        .where((Membership.role == "partner") & (Membership.site.slug == "gdansk"))
+        .first()
+    )
+    job_id = f"{ctx.next():024x}"
+    await Job.insert(
+        Job(
+            id=job_id,
+            kind="export",
+            requested_by=partner["user"],
+            status="done",
+            progress=1.0,
+            result={},
+            created_at=now(),
+        )
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "futures-en-stories.csv"
+        path.write_bytes(b"story_id\n")
+        await stored.store(
+            get_storage(), job_id, partner["user"], path, path.name, "text/csv", "", {}, []
+        )
+    return Call(f"/api/v1/exports/files/{job_id}")
+
+
+ROUTES[("GET", "/api/v1/exports/files/{job_id:str}")] = Rule(JOB_READ, _partner_export)
+
+# The exports page's view of an export job, and its file: exporters only, and of those the
+# account that asked (here another researcher: 404) and admins.
+PAGE_EXPORT_JOB = Access(
+    "page-export-job",
+    {**PAGE_EXPORTERS.outcomes, "researcher": 404},
+)
+
+
+async def _researcher_export(ctx: Ctx, suffix: str = "") -> Call:
+    """An export written by a job for another researcher, in the store."""
+    import tempfile
+    from pathlib import Path
+
+    from civicfutures.exports import stored
+    from civicfutures.jobs.runner import now
+    from civicfutures.jobs.tables import Job
+    from civicfutures.storage.objects import get_storage
+
+    owner = await ctx.user()
+    job_id = f"{ctx.next():024x}"
+    await Job.insert(
+        Job(
+            id=job_id,
+            kind="export",
+            requested_by=owner,
+            status="done",
+            progress=1.0,
+            result={"filename": "futures-en-stories.csv", "notes": {}},
+            created_at=now(),
+        )
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "futures-en-stories.csv"
+        path.write_bytes(b"story_id\n")
+        await stored.store(get_storage(), job_id, owner, path, path.name, "text/csv", "", {}, [])
+    return Call(f"/en/exports/jobs/{job_id}{suffix}")
+
+
+ROUTES[("GET", "/{lang:str}/exports/jobs/{job_id:str}")] = Rule(PAGE_EXPORT_JOB, _researcher_export)
+ROUTES[("GET", "/{lang:str}/exports/jobs/{job_id:str}/file")] = Rule(
+    PAGE_EXPORT_JOB, lambda ctx: _researcher_export(ctx, "/file")
+)
 
 # Coding: researchers, partners of the story's site and admins code; a coding made by someone
 # else (here the system) may be changed or removed by admins only.

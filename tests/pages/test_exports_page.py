@@ -231,3 +231,47 @@ async def test_the_page_names_projects_and_sites_and_posts_slugs(client, admin, 
     assert "<bdi>Futures</bdi>" in row and "<bdi>Gdańsk</bdi>" in row
     # (The world's project slug is an English word the footer uses too: the site's is not.)
     assert not _shows_slug(page.text, "gdansk")
+
+
+async def test_a_large_export_is_prepared_in_the_background_then_downloaded(
+    client, admin, world, sign_in, monkeypatch, job_worker
+):
+    import asyncio
+
+    from civicfutures.settings import get_settings
+
+    await _story(client, admin, world, title="Widoczna")
+    monkeypatch.setenv("CIVICFUTURES_EXPORT_SYNC_LIMIT", "0")
+    get_settings.cache_clear()
+    try:
+        await sign_in("researcher", lang="pl")
+        built = await _build(client, "pl", format="csv")
+        assert built.status_code == 303, built.text
+        target = built.headers["location"]
+        assert re.fullmatch(r"/pl/exports/jobs/[0-9a-f]{24}", target), target
+        for _attempt in range(600):
+            page = await client.get(target)
+            assert page.status_code == 200, page.text
+            if 'data-status="done"' in page.text or 'data-status="failed"' in page.text:
+                break
+            # While under way the page reloads itself and shows the job's progress.
+            assert 'http-equiv="refresh"' in page.text and "<progress" in page.text
+            assert "Przygotowywanie eksportu" in page.text
+            await asyncio.sleep(0.05)
+        assert 'data-status="done"' in page.text, page.text
+        assert 'http-equiv="refresh"' not in page.text
+        assert "Eksport jest gotowy." in page.text
+        link = re.search(r'href="(/pl/exports/jobs/[0-9a-f]{24}/file)"', page.text)
+        assert link, page.text
+        downloaded = await client.get(link.group(1))
+        assert downloaded.status_code == 200
+        assert "Widoczna" in downloaded.content.decode("utf-8-sig")
+        ranged = await client.get(link.group(1), headers={"Range": "bytes=0-3"})
+        assert ranged.status_code == 206 and ranged.content == downloaded.content[:4]
+        # Another researcher is told there is no such export.
+        await sign_in("researcher")
+        assert (await client.get(target)).status_code == 404
+        assert (await client.get(link.group(1))).status_code == 404
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()

@@ -1,15 +1,19 @@
-"""`GET /api/v1/analysis/{kind}`: one analysis table as JSON, CSV or Parquet (HTTP only).
+"""`GET /api/v1/analysis/{kind}`: one analysis table as JSON, CSV or Parquet; and
+`POST /api/v1/projects/{project}/snapshots`: a snapshot of the project as a job (HTTP only).
 
 The work is in `AnalysisService`; this controller reads the query, calls it and answers with
-the rendered bytes. `X-Snapshot-Id` and `X-Suppression` say what the table rests on.
+the rendered bytes. `X-Snapshot-Id` and `X-Suppression` say what the table rests on. A
+snapshot is queued (202 with the job, `Location: /api/v1/jobs/{id}`); the job's result names
+the snapshot and counts what it holds.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Response, get
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from civicfutures.analysis.service import AnalysisRequest, AnalysisService
@@ -17,6 +21,8 @@ from civicfutures.analysis.writers import FORMATS
 from civicfutures.auth.actor import Actor
 from civicfutures.intake.api import ACTOR
 from civicfutures.intake.schemas import ERROR_RESPONSES
+from civicfutures.jobs.schemas import JobOut
+from civicfutures.jobs.service import location
 from civicfutures.web.auth import requires
 
 analysts = requires("researcher", "author")
@@ -77,3 +83,37 @@ class AnalysisController(Controller):
                 "X-Publication": result.publication,
             },
         )
+
+
+QUEUED_RESPONSES = {
+    **ERROR_RESPONSES,
+    202: ResponseSpec(
+        data_container=JobOut,
+        description="The snapshot is queued: poll the job named in `Location`.",
+        generate_examples=False,
+    ),
+}
+
+
+class SnapshotController(Controller):
+    path = "/api/v1/projects/{project:str}/snapshots"
+    tags = ["analysis"]
+    dependencies = {**ACTOR, "analyses": Provide(provide_analyses, sync_to_thread=False)}
+
+    @post(
+        "/",
+        guards=[analysts],
+        responses=QUEUED_RESPONSES,
+        status_code=202,
+        summary="Snapshot a project (consent-filtered) in the background",
+        description="Answers 202 with the job; its result holds `snapshot` (the id: the same "
+        "content gives the same id) and the counts of stories, storytellers and codings.",
+    )
+    async def snapshot(
+        self,
+        analyses: NamedDependency[AnalysisService],
+        actor: NamedDependency[Actor],
+        project: FromPath[str],
+    ) -> Response[JobOut]:
+        job = await analyses.request_snapshot(actor, project)
+        return Response(job, status_code=202, headers={"Location": location(job.id)})

@@ -23,10 +23,17 @@ from civicfutures.auth.actor import Actor
 from civicfutures.errors import FieldError, Forbidden, InvalidInput, NotFound
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n.formatting import format_list
+from civicfutures.intake.setup_service import find_project
+from civicfutures.jobs import service as jobs
+from civicfutures.jobs.kinds import Progress
+from civicfutures.jobs.schemas import JobOut
 from civicfutures.settings import Settings, get_settings
 from civicfutures.storage.objects import get_storage
 
 ANALYST_ROLES = ("researcher", "author")
+SNAPSHOT_JOB = "snapshot"
+# What a snapshot job's result counts, from the snapshot's manifest.
+COUNTED = ("stories", "storytellers", "codings")
 
 
 def split_values(values: Iterable[str] | str | None) -> tuple[str, ...]:
@@ -161,6 +168,31 @@ class AnalysisService:
     async def snapshot(self, project: str) -> SnapshotInfo:
         """Snapshot the project now (the same content gives the same, reused, snapshot)."""
         return await build_snapshot(project, get_storage())
+
+    async def request_snapshot(self, actor: Actor, project: str) -> JobOut:
+        """Queue a snapshot of the project (researchers, authors, admins); the job. A snapshot
+        of the project that the actor asked for and that is still queued or running is that
+        job again, not another."""
+        if not actor.has_any(*ANALYST_ROLES):
+            raise Forbidden(_("Analyses are for researchers, briefing authors and administrators."))
+        slug = (await find_project(project))["slug"]
+        job_id = await jobs.active_for(SNAPSHOT_JOB, slug, actor)
+        if job_id is None:
+            job_id = await jobs.enqueue(SNAPSHOT_JOB, {"project": slug}, subject=slug, actor=actor)
+        return await jobs.read(actor, job_id)
+
+    async def run_snapshot_job(self, job: dict[str, Any], progress: Progress) -> dict[str, Any]:
+        """Snapshot the project a job names (the job function of kind `snapshot`): the
+        snapshot's id and what it holds, counted (never who)."""
+        await progress("snapshot", 0.0)
+        info = await self.snapshot(job["project"])
+        tables = info.manifest.get("tables", {})
+        return {
+            "snapshot": info.id,
+            "project": job["project"],
+            **{name: int(tables.get(name, {}).get("rows", 0)) for name in COUNTED},
+            "left_out_for_consent": info.manifest.get("left_out_for_consent", {}),
+        }
 
     async def analyse(self, actor: Actor, request: AnalysisRequest) -> AnalysisResult:
         """Run one analysis on a fresh (or reused) snapshot of the project."""

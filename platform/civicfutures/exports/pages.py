@@ -1,5 +1,7 @@
 """The exports page `/{lang}/exports`: build an export with the API's parameters, list the
-account's recent exports and download them.
+account's recent exports and download them. An export above the synchronous limit is written
+by a job: the form leads to `/{lang}/exports/jobs/{job_id}`, a page that reloads itself with
+the job's progress until the file is ready, then links to its download.
 
 HTTP only: the form is read into the API's `ExportRequest` and handed to `ExportService.keep`,
 which builds the export under the same scope and consent rules as `GET /api/v1/exports/{kind}`
@@ -17,6 +19,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Stream, Template
 
 from civicfutures.errors import FieldError, Problem
+from civicfutures.exports.notes import ExportNotes
 from civicfutures.exports.registry import FORMATS
 from civicfutures.exports.request import ExportRequest
 from civicfutures.exports.scope import may_see_codes
@@ -25,6 +28,8 @@ from civicfutures.i18n import gettext as _
 from civicfutures.i18n.formatting import format_datetime
 from civicfutures.i18n.languages import PAGE_LANGUAGES
 from civicfutures.intake.setup_service import SetupService
+from civicfutures.jobs.schemas import JobOut
+from civicfutures.jobs.service import ACTIVE
 from civicfutures.storage.downloads import object_response
 from civicfutures.storage.objects import get_storage
 from civicfutures.web.auth import current_actor, page_requires
@@ -32,6 +37,16 @@ from civicfutures.web.pages import known_language, page
 
 FIELDS = ("project", "kind", "format", "lang", "sites", "include_codes")
 EXPORTERS = page_requires("researcher")
+REFRESH_SECONDS = 2
+
+
+def job_status_labels() -> dict[str, str]:
+    return {
+        "queued": _("Waiting to be written"),
+        "running": _("Being written"),
+        "done": _("Ready"),
+        "failed": _("Failed"),
+    }
 
 
 def kind_labels() -> dict[str, str]:
@@ -157,7 +172,9 @@ class ExportPages(Controller):
                 include_codes=values["include_codes"],
             )
             try:
-                kept = await ExportService().keep(current_actor(request), export)
+                kept = await ExportService().keep_or_queue(current_actor(request), export)
+                if isinstance(kept, JobOut):
+                    return Redirect(f"/{lang}/exports/jobs/{kept.id}", status_code=303)
                 return Redirect(
                     f"/{lang}/exports?built={kept.id}#export-{kept.id}", status_code=303
                 )
@@ -166,6 +183,34 @@ class ExportPages(Controller):
                     raise
                 errors = list(problem.errors)
         return await self._page(request, values, errors, status_code=422)
+
+    @get("/jobs/{job_id:str}", name="export_job")
+    async def job(self, request: Request, lang: FromPath[str], job_id: FromPath[str]) -> Template:
+        """An export being written by a job: its progress, then its download."""
+        job = await ExportService().export_job(current_actor(request), job_id)
+        return page(
+            "exports/job.html",
+            job=job,
+            active=job.status in ACTIVE,
+            status_labels=job_status_labels(),
+            refresh_seconds=REFRESH_SECONDS,
+            notes=ExportNotes(**job.result["notes"]).sentences()
+            if (job.result or {}).get("notes")
+            else [],
+        )
+
+    @get("/jobs/{job_id:str}/file", name="export_job_file")
+    async def job_file(
+        self, request: Request, lang: FromPath[str], job_id: FromPath[str]
+    ) -> Response | Stream:
+        kept, info = await ExportService().stored_file(current_actor(request), job_id)
+        return await object_response(
+            request,
+            get_storage(),
+            info,
+            kept.media_type,
+            {"Content-Disposition": f'attachment; filename="{kept.filename}"'},
+        )
 
     @get("/{export_id:str}", name="export_download")
     async def download(

@@ -15,6 +15,7 @@ newest `KEEP_PER_ACCOUNT` for `KEEP_DAYS` days.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import shutil
@@ -24,19 +25,34 @@ from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
+import polars as pl
 
 from civicfutures import audit
-from civicfutures.analysis.snapshot import find_snapshot, storyteller_ids
+from civicfutures.analysis.snapshot import FOLDER as SNAPSHOTS
+from civicfutures.analysis.snapshot import MANIFEST as SNAPSHOT_MANIFEST
+from civicfutures.analysis.snapshot import (
+    SnapshotInfo,
+    build_snapshot,
+    find_snapshot,
+    storyteller_ids,
+)
+from civicfutures.auth.accounts import actor_for_user
 from civicfutures.auth.actor import Actor
 from civicfutures.db.transactions import write_transaction
 from civicfutures.errors import FieldError, NotFound
+from civicfutures.exports import stored
 from civicfutures.exports.dataset import open_dataset
 from civicfutures.exports.notes import ExportNotes
 from civicfutures.exports.registry import EXPORTS, FORMATS, filename
 from civicfutures.exports.request import ExportRequest, validate
-from civicfutures.exports.scope import resolve_scope
+from civicfutures.exports.scope import ExportScope, resolve_scope
 from civicfutures.exports.source import read_inputs
+from civicfutures.exports.stored import StoredExport
 from civicfutures.i18n import gettext as _
+from civicfutures.jobs import service as jobs
+from civicfutures.jobs.kinds import Progress
+from civicfutures.jobs.schemas import JobOut
+from civicfutures.jobs.tables import Job
 from civicfutures.settings import get_settings
 from civicfutures.storage.objects import MissingObject, ObjectInfo, Storage, get_storage
 
@@ -62,6 +78,7 @@ KEEP_PER_ACCOUNT = 10
 KEEP_DAYS = 7
 # A kept export's id is its work area's name (`work_area`): nothing else reaches the disk.
 KEPT_ID = re.compile(r"^export-[A-Za-z0-9_]{1,64}$")
+EXPORT_JOB = "export"
 
 
 @dataclass(frozen=True)
@@ -130,6 +147,21 @@ def remove_exports_with(exports_dir: Path, storytellers: set[int]) -> int:
     return removed
 
 
+def _sources(work: Path) -> list[int]:
+    """The storytellers an export's work area names (none when it cannot be read)."""
+    try:
+        sources = json.loads((work / SOURCES).read_text(encoding="utf-8"))
+        return sorted(int(teller) for teller in sources["storytellers"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
+def _stories_in(info: SnapshotInfo, site_ids: list[int]) -> int:
+    """Consented stories of these sites in the snapshot (only those enter a snapshot)."""
+    stories = pl.scan_parquet(info.table("stories"), storage_options=info.storage_options)
+    return int(stories.filter(pl.col("site_id").is_in(site_ids)).select(pl.len()).collect().item())
+
+
 def _note_key(export_id: str) -> str:
     return f"{KEPT_PREFIX}/{export_id}.json"
 
@@ -187,11 +219,7 @@ async def _kept_of(storage: Storage, owner: int) -> list[KeptExport]:
 async def _keep(export: ExportFile, owner: int, request: ExportRequest) -> KeptExport:
     """Store a finished export for `owner`; the owner's oldest beyond the limit go."""
     storage = get_storage()
-    try:
-        sources = json.loads((export.work / SOURCES).read_text(encoding="utf-8"))
-        storytellers = sorted(int(teller) for teller in sources["storytellers"])
-    except (OSError, ValueError, KeyError, TypeError):
-        storytellers = []
+    storytellers = _sources(export.work)
     kept = KeptExport(
         id=export.work.name,
         owner=owner,
@@ -236,6 +264,26 @@ class ExportService:
         finally:
             export.discard()
 
+    async def keep_or_queue(self, actor: Actor, request: ExportRequest) -> KeptExport | JobOut:
+        """The exports page's build: kept for the account when written at once (`keep`), or,
+        above the synchronous limit, the job that writes it into the store."""
+        if actor.user_id is None:
+            raise _no_export("")
+        answer = await self.request(actor, request)
+        if isinstance(answer, JobOut):
+            return answer
+        try:
+            return await _keep(answer, actor.user_id, request)
+        finally:
+            answer.discard()
+
+    async def export_job(self, actor: Actor, job_id: str) -> JobOut:
+        """An export job the actor may read (404 for any other job)."""
+        job = await jobs.read(actor, job_id)
+        if job.kind != EXPORT_JOB:
+            raise _no_export(job_id)
+        return job
+
     async def kept(self, actor: Actor) -> list[KeptExport]:
         """The account's kept exports, newest first (withdrawn ones are already gone)."""
         if actor.user_id is None:
@@ -256,10 +304,120 @@ class ExportService:
             raise _no_export(export_id) from error
 
     async def export(self, actor: Actor, request: ExportRequest) -> ExportFile:
+        """Write the export now, whatever its size (the command line, the exports page)."""
         request = validate(request, FORMATS)
-        scope = await resolve_scope(
+        scope = await self._scope(actor, request)
+        return await self._write(actor, request, scope, None)
+
+    async def request(self, actor: Actor, request: ExportRequest) -> ExportFile | JobOut:
+        """The export written now when its scope holds up to `export_sync_limit` consented
+        stories; otherwise the job that writes it into the store (the one already queued or
+        running for the same account, parameters and snapshot, if any)."""
+        request = validate(request, FORMATS)
+        scope = await self._scope(actor, request)
+        info = await build_snapshot(scope.project["slug"], get_storage())
+        stories = await anyio.to_thread.run_sync(_stories_in, info, scope.site_ids)
+        if stories <= get_settings().export_sync_limit or actor.user_id is None:
+            return await self._write(actor, request, scope, info)
+        params = {
+            "owner": actor.user_id,
+            "kind": request.kind,
+            "format": request.format,
+            "project": request.project,
+            "lang": request.lang,
+            "sites": list(request.sites),
+            "include_codes": request.include_codes,
+            "snapshot": info.id,
+        }
+        subject = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:40]
+        job_id = await jobs.active_for(EXPORT_JOB, subject, actor)
+        if job_id is None:
+            job_id = jobs.new_id()
+            await jobs.enqueue(
+                EXPORT_JOB, {**params, "job": job_id}, subject=subject, actor=actor, job_id=job_id
+            )
+        return await jobs.read(actor, job_id)
+
+    async def run_job(self, job: dict[str, Any], progress: Progress) -> dict[str, Any]:
+        """Write the export a job names into the store (the job function of kind `export`).
+
+        Idempotent: an export already stored under the job's id is kept; otherwise it is
+        written from the job's snapshot (or, when that one is gone, a fresh one: pruned, or
+        deleted for a withdrawal) exactly as the synchronous path writes it."""
+        job_id = job["job"]
+        done = await stored.read(job_id)
+        if done is not None:
+            return done.result()
+        actor = await actor_for_user(int(job["owner"]))
+        if actor is None:
+            raise NotFound(_("The account that asked for this export is no longer active."))
+        request = ExportRequest(
+            kind=job["kind"],
+            project=job["project"],
+            lang=job["lang"],
+            sites=tuple(job["sites"]),
+            format=job["format"],
+            include_codes=bool(job["include_codes"]),
+        )
+        scope = await self._scope(actor, request)
+        await progress("snapshot", 0.05)
+        storage = get_storage()
+        try:
+            info = await anyio.to_thread.run_sync(find_snapshot, storage, job["snapshot"])
+        except NotFound:
+            info = await build_snapshot(scope.project["slug"], storage)
+        await progress("export", 0.2)
+        export = await self._write(actor, request, scope, info)
+        try:
+            await progress("store", 0.8)
+            kept = await stored.store(
+                storage,
+                job_id,
+                actor.user_id or 0,
+                export.path,
+                export.filename,
+                export.media_type,
+                info.id,
+                export.notes.as_dict(),
+                _sources(export.work),
+            )
+        finally:
+            export.discard()
+        if not await storage.exists(f"{SNAPSHOTS}/{info.id}/{SNAPSHOT_MANIFEST}"):
+            # Its snapshot went while the file was written (a withdrawal among others): what
+            # the file holds may no longer be allowed. The next attempt reads afresh.
+            await stored.forget(job_id, storage)
+            raise RuntimeError(f"the snapshot of export job {job_id} went while it was written")
+        return kept.result()
+
+    async def stored_file(self, actor: Actor, job_id: str) -> tuple[StoredExport, ObjectInfo]:
+        """A job's stored export, for the account that asked for it and admins (404 to
+        anyone else, and while the job is not done)."""
+        row = await Job.select(Job.kind, Job.requested_by).where(Job.id == job_id).first()
+        visible = row is not None and row["kind"] == EXPORT_JOB
+        if visible and not actor.is_admin:
+            visible = actor.user_id is not None and row["requested_by"] == actor.user_id
+        kept = await stored.read(job_id) if visible else None
+        if kept is None:
+            raise _no_export(job_id)
+        try:
+            return kept, await get_storage().head(kept.key)
+        except MissingObject as error:
+            raise _no_export(job_id) from error
+
+    async def _scope(self, actor: Actor, request: ExportRequest) -> ExportScope:
+        return await resolve_scope(
             actor, request.project, request.sites, request.lang, request.include_codes
         )
+
+    async def _write(
+        self,
+        actor: Actor,
+        request: ExportRequest,
+        scope: ExportScope,
+        snapshot: SnapshotInfo | None,
+    ) -> ExportFile:
+        """Write the export into a fresh work area, from `snapshot` (or one taken now)."""
         fmt = str(request.format)
         chosen = EXPORTS[request.kind][fmt]
         notes = ExportNotes(
@@ -271,7 +429,7 @@ class ExportService:
         )
         work = work_area()
         try:
-            inputs = await read_inputs(scope, work)
+            inputs = await read_inputs(scope, work, snapshot)
             await anyio.to_thread.run_sync(
                 _record_sources, work, scope.project["slug"], inputs.snapshot.id
             )

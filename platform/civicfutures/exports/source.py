@@ -19,7 +19,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from civicfutures.analysis.dataset import Snapshot
-from civicfutures.analysis.snapshot import build_snapshot, load_snapshot
+from civicfutures.analysis.snapshot import SnapshotInfo, build_snapshot, load_snapshot
 from civicfutures.db.tables import AgreedCoding, Memo, Story, Storyteller, Theme, Translation
 from civicfutures.exports.scope import ExportScope
 from civicfutures.storage.objects import get_storage
@@ -143,9 +143,13 @@ async def dump_extras(scope: ExportScope, work: Path) -> dict[str, Path]:
     return paths
 
 
-async def read_inputs(scope: ExportScope, work: Path) -> ExportInputs:
-    """Everything an export reads: the project's snapshot (built or reused) and the extras."""
-    info = await build_snapshot(scope.project["slug"], get_storage())
+async def read_inputs(
+    scope: ExportScope, work: Path, info: SnapshotInfo | None = None
+) -> ExportInputs:
+    """Everything an export reads: the project's snapshot (`info`, or one built or reused
+    now) and the extras."""
+    if info is None:
+        info = await build_snapshot(scope.project["slug"], get_storage())
     sites = scope.site_ids or [-1]
     return ExportInputs(
         snapshot=load_snapshot(info),

@@ -21,6 +21,8 @@ JobFunction = Callable[[dict[str, Any], Progress], Awaitable[dict[str, Any]]]
 
 KINDS: dict[str, str] = {
     "briefing": "civicfutures.briefings.jobs:build_briefing",
+    "snapshot": "civicfutures.analysis.jobs:build_snapshot",
+    "export": "civicfutures.exports.jobs:write_export",
 }
 
 

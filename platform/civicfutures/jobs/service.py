@@ -23,6 +23,11 @@ from civicfutures.settings import get_settings
 ACTIVE = ("queued", "running")
 
 
+def new_id() -> str:
+    """A fresh job id."""
+    return secrets.token_hex(12)
+
+
 async def enqueue(
     kind: str,
     params: dict[str, Any],
@@ -32,12 +37,14 @@ async def enqueue(
     site_id: int | None = None,
     here: bool = False,
     observe: Callable[[str], None] | None = None,
+    job_id: str | None = None,
 ) -> str:
     """Record a job and hand it to its runner; its id.
 
     `here`: run it now, in this task, once (`JobFailed` when it raises) rather than queue it,
-    so that small work done within a request is tracked as every other job is."""
-    job_id = secrets.token_hex(12)
+    so that small work done within a request is tracked as every other job is. `job_id`: the
+    id chosen beforehand (`new_id()`), for a job whose parameters name where it writes."""
+    job_id = job_id or new_id()
     await Job.insert(
         Job(
             id=job_id,
@@ -67,6 +74,30 @@ async def latest(kind: str, subject: str) -> dict[str, Any] | None:
         .output(load_json=True)
         .first()
     )
+
+
+async def active_for(kind: str, subject: str, actor: Actor) -> str | None:
+    """The id of a job of this kind about this subject that the actor asked for and that is
+    still queued or running: asking again while it is under way gives it, not another."""
+    if actor.user_id is None:
+        return None
+    row = (
+        await Job.select(Job.id)
+        .where(
+            (Job.kind == kind)
+            & (Job.subject == subject)
+            & (Job.requested_by == actor.user_id)
+            & Job.status.is_in(list(ACTIVE))
+        )
+        .order_by(Job.created_at, ascending=False)
+        .first()
+    )
+    return row["id"] if row else None
+
+
+def location(job_id: str) -> str:
+    """Where a job is read (the `Location` of a 202 answer)."""
+    return f"/api/v1/jobs/{job_id}"
 
 
 def failure_message(row: dict[str, Any]) -> str:
