@@ -154,6 +154,44 @@ async def test_same_content_same_id_and_bytes(
     )
 
 
+async def test_a_snapshot_is_found_by_the_data_version_and_never_outlives_a_write(
+    consent_world, tmp_path
+) -> None:
+    import json
+
+    from civicfutures.db.version import data_version
+
+    first = await build_snapshot("futures", tmp_path)
+    # Recorded under the version it is the content of, so the next request at that version
+    # is answered from the record.
+    used = json.loads((tmp_path / "snapshots" / f"{first.id}.used.json").read_text())
+    assert used["version"] == await data_version() and used["project"] == "futures"
+    again = await build_snapshot("futures", tmp_path)
+    assert (again.id, again.created) == (first.id, False)
+
+    # Any write moves the version: a storyteller withdrawn since is not in the next one.
+    await withdraw(await _teller_of(consent_world["ids"]["v1"]))
+    after = await build_snapshot("futures", tmp_path)
+    assert after.id != first.id
+    stories = load_snapshot(after.path)["stories"].collect()
+    assert consent_world["ids"]["v1"] not in stories["story_id"].to_list()
+    assert (
+        consent_world["ids"]["v1"]
+        in load_snapshot(first.path)["stories"].collect()["story_id"].to_list()
+    )
+
+
+async def _teller_of(story_id: int) -> int:
+    from civicfutures.db.tables import StoryStoryteller
+
+    row = (
+        await StoryStoryteller.select(StoryStoryteller.storyteller)
+        .where(StoryStoryteller.story == story_id)
+        .first()
+    )
+    return row["storyteller"]
+
+
 async def test_manifest_and_schemas(consent_world, tmp_path) -> None:
     info = await build_snapshot("futures", tmp_path)
     manifest = info.manifest

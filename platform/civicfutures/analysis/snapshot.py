@@ -484,12 +484,17 @@ def _info_of(store: Storage, snapshot_id: str, manifest: dict[str, Any], created
 
 
 def write_snapshot(
-    tables: dict[str, pl.DataFrame], where: Where, about: dict[str, Any]
+    tables: dict[str, pl.DataFrame],
+    where: Where,
+    about: dict[str, Any],
+    version: str | None = None,
 ) -> SnapshotInfo:
     """Write the tables as a content-addressed snapshot (reused when it already exists).
 
-    A table missing from `tables` is written empty, with its columns. Blocking: call it from
-    a worker thread when `where` is remote.
+    A table missing from `tables` is written empty, with its columns. `version`: the data
+    version the tables are exactly the content of, recorded so that a snapshot asked for at
+    that version is found without reading the database. Blocking: call it from a worker
+    thread when `where` is remote.
     """
     store = _store(where)
     tables = {name: tables.get(name, frame(name)) for name in TABLES}
@@ -525,7 +530,7 @@ def write_snapshot(
         existing = None
     if existing is not None:
         # Reused: it counts as new again, so pruning keeps the snapshot in use.
-        _mark_used(store, snapshot_id, project)
+        _mark_used(store, snapshot_id, project, version)
         return _info_of(store, snapshot_id, existing, created=False)
     # The tables first, the manifest last: a snapshot exists for readers once its manifest
     # does (an object store has no rename), and racing writers write the same bytes.
@@ -539,7 +544,7 @@ def write_snapshot(
         # A withdrawal deleted it while it was written: what it holds is no longer allowed.
         _remove(store, snapshot_id)
         raise RuntimeError(f"snapshot {snapshot_id} was withdrawn while it was written")
-    _mark_used(store, snapshot_id, project)
+    _mark_used(store, snapshot_id, project, version)
     prune_snapshots(store, project)
     return _info_of(store, snapshot_id, manifest, created=True)
 
@@ -567,17 +572,34 @@ def _uses(store: Storage) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _mark_used(store: Storage, snapshot_id: str, project: str) -> None:
+def _mark_used(store: Storage, snapshot_id: str, project: str, version: str | None = None) -> None:
     """Record the snapshot as used after every other: the stamp is kept in the record (object
-    times have a coarse resolution), so two written within a second still sort."""
+    times have a coarse resolution), so two written within a second still sort. `version`: the
+    data version whose content it is, when known."""
     latest = max(
         (int(use.get("stamp", 0)) for other, use in _uses(store).items() if other != snapshot_id),
         default=0,
     )
     stamp = max(time.time_ns(), latest + 1)
-    store.put_sync(
-        _used_key(snapshot_id), json.dumps({"project": project, "stamp": stamp}).encode()
-    )
+    record: dict[str, Any] = {"project": project, "stamp": stamp}
+    if version is not None:
+        record["version"] = version
+    store.put_sync(_used_key(snapshot_id), json.dumps(record).encode())
+
+
+def _at_version(store: Storage, project: str, version: str) -> SnapshotInfo | None:
+    """The project's snapshot of exactly this data version, if one was written (and is still
+    there: a withdrawal deletes the snapshots holding the storyteller, and moves the version)."""
+    for snapshot_id, use in _uses(store).items():
+        if use.get("project") != project or use.get("version") != version:
+            continue
+        try:
+            info = find_snapshot(store, snapshot_id)
+        except NotFound:
+            continue
+        _mark_used(store, snapshot_id, project, version)
+        return info
+    return None
 
 
 def _remove(store: Storage, snapshot_id: str) -> None:
@@ -646,8 +668,21 @@ def remove_snapshots_with(where: Where, storytellers: set[int]) -> list[str]:
 
 
 async def build_snapshot(project_slug: str, where: Where) -> SnapshotInfo:
-    """Snapshot a project from the database (consent-filtered) and write it, or reuse it."""
+    """Snapshot a project from the database (consent-filtered) and write it, or reuse it.
+
+    Every write to the tables a snapshot reads moves the data version (`db.version`), so a
+    snapshot taken at the version the database is at now is the one to answer with, without
+    reading the project again; otherwise the project is read, and the snapshot is recorded
+    under the version only when no write committed while it was read."""
+    from civicfutures.db.version import data_version
+
+    store = _store(where)
+    version = await data_version()
+    known = await anyio.to_thread.run_sync(_at_version, store, project_slug, version)
+    if known is not None:
+        return known
     raw = await _read_project(project_slug)
+    exact = version if await data_version() == version else None
     tables, left_out = tables_from_rows(raw)
     project = tables["project"].row(0, named=True)
     about = {
@@ -659,7 +694,7 @@ async def build_snapshot(project_slug: str, where: Where) -> SnapshotInfo:
         "left_out_for_consent": left_out,
     }
     # Off the event loop: the Parquet files are encoded and uploaded here.
-    return await anyio.to_thread.run_sync(write_snapshot, tables, where, about)
+    return await anyio.to_thread.run_sync(write_snapshot, tables, store, about, exact)
 
 
 def read_manifest(directory: Path | str) -> dict[str, Any]:
