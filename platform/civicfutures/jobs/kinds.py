@@ -21,6 +21,7 @@ JobFunction = Callable[[dict[str, Any], Progress], Awaitable[dict[str, Any]]]
 
 KINDS: dict[str, str] = {
     "briefing": "civicfutures.briefings.jobs:build_briefing",
+    "import": "civicfutures.imports.jobs:commit_import",
 }
 
 
