@@ -146,11 +146,7 @@ class ImportJobs:
         running = await jobs.latest(JOB_KIND, key)
         if running is not None and running["status"] in jobs.ACTIVE:
             return jobs.out(running)
-        data = source.data if source.data is not None else source.path.read_bytes()  # type: ignore[union-attr]
-        folder = _folder(actor.user_id)
-        await self.store.put(f"{folder}/{key}{_DATA}", data)
-        note = {"name": source.name, "sha256": sha256}
-        await self.store.put(f"{folder}/{key}{_NOTE}", json.dumps(note).encode())
+        await self.keep(actor.user_id, key, source, sha256)
         params = {
             "sha256": sha256,
             "project": context.project_slug,
@@ -163,6 +159,15 @@ class ImportJobs:
             JOB_KIND, params, subject=key, actor=actor, site_id=context.default_site_id
         )
         return await jobs.read(actor, job_id)
+
+    async def keep(self, user_id: int, key: str, source: SourceFile, sha256: str) -> None:
+        """Put the file of a job on the store, under the job's key in its user's folder."""
+        data = source.data if source.data is not None else source.path.read_bytes()  # type: ignore[union-attr]
+        folder = _folder(user_id)
+        await self.store.put(f"{folder}/{key}{_DATA}", data)
+        # The note last: bytes without it are no queued file.
+        note = {"name": source.name, "sha256": sha256}
+        await self.store.put(f"{folder}/{key}{_NOTE}", json.dumps(note).encode())
 
     async def run_job(self, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
         """Commit the file a job names; its report (also when the file now has problems: the
