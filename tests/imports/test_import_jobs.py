@@ -8,12 +8,12 @@ import hashlib
 
 import pytest
 
-from civicfutures.db.tables import Site, Story, User
+from civicfutures.db.tables import Story
 from civicfutures.imports.jobs import commit_import
-from civicfutures.imports.queued import ImportJobs, subject
-from civicfutures.imports.sources import SourceFile
+from civicfutures.imports.queued import ImportJobs
 from civicfutures.jobs.tables import Job
 from civicfutures.settings import get_settings
+from imports.queued_jobs import keep_file, queued_import
 from imports.spreadsheets import csv_bytes
 from pages.conftest import csrf_token
 
@@ -138,30 +138,7 @@ async def test_a_partner_of_another_site_cannot_read_the_job(
 
 
 async def _job_of(email: str, data: bytes, site: str = "gdansk") -> tuple[str, dict]:
-    """A job as a request leaves it (its row and its file), no runner holding it."""
-    user = await User.select(User.id).where(User.email == email).first()
-    sha256 = hashlib.sha256(data).hexdigest()
-    params = {
-        "sha256": sha256,
-        "project": "futures",
-        "site": site,
-        "user_id": user["id"],
-        "language": "pl",
-    }
-    key = subject(sha256, "futures", site, user["id"])
-    await ImportJobs().keep(user["id"], key, SourceFile(name="historie.csv", data=data), sha256)
-    site_row = await Site.select(Site.id).where(Site.slug == site).first()
-    await Job.insert(
-        Job(
-            id=f"job-{key[:16]}",
-            kind="import",
-            subject=key,
-            params=params,
-            status="running",
-            requested_by=user["id"],
-            site=site_row["id"],
-        )
-    )
+    _job_id, key, params = await queued_import(email, data, site, status="running")
     return key, params
 
 
@@ -197,9 +174,7 @@ async def test_a_job_run_again_after_its_worker_died_stores_nothing_more(
 
     # Run again with nothing recorded (the file kept anew): the rows are found, not copied.
     await Job.update({Job.result: None}).where(Job.subject == key)
-    await ImportJobs().keep(
-        params["user_id"], key, SourceFile(name="historie.csv", data=data), params["sha256"]
-    )
+    await keep_file(params, data)
     third = await commit_import(dict(params), progress)
     assert third["created"]["stories"] == 0 and third["existing"]["stories"] == 2
     assert await Story.count() == 2
