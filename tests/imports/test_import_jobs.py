@@ -10,7 +10,7 @@ import pytest
 
 from civicfutures.db.tables import Story
 from civicfutures.imports.jobs import commit_import
-from civicfutures.imports.queued import ImportJobs
+from civicfutures.imports.queued_files import QueuedFiles
 from civicfutures.jobs.tables import Job
 from civicfutures.settings import get_settings
 from imports.queued_jobs import keep_file, queued_import
@@ -78,7 +78,7 @@ async def test_a_large_commit_is_a_job_whose_result_is_the_report(
     # What the job was given is gone with it, and so is the file it read.
     row = await Job.select(Job.params).where(Job.id == job["id"]).output(load_json=True).first()
     assert row["params"] == {}
-    assert not await ImportJobs().store.list("imports/queued")
+    assert not await QueuedFiles().listed()
 
     again = await upload(client, gdansk, data)
     assert again.status_code == 202, again.text
@@ -190,7 +190,7 @@ async def test_the_job_imports_only_into_the_sites_of_its_partner(client, world,
     with pytest.raises(NotFound):
         await commit_import(dict(params), progress)
     assert await Story.count() == 0
-    assert not await ImportJobs().store.list("imports/queued")
+    assert not await QueuedFiles().listed()
 
 
 # ---------------------------------------------------------------- the page
@@ -242,3 +242,26 @@ async def test_the_page_follows_the_job_then_shows_its_report(
 
     await sign_in("partner", "gdansk", lang="pl")
     assert (await client.get(location)).status_code == 404
+
+
+async def test_a_withdrawal_deletes_the_files_of_import_jobs_at_its_site(
+    client, world, admin, polish_rows
+):
+    from civicfutures.auth.accounts import create_user
+    from civicfutures.errors import Gone
+
+    await create_user("withdrawn@test.civicfutures.eu", "partner", ["gdansk"])
+    _key, params = await _job_of("withdrawn@test.civicfutures.eu", csv_bytes(polish_rows))
+    assert await QueuedFiles().listed()
+    teller = world["storytellers"]["gdansk"][1]["id"]
+    withdrawn = await client.patch(
+        f"/api/v1/storytellers/{teller}",
+        json={"consent": {"version": "v1", "given_at": "2025-03-15", "scopes": []}},
+        headers=admin,
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert not await QueuedFiles().listed()
+    _seen, progress = await _steps()
+    with pytest.raises(Gone):
+        await commit_import(dict(params), progress)
+    assert await Story.count() == 0

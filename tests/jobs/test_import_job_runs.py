@@ -52,11 +52,11 @@ async def test_an_import_job_run_again_after_its_worker_died_stores_each_story_o
 
 
 async def test_an_import_job_whose_file_is_gone_fails_with_a_reason(client, world, polish_rows):
-    from civicfutures.imports.queued import ImportJobs
+    from civicfutures.imports.queued_files import QueuedFiles
 
     await create_user("gone@test.civicfutures.eu", "partner", ["gdansk"])
     job_id, _key, _params = await queued_import("gone@test.civicfutures.eu", csv_bytes(polish_rows))
-    await ImportJobs().store.delete_prefix("imports/queued")
+    await QueuedFiles().store.delete_prefix("imports/queued")
     with pytest.raises(runner.JobFailed):
         await runner.execute(job_id, final=True)
     failed = await _row(job_id)

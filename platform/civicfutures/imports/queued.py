@@ -2,8 +2,8 @@
 
 A file with more stories than CIVICFUTURES_IMPORT_SYNC_LIMIT is read and checked in the
 request as any other (a file with problems is answered at once, 422, and queues nothing);
-a clean one is then kept on the storage layer under `imports/queued/user-<id>/<key>` (so a
-worker on another machine reads it) and its commit queued. The key is a digest of the file's
+a clean one is then kept on the storage layer (`queued_files.py`, so a worker on another
+machine reads it) and its commit queued. The key is a digest of the file's
 SHA-256, the project, the site and the user: the same upload asked again while its job is
 queued or running is that job, not a second one. The job's parameters name the file by that
 digest, the project and site by their slugs and the actor by id, never anything of the
@@ -14,7 +14,9 @@ roles and sites as they are when it runs: a partner still imports into their own
 only), in one transaction. It records its report in its own row inside that transaction, so
 a job run again after its worker died once the rows were committed answers the same report
 and writes nothing; before that commit nothing was written, and the run starts over. The
-file is deleted once the job has its report.
+file is deleted once the job has its report; as a checked file (`kept.py`), it is deleted
+too when a storyteller of its site withdraws (a file naming no site, whose rows name theirs,
+whatever the site), and its job then fails asking for the file again.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import json
 from typing import Any
 
 import msgspec
@@ -30,9 +31,10 @@ import msgspec
 from civicfutures.auth.accounts import actor_for_user
 from civicfutures.auth.actor import Actor
 from civicfutures.db.lifecycle import engine
-from civicfutures.errors import Forbidden, Gone, Problem
+from civicfutures.errors import Forbidden, Problem
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n.runtime import DEFAULT_LOCALE, current_locale, use_locale
+from civicfutures.imports.queued_files import QueuedFiles
 from civicfutures.imports.report import ImportReport
 from civicfutures.imports.service import ImportRejected, ImportService, PreparedImport
 from civicfutures.imports.sources import SourceFile
@@ -41,11 +43,9 @@ from civicfutures.jobs.kinds import Progress
 from civicfutures.jobs.schemas import JobOut
 from civicfutures.jobs.tables import Job
 from civicfutures.settings import get_settings
-from civicfutures.storage.objects import MissingObject, Storage, get_storage
+from civicfutures.storage.objects import Storage
 
 JOB_KIND = "import"
-QUEUED = "imports/queued"
-_DATA, _NOTE = ".bin", ".json"
 # Where each stage of the import lies on the job's progress (from, to): reading the file is
 # quick, matching it quicker; writing the rows is most of a large commit.
 STAGES = {"read": (0.0, 0.2), "check": (0.2, 0.3), "write": (0.3, 1.0)}
@@ -55,10 +55,6 @@ FLUSH_SECONDS = 0.5
 def subject(sha256: str, project: str, site: str | None, user_id: int) -> str:
     """What makes two commit requests the same upload: one job for them while it runs."""
     return hashlib.sha256(f"{sha256}\n{project}\n{site or ''}\n{user_id}".encode()).hexdigest()
-
-
-def _folder(user_id: int) -> str:
-    return f"{QUEUED}/user-{int(user_id)}"
 
 
 class StageProgress:
@@ -108,7 +104,7 @@ class ImportJobs:
     """Queues the commit of large files and runs it (the function of kind `import`)."""
 
     def __init__(self, store: Storage | None = None, sync_limit: int | None = None) -> None:
-        self.store = store or get_storage()
+        self.files = QueuedFiles(store)
         self.sync_limit = get_settings().import_sync_limit if sync_limit is None else sync_limit
 
     def takes(self, prepared: PreparedImport) -> bool:
@@ -146,11 +142,12 @@ class ImportJobs:
         running = await jobs.latest(JOB_KIND, key)
         if running is not None and running["status"] in jobs.ACTIVE:
             return jobs.out(running)
-        await self.keep(actor.user_id, key, source, sha256)
+        await self.keep(actor.user_id, context.default_site_id, key, source)
         params = {
             "sha256": sha256,
             "project": context.project_slug,
             "site": site,
+            "site_id": context.default_site_id,
             "user_id": actor.user_id,
             # The report is written in the language of the request, as its commit would be.
             "language": current_locale(),
@@ -160,36 +157,34 @@ class ImportJobs:
         )
         return await jobs.read(actor, job_id)
 
-    async def keep(self, user_id: int, key: str, source: SourceFile, sha256: str) -> None:
-        """Put the file of a job on the store, under the job's key in its user's folder."""
+    async def keep(self, user_id: int, site_id: int | None, key: str, source: SourceFile) -> None:
+        """Put the file of a job on the store, under the job's key."""
         data = source.data if source.data is not None else source.path.read_bytes()  # type: ignore[union-attr]
-        folder = _folder(user_id)
-        await self.store.put(f"{folder}/{key}{_DATA}", data)
-        # The note last: bytes without it are no queued file.
-        note = {"name": source.name, "sha256": sha256}
-        await self.store.put(f"{folder}/{key}{_NOTE}", json.dumps(note).encode())
+        await self.files.keep(user_id, site_id, key, source.name, data)
 
     async def run_job(self, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
         """Commit the file a job names; its report (also when the file now has problems: the
         database changed since the check, and nothing was written)."""
         user_id = int(params["user_id"])
         key = subject(params["sha256"], params["project"], params["site"], user_id)
+        site_id = params.get("site_id")
         recorded = await _recorded(key)
         if recorded is not None:
-            await self._discard(user_id, key)
+            await self.files.discard(user_id, site_id, key)
             return recorded
         try:
             actor = await actor_for_user(user_id)
             if actor is None:
                 raise Forbidden(_("The account that asked for this import is no longer active."))
-            source = await self._source(user_id, key, params["sha256"])
+            name, data = await self.files.read(user_id, site_id, key, params["sha256"])
+            source = SourceFile(name=name, data=data)
             with use_locale(params.get("language") or DEFAULT_LOCALE):
                 report = await self._commit(actor, source, params, key, progress)
         except Problem:
             # Refused for good (the account, the site, the file): nothing to keep it for.
-            await self._discard(user_id, key)
+            await self.files.discard(user_id, site_id, key)
             raise
-        await self._discard(user_id, key)
+        await self.files.discard(user_id, site_id, key)
         return msgspec.to_builtins(report)
 
     async def _commit(
@@ -223,23 +218,6 @@ class ImportJobs:
                 return rejected.report
         finally:
             await stages.stop()
-
-    async def _source(self, user_id: int, key: str, sha256: str) -> SourceFile:
-        folder = _folder(user_id)
-        try:
-            note = json.loads(await self.store.read(f"{folder}/{key}{_NOTE}"))
-            data = await self.store.read(f"{folder}/{key}{_DATA}")
-        except (MissingObject, ValueError) as error:
-            raise Gone(_("The file of this import is no longer kept: import it again.")) from error
-        if hashlib.sha256(data).hexdigest() != sha256:
-            raise Gone(_("The file of this import is no longer kept: import it again."))
-        return SourceFile(name=str(note.get("name") or "upload"), data=data)
-
-    async def _discard(self, user_id: int, key: str) -> None:
-        folder = _folder(user_id)
-        # The note first, as for checked files: bytes without a note are no queued file.
-        for suffix in (_NOTE, _DATA):
-            await self.store.delete(f"{folder}/{key}{suffix}")
 
 
 async def _record(key: str, report: ImportReport) -> None:
