@@ -10,8 +10,9 @@ is deleted from the storage, the jobs building those briefings forget what they 
 the snapshots loaded in this process are forgotten. The next
 snapshot leaves them out (consent rule of `analysis/snapshot.py`).
 
-Spreadsheets kept between their check and their import (`imports/kept.py`) are not read
-again to find whose rows they hold: every file kept for the storyteller's site is deleted.
+Spreadsheets kept between their check and their import (`imports/kept.py`), and those
+waiting for their import's job (`imports/queued_files.py`), are not read again to find whose rows
+they hold: every file kept for the storyteller's site is deleted.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from civicfutures.briefings.storage import withdraw_with
 from civicfutures.db.transactions import write_transaction
 from civicfutures.exports.service import remove_exports_with, remove_kept_exports_with
 from civicfutures.exports.stored import remove_stored_with
+from civicfutures.imports import queued_files
 from civicfutures.imports.kept import purge_site
 from civicfutures.jobs.service import forget_params
 from civicfutures.settings import get_settings
@@ -73,7 +75,7 @@ async def withdraw_derived(
     done.exports += await remove_kept_exports_with({storyteller_id})
     done.exports += await remove_stored_with({storyteller_id})
     if site_id is not None:
-        done.kept_imports = await purge_site(site_id)
+        done.kept_imports = await purge_site(site_id) + await queued_files.purge_site(site_id)
     if done.briefings or done.snapshots or done.exports or done.kept_imports:
         async with write_transaction():
             await audit.record(

@@ -146,6 +146,13 @@ class Settings:
     on the server so that the partner can import it without choosing it again; `0` keeps
     none (the file is then chosen again to import it)."""
 
+    import_sync_limit: int = field(
+        default_factory=lambda: max(0, int(_env("CIVICFUTURES_IMPORT_SYNC_LIMIT", "5000")))
+    )
+    """CIVICFUTURES_IMPORT_SYNC_LIMIT: stories in a file up to which an import is committed
+    within the request; a file with more is checked in the request, then committed by a job
+    (202 with the job; `0` queues every commit)."""
+
     max_request_bytes: int = field(
         default_factory=lambda: int(_env("CIVICFUTURES_MAX_REQUEST_BYTES", str(1024 * 1024)))
     )

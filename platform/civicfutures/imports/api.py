@@ -26,12 +26,14 @@ from civicfutures.errors import FieldError, InvalidInput
 from civicfutures.i18n import gettext as _
 from civicfutures.idempotency import run_once
 from civicfutures.imports.limits import get_limits
+from civicfutures.imports.queued import ImportJobs
 from civicfutures.imports.report import ImportReport
 from civicfutures.imports.service import ImportRejected, ImportService
 from civicfutures.imports.sources import SourceFile
 from civicfutures.imports.template import TemplateFile, TemplateService
 from civicfutures.intake.api import ACTOR
 from civicfutures.intake.schemas import ERROR_RESPONSES
+from civicfutures.jobs.schemas import JobOut
 from civicfutures.web.auth import writers
 
 
@@ -127,6 +129,16 @@ def report_response(report: ImportReport) -> Response[ImportReport]:
     return Response(report, status_code=report.status_code, media_type=MediaType.JSON)
 
 
+def job_response(job: JobOut) -> Response[JobOut]:
+    """202: the commit is a job, read at its Location until it is done."""
+    return Response(
+        job,
+        status_code=202,
+        media_type=MediaType.JSON,
+        headers={"Location": f"/api/v1/jobs/{job.id}"},
+    )
+
+
 class ImportController(Controller):
     path = "/api/v1/imports"
     tags = ["imports"]
@@ -144,6 +156,13 @@ class ImportController(Controller):
         responses={
             **ERROR_RESPONSES,
             200: ResponseSpec(ImportReport, description="A dry run found no problem."),
+            202: ResponseSpec(
+                JobOut,
+                description=(
+                    "A clean file of more stories than CIVICFUTURES_IMPORT_SYNC_LIMIT: its commit "
+                    "is a job (Location: /api/v1/jobs/{id}) whose result is the report."
+                ),
+            ),
             422: ResponseSpec(
                 ImportReport, description="The file has problems; nothing was written."
             ),
@@ -155,8 +174,11 @@ class ImportController(Controller):
             "written then, also when reading and checking the file takes longer than "
             "CIVICFUTURES_IMPORT_TIME_BUDGET_SECONDS. 503 with `Retry-After` when the process "
             "already runs CIVICFUTURES_IMPORT_MAX_CONCURRENT imports. `Idempotency-Key` replays "
-            "the first commit's answer. Query parameters `project`, `site`, `dry_run` may stand "
-            "in for the form's fields."
+            "the first commit's answer. A clean file of more stories than "
+            "CIVICFUTURES_IMPORT_SYNC_LIMIT is checked in the request, then committed by a job: "
+            "202 with the job and `Location: /api/v1/jobs/{id}`; its result is the report; the "
+            "same upload repeated while its job is queued or running answers the same job. "
+            "Query parameters `project`, `site`, `dry_run` may stand in for the form's fields."
         ),
     )
     async def upload(
@@ -168,7 +190,7 @@ class ImportController(Controller):
         site: FromQuery[str | None] = None,
         dry_run: FromQuery[bool] = False,
         filename: FromQuery[str | None] = None,
-    ) -> Response[ImportReport]:
+    ) -> Response[ImportReport | JobOut]:
         upload = await read_upload(request, project, site, dry_run, filename)
         try:
             if upload.dry_run:
@@ -201,7 +223,7 @@ class ImportController(Controller):
 
 async def _committed(
     request: Request, actor: Actor, upload: ImportUpload, imports: ImportService
-) -> Response[ImportReport]:
+) -> Response[ImportReport] | Response[JobOut]:
     """A commit in one of the process's import slots (503 with Retry-After when none is free)."""
     async with imports.slot():
         return await _committed_in_slot(request, actor, upload, imports)
@@ -209,13 +231,18 @@ async def _committed(
 
 async def _committed_in_slot(
     request: Request, actor: Actor, upload: ImportUpload, imports: ImportService
-) -> Response[ImportReport]:
+) -> Response[ImportReport] | Response[JobOut]:
     """A commit, replayed for a retry with the same `Idempotency-Key` and the same upload.
 
     The file is read and checked before the keyed write begins, so the write lock is held only
-    while the rows are matched and written, not while a large file is parsed.
+    while the rows are matched and written, not while a large file is parsed. A clean large
+    file is committed by a job instead: repeating the upload finds that job, with or without
+    a key.
     """
     prepared = await imports.prepare(actor, upload.source, upload.project, upload.site)
+    queued = ImportJobs()
+    if queued.takes(prepared):
+        return job_response(await queued.queue(prepared, upload.source))
     key = request.headers.get("idempotency-key")
     if not key or prepared.problems:
         return report_response(await imports.commit(prepared))

@@ -2,6 +2,9 @@
 
 The same service as `POST /api/v1/imports`: "Check" runs a dry run and shows the report;
 "Import" commits and redirects (303) to the page with the counts, or shows the report (422).
+A clean file of more stories than CIVICFUTURES_IMPORT_SYNC_LIMIT is committed by a job
+instead: the redirect goes to `?job=<id>`, where the page reloads itself showing the job's
+step and progress, then its report.
 A clean check keeps the file on the server (`kept.py`) and offers "Import these N stories",
 a form posting the file's fingerprint to `/import/checked`: the partner does not choose the
 file again. That commit reads the kept bytes and runs exactly the import a commit with the
@@ -12,22 +15,26 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import msgspec
 from litestar import Controller, Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from civicfutures.errors import FieldError, Problem
+from civicfutures.errors import FieldError, NotFound, Problem
 from civicfutures.i18n import gettext as _
 from civicfutures.imports.api import download
 from civicfutures.imports.budget import ImportsBusy
 from civicfutures.imports.kept import FIELD, KeptFile, KeptImports
 from civicfutures.imports.limits import MIB, get_limits
+from civicfutures.imports.queued import JOB_KIND, ImportJobs
 from civicfutures.imports.report import ImportReport
 from civicfutures.imports.service import ImportRejected, ImportService
 from civicfutures.imports.sources import SourceFile
 from civicfutures.imports.template import WRITERS, TemplateService
 from civicfutures.intake.setup_service import SetupService
+from civicfutures.jobs import service as jobs
+from civicfutures.jobs.schemas import JobOut
 from civicfutures.web.auth import current_actor, page_requires
 from civicfutures.web.pages import known_language, page
 
@@ -43,7 +50,11 @@ class ImportPages(Controller):
         done = None
         if query.get("imported") is not None:
             done = {"created": query.get("imported"), "existing": query.get("existing", "0")}
-        return await _page(request, lang, site, done=done)
+        job = await _job(request, query.get("job"))
+        report = None
+        if job is not None and job.status == "done" and job.result:
+            report = msgspec.convert(job.result, ImportReport)
+        return await _page(request, lang, site, done=done, job=job, report=report)
 
     @post("/", name="import_upload", status_code=200)
     async def upload(
@@ -64,9 +75,12 @@ class ImportPages(Controller):
         source = SourceFile(name=upload.filename, data=await upload.read())
         dry_run = form.get("action") != "import"
         try:
-            report = await ImportService().run(
-                actor, source, site_out.project, site, dry_run=dry_run
-            )
+            if dry_run:
+                report = await ImportService().run(
+                    actor, source, site_out.project, site, dry_run=True
+                )
+            else:
+                report = await ImportJobs().commit_or_queue(actor, source, site_out.project, site)
         except ImportRejected as rejected:
             return await _page(request, lang, site, report=rejected.report, status_code=422)
         except ImportsBusy as busy:
@@ -106,7 +120,7 @@ class ImportPages(Controller):
             )
         source = SourceFile(name=kept.name, data=data)
         try:
-            report = await ImportService().run(actor, source, site_out.project, site, dry_run=False)
+            report = await ImportJobs().commit_or_queue(actor, source, site_out.project, site)
         except ImportRejected as rejected:
             # The database changed since the check; the file cannot be imported as it is.
             await store.discard(kept)
@@ -137,9 +151,38 @@ class ImportPages(Controller):
         )
 
 
-def _imported(lang: str, site: str, report: ImportReport) -> Redirect:
-    counts = {"imported": report.created.stories, "existing": report.existing.stories}
-    return Redirect(f"/{lang}/sites/{site}/import?{urlencode(counts)}", status_code=303)
+def _imported(lang: str, site: str, report: ImportReport | JobOut) -> Redirect:
+    """To the page with the counts, or with the job committing the file."""
+    if isinstance(report, JobOut):
+        query = {"job": report.id}
+    else:
+        query = {"imported": report.created.stories, "existing": report.existing.stories}
+    return Redirect(f"/{lang}/sites/{site}/import?{urlencode(query)}", status_code=303)
+
+
+REFRESH_SECONDS = 2
+
+
+def _step_label(job: JobOut) -> str:
+    """What a queued or running import job is doing, in the page's language."""
+    if job.status == "queued":
+        return _("Waiting for a worker")
+    labels = {
+        "read": _("Reading the file"),
+        "check": _("Matching the rows with the stored stories"),
+        "write": _("Writing the stories"),
+    }
+    return labels.get(job.step or "", _("Importing the file"))
+
+
+async def _job(request: Request, job_id: str | None) -> JobOut | None:
+    """The import job the page follows (`?job=`): one the user may read, else a 404."""
+    if not job_id:
+        return None
+    job = await jobs.read(current_actor(request), job_id)
+    if job.kind != JOB_KIND:
+        raise NotFound(_("No such job."))
+    return job
 
 
 async def _page(
@@ -151,6 +194,7 @@ async def _page(
     kept: KeptFile | None = None,
     detail: str | None = None,
     done: dict[str, str | None] | None = None,
+    job: JobOut | None = None,
     errors: list[FieldError] | None = None,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
@@ -166,6 +210,11 @@ async def _page(
         kept=kept,
         detail=detail,
         done=done,
+        job=job,
+        job_running=job is not None and job.status in jobs.ACTIVE,
+        job_step=_step_label(job) if job is not None else None,
+        job_percent=round(job.progress * 100) if job is not None else 0,
+        refresh_seconds=REFRESH_SECONDS,
         errors={e.field: e.message for e in errors or []},
         formats=sorted(WRITERS),
         max_mib=limits.max_bytes // MIB,

@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,9 +184,16 @@ class ImportService:
         return report
 
     async def commit(
-        self, prepared: PreparedImport, *, progress: Progress | None = None
+        self,
+        prepared: PreparedImport,
+        *,
+        progress: Progress | None = None,
+        written: Callable[[ImportReport], Awaitable[None]] | None = None,
     ) -> ImportReport:
-        """Everything in one transaction, or nothing (ImportRejected) when any problem is found."""
+        """Everything in one transaction, or nothing (ImportRejected) when any problem is found.
+
+        `written` is awaited with the report inside that transaction, after the rows: what it
+        writes is committed with them or not at all (a job records its result there)."""
         if prepared.problems:
             plan = await self._plan(prepared, progress)
             raise ImportRejected(self._report(prepared, plan, dry_run=False))
@@ -197,6 +204,8 @@ class ImportService:
             if prepared.problems:
                 raise ImportRejected(report)
             await self._write(prepared, plan, report, progress)
+            if written is not None:
+                await written(report)
         created = report.created
         if (
             created.stories + created.storytellers + created.codings + created.translations

@@ -23,6 +23,7 @@ KINDS: dict[str, str] = {
     "briefing": "civicfutures.briefings.jobs:build_briefing",
     "snapshot": "civicfutures.analysis.jobs:build_snapshot",
     "export": "civicfutures.exports.jobs:write_export",
+    "import": "civicfutures.imports.jobs:commit_import",
 }
 
 
