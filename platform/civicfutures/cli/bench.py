@@ -245,3 +245,58 @@ def bench_suggestions(stories: int, minimum: int) -> None:
     from civicfutures.coding.bench import render, run
 
     click.echo(render(stories, minimum, run(stories, minimum)))
+
+
+@bench.command("jobs")
+@click.option("--stories", default=100_000, show_default=True, type=click.IntRange(100, 2_000_000))
+@click.option(
+    "--engine",
+    type=click.Choice(["sqlite", "postgresql"]),
+    default="postgresql",
+    show_default=True,
+    help="PostgreSQL runs the job in a worker process; SQLite in the server itself.",
+)
+@click.option(
+    "--baseline",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(1, 600),
+    help="Seconds of API load measured before the briefing is requested.",
+)
+@click.option("--connections", default=4, show_default=True, type=click.IntRange(1, 256))
+@click.option(
+    "--rate",
+    default=20.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 10_000),
+    help="Requests per second the clients send in all.",
+)
+@click.option(
+    "--pg-admin-url",
+    envvar="CIVICFUTURES_BENCH_PG_ADMIN",
+    default="postgresql://postgres@127.0.0.1:5432/postgres",
+    show_default=True,
+    help="A PostgreSQL account that may create the benchmark database.",
+)
+def bench_jobs(
+    stories: int, engine: str, baseline: float, connections: int, rate: float, pg_admin_url: str
+) -> None:
+    """A briefing over N stories built by a job while the API keeps answering.
+
+    Prints the job's times and the API's latency before and during the build, with the load
+    average; fails when the job does not finish or a request fails.
+    """
+    from civicfutures.jobs.bench import render, run
+
+    figures = run(
+        stories,
+        engine,
+        pg_admin_url,
+        baseline,
+        connections,
+        rate,
+        echo=lambda m: click.echo(m, err=True),
+    )
+    click.echo(render(figures))
+    if figures["job"]["status"] != "done" or figures["during"]["errors"]:
+        raise SystemExit(1)
