@@ -298,5 +298,9 @@ def bench_jobs(
         echo=lambda m: click.echo(m, err=True),
     )
     click.echo(render(figures))
-    if figures["job"]["status"] != "done" or figures["during"]["errors"]:
+    if (
+        figures["job"]["status"] != "done"
+        or figures["request"]["errors"]
+        or figures["build"]["errors"]
+    ):
         raise SystemExit(1)

@@ -39,6 +39,17 @@ class Sample:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    # With `stamped`: when each request (or error, latency None) was sent.
+    sent: list[tuple[float, float | None]] = field(default_factory=list)
+
+    def between(self, start: float, end: float) -> Sample:
+        """The requests sent from `start` to `end` (perf_counter seconds)."""
+        chosen = [(at, latency) for at, latency in self.sent if start <= at < end]
+        return Sample(
+            seconds=end - start,
+            latencies=[latency for _, latency in chosen if latency is not None],
+            errors=sum(1 for _, latency in chosen if latency is None),
+        )
 
     def figures(self) -> dict[str, float]:
         ordered = sorted(self.latencies) or [0.0]
@@ -96,6 +107,7 @@ async def _sample(
     until: Callable[[], bool],
     connections: int,
     rate: float,
+    stamped: bool = False,
 ) -> Sample:
     """Ask for `paths` in turn on `connections` connections until `until()` holds, each
     connection at most `rate` times a second: the load of people using the site, not a flood
@@ -110,14 +122,19 @@ async def _sample(
             path = paths[turn % len(paths)]
             turn += 1
             clock = time.perf_counter()
+            latency = None
             try:
                 answer = await http.get(path, headers=headers)
                 if answer.status_code == 200:
-                    sample.latencies.append(time.perf_counter() - clock)
-                else:
-                    sample.errors += 1
+                    latency = time.perf_counter() - clock
             except httpx.HTTPError:
+                pass
+            if latency is None:
                 sample.errors += 1
+            else:
+                sample.latencies.append(latency)
+            if stamped:
+                sample.sent.append((clock, latency))
             await asyncio.sleep(max(0.0, interval - (time.perf_counter() - clock)))
 
     started = time.perf_counter()
@@ -137,40 +154,46 @@ async def _during_build(
         before = await _sample(
             http, paths, headers, lambda: time.monotonic() > end, connections, rate
         )
+        state: dict[str, Any] = {"status": "requested"}
+        steps: list[tuple[float, str, float]] = []
+        # Sampled from the request on: the request itself takes (or reuses) the snapshot.
+        during = asyncio.create_task(
+            _sample(
+                http,
+                paths,
+                headers,
+                lambda: state["status"] in ("done", "failed"),
+                connections,
+                rate,
+                stamped=True,
+            )
+        )
         asked = time.perf_counter()
         answer = await http.post(
             "/api/v1/briefings", json={"project": slug, "language": "en"}, headers=headers
         )
+        queued = time.perf_counter()
         if answer.status_code != 202:
+            state["status"] = "failed"
+            await during
             raise RuntimeError(f"the briefing was not queued: {answer.status_code} {answer.text}")
-        queued = time.perf_counter() - asked
         job_id = answer.json()["job"]
-        state: dict[str, Any] = {"status": "queued"}
-        steps: list[tuple[float, str, float]] = []
-
-        async def watch() -> None:
-            nonlocal state
-            while state["status"] not in ("done", "failed"):
-                await asyncio.sleep(0.25)
-                reply = await http.get(f"/api/v1/jobs/{job_id}", headers=headers)
-                state = reply.json()
-                if state.get("step") and (not steps or steps[-1][1] != state["step"]):
-                    steps.append((time.perf_counter() - asked, state["step"], state["progress"]))
-
-        watcher = asyncio.create_task(watch())
-        during = await _sample(
-            http, paths, headers, lambda: state["status"] in ("done", "failed"), connections, rate
-        )
-        await watcher
+        while state["status"] not in ("done", "failed"):
+            await asyncio.sleep(0.25)
+            state = (await http.get(f"/api/v1/jobs/{job_id}", headers=headers)).json()
+            if state.get("step") and (not steps or steps[-1][1] != state["step"]):
+                steps.append((time.perf_counter() - asked, state["step"], state["progress"]))
         built = time.perf_counter() - asked
+        sampled = await during
         briefing = await http.get(f"/api/v1/briefings/{answer.json()['id']}", headers=headers)
     return {
         "before": before.figures(),
-        "during": during.figures(),
+        "request": sampled.between(asked, queued).figures(),
+        "build": sampled.between(queued, asked + built).figures(),
         "job": state,
         "steps": steps,
         "end_to_end_s": built,
-        "request_s": queued,
+        "request_s": queued - asked,
         "briefing_status": briefing.json().get("status"),
         "files": len(briefing.json().get("files", [])),
     }
@@ -263,10 +286,15 @@ def render(figures: dict[str, Any]) -> str:
         f"{'API':<22} {'requests':>9} {'req/s':>8} {'p50':>8} {'p95':>8} {'p99':>8} "
         f"{'max':>8} {'errors':>7}",
     ]
-    for phase in ("before", "during"):
+    phases = {
+        "before": "before the request",
+        "request": "while it snapshots",
+        "build": "while the job builds",
+    }
+    for phase, label in phases.items():
         row = figures[phase]
         lines.append(
-            f"{phase + ' the build':<22} {row['requests']:>9,} {row['per_second']:>8.1f} "
+            f"{label:<22} {row['requests']:>9,} {row['per_second']:>8.1f} "
             f"{row['p50'] * ms:>6.1f}ms {row['p95'] * ms:>6.1f}ms {row['p99'] * ms:>6.1f}ms "
             f"{row['max'] * ms:>6.1f}ms {row['errors']:>7}"
         )
