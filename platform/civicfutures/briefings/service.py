@@ -406,11 +406,23 @@ class BriefingService:
         loop = asyncio.get_running_loop()
         keys = steps()
         reports: list[asyncio.Future] = []
+        # The writers run side by side, so a step that began earlier may report later: the
+        # job's progress only moves forward, one update at a time, in the order they came.
+        in_order = asyncio.Lock()
+        highest = 0.0
+
+        async def forward(step: str, fraction: float) -> None:
+            nonlocal highest
+            async with in_order:
+                if progress is None or fraction < highest:
+                    return
+                highest = fraction
+                await progress(step, fraction)
 
         def report(step: str) -> None:
-            if progress is not None:
-                fraction = keys.index(step) / len(keys) if step in keys else 0.0
-                call = asyncio.run_coroutine_threadsafe(progress(step, fraction), loop)
+            if progress is not None and step in keys:
+                fraction = keys.index(step) / len(keys)
+                call = asyncio.run_coroutine_threadsafe(forward(step, fraction), loop)
                 reports.append(asyncio.wrap_future(call, loop=loop))
 
         try:
