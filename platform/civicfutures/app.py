@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from civicfutures.intake.pages import INTAKE_PAGES
     from civicfutures.jobs.api import JobController
     from civicfutures.jobs.lifecycle import start_jobs, stop_jobs
+    from civicfutures.jobs.pages import JOB_PAGES
     from civicfutures.recordings.api import RecordingController
     from civicfutures.recordings.public import PUBLIC_MEDIA_ROUTES
     from civicfutures.search.pages import SEARCH_PAGES
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             BriefingController,
             BRIEFING_PAGES,
             JobController,
+            JOB_PAGES,
             *import_routes(),
             *import_page_routes(),
             SEARCH_PAGES,

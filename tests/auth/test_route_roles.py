@@ -1027,7 +1027,7 @@ JOB_READ = Access(
 )
 
 
-async def _partner_job(ctx: Ctx) -> Call:
+async def _partner_job(ctx: Ctx, path: str = "/api/v1/jobs/{}") -> Call:
     """A job requested by the gdansk partner, about gdansk."""
     from civicfutures.db.tables import Membership, Site
     from civicfutures.jobs.runner import now
@@ -1052,10 +1052,15 @@ async def _partner_job(ctx: Ctx) -> Call:
             created_at=now(),
         )
     )
-    return Call(f"/api/v1/jobs/{job_id}")
+    return Call(path.format(job_id))
 
 
 ROUTES[("GET", "/api/v1/jobs/{job_id:str}")] = Rule(JOB_READ, _partner_job)
+# The same job's state for the pages' script, with the page session.
+PAGE_JOB_READ = Access("page-job-read", {**JOB_READ.outcomes, "anonymous": 303})
+ROUTES[("GET", "/{lang:str}/jobs/{job_id:str}/state")] = Rule(
+    PAGE_JOB_READ, lambda ctx: _partner_job(ctx, "/en/jobs/{}/state")
+)
 
 
 async def _partner_export(ctx: Ctx) -> Call:

@@ -38,11 +38,10 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(migrated) -> Iterator[str]:
-    """The app served by uvicorn on 127.0.0.1, on the tests' database."""
+def _serve(settings: dict[str, str] | None = None) -> Iterator[str]:
+    """uvicorn serving the app on a free port, with `settings` added to its environment."""
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "platform")}
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "platform"), **(settings or {})}
     process = subprocess.Popen(
         [
             sys.executable,
@@ -82,6 +81,22 @@ def live_server(migrated) -> Iterator[str]:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server(migrated) -> Iterator[str]:
+    """The app served by uvicorn on 127.0.0.1, on the tests' database."""
+    yield from _serve()
+
+
+@pytest.fixture(scope="module")
+def queueing_server(migrated) -> Iterator[str]:
+    """The app served as `live_server` is, but handing every export and every import of more
+    than one story to a job: the server runs in its own process, so the settings the other
+    tests override in theirs must be in its environment from the start."""
+    yield from _serve(
+        {"CIVICFUTURES_EXPORT_SYNC_LIMIT": "0", "CIVICFUTURES_IMPORT_SYNC_LIMIT": "1"}
+    )
 
 
 @pytest.fixture

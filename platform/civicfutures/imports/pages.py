@@ -163,16 +163,23 @@ def _imported(lang: str, site: str, report: ImportReport | JobOut) -> Redirect:
 REFRESH_SECONDS = 2
 
 
-def _step_label(job: JobOut) -> str:
-    """What a queued or running import job is doing, in the page's language."""
-    if job.status == "queued":
-        return _("Waiting for a worker")
-    labels = {
+def _step_labels() -> dict[str, str]:
+    """What a queued or running import job is doing, by status and step, in the page's
+    language (the page's script shows them as the job moves on)."""
+    return {
+        "queued": _("Waiting for a worker"),
+        "running": _("Importing the file"),
         "read": _("Reading the file"),
         "check": _("Matching the rows with the stored stories"),
         "write": _("Writing the stories"),
     }
-    return labels.get(job.step or "", _("Importing the file"))
+
+
+def _step_label(job: JobOut) -> str:
+    labels = _step_labels()
+    if job.status == "queued":
+        return labels["queued"]
+    return labels.get(job.step or "", labels["running"])
 
 
 async def _job(request: Request, job_id: str | None) -> JobOut | None:
@@ -213,6 +220,7 @@ async def _page(
         job=job,
         job_running=job is not None and job.status in jobs.ACTIVE,
         job_step=_step_label(job) if job is not None else None,
+        job_labels=_step_labels() if job is not None else {},
         job_percent=round(job.progress * 100) if job is not None else 0,
         refresh_seconds=REFRESH_SECONDS,
         errors={e.field: e.message for e in errors or []},
