@@ -17,6 +17,15 @@ from civicfutures.cli.shell import run_db
 
 bench = click.Group("bench", help="Measure the platform on this machine.")
 
+# The benchmarks that make a PostgreSQL database of their own ask for this account.
+pg_admin_url = click.option(
+    "--pg-admin-url",
+    envvar="CIVICFUTURES_BENCH_PG_ADMIN",
+    default="postgresql://postgres@127.0.0.1:5432/postgres",
+    show_default=True,
+    help="A PostgreSQL account that may create the benchmark database.",
+)
+
 
 @bench.command("api")
 @click.option(
@@ -42,13 +51,7 @@ bench = click.Group("bench", help="Measure the platform on this machine.")
     default=None,
     help="HTTP server (default: granian when installed, else uvicorn).",
 )
-@click.option(
-    "--pg-admin-url",
-    envvar="CIVICFUTURES_BENCH_PG_ADMIN",
-    default="postgresql://postgres@127.0.0.1:5432/postgres",
-    show_default=True,
-    help="A PostgreSQL account that may create the benchmark database.",
-)
+@pg_admin_url
 @click.option(
     "--json",
     "json_path",
@@ -204,13 +207,7 @@ def bench_analysis(sizes: tuple[int, ...], repeat: int) -> None:
     help="Database engine; PostgreSQL gets a fresh database named civicfutures_bench_search.",
 )
 @click.option("--repeats", default=20, show_default=True, type=click.IntRange(1, 1000))
-@click.option(
-    "--pg-admin-url",
-    envvar="CIVICFUTURES_BENCH_PG_ADMIN",
-    default="postgresql://postgres@127.0.0.1:5432/postgres",
-    show_default=True,
-    help="A PostgreSQL account that may create the benchmark database.",
-)
+@pg_admin_url
 def bench_search(stories: int, engine: str, repeats: int, pg_admin_url: str) -> None:
     """Time ranked search of N stories against a LIKE scan of the same text, per query."""
     from civicfutures.bench.database import drop_database, fresh_database
@@ -271,13 +268,7 @@ def bench_suggestions(stories: int, minimum: int) -> None:
     type=click.FloatRange(0.1, 10_000),
     help="Requests per second the clients send in all.",
 )
-@click.option(
-    "--pg-admin-url",
-    envvar="CIVICFUTURES_BENCH_PG_ADMIN",
-    default="postgresql://postgres@127.0.0.1:5432/postgres",
-    show_default=True,
-    help="A PostgreSQL account that may create the benchmark database.",
-)
+@pg_admin_url
 def bench_jobs(
     stories: int, engine: str, baseline: float, connections: int, rate: float, pg_admin_url: str
 ) -> None:
