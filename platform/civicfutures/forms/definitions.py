@@ -18,7 +18,9 @@ import msgspec.inspect as mi
 
 from civicfutures.auth.actor import Actor
 from civicfutures.db.tables import Theme, Workshop
+from civicfutures.db.version import data_version
 from civicfutures.errors import FieldError, NotFound
+from civicfutures.forms.cache import KeptDefinitions
 from civicfutures.i18n import current_locale
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n.formatting import format_date, format_list, language_name
@@ -293,6 +295,10 @@ async def theme_choices(project_id: int, labels: LabelContext) -> tuple[list[Cho
 # ------------------------------------------------------------------ the forms
 
 
+# The definitions built in this process, per data version (see `forms/cache.py`).
+DEFINITIONS: KeptDefinitions[FormDefinition] = KeptDefinitions()
+
+
 class FormService:
     """Builds the localized definition of a form for a project (and optionally one site)."""
 
@@ -304,6 +310,40 @@ class FormService:
         site: str | None = None,
         language: str | None = None,
         translation_slots: int = 1,
+    ) -> FormDefinition:
+        """The definition, built once per data version for the same question in this process.
+
+        Shared between requests: callers read it and never change it. The key holds all a
+        definition depends on besides the data: the reader's access (which sites, workshops
+        and storytellers it lists), the languages of its labels and of its interface text, and
+        today (the default date of a workshop and of consent).
+        """
+        version = await data_version()
+        key = (
+            form,
+            project,
+            site,
+            language,
+            current_locale(),
+            translation_slots,
+            dt.date.today(),
+            actor.access,
+        )
+        kept = DEFINITIONS.get(key, version)
+        if kept is not None:
+            return kept
+        built = await self._build(actor, form, project, site, language, translation_slots)
+        DEFINITIONS.put(key, version, built)
+        return built
+
+    async def _build(
+        self,
+        actor: Actor,
+        form: str,
+        project: str | None,
+        site: str | None,
+        language: str | None,
+        translation_slots: int,
     ) -> FormDefinition:
         if form not in FORMS:
             raise NotFound(
