@@ -9,7 +9,6 @@ import pytest
 from civicfutures.auth.actor import Actor
 from civicfutures.db.tables import Site
 from civicfutures.errors import NotFound
-from civicfutures.forms.cache import KeptDefinitions
 from civicfutures.forms.definitions import FormService
 
 NEW_THEME = {
@@ -111,16 +110,3 @@ async def test_the_story_form_page_lists_a_workshop_added_after_it_was_served(
     assert response.status_code == 201, response.text
     page = await client.get("/en/sites/gdansk/stories/new")
     assert "Bus depot" in page.text
-
-
-def test_kept_definitions_are_bounded_and_drop_the_least_recently_used():
-    kept: KeptDefinitions[str] = KeptDefinitions(capacity=2)
-    kept.put("a", "v1", "form a")
-    kept.put("b", "v1", "form b")
-    assert kept.get("a", "v1") == "form a"  # now the most recently used
-    kept.put("c", "v1", "form c")
-    assert len(kept) == 2
-    assert kept.get("b", "v1") is None
-    assert kept.get("a", "v1") == "form a"
-    # A definition is valid only for the version it was built at.
-    assert kept.get("c", "v2") is None

@@ -17,10 +17,10 @@ import msgspec
 import msgspec.inspect as mi
 
 from civicfutures.auth.actor import Actor
+from civicfutures.db.kept import KeptByVersion
 from civicfutures.db.tables import Theme, Workshop
 from civicfutures.db.version import data_version
 from civicfutures.errors import FieldError, NotFound
-from civicfutures.forms.cache import KeptDefinitions
 from civicfutures.i18n import current_locale
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n.formatting import format_date, format_list, language_name
@@ -295,8 +295,13 @@ async def theme_choices(project_id: int, labels: LabelContext) -> tuple[list[Cho
 # ------------------------------------------------------------------ the forms
 
 
-# The definitions built in this process, per data version (see `forms/cache.py`).
-DEFINITIONS: KeptDefinitions[FormDefinition] = KeptDefinitions()
+# The definitions built in this process, per data version. Building one reads the project,
+# the site, its workshops and storytellers and the codebook: a third of a form page's time
+# when it was done on every request. Every write to those tables bumps the data version, so
+# a new theme is in the next definition served, in every process. A story form is a few
+# hundred choices (tens of kB); the key holds the site, languages and kind of account, so a
+# busy server keeps one per (site, language, kind of account) in use.
+DEFINITIONS: KeptByVersion[FormDefinition] = KeptByVersion(capacity=512)
 
 
 class FormService:

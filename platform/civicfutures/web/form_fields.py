@@ -1,7 +1,7 @@
 """The fields of a form page, rendered once per (definition, values, language) in each process.
 
 A story form is a few hundred inputs (the codebook, languages, storytellers): rendering them
-was most of a form page's time once its definition was kept (`forms/cache.py`). The fields
+was most of a form page's time once its definition was kept (`forms/definitions.py`). The fields
 depend on the definition, the values shown, the links beside empty choices and the interface
 language, and on nothing of the request (the CSRF token, the path and the navigation are
 rendered around them), so a blank form is rendered once and its HTML kept. The key is a
