@@ -7,9 +7,10 @@ import html
 import pytest
 
 from civicfutures.auth.actor import Actor
-from civicfutures.db.tables import Site
+from civicfutures.db.tables import Project, Site
 from civicfutures.errors import NotFound
-from civicfutures.forms.definitions import FormService
+from civicfutures.forms.definitions import FormService, theme_choices
+from civicfutures.i18n.labels import LabelContext
 
 NEW_THEME = {
     "project": "futures",
@@ -110,3 +111,30 @@ async def test_the_story_form_page_lists_a_workshop_added_after_it_was_served(
     assert response.status_code == 201, response.text
     page = await client.get("/en/sites/gdansk/stories/new")
     assert "Bus depot" in page.text
+
+
+async def test_the_codebook_choices_are_read_again_after_a_theme_is_added(client, admin, world):
+    labels = LabelContext(tag="pl", site_languages=("pl", "uk"), project_default="en")
+    project = world["sites"]["gdansk"]["project"]
+    project_id = (await Project.select(Project.id).where(Project.slug == project).first())["id"]
+    themes, groups = await theme_choices(project_id, labels)
+    assert await theme_choices(project_id, labels) == (themes, groups)
+    assert (await theme_choices(project_id, labels))[0] is themes
+    response = await client.post("/api/v1/themes", json=NEW_THEME, headers=admin)
+    assert response.status_code == 201, response.text
+    after, after_groups = await theme_choices(project_id, labels)
+    assert [c.value for c in after] == [*(c.value for c in themes), "night_buses"]
+    assert "enabler" in [g.value for g in after_groups]
+
+
+async def test_a_sites_stories_page_offers_a_theme_added_after_it_was_served(
+    client, admin, sign_in, world
+):
+    await sign_in("partner", "gdansk")
+    page = await client.get("/pl/sites/gdansk")
+    assert page.status_code == 200
+    assert "Autobusy nocne" not in html.unescape(page.text)
+    response = await client.post("/api/v1/themes", json=NEW_THEME, headers=admin)
+    assert response.status_code == 201, response.text
+    page = await client.get("/pl/sites/gdansk")
+    assert "Autobusy nocne" in html.unescape(page.text)

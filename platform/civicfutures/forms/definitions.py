@@ -269,8 +269,25 @@ def _label_choice(
     )
 
 
+# The codebook as choices per (project, label languages, interface language) and data version:
+# the story page asks for it twice a request and a site's stories page once. Shared: read only.
+_THEME_CHOICES: KeptByVersion[tuple[list[Choice], list[Choice]]] = KeptByVersion(capacity=256)
+
+
 async def theme_choices(project_id: int, labels: LabelContext) -> tuple[list[Choice], list[Choice]]:
     """The codebook as choices grouped by kind, labels and descriptions in the page's language."""
+    version = await data_version()
+    key = (project_id, labels, current_locale())
+    kept = _THEME_CHOICES.get(key, version)
+    if kept is None:
+        kept = await _read_theme_choices(project_id, labels)
+        _THEME_CHOICES.put(key, version, kept)
+    return kept
+
+
+async def _read_theme_choices(
+    project_id: int, labels: LabelContext
+) -> tuple[list[Choice], list[Choice]]:
     rows = (
         await Theme.select(Theme.key, Theme.kind, Theme.labels, Theme.descriptions)
         .output(load_json=True)
