@@ -196,3 +196,42 @@ async def test_polish_chosen_on_the_sign_in_page_survives_signing_in(client, dem
     assert home.status_code == 200 and '<html lang="pl"' in home.text
     # The home page, reached without a language, is Polish too.
     assert (await client.get("/")).headers["location"] == "/pl/"
+
+
+async def test_a_site_created_after_a_page_was_served_is_in_the_next_pages_navigation(
+    client, admin
+):
+    from civicfutures.auth.accounts import create_user
+    from pages.conftest import PASSWORD
+
+    await create_user("nav-admin@test.civicfutures.eu", "admin", (), password=PASSWORD)
+    form = await client.get("/en/login")
+    signed = await client.post(
+        "/en/login",
+        data={
+            "email": "nav-admin@test.civicfutures.eu",
+            "password": PASSWORD,
+            "next": "",
+            "_csrf_token": csrf_token(form.text),
+        },
+    )
+    assert signed.status_code == 303, signed.text
+    before = [href for href, _, _ in nav_links((await client.get("/en/")).text)]
+    assert "/en/sites/tartu/stories/new" not in before
+    for path, body in (
+        ("/api/v1/projects", {"slug": "later", "name": "Later", "default_language": "et"}),
+        (
+            "/api/v1/sites",
+            {
+                "project": "later",
+                "slug": "tartu",
+                "name": "Tartu",
+                "country": "EE",
+                "languages": ["et"],
+            },
+        ),
+    ):
+        response = await client.post(path, json=body, headers=admin)
+        assert response.status_code == 201, response.text
+    after = [href for href, _, _ in nav_links((await client.get("/en/")).text)]
+    assert "/en/sites/tartu/stories/new" in after

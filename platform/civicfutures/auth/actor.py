@@ -41,6 +41,12 @@ class Actor:
         """Writing stories needs admin, or partner on that site."""
         return self.is_admin or site_id in self.partner_site_ids
 
+    @property
+    def access(self) -> tuple[frozenset[str], frozenset[int] | None, frozenset[int], bool]:
+        """What the actor may read and write, without who it is: two actors with the same
+        access are shown the same data (a kept form definition is shared between them)."""
+        return (self.roles, self.site_ids, self.partner_site_ids, self.unsuppressed)
+
 
 # Commands run from the shell (demo loading, imports by an operator) act as the system.
 SYSTEM = Actor(user_id=None, label="system", roles=frozenset({"admin"}), site_ids=None)

@@ -17,7 +17,9 @@ import msgspec
 import msgspec.inspect as mi
 
 from civicfutures.auth.actor import Actor
+from civicfutures.db.kept import KeptByVersion
 from civicfutures.db.tables import Theme, Workshop
+from civicfutures.db.version import data_version
 from civicfutures.errors import FieldError, NotFound
 from civicfutures.i18n import current_locale
 from civicfutures.i18n import gettext as _
@@ -267,8 +269,25 @@ def _label_choice(
     )
 
 
+# The codebook as choices per (project, label languages, interface language) and data version:
+# the story page asks for it twice a request and a site's stories page once. Shared: read only.
+_THEME_CHOICES: KeptByVersion[tuple[list[Choice], list[Choice]]] = KeptByVersion(capacity=256)
+
+
 async def theme_choices(project_id: int, labels: LabelContext) -> tuple[list[Choice], list[Choice]]:
     """The codebook as choices grouped by kind, labels and descriptions in the page's language."""
+    version = await data_version()
+    key = (project_id, labels, current_locale())
+    kept = _THEME_CHOICES.get(key, version)
+    if kept is None:
+        kept = await _read_theme_choices(project_id, labels)
+        _THEME_CHOICES.put(key, version, kept)
+    return kept
+
+
+async def _read_theme_choices(
+    project_id: int, labels: LabelContext
+) -> tuple[list[Choice], list[Choice]]:
     rows = (
         await Theme.select(Theme.key, Theme.kind, Theme.labels, Theme.descriptions)
         .output(load_json=True)
@@ -293,6 +312,15 @@ async def theme_choices(project_id: int, labels: LabelContext) -> tuple[list[Cho
 # ------------------------------------------------------------------ the forms
 
 
+# The definitions built in this process, per data version. Building one reads the project,
+# the site, its workshops and storytellers and the codebook: a third of a form page's time
+# when it was done on every request. Every write to those tables bumps the data version, so
+# a new theme is in the next definition served, in every process. A story form is a few
+# hundred choices (tens of kB); the key holds the site, languages and kind of account, so a
+# busy server keeps one per (site, language, kind of account) in use.
+DEFINITIONS: KeptByVersion[FormDefinition] = KeptByVersion(capacity=512)
+
+
 class FormService:
     """Builds the localized definition of a form for a project (and optionally one site)."""
 
@@ -304,6 +332,40 @@ class FormService:
         site: str | None = None,
         language: str | None = None,
         translation_slots: int = 1,
+    ) -> FormDefinition:
+        """The definition, built once per data version for the same question in this process.
+
+        Shared between requests: callers read it and never change it. The key holds all a
+        definition depends on besides the data: the reader's access (which sites, workshops
+        and storytellers it lists), the languages of its labels and of its interface text, and
+        today (the default date of a workshop and of consent).
+        """
+        version = await data_version()
+        key = (
+            form,
+            project,
+            site,
+            language,
+            current_locale(),
+            translation_slots,
+            dt.date.today(),
+            actor.access,
+        )
+        kept = DEFINITIONS.get(key, version)
+        if kept is not None:
+            return kept
+        built = await self._build(actor, form, project, site, language, translation_slots)
+        DEFINITIONS.put(key, version, built)
+        return built
+
+    async def _build(
+        self,
+        actor: Actor,
+        form: str,
+        project: str | None,
+        site: str | None,
+        language: str | None,
+        translation_slots: int,
     ) -> FormDefinition:
         if form not in FORMS:
             raise NotFound(

@@ -59,6 +59,10 @@ def make_environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship inside the package and change only with it (and a restart): each is
+        # compiled once and kept, without a look at its file's date on every render (Jinja's
+        # default stats the page, its layout and its macros for every response).
+        auto_reload=False,
     )
     environment.install_gettext_callables(
         gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext

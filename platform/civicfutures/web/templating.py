@@ -20,6 +20,7 @@ from civicfutures.i18n import current_locale
 from civicfutures.i18n.jinja import make_environment
 from civicfutures.i18n.languages import PAGE_LANGUAGES, autonym, check_page_languages
 from civicfutures.i18n.negotiation import path_language
+from civicfutures.web.form_fields import FormFields
 from civicfutures.web.navigation import navigation
 
 SWITCH_PATH = "/language"
@@ -66,7 +67,10 @@ def make_page_environment() -> Environment:
     check_page_languages()
     environment = make_environment()
     environment.globals.update(
-        language_links=language_links, signed_in=signed_in, navigation=navigation
+        language_links=language_links,
+        signed_in=signed_in,
+        navigation=navigation,
+        form_fields=FormFields(environment),
     )
     return environment
 
