@@ -85,6 +85,18 @@ async def _fill(stories: int, workdir: Path) -> str:
     return slug
 
 
+async def _filled(stories: int, workdir: Path) -> str:
+    """`_fill` with the database opened around it (the settings name the benchmark's)."""
+    import civicfutures.db  # noqa: F401  (names the Piccolo configuration before tables load)
+    from civicfutures.db.lifecycle import close_database, open_database
+
+    await open_database()
+    try:
+        return await _fill(stories, workdir)
+    finally:
+        await close_database()
+
+
 def _environment(database_url: str, workdir: Path) -> dict[str, str]:
     from civicfutures.bench.database import server_environment
 
@@ -222,7 +234,6 @@ def run(
     """Fill a fresh database, start the processes, measure; the figures."""
     from civicfutures.bench.database import command, drop_database, fresh_database
     from civicfutures.bench.server import running_server, stop
-    from civicfutures.cli.shell import run_db
     from civicfutures.imports.bench import configure
 
     workdir = Path(tempfile.mkdtemp(prefix="civicfutures-bench-jobs-"))
@@ -231,7 +242,7 @@ def run(
         configure(stories, database_url)
         echo(f"... importing {stories:,} stories ({engine})")
         clock = time.perf_counter()
-        slug = run_db(lambda: _fill(stories, workdir))
+        slug = asyncio.run(_filled(stories, workdir))
         imported = time.perf_counter() - clock
         env = _environment(database_url, workdir)
         command(env, "users", "create", AUTHOR, "--role", "author")

@@ -86,16 +86,30 @@ async def apply_queue_schema() -> None:
 async def submit(job_id: str) -> int | None:
     """Hand the job to its runner; Procrastinate's id of it (None when run in this process)."""
     if uses_queue():
-        app = _DEFERRING.get("app")
-        if app is None:
-            app = procrastinate_app()
-            await app.open_async()
-            _DEFERRING["app"] = app
-        return await app.configure_task(TASK).defer_async(job_id=job_id)
+        from procrastinate.exceptions import ConnectorException
+
+        try:
+            return await _defer(job_id)
+        except ConnectorException:
+            # The pooled connections outlived what they knew of the database (it restarted,
+            # or was restored and its queue types have new ids): once more on new ones.
+            logger.warning("the queue's connections went stale; opening new ones")
+            with contextlib.suppress(Exception):
+                await close()
+            return await _defer(job_id)
     task = asyncio.create_task(_run_here(job_id))
     _IN_PROCESS.add(task)
     task.add_done_callback(_IN_PROCESS.discard)
     return None
+
+
+async def _defer(job_id: str) -> int:
+    app = _DEFERRING.get("app")
+    if app is None:
+        app = procrastinate_app()
+        await app.open_async()
+        _DEFERRING["app"] = app
+    return await app.configure_task(TASK).defer_async(job_id=job_id)
 
 
 async def _run_here(job_id: str) -> None:
