@@ -15,6 +15,7 @@ from civicfutures.jobs.tables import Job
 from civicfutures.settings import get_settings
 from imports.queued_jobs import keep_file, queued_import
 from imports.spreadsheets import csv_bytes
+from jobs.polling import job_states
 from pages.conftest import csrf_token
 
 
@@ -40,19 +41,6 @@ async def upload(client, headers, data: bytes, **fields):
     )
 
 
-async def poll(client, job: str, headers: dict[str, str]) -> list[dict]:
-    """Every state the job is seen in until it ends."""
-    seen = []
-    for _attempt in range(1200):
-        answer = await client.get(f"/api/v1/jobs/{job}", headers=headers)
-        assert answer.status_code == 200, answer.text
-        seen.append(answer.json())
-        if seen[-1]["status"] in ("done", "failed"):
-            return seen
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"the job did not end: {seen[-1]}")
-
-
 async def test_a_large_commit_is_a_job_whose_result_is_the_report(
     client, world, gdansk, polish_rows, job_worker
 ):
@@ -62,7 +50,7 @@ async def test_a_large_commit_is_a_job_whose_result_is_the_report(
     job = queued.json()
     assert job["kind"] == "import" and job["status"] in ("queued", "running", "done")
     assert queued.headers["location"] == f"/api/v1/jobs/{job['id']}"
-    seen = await poll(client, job["id"], gdansk)
+    seen = await job_states(client, job["id"], gdansk)
     done = seen[-1]
     assert done["status"] == "done", done
     assert done["progress"] == 1 and done["step"] == "done" and done["attempts"] == 1
@@ -83,7 +71,7 @@ async def test_a_large_commit_is_a_job_whose_result_is_the_report(
     again = await upload(client, gdansk, data)
     assert again.status_code == 202, again.text
     assert again.json()["id"] != job["id"]
-    second = (await poll(client, again.json()["id"], gdansk))[-1]
+    second = (await job_states(client, again.json()["id"], gdansk))[-1]
     assert second["result"]["created"]["stories"] == 0
     assert second["result"]["existing"]["stories"] == 2
     assert await Story.count() == 2
@@ -94,7 +82,7 @@ async def test_the_same_upload_while_its_job_is_queued_is_that_job(
 ):
     data = csv_bytes(polish_rows)
     first = (await upload(client, gdansk, data)).json()
-    await poll(client, first["id"], gdansk)
+    await job_states(client, first["id"], gdansk)
     # As if no worker had taken it yet.
     await Job.update({Job.status: "queued"}).where(Job.id == first["id"])
     again = await upload(client, gdansk, data)
@@ -125,7 +113,7 @@ async def test_a_partner_of_another_site_cannot_read_the_job(
     client, world, gdansk, token_for, polish_rows, job_worker
 ):
     job = (await upload(client, gdansk, csv_bytes(polish_rows))).json()
-    await poll(client, job["id"], gdansk)
+    await job_states(client, job["id"], gdansk)
     voru = await token_for("partner", "voru")
     assert (await client.get(f"/api/v1/jobs/{job['id']}", headers=voru)).status_code == 404
     into_gdansk = await upload(client, voru, csv_bytes(polish_rows))

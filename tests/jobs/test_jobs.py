@@ -3,8 +3,9 @@ its progress, who may read a job, a failing job, and jobs of a process that died
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
+
+from jobs.polling import job_states
 
 PROJECT = "futures"
 
@@ -14,19 +15,6 @@ def _translated(language: str, message: str) -> str:
 
     with use_locale(language):
         return gettext(message)
-
-
-async def _poll(client, job: str, headers: dict[str, str]) -> list[dict]:
-    """Every state the job is seen in until it is done or failed."""
-    seen = []
-    for _attempt in range(1200):
-        answer = await client.get(f"/api/v1/jobs/{job}", headers=headers)
-        assert answer.status_code == 200, answer.text
-        seen.append(answer.json())
-        if seen[-1]["status"] in ("done", "failed"):
-            return seen
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"the job did not end: {seen[-1]}")
 
 
 async def _queue_briefing(client, headers: dict[str, str], monkeypatch, **body) -> dict:
@@ -48,7 +36,7 @@ async def test_a_queued_briefing_is_polled_to_done(
 
     author = await token_for("author")
     briefing = await _queue_briefing(client, author, monkeypatch, language="en")
-    seen = await _poll(client, briefing["job"], author)
+    seen = await job_states(client, briefing["job"], author)
     done = seen[-1]
     assert done["status"] == "done", done
     assert done["kind"] == "briefing" and done["progress"] == 1 and done["step"] == "done"
@@ -79,7 +67,7 @@ async def test_a_briefing_queued_or_built_is_not_queued_again(
     )
     assert again.status_code in (201, 202) and again.json()["id"] == first["id"]
     assert again.json()["job"] in (first["job"], None)
-    await _poll(client, first["job"], author)
+    await job_states(client, first["job"], author)
     built = await client.post(
         "/api/v1/briefings", json={"project": PROJECT, "language": "en"}, headers=author
     )
@@ -118,7 +106,7 @@ async def test_only_the_requester_and_admins_read_a_job(
     missing = await client.get("/api/v1/jobs/ffffffffffffffffffffffff", headers=admin)
     assert missing.status_code == 404
     assert missing.json()["detail"] == "No such job."
-    await _poll(client, briefing["job"], partner)
+    await job_states(client, briefing["job"], partner)
 
 
 async def test_a_failing_job_is_failed_with_a_localized_error(client, world, admin, job_worker):
@@ -134,7 +122,7 @@ async def test_a_failing_job_is_failed_with_a_localized_error(client, world, adm
         subject="0123456789abcdef01234567",
         actor=SYSTEM,
     )
-    seen = await _poll(client, job, {**admin, "Accept-Language": "pl"})
+    seen = await job_states(client, job, {**admin, "Accept-Language": "pl"})
     failed = seen[-1]
     assert failed["status"] == "failed" and failed["result"] is None
     assert failed["attempts"] == get_settings().job_attempts
@@ -208,7 +196,7 @@ async def test_the_jobs_of_a_process_that_died_run_again_at_start(
         rows = await Job.select(Job.status).where(Job.id.is_in([built["id"], "1" * 24]))
         assert [r["status"] for r in rows] == ["running", "running"]
         return
-    seen = await _poll(client, built["id"], author)
+    seen = await job_states(client, built["id"], author)
     assert (seen[-1]["status"], seen[-1]["attempts"]) == ("done", 2)
     assert service.store.read_sync(storage.file_key(briefing, "manifest.json")) == manifest
     page = (await client.get(f"/api/v1/briefings/{briefing}", headers=author)).json()

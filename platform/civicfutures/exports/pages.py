@@ -204,26 +204,27 @@ class ExportPages(Controller):
         self, request: Request, lang: FromPath[str], job_id: FromPath[str]
     ) -> Response | Stream:
         kept, info = await ExportService().stored_file(current_actor(request), job_id)
-        return await object_response(
-            request,
-            get_storage(),
-            info,
-            kept.media_type,
-            {"Content-Disposition": f'attachment; filename="{kept.filename}"'},
-        )
+        return await _attachment(request, kept.media_type, kept.filename, info)
 
     @get("/{export_id:str}", name="export_download")
     async def download(
         self, request: Request, lang: FromPath[str], export_id: FromPath[str]
     ) -> Response | Stream:
         kept, info = await ExportService().kept_file(current_actor(request), export_id)
-        return await object_response(
-            request,
-            get_storage(),
-            info,
-            kept.media_type,
-            {"Content-Disposition": f'attachment; filename="{kept.filename}"'},
-        )
+        return await _attachment(request, kept.media_type, kept.filename, info)
+
+
+async def _attachment(
+    request: Request, media_type: str, filename: str, info: Any
+) -> Response | Stream:
+    """A kept export or a job's stored one, as a download with ranges and ETags."""
+    return await object_response(
+        request,
+        get_storage(),
+        info,
+        media_type,
+        {"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 EXPORT_PAGES = Router(

@@ -207,6 +207,23 @@ async def measure(
     return figures
 
 
+async def import_corpus(stories: int, workdir: Path) -> tuple[str, int]:
+    """A new project holding N synthetic stories imported through the import service (the
+    corpus the search and jobs benchmarks measure on): its slug and the stories created."""
+    from civicfutures.auth.actor import SYSTEM
+    from civicfutures.db.migrate import migrate
+    from civicfutures.imports.service import ImportService
+    from civicfutures.imports.sources import SourceFile
+
+    await migrate()
+    slug = await _project()
+    path = workdir / "stories.csv"
+    _write_file(path, stories, slug)
+    report = await ImportService().run(SYSTEM, SourceFile.from_path(path), slug, dry_run=False)
+    path.unlink()
+    return slug, report.created.stories
+
+
 async def _project() -> str:
     """A new project with ten sites, a codebook and demographics, through the services."""
     from civicfutures.auth.actor import SYSTEM

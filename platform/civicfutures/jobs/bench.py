@@ -68,31 +68,17 @@ class Sample:
         }
 
 
-async def _fill(stories: int, workdir: Path) -> str:
-    """N synthetic stories in a new project, through the import service; its slug."""
-    from civicfutures.auth.actor import SYSTEM
-    from civicfutures.db.migrate import migrate
-    from civicfutures.imports.bench import _project, _write_file
-    from civicfutures.imports.service import ImportService
-    from civicfutures.imports.sources import SourceFile
-
-    await migrate()
-    slug = await _project()
-    path = workdir / "stories.csv"
-    _write_file(path, stories, slug)
-    await ImportService().run(SYSTEM, SourceFile.from_path(path), slug, dry_run=False)
-    path.unlink()
-    return slug
-
-
 async def _filled(stories: int, workdir: Path) -> str:
-    """`_fill` with the database opened around it (the settings name the benchmark's)."""
+    """N synthetic stories in a new project (its slug), with the database opened around the
+    import (the settings name the benchmark's)."""
     import civicfutures.db  # noqa: F401  (names the Piccolo configuration before tables load)
     from civicfutures.db.lifecycle import close_database, open_database
+    from civicfutures.imports.bench import import_corpus
 
     await open_database()
     try:
-        return await _fill(stories, workdir)
+        slug, _created = await import_corpus(stories, workdir)
+        return slug
     finally:
         await close_database()
 

@@ -72,22 +72,15 @@ async def measure(stories: int, workdir: Path, repeats: int) -> dict[str, Any]:
 
     from civicfutures.auth.actor import SYSTEM
     from civicfutures.db.lifecycle import engine
-    from civicfutures.db.migrate import migrate
-    from civicfutures.imports.bench import _project, _write_file
-    from civicfutures.imports.service import ImportService
-    from civicfutures.imports.sources import SourceFile
+    from civicfutures.imports.bench import import_corpus
     from civicfutures.intake.story_service import StoryFilters
     from civicfutures.search.service import SearchService
 
-    await migrate()
-    slug = await _project()
-    path = workdir / "stories.csv"
-    _write_file(path, stories, slug)
     started = time.perf_counter()
-    report = await ImportService().run(SYSTEM, SourceFile.from_path(path), slug, dry_run=False)
+    slug, created = await import_corpus(stories, workdir)
     figures: dict[str, Any] = {
         "engine": engine().engine_type,
-        "stories": report.created.stories,
+        "stories": created,
         "import_seconds": time.perf_counter() - started,
         "load_before": os.getloadavg(),
         "queries": [],
