@@ -361,10 +361,15 @@ class ImportService:
         await self._match_workshops(parsed, plan)
         await self._match_tellers(actor, context, parsed, plan, problems)
         stored = await self._stored_story_keys(plan, parsed)
+        # Only a story in a workshop that holds stories can be stored already: the others'
+        # texts need no hashing here.
+        holding = {key[0] for key in stored}
         for done, record in enumerate(parsed.records, 1):
             workshop_id = plan.workshop_ids.get(record.workshop_key)
-            key = (workshop_id, tuple(sorted(record.codes)), record.digest)
-            if workshop_id is not None and key in stored:
+            if (
+                workshop_id in holding
+                and (workshop_id, tuple(sorted(record.codes)), record.digest) in stored
+            ):
                 plan.existing_stories += 1
             else:
                 plan.new_records.append(record)
