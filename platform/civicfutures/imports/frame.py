@@ -114,8 +114,10 @@ def _parse(
         raise _Unclean
     names = frame.columns
     frame = frame.with_row_index("row", offset=1).slice(1)
-    # Rows without a filled cell are skipped, as the row loop skips them.
-    filled = pl.concat_str(pl.col(names)).str.strip_chars() != ""
+    # Rows without a filled cell are skipped, as the row loop skips them. A cell is filled
+    # when it holds anything but whitespace (what `strip_chars` strips), found without
+    # copying every cell of the row into one string.
+    filled = pl.any_horizontal(pl.col(names).str.contains(r"\S"))
     frame = frame.filter(filled)
     if frame.height == 0 or frame.height > limits.max_rows:
         raise _Unclean
