@@ -66,6 +66,7 @@ from civicfutures.imports.rows import (
 from civicfutures.imports.sources import ReadError, SourceFile, open_table
 from civicfutures.intake.setup_service import find_project, find_site
 from civicfutures.search import index as search_index
+from civicfutures.search.text import index_text
 
 # progress(stage, done, total): stages "read", "check", "write"; total None when unknown.
 Progress = Callable[[str, int, int | None], None]
@@ -549,7 +550,8 @@ class ImportService:
         )
         for spec, new_id in zip(plan.new_workshops, workshop_ids, strict=True):
             plan.workshop_ids[(spec.site_id, spec.held_on, spec.kind)] = new_id
-        teller_rows = [_teller_row(context, spec, now) for spec in plan.new_tellers]
+        as_json = _JsonMemo()
+        teller_rows = [_teller_row(context, spec, now, as_json) for spec in plan.new_tellers]
         teller_ids = await insert_rows(
             Storyteller,
             (
@@ -694,24 +696,36 @@ class ImportService:
             )
         for spec, row, new_id in zip(plan.new_tellers, teller_rows, teller_ids, strict=True):
             event("storyteller", new_id, [spec.site_id, spec.code, *row[3:7]])
-        for record, story_id in pairs:
-            translation = record.translation
-            event(
-                "story",
-                story_id,
-                [
-                    plan.workshop_ids[record.workshop_key],
-                    sorted(plan.teller_ids[c] for c in record.codes),
-                    record.kind,
-                    record.horizon_year,
-                    record.language,
-                    record.title,
-                    record.digest,
-                    record.status,
-                    translation.language if translation else None,
-                    [themes[t] for t in record.theme_ids],
-                ],
+        # The stories' events, as `event` writes them, in one tight loop: there are many.
+        encode, sha256 = msgspec.json.encode, hashlib.sha256
+        workshop_of, teller_of = plan.workshop_ids, plan.teller_ids
+        head = (now, actor.user_id, actor.label, "create", "story")
+        events.extend(
+            (
+                *head,
+                str(story_id),
+                "",
+                sha256(
+                    encode(
+                        [
+                            story_id,
+                            workshop_of[r.workshop_key],
+                            sorted([teller_of[c] for c in r.codes]),
+                            r.kind,
+                            r.horizon_year,
+                            r.language,
+                            r.title,
+                            r.digest,
+                            r.status,
+                            t.language if (t := r.translation) is not None else None,
+                            [themes[theme] for theme in r.theme_ids],
+                        ]
+                    )
+                ).hexdigest(),
+                detail,
             )
+            for r, story_id in pairs
+        )
         await insert_rows(
             AuditEvent,
             (
@@ -857,24 +871,35 @@ def _language_hints(context: ImportContext) -> tuple[str, ...]:
 
 
 def _folded_texts(records: list[StoryRecord]) -> list[tuple[str, str]]:
-    """Each story's title and body words for the search index, as `StoryText.folded()` has them."""
+    """Each story's title and body words for the search index, as `StoryText.folded()` has them
+    (its own text first, then its translation's), without a frozen object per story."""
     return [
-        search_index.StoryText(
-            0,
-            r.title,
-            r.body,
-            [(t.title, t.body)] if (t := r.translation) is not None else [],
-        ).folded()[1:]
+        (index_text(r.title, t.title), index_text(r.body, t.body))
+        if (t := r.translation) is not None
+        else (index_text(r.title), index_text(r.body))
         for r in records
     ]
 
 
-def _teller_row(context: ImportContext, spec: TellerSpec, now: dt.datetime) -> tuple[Any, ...]:
-    demographics = {
-        key.removeprefix(DEMOGRAPHIC_PREFIX): value
+class _JsonMemo(dict[Any, str]):
+    """`dump_json` of each distinct value once: storytellers share a few demographics and
+    scopes, and the stored text stays exactly what `dump_json` writes."""
+
+    def __missing__(self, key: Any) -> str:
+        kind, items = key
+        text = dump_json(dict(items) if kind == "map" else list(items))
+        self[key] = text
+        return text
+
+
+def _teller_row(
+    context: ImportContext, spec: TellerSpec, now: dt.datetime, as_json: _JsonMemo
+) -> tuple[Any, ...]:
+    demographics = tuple(
+        (key.removeprefix(DEMOGRAPHIC_PREFIX), value)
         for key, value in spec.values.items()
         if key.startswith(DEMOGRAPHIC_PREFIX)
-    }
+    )
     given_at = spec.values.get("consent_given_at") or dt.datetime(
         spec.workshop_date.year, spec.workshop_date.month, spec.workshop_date.day, tzinfo=dt.UTC
     )
@@ -882,10 +907,10 @@ def _teller_row(context: ImportContext, spec: TellerSpec, now: dt.datetime) -> t
         context.project_id,
         spec.site_id,
         spec.code,
-        dump_json(demographics),
+        as_json["map", demographics],
         spec.values.get("consent_version", ""),
         given_at,
-        dump_json(sorted(spec.values.get("consent_scopes", ()))),
+        as_json["list", tuple(sorted(spec.values.get("consent_scopes", ())))],
         None,
         now,
         new_record_key(),
