@@ -93,7 +93,13 @@ def api(
 
 
 @bench.command("import")
-@click.option("--stories", default=100_000, show_default=True, type=click.IntRange(1, 2_000_000))
+@click.option(
+    "--stories",
+    "sizes",
+    multiple=True,
+    type=click.IntRange(1, 2_000_000),
+    help="Stories to import (repeat for several, each into a fresh database; default 100000).",
+)
 @click.option(
     "--format",
     "file_format",
@@ -113,16 +119,31 @@ def api(
     help="Write cProfile statistics of the commit here.",
 )
 def bench_import(
-    stories: int, file_format: str, database_url: str | None, profile: Path | None
+    sizes: tuple[int, ...], file_format: str, database_url: str | None, profile: Path | None
 ) -> None:
     """Time the import of N stories: dry run, commit and a re-import that changes nothing."""
+    import multiprocessing
+
+    failed = False
+    # Each size in a process of its own: the database engine is chosen once per process.
+    spawn = multiprocessing.get_context("spawn")
+    for stories in sizes or (100_000,):
+        with spawn.Pool(1) as pool:
+            text, ok = pool.apply(_import_once, (stories, file_format, database_url, profile))
+        click.echo(text)
+        failed = failed or not ok
+    if failed:
+        raise SystemExit(1)
+
+
+def _import_once(
+    stories: int, file_format: str, database_url: str | None, profile: Path | None
+) -> tuple[str, bool]:
     from civicfutures.imports.bench import configure, measure, passed, render
 
     workdir = configure(stories, database_url)
     figures = run_db(lambda: measure(stories, file_format, workdir, profile))
-    click.echo(render(figures, file_format))
-    if not passed(figures):
-        raise SystemExit(1)
+    return render(figures, file_format), passed(figures)
 
 
 @bench.command("exports")

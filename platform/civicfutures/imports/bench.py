@@ -123,7 +123,6 @@ def render(figures: dict[str, Any], file_format: str) -> str:
     """The figures of `measure` as lines of text, with the engine and the load average."""
     from civicfutures.settings import get_settings
 
-    load = os.getloadavg()
     lines = [
         f"{figures['stories']:,} stories, {file_format}, {figures['bytes'] / 1024 / 1024:.1f} MiB, "
         f"engine {get_settings().engine}"
@@ -134,18 +133,25 @@ def render(figures: dict[str, Any], file_format: str) -> str:
             f"  {name:<9} {seconds:7.2f} s wall  {cpu:7.2f} s CPU  "
             f"{figures['stories'] / seconds:>10,.0f} stories/s"
         )
-    peer_seconds, peer_rows = figures["peer"]
-    yardstick = "COPY" if get_settings().engine == "postgresql" else "executemany"
+    peer_seconds, peer_cpu, peer_rows = figures["peer"]
+    postgresql = get_settings().engine == "postgresql"
+    yardstick = "COPY" if postgresql else "executemany"
+    # On PostgreSQL the work is the server's: this process's CPU is only the client's share.
+    cpu_ratio = "" if postgresql else f", CPU {figures['commit'][1] / peer_cpu:.2f}"
     lines.append(
-        f"  peer      {peer_seconds:7.2f} s wall  raw {yardstick} of the same {peer_rows:,} rows; "
-        f"commit / peer = {figures['commit'][0] / peer_seconds:.2f}"
+        f"  peer      {peer_seconds:7.2f} s wall  {peer_cpu:7.2f} s CPU  raw {yardstick} of the "
+        f"same {peer_rows:,} rows; commit / peer = {figures['commit'][0] / peer_seconds:.2f}"
+        f"{cpu_ratio}"
     )
     lines.append(
         f"  created {figures['created']:,} stories; re-import created {figures['recreated']:,}"
     )
-    lines.append(
-        f"  load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores"
-    )
+    for name in ("load_before", "load_after"):
+        load = figures[name]
+        lines.append(
+            f"  load average {name.removeprefix('load_')} the run "
+            f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores"
+        )
     return "\n".join(lines)
 
 
@@ -174,7 +180,11 @@ async def measure(
     _write_file(path, stories, slug)
     source = SourceFile.from_path(path)
     service = ImportService()
-    figures: dict[str, Any] = {"stories": stories, "bytes": path.stat().st_size}
+    figures: dict[str, Any] = {
+        "stories": stories,
+        "bytes": path.stat().st_size,
+        "load_before": os.getloadavg(),
+    }
 
     async def timed(name: str, dry_run: bool = False) -> Any:
         wall, cpu = time.perf_counter(), time.process_time()
@@ -204,6 +214,7 @@ async def measure(
     figures["peer"] = await peer.rewrite(database_url, before)
     figures["created"] = committed.created.stories
     figures["recreated"] = again.created.stories
+    figures["load_after"] = os.getloadavg()
     return figures
 
 

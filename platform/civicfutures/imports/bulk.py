@@ -21,6 +21,7 @@ text, dates and times as Python objects (Piccolo's SQLite adapters store them as
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 from piccolo.querystring import QueryString
@@ -79,7 +80,7 @@ async def insert_rows(
         if sqlite:
             group = "(" + ", ".join("?" * width) + ")"
             sql = f"{target} VALUES {', '.join([group] * len(chunk))}{suffix}"
-            arguments = [value for row in chunk for value in row]
+            arguments = list(chain.from_iterable(chunk))
         else:
             # One array per column: a statement of a dozen parameters, which PostgreSQL parses
             # and plans at once, rather than a VALUES list of 26,000 placeholders.
@@ -91,7 +92,7 @@ async def insert_rows(
                 f"{target} SELECT {names} FROM unnest({arrays}) WITH ORDINALITY"
                 f' AS given({names}, "given_order") ORDER BY "given_order"{suffix}'
             )
-            arguments = [[row[i] for row in chunk] for i in range(width)]
+            arguments = [list(column) for column in zip(*chunk, strict=True)]
         answer = await run(sql, arguments)
         if returning:
             ids.extend(row["id"] for row in answer)

@@ -40,7 +40,6 @@ from civicfutures.imports.rows import (
     TellerSpec,
     WorkshopSpec,
     _coded_index,
-    body_digest,
     parse_date,
 )
 from civicfutures.imports.sources import SourceFile, Table
@@ -115,8 +114,10 @@ def _parse(
         raise _Unclean
     names = frame.columns
     frame = frame.with_row_index("row", offset=1).slice(1)
-    # Rows without a filled cell are skipped, as the row loop skips them.
-    filled = pl.concat_str(pl.col(names)).str.strip_chars() != ""
+    # Rows without a filled cell are skipped, as the row loop skips them. A cell is filled
+    # when it holds anything but whitespace (what `strip_chars` strips), found without
+    # copying every cell of the row into one string.
+    filled = pl.any_horizontal(pl.col(names).str.contains(r"\S"))
     frame = frame.filter(filled)
     if frame.height == 0 or frame.height > limits.max_rows:
         raise _Unclean
@@ -284,7 +285,6 @@ def _build(
     )
     teller_values_of = dict(zip(distinct, teller_values, strict=True))
     bodies = get("body")
-    digests = [body_digest(body) for body in bodies]
     check_budget()
     # The storyteller cells each code was last merged with: the same cells again add nothing.
     merged: dict[str, dict[str, Any]] = {}
@@ -312,7 +312,6 @@ def _build(
         codes,
         theme_ids,
         teller_cells,
-        digest,
     ) in zip(
         rows,
         site_of.column(get("site")),
@@ -334,7 +333,6 @@ def _build(
         _Values(parser._codes).column(get("storyteller_codes")),
         _Values(parser._themes).column(get("themes")),
         teller_rows,
-        digests,
         strict=True,
     ):
         if site_id is None or held_on is None or not body or not story:
@@ -388,7 +386,7 @@ def _build(
                     elif teller.values[key] != value:
                         raise _Unclean
             merged[code] = values
-        natural_key = (workshop_key, tuple(sorted(codes)), digest)
+        natural_key = (workshop_key, tuple(sorted(codes)), body)
         if natural_key in story_rows:
             raise _Unclean
         story_rows[natural_key] = row
@@ -407,7 +405,6 @@ def _build(
                 translation=translation,
                 theme_ids=theme_ids,
                 coder=coder or "",
-                digest=digest,
             )
         )
     return parsed.records, workshops, parsed.tellers, story_rows, len(rows)

@@ -49,8 +49,9 @@ async def high_water(database_url: str) -> dict[str, int]:
     return await _pg_high_water(database_url)
 
 
-async def rewrite(database_url: str, before: dict[str, int]) -> tuple[float, int]:
-    """Seconds to write again every row with an id above `before`, and how many rows."""
+async def rewrite(database_url: str, before: dict[str, int]) -> tuple[float, float, int]:
+    """Seconds and CPU seconds of this process to write again every row with an id above
+    `before`, and how many rows."""
     if database_url.startswith("sqlite"):
         return _sqlite_rewrite(database_url, before)
     return await _pg_rewrite(database_url, before)
@@ -69,7 +70,7 @@ def _sqlite(database_url: str) -> sqlite3.Connection:
     return connection
 
 
-def _sqlite_rewrite(database_url: str, before: dict[str, int]) -> tuple[float, int]:
+def _sqlite_rewrite(database_url: str, before: dict[str, int]) -> tuple[float, float, int]:
     connection = _sqlite(database_url)
     try:
         written = Written()
@@ -93,7 +94,7 @@ def _sqlite_rewrite(database_url: str, before: dict[str, int]) -> tuple[float, i
             connection.execute(f'DELETE FROM "{table}" WHERE id > ?', (before[table],))
         connection.execute("COMMIT")
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         connection.execute("BEGIN IMMEDIATE")
         for table in (*TABLES, AUDIT):
             columns = written.columns[table]
@@ -106,7 +107,11 @@ def _sqlite_rewrite(database_url: str, before: dict[str, int]) -> tuple[float, i
             "INSERT INTO story_search (rowid, title, body) VALUES (?, ?, ?)", search
         )
         connection.execute("COMMIT")
-        return time.perf_counter() - started, written.total + len(search)
+        return (
+            time.perf_counter() - started,
+            time.process_time() - cpu,
+            written.total + len(search),
+        )
     finally:
         connection.close()
 
@@ -127,7 +132,7 @@ async def _pg_high_water(database_url: str) -> dict[str, int]:
         await connection.close()
 
 
-async def _pg_rewrite(database_url: str, before: dict[str, int]) -> tuple[float, int]:
+async def _pg_rewrite(database_url: str, before: dict[str, int]) -> tuple[float, float, int]:
     import asyncpg
 
     connection = await asyncpg.connect(database_url)
@@ -151,13 +156,13 @@ async def _pg_rewrite(database_url: str, before: dict[str, int]) -> tuple[float,
             for table in reversed(TABLES):
                 await connection.execute(f'DELETE FROM "{table}" WHERE id > $1', before[table])
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         async with connection.transaction():
             for table in (*TABLES, *SEARCH, AUDIT):
                 if written.rows[table]:
                     await connection.copy_records_to_table(
                         table, records=written.rows[table], columns=written.columns[table]
                     )
-        return time.perf_counter() - started, written.total
+        return time.perf_counter() - started, time.process_time() - cpu, written.total
     finally:
         await connection.close()

@@ -191,11 +191,20 @@ class StoryRecord:
     translation: s.TranslationIn | None
     theme_ids: tuple[int, ...]
     coder: str
-    digest: str
+    _digest: str | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def digest(self) -> str:
+        """`body_digest` of the body, worked out when first asked: a dry run asks only for
+        stories whose workshop already holds stories, a commit for every story it writes."""
+        if self._digest is None:
+            self._digest = body_digest(self.body)
+        return self._digest
 
     @property
     def natural_key(self) -> tuple[Any, ...]:
-        return (self.workshop_key, tuple(sorted(self.codes)), self.digest)
+        """Two rows of one file tell the same story: the text itself stands for its hash."""
+        return (self.workshop_key, tuple(sorted(self.codes)), self.body)
 
 
 @dataclass
@@ -471,7 +480,6 @@ class RowParser:
             translation=translations[0] if translations else None,
             theme_ids=theme_ids,
             coder=fields.coder or "",
-            digest=body_digest(fields.body),
         )
         earlier = self.parsed.story_rows.get(record.natural_key)
         if earlier is not None:

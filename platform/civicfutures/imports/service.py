@@ -31,6 +31,7 @@ from civicfutures import audit
 from civicfutures.auth.actor import Actor
 from civicfutures.db import planner
 from civicfutures.db.record_key import new_record_key
+from civicfutures.db.sql import fetch, placeholders
 from civicfutures.db.tables import (
     AuditEvent,
     Coding,
@@ -65,6 +66,7 @@ from civicfutures.imports.rows import (
 from civicfutures.imports.sources import ReadError, SourceFile, open_table
 from civicfutures.intake.setup_service import find_project, find_site
 from civicfutures.search import index as search_index
+from civicfutures.search.text import index_text
 
 # progress(stage, done, total): stages "read", "check", "write"; total None when unknown.
 Progress = Callable[[str, int, int | None], None]
@@ -360,10 +362,15 @@ class ImportService:
         await self._match_workshops(parsed, plan)
         await self._match_tellers(actor, context, parsed, plan, problems)
         stored = await self._stored_story_keys(plan, parsed)
+        # Only a story in a workshop that holds stories can be stored already: the others'
+        # texts need no hashing here.
+        holding = {key[0] for key in stored}
         for done, record in enumerate(parsed.records, 1):
             workshop_id = plan.workshop_ids.get(record.workshop_key)
-            key = (workshop_id, tuple(sorted(record.codes)), record.digest)
-            if workshop_id is not None and key in stored:
+            if (
+                workshop_id in holding
+                and (workshop_id, tuple(sorted(record.codes)), record.digest) in stored
+            ):
                 plan.existing_stories += 1
             else:
                 plan.new_records.append(record)
@@ -402,21 +409,21 @@ class ImportService:
     ) -> None:
         codes = sorted(parsed.tellers)
         stored: dict[str, dict[str, Any]] = {}
+        # Plain SQL: the query builder spends far longer on a thousand codes than the database.
         for chunk in _chunks(codes, IN_CHUNK):
-            rows = (
-                await Storyteller.select(
-                    Storyteller.id,
-                    Storyteller.site,
-                    Storyteller.code,
-                    Storyteller.demographics,
-                    Storyteller.consent_version,
-                    Storyteller.consent_given_at,
-                    Storyteller.consent_scopes,
-                )
-                .output(load_json=True)
-                .where((Storyteller.project == context.project_id) & Storyteller.code.is_in(chunk))
+            rows = await fetch(
+                "SELECT id, site, code, demographics, consent_version, consent_given_at, "
+                "consent_scopes FROM storyteller "
+                f"WHERE project = $1 AND code IN ({placeholders(len(chunk), 2)})",
+                context.project_id,
+                *chunk,
             )
-            stored.update((row["code"], row) for row in rows)
+            for row in rows:
+                row = dict(row)
+                for key in ("demographics", "consent_scopes"):
+                    if isinstance(row[key], str):
+                        row[key] = msgspec.json.decode(row[key])
+                stored[row["code"]] = row
         for code in codes:
             spec = parsed.tellers[code]
             row = stored.get(code)
@@ -487,12 +494,17 @@ class ImportService:
         keys: set[tuple[Any, ...]] = set()
         for chunk in _chunks(workshop_ids, 200):
             codes: dict[int, list[str]] = {}
-            for link in await StoryStoryteller.select(
-                StoryStoryteller.story, StoryStoryteller.storyteller.code
-            ).where(StoryStoryteller.story.workshop.is_in(chunk)):
-                codes.setdefault(link["story"], []).append(link["storyteller.code"])
-            stories = await Story.select(Story.id, Story.workshop, Story.body_sha256).where(
-                Story.workshop.is_in(chunk)
+            marks = placeholders(len(chunk))
+            for link in await fetch(
+                "SELECT story_storyteller.story, storyteller.code FROM story_storyteller "
+                "JOIN story ON story.id = story_storyteller.story "
+                "JOIN storyteller ON storyteller.id = story_storyteller.storyteller "
+                f"WHERE story.workshop IN ({marks})",
+                *chunk,
+            ):
+                codes.setdefault(link["story"], []).append(link["code"])
+            stories = await fetch(
+                f"SELECT id, workshop, body_sha256 FROM story WHERE workshop IN ({marks})", *chunk
             )
             unhashed = [story["id"] for story in stories if story["body_sha256"] is None]
             hashes: dict[int, str] = {}
@@ -538,7 +550,8 @@ class ImportService:
         )
         for spec, new_id in zip(plan.new_workshops, workshop_ids, strict=True):
             plan.workshop_ids[(spec.site_id, spec.held_on, spec.kind)] = new_id
-        teller_rows = [_teller_row(context, spec, now) for spec in plan.new_tellers]
+        as_json = _JsonMemo()
+        teller_rows = [_teller_row(context, spec, now, as_json) for spec in plan.new_tellers]
         teller_ids = await insert_rows(
             Storyteller,
             (
@@ -683,24 +696,36 @@ class ImportService:
             )
         for spec, row, new_id in zip(plan.new_tellers, teller_rows, teller_ids, strict=True):
             event("storyteller", new_id, [spec.site_id, spec.code, *row[3:7]])
-        for record, story_id in pairs:
-            translation = record.translation
-            event(
-                "story",
-                story_id,
-                [
-                    plan.workshop_ids[record.workshop_key],
-                    sorted(plan.teller_ids[c] for c in record.codes),
-                    record.kind,
-                    record.horizon_year,
-                    record.language,
-                    record.title,
-                    record.digest,
-                    record.status,
-                    translation.language if translation else None,
-                    [themes[t] for t in record.theme_ids],
-                ],
+        # The stories' events, as `event` writes them, in one tight loop: there are many.
+        encode, sha256 = msgspec.json.encode, hashlib.sha256
+        workshop_of, teller_of = plan.workshop_ids, plan.teller_ids
+        head = (now, actor.user_id, actor.label, "create", "story")
+        events.extend(
+            (
+                *head,
+                str(story_id),
+                "",
+                sha256(
+                    encode(
+                        [
+                            story_id,
+                            workshop_of[r.workshop_key],
+                            sorted([teller_of[c] for c in r.codes]),
+                            r.kind,
+                            r.horizon_year,
+                            r.language,
+                            r.title,
+                            r.digest,
+                            r.status,
+                            t.language if (t := r.translation) is not None else None,
+                            [themes[theme] for theme in r.theme_ids],
+                        ]
+                    )
+                ).hexdigest(),
+                detail,
             )
+            for r, story_id in pairs
+        )
         await insert_rows(
             AuditEvent,
             (
@@ -846,24 +871,35 @@ def _language_hints(context: ImportContext) -> tuple[str, ...]:
 
 
 def _folded_texts(records: list[StoryRecord]) -> list[tuple[str, str]]:
-    """Each story's title and body words for the search index, as `StoryText.folded()` has them."""
+    """Each story's title and body words for the search index, as `StoryText.folded()` has them
+    (its own text first, then its translation's), without a frozen object per story."""
     return [
-        search_index.StoryText(
-            0,
-            r.title,
-            r.body,
-            [(t.title, t.body)] if (t := r.translation) is not None else [],
-        ).folded()[1:]
+        (index_text(r.title, t.title), index_text(r.body, t.body))
+        if (t := r.translation) is not None
+        else (index_text(r.title), index_text(r.body))
         for r in records
     ]
 
 
-def _teller_row(context: ImportContext, spec: TellerSpec, now: dt.datetime) -> tuple[Any, ...]:
-    demographics = {
-        key.removeprefix(DEMOGRAPHIC_PREFIX): value
+class _JsonMemo(dict[Any, str]):
+    """`dump_json` of each distinct value once: storytellers share a few demographics and
+    scopes, and the stored text stays exactly what `dump_json` writes."""
+
+    def __missing__(self, key: Any) -> str:
+        kind, items = key
+        text = dump_json(dict(items) if kind == "map" else list(items))
+        self[key] = text
+        return text
+
+
+def _teller_row(
+    context: ImportContext, spec: TellerSpec, now: dt.datetime, as_json: _JsonMemo
+) -> tuple[Any, ...]:
+    demographics = tuple(
+        (key.removeprefix(DEMOGRAPHIC_PREFIX), value)
         for key, value in spec.values.items()
         if key.startswith(DEMOGRAPHIC_PREFIX)
-    }
+    )
     given_at = spec.values.get("consent_given_at") or dt.datetime(
         spec.workshop_date.year, spec.workshop_date.month, spec.workshop_date.day, tzinfo=dt.UTC
     )
@@ -871,10 +907,10 @@ def _teller_row(context: ImportContext, spec: TellerSpec, now: dt.datetime) -> t
         context.project_id,
         spec.site_id,
         spec.code,
-        dump_json(demographics),
+        as_json["map", demographics],
         spec.values.get("consent_version", ""),
         given_at,
-        dump_json(sorted(spec.values.get("consent_scopes", ()))),
+        as_json["list", tuple(sorted(spec.values.get("consent_scopes", ())))],
         None,
         now,
         new_record_key(),
