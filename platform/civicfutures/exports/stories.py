@@ -8,18 +8,16 @@ and `<attribute>_label`. `columns()` documents every column for the data diction
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from civicfutures.exports.dataset import CODING_ORDER_SPAN, ExportData
-from civicfutures.exports.labels import ProjectLabels, project_labels, vocabulary
+from civicfutures.exports.labels import project_labels, vocabulary
 from civicfutures.i18n import gettext as _
 
-# Hash the right side of every join and stream the left one: the stories (with their bodies)
-# always come from the left, so a join holds per-story aggregates, never the story texts.
-# Left to itself, Polars hashes the side with fewer rows, the stories, and holds every body.
-STREAM_LEFT = "force_right"
 BASE_COLUMNS = (
     "story_id",
     "project",
@@ -126,12 +124,8 @@ def columns(data: ExportData) -> list[Column]:
     return cols
 
 
-def _mapped(column: str, mapping: dict[str, str]) -> pl.Expr:
-    return pl.col(column).replace_strict(mapping, default=pl.col(column), return_dtype=pl.String)
-
-
-def _sites(data: ExportData) -> pl.LazyFrame:
-    return pl.LazyFrame(
+def _sites(data: ExportData) -> pl.DataFrame:
+    return pl.DataFrame(
         {
             "site_id": [s["id"] for s in data.scope.sites],
             "site": [s["slug"] for s in data.scope.sites],
@@ -147,123 +141,247 @@ def _sites(data: ExportData) -> pl.LazyFrame:
     )
 
 
-def _demographic_lists(data: ExportData, labels: ProjectLabels) -> pl.LazyFrame | None:
-    """Per story: each attribute's codes and labels, as sorted lists without repeats."""
-    attributes = data.attributes
-    if not attributes:
-        return None
-    values = data.links.join(data.demographics, on="storyteller_id")
-    # Plain gathers in the group and list operations after it: a filter, unique and sort per
-    # group costs several times more on a million stories.
-    grouped = values.group_by("story_id").agg(
-        pl.col("value").filter(pl.col("attribute") == a["name"]).alias(attribute_column(a["name"]))
-        for a in attributes
-    )
-    return grouped.with_columns(
-        pl.col(attribute_column(a["name"])).list.unique().list.sort() for a in attributes
-    ).with_columns(
-        pl.col(attribute_column(a["name"]))
-        .list.eval(
-            pl.element().replace_strict(
-                labels.choices(a), default=pl.element(), return_dtype=pl.String
+@dataclass(frozen=True)
+class PerStory:
+    """The tables a story's lists come from, read once and sorted by their key, so that a batch
+    of stories finds its rows by binary search and takes them as runs (no hash table)."""
+
+    codings: pl.DataFrame
+    """`story_id, theme, coder, start, end, reading`, by story and reading order."""
+    translations: pl.DataFrame
+    """`story_id, language, title, body, origin, reviewed`, by story, language, origin."""
+    links: pl.DataFrame
+    """`story_id, storyteller_id` (and `code`), by story and storyteller."""
+    demographics: pl.DataFrame
+    """`storyteller_id, attribute, value`, by storyteller."""
+    sites: pl.DataFrame
+
+    @classmethod
+    def read(cls, data: ExportData, *, empty: bool = False) -> PerStory:
+        """The tables of `data` (only their columns when `empty`: enough to know the schema)."""
+
+        def read(frame: pl.LazyFrame, keys: list[str]) -> pl.DataFrame:
+            if empty:
+                return pl.DataFrame(schema=frame.collect_schema())
+            return frame.collect().sort(keys, maintain_order=True)
+
+        links = data.links.select("story_id", "storyteller_id")
+        if data.codes:
+            links = links.join(
+                data.storytellers.select("storyteller_id", "code"),
+                on="storyteller_id",
+                how="left",
             )
+        # Reading order as one integer: the start (uncoded spans first), then the snapshot's
+        # own order (theme, coder, end), so one sort of two integers orders every story.
+        codings = data.codings.select(
+            "story_id",
+            "theme",
+            "coder",
+            "start",
+            "end",
+            reading=pl.col("start").fill_null(-1) * CODING_ORDER_SPAN + pl.col("coding_order"),
         )
-        .alias(f"{attribute_column(a['name'])}_label")
-        for a in attributes
+        return cls(
+            codings=read(codings, ["story_id", "reading"]),
+            translations=read(
+                data.translations.select(
+                    "story_id", "language", "title", "body", "origin", "reviewed"
+                ),
+                ["story_id", "language", "origin"],
+            ),
+            links=read(links, ["story_id", "storyteller_id"]),
+            demographics=read(
+                data.demographics.select("storyteller_id", "attribute", "value"),
+                ["storyteller_id"],
+            ),
+            sites=_sites(data),
+        )
+
+
+def _runs(keys: pl.Series, sorted_keys: pl.Series) -> tuple[pl.Series, np.ndarray]:
+    """For each key, the rows of a table sorted by `sorted_keys` holding it: the row numbers
+    (key by key, in the table's order) and how many belong to each key."""
+    first = sorted_keys.search_sorted(keys, side="left").to_numpy().astype(np.int64)
+    after = sorted_keys.search_sorted(keys, side="right").to_numpy().astype(np.int64)
+    counts = after - first
+    ends = np.cumsum(counts)
+    rows = np.arange(ends[-1] if len(ends) else 0, dtype=np.int64) + np.repeat(
+        first - (ends - counts), counts
+    )
+    return pl.Series("row", rows), counts
+
+
+def _owners(counts: np.ndarray) -> pl.Series:
+    """The position of the key each gathered row belongs to (sorted, as `_runs` gathers)."""
+    return pl.Series("owner", np.repeat(np.arange(len(counts), dtype=np.int64), counts))
+
+
+def _listed(n: int, rows: pl.DataFrame, lists: list[pl.Expr]) -> pl.DataFrame:
+    """One row per owner 0..n-1 with `lists` aggregated over its rows; owners without rows get
+    empty lists. `rows` holds `owner` in ascending order, so the groups are runs."""
+    grouped = rows.group_by("owner", maintain_order=True).agg(lists)
+    slot = np.full(n, -1, dtype=np.int64)
+    slot[grouped["owner"].to_numpy()] = np.arange(grouped.height)
+    slots = pl.Series("slot", slot)
+    aligned = grouped.drop("owner").select(pl.all().gather(slots.set(slots < 0, None)))
+    return aligned.with_columns(
+        pl.col(name).fill_null(pl.lit([], dtype=dtype)) for name, dtype in aligned.schema.items()
     )
 
 
-def _storytellers(data: ExportData) -> pl.LazyFrame:
-    """Per story: its storytellers' ids (sorted), their number and, when shown, their codes."""
-    aggs: list[pl.Expr] = [
-        pl.col("storyteller_id").alias("storyteller_ids"),
-        pl.len().cast(pl.Int64).alias("n_storytellers"),
-    ]
-    links = data.links
-    if data.codes:
-        links = links.join(data.storytellers, on="storyteller_id", how="left")
-        aggs.append(pl.col("code").sort_by("storyteller_id").alias("storyteller_codes"))
-    return links.group_by("story_id").agg(aggs).with_columns(pl.col("storyteller_ids").list.sort())
+def _mapped(column: str, mapping: dict[str, str]) -> pl.Expr:
+    return pl.col(column).replace_strict(mapping, default=pl.col(column), return_dtype=pl.String)
 
 
-def _codings(data: ExportData, theme_labels: dict[str, str]) -> pl.LazyFrame:
+def _each_mapped(column: str, mapping: dict[str, str]) -> pl.Expr:
+    return pl.col(column).list.eval(
+        pl.element().replace_strict(mapping, default=pl.element(), return_dtype=pl.String)
+    )
+
+
+@dataclass(frozen=True)
+class Vocabularies:
+    """Every label the table shows, looked up once in the export's language."""
+
+    themes: dict[str, str]
+    workshop_kinds: dict[str, str]
+    story_kinds: dict[str, str]
+    statuses: dict[str, str]
+    choices: dict[str, dict[str, str]]
+    """Per attribute column: its choices' labels."""
+
+    @classmethod
+    def of(cls, data: ExportData, lang: str) -> Vocabularies:
+        labels = project_labels(lang, data.project, data.themes)
+        return cls(
+            themes=labels.theme_labels(),
+            workshop_kinds=vocabulary("workshop_kind", lang),
+            story_kinds=vocabulary("story_kind", lang),
+            statuses=vocabulary("status", lang),
+            choices={attribute_column(a["name"]): labels.choices(a) for a in data.attributes},
+        )
+
+
+def _storyteller_lists(owners: pl.Series, n: int, links: pl.DataFrame, codes: bool) -> pl.DataFrame:
+    lists = [pl.col("storyteller_id").alias("storyteller_ids")]
+    if codes:
+        lists.append(pl.col("code").alias("storyteller_codes"))
+    return _listed(n, links.with_columns(owners), lists)
+
+
+def _demographic_lists(
+    links: pl.DataFrame, n: int, tables: PerStory, choices: dict[str, dict[str, str]], names
+) -> pl.DataFrame:
+    """Per story: each attribute's codes and labels, as sorted lists without repeats."""
+    rows, counts = _runs(links["storyteller_id"], tables.demographics["storyteller_id"])
+    values = tables.demographics[rows].with_columns(links["owner"].gather(_owners(counts)))
+    out = []
+    for name, column in names:
+        found = (
+            values.filter(pl.col("attribute") == name)
+            .select("owner", pl.col("value").alias(column))
+            .unique()
+            .sort("owner", column)
+        )
+        out.append(_listed(n, found, [pl.col(column)]))
+    return pl.concat(out, how="horizontal").with_columns(
+        _each_mapped(column, choices[column]).alias(f"{column}_label") for _, column in names
+    )
+
+
+def _coding_lists(
+    stories: pl.DataFrame, tables: PerStory, theme_labels: dict[str, str]
+) -> pl.DataFrame:
     """Per story: its themes (sorted keys, labels) and every coding in reading order."""
-    # Stories stream past the codings (the join's small side): story bodies are never hashed.
-    return (
-        data.stories.select("story_id", "body")
-        .join(data.codings, on="story_id", build_side=STREAM_LEFT)
+    rows, counts = _runs(stories["story_id"], tables.codings["story_id"])
+    owners = _owners(counts)
+    codings = (
+        tables.codings[rows]
+        .with_columns(owners, body=stories["body"].gather(owners))
         .with_columns(
             theme_label=_mapped("theme", theme_labels),
             excerpt=pl.when(pl.col("start").is_not_null() & pl.col("end").is_not_null())
             .then(pl.col("body").str.slice(pl.col("start"), pl.col("end") - pl.col("start")))
             .otherwise(None),
-            # Reading order as one integer: the start (uncoded spans first), then the snapshot's
-            # own order (theme, coder, end), so the group sorts by one key instead of four.
-            reading=pl.col("start").fill_null(-1) * CODING_ORDER_SPAN + pl.col("coding_order"),
-        )
-        .group_by("story_id")
-        .agg(
-            pl.col("theme").alias("themes"),
-            pl.struct("theme", "theme_label", "coder", "start", "end", "excerpt")
-            .sort_by("reading")
-            .alias("codings"),
-        )
-        .with_columns(pl.col("themes").list.unique().list.sort())
-        .with_columns(
-            theme_labels=pl.col("themes").list.eval(
-                pl.element().replace_strict(
-                    theme_labels, default=pl.element(), return_dtype=pl.String
-                )
-            )
         )
     )
+    n = stories.height
+    listed = _listed(
+        n,
+        codings,
+        [pl.struct("theme", "theme_label", "coder", "start", "end", "excerpt").alias("codings")],
+    )
+    themes = codings.select("owner", "theme").unique().sort("owner", "theme")
+    themes = _listed(n, themes, [pl.col("theme").alias("themes")])
+    return pl.concat([themes, listed], how="horizontal").with_columns(
+        theme_labels=_each_mapped("themes", theme_labels)
+    )
+
+
+def _translation_lists(stories: pl.DataFrame, tables: PerStory) -> pl.DataFrame:
+    rows, counts = _runs(stories["story_id"], tables.translations["story_id"])
+    return _listed(
+        stories.height,
+        tables.translations[rows].with_columns(_owners(counts)),
+        [
+            pl.col("language").alias("translation_languages"),
+            pl.struct("language", "title", "body", "origin", "reviewed").alias("translations"),
+        ],
+    )
+
+
+def stories_batch(
+    stories: pl.DataFrame, data: ExportData, tables: PerStory, words: Vocabularies
+) -> pl.DataFrame:
+    """The table's rows of some stories (any of them, in any order), in the stories' order."""
+    n = stories.height
+    rows, counts = _runs(stories["story_id"], tables.links["story_id"])
+    links = tables.links[rows].with_columns(_owners(counts))
+    parts = [
+        stories.join(tables.sites, on="site_id", how="left", maintain_order="left"),
+        _storyteller_lists(links["owner"], n, links, data.codes).with_columns(
+            n_storytellers=pl.Series(counts, dtype=pl.Int64)
+        ),
+        _coding_lists(stories, tables, words.themes),
+        _translation_lists(stories, tables),
+    ]
+    names = [(a["name"], attribute_column(a["name"])) for a in data.attributes]
+    if names:
+        parts.append(_demographic_lists(links, n, tables, words.choices, names))
+    frame = pl.concat(parts, how="horizontal").with_columns(
+        project=pl.lit(data.project["slug"]),
+        workshop_date=pl.col("date"),
+        workshop_kind_label=_mapped("workshop_kind", words.workshop_kinds),
+        story_kind=pl.col("kind"),
+        story_kind_label=_mapped("kind", words.story_kinds),
+        status_label=_mapped("status", words.statuses),
+    )
+    return frame.select([c.name for c in columns(data)])
 
 
 def stories_table(data: ExportData, lang: str | None = None) -> pl.LazyFrame:
     """The stories table, in story id order, labels in `lang` (default: the request's).
 
-    One lazy plan over the whole snapshot: each per-story table is aggregated once, and the
-    id-sorted stories stream past them, so story bodies are read once and never hashed.
+    The id-sorted stories stream through in batches and each batch takes its lists from the
+    per-story tables, read once and sorted by story: a batch finds its rows by binary search,
+    so no hash table of a million stories is built and only a batch of bodies is held.
     """
-    lang = lang or data.scope.lang
-    labels = project_labels(lang, data.project, data.themes)
-    translations = data.translations.group_by("story_id").agg(
-        pl.col("language").sort().alias("translation_languages"),
-        pl.struct("language", "title", "body", "origin", "reviewed")
-        .sort_by("language", "origin")
-        .alias("translations"),
-    )
+    words = Vocabularies.of(data, lang or data.scope.lang)
+    schema = stories_batch(
+        pl.DataFrame(schema=data.stories.collect_schema()),
+        data,
+        PerStory.read(data, empty=True),
+        words,
+    ).schema
+    read: list[PerStory] = []
+    lock = threading.Lock()
 
-    per_story = [_storytellers(data), _codings(data, labels.theme_labels()), translations]
-    demographics = _demographic_lists(data, labels)
-    if demographics is not None:
-        per_story.append(demographics)
-    frame = data.stories.join(
-        _sites(data), on="site_id", how="left", maintain_order="left", build_side=STREAM_LEFT
-    )
-    for table in per_story:
-        frame = frame.join(
-            table, on="story_id", how="left", maintain_order="left", build_side=STREAM_LEFT
-        )
+    def batch(stories: pl.DataFrame) -> pl.DataFrame:
+        with lock:
+            if not read:
+                read.append(PerStory.read(data))
+        return stories_batch(stories, data, read[0], words)
 
-    frame = frame.with_columns(
-        project=pl.lit(data.project["slug"]),
-        workshop_date=pl.col("date"),
-        workshop_kind_label=_mapped("workshop_kind", vocabulary("workshop_kind", lang)),
-        story_kind=pl.col("kind"),
-        story_kind_label=_mapped("kind", vocabulary("story_kind", lang)),
-        status_label=_mapped("status", vocabulary("status", lang)),
-        n_storytellers=pl.col("n_storytellers").fill_null(0),
-    )
-    # A story without themes, translations or storytellers has an empty list, not a missing
-    # one: nothing is unknown about it.
-    described = columns(data)
-    schema = frame.collect_schema()
-    frame = frame.with_columns(
-        pl.col(c.name).fill_null(pl.lit([], dtype=schema[c.name]))
-        for c in described
-        if c.type == "list"
-    )
-    # The snapshot's stories are sorted by id and every join keeps the left order, so the
-    # table comes out in story order without a sort (which would hold every row in memory).
-    return frame.select([c.name for c in described])
+    # Each story's row depends on that story alone, so batches may be built as they stream.
+    return data.stories.map_batches(batch, schema=schema, streamable=True)
