@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from civicfutures.exports.dataset import CODING_ORDER_SPAN, ExportData
+from civicfutures.exports.dataset import ExportData
 from civicfutures.exports.labels import project_labels, vocabulary
 from civicfutures.i18n import gettext as _
 
@@ -144,16 +144,17 @@ def _sites(data: ExportData) -> pl.DataFrame:
 @dataclass(frozen=True)
 class PerStory:
     """The tables a story's lists come from, read once and sorted by their key, so that a batch
-    of stories finds its rows by binary search and takes them as runs (no hash table)."""
+    of stories finds its rows by binary search and takes them as a slice (no hash table)."""
 
     codings: pl.DataFrame
-    """`story_id, theme, coder, start, end, reading`, by story and reading order."""
+    """`story_id, theme, coder, start, end` in the snapshot's order (story, theme, coder,
+    start, end)."""
     translations: pl.DataFrame
     """`story_id, language, title, body, origin, reviewed`, by story, language, origin."""
     links: pl.DataFrame
     """`story_id, storyteller_id` (and `code`), by story and storyteller."""
-    demographics: pl.DataFrame
-    """`storyteller_id, attribute, value`, by storyteller."""
+    demographics: dict[str, pl.DataFrame]
+    """Per attribute: `storyteller_id, value`, by storyteller."""
     sites: pl.DataFrame
 
     @classmethod
@@ -172,18 +173,15 @@ class PerStory:
                 on="storyteller_id",
                 how="left",
             )
-        # Reading order as one integer: the start (uncoded spans first), then the snapshot's
-        # own order (theme, coder, end), so one sort of two integers orders every story.
-        codings = data.codings.select(
-            "story_id",
-            "theme",
-            "coder",
-            "start",
-            "end",
-            reading=pl.col("start").fill_null(-1) * CODING_ORDER_SPAN + pl.col("coding_order"),
+        demographics = read(
+            data.demographics.select("storyteller_id", "attribute", "value"),
+            ["storyteller_id"],
         )
         return cls(
-            codings=read(codings, ["story_id", "reading"]),
+            codings=read(
+                data.codings.select("story_id", "theme", "coder", "start", "end", "coding_order"),
+                ["story_id", "coding_order"],
+            ).drop("coding_order"),
             translations=read(
                 data.translations.select(
                     "story_id", "language", "title", "body", "origin", "reviewed"
@@ -191,36 +189,42 @@ class PerStory:
                 ["story_id", "language", "origin"],
             ),
             links=read(links, ["story_id", "storyteller_id"]),
-            demographics=read(
-                data.demographics.select("storyteller_id", "attribute", "value"),
-                ["storyteller_id"],
-            ),
+            demographics={
+                a["name"]: demographics.filter(pl.col("attribute") == a["name"]).drop("attribute")
+                for a in data.attributes
+            },
             sites=_sites(data),
         )
 
 
-def _runs(keys: pl.Series, sorted_keys: pl.Series) -> tuple[pl.Series, np.ndarray]:
-    """For each key, the rows of a table sorted by `sorted_keys` holding it: the row numbers
-    (key by key, in the table's order) and how many belong to each key."""
-    first = sorted_keys.search_sorted(keys, side="left").to_numpy().astype(np.int64)
-    after = sorted_keys.search_sorted(keys, side="right").to_numpy().astype(np.int64)
+def _rows_of(table: pl.DataFrame, key: str, keys: pl.Series) -> tuple[pl.DataFrame, np.ndarray]:
+    """The rows of `table` (sorted by `key`) holding each of `keys`, key by key, with `owner`
+    (the key's position), and how many rows each key has.
+
+    Consecutive keys take one slice of the table; others gather their runs.
+    """
+    column = table[key]
+    first = column.search_sorted(keys, side="left").to_numpy().astype(np.int64)
+    after = column.search_sorted(keys, side="right").to_numpy().astype(np.int64)
     counts = after - first
-    ends = np.cumsum(counts)
-    rows = np.arange(ends[-1] if len(ends) else 0, dtype=np.int64) + np.repeat(
-        first - (ends - counts), counts
-    )
-    return pl.Series("row", rows), counts
-
-
-def _owners(counts: np.ndarray) -> pl.Series:
-    """The position of the key each gathered row belongs to (sorted, as `_runs` gathers)."""
-    return pl.Series("owner", np.repeat(np.arange(len(counts), dtype=np.int64), counts))
+    total = int(counts.sum())
+    owners = pl.Series("owner", np.repeat(np.arange(len(keys), dtype=np.int64), counts))
+    if total == 0:
+        rows = table.clear()
+    elif np.array_equal(first[1:], after[:-1]):
+        rows = table.slice(int(first[0]), total)
+    else:
+        ends = np.cumsum(counts)
+        rows = table[np.arange(total, dtype=np.int64) + np.repeat(first - (ends - counts), counts)]
+    return rows.with_columns(owners), counts
 
 
 def _listed(n: int, rows: pl.DataFrame, lists: list[pl.Expr]) -> pl.DataFrame:
     """One row per owner 0..n-1 with `lists` aggregated over its rows; owners without rows get
     empty lists. `rows` holds `owner` in ascending order, so the groups are runs."""
     grouped = rows.group_by("owner", maintain_order=True).agg(lists)
+    if grouped.height == n:
+        return grouped.drop("owner")
     slot = np.full(n, -1, dtype=np.int64)
     slot[grouped["owner"].to_numpy()] = np.arange(grouped.height)
     slots = pl.Series("slot", slot)
@@ -228,6 +232,16 @@ def _listed(n: int, rows: pl.DataFrame, lists: list[pl.Expr]) -> pl.DataFrame:
     return aligned.with_columns(
         pl.col(name).fill_null(pl.lit([], dtype=dtype)) for name, dtype in aligned.schema.items()
     )
+
+
+def _distinct_sorted(rows: pl.DataFrame, column: str) -> pl.DataFrame:
+    """`owner, column` without repeats, by owner then value (nulls first, as `list.sort`)."""
+    owner, value = pl.col("owner"), pl.col(column)
+    in_order = rows.select(((owner == owner.shift()) & (value < value.shift())).any().not_()).item()
+    if not in_order:
+        rows = rows.sort("owner", column, maintain_order=True)
+    repeat = (owner == owner.shift()) & value.eq_missing(value.shift())
+    return rows.select("owner", column).filter(repeat.not_())
 
 
 def _mapped(column: str, mapping: dict[str, str]) -> pl.Expr:
@@ -263,28 +277,28 @@ class Vocabularies:
         )
 
 
-def _storyteller_lists(owners: pl.Series, n: int, links: pl.DataFrame, codes: bool) -> pl.DataFrame:
+def _storyteller_lists(links: pl.DataFrame, n: int, codes: bool) -> pl.DataFrame:
     lists = [pl.col("storyteller_id").alias("storyteller_ids")]
     if codes:
         lists.append(pl.col("code").alias("storyteller_codes"))
-    return _listed(n, links.with_columns(owners), lists)
+    return _listed(n, links, lists)
 
 
 def _demographic_lists(
     links: pl.DataFrame, n: int, tables: PerStory, choices: dict[str, dict[str, str]], names
 ) -> pl.DataFrame:
     """Per story: each attribute's codes and labels, as sorted lists without repeats."""
-    rows, counts = _runs(links["storyteller_id"], tables.demographics["storyteller_id"])
-    values = tables.demographics[rows].with_columns(links["owner"].gather(_owners(counts)))
     out = []
     for name, column in names:
-        found = (
-            values.filter(pl.col("attribute") == name)
-            .select("owner", pl.col("value").alias(column))
-            .unique()
-            .sort("owner", column)
+        values, _counts = _rows_of(
+            tables.demographics[name], "storyteller_id", links["storyteller_id"]
         )
-        out.append(_listed(n, found, [pl.col(column)]))
+        values = values.select(
+            links["owner"].gather(values["owner"]), pl.col("value").alias(column)
+        )
+        # Most stories have one storyteller: only stories with several need a sort.
+        values = _distinct_sorted(values.sort("owner", column, maintain_order=True), column)
+        out.append(_listed(n, values, [pl.col(column)]))
     return pl.concat(out, how="horizontal").with_columns(
         _each_mapped(column, choices[column]).alias(f"{column}_label") for _, column in names
     )
@@ -294,36 +308,39 @@ def _coding_lists(
     stories: pl.DataFrame, tables: PerStory, theme_labels: dict[str, str]
 ) -> pl.DataFrame:
     """Per story: its themes (sorted keys, labels) and every coding in reading order."""
-    rows, counts = _runs(stories["story_id"], tables.codings["story_id"])
-    owners = _owners(counts)
+    codings, _counts = _rows_of(tables.codings, "story_id", stories["story_id"])
+    n = stories.height
+    # The snapshot's codings come by story and theme, so a story's themes are the runs of
+    # one theme (sorted anew only if a snapshot were not).
+    themes = _distinct_sorted(codings.select("owner", "theme"), "theme")
+    themes = _listed(n, themes, [pl.col("theme").alias("themes")])
+    # Reading order: the start (uncoded spans first), then the snapshot's own order (theme,
+    # coder, end), which a stable sort keeps.
     codings = (
-        tables.codings[rows]
-        .with_columns(owners, body=stories["body"].gather(owners))
+        codings.with_columns(body=stories["body"].gather(codings["owner"]))
         .with_columns(
             theme_label=_mapped("theme", theme_labels),
             excerpt=pl.when(pl.col("start").is_not_null() & pl.col("end").is_not_null())
             .then(pl.col("body").str.slice(pl.col("start"), pl.col("end") - pl.col("start")))
             .otherwise(None),
         )
+        .sort(pl.col("owner"), pl.col("start").fill_null(-1), maintain_order=True)
     )
-    n = stories.height
     listed = _listed(
         n,
         codings,
         [pl.struct("theme", "theme_label", "coder", "start", "end", "excerpt").alias("codings")],
     )
-    themes = codings.select("owner", "theme").unique().sort("owner", "theme")
-    themes = _listed(n, themes, [pl.col("theme").alias("themes")])
     return pl.concat([themes, listed], how="horizontal").with_columns(
         theme_labels=_each_mapped("themes", theme_labels)
     )
 
 
 def _translation_lists(stories: pl.DataFrame, tables: PerStory) -> pl.DataFrame:
-    rows, counts = _runs(stories["story_id"], tables.translations["story_id"])
+    translations, _counts = _rows_of(tables.translations, "story_id", stories["story_id"])
     return _listed(
         stories.height,
-        tables.translations[rows].with_columns(_owners(counts)),
+        translations,
         [
             pl.col("language").alias("translation_languages"),
             pl.struct("language", "title", "body", "origin", "reviewed").alias("translations"),
@@ -336,11 +353,10 @@ def stories_batch(
 ) -> pl.DataFrame:
     """The table's rows of some stories (any of them, in any order), in the stories' order."""
     n = stories.height
-    rows, counts = _runs(stories["story_id"], tables.links["story_id"])
-    links = tables.links[rows].with_columns(_owners(counts))
+    links, counts = _rows_of(tables.links, "story_id", stories["story_id"])
     parts = [
         stories.join(tables.sites, on="site_id", how="left", maintain_order="left"),
-        _storyteller_lists(links["owner"], n, links, data.codes).with_columns(
+        _storyteller_lists(links, n, data.codes).with_columns(
             n_storytellers=pl.Series(counts, dtype=pl.Int64)
         ),
         _coding_lists(stories, tables, words.themes),
