@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from civicfutures.exports.dataset import ExportData
-from civicfutures.exports.statistical import VOCABULARY_CODES, seen_values
+from civicfutures.exports.statistical import VOCABULARY_CODES, coded_values
 from civicfutures.exports.stories import attribute_column, stories_table
 
 
@@ -21,7 +21,7 @@ def _ordered(known: list[str], seen: list[str]) -> list[str]:
 
 def categories(data: ExportData) -> dict[str, list[str]]:
     """`{column: levels}` of every coded column of the stories table."""
-    seen = seen_values(data)
+    seen = coded_values(data)
     found = data.stories.select(pl.col("language").drop_nulls().unique().sort().implode()).collect()
     coded = data.codings.select(pl.col("theme").unique().sort().implode()).collect()
     levels = {
