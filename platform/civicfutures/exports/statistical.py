@@ -87,7 +87,7 @@ class Variable:
         return f"F{self.digits}.0" if program == "sav" else f"%{self.digits}.0f"
 
 
-def coded_values(data: ExportData) -> dict[str, list[str]]:
+def seen_values(data: ExportData) -> dict[str, list[str]]:
     """Values of the coded columns found in the data (a small aggregate query)."""
     stories = data.stories.select(
         pl.col("workshop_kind").unique().sort().implode(),
@@ -100,12 +100,6 @@ def coded_values(data: ExportData) -> dict[str, list[str]]:
     values = data.demographics.group_by("attribute").agg(pl.col("value").unique().sort()).collect()
     for attribute, found in values.iter_rows():
         seen[f"attribute:{attribute}"] = list(found)
-    return seen
-
-
-def seen_values(data: ExportData) -> dict[str, list[str]]:
-    """`coded_values`, and under `several` the attributes on which a story's storytellers differ."""
-    seen = coded_values(data)
     several = (
         data.links.join(data.demographics, on="storyteller_id")
         .group_by("story_id", "attribute")

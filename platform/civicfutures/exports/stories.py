@@ -382,12 +382,15 @@ def stories_batch(
     return frame.select([c.name for c in columns(data)])
 
 
-def stories_table(data: ExportData, lang: str | None = None) -> pl.LazyFrame:
+def stories_table(
+    data: ExportData, lang: str | None = None, tables: PerStory | None = None
+) -> pl.LazyFrame:
     """The stories table, in story id order, labels in `lang` (default: the request's).
 
     The id-sorted stories stream through in batches and each batch takes its lists from the
-    per-story tables, read once and sorted by story: a batch finds its rows by binary search,
-    so no hash table of a million stories is built and only a batch of bodies is held.
+    per-story tables (`tables` when the caller has read them, else read with the first
+    batch), sorted by story: a batch finds its rows by binary search, so no hash table of a
+    million stories is built and only a batch of bodies is held.
     """
     words = Vocabularies.of(data, lang or data.scope.lang)
     schema = stories_batch(
@@ -396,7 +399,7 @@ def stories_table(data: ExportData, lang: str | None = None) -> pl.LazyFrame:
         PerStory.read(data, empty=True),
         words,
     ).schema
-    read: list[PerStory] = []
+    read: list[PerStory] = [] if tables is None else [tables]
     lock = threading.Lock()
 
     def batch(stories: pl.DataFrame) -> pl.DataFrame:
