@@ -8,7 +8,6 @@ and `<attribute>_label`. `columns()` documents every column for the data diction
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -388,9 +387,9 @@ def stories_table(
     """The stories table, in story id order, labels in `lang` (default: the request's).
 
     The id-sorted stories stream through in batches and each batch takes its lists from the
-    per-story tables (`tables` when the caller has read them, else read with the first
-    batch), sorted by story: a batch finds its rows by binary search, so no hash table of a
-    million stories is built and only a batch of bodies is held.
+    per-story tables (`tables` when the caller has read them), sorted by story: a batch finds
+    its rows by binary search, so no hash table of a million stories is built and only a
+    batch of bodies is held.
     """
     words = Vocabularies.of(data, lang or data.scope.lang)
     schema = stories_batch(
@@ -399,14 +398,12 @@ def stories_table(
         PerStory.read(data, empty=True),
         words,
     ).schema
-    read: list[PerStory] = [] if tables is None else [tables]
-    lock = threading.Lock()
+    # Read here, never inside a batch: a query run from within the streaming engine's own
+    # threads can wait forever for a thread the engine has given to another batch.
+    read = PerStory.read(data) if tables is None else tables
 
     def batch(stories: pl.DataFrame) -> pl.DataFrame:
-        with lock:
-            if not read:
-                read.append(PerStory.read(data))
-        return stories_batch(stories, data, read[0], words)
+        return stories_batch(stories, data, read, words)
 
     # Each story's row depends on that story alone, so batches may be built as they stream.
     return data.stories.map_batches(batch, schema=schema, streamable=True)
