@@ -11,34 +11,38 @@ from __future__ import annotations
 import polars as pl
 
 from civicfutures.exports.dataset import ExportData
-from civicfutures.exports.statistical import VOCABULARY_CODES, seen_values
-from civicfutures.exports.stories import attribute_column, stories_table
+from civicfutures.exports.statistical import VOCABULARY_CODES
+from civicfutures.exports.stories import PerStory, attribute_column, stories_table
 
 
 def _ordered(known: list[str], seen: list[str]) -> list[str]:
     return list(dict.fromkeys([*known, *sorted(v for v in set(seen) if v not in known)]))
 
 
-def categories(data: ExportData) -> dict[str, list[str]]:
-    """`{column: levels}` of every coded column of the stories table."""
-    seen = seen_values(data)
-    found = data.stories.select(pl.col("language").drop_nulls().unique().sort().implode()).collect()
-    coded = data.codings.select(pl.col("theme").unique().sort().implode()).collect()
+def categories(data: ExportData, tables: PerStory) -> dict[str, list[str]]:
+    """`{column: levels}` of every coded column of the stories table; the codes met in the
+    codings and demographics are taken from the export's tables already read."""
+    stories = data.stories.select(
+        pl.col(name).drop_nulls().unique().sort().implode()
+        for name in ("workshop_kind", "kind", "status", "language")
+    ).collect()
+    seen = {name: stories[name][0].to_list() for name in stories.columns}
     levels = {
         "project": [data.project["slug"]],
         "site": [s["slug"] for s in data.scope.sites],
         "country": sorted({s["country"] for s in data.scope.sites}),
         "workshop_kind": _ordered(list(VOCABULARY_CODES["workshop_kind"]), seen["workshop_kind"]),
-        "story_kind": _ordered(list(VOCABULARY_CODES["story_kind"]), seen["story_kind"]),
+        "story_kind": _ordered(list(VOCABULARY_CODES["story_kind"]), seen["kind"]),
         "status": _ordered(list(VOCABULARY_CODES["status"]), seen["status"]),
-        "language": found["language"][0].to_list(),
-        "themes": _ordered([t["key"] for t in data.themes], coded["theme"][0].to_list()),
+        "language": seen["language"],
+        "themes": _ordered(
+            [t["key"] for t in data.themes], tables.codings["theme"].unique().sort().to_list()
+        ),
     }
     for attribute in data.attributes:
         choices = [c["value"] for c in attribute.get("choices", [])]
-        levels[attribute_column(attribute["name"])] = _ordered(
-            choices, seen.get(f"attribute:{attribute['name']}", [])
-        )
+        found = tables.demographics[attribute["name"]]["value"].unique().sort().to_list()
+        levels[attribute_column(attribute["name"])] = _ordered(choices, found)
     return levels
 
 
@@ -57,4 +61,5 @@ def as_categories(frame: pl.LazyFrame, levels: dict[str, list[str]]) -> pl.LazyF
 
 def categorical_stories(data: ExportData) -> pl.LazyFrame:
     """The stories table as the Parquet export writes it: coded columns as categories."""
-    return as_categories(stories_table(data), categories(data))
+    tables = PerStory.read(data)
+    return as_categories(stories_table(data, tables=tables), categories(data, tables))

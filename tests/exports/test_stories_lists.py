@@ -1,0 +1,167 @@
+"""The stories table's lists, built from a snapshot written to disk, against the same lists
+worked out row by row in plain Python: codings in reading order with their excerpts, themes,
+translations and storytellers sorted, empty lists for stories without any; and the same rows
+whether the stories come all at once, in consecutive batches or in scattered ones."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from civicfutures.analysis.snapshot import write_snapshot
+from civicfutures.analysis.synthetic import MANIFEST, corpus
+from civicfutures.exports.bench import open_synthetic
+from civicfutures.exports.stories import PerStory, Vocabularies, stories_batch, stories_table
+
+BODY = "Zażółć gęślą jaźń — we asked the council twice, and then once more in writing."
+
+
+def _tables() -> dict[str, pl.DataFrame]:
+    tables = corpus(40)
+    ids = tables["stories"]["story_id"]
+    tables["stories"] = tables["stories"].with_columns(
+        body=pl.lit(BODY) + pl.lit(" #") + ids.cast(pl.String)
+    )
+    codings = tables["codings"].with_row_index("n").with_columns(pl.col("n").cast(pl.Int64))
+    # Offsets into the text that do not follow the themes' order, some codings without a span.
+    codings = codings.with_columns(
+        start=pl.when(pl.col("n") % 5 == 0).then(None).otherwise((pl.col("n") * 7) % 40),
+    ).with_columns(end=pl.col("start") + 3 + pl.col("n") % 9)
+    first, second = ids[0], ids[1]
+    # A story without codings, another without storytellers.
+    tables["codings"] = codings.drop("n").filter(pl.col("story_id") != first)
+    tables["story_storytellers"] = tables["story_storytellers"].filter(pl.col("story_id") != second)
+    # A story translated twice, given in the opposite order to the export's.
+    third = ids[2]
+    tables["translations"] = pl.concat(
+        [
+            tables["translations"].filter(pl.col("story_id") != third),
+            pl.DataFrame(
+                {
+                    "story_id": [third, third],
+                    "language": ["it", "en"],
+                    "origin": ["machine", "human"],
+                    "reviewed": [False, True],
+                }
+            ),
+        ]
+    )
+    return tables
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> tuple[pl.DataFrame, dict[str, pl.DataFrame], object]:
+    root: Path = tmp_path_factory.mktemp("snapshot")
+    tables = _tables()
+    info = write_snapshot(tables, root, dict(MANIFEST))
+    extras = root / "extras"
+    extras.mkdir()
+    tables["translations"].with_columns(
+        title=pl.lit("Story ") + pl.col("language"),
+        body=pl.lit("Text in ") + pl.col("language") + pl.lit(" ą"),
+    ).select("story_id", "language", "title", "body", "origin", "reviewed").reverse().write_parquet(
+        extras / "translations.parquet"
+    )
+    pl.DataFrame(schema={"storyteller_id": pl.Int64, "code": pl.String}).write_parquet(
+        extras / "codes.parquet"
+    )
+    data, _notes = open_synthetic(info.path, extras, "parquet")
+    translations = pl.read_parquet(extras / "translations.parquet")
+    return stories_table(data).collect(), {**tables, "translation_texts": translations}, data
+
+
+def _expected(tables: dict[str, pl.DataFrame], story_ids: list[int]) -> dict[int, dict]:
+    bodies = dict(zip(tables["stories"]["story_id"], tables["stories"]["body"], strict=True))
+    codings = defaultdict(list)
+    snapshot_order = tables["codings"].sort("story_id", "theme", "coder", "start", "end")
+    for n, c in enumerate(snapshot_order.iter_rows(named=True)):
+        codings[c["story_id"]].append((c["start"] is not None, c["start"] or 0, n, c))
+    tellers = defaultdict(list)
+    for link in tables["story_storytellers"].iter_rows(named=True):
+        tellers[link["story_id"]].append(link["storyteller_id"])
+    values = defaultdict(dict)
+    for d in tables["demographics"].iter_rows(named=True):
+        values[d["storyteller_id"]][d["attribute"]] = d["value"]
+    translations = defaultdict(list)
+    for t in tables["translation_texts"].iter_rows(named=True):
+        translations[t["story_id"]].append(t)
+    out = {}
+    for story in story_ids:
+        body = bodies[story]
+        ordered = [c for *_, c in sorted(codings[story], key=lambda k: k[:3])]
+        out[story] = {
+            "themes": sorted({c["theme"] for c in ordered}),
+            "codings": [
+                (
+                    c["theme"],
+                    c["coder"],
+                    c["start"],
+                    c["end"],
+                    None if c["start"] is None else body[c["start"] : c["end"]],
+                )
+                for c in ordered
+            ],
+            "storyteller_ids": sorted(tellers[story]),
+            "gender": sorted(
+                {values[t]["gender"] for t in tellers[story] if "gender" in values[t]}
+            ),
+            "translations": [
+                (t["language"], t["origin"], t["title"], t["body"], t["reviewed"])
+                for t in sorted(translations[story], key=lambda t: (t["language"], t["origin"]))
+            ],
+        }
+    return out
+
+
+def test_lists_match_the_snapshot_row_by_row(exported):
+    frame, tables, _data = exported
+    ids = frame["story_id"].to_list()
+    assert ids == sorted(tables["stories"].filter(pl.col("status") != "draft")["story_id"])
+    expected = _expected(tables, ids)
+    for row in frame.iter_rows(named=True):
+        want = expected[row["story_id"]]
+        assert row["themes"] == want["themes"]
+        assert [
+            (c["theme"], c["coder"], c["start"], c["end"], c["excerpt"]) for c in row["codings"]
+        ] == want["codings"]
+        assert row["storyteller_ids"] == want["storyteller_ids"]
+        assert row["n_storytellers"] == len(want["storyteller_ids"])
+        assert row["gender"] == want["gender"]
+        assert [
+            (t["language"], t["origin"], t["title"], t["body"], t["reviewed"])
+            for t in row["translations"]
+        ] == want["translations"]
+        assert row["translation_languages"] == [t[0] for t in want["translations"]]
+    first, second, third = ids[:3]
+    by_id = {row["story_id"]: row for row in frame.iter_rows(named=True)}
+    assert by_id[first]["codings"] == [] and by_id[first]["themes"] == []
+    assert by_id[second]["storyteller_ids"] == [] and by_id[second]["n_storytellers"] == 0
+    assert [t["language"] for t in by_id[third]["translations"]] == ["en", "it"]
+    assert any(c["excerpt"] for row in frame.iter_rows(named=True) for c in row["codings"]), (
+        "some codings have spans"
+    )
+
+
+def test_batches_give_the_same_rows_as_the_whole(exported):
+    frame, _tables, data = exported
+    stories = data.stories.collect()
+    tables = PerStory.read(data)
+    words = Vocabularies.of(data, data.scope.lang)
+    consecutive = pl.concat(
+        stories_batch(stories.slice(offset, 7), data, tables, words)
+        for offset in range(0, stories.height, 7)
+    )
+    assert consecutive.equals(frame)
+    scattered = pl.concat(
+        [
+            stories_batch(stories.gather_every(2), data, tables, words),
+            stories_batch(stories.gather_every(2, offset=1), data, tables, words),
+        ]
+    ).sort("story_id")
+    assert scattered.equals(frame)
+    assert stories_table(data).collect(engine="streaming").equals(frame)
+    empty = stories_batch(stories.clear(), data, tables, words)
+    assert empty.height == 0 and empty.schema == frame.schema
