@@ -362,14 +362,22 @@ def _published_cooccurrence(snapshot: Snapshot, params: AnalysisParams) -> pl.La
         schema={"theme_a": pl.String, "theme_b": pl.String},
         orient="row",
     )
+    pair_cells = _pair_cells(snapshot, params)
+    if _tellers_in_one_site(snapshot, params):
+        # A story has one site, and so has each storyteller: the exact counts are the sums
+        # of the exact cells within sites, and the pairs need not be counted twice.
+        exact = pair_cells.group_by("theme_a", "theme_b").agg(
+            _stories=pl.col("stories").sum(), _tellers=pl.col("storytellers").sum()
+        )
+    else:
+        exact = _exact_cooccurrence(snapshot, params).select(
+            "theme_a", "theme_b", _stories="stories", _tellers="storytellers"
+        )
     summed = perturbed_sum(
-        _pair_cells(snapshot, params),
+        pair_cells,
         ["theme_a", "theme_b"],
         {"stories": "key", "storytellers": "key"},
         k,
-    )
-    exact = _exact_cooccurrence(snapshot, params).select(
-        "theme_a", "theme_b", _stories="stories", _tellers="storytellers"
     )
     singles = _published_prevalence(snapshot, params, "project").select(
         "theme", "stories", "total", "suppressed"
@@ -461,9 +469,16 @@ def _published_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame
         schema={"challenge": pl.String, "vision": pl.String},
         orient="row",
     )
-    exact = _exact_links(snapshot, params).select(
-        "challenge", "vision", _links="links", _tellers="storytellers"
-    )
+    if params.via == "storyteller":
+        # A storyteller belongs to one site and is the one storyteller of each of their
+        # links: the exact links and their storytellers are the sums of the cells.
+        exact = cells.group_by("challenge", "vision").agg(
+            _links=pl.col("links").sum(), _tellers=pl.col("links").sum()
+        )
+    else:
+        exact = _exact_links(snapshot, params).select(
+            "challenge", "vision", _links="links", _tellers="storytellers"
+        )
     # A unit belongs to one site: the exact counts are the sums of the exact cells.
     by_challenge = challenges.group_by("challenge").agg(_uc=pl.col("units_challenge").sum())
     by_vision = visions.group_by("vision").agg(_uv=pl.col("units_vision").sum())
