@@ -628,7 +628,8 @@ def _published_agreement(
 
 def plan_quality(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     scoped = scoped_stories(snapshot["stories"], snapshot["sites"], params)
-    stories = with_site_slug(snapshot, scoped)
+    # Cached: two checks read the scoped stories.
+    stories = with_site_slug(snapshot, scoped).cache()
     parts = {
         "uncoded": quality_checks.uncoded(stories, _coder_sets(snapshot)),
         "missing_translation": quality_checks.missing_translations(
@@ -681,7 +682,9 @@ def _published_quality(
     (`site` empty), and the consent counts; each a count of its own cell within a site,
     perturbed with its storytellers' key, the total the sum of the sites' published counts."""
     k = _threshold(snapshot, params)
-    listing = quality_checks.quality(parts.values())
+    # The listing, its storytellers and the cells are each read twice below: cached, so
+    # that Polars computes them once.
+    listing = quality_checks.quality(parts.values()).cache()
     tellers = (
         listing.select("check", "site", "story_id")
         .unique()
@@ -689,6 +692,7 @@ def _published_quality(
         .join(_record_keys(snapshot), on="storyteller_id")
         .select("check", "site", "storyteller_id", "record_key")
         .unique()
+        .cache()
     )
     # Every site in scope holding a story of any status: drafts count where nothing else is.
     anywhere = scoped_stories(snapshot["stories"], snapshot["sites"], replace(params, statuses=()))
@@ -702,6 +706,7 @@ def _published_quality(
             _tellers=pl.len(), _key=pl.col("record_key").sum()), on=["check", "site"], how="left")
         .with_columns(pl.col("_n", "_tellers", "_key").cast(pl.Int64).fill_null(0))
         .with_columns(_value=published(pl.col("_n"), pl.col("_key"), k))
+        .cache()
     )  # fmt: skip
     everywhere = (
         cells.group_by("check")
