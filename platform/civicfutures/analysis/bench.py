@@ -5,10 +5,9 @@ For each size N it generates the synthetic corpus (`synthetic.py`: 200 sites in 
 writer, then runs the suite `repeat` times per engine, each engine in its own process so its
 peak memory (max RSS of that process, from `wait4`) is its own. Polars plans and collects each
 analysis once, as a request does, three at a time (`suite.run_many`, as a briefing runs
-them); DuckDB materialises the scoped stories and the themes
-present in them once per run (temporary tables), then runs one query per analysis. The suite
-is the ten tables
-of `duckdb_suite.SUITE`: prevalence by site, country and age band, the site comparison with
+them); DuckDB reads each Parquet file once per run into temporary tables (`duckdb_suite.connect`),
+then runs one query per analysis over them, with two threads. The suite is the ten tables of
+`duckdb_suite.SUITE`: prevalence by site, country and age band, the site comparison with
 its tests, the breakdown by age band, co-occurrence, links, coder agreement,
 representativeness and the quick quality checks, each with disclosure control. Both engines
 read the same Parquet files and share the Python code for p-values and suppression.
@@ -32,7 +31,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-DEFAULT_SIZES = [100_000, 1_000_000, 5_000_000]
+# Powers of ten, so that a reader sees how the cost grows with the corpus.
+DEFAULT_SIZES = [10_000, 100_000, 1_000_000, 10_000_000]
 
 
 def _polars_suite(directory: Path) -> list:
@@ -68,13 +68,15 @@ def _child(engine: str, directory: Path, repeat: int) -> None:
         importlib.import_module(f"civicfutures.analysis.{module}")
 
     times = []
+    cpu = []
     rows = 0
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         tables = run(directory)
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
         rows = sum(t.height for t in tables)
-    print(json.dumps({"engine": engine, "times": times, "rows": rows}))
+    print(json.dumps({"engine": engine, "times": times, "cpu": cpu, "rows": rows}))
 
 
 def _measure(engine: str, directory: Path, repeat: int) -> dict:
@@ -112,29 +114,60 @@ def _generate(stories: int, root: Path) -> None:
     print(write_snapshot(corpus(stories), root, dict(MANIFEST)).path)
 
 
-def run_bench(sizes: list[int], repeat: int = 3) -> None:
-    """Generate, snapshot and time the suite for each size; print one line per size."""
+def _load() -> str:
+    return "/".join(f"{load:.1f}" for load in os.getloadavg())
+
+
+def _cell(figures: dict[str, dict], engine: str, key: str, spec: str) -> str:
+    """One engine's figure (the median of its runs, or its peak), blank when not run."""
+    if engine not in figures:
+        return "-"
+    value = figures[engine][key]
+    return format(statistics.median(value) if isinstance(value, list) else value, spec)
+
+
+def run_bench(sizes: list[int], repeat: int = 3, engines: tuple[str, ...] = tuple(ENGINES)) -> None:
+    """Generate, snapshot and time the suite for each size; print one line per size.
+
+    Each line gives both engines' wall and CPU seconds (medians), their ratio, each one's
+    peak memory, the load average before and after, and the growth of the Polars time
+    over the previous size divided by the growth of the corpus (1.00: linear).
+    """
     header = (
-        f"{'stories':>10}  {'codings':>10}  {'polars s':>9}  {'duckdb s':>9}  {'ratio':>6}  "
-        f"{'polars MiB':>10}  {'duckdb MiB':>10}"
+        f"{'stories':>10}  {'codings':>10}  {'polars s':>9}  {'cpu s':>7}  {'duckdb s':>9}  "
+        f"{'cpu s':>7}  {'ratio':>6}  {'polars MiB':>10}  {'duckdb MiB':>10}  {'growth':>6}  "
+        "load before -> after"
     )
     print(f"analysis suite, median of {repeat} runs, {os.cpu_count()} cores")
     print(header)
+    previous: tuple[int, float] | None = None
     for stories in sizes:
         root = Path(tempfile.mkdtemp(prefix="civicfutures-bench-"))
         try:
             directory = _write_corpus(stories, root)
             manifest = json.loads((directory / "manifest.json").read_text())
             codings = manifest["tables"]["codings"]["rows"]
-            figures = {engine: _measure(engine, directory, repeat) for engine in ENGINES}
+            before = _load()
+            figures = {engine: _measure(engine, directory, repeat) for engine in engines}
+            after = _load()
         finally:
             shutil.rmtree(root, ignore_errors=True)
-        polars_s = statistics.median(figures["polars"]["times"])
-        duckdb_s = statistics.median(figures["duckdb"]["times"])
+        ratio = growth = "-"
+        if "polars" in figures and "duckdb" in figures:
+            polars_s = statistics.median(figures["polars"]["times"])
+            ratio = f"{polars_s / statistics.median(figures['duckdb']['times']):.2f}"
+        if "polars" in figures:
+            polars_s = statistics.median(figures["polars"]["times"])
+            if previous is not None:
+                growth = f"{polars_s / previous[1] / (stories / previous[0]):.2f}"
+            previous = (stories, polars_s)
         print(
-            f"{stories:>10,}  {codings:>10,}  {polars_s:>9.3f}  {duckdb_s:>9.3f}  "
-            f"{polars_s / duckdb_s:>6.2f}  {figures['polars']['peak_mib']:>10.0f}  "
-            f"{figures['duckdb']['peak_mib']:>10.0f}",
+            f"{stories:>10,}  {codings:>10,}  {_cell(figures, 'polars', 'times', '>9.3f')}  "
+            f"{_cell(figures, 'polars', 'cpu', '>7.2f')}  "
+            f"{_cell(figures, 'duckdb', 'times', '>9.3f')}  "
+            f"{_cell(figures, 'duckdb', 'cpu', '>7.2f')}  {ratio:>6}  "
+            f"{_cell(figures, 'polars', 'peak_mib', '>10.0f')}  "
+            f"{_cell(figures, 'duckdb', 'peak_mib', '>10.0f')}  {growth:>6}  {before} -> {after}",
             flush=True,
         )
 
@@ -146,13 +179,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--child", choices=sorted(ENGINES))
     parser.add_argument("--snapshot", type=Path)
     parser.add_argument("--generate", type=int)
+    parser.add_argument("--engine", choices=sorted(ENGINES), action="append")
     args = parser.parse_args(argv)
     if args.generate:
         _generate(args.generate, args.snapshot)
     elif args.child:
         _child(args.child, args.snapshot, args.repeat)
     else:
-        run_bench(args.stories or DEFAULT_SIZES, args.repeat)
+        run_bench(args.stories or DEFAULT_SIZES, args.repeat, tuple(args.engine or ENGINES))
 
 
 if __name__ == "__main__":

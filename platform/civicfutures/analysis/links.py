@@ -144,7 +144,11 @@ def link_cells(
     sum of a workshop's storytellers' keys).
     """
     unit = UNIT_COLUMN[via]
-    units = _units(coded, story_storytellers, codebook, via, linked).join(unit_sites, on=unit)
+    # Cached: each of the six tallies below reads the units, which Polars would otherwise
+    # group again for each reading (and for each theme the explodes filter by).
+    units = (
+        _units(coded, story_storytellers, codebook, via, linked).join(unit_sites, on=unit).cache()
+    )
     counted = _counted(units, codebook, unit, ["site_id"])
     keys = _counted(units, codebook, unit, ["site_id"], weight="record_key")
     out = []

@@ -58,6 +58,8 @@ def prevalence(
         teller_sets.group_by(*keys, "storyteller_id")
         .agg(codebook.union())
         .join(record_keys, on="storyteller_id", how="left")
+        # Read twice (the storytellers and their keys): grouped once.
+        .cache()
     )
     tellers = codebook.tally(
         unions, keys, extra=[pl.len().cast(COUNTS).alias("total_storytellers")]

@@ -362,14 +362,22 @@ def _published_cooccurrence(snapshot: Snapshot, params: AnalysisParams) -> pl.La
         schema={"theme_a": pl.String, "theme_b": pl.String},
         orient="row",
     )
+    pair_cells = _pair_cells(snapshot, params)
+    if _tellers_in_one_site(snapshot, params):
+        # A story has one site, and so has each storyteller: the exact counts are the sums
+        # of the exact cells within sites, and the pairs need not be counted twice.
+        exact = pair_cells.group_by("theme_a", "theme_b").agg(
+            _stories=pl.col("stories").sum(), _tellers=pl.col("storytellers").sum()
+        )
+    else:
+        exact = _exact_cooccurrence(snapshot, params).select(
+            "theme_a", "theme_b", _stories="stories", _tellers="storytellers"
+        )
     summed = perturbed_sum(
-        _pair_cells(snapshot, params),
+        pair_cells,
         ["theme_a", "theme_b"],
         {"stories": "key", "storytellers": "key"},
         k,
-    )
-    exact = _exact_cooccurrence(snapshot, params).select(
-        "theme_a", "theme_b", _stories="stories", _tellers="storytellers"
     )
     singles = _published_prevalence(snapshot, params, "project").select(
         "theme", "stories", "total", "suppressed"
@@ -461,9 +469,16 @@ def _published_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame
         schema={"challenge": pl.String, "vision": pl.String},
         orient="row",
     )
-    exact = _exact_links(snapshot, params).select(
-        "challenge", "vision", _links="links", _tellers="storytellers"
-    )
+    if params.via == "storyteller":
+        # A storyteller belongs to one site and is the one storyteller of each of their
+        # links: the exact links and their storytellers are the sums of the cells.
+        exact = cells.group_by("challenge", "vision").agg(
+            _links=pl.col("links").sum(), _tellers=pl.col("links").sum()
+        )
+    else:
+        exact = _exact_links(snapshot, params).select(
+            "challenge", "vision", _links="links", _tellers="storytellers"
+        )
     # A unit belongs to one site: the exact counts are the sums of the exact cells.
     by_challenge = challenges.group_by("challenge").agg(_uc=pl.col("units_challenge").sum())
     by_vision = visions.group_by("vision").agg(_uv=pl.col("units_vision").sum())
@@ -613,7 +628,8 @@ def _published_agreement(
 
 def plan_quality(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     scoped = scoped_stories(snapshot["stories"], snapshot["sites"], params)
-    stories = with_site_slug(snapshot, scoped)
+    # Cached: two checks read the scoped stories.
+    stories = with_site_slug(snapshot, scoped).cache()
     parts = {
         "uncoded": quality_checks.uncoded(stories, _coder_sets(snapshot)),
         "missing_translation": quality_checks.missing_translations(
@@ -666,7 +682,9 @@ def _published_quality(
     (`site` empty), and the consent counts; each a count of its own cell within a site,
     perturbed with its storytellers' key, the total the sum of the sites' published counts."""
     k = _threshold(snapshot, params)
-    listing = quality_checks.quality(parts.values())
+    # The listing, its storytellers and the cells are each read twice below: cached, so
+    # that Polars computes them once.
+    listing = quality_checks.quality(parts.values()).cache()
     tellers = (
         listing.select("check", "site", "story_id")
         .unique()
@@ -674,6 +692,7 @@ def _published_quality(
         .join(_record_keys(snapshot), on="storyteller_id")
         .select("check", "site", "storyteller_id", "record_key")
         .unique()
+        .cache()
     )
     # Every site in scope holding a story of any status: drafts count where nothing else is.
     anywhere = scoped_stories(snapshot["stories"], snapshot["sites"], replace(params, statuses=()))
@@ -687,6 +706,7 @@ def _published_quality(
             _tellers=pl.len(), _key=pl.col("record_key").sum()), on=["check", "site"], how="left")
         .with_columns(pl.col("_n", "_tellers", "_key").cast(pl.Int64).fill_null(0))
         .with_columns(_value=published(pl.col("_n"), pl.col("_key"), k))
+        .cache()
     )  # fmt: skip
     everywhere = (
         cells.group_by("check")

@@ -208,14 +208,21 @@ def bench_briefing(
     "sizes",
     type=click.IntRange(1_000),
     multiple=True,
-    help="Corpus size (repeat for several; default 100k, 1M and 5M).",
+    help="Corpus size (repeat for several; default 10k, 100k, 1M and 10M).",
 )
 @click.option("--repeat", type=click.IntRange(1, 50), default=3, show_default=True)
-def bench_analysis(sizes: tuple[int, ...], repeat: int) -> None:
+@click.option(
+    "--engine",
+    "engines",
+    type=click.Choice(["polars", "duckdb"]),
+    multiple=True,
+    help="Run only this engine's suite (repeat for both; default both).",
+)
+def bench_analysis(sizes: tuple[int, ...], repeat: int, engines: tuple[str, ...]) -> None:
     """Time the analysis suite in Polars and in DuckDB SQL on a synthetic corpus."""
-    from civicfutures.analysis.bench import DEFAULT_SIZES, run_bench
+    from civicfutures.analysis.bench import DEFAULT_SIZES, ENGINES, run_bench
 
-    run_bench(list(sizes) or DEFAULT_SIZES, repeat)
+    run_bench(list(sizes) or DEFAULT_SIZES, repeat, engines or tuple(ENGINES))
 
 
 @bench.command("search")
