@@ -17,6 +17,7 @@ from civicfutures.coding.visibility import blind_stories, visible
 from civicfutures.consent import readable_stories
 from civicfutures.curation.anchoring import reanchor_evidence
 from civicfutures.db import story_rows
+from civicfutures.db.kept import KeptByVersion
 from civicfutures.db.tables import (
     Coding,
     Site,
@@ -157,6 +158,26 @@ def _checked_themes(
     return found
 
 
+# What a list reads, per data version (`db/kept.py`): the ids a reader's filters select (the
+# total, and every page's window, without counting again), and the pages themselves. Each is
+# exact until the next committed write, which moves the version in every process: the stories,
+# their tellers' consent, sites, themes, codings and done marks all bump it.
+_WANTED: KeptByVersion[np.ndarray] = KeptByVersion(capacity=256)
+_PAGES: KeptByVersion[s.StoryPage] = KeptByVersion(capacity=1024)
+
+
+async def _wanted(
+    columns: story_columns.StoryColumns, actor: Actor, filters: StoryFilters
+) -> np.ndarray:
+    """The ids, ascending, of the stories `actor` may read that pass `filters`."""
+    key = (story_columns.scope_of(actor), filters)
+    kept = _WANTED.get(key, columns.version)
+    if kept is None:
+        kept = np.flatnonzero(await columns.readable(actor) & columns.filtered(filters))
+        _WANTED.put(key, columns.version, kept)
+    return kept
+
+
 class StoryService:
     # ------------------------------------------------------------------ reading
 
@@ -272,12 +293,17 @@ class StoryService:
         for _attempt in range(COLUMN_ATTEMPTS):
             try:
                 columns = await story_columns.current()
-                wanted = np.flatnonzero(await columns.readable(actor) & columns.filtered(filters))
+                wanted = await _wanted(columns, actor, filters)
                 break
             except story_columns.StaleVersion:
                 continue
         else:
             return await self._list_in_sql(actor, filters, limit, after, newest_first, offset)
+        # The reader's own key: blind coding shows each coder their own codings.
+        key = (actor.user_id, actor.access, filters, limit, after, newest_first, offset)
+        kept = _PAGES.get(key, columns.version)
+        if kept is not None:
+            return kept
         order = wanted[::-1] if newest_first else wanted
         if after is not None:
             order = order[order < after] if newest_first else order[order > after]
@@ -291,9 +317,11 @@ class StoryService:
         rows = [found[i] for i in window[:limit] if i in found]
         more = len(window) > limit
         next_cursor = encode_cursor(window[limit - 1]) if more else None
-        return s.StoryPage(
+        listed = s.StoryPage(
             items=await self._assemble(rows, actor), next_cursor=next_cursor, total=len(wanted)
         )
+        _PAGES.put(key, columns.version, listed)
+        return listed
 
     async def _list_in_sql(
         self,
