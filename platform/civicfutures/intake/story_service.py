@@ -163,7 +163,8 @@ def _checked_themes(
 # exact until the next committed write, which moves the version in every process: the stories,
 # their tellers' consent, sites, themes, codings and done marks all bump it.
 _WANTED: KeptByVersion[np.ndarray] = KeptByVersion(capacity=256)
-_PAGES: KeptByVersion[s.StoryPage] = KeptByVersion(capacity=1024)
+# A page holds its stories' texts (up to 200 of a few kB): 128 pages stay within tens of MB.
+_PAGES: KeptByVersion[s.StoryPage] = KeptByVersion(capacity=128)
 
 
 async def _wanted(
