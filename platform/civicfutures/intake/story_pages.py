@@ -112,10 +112,7 @@ async def _story_reads(actor: Actor, lang: str, story_id: int) -> tuple[Hashable
     """The reads, and the key that names them at this data version (for the kept rendering)."""
     version = await data_version()
     key = (story_id, lang, current_locale(), actor.user_id, actor.access)
-    kept = _READS.get(key, version)
-    if kept is None:
-        kept = await _read_story(actor, lang, story_id)
-        _READS.put(key, version, kept)
+    kept = await _READS.get_or_derive(key, version, lambda: _read_story(actor, lang, story_id))
     return (key, version), kept
 
 

@@ -105,11 +105,7 @@ async def filter_labels(lang: str, values: dict[str, Iterable[Any]]) -> dict[str
             sorted((name, tuple(sorted({str(v) for v in found}))) for name, found in values.items())
         ),
     )
-    kept = _LABELS.get(key, version)
-    if kept is None:
-        kept = await _read_filter_labels(lang, values)
-        _LABELS.put(key, version, kept)
-    return kept
+    return await _LABELS.get_or_derive(key, version, lambda: _read_filter_labels(lang, values))
 
 
 async def _read_filter_labels(

@@ -302,27 +302,27 @@ class StoryService:
             return await self._list_in_sql(actor, filters, limit, after, newest_first, offset)
         # The reader's own key: blind coding shows each coder their own codings.
         key = (actor.user_id, actor.access, filters, limit, after, newest_first, offset)
-        kept = _PAGES.get(key, columns.version)
-        if kept is not None:
-            return kept
-        order = wanted[::-1] if newest_first else wanted
-        if after is not None:
-            order = order[order < after] if newest_first else order[order > after]
-        window = [int(i) for i in order[offset : offset + limit + 1]]
-        found = {
-            row["id"]: row
-            for row in await Story.select(Story.all_columns(), Story.site.slug).where(
-                Story.id.is_in(window or [-1]), readable_stories(actor)
+
+        async def page() -> s.StoryPage:
+            order = wanted[::-1] if newest_first else wanted
+            if after is not None:
+                order = order[order < after] if newest_first else order[order > after]
+            window = [int(i) for i in order[offset : offset + limit + 1]]
+            found = {
+                row["id"]: row
+                for row in await Story.select(Story.all_columns(), Story.site.slug).where(
+                    Story.id.is_in(window or [-1]), readable_stories(actor)
+                )
+            }
+            rows = [found[i] for i in window[:limit] if i in found]
+            more = len(window) > limit
+            return s.StoryPage(
+                items=await self._assemble(rows, actor),
+                next_cursor=encode_cursor(window[limit - 1]) if more else None,
+                total=len(wanted),
             )
-        }
-        rows = [found[i] for i in window[:limit] if i in found]
-        more = len(window) > limit
-        next_cursor = encode_cursor(window[limit - 1]) if more else None
-        listed = s.StoryPage(
-            items=await self._assemble(rows, actor), next_cursor=next_cursor, total=len(wanted)
-        )
-        _PAGES.put(key, columns.version, listed)
-        return listed
+
+        return await _PAGES.get_or_derive(key, columns.version, page)
 
     async def _list_in_sql(
         self,

@@ -59,11 +59,9 @@ class SearchPages(Controller):
             current_locale(),
             tuple(sorted(request.query_params.multi_items())),
         )
-        kept = _PAGES.get(key, version)
-        if kept is None:
-            kept = await self._content(actor, request.query_params, lang)
-            _PAGES.put(key, version, kept)
-        status_code, content = kept
+        status_code, content = await _PAGES.get_or_derive(
+            key, version, lambda: self._content(actor, request.query_params, lang)
+        )
         return page(
             "search/search.html",
             status_code=status_code,

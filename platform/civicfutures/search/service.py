@@ -165,21 +165,18 @@ class SearchService:
             return empty
         version = await data_version()
         key = (story_columns.scope_of(actor), q, filters, limit, offset, browse, prefix)
-        kept = _RESULTS.get(key, version)
-        if kept is not None:
-            return kept
-        for _attempt in range(ATTEMPTS):
-            try:
-                found = await self._from_columns(
-                    actor, q, words, filters, limit, offset, empty, prefix
-                )
-                break
-            except story_columns.StaleVersion:
-                continue
-        else:
-            found = await self._in_sql(actor, q, words, filters, limit, offset, empty, prefix)
-        _RESULTS.put(key, version, found)
-        return found
+
+        async def answer() -> SearchPage:
+            for _attempt in range(ATTEMPTS):
+                try:
+                    return await self._from_columns(
+                        actor, q, words, filters, limit, offset, empty, prefix
+                    )
+                except story_columns.StaleVersion:
+                    continue
+            return await self._in_sql(actor, q, words, filters, limit, offset, empty, prefix)
+
+        return await _RESULTS.get_or_derive(key, version, answer)
 
     async def _from_columns(
         self,
