@@ -29,6 +29,12 @@ ARCHIVE_TITLE = "Młodzieżowa rada"
 # A prefix typed without diacritics: finds "Młodzieżowa" and "młodzi".
 ARCHIVE_QUERY = "mlodz"
 P99_TARGET_MS = 100.0
+# The signed-in pages and reads, each against /health of the same run (issue: pages).
+PAGE_SCENARIOS = ("story list", "story page", "story form page", "search API", "search page")
+PAGE_SHARE_TARGET = 0.30
+POST_SHARE_TARGET = 0.12
+# A word of several demo stories, typed without its diacritics: finds „młodzi”.
+SEARCH_QUERY = "mlodzi"
 
 STORY_BODY = (
     "Na osiedlu nie ma już żadnego miejsca, gdzie młodzi mogą się spotkać bez płacenia. "
@@ -133,6 +139,16 @@ def scenarios(url: str, token: str, admin_token: str) -> tuple[list[Scenario], d
         teller = client.get("/api/v1/storytellers", params={"site": "gdansk"}).json()[0]
         form_path = "/pl/sites/gdansk/stories/new"
         form_status = client.get(form_path).status_code
+        listed = client.get("/api/v1/stories", params={"site": "gdansk", "limit": 200}).json()
+        # The partner's page of the Gdańsk story with the most codings: texts, codings with
+        # their excerpts, suggestions, history.
+        coded = max(listed["items"], key=lambda story: (len(story["codings"]), -story["id"]))
+        story_path = f"/pl/stories/{coded['id']}"
+        search_path = f"/pl/search?q={SEARCH_QUERY}"
+        page_status = {
+            "story page": client.get(story_path).status_code,
+            "search page": client.get(search_path).status_code,
+        }
     story_page = public_story(url, admin_token, workshop["id"], teller["id"])
     archive = story_page.rsplit("/stories/", 1)[0]
     etag = httpx.get(url + story_page, timeout=10).headers.get("etag", "")
@@ -140,6 +156,9 @@ def scenarios(url: str, token: str, admin_token: str) -> tuple[list[Scenario], d
         Scenario("/health", "GET", "/health"),
         Scenario("story list", "GET", "/api/v1/stories?site=gdansk&limit=20", headers=auth),
         Scenario("story form page", "GET", form_path, headers=auth),
+        Scenario("story page", "GET", story_path, headers=auth),
+        Scenario("search API", "GET", f"/api/v1/stories?q={SEARCH_QUERY}", headers=auth),
+        Scenario("search page", "GET", search_path, headers=auth),
         # Anonymous, as any visitor: no token, no cookie.
         Scenario("archive story page", "GET", story_page),
         Scenario("archive story 304", "GET", story_page, 304, {"If-None-Match": etag}),
@@ -158,6 +177,9 @@ def scenarios(url: str, token: str, admin_token: str) -> tuple[list[Scenario], d
         skipped["story form page"] = (
             f"not served by this build ({form_path} answered {form_status})"
         )
+    for name, status in page_status.items():
+        if status != 200:
+            skipped[name] = f"not served by this build (answered {status})"
     return [s for s in planned if s.name not in skipped], skipped
 
 
@@ -253,6 +275,29 @@ def render(report: Report) -> str:
         lines.append(
             "archive: "
             + "; ".join(f"{name}: {'met' if met else 'MISSED'}" for name, met in archive_checks)
+        )
+    if ceiling and ceiling.rate:
+        page_checks = [
+            (
+                f"{name} {figures.rate / ceiling.rate:.0%} of /health, p99 {figures.p99_ms:.0f} ms",
+                figures.rate / ceiling.rate >= PAGE_SHARE_TARGET
+                and figures.p99_ms <= P99_TARGET_MS,
+            )
+            for name in PAGE_SCENARIOS
+            if (figures := report.figure(name)) is not None
+        ]
+        post = report.figure("story POST")
+        if post is not None:
+            page_checks.append(
+                (
+                    f"story POST {post.rate / ceiling.rate:.0%} of /health",
+                    post.rate / ceiling.rate >= POST_SHARE_TARGET,
+                )
+            )
+        lines.append(
+            f"pages (>= {PAGE_SHARE_TARGET:.0%} of /health, p99 <= {P99_TARGET_MS:.0f} ms; "
+            f"POST >= {POST_SHARE_TARGET:.0%}): "
+            + "; ".join(f"{name}: {'met' if met else 'MISSED'}" for name, met in page_checks)
         )
     post = report.figure("story POST")
     if post is not None:

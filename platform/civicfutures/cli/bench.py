@@ -68,7 +68,8 @@ def api(
     pg_admin_url: str,
     json_path: Path | None,
 ) -> None:
-    """Serve the API on 127.0.0.1 and measure /health, story list, story form and story POST.
+    """Serve the API on 127.0.0.1 and measure /health, story list, form, story page, search and
+    story POST, and the public archive.
 
     Prints requests/s, p50/p99 latency and errors per scenario, then checks that every
     acknowledged story POST is in the database exactly once (exit status 1 otherwise).

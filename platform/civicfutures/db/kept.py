@@ -9,8 +9,9 @@ that a value is never kept under a newer version than the data it was derived fr
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -22,6 +23,7 @@ class KeptByVersion(Generic[T]):
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self._kept: OrderedDict[Hashable, tuple[str, T]] = OrderedDict()
+        self._deriving: dict[tuple[Hashable, str], asyncio.Future[T]] = {}
 
     def get(self, key: Hashable, version: str) -> T | None:
         kept = self._kept.get(key)
@@ -35,6 +37,38 @@ class KeptByVersion(Generic[T]):
         self._kept.move_to_end(key)
         while len(self._kept) > self.capacity:
             self._kept.popitem(last=False)
+
+    async def get_or_derive(
+        self, key: Hashable, version: str, derive: Callable[[], Awaitable[T]]
+    ) -> T:
+        """The value kept for `key` at `version`, else `derive()`'s, kept. Requests that miss
+        the same key at once wait for one derivation rather than each running it (a page
+        asked by 32 connections right after a write would otherwise be read 32 times)."""
+        kept = self.get(key, version)
+        if kept is not None:
+            return kept
+        pending = self._deriving.get((key, version))
+        if pending is not None:
+            try:
+                return await asyncio.shield(pending)
+            except Exception:
+                # The one derivation failed (a refusal, a cancelled request): derive alone.
+                return await derive()
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._deriving[(key, version)] = future
+        try:
+            value = await derive()
+        except BaseException as error:
+            future.set_exception(
+                error if isinstance(error, Exception) else RuntimeError("not derived")
+            )
+            future.exception()  # retrieved: waiters derive alone
+            raise
+        finally:
+            self._deriving.pop((key, version), None)
+        future.set_result(value)
+        self.put(key, version, value)
+        return value
 
     def __len__(self) -> int:
         return len(self._kept)

@@ -6,7 +6,8 @@ the reader may not see is the same 404 page as an unknown id.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
@@ -14,21 +15,26 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from civicfutures.auth.actor import Actor
+from civicfutures.coding.schemas import Suggestions
 from civicfutures.coding.suggestions import SuggestionService
+from civicfutures.db.kept import KeptByVersion
 from civicfutures.db.tables import Theme
+from civicfutures.db.version import data_version
 from civicfutures.errors import FieldError, InvalidInput, NotFound, Problem, TooLarge
 from civicfutures.forms.definitions import (
+    Choice,
     scope_label,
     status_label,
     story_kind_label,
     theme_choices,
     workshop_kind_label,
 )
+from civicfutures.i18n import current_locale
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n.labels import LabelContext
 from civicfutures.intake import schemas as s
 from civicfutures.intake.story_service import StoryService
-from civicfutures.intake.story_view import StoryViewService
+from civicfutures.intake.story_view import StoryView, StoryViewService
 from civicfutures.recordings.service import MediaOut, RecordingService, megabytes
 from civicfutures.settings import get_settings
 from civicfutures.web.auth import current_actor, page_requires
@@ -81,6 +87,54 @@ async def theme_options(
     return options
 
 
+@dataclass(frozen=True)
+class StoryReads:
+    """Everything the story page reads from the database for one reader."""
+
+    view: StoryView
+    themes: dict[str, Choice]
+    theme_options: list[dict[str, str]]
+    can_write: bool
+    media: list[MediaOut]
+    suggestions: Suggestions | None
+
+
+# The story page's reads per (story, interface language, reader) and data version. Every table
+# they come from bumps the data version when written (the stories and their tellers, consent,
+# codings, done marks, agreed codings, memos, rejected suggestions, recordings; a story's
+# history is written with its row), so a kept read is exact until the next write, in every
+# process. The reader is part of the key: blind coding, done marks, memos and suggestions are
+# the reader's own. A reader who may not read the story gets NotFound and nothing is kept.
+_READS: KeptByVersion[StoryReads] = KeptByVersion(capacity=512)
+
+
+async def _story_reads(actor: Actor, lang: str, story_id: int) -> tuple[Hashable, StoryReads]:
+    """The reads, and the key that names them at this data version (for the kept rendering)."""
+    version = await data_version()
+    key = (story_id, lang, current_locale(), actor.user_id, actor.access)
+    kept = await _READS.get_or_derive(key, version, lambda: _read_story(actor, lang, story_id))
+    return (key, version), kept
+
+
+async def _read_story(actor: Actor, lang: str, story_id: int) -> StoryReads:
+    view = await StoryViewService().view(actor, story_id)
+    labels = LabelContext(
+        tag=lang,
+        site_languages=tuple(view.site.languages),
+        project_default=view.project["default_language"],
+    )
+    themes, _groups = await theme_choices(view.project["id"], labels)
+    can_write = actor.writes_site(view.site.id)
+    return StoryReads(
+        view=view,
+        themes={c.value: c for c in themes},
+        theme_options=await theme_options(view.project["id"], labels),
+        can_write=can_write,
+        media=await RecordingService().of_story(actor, story_id) if can_write else [],
+        suggestions=(await SuggestionService().suggest(actor, story_id) if view.may_code else None),
+    )
+
+
 async def render_story(
     request: Request,
     lang: str,
@@ -99,38 +153,40 @@ async def render_story(
 
     `reconcile` names a theme whose coders' excerpts are set side by side to agree on."""
     actor = current_actor(request)
-    view = await StoryViewService().view(actor, story_id)
-    labels = LabelContext(
-        tag=lang,
-        site_languages=tuple(view.site.languages),
-        project_default=view.project["default_language"],
-    )
-    themes, _groups = await theme_choices(view.project["id"], labels)
-    suggestions = await SuggestionService().suggest(actor, story_id) if view.may_code else None
-    can_write = actor.writes_site(view.site.id)
-    media: list[MediaOut] = await RecordingService().of_story(actor, story_id) if can_write else []
+    key, read = await _story_reads(actor, lang, story_id)
+    view, themes = read.view, read.themes
+    content = {
+        "view": view,
+        "story": view.story,
+        "themes": themes,
+        "theme_options": read.theme_options,
+        "can_write": read.can_write,
+        "media": read.media,
+        "media_errors": list(media_errors),
+        "is_admin": actor.is_admin,
+        "coding_errors": list(errors),
+        "coding_values": values or {},
+        "notice": notice,
+        "reconcile": reconcile if reconcile in themes else None,
+        "memo_errors": list(memo_errors),
+        "agreed_errors": list(agreed_errors),
+        "suggestions": read.suggestions,
+        "story_kind_label": story_kind_label,
+        "status_label": status_label,
+        "workshop_kind_label": workshop_kind_label,
+        "scope_label": scope_label,
+    }
+    # The plain page (no notice, no refused form, nothing to reconcile) is the same for every
+    # request of this reader at this data version: rendered once, kept (`web/kept_fragments`).
+    plain = not (
+        errors or values or notice or content["reconcile"] or memo_errors or agreed_errors
+    ) and not (media_errors or status_code != 200)
     return page(
         "pages/story.html",
         status_code=status_code,
-        view=view,
         story=view.story,
-        themes={c.value: c for c in themes},
-        theme_options=await theme_options(view.project["id"], labels),
-        can_write=can_write,
-        media=media,
-        media_errors=list(media_errors),
-        is_admin=actor.is_admin,
-        coding_errors=list(errors),
-        coding_values=values or {},
-        notice=notice,
-        reconcile=reconcile if reconcile in {c.value for c in themes} else None,
-        memo_errors=list(memo_errors),
-        agreed_errors=list(agreed_errors),
-        suggestions=suggestions,
-        story_kind_label=story_kind_label,
-        status_label=status_label,
-        workshop_kind_label=workshop_kind_label,
-        scope_label=scope_label,
+        content=content,
+        kept_key=key if plain else None,
     )
 
 

@@ -14,8 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from civicfutures.auth.actor import Actor
+from civicfutures.db.kept import KeptByVersion
 from civicfutures.db.tables import Site, Theme, Workshop
+from civicfutures.db.version import data_version
 from civicfutures.forms.definitions import language_choices, status_label, story_kind_label
+from civicfutures.i18n import current_locale
 from civicfutures.i18n import gettext as _
 from civicfutures.intake.schemas import SiteOut
 from civicfutures.intake.setup_service import SetupService
@@ -85,9 +88,29 @@ def read_story_query(query: Any, extra: Iterable[str] = ()) -> StoryQuery:
     return StoryQuery(filters, number, raw, problems)
 
 
+# Names of filter values per (language, values) and data version: a search page or a list page
+# asked again before any write names its facets without reading sites, themes and workshops.
+_LABELS: KeptByVersion[dict[str, dict[str, str]]] = KeptByVersion(capacity=512)
+
+
 async def filter_labels(lang: str, values: dict[str, Iterable[Any]]) -> dict[str, dict[str, str]]:
     """What to call each value of the `site`, `theme`, `workshop`, `kind` and `status` filters
-    on a page in `lang`; values without a name (unknown ones) are left out."""
+    on a page in `lang`; values without a name (unknown ones) are left out. Read only."""
+    values = {name: list(found) for name, found in values.items()}
+    version = await data_version()
+    key = (
+        lang,
+        current_locale(),
+        tuple(
+            sorted((name, tuple(sorted({str(v) for v in found}))) for name, found in values.items())
+        ),
+    )
+    return await _LABELS.get_or_derive(key, version, lambda: _read_filter_labels(lang, values))
+
+
+async def _read_filter_labels(
+    lang: str, values: dict[str, Iterable[Any]]
+) -> dict[str, dict[str, str]]:
     sites = {str(v) for v in values.get("site", ())}
     themes = {str(v) for v in values.get("theme", ())}
     workshops = {int(v) for v in values.get("workshop", ()) if str(v).isdigit()}

@@ -17,6 +17,7 @@ from civicfutures.coding.visibility import blind_stories, visible
 from civicfutures.consent import readable_stories
 from civicfutures.curation.anchoring import reanchor_evidence
 from civicfutures.db import story_rows
+from civicfutures.db.kept import KeptByVersion
 from civicfutures.db.tables import (
     Coding,
     Site,
@@ -157,6 +158,27 @@ def _checked_themes(
     return found
 
 
+# What a list reads, per data version (`db/kept.py`): the ids a reader's filters select (the
+# total, and every page's window, without counting again), and the pages themselves. Each is
+# exact until the next committed write, which moves the version in every process: the stories,
+# their tellers' consent, sites, themes, codings and done marks all bump it.
+_WANTED: KeptByVersion[np.ndarray] = KeptByVersion(capacity=256)
+# A page holds its stories' texts (up to 200 of a few kB): 128 pages stay within tens of MB.
+_PAGES: KeptByVersion[s.StoryPage] = KeptByVersion(capacity=128)
+
+
+async def _wanted(
+    columns: story_columns.StoryColumns, actor: Actor, filters: StoryFilters
+) -> np.ndarray:
+    """The ids, ascending, of the stories `actor` may read that pass `filters`."""
+    key = (story_columns.scope_of(actor), filters)
+    kept = _WANTED.get(key, columns.version)
+    if kept is None:
+        kept = np.flatnonzero(await columns.readable(actor) & columns.filtered(filters))
+        _WANTED.put(key, columns.version, kept)
+    return kept
+
+
 class StoryService:
     # ------------------------------------------------------------------ reading
 
@@ -272,28 +294,35 @@ class StoryService:
         for _attempt in range(COLUMN_ATTEMPTS):
             try:
                 columns = await story_columns.current()
-                wanted = np.flatnonzero(await columns.readable(actor) & columns.filtered(filters))
+                wanted = await _wanted(columns, actor, filters)
                 break
             except story_columns.StaleVersion:
                 continue
         else:
             return await self._list_in_sql(actor, filters, limit, after, newest_first, offset)
-        order = wanted[::-1] if newest_first else wanted
-        if after is not None:
-            order = order[order < after] if newest_first else order[order > after]
-        window = [int(i) for i in order[offset : offset + limit + 1]]
-        found = {
-            row["id"]: row
-            for row in await Story.select(Story.all_columns(), Story.site.slug).where(
-                Story.id.is_in(window or [-1]), readable_stories(actor)
+        # The reader's own key: blind coding shows each coder their own codings.
+        key = (actor.user_id, actor.access, filters, limit, after, newest_first, offset)
+
+        async def page() -> s.StoryPage:
+            order = wanted[::-1] if newest_first else wanted
+            if after is not None:
+                order = order[order < after] if newest_first else order[order > after]
+            window = [int(i) for i in order[offset : offset + limit + 1]]
+            found = {
+                row["id"]: row
+                for row in await Story.select(Story.all_columns(), Story.site.slug).where(
+                    Story.id.is_in(window or [-1]), readable_stories(actor)
+                )
+            }
+            rows = [found[i] for i in window[:limit] if i in found]
+            more = len(window) > limit
+            return s.StoryPage(
+                items=await self._assemble(rows, actor),
+                next_cursor=encode_cursor(window[limit - 1]) if more else None,
+                total=len(wanted),
             )
-        }
-        rows = [found[i] for i in window[:limit] if i in found]
-        more = len(window) > limit
-        next_cursor = encode_cursor(window[limit - 1]) if more else None
-        return s.StoryPage(
-            items=await self._assemble(rows, actor), next_cursor=next_cursor, total=len(wanted)
-        )
+
+        return await _PAGES.get_or_derive(key, columns.version, page)
 
     async def _list_in_sql(
         self,

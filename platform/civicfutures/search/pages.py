@@ -13,9 +13,14 @@ from litestar import Controller, Request, Router, get
 from litestar.params import FromPath
 from litestar.response import Template
 
+from civicfutures.auth.actor import Actor
+from civicfutures.db.kept import KeptByVersion
+from civicfutures.db.version import data_version
 from civicfutures.errors import FieldError, Problem
+from civicfutures.i18n import current_locale
 from civicfutures.intake.story_query import filter_labels, read_story_query
 from civicfutures.intake.story_service import StoryFilters
+from civicfutures.search.columns import scope_of
 from civicfutures.search.service import FACETS, SearchService
 from civicfutures.web.auth import current_actor, page_requires
 from civicfutures.web.pages import known_language, page
@@ -44,12 +49,34 @@ class SearchPages(Controller):
 
     @get("/", name="search")
     async def search(self, request: Request, lang: FromPath[str]) -> Template:
-        q, filters, number, raw, problems = _read(request.query_params)
+        actor = current_actor(request)
+        # One read of the version names the whole page: a search asked again before any write
+        # is answered with the content kept for the reader's scope (`db/kept.py`), rendered once.
+        version = await data_version()
+        key = (
+            scope_of(actor),
+            lang,
+            current_locale(),
+            tuple(sorted(request.query_params.multi_items())),
+        )
+        status_code, content = await _PAGES.get_or_derive(
+            key, version, lambda: self._content(actor, request.query_params, lang)
+        )
+        return page(
+            "search/search.html",
+            status_code=status_code,
+            q=content["q"],
+            content=content,
+            kept_key=(key, version),
+        )
+
+    async def _content(self, actor: Actor, query: Any, lang: str) -> tuple[int, dict[str, Any]]:
+        q, filters, number, raw, problems = _read(query)
         result = None
         if q and not problems:
             try:
                 result = await SearchService().search(
-                    current_actor(request),
+                    actor,
                     q,
                     filters,
                     PAGE_SIZE,
@@ -69,19 +96,21 @@ class SearchPages(Controller):
                 links["previous"] = "?" + urlencode({**kept, "page": number - 1})
             if number * PAGE_SIZE < result.total:
                 links["next"] = "?" + urlencode({**kept, "page": number + 1})
-        return page(
-            "search/search.html",
-            status_code=400 if problems else 200,
-            q=q,
-            raw=raw,
-            problems=problems,
-            result=result,
-            labels=await _labels(lang, result.facets) if result else {},
-            facets=FACETS,
-            links=links,
-            page_number=number,
-            page_count=max(1, -(-result.total // PAGE_SIZE)) if result else 1,
-        )
+        return 400 if problems else 200, {
+            "q": q,
+            "raw": raw,
+            "problems": problems,
+            "result": result,
+            "labels": await _labels(lang, result.facets) if result else {},
+            "facets": FACETS,
+            "links": links,
+            "page_number": number,
+            "page_count": max(1, -(-result.total // PAGE_SIZE)) if result else 1,
+        }
+
+
+# Search pages' contents per (reader scope, language, query string) and data version.
+_PAGES: KeptByVersion[tuple[int, dict[str, Any]]] = KeptByVersion(capacity=256)
 
 
 SEARCH_PAGES = Router(

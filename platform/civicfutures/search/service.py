@@ -23,9 +23,10 @@ from piccolo.columns.combination import WhereRaw
 from piccolo.querystring import QueryString
 
 from civicfutures.auth.actor import Actor
+from civicfutures.db.kept import KeptByVersion
 from civicfutures.db.sql import fetch, placeholders
 from civicfutures.db.tables import Site, Story
-from civicfutures.db.version import VERSION_SQL
+from civicfutures.db.version import VERSION_SQL, data_version
 from civicfutures.errors import FieldError, Problem
 from civicfutures.i18n import gettext as _
 from civicfutures.intake.story_service import StoryFilters, StoryService
@@ -130,6 +131,11 @@ _SEARCH = (
 _NEWEST_FIRST = "SELECT id, -CAST(id AS DOUBLE PRECISION) AS rank FROM story WHERE id > {}"
 
 
+# Searches answered, per reader scope and data version (`db/kept.py`): the same search asked
+# again before any write is answered without the index. Read only once kept.
+_RESULTS: KeptByVersion[SearchPage] = KeptByVersion(capacity=512)
+
+
 def _counts(counted: dict[str, int]) -> list[FacetCount]:
     return [
         FacetCount(value, n) for value, n in sorted(counted.items(), key=lambda i: (-i[1], i[0]))
@@ -157,14 +163,20 @@ class SearchService:
         )
         if not words and not browse:
             return empty
-        for _attempt in range(ATTEMPTS):
-            try:
-                return await self._from_columns(
-                    actor, q, words, filters, limit, offset, empty, prefix
-                )
-            except story_columns.StaleVersion:
-                continue
-        return await self._in_sql(actor, q, words, filters, limit, offset, empty, prefix)
+        version = await data_version()
+        key = (story_columns.scope_of(actor), q, filters, limit, offset, browse, prefix)
+
+        async def answer() -> SearchPage:
+            for _attempt in range(ATTEMPTS):
+                try:
+                    return await self._from_columns(
+                        actor, q, words, filters, limit, offset, empty, prefix
+                    )
+                except story_columns.StaleVersion:
+                    continue
+            return await self._in_sql(actor, q, words, filters, limit, offset, empty, prefix)
+
+        return await _RESULTS.get_or_derive(key, version, answer)
 
     async def _from_columns(
         self,

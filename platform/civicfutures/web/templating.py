@@ -21,6 +21,7 @@ from civicfutures.i18n.jinja import make_environment
 from civicfutures.i18n.languages import PAGE_LANGUAGES, autonym, check_page_languages
 from civicfutures.i18n.negotiation import path_language
 from civicfutures.web.form_fields import FormFields
+from civicfutures.web.kept_fragments import KeptFragments
 from civicfutures.web.navigation import navigation
 
 SWITCH_PATH = "/language"
@@ -71,6 +72,7 @@ def make_page_environment() -> Environment:
         signed_in=signed_in,
         navigation=navigation,
         form_fields=FormFields(environment),
+        kept_fragment=KeptFragments(environment),
     )
     return environment
 
