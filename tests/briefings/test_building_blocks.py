@@ -136,7 +136,7 @@ def test_a_chart_table_too_wide_for_a_page_is_printed_in_part_and_says_so():
         shown = printed_chart_table(wide)
     assert shown.headers == wide.headers[:PRINTED_COLUMNS]
     assert shown.rows == [row[:PRINTED_COLUMNS] for row in wide.rows[:PRINTED_ROWS]]
-    assert shown.caption.startswith("Shares ") and "briefing.html" in shown.caption
+    assert shown.caption.startswith("Shares ") and "HTML" in shown.caption
     assert "Only the first rows" not in shown.caption, "said in the briefing's language"
 
 

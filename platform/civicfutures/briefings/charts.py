@@ -162,9 +162,7 @@ def shared_gradients(svg: str) -> str:
     svg = _GRADIENT.sub(first_of_kind, svg)
     if not renamed:
         return svg
-    return re.sub(
-        r"url\(#([^)]+)\)", lambda m: f"url(#{renamed.get(m.group(1), m.group(1))})", svg
-    )
+    return re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{renamed.get(m.group(1), m.group(1))})", svg)
 
 
 def render(spec: ChartSpec) -> Chart:

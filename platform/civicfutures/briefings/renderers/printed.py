@@ -55,7 +55,7 @@ def printed_chart_table(
         return data
     note = _(
         "Only the first rows and columns of this table are printed; every figure is in "
-        "the chart's table in briefing.html."
+        "the chart's table in the HTML file."
     )
     return ChartTable(
         caption=f"{data.caption} {note}" if data.caption else note,
