@@ -95,6 +95,51 @@ def test_chart_ids_do_not_depend_on_earlier_charts():
     )
 
 
+def test_copies_of_a_gradient_become_one_definition_every_mark_keeps_its_fill():
+    from civicfutures.briefings.charts import shared_gradients, stable_ids
+
+    stripes = '<stop offset="0" stop-color="#7a7a7a"/><stop offset="1" stop-color="#ffffff"/>'
+    svg = (
+        "<svg><defs>"
+        f'<linearGradient id="gradient_0" x1="0">{stripes}</linearGradient>'
+        f'<linearGradient id="gradient_1" x1="0">{stripes}</linearGradient>'
+        f'<linearGradient id="gradient_2" x1="1">{stripes}</linearGradient>'
+        "</defs>"
+        '<path fill="url(#gradient_1)"/><path fill="url(#gradient_2)"/>'
+        '<path fill="url(#gradient_0)"/><path fill="#000000"/></svg>'
+    )
+    shared = stable_ids(shared_gradients(svg), "heat")
+    assert shared.count("<linearGradient") == 2
+    assert shared.count(stripes) == 2
+    fills = [part.split('"')[0] for part in shared.split('<path fill="')[1:]]
+    assert fills == ["url(#heat-0)", "url(#heat-1)", "url(#heat-0)", "#000000"]
+    # Nothing to share: the SVG is left as it was.
+    assert shared_gradients(shared) == shared
+
+
+def test_a_chart_table_too_wide_for_a_page_is_printed_in_part_and_says_so():
+    from civicfutures.briefings.document import ChartTable
+    from civicfutures.briefings.renderers.printed import (
+        PRINTED_COLUMNS,
+        PRINTED_ROWS,
+        printed_chart_table,
+    )
+
+    small = ChartTable(caption="Shares", headers=["Theme", "A", "B"], rows=[["t", "1%", "2%"]])
+    assert printed_chart_table(small) is small
+    wide = ChartTable(
+        caption="Shares",
+        headers=["Theme", *(f"Site {i}" for i in range(200))],
+        rows=[[f"Theme {t}", *(f"{t}%" for _ in range(200))] for t in range(60)],
+    )
+    with use_locale("pl"):
+        shown = printed_chart_table(wide)
+    assert shown.headers == wide.headers[:PRINTED_COLUMNS]
+    assert shown.rows == [row[:PRINTED_COLUMNS] for row in wide.rows[:PRINTED_ROWS]]
+    assert shown.caption.startswith("Shares ") and "HTML" in shown.caption
+    assert "Only the first rows" not in shown.caption, "said in the briefing's language"
+
+
 @pytest.mark.parametrize(
     ("language", "decimal", "thousands"),
     [("pl", ",", "\xa0"), ("vro", ",", "\xa0"), ("en", ".", ",")],

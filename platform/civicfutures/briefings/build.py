@@ -3,6 +3,11 @@
 `assemble` and `write_briefing` are synchronous and pure of I/O except the files written, so
 the service can run them in a worker thread and the benchmark can call them on a synthetic
 snapshot.
+
+The PDF's layout (WeasyPrint, pure Python) is the longest writer by far, so it runs in a child
+process (`PdfLayout`) started as soon as the analyses are done: it imports WeasyPrint while
+the sections and charts are made, receives the printable HTML first thing when writing begins
+and lays it out on the other core while this process writes every other format.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from civicfutures.briefings.outline import build_sections
 from civicfutures.briefings.params import BRIEFING_FORMAT, BriefingParams
 from civicfutures.briefings.progress import Reporter
 from civicfutures.briefings.renderers import RENDERERS
+from civicfutures.briefings.renderers.pdf_layout import PdfLayout
+from civicfutures.briefings.renderers.to_pdf import finish_pdf, start_pdf
 from civicfutures.briefings.renderers.to_zip import write_archive
 from civicfutures.briefings.sections import Context, listing, period
 from civicfutures.briefings.tables import hidden_note
@@ -95,8 +102,9 @@ def assemble(
     """Compute (unless given the results), label and lay out the briefing; charts as SVG."""
     report = progress or _quiet
     with use_locale(params.language):
-        report("analyses")
-        results = results or compute(snapshot, params)
+        if results is None:
+            report("analyses")
+            results = compute(snapshot, params)
         vocab = vocabulary(
             params.language, results.themes, results.theme_labels, results.sites, inputs
         )
@@ -143,14 +151,27 @@ def write_briefing(
     directory: Path,
     facts: dict[str, Any],
     progress: Reporter | None = None,
+    layout: PdfLayout | None = None,
 ) -> dict[str, Any]:
-    """Every format into `directory`, then the manifest, then the ZIP of all; the manifest."""
+    """Every format into `directory`, then the manifest, then the ZIP of all; the manifest.
+
+    The PDF is laid out by `layout` (a child process; one is started here if none is given)
+    while the other writers run; its step is announced in the registry's order like every
+    other, so the progress only moves forward, and the manifest waits for its file.
+    """
     report = progress or _quiet
     directory.mkdir(parents=True, exist_ok=True)
-    with use_locale(briefing.language):
-        for name, writer in RENDERERS.items():
-            report(f"write:{name}")
-            writer(briefing, directory)
+    layout = layout or PdfLayout()
+    try:
+        with use_locale(briefing.language):
+            start_pdf(briefing, layout)
+            for name, writer in RENDERERS.items():
+                report(f"write:{name}")
+                if name != "pdf":
+                    writer(briefing, directory)
+            finish_pdf(layout, directory)
+    finally:
+        layout.close()
     report("manifest")
     manifest = write_manifest(directory, facts)
     write_archive(directory, briefing.id)
@@ -165,10 +186,18 @@ def build_from_snapshot(
     directory: Path,
     progress: Reporter | None = None,
 ) -> dict[str, Any]:
-    """The whole build after the reads: assemble, write, manifest."""
-    briefing = assemble(snapshot, params, inputs, briefing_id, progress=progress)
+    """The whole build after the reads: analyses, sections and charts, writers, manifest."""
+    (progress or _quiet)("analyses")
+    with use_locale(params.language):
+        results = compute(snapshot, params)
+    layout = PdfLayout()
+    try:
+        briefing = assemble(snapshot, params, inputs, briefing_id, results, progress)
+    except BaseException:
+        layout.close()
+        raise
     facts = manifest_facts(briefing, snapshot, inputs)
-    return write_briefing(briefing, directory, facts, progress)
+    return write_briefing(briefing, directory, facts, progress, layout)
 
 
 def _quiet(step: str) -> None:

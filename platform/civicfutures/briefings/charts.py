@@ -137,10 +137,38 @@ def stable_ids(svg: str, prefix: str) -> str:
     return pattern.sub(lambda m: m.group(1) + names[m.group(2)], svg)
 
 
+_GRADIENT = re.compile(r'<linearGradient id="([^"]+)"(.*?)</linearGradient>', re.S)
+
+
+def shared_gradients(svg: str) -> str:
+    """One definition for each distinct gradient, every mark that used a copy pointing to it.
+
+    The renderer writes a gradient for each mark it fills with one: a heatmap of a small
+    project, most of whose cells are hidden, carried thousands of copies of the hatching
+    (four fifths of a 10 MB SVG), each drawn anew by a browser and by the PDF's layout. Copies
+    differ only in their id; gradients are relative to each mark's box, so one serves all.
+    """
+    kept: dict[str, str] = {}
+    renamed: dict[str, str] = {}
+
+    def first_of_kind(match: re.Match[str]) -> str:
+        identifier, body = match.group(1), match.group(2)
+        if body in kept:
+            renamed[identifier] = kept[body]
+            return ""
+        kept[body] = identifier
+        return match.group(0)
+
+    svg = _GRADIENT.sub(first_of_kind, svg)
+    if not renamed:
+        return svg
+    return re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{renamed.get(m.group(1), m.group(1))})", svg)
+
+
 def render(spec: ChartSpec) -> Chart:
-    """The chart as an SVG document (ids made stable)."""
+    """The chart as an SVG document (one definition per gradient, ids made stable)."""
     svg = vl_convert.vegalite_to_svg(spec.spec, format_locale=number_locale(spec.language))
-    svg = stable_ids(svg, spec.name)
+    svg = stable_ids(shared_gradients(svg), spec.name)
     return Chart(
         name=spec.name,
         title=spec.title,

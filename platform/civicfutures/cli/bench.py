@@ -184,7 +184,13 @@ bench.add_command(bench_exports, "export")
 
 
 @bench.command("briefing")
-@click.option("--stories", default=1_000_000, show_default=True, type=click.IntRange(1000))
+@click.option(
+    "--stories",
+    "sizes",
+    multiple=True,
+    type=click.IntRange(1000),
+    help="Snapshot size (repeat for several; default 10,000, 100,000 and 1,000,000).",
+)
 @click.option("--sites", default=200, show_default=True, type=click.IntRange(2))
 @click.option("--xlsx-rows", default=100_000, show_default=True, type=click.IntRange(1))
 @click.option("--plans", is_flag=True, help="Also time each analysis alone, slowest first.")
@@ -195,12 +201,12 @@ bench.add_command(bench_exports, "export")
     help="Keep the output here.",
 )
 def bench_briefing(
-    stories: int, sites: int, xlsx_rows: int, plans: bool, keep: Path | None
+    sizes: tuple[int, ...], sites: int, xlsx_rows: int, plans: bool, keep: Path | None
 ) -> None:
-    """A cross-site briefing over a synthetic snapshot, and the XLSX writer alone."""
-    from civicfutures.briefings.bench import run
+    """A cross-site briefing over synthetic snapshots of each size, and the XLSX writer alone."""
+    from civicfutures.briefings.bench import SIZES, run
 
-    run(stories, sites, xlsx_rows, plans, keep, echo=click.echo)
+    run(list(sizes) or list(SIZES), sites, xlsx_rows, plans, keep, echo=click.echo)
 
 
 @bench.command("analysis")

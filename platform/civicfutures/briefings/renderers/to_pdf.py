@@ -18,9 +18,9 @@ import re
 from pathlib import Path
 
 import vl_convert
-from weasyprint import HTML, URLFetcher
 
 from civicfutures.briefings.document import Briefing, Chart
+from civicfutures.briefings.renderers.pdf_layout import PdfLayout, pdf_bytes
 from civicfutures.briefings.renderers.printed import printed
 from civicfutures.briefings.renderers.to_html import render_html
 
@@ -71,11 +71,6 @@ p, li { max-width: none; }
 """
 
 
-def _no_fetching() -> URLFetcher:
-    """Only `data:` URLs: a briefing's PDF is made from the briefing alone."""
-    return URLFetcher(allowed_protocols=("data",))
-
-
 # Arabic and Hebrew script. WeasyPrint draws SVG text letter by letter, without joining or
 # reordering, so a chart with such text goes in as a PNG drawn by resvg (which shapes it).
 RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
@@ -105,17 +100,31 @@ def print_html(briefing: Briefing) -> str:
     return html.replace("</head>", f"<style>{style}</style>\n</head>", 1)
 
 
+def _identifier(briefing: Briefing) -> str:
+    """The trailer's /ID, which must not vary between builds: two halves from the briefing id."""
+    return hashlib.sha256(f"civicfutures-briefing:{briefing.id}".encode()).hexdigest()[:32]
+
+
 def render_pdf(briefing: Briefing) -> bytes:
-    document = HTML(string=print_html(briefing), url_fetcher=_no_fetching())
-    # The trailer's /ID must not vary between builds; two halves from the briefing id.
-    identifier = hashlib.sha256(f"civicfutures-briefing:{briefing.id}".encode()).hexdigest()[:32]
-    return document.write_pdf(
-        pdf_identifier=identifier.encode(),
-        uncompressed_pdf=False,
-    )
+    """The PDF laid out in this process (nothing is fetched: `data:` URLs only)."""
+    return pdf_bytes(print_html(briefing), _identifier(briefing))
 
 
 def write_pdf(briefing: Briefing, directory: Path) -> list[Path]:
     path = directory / PDF
     path.write_bytes(render_pdf(briefing))
+    return [path]
+
+
+def start_pdf(briefing: Briefing, layout: PdfLayout) -> None:
+    """Hand the printable HTML to `layout`'s child process; `finish_pdf` writes its answer.
+
+    The HTML is made here, in the briefing's locale, so the child needs no catalogs.
+    """
+    layout.start(print_html(briefing), _identifier(briefing))
+
+
+def finish_pdf(layout: PdfLayout, directory: Path) -> list[Path]:
+    path = directory / PDF
+    path.write_bytes(layout.result())
     return [path]
