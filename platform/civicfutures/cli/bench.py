@@ -9,6 +9,7 @@ when a subcommand runs; only click is imported here, so the CLI starts fast.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import click
@@ -143,7 +144,10 @@ def _import_once(
     from civicfutures.imports.bench import configure, measure, passed, render
 
     workdir = configure(stories, database_url)
-    figures = run_db(lambda: measure(stories, file_format, workdir, profile))
+    try:
+        figures = run_db(lambda: measure(stories, file_format, workdir, profile))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     return render(figures, file_format), passed(figures)
 
 
@@ -258,6 +262,7 @@ def bench_search(stories: int, engine: str, repeats: int, pg_admin_url: str) -> 
     try:
         figures = run_db(lambda: measure(stories, workdir, repeats))
     finally:
+        shutil.rmtree(workdir, ignore_errors=True)
         if database_url:
             drop_database(database_url, pg_admin_url)
     click.echo(render(figures))
