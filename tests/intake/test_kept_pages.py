@@ -164,3 +164,27 @@ async def test_a_done_mark_written_elsewhere_opens_others_codings_in_the_list(
     assert await themes() == []
     await CodingDone.insert(CodingDone(story=story, user=await _user_id(email)))
     assert await themes() == ["youth_voice"]
+
+
+async def test_a_page_kept_for_one_sites_partner_is_never_served_to_another_sites(
+    client, world, admin, token_for
+):
+    story = await _story(client, world, admin, title="Głos dzielnicy w budżecie miasta")
+    gdansk = await token_for("partner", "gdansk")
+    voru = await token_for("partner", "voru")
+    for lang in ("en", "ar"):
+        page = await client.get(f"/{lang}/stories/{story}", headers=gdansk)
+        assert page.status_code == 200
+        assert "Głos dzielnicy w budżecie miasta" in page.text
+    listed = await client.get("/api/v1/stories", params={"q": "dzielnicy"}, headers=gdansk)
+    assert [item["id"] for item in listed.json()["items"]] == [story]
+
+    # The same story, the same data version, the same process: the other site's partner is a
+    # different reader scope and is answered from its own reads.
+    for lang in ("en", "ar"):
+        assert (await client.get(f"/{lang}/stories/{story}", headers=voru)).status_code == 404
+    listed = await client.get("/api/v1/stories", params={"q": "dzielnicy"}, headers=voru)
+    assert listed.json()["items"] == [] and listed.json()["total"] == 0
+    search_page = await client.get("/ar/search", params={"q": "dzielnicy"}, headers=voru)
+    assert search_page.status_code == 200
+    assert f"/ar/stories/{story}" not in search_page.text
