@@ -10,9 +10,10 @@ that a value is never kept under a newer version than the data it was derived fr
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
+
+from civicfutures.recent import Recent
 
 T = TypeVar("T")
 
@@ -21,22 +22,17 @@ class KeptByVersion(Generic[T]):
     """The most recently used values (at most `capacity`), each with the version it holds for."""
 
     def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._kept: OrderedDict[Hashable, tuple[str, T]] = OrderedDict()
+        self._kept: Recent[Hashable, tuple[str, T]] = Recent(capacity)
         self._deriving: dict[tuple[Hashable, str], asyncio.Future[T]] = {}
 
     def get(self, key: Hashable, version: str) -> T | None:
         kept = self._kept.get(key)
         if kept is None or kept[0] != version:
             return None
-        self._kept.move_to_end(key)
         return kept[1]
 
     def put(self, key: Hashable, version: str, value: T) -> None:
-        self._kept[key] = (version, value)
-        self._kept.move_to_end(key)
-        while len(self._kept) > self.capacity:
-            self._kept.popitem(last=False)
+        self._kept.put(key, (version, value))
 
     async def get_or_derive(
         self, key: Hashable, version: str, derive: Callable[[], Awaitable[T]]

@@ -13,7 +13,6 @@ again with errors is rendered afresh: what was typed is seldom asked twice.
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from typing import Any
 
 import msgspec
@@ -21,6 +20,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from civicfutures.i18n import current_locale
+from civicfutures.recent import Recent
 
 FRAGMENT = "pages/_form_fields.html"
 # Renderings kept per process: a story form's fields are about 15 kB of HTML.
@@ -32,8 +32,7 @@ class FormFields:
 
     def __init__(self, environment: Environment, capacity: int = CAPACITY) -> None:
         self.environment = environment
-        self.capacity = capacity
-        self._kept: OrderedDict[bytes, Markup] = OrderedDict()
+        self._kept: Recent[bytes, Markup] = Recent(capacity)
 
     def __call__(
         self,
@@ -57,12 +56,9 @@ class FormFields:
         ).digest()
         kept = self._kept.get(key)
         if kept is not None:
-            self._kept.move_to_end(key)
             return kept
         rendered = self._render(form, values, field_errors, add_links)
-        self._kept[key] = rendered
-        while len(self._kept) > self.capacity:
-            self._kept.popitem(last=False)
+        self._kept.put(key, rendered)
         return rendered
 
     def _render(

@@ -10,7 +10,6 @@ shown an older rendering), and each request gets the kept HTML with its own fiel
 from __future__ import annotations
 
 import secrets
-from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
 
@@ -18,6 +17,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from civicfutures.i18n import current_locale
+from civicfutures.recent import Recent
 
 # Where the CSRF field goes: drawn per process, so no text of a story can hold it.
 _CSRF_MARK = f"<!--csrf-{secrets.token_hex(16)}-->"
@@ -30,8 +30,7 @@ class KeptFragments:
 
     def __init__(self, environment: Environment, capacity: int = CAPACITY) -> None:
         self.environment = environment
-        self.capacity = capacity
-        self._kept: OrderedDict[Hashable, str] = OrderedDict()
+        self._kept: Recent[Hashable, str] = Recent(capacity)
 
     def __call__(
         self, name: str, key: Hashable | None, csrf_input: str, context: dict[str, Any]
@@ -44,11 +43,7 @@ class KeptFragments:
         kept = self._kept.get(full_key)
         if kept is None:
             kept = template.render(context, csrf_input=Markup(_CSRF_MARK))
-            self._kept[full_key] = kept
-            while len(self._kept) > self.capacity:
-                self._kept.popitem(last=False)
-        else:
-            self._kept.move_to_end(full_key)
+            self._kept.put(full_key, kept)
         return Markup(kept.replace(_CSRF_MARK, str(csrf_input)))
 
     def __len__(self) -> int:
