@@ -146,7 +146,15 @@ def _parse(
     check_budget()
     _check_cells(cells, keys, columns)
     check_budget()
-    return _build(cells, keys, columns, context)
+    # The cyclic collector would walk the heap again and again while the storytellers are
+    # made, none of which can form a cycle.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(cells, keys, columns, context)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _stray_quote(delimiter: str) -> re.Pattern[bytes]:
@@ -461,21 +469,19 @@ def _gather_tellers(
         described[tuple(zip(teller_keys, text.split("\x1f"), strict=True))] for text in distinct
     ]
     ids, values = stories.ids, stories.values
-    code_lists = pl.Series(
-        [list(codes) for codes in values["codes"]], dtype=pl.List(pl.String)
-    ).gather(ids["codes"])
+    # Each row's codes, one line each, in the row's order (as `_merge_tellers` meets them).
+    codes = pl.DataFrame(
+        {
+            "codes": [number for number, found in enumerate(values["codes"]) for _ in found],
+            "code": [code for found in values["codes"] for code in found],
+        },
+        schema={"codes": pl.UInt32, "code": pl.String},
+    )
     named = (
-        pl.DataFrame(
-            {
-                "row": ids["row"],
-                "site": ids["site"],
-                "date": ids["date"],
-                "cells": numbers,
-                "code": code_lists,
-            }
-        )
-        .explode("code")
-        .drop_nulls("code")
+        ids.select("row", "site", "date", "codes")
+        .with_columns(cells=numbers)
+        .join(codes, on="codes", how="inner", maintain_order="left_right")
+        .select("row", "site", "date", "cells", "code")
         .unique(subset=["code", "cells", "site"], keep="first", maintain_order=True)
     )
     check_budget()
