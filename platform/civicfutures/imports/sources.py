@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+import polars as pl
 from defusedxml import ElementTree
 
 from civicfutures.i18n import gettext as _
@@ -97,6 +98,45 @@ class FileScan:
     lines: int
 
 
+class _Utf8Check:
+    """Whether a stream of bytes is strict UTF-8, a read at a time, checked by Polars (Rust's
+    validator: the same rules as Python's strict decoder, without building any text). A
+    character cut by the end of a read is carried over to the next."""
+
+    def __init__(self) -> None:
+        self.valid = True
+        self.carry = b""
+
+    def feed(self, chunk: bytes) -> None:
+        if not self.valid:
+            return
+        block = self.carry + chunk if self.carry else chunk
+        end = _whole_characters(block)
+        self.carry = block[end:]
+        if not block.isascii():
+            try:
+                pl.Series([block[:end]], dtype=pl.Binary).cast(pl.String, strict=True)
+            except pl.exceptions.PolarsError:
+                self.valid = False
+
+    def close(self) -> bool:
+        return self.valid and not self.carry
+
+
+def _whole_characters(block: bytes) -> int:
+    """Where the last character begun in `block` ends, or begins when it is cut short."""
+    end = len(block)
+    for back in range(1, min(4, end) + 1):
+        byte = block[end - back]
+        if byte < 0x80:
+            return end
+        if byte >= 0xC0:  # the first byte of a character: how long it says it is
+            length = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return end if back >= length else end - back
+    # Only continuation bytes: invalid however it goes on, as the check of the block says.
+    return end
+
+
 @dataclass
 class SourceFile:
     """The uploaded or named file: bytes in memory or a path read in chunks."""
@@ -130,22 +170,12 @@ class SourceFile:
         """The file's fingerprint, UTF-8 validity and line count, in one pass (then cached)."""
         if self._scan is None:
             digest = hashlib.sha256()
-            decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
-            utf8, lines = True, 0
+            utf8, lines = _Utf8Check(), 0
             for chunk in self.chunks():
                 digest.update(chunk)
                 lines += chunk.count(b"\n")
-                if utf8:
-                    try:
-                        decoder.decode(chunk)
-                    except UnicodeDecodeError:
-                        utf8 = False
-            if utf8:
-                try:
-                    decoder.decode(b"", final=True)
-                except UnicodeDecodeError:
-                    utf8 = False
-            self._scan = FileScan(sha256=digest.hexdigest(), utf8=utf8, lines=lines)
+                utf8.feed(chunk)
+            self._scan = FileScan(sha256=digest.hexdigest(), utf8=utf8.close(), lines=lines)
         return self._scan
 
     def is_utf8(self) -> bool:
