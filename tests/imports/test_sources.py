@@ -150,3 +150,18 @@ def test_utf8_is_judged_as_python_judges_it_across_reads(shift, tail):
     except UnicodeDecodeError:
         expected = False
     assert SourceFile(name="stories.csv", data=data).scan().utf8 is expected
+
+
+@pytest.mark.parametrize(
+    ("tail", "controls", "lone_returns"),
+    [
+        (b"\r\nnext", False, False),  # a line end cut by the end of the first read
+        (b"\rnext", False, True),  # a carriage return that ends no line
+        (b"\n\rnext", False, True),
+        (b"\x1fnext", True, False),  # a separator Python strips as whitespace
+        (b"\x00", True, False),
+    ],
+)
+def test_a_scan_finds_control_bytes_and_lone_returns_across_reads(tail, controls, lone_returns):
+    scan = SourceFile(name="stories.csv", data=b"a,b\r\n" * 10 + b"x" * (CHUNK - 51) + tail).scan()
+    assert (scan.controls, scan.lone_returns) == (controls, lone_returns)

@@ -49,16 +49,6 @@ from civicfutures.intake import schemas as s
 
 # Cells whose only rules are their lengths (and the Unicode form every cell has).
 LONG_TEXT = ("title", "body", "translation_title", "translation_body")
-# Bytes on which Python's csv module and Polars' reader may disagree, or which the row loop
-# treats specially (NUL, and the separators Python strips as whitespace and Rust does not).
-_AWKWARD_BYTES = (b"\x00", b"\x1c", b"\x1d", b"\x1e", b"\x1f")
-
-
-def _awkward(data: bytes) -> bool:
-    """Whether the file holds such bytes, or a carriage return that ends no line."""
-    if any(byte in data for byte in _AWKWARD_BYTES):
-        return True
-    return b"\r" in data and data.count(b"\r") != data.count(b"\r\n")
 
 
 class _Unclean(Exception):
@@ -94,7 +84,10 @@ def _parse(
     source: SourceFile, data: bytes, table: Table, columns: ColumnMap, context: ImportContext
 ) -> ParsedFile:
     delimiter = table.delimiter or ","
-    if _awkward(data) or _stray_quote(delimiter).search(data):
+    scan = source.scan()
+    # Bytes on which Python's csv module and Polars' reader may disagree, or which the row
+    # loop treats specially (`CONTROL_BYTES`, a carriage return that ends no line).
+    if scan.controls or scan.lone_returns or _stray_quote(delimiter).search(data):
         raise _Unclean
     frame = pl.read_csv(
         data,
@@ -107,7 +100,7 @@ def _parse(
         raise_if_empty=True,
     )
     check_budget()
-    lines = source.scan().lines + (0 if data.endswith(b"\n") else 1)
+    lines = scan.lines + (0 if data.endswith(b"\n") else 1)
     limits = get_limits()
     # One record per line, so a frame row's number is its line's (as the row loop counts).
     if frame.height != lines or frame.width > limits.max_columns:
@@ -464,7 +457,7 @@ def _gather_tellers(
     distinct = joined.unique().to_list()
     numbers = joined.replace_strict(distinct, range(len(distinct)), return_dtype=pl.UInt32)
     described = _Values(parser._teller_values)
-    # The awkward bytes keep \x1f out of every cell: the join splits back as it was.
+    # CONTROL_BYTES keep \x1f out of every cell taken here: the join splits back as it was.
     teller_values = [
         described[tuple(zip(teller_keys, text.split("\x1f"), strict=True))] for text in distinct
     ]

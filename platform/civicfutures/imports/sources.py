@@ -91,11 +91,19 @@ def _filled(cells: list[str]) -> bool:
     return not "".join(cells).isspace() and any(cells)
 
 
+# Bytes the CSV readers treat apart: NUL, and the separators Python strips as whitespace and
+# Rust does not.
+CONTROL_BYTES = (b"\x00", b"\x1c", b"\x1d", b"\x1e", b"\x1f")
+
+
 @dataclass(frozen=True)
 class FileScan:
     sha256: str
     utf8: bool
     lines: int
+    # Whether the file holds any of CONTROL_BYTES, or a carriage return that ends no line.
+    controls: bool = False
+    lone_returns: bool = False
 
 
 class _Utf8Check:
@@ -170,12 +178,33 @@ class SourceFile:
         """The file's fingerprint, UTF-8 validity and line count, in one pass (then cached)."""
         if self._scan is None:
             digest = hashlib.sha256()
-            utf8, lines = _Utf8Check(), 0
+            utf8, lines, controls, returns, line_ends, after_return = (
+                _Utf8Check(),
+                0,
+                False,
+                0,
+                0,
+                False,
+            )
+            # Every question asked of a read while it is in the processor's cache.
             for chunk in self.chunks():
                 digest.update(chunk)
                 lines += chunk.count(b"\n")
                 utf8.feed(chunk)
-            self._scan = FileScan(sha256=digest.hexdigest(), utf8=utf8.close(), lines=lines)
+                controls = controls or any(byte in chunk for byte in CONTROL_BYTES)
+                if after_return and chunk.startswith(b"\n"):
+                    line_ends += 1
+                if b"\r" in chunk:
+                    returns += chunk.count(b"\r")
+                    line_ends += chunk.count(b"\r\n")
+                after_return = chunk.endswith(b"\r")
+            self._scan = FileScan(
+                sha256=digest.hexdigest(),
+                utf8=utf8.close(),
+                lines=lines,
+                controls=controls,
+                lone_returns=returns != line_ends,
+            )
         return self._scan
 
     def is_utf8(self) -> bool:
