@@ -1,11 +1,15 @@
 """A clean CSV file checked as a whole: cells vectorised in a Polars frame, Python once per
-distinct value, then one lean pass that builds the stories.
+distinct value; the stories kept as columns, and built as records only for a commit.
 
 Most files are clean, and their cells repeat (a few sites, dates, kinds, languages, theme lists,
 storyteller codes), while titles and texts need only their lengths and Unicode form checked.
 `parse_clean_csv` reads the file with Polars, applies every rule of `rows.RowParser` (the same
-functions, called once per distinct value) and fills the ParsedFile exactly as the row loop
-would. At the first sign of trouble it gives up and leaves the ParsedFile untouched: a file with
+functions, called once per distinct value; each row then holds its value's number), checks the
+rules that join cells of a row or rows of the file on those numbers (translations, horizon
+years, workshops, storytellers, a story told twice), and fills the ParsedFile as the row loop
+would: workshops and storytellers at once, stories as `StoryColumns`. A dry run counts and
+matches the columns; `ParsedFile.records` builds the same records as the row loop when first
+asked. At the first sign of trouble it gives up and leaves the ParsedFile untouched: a file with
 any problem, or any cell the two CSV readers might split differently (quotes inside a field, a
 record over several lines, a lone carriage return, control characters), goes through the row
 loop, which reports every problem by row and column as before. Giving up costs a fraction of a
