@@ -7,7 +7,7 @@ import codecs
 import pytest
 
 from civicfutures.imports.columns import HeaderIndex
-from civicfutures.imports.sources import ReadError, SourceFile, open_table
+from civicfutures.imports.sources import CHUNK, ReadError, SourceFile, open_table
 from imports.spreadsheets import SUFFIX, WORKBOOK_WRITERS, csv_bytes
 
 INDEX = HeaderIndex()
@@ -125,3 +125,43 @@ def test_an_excel_sep_line_names_the_delimiter():
     table, rows = read(data)
     assert (table.delimiter, table.header, table.header_row) == (";", ["Title", "Story"], 2)
     assert rows == [(3, ["a,b", "c"])]
+
+
+@pytest.mark.parametrize("shift", range(5))
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "ż€😀".encode(),  # whole characters of two, three and four bytes
+        b"\xff",  # never a UTF-8 byte
+        b"\xed\xa0\x80",  # a surrogate
+        b"\xc0\xaf",  # an overlong "/"
+        b"\xf4\x90\x80\x80",  # past U+10FFFF
+        b"\xe2\x82",  # a character cut short at the end of the file
+        b"\x80ok",  # a continuation byte without its start
+        "ż".encode()[:1] + b"ok",  # a start without its continuation
+    ],
+)
+def test_utf8_is_judged_as_python_judges_it_across_reads(shift, tail):
+    # The character straddles the end of the first read by `shift` bytes.
+    data = b"x" * (CHUNK - shift) + tail + "ż".encode()
+    try:
+        data.decode("utf-8")
+        expected = True
+    except UnicodeDecodeError:
+        expected = False
+    assert SourceFile(name="stories.csv", data=data).scan().utf8 is expected
+
+
+@pytest.mark.parametrize(
+    ("tail", "controls", "lone_returns"),
+    [
+        (b"\r\nnext", False, False),  # a line end cut by the end of the first read
+        (b"\rnext", False, True),  # a carriage return that ends no line
+        (b"\n\rnext", False, True),
+        (b"\x1fnext", True, False),  # a separator Python strips as whitespace
+        (b"\x00", True, False),
+    ],
+)
+def test_a_scan_finds_control_bytes_and_lone_returns_across_reads(tail, controls, lone_returns):
+    scan = SourceFile(name="stories.csv", data=b"a,b\r\n" * 10 + b"x" * (CHUNK - 51) + tail).scan()
+    assert (scan.controls, scan.lone_returns) == (controls, lone_returns)

@@ -1,11 +1,15 @@
 """A clean CSV file checked as a whole: cells vectorised in a Polars frame, Python once per
-distinct value, then one lean pass that builds the stories.
+distinct value; the stories kept as columns, and built as records only for a commit.
 
 Most files are clean, and their cells repeat (a few sites, dates, kinds, languages, theme lists,
 storyteller codes), while titles and texts need only their lengths and Unicode form checked.
 `parse_clean_csv` reads the file with Polars, applies every rule of `rows.RowParser` (the same
-functions, called once per distinct value) and fills the ParsedFile exactly as the row loop
-would. At the first sign of trouble it gives up and leaves the ParsedFile untouched: a file with
+functions, called once per distinct value; each row then holds its value's number), checks the
+rules that join cells of a row or rows of the file on those numbers (translations, horizon
+years, workshops, storytellers, a story told twice), and fills the ParsedFile as the row loop
+would: workshops and storytellers at once, stories as `StoryColumns`. A dry run counts and
+matches the columns; `ParsedFile.records` builds the same records as the row loop when first
+asked. At the first sign of trouble it gives up and leaves the ParsedFile untouched: a file with
 any problem, or any cell the two CSV readers might split differently (quotes inside a field, a
 record over several lines, a lone carriage return, control characters), goes through the row
 loop, which reports every problem by row and column as before. Giving up costs a fraction of a
@@ -14,6 +18,7 @@ second; it never changes an answer.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import re
 import unicodedata
@@ -40,6 +45,7 @@ from civicfutures.imports.rows import (
     TellerSpec,
     WorkshopSpec,
     _coded_index,
+    body_digest,
     parse_date,
 )
 from civicfutures.imports.sources import SourceFile, Table
@@ -47,16 +53,6 @@ from civicfutures.intake import schemas as s
 
 # Cells whose only rules are their lengths (and the Unicode form every cell has).
 LONG_TEXT = ("title", "body", "translation_title", "translation_body")
-# Bytes on which Python's csv module and Polars' reader may disagree, or which the row loop
-# treats specially (NUL, and the separators Python strips as whitespace and Rust does not).
-_AWKWARD_BYTES = (b"\x00", b"\x1c", b"\x1d", b"\x1e", b"\x1f")
-
-
-def _awkward(data: bytes) -> bool:
-    """Whether the file holds such bytes, or a carriage return that ends no line."""
-    if any(byte in data for byte in _AWKWARD_BYTES):
-        return True
-    return b"\r" in data and data.count(b"\r") != data.count(b"\r\n")
 
 
 class _Unclean(Exception):
@@ -83,15 +79,19 @@ def parse_clean_csv(
         result = _parse(source, data, table, columns, context)
     except (_Unclean, pl.exceptions.PolarsError):
         return False
-    parsed.records, parsed.workshops, parsed.tellers, parsed.story_rows, parsed.rows = result
+    parsed.workshops, parsed.tellers = result.workshops, result.tellers
+    parsed.stories, parsed.rows = result.stories, result.rows
     return True
 
 
 def _parse(
     source: SourceFile, data: bytes, table: Table, columns: ColumnMap, context: ImportContext
-) -> tuple[Any, ...]:
+) -> ParsedFile:
     delimiter = table.delimiter or ","
-    if _awkward(data) or _stray_quote(delimiter).search(data):
+    scan = source.scan()
+    # Bytes on which Python's csv module and Polars' reader may disagree, or which the row
+    # loop treats specially (`CONTROL_BYTES`, a carriage return that ends no line).
+    if scan.controls or scan.lone_returns or _stray_quote(delimiter).search(data):
         raise _Unclean
     frame = pl.read_csv(
         data,
@@ -104,7 +104,7 @@ def _parse(
         raise_if_empty=True,
     )
     check_budget()
-    lines = source.scan().lines + (0 if data.endswith(b"\n") else 1)
+    lines = scan.lines + (0 if data.endswith(b"\n") else 1)
     limits = get_limits()
     # One record per line, so a frame row's number is its line's (as the row loop counts).
     if frame.height != lines or frame.width > limits.max_columns:
@@ -143,8 +143,8 @@ def _parse(
     check_budget()
     _check_cells(cells, keys, columns)
     check_budget()
-    # The cyclic collector would walk the growing heap again and again while a hundred
-    # thousand records are made, none of which can form a cycle.
+    # The cyclic collector would walk the heap again and again while the storytellers are
+    # made, none of which can form a cycle.
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -193,6 +193,8 @@ class _Values:
     def __init__(self, compute: Any) -> None:
         self.compute = compute
         self.known: dict[Any, Any] = {}
+        # Each distinct value's number, in the order first met: the rows hold these numbers.
+        self.numbers: dict[Any, int] = {}
 
     def __getitem__(self, text: Any) -> Any:
         known = self.known
@@ -204,11 +206,21 @@ class _Values:
             known[text] = value
         return known[text]
 
-    def column(self, texts: list[Any]) -> list[Any]:
-        """The values of a whole column: each distinct text checked, then looked up in C."""
-        for text in set(texts):
+    def check(self, texts: pl.Series) -> None:
+        """Each distinct text of the column checked, its values not kept."""
+        for text in texts.unique().to_list():
             self[text]
-        return list(map(self.known.__getitem__, texts))
+
+    def ids(self, texts: pl.Series) -> pl.Series:
+        """Per row, the number of its cell's value (`values()[number]`): cells that differ in
+        writing but mean the same (a label and its key, two ways to write a date) share one."""
+        distinct = texts.unique().to_list()
+        numbers = self.numbers
+        ids = [numbers.setdefault(self[text], len(numbers)) for text in distinct]
+        return texts.replace_strict(distinct, ids, return_dtype=pl.UInt32)
+
+    def values(self) -> list[Any]:
+        return list(self.numbers)
 
 
 def _typed(key: str, context: ImportContext) -> _Values:
@@ -251,160 +263,431 @@ def _language(field: str) -> _Values:
     return _Values(compute)
 
 
+# The cells a story is built from, besides the storytellers' (which the RowParser names).
+STORY_KEYS = (
+    "site",
+    "workshop_date",
+    "workshop_kind",
+    "workshop_title",
+    "workshop_language",
+    "storyteller_codes",
+    "story_kind",
+    "horizon_year",
+    "language",
+    "title",
+    "body",
+    "status",
+    "translation_language",
+    "translation_title",
+    "translation_body",
+    "translation_by",
+    "themes",
+    "coder",
+)
+
+
+def _check_normal_form(cells: pl.DataFrame, keys: list[str]) -> None:
+    """Every cell NFC already. A cell as long in bytes as in characters is ASCII, NFC by
+    definition (Polars finds them); only the others are asked of Python's quick check."""
+    is_nfc = partial(unicodedata.is_normalized, "NFC")
+    wide = cells.select(
+        pl.col(key).filter(pl.col(key).str.len_bytes() != pl.col(key).str.len_chars()).implode()
+        for key in keys
+    )
+    for key in keys:
+        if not all(map(is_nfc, wide[key][0].to_list())):
+            raise _Unclean
+
+
 def _build(
     cells: pl.DataFrame, keys: list[str], columns: ColumnMap, context: ImportContext
-) -> tuple[Any, ...]:
+) -> ParsedFile:
+    _check_normal_form(cells, keys)
     parsed = ParsedFile(columns=columns)
     parser = RowParser(context, columns, Problems(1), parsed)
-    column = {key: cells[key].to_list() for key in keys}
-    # Every cell already NFC (Python's quick check beats normalising every text in Polars).
-    is_nfc = partial(unicodedata.is_normalized, "NFC")
-    if not all(all(map(is_nfc, values)) for values in column.values()):
-        raise _Unclean
-    rows = cells["row"].to_list()
-    blank = [""] * len(rows)
+    teller_keys = list(parser.teller_keys)
+    absent = [key for key in dict.fromkeys((*STORY_KEYS, *teller_keys)) if key not in keys]
+    cells = cells.with_columns(pl.lit("", dtype=pl.String).alias(key) for key in absent)
 
-    def get(key: str) -> list[str]:
-        return column.get(key, blank)
-
-    site_of = _Values(lambda text, problem: parser._site({"site": text}, problem))
-    date_of = _Values(lambda text, problem: parse_date(text) or problem("workshop_date", ""))
+    site = _Values(lambda text, problem: parser._site({"site": text}, problem))
+    date = _Values(lambda text, problem: parse_date(text) or problem("workshop_date", ""))
     typed = {
-        key: _typed(key, context).column(get(key))
+        key: _typed(key, context)
         for key in (*CODED, "workshop_title", "consent_version", "coder", "horizon_year")
     }
-    story_languages = _Values(_language("language").compute).column(get("language"))
-    translation_languages = _language("translations.0.language")
-    workshop_languages = _Values(_language("workshop_language").compute).column(
-        get("workshop_language")
+    for key in ("workshop_title", "consent_version"):
+        typed[key].check(cells[key])
+    language = _language("language")
+    workshop_language = _language("workshop_language")
+    translation_language = _language("translations.0.language")
+    codes = _Values(parser._codes)
+    themes = _Values(parser._themes)
+    translated = (
+        (pl.col("translation_language") != "")
+        | (pl.col("translation_title") != "")
+        | (pl.col("translation_body") != "")
     )
-    teller_rows = list(zip(*(get(key) for key in parser.teller_keys), strict=True))
-    distinct = list(set(teller_rows))
-    teller_values = _Values(parser._teller_values).column(
-        [tuple(zip(parser.teller_keys, cells, strict=True)) for cells in distinct]
+    ids = pl.DataFrame(
+        {
+            "row": cells["row"],
+            "site": site.ids(cells["site"]),
+            "date": date.ids(cells["workshop_date"]),
+            "workshop_kind": typed["workshop_kind"].ids(cells["workshop_kind"]),
+            "workshop_language": workshop_language.ids(cells["workshop_language"]),
+            "story_kind": typed["story_kind"].ids(cells["story_kind"]),
+            "status": typed["status"].ids(cells["status"]),
+            "translation_by": typed["translation_by"].ids(cells["translation_by"]),
+            "coder": typed["coder"].ids(cells["coder"]),
+            "horizon_year": typed["horizon_year"].ids(cells["horizon_year"]),
+            "language": language.ids(cells["language"]),
+            "translation_language": translation_language.ids(cells["translation_language"]),
+            "codes": codes.ids(cells["storyteller_codes"]),
+            "themes": themes.ids(cells["themes"]),
+        }
     )
-    teller_values_of = dict(zip(distinct, teller_values, strict=True))
-    bodies = get("body")
     check_budget()
-    # The storyteller cells each code was last merged with: the same cells again add nothing.
-    merged: dict[str, dict[str, Any]] = {}
-    tellers = parsed.tellers
-    story_rows = parsed.story_rows
+    if None in site.numbers or None in date.numbers or None in typed["story_kind"].numbers:
+        raise _Unclean
+    stories = StoryColumns(
+        ids=ids,
+        texts=cells.select(
+            "workshop_title", "title", "body", "translation_title", "translation_body"
+        ),
+        values={
+            "site": site.values(),
+            "date": date.values(),
+            "workshop_kind": typed["workshop_kind"].values(),
+            "workshop_language": workshop_language.values(),
+            "story_kind": typed["story_kind"].values(),
+            "status": typed["status"].values(),
+            "translation_by": typed["translation_by"].values(),
+            "coder": typed["coder"].values(),
+            "horizon_year": typed["horizon_year"].values(),
+            "language": language.values(),
+            "translation_language": translation_language.values(),
+            "codes": codes.values(),
+            "themes": themes.values(),
+        },
+        translated=cells.select(translated).to_series(),
+    )
+    _check_stories(stories, cells)
+    _gather_workshops(stories, context, parsed)
+    _gather_tellers(stories, cells, teller_keys, parser, parsed)
+    parsed.stories = stories
+    parsed.rows = cells.height
+    return parsed
+
+
+def _check_stories(stories: StoryColumns, cells: pl.DataFrame) -> None:
+    """The rules that join cells of a row (`RowParser.parse`), over the distinct pairs."""
+    ids, values = stories.ids, stories.values
+    present = [i for i, kind in enumerate(values["story_kind"]) if kind == "present"]
+    dated = [i for i, year in enumerate(values["horizon_year"]) if year is not None]
+    if ids.select(
+        (pl.col("story_kind").is_in(present) & pl.col("horizon_year").is_in(dated)).any()
+    ).item():
+        raise _Unclean
+    complete = (pl.col("translation_language") != "") & (pl.col("translation_body") != "")
+    if cells.select((stories.translated & ~complete).any()).item():
+        raise _Unclean
+    pairs = ids.filter(stories.translated).select("translation_language", "language").unique()
+    tags, languages = values["translation_language"], values["language"]
+    for tag, canonical in pairs.iter_rows():
+        if tags[tag] == languages[canonical]:
+            raise _Unclean
+    # One story told twice in the file (its natural key: workshop, sorted codes, text).
+    sorted_codes: dict[tuple[str, ...], int] = {}
+    numbers = [
+        sorted_codes.setdefault(tuple(sorted(codes)), len(sorted_codes))
+        for codes in values["codes"]
+    ]
+    keys = pl.DataFrame(
+        {
+            "workshop": stories.workshop_numbers(),
+            "codes": pl.Series(numbers, dtype=pl.UInt32).gather(ids["codes"]),
+            "body": stories.texts["body"],
+        }
+    )
+    if keys.is_duplicated().any():
+        raise _Unclean
+
+
+def _gather_workshops(stories: StoryColumns, context: ImportContext, parsed: ParsedFile) -> None:
+    """`RowParser.parse`'s workshops: each from the first row naming it, titled by the first
+    row that gives a title."""
+    values = stories.values
+    frame = stories.ids.select(
+        "row",
+        "site",
+        "date",
+        "workshop_kind",
+        "workshop_language",
+        "language",
+        workshop=stories.workshop_numbers(),
+        title=stories.texts["workshop_title"],
+    )
     workshops = parsed.workshops
-    for (
-        row,
-        site_id,
-        held_on,
-        kind,
-        workshop_title,
-        story,
-        status,
-        by,
-        coder,
-        horizon_year,
-        canonical,
-        title,
-        body,
-        translation_language,
-        translation_title,
-        translation_body,
-        workshop_language,
-        codes,
-        theme_ids,
-        teller_cells,
-    ) in zip(
-        rows,
-        site_of.column(get("site")),
-        date_of.column(get("workshop_date")),
-        typed["workshop_kind"],
-        get("workshop_title"),
-        typed["story_kind"],
-        typed["status"],
-        typed["translation_by"],
-        typed["coder"],
-        typed["horizon_year"],
-        story_languages,
-        get("title"),
-        bodies,
-        get("translation_language"),
-        get("translation_title"),
-        get("translation_body"),
-        workshop_languages,
-        _Values(parser._codes).column(get("storyteller_codes")),
-        _Values(parser._themes).column(get("themes")),
-        teller_rows,
-        strict=True,
-    ):
-        if site_id is None or held_on is None or not body or not story:
-            raise _Unclean
-        if story == "present" and horizon_year is not None:
-            raise _Unclean
-        translation = None
-        if translation_language or translation_title or translation_body:
-            if not (translation_language and translation_body):
-                raise _Unclean
-            tag = translation_languages[translation_language]
-            if tag == canonical:
-                raise _Unclean
-            translation = s.TranslationIn(
-                language=tag, title=translation_title, body=translation_body, by=by or "human"
-            )
-        workshop_key = (site_id, held_on, kind)
-        spec = workshops.get(workshop_key)
-        if spec is None:
-            languages = context.sites[site_id]["languages"]
-            workshops[workshop_key] = WorkshopSpec(
-                site_id=site_id,
-                held_on=held_on,
-                kind=kind,
-                language=workshop_language or (languages[0] if languages else canonical),
-                title=workshop_title,
-                row=row,
-            )
-        elif workshop_title and not spec.title:
-            spec.title = workshop_title
-        values = teller_values_of[teller_cells]
-        for code in codes:
-            # `RowParser._merge_tellers`, for rows that agree.
-            teller = tellers.get(code)
-            if teller is None:
-                tellers[code] = TellerSpec(
-                    code=code,
-                    site_id=site_id,
-                    row=row,
-                    workshop_date=held_on,
-                    values=dict(values),
-                    rows=dict.fromkeys(values, row),
-                )
-            elif teller.site_id != site_id:
-                raise _Unclean
-            elif merged.get(code) is not values:
-                for key, value in values.items():
-                    if key not in teller.values:
-                        teller.values[key] = value
-                        teller.rows[key] = row
-                    elif teller.values[key] != value:
-                        raise _Unclean
-            merged[code] = values
-        natural_key = (workshop_key, tuple(sorted(codes)), body)
-        if natural_key in story_rows:
-            raise _Unclean
-        story_rows[natural_key] = row
-        parsed.records.append(
-            StoryRecord(
-                row=row,
-                site_id=site_id,
-                workshop_key=workshop_key,
-                codes=codes,
-                kind=story,
-                horizon_year=horizon_year,
-                language=canonical,
-                title=title,
-                body=body,
-                status=status or "submitted",
-                translation=translation,
-                theme_ids=theme_ids,
-                coder=coder or "",
-            )
+    firsts = frame.filter(pl.col("workshop").is_first_distinct())
+    for row, site, held, kind, spoken, told, _number, title in firsts.iter_rows():
+        site_id = values["site"][site]
+        languages = context.sites[site_id]["languages"]
+        key = (site_id, values["date"][held], values["workshop_kind"][kind])
+        workshops[key] = WorkshopSpec(
+            site_id=site_id,
+            held_on=key[1],
+            kind=key[2],
+            language=values["workshop_language"][spoken]
+            or (languages[0] if languages else values["language"][told]),
+            title=title,
+            row=row,
         )
-    return parsed.records, workshops, parsed.tellers, story_rows, len(rows)
+    titled = frame.filter(pl.col("title") != "").filter(pl.col("workshop").is_first_distinct())
+    for _row, site, held, kind, *_rest, title in titled.iter_rows():
+        spec = workshops[values["site"][site], values["date"][held], values["workshop_kind"][kind]]
+        if not spec.title:
+            spec.title = title
+
+
+def _gather_tellers(
+    stories: StoryColumns,
+    cells: pl.DataFrame,
+    teller_keys: list[str],
+    parser: RowParser,
+    parsed: ParsedFile,
+) -> None:
+    """`RowParser._merge_tellers` for rows that agree: each storyteller from the first row
+    naming them, merged with what each other distinct set of their cells adds."""
+    joined = cells.select(pl.concat_str(teller_keys, separator="\x1f")).to_series()
+    distinct = joined.unique().to_list()
+    numbers = joined.replace_strict(distinct, range(len(distinct)), return_dtype=pl.UInt32)
+    described = _Values(parser._teller_values)
+    # CONTROL_BYTES keep \x1f out of every cell taken here: the join splits back as it was.
+    teller_values = [
+        described[tuple(zip(teller_keys, text.split("\x1f"), strict=True))] for text in distinct
+    ]
+    ids, values = stories.ids, stories.values
+    # Each row's codes, one line each, in the row's order (as `_merge_tellers` meets them).
+    codes = pl.DataFrame(
+        {
+            "codes": [number for number, found in enumerate(values["codes"]) for _ in found],
+            "code": [code for found in values["codes"] for code in found],
+        },
+        schema={"codes": pl.UInt32, "code": pl.String},
+    )
+    named = (
+        ids.select("row", "site", "date", "codes")
+        .with_columns(cells=numbers)
+        .join(codes, on="codes", how="inner", maintain_order="left_right")
+        .select("row", "site", "date", "cells", "code")
+        .unique(subset=["code", "cells", "site"], keep="first", maintain_order=True)
+    )
+    check_budget()
+    sites, dates = values["site"], values["date"]
+    tellers = parsed.tellers
+    for row, site, held, number, code in named.iter_rows():
+        site_id, teller_cells = sites[site], teller_values[number]
+        teller = tellers.get(code)
+        if teller is None:
+            tellers[code] = TellerSpec(
+                code=code,
+                site_id=site_id,
+                row=row,
+                workshop_date=dates[held],
+                values=dict(teller_cells),
+                rows=dict.fromkeys(teller_cells, row),
+            )
+            continue
+        if teller.site_id != site_id:
+            raise _Unclean
+        for key, value in teller_cells.items():
+            if key not in teller.values:
+                teller.values[key] = value
+                teller.rows[key] = row
+            elif teller.values[key] != value:
+                raise _Unclean
+
+
+class StoryColumns:
+    """A clean file's stories as columns: per row the number of each cell's value, and the
+    long texts. A dry run counts and matches them as they are; `records()` builds the
+    StoryRecords a commit writes."""
+
+    def __init__(
+        self,
+        ids: pl.DataFrame,
+        texts: pl.DataFrame,
+        values: dict[str, list[Any]],
+        translated: pl.Series,
+    ) -> None:
+        self.ids = ids
+        self.texts = texts
+        self.values = values
+        self.translated = translated
+        self._workshops: pl.Series | None = None
+
+    @property
+    def height(self) -> int:
+        return self.ids.height
+
+    def workshop_numbers(self) -> pl.Series:
+        """Per row, one number per workshop (site, date, type)."""
+        if self._workshops is None:
+            dates = len(self.values["date"])
+            kinds = len(self.values["workshop_kind"])
+            self._workshops = self.ids.select(
+                (
+                    pl.col("site").cast(pl.UInt64) * (dates * kinds)
+                    + pl.col("date").cast(pl.UInt64) * kinds
+                    + pl.col("workshop_kind")
+                ).alias("workshop")
+            ).to_series()
+        return self._workshops
+
+    def workshop_key(self, site: int, date: int, kind: int) -> tuple[int, dt.date, str]:
+        values = self.values
+        return (values["site"][site], values["date"][date], values["workshop_kind"][kind])
+
+    def stored(
+        self, workshop_ids: dict[tuple[int, dt.date, str], int], stored: set[tuple[Any, ...]]
+    ) -> pl.Series:
+        """Per row, whether its story is stored already: its natural key among `stored`.
+        Only rows of a workshop that holds stories have their texts hashed."""
+        holding = {key[0] for key in stored}
+        places = self.ids.select("site", "date", "workshop_kind").with_columns(
+            workshop=self.workshop_numbers()
+        )
+        candidates = [
+            number
+            for site, date, kind, number in places.unique("workshop").iter_rows()
+            if workshop_ids.get(self.workshop_key(site, date, kind)) in holding
+        ]
+        found = pl.Series("stored", [False] * self.height, dtype=pl.Boolean)
+        if not candidates:
+            return found
+        mask = self.workshop_numbers().is_in(candidates)
+        rows = pl.DataFrame(
+            {
+                "index": pl.int_range(self.height, eager=True),
+                "site": self.ids["site"],
+                "date": self.ids["date"],
+                "workshop_kind": self.ids["workshop_kind"],
+                "codes": self.ids["codes"],
+                "body": self.texts["body"],
+            }
+        ).filter(mask)
+        codes = self.values["codes"]
+        hits = [
+            index
+            for index, site, date, kind, teller_codes, body in rows.iter_rows()
+            if (
+                workshop_ids[self.workshop_key(site, date, kind)],
+                tuple(sorted(codes[teller_codes])),
+                body_digest(body),
+            )
+            in stored
+        ]
+        return found.scatter(hits, True) if hits else found
+
+    def counts(self, new: pl.Series) -> tuple[int, int, int]:
+        """(stories, translations, codings) of the rows marked in `new`."""
+        themes = pl.Series([len(found) for found in self.values["themes"]], dtype=pl.UInt32)
+        frame = pl.DataFrame(
+            {
+                "new": new,
+                "translated": self.translated,
+                "codings": themes.gather(self.ids["themes"]),
+            }
+        )
+        stories, translations, codings = frame.select(
+            stories=pl.col("new").sum(),
+            translations=(pl.col("new") & pl.col("translated")).sum(),
+            codings=pl.col("codings").filter(pl.col("new")).sum(),
+        ).row(0)
+        return int(stories), int(translations), int(codings or 0)
+
+    def records(self) -> list[StoryRecord]:
+        """The StoryRecords the row loop would have made, in row order."""
+        # The cyclic collector would walk the growing heap again and again while a hundred
+        # thousand records are made, none of which can form a cycle.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._records()
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _records(self) -> list[StoryRecord]:
+        values = self.values
+
+        def column(key: str) -> list[Any]:
+            return list(map(values[key].__getitem__, self.ids[key].to_list()))
+
+        sites, dates, kinds = column("site"), column("date"), column("workshop_kind")
+        records: list[StoryRecord] = []
+        append = records.append
+        for (
+            row,
+            site_id,
+            held_on,
+            kind,
+            story,
+            status,
+            by,
+            coder,
+            horizon_year,
+            canonical,
+            tag,
+            codes,
+            theme_ids,
+            translated,
+            title,
+            body,
+            translation_title,
+            translation_body,
+        ) in zip(
+            self.ids["row"].to_list(),
+            sites,
+            dates,
+            kinds,
+            column("story_kind"),
+            column("status"),
+            column("translation_by"),
+            column("coder"),
+            column("horizon_year"),
+            column("language"),
+            column("translation_language"),
+            column("codes"),
+            column("themes"),
+            self.translated.to_list(),
+            self.texts["title"].to_list(),
+            self.texts["body"].to_list(),
+            self.texts["translation_title"].to_list(),
+            self.texts["translation_body"].to_list(),
+            strict=True,
+        ):
+            append(
+                StoryRecord(
+                    row=row,
+                    site_id=site_id,
+                    workshop_key=(site_id, held_on, kind),
+                    codes=codes,
+                    kind=story,
+                    horizon_year=horizon_year,
+                    language=canonical,
+                    title=title,
+                    body=body,
+                    status=status or "submitted",
+                    translation=s.TranslationIn(
+                        language=tag,
+                        title=translation_title,
+                        body=translation_body,
+                        by=by or "human",
+                    )
+                    if translated
+                    else None,
+                    theme_ids=theme_ids,
+                    coder=coder or "",
+                )
+            )
+        return records

@@ -113,7 +113,7 @@ class ImportJobs:
         return (
             not prepared.problems
             and prepared.actor.user_id is not None
-            and len(prepared.parsed.records) > self.sync_limit
+            and prepared.parsed.story_count > self.sync_limit
         )
 
     async def commit_or_queue(

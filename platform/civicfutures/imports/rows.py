@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import Any, Optional, get_args, get_type_hints
+from typing import TYPE_CHECKING, Any, Optional, get_args, get_type_hints
 
 import msgspec
 
@@ -33,6 +33,9 @@ from civicfutures.imports.vocabulary import VALUES, ValueIndex, normalize, value
 from civicfutures.intake import schemas as s
 from civicfutures.intake.story_service import _check_text_fields
 from civicfutures.intake.validation import Checker, canonical_language, check_demographics, nfc
+
+if TYPE_CHECKING:
+    from civicfutures.imports.frame import StoryColumns
 
 _STORY = get_type_hints(s.StoryIn, include_extras=True)
 _WORKSHOP = get_type_hints(s.WorkshopIn, include_extras=True)
@@ -244,12 +247,36 @@ class ImportContext:
 class ParsedFile:
     """Everything the rows say, checked row by row and across rows."""
 
-    records: list[StoryRecord] = field(default_factory=list)
     workshops: dict[tuple[int, dt.date, str], WorkshopSpec] = field(default_factory=dict)
     tellers: dict[str, TellerSpec] = field(default_factory=dict)
-    story_rows: dict[tuple[Any, ...], int] = field(default_factory=dict)
     rows: int = 0
     columns: ColumnMap | None = None
+    # A clean file checked as a whole keeps its stories as columns: a dry run counts and
+    # matches them there, and the records are built when first asked for (by a commit).
+    stories: StoryColumns | None = None
+    _records: list[StoryRecord] = field(default_factory=list, repr=False)
+    _story_rows: dict[tuple[Any, ...], int] = field(default_factory=dict, repr=False)
+    _keyed: bool = field(default=True, repr=False)
+
+    @property
+    def records(self) -> list[StoryRecord]:
+        if self.stories is not None:
+            self._records, self.stories, self._keyed = self.stories.records(), None, False
+        return self._records
+
+    @property
+    def story_rows(self) -> dict[tuple[Any, ...], int]:
+        """Each story's natural key and its row (worked out for records built from columns
+        only when asked: neither a dry run nor a commit needs them then)."""
+        records = self.records
+        if not self._keyed:
+            self._story_rows = {record.natural_key: record.row for record in records}
+            self._keyed = True
+        return self._story_rows
+
+    @property
+    def story_count(self) -> int:
+        return self.stories.height if self.stories is not None else len(self._records)
 
 
 @cache

@@ -100,8 +100,12 @@ class Plan:
     new_tellers: list[TellerSpec] = field(default_factory=list)
     new_records: list[StoryRecord] = field(default_factory=list)
     existing_stories: int = 0
+    # A dry run over a clean file's columns counts what it would create without records.
+    new_counts: Counts | None = None
 
     def created(self) -> Counts:
+        if self.new_counts is not None:
+            return self.new_counts
         return Counts(
             workshops=len(self.new_workshops),
             storytellers=len(self.new_tellers),
@@ -179,7 +183,7 @@ class ImportService:
         self, prepared: PreparedImport, *, progress: Progress | None = None
     ) -> ImportReport:
         """A dry run: what a commit would write, or ImportRejected with every problem."""
-        plan = await self._plan(prepared, progress)
+        plan = await self._plan(prepared, progress, counting=True)
         report = self._report(prepared, plan, dry_run=True)
         if prepared.problems:
             raise ImportRejected(report)
@@ -351,7 +355,11 @@ class ImportService:
 
     # ------------------------------------------------------------------ matching
 
-    async def _plan(self, prepared: PreparedImport, progress: Progress | None) -> Plan:
+    async def _plan(
+        self, prepared: PreparedImport, progress: Progress | None, *, counting: bool = False
+    ) -> Plan:
+        """The rows matched against the database; `counting` (a dry run): only what would be
+        created is counted, and a clean file's stories stay columns."""
         actor, context, parsed, problems = (
             prepared.actor,
             prepared.context,
@@ -362,6 +370,21 @@ class ImportService:
         await self._match_workshops(parsed, plan)
         await self._match_tellers(actor, context, parsed, plan, problems)
         stored = await self._stored_story_keys(plan, parsed)
+        if counting and parsed.stories is not None:
+            stories = parsed.stories
+            known = stories.stored(plan.workshop_ids, stored)
+            created, translations, codings = stories.counts(~known)
+            plan.existing_stories = stories.height - created
+            plan.new_counts = Counts(
+                workshops=len(plan.new_workshops),
+                storytellers=len(plan.new_tellers),
+                stories=created,
+                translations=translations,
+                codings=codings,
+            )
+            if progress is not None:
+                progress("check", stories.height, stories.height)
+            return plan
         # Only a story in a workshop that holds stories can be stored already: the others'
         # texts need no hashing here.
         holding = {key[0] for key in stored}

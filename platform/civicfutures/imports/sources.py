@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+import polars as pl
 from defusedxml import ElementTree
 
 from civicfutures.i18n import gettext as _
@@ -90,11 +91,58 @@ def _filled(cells: list[str]) -> bool:
     return not "".join(cells).isspace() and any(cells)
 
 
+# Bytes the CSV readers treat apart: NUL, and the separators Python strips as whitespace and
+# Rust does not.
+CONTROL_BYTES = (b"\x00", b"\x1c", b"\x1d", b"\x1e", b"\x1f")
+
+
 @dataclass(frozen=True)
 class FileScan:
     sha256: str
     utf8: bool
     lines: int
+    # Whether the file holds any of CONTROL_BYTES, or a carriage return that ends no line.
+    controls: bool = False
+    lone_returns: bool = False
+
+
+class _Utf8Check:
+    """Whether a stream of bytes is strict UTF-8, a read at a time, checked by Polars (Rust's
+    validator: the same rules as Python's strict decoder, without building any text). A
+    character cut by the end of a read is carried over to the next."""
+
+    def __init__(self) -> None:
+        self.valid = True
+        self.carry = b""
+
+    def feed(self, chunk: bytes) -> None:
+        if not self.valid:
+            return
+        block = self.carry + chunk if self.carry else chunk
+        end = _whole_characters(block)
+        self.carry = block[end:]
+        if not block.isascii():
+            try:
+                pl.Series([block[:end]], dtype=pl.Binary).cast(pl.String, strict=True)
+            except pl.exceptions.PolarsError:
+                self.valid = False
+
+    def close(self) -> bool:
+        return self.valid and not self.carry
+
+
+def _whole_characters(block: bytes) -> int:
+    """Where the last character begun in `block` ends, or begins when it is cut short."""
+    end = len(block)
+    for back in range(1, min(4, end) + 1):
+        byte = block[end - back]
+        if byte < 0x80:
+            return end
+        if byte >= 0xC0:  # the first byte of a character: how long it says it is
+            length = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return end if back >= length else end - back
+    # Only continuation bytes: invalid however it goes on, as the check of the block says.
+    return end
 
 
 @dataclass
@@ -130,22 +178,33 @@ class SourceFile:
         """The file's fingerprint, UTF-8 validity and line count, in one pass (then cached)."""
         if self._scan is None:
             digest = hashlib.sha256()
-            decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
-            utf8, lines = True, 0
+            utf8, lines, controls, returns, line_ends, after_return = (
+                _Utf8Check(),
+                0,
+                False,
+                0,
+                0,
+                False,
+            )
+            # Every question asked of a read while it is in the processor's cache.
             for chunk in self.chunks():
                 digest.update(chunk)
                 lines += chunk.count(b"\n")
-                if utf8:
-                    try:
-                        decoder.decode(chunk)
-                    except UnicodeDecodeError:
-                        utf8 = False
-            if utf8:
-                try:
-                    decoder.decode(b"", final=True)
-                except UnicodeDecodeError:
-                    utf8 = False
-            self._scan = FileScan(sha256=digest.hexdigest(), utf8=utf8, lines=lines)
+                utf8.feed(chunk)
+                controls = controls or any(byte in chunk for byte in CONTROL_BYTES)
+                if after_return and chunk.startswith(b"\n"):
+                    line_ends += 1
+                if b"\r" in chunk:
+                    returns += chunk.count(b"\r")
+                    line_ends += chunk.count(b"\r\n")
+                after_return = chunk.endswith(b"\r")
+            self._scan = FileScan(
+                sha256=digest.hexdigest(),
+                utf8=utf8.close(),
+                lines=lines,
+                controls=controls,
+                lone_returns=returns != line_ends,
+            )
         return self._scan
 
     def is_utf8(self) -> bool:
