@@ -166,7 +166,8 @@ class PerStory:
     @classmethod
     def read(cls, data: ExportData, *, empty: bool = False) -> PerStory:
         """The tables of `data` (only their columns when `empty`: enough to know the schema)."""
-        links = data.links.select("story_id", "storyteller_id")
+        tellers = data.links.select("story_id", "storyteller_id")
+        links = tellers
         if data.codes:
             links = links.join(
                 data.storytellers.select("storyteller_id", "code"),
@@ -177,7 +178,11 @@ class PerStory:
             data.codings.select("story_id", "theme", "coder", "start", "end", "coding_order"),
             data.translations.select("story_id", "language", "title", "body", "origin", "reviewed"),
             links,
-            data.demographics.select("storyteller_id", "attribute", "value"),
+            # Joined in the same query as the links, whose kept storytellers it shares.
+            tellers.join(
+                data.demographics.select("storyteller_id", "attribute", "value"),
+                on="storyteller_id",
+            ).select("attribute", "story_id", "value"),
         ]
         if empty:
             read = [pl.DataFrame(schema=plan.collect_schema()) for plan in plans]
@@ -186,8 +191,6 @@ class PerStory:
             read = pl.collect_all(plans)
         codings, translations, links_read, demographics = read
         codings = _sorted(codings, ["story_id", "coding_order"])
-        links_read = _sorted(links_read, ["story_id", "storyteller_id"])
-        tellers = links_read.select("story_id", "storyteller_id")
         return cls(
             codings=codings.sort(
                 "story_id",
@@ -195,16 +198,10 @@ class PerStory:
             ).drop("coding_order"),
             themes=_distinct_sorted(codings.select("story_id", "theme"), "story_id", "theme"),
             translations=_sorted(translations, ["story_id", "language", "origin"]),
-            links=links_read,
+            links=_sorted(links_read, ["story_id", "storyteller_id"]),
             demographics={
                 a["name"]: _distinct_sorted(
-                    tellers.join(
-                        demographics.filter(pl.col("attribute") == a["name"]).select(
-                            "storyteller_id", "value"
-                        ),
-                        on="storyteller_id",
-                        how="inner",
-                    ).select("story_id", "value"),
+                    demographics.filter(pl.col("attribute") == a["name"]).drop("attribute"),
                     "story_id",
                     "value",
                 )
