@@ -15,6 +15,7 @@ from civicfutures.analysis.snapshot import write_snapshot
 from civicfutures.analysis.synthetic import MANIFEST, corpus
 from civicfutures.exports.bench import open_synthetic
 from civicfutures.exports.stories import PerStory, Vocabularies, stories_batch, stories_table
+from civicfutures.exports.tabular import csv_frame
 
 BODY = "Zażółć gęślą jaźń — we asked the council twice, and then once more in writing."
 
@@ -165,3 +166,25 @@ def test_batches_give_the_same_rows_as_the_whole(exported):
     assert stories_table(data).collect(engine="streaming").equals(frame)
     empty = stories_batch(stories.clear(), data, tables, words)
     assert empty.height == 0 and empty.schema == frame.schema
+
+
+def test_text_rows_are_the_table_as_csv_holds_it(exported):
+    """CSV's rows built as text batch by batch equal the finished table flattened afterwards:
+    JSON arrays of records, joined codes and labels, formula-looking text prefixed."""
+    frame, _tables, data = exported
+    assert stories_table(data, text=True).collect().equals(csv_frame(frame.lazy()).collect())
+    stories = data.stories.collect().with_columns(
+        title=pl.when(pl.col("story_id") % 2 == 0).then(pl.lit("=1+1")).otherwise("title")
+    )
+    tables = PerStory.read(data)
+    words = Vocabularies.of(data, data.scope.lang)
+    scattered = pl.concat(
+        [
+            stories_batch(stories.gather_every(3, offset=k), data, tables, words, text=True)
+            for k in range(3)
+        ]
+    ).sort("story_id")
+    whole = csv_frame(stories_batch(stories, data, tables, words).lazy()).collect()
+    assert scattered.equals(whole)
+    assert "'=1+1" in whole["title"].to_list()
+    assert whole["codings"].str.starts_with("[").all()

@@ -165,16 +165,28 @@ def _import_once(
     default=None,
     help="Keep the synthetic corpora here and reuse them in the next run.",
 )
-def bench_exports(sizes: tuple[int, ...], keep: Path | None) -> None:
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(["parquet", "csv"]),
+    multiple=True,
+    help="Only this format (repeat for several; default Parquet and CSV).",
+)
+def bench_exports(sizes: tuple[int, ...], keep: Path | None, formats: tuple[str, ...]) -> None:
     """The stories export to Parquet and CSV beside Polars' own writer of the same frame.
 
     Prints time, CPU time and peak memory of each export, the peer's write time and the
     ratio, with the load average; fails past 1.5 GiB or twice the peer's time at the largest size.
     """
-    from civicfutures.exports.bench import SIZES, failures, load_average, render, run
+    from civicfutures.exports.bench import FORMATS, SIZES, failures, load_average, render, run
 
     before = load_average()
-    figures = run(list(sizes) or list(SIZES), keep, echo=lambda m: click.echo(m, err=True))
+    figures = run(
+        list(sizes) or list(SIZES),
+        keep,
+        echo=lambda m: click.echo(m, err=True),
+        formats=list(formats) or list(FORMATS),
+    )
     click.echo(render(figures, before))
     broken = failures(figures)
     for line in broken:

@@ -183,10 +183,10 @@ def peer_snapshot(snapshot_dir: Path, extras: Path, fmt: str, out: Path) -> dict
 
     from civicfutures.exports.categories import categorical_stories
     from civicfutures.exports.stories import stories_table
-    from civicfutures.exports.tabular import CSV_DATE_FORMAT, PARQUET_COMPRESSION, csv_frame
+    from civicfutures.exports.tabular import CSV_DATE_FORMAT, PARQUET_COMPRESSION
 
     data, _notes = open_synthetic(snapshot_dir, extras, fmt)
-    plan = categorical_stories(data) if fmt == "parquet" else csv_frame(stories_table(data))
+    plan = categorical_stories(data) if fmt == "parquet" else stories_table(data, text=True)
     frame = plan.collect()
     wall, cpu = time.perf_counter(), time.process_time()
     if fmt == "parquet":
@@ -226,7 +226,9 @@ def measured(argv: list[str], env: dict[str, str]) -> dict:
     return figures
 
 
-def run_size(stories: int, root: Path, env: dict[str, str], echo=print) -> list[dict]:
+def run_size(
+    stories: int, root: Path, env: dict[str, str], echo=print, formats=FORMATS
+) -> list[dict]:
     """Prepare (or reuse) the corpus of `stories` under `root`; each format's export and peer."""
     me = [sys.executable, "-m", "civicfutures.exports.bench"]
     figures = []
@@ -235,7 +237,7 @@ def run_size(stories: int, root: Path, env: dict[str, str], echo=print) -> list[
         root.mkdir(parents=True, exist_ok=True)
         measured([*me, "--prepare", str(stories), "--root", str(root)], env)
     snapshot = (root / "snapshot.txt").read_text().strip()
-    for fmt in FORMATS:
+    for fmt in formats:
         out = root / f"stories.{fmt}"
         echo(f"... {stories:,} stories: exporting to {fmt}")
         common = ["--snapshot", snapshot, "--root", str(root)]
@@ -268,14 +270,14 @@ def run_size(stories: int, root: Path, env: dict[str, str], echo=print) -> list[
     return figures
 
 
-def run(sizes: list[int], keep: Path | None = None, echo=print) -> list[dict]:
+def run(sizes: list[int], keep: Path | None = None, echo=print, formats=FORMATS) -> list[dict]:
     """Run every size measured, smallest first, and return the figures."""
     root = Path(tempfile.mkdtemp(prefix="civicfutures-bench-export-")) if keep is None else keep
     env = {**os.environ, "POLARS_MAX_THREADS": "2"}
     try:
         figures = []
         for stories in sorted(sizes):
-            figures += run_size(stories, root / str(stories), env, echo)
+            figures += run_size(stories, root / str(stories), env, echo, formats)
             if keep is None:
                 shutil.rmtree(root / str(stories), ignore_errors=True)
         return figures
@@ -334,6 +336,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--keep", type=Path, default=None, help="Keep the corpora in this folder (and reuse them)."
     )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        action="append",
+        default=None,
+        help="Only this format (repeatable; default: every one).",
+    )
     parser.add_argument("--prepare", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--worker", choices=FORMATS, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--peer", choices=FORMATS, default=None, help=argparse.SUPPRESS)
@@ -354,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.with_name(args.out.name + ".json").write_text(json.dumps(written))
         return 0
     before = load_average()
-    figures = run(args.stories or list(SIZES), args.keep)
+    figures = run(args.stories or list(SIZES), args.keep, formats=args.format or FORMATS)
     print(render(figures, before))
     broken = failures(figures)
     for line in broken:

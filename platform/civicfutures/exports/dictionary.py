@@ -24,7 +24,7 @@ from civicfutures.exports.refiqda import zip_entry
 from civicfutures.exports.request import download_name
 from civicfutures.exports.statistical import seen_values, variables
 from civicfutures.exports.stories import Column, columns, stories_table
-from civicfutures.exports.tabular import TABLE_WRITERS
+from civicfutures.exports.tabular import TABLE_WRITERS, sink_csv_rows
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n import use_locale
 
@@ -231,7 +231,7 @@ def write_datapackage(data: ExportData, path: Path, notes: ExportNotes, work: Pa
     describes, written together from the same request so that it validates as it is."""
     stories = work / csv_name(data, notes, "stories")
     dictionary = work / csv_name(data, notes, "dictionary")
-    TABLE_WRITERS["csv"](stories_table(data), stories, notes, work)
+    sink_csv_rows(stories_table(data, text=True), stories, notes)
     TABLE_WRITERS["csv"]([dictionary_rows(data, notes.lang).lazy()], dictionary, notes, work)
     # Described after the CSV files are written: their writer records how text was kept safe.
     descriptor = json.dumps(datapackage(data, notes), ensure_ascii=False, indent=2) + "\n"

@@ -15,7 +15,7 @@ from civicfutures.exports.refiqda import write_qdc, write_qdpx
 from civicfutures.exports.request import download_name
 from civicfutures.exports.statistical import write_dta, write_sav
 from civicfutures.exports.stories import stories_table
-from civicfutures.exports.tabular import TABLE_WRITERS
+from civicfutures.exports.tabular import TABLE_WRITERS, sink_csv_rows
 
 Writer = Callable[[ExportData, Path, ExportNotes, Path], None]
 
@@ -44,6 +44,12 @@ def _stories(fmt: str) -> Writer:
     return write
 
 
+def _csv_stories(data: ExportData, path: Path, notes: ExportNotes, work: Path) -> None:
+    """CSV's rows are built as text batch by batch: a record is JSON-encoded on its own row
+    and a list joined once, instead of flattening the lists of the finished table."""
+    sink_csv_rows(stories_table(data, text=True), path, notes)
+
+
 def _categorical_stories(data: ExportData, path: Path, notes: ExportNotes, work: Path) -> None:
     """Parquet keeps the coded columns as categories (levels in the codebook's order)."""
     TABLE_WRITERS["parquet"](categorical_stories(data), path, notes, work)
@@ -51,7 +57,8 @@ def _categorical_stories(data: ExportData, path: Path, notes: ExportNotes, work:
 
 EXPORTS: dict[str, dict[str, Format]] = {
     "stories": {
-        **{fmt: Format(_stories(fmt), MEDIA[fmt], fmt) for fmt in ("csv", "xlsx", "jsonl")},
+        **{fmt: Format(_stories(fmt), MEDIA[fmt], fmt) for fmt in ("xlsx", "jsonl")},
+        "csv": Format(_csv_stories, MEDIA["csv"], "csv"),
         "parquet": Format(_categorical_stories, MEDIA["parquet"], "parquet"),
     },
     "qdpx": {"qdpx": Format(write_qdpx, "application/zip", "qdpx")},

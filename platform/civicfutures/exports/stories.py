@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from civicfutures.exports.dataset import ExportData
+from civicfutures.exports.dataset import CODING_ORDER_SPAN, ExportData
 from civicfutures.exports.labels import project_labels, vocabulary
+from civicfutures.exports.tabular import LIST_SEPARATOR, text_safe_rows
 from civicfutures.i18n import gettext as _
 
 BASE_COLUMNS = (
@@ -142,24 +143,31 @@ def _sites(data: ExportData) -> pl.DataFrame:
 
 @dataclass(frozen=True)
 class PerStory:
-    """The tables a story's lists come from, read once and sorted by their key, so that a batch
-    of stories finds its rows by binary search and takes them as a slice (no hash table)."""
+    """The tables a story's lists come from, read once and sorted by story, so that a batch
+    of stories finds its rows by binary search and takes them as a slice (no hash table).
+
+    Whatever a list needs of order or distinctness is settled here, over the whole table at
+    once (where Polars sorts on every core), so a batch only slices and lists its rows."""
 
     codings: pl.DataFrame
-    """`story_id, theme, coder, start, end` in the snapshot's order (story, theme, coder,
-    start, end)."""
+    """`story_id, theme, coder, start, end` in reading order: by story, then start (uncoded
+    spans first), then the snapshot's own order (theme, coder, start, end)."""
+    themes: pl.DataFrame
+    """`story_id, theme`: each story's distinct themes, sorted."""
     translations: pl.DataFrame
     """`story_id, language, title, body, origin, reviewed`, by story, language, origin."""
     links: pl.DataFrame
     """`story_id, storyteller_id` (and `code`), by story and storyteller."""
     demographics: dict[str, pl.DataFrame]
-    """Per attribute: `storyteller_id, value`, by storyteller."""
+    """Per attribute: `story_id, value`, the distinct values of a story's storytellers, by story
+    then value (nulls first, as `list.sort`)."""
     sites: pl.DataFrame
 
     @classmethod
     def read(cls, data: ExportData, *, empty: bool = False) -> PerStory:
         """The tables of `data` (only their columns when `empty`: enough to know the schema)."""
-        links = data.links.select("story_id", "storyteller_id")
+        tellers = data.links.select("story_id", "storyteller_id")
+        links = tellers
         if data.codes:
             links = links.join(
                 data.storytellers.select("storyteller_id", "code"),
@@ -170,7 +178,11 @@ class PerStory:
             data.codings.select("story_id", "theme", "coder", "start", "end", "coding_order"),
             data.translations.select("story_id", "language", "title", "body", "origin", "reviewed"),
             links,
-            data.demographics.select("storyteller_id", "attribute", "value"),
+            # Joined in the same query as the links, whose kept storytellers it shares.
+            tellers.join(
+                data.demographics.select("storyteller_id", "attribute", "value"),
+                on="storyteller_id",
+            ).select("attribute", "story_id", "value"),
         ]
         if empty:
             read = [pl.DataFrame(schema=plan.collect_schema()) for plan in plans]
@@ -178,14 +190,20 @@ class PerStory:
             # One query: the four share the scope's story ids.
             read = pl.collect_all(plans)
         codings, translations, links_read, demographics = read
+        codings = _sorted(codings, ["story_id", "coding_order"])
         return cls(
-            codings=_sorted(codings, ["story_id", "coding_order"]).drop("coding_order"),
+            codings=codings.sort(
+                "story_id",
+                (pl.col("start").fill_null(-1) + 1) * CODING_ORDER_SPAN + pl.col("coding_order"),
+            ).drop("coding_order"),
+            themes=_distinct_sorted(codings.select("story_id", "theme"), "story_id", "theme"),
             translations=_sorted(translations, ["story_id", "language", "origin"]),
             links=_sorted(links_read, ["story_id", "storyteller_id"]),
             demographics={
-                a["name"]: _sorted(
+                a["name"]: _distinct_sorted(
                     demographics.filter(pl.col("attribute") == a["name"]).drop("attribute"),
-                    ["storyteller_id"],
+                    "story_id",
+                    "value",
                 )
                 for a in data.attributes
             },
@@ -201,6 +219,20 @@ def _sorted(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     return frame.sort(keys, maintain_order=True)
 
 
+def _distinct_sorted(rows: pl.DataFrame, key: str, column: str) -> pl.DataFrame:
+    """`key, column` without repeats, by key then value (nulls first, as `list.sort`); sorted
+    only when a check finds them out of that order."""
+    owner, value = pl.col(key), pl.col(column)
+    before = value.shift()
+    backwards = (owner < owner.shift()) | (
+        (owner == owner.shift()) & (value.lt(before) | (value.is_null() & before.is_not_null()))
+    )
+    if rows.select(backwards.fill_null(False).any()).item():
+        rows = rows.sort(key, column, maintain_order=True)
+    repeat = (owner == owner.shift()) & value.eq_missing(before)
+    return rows.select(key, column).filter(repeat.fill_null(False).not_())
+
+
 def _rows_of(table: pl.DataFrame, key: str, keys: pl.Series) -> tuple[pl.DataFrame, np.ndarray]:
     """The rows of `table` (sorted by `key`) holding each of `keys`, key by key, with `owner`
     (the key's position), and how many rows each key has.
@@ -212,7 +244,10 @@ def _rows_of(table: pl.DataFrame, key: str, keys: pl.Series) -> tuple[pl.DataFra
     after = column.search_sorted(keys, side="right").to_numpy().astype(np.int64)
     counts = after - first
     total = int(counts.sum())
-    owners = pl.Series("owner", np.repeat(np.arange(len(keys), dtype=np.int64), counts))
+    # Flagged sorted, so that listing the rows by owner takes runs instead of hashing.
+    owners = pl.Series(
+        "owner", np.repeat(np.arange(len(keys), dtype=np.int64), counts)
+    ).set_sorted()
     if total == 0:
         rows = table.clear()
     elif np.array_equal(first[1:], after[:-1]):
@@ -238,24 +273,8 @@ def _listed(n: int, rows: pl.DataFrame, lists: list[pl.Expr]) -> pl.DataFrame:
     )
 
 
-def _distinct_sorted(rows: pl.DataFrame, column: str) -> pl.DataFrame:
-    """`owner, column` without repeats, by owner then value (nulls first, as `list.sort`)."""
-    owner, value = pl.col("owner"), pl.col(column)
-    in_order = rows.select(((owner == owner.shift()) & (value < value.shift())).any().not_()).item()
-    if not in_order:
-        rows = rows.sort("owner", column, maintain_order=True)
-    repeat = (owner == owner.shift()) & value.eq_missing(value.shift())
-    return rows.select("owner", column).filter(repeat.not_())
-
-
 def _mapped(column: str, mapping: dict[str, str]) -> pl.Expr:
     return pl.col(column).replace_strict(mapping, default=pl.col(column), return_dtype=pl.String)
-
-
-def _each_mapped(column: str, mapping: dict[str, str]) -> pl.Expr:
-    return pl.col(column).list.eval(
-        pl.element().replace_strict(mapping, default=pl.element(), return_dtype=pl.String)
-    )
 
 
 @dataclass(frozen=True)
@@ -281,95 +300,123 @@ class Vocabularies:
         )
 
 
-def _storyteller_lists(links: pl.DataFrame, n: int, codes: bool) -> pl.DataFrame:
-    lists = [pl.col("storyteller_id").alias("storyteller_ids")]
+def _listed_text(n: int, rows: pl.DataFrame, lists: dict[str, pl.Expr]) -> pl.DataFrame:
+    """As `_listed`, but each list as CSV holds it (`tabular.flat`): scalars as text joined
+    by `; `, records as a JSON array. A record is encoded on its own row, before the listing,
+    and the text joined once per story."""
+    schema = rows.lazy().select(**lists).collect_schema()
+    records = {name for name, dtype in schema.items() if isinstance(dtype, pl.Struct)}
+    encoded = rows.select(
+        "owner",
+        *(
+            expr.struct.json_encode().alias(name)
+            if name in records
+            else expr.cast(pl.String).alias(name)
+            for name, expr in lists.items()
+        ),
+    )
+    listed = _listed(n, encoded, [pl.col(name) for name in lists])
+    return listed.select(
+        (pl.lit("[") + pl.col(name).list.join(",") + pl.lit("]")).alias(name)
+        if name in records
+        else pl.col(name).list.join(LIST_SEPARATOR)
+        for name in lists
+    )
+
+
+def _lists(n: int, rows: pl.DataFrame, lists: dict[str, pl.Expr], text: bool) -> pl.DataFrame:
+    if text:
+        return _listed_text(n, rows, lists)
+    return _listed(n, rows, [expr.alias(name) for name, expr in lists.items()])
+
+
+def _storyteller_lists(links: pl.DataFrame, n: int, codes: bool, text: bool) -> pl.DataFrame:
+    lists = {"storyteller_ids": pl.col("storyteller_id")}
     if codes:
-        lists.append(pl.col("code").alias("storyteller_codes"))
-    return _listed(n, links, lists)
+        lists["storyteller_codes"] = pl.col("code")
+    return _lists(n, links, lists, text)
 
 
 def _demographic_lists(
-    links: pl.DataFrame, n: int, tables: PerStory, choices: dict[str, dict[str, str]], names
+    stories: pl.DataFrame,
+    tables: PerStory,
+    choices: dict[str, dict[str, str]],
+    names: list[tuple[str, str]],
+    text: bool,
 ) -> pl.DataFrame:
     """Per story: each attribute's codes and labels, as sorted lists without repeats."""
     out = []
     for name, column in names:
-        values, _counts = _rows_of(
-            tables.demographics[name], "storyteller_id", links["storyteller_id"]
-        )
-        values = values.select(
-            links["owner"].gather(values["owner"]), pl.col("value").alias(column)
-        )
-        # Most stories have one storyteller: only stories with several need a sort.
-        values = _distinct_sorted(values.sort("owner", column, maintain_order=True), column)
-        out.append(_listed(n, values, [pl.col(column)]))
-    return pl.concat(out, how="horizontal").with_columns(
-        _each_mapped(column, choices[column]).alias(f"{column}_label") for _, column in names
-    )
+        values, _counts = _rows_of(tables.demographics[name], "story_id", stories["story_id"])
+        lists = {column: pl.col("value"), f"{column}_label": _mapped("value", choices[column])}
+        out.append(_lists(stories.height, values, lists, text))
+    return pl.concat(out, how="horizontal")
 
 
 def _coding_lists(
-    stories: pl.DataFrame, tables: PerStory, theme_labels: dict[str, str]
+    stories: pl.DataFrame, tables: PerStory, theme_labels: dict[str, str], text: bool
 ) -> pl.DataFrame:
     """Per story: its themes (sorted keys, labels) and every coding in reading order."""
-    codings, _counts = _rows_of(tables.codings, "story_id", stories["story_id"])
     n = stories.height
-    # The snapshot's codings come by story and theme, so a story's themes are the runs of
-    # one theme (sorted anew only if a snapshot were not).
-    themes = _distinct_sorted(codings.select("owner", "theme"), "theme")
-    themes = _listed(n, themes, [pl.col("theme").alias("themes")])
-    # Reading order: the start (uncoded spans first), then the snapshot's own order (theme,
-    # coder, end), which a stable sort keeps.
+    themes, _counts = _rows_of(tables.themes, "story_id", stories["story_id"])
+    themes = _lists(
+        n, themes, {"themes": pl.col("theme"), "theme_labels": _mapped("theme", theme_labels)}, text
+    )
+    codings, _counts = _rows_of(tables.codings, "story_id", stories["story_id"])
     codings = (
         # One chunk first: a gather across chunks of long strings costs a hundred times more.
-        codings.with_columns(body=stories["body"].rechunk().gather(codings["owner"]))
-        .with_columns(
+        codings.with_columns(body=stories["body"].rechunk().gather(codings["owner"])).with_columns(
             theme_label=_mapped("theme", theme_labels),
             excerpt=pl.when(pl.col("start").is_not_null() & pl.col("end").is_not_null())
             .then(pl.col("body").str.slice(pl.col("start"), pl.col("end") - pl.col("start")))
             .otherwise(None),
         )
-        .sort(pl.col("owner"), pl.col("start").fill_null(-1), maintain_order=True)
     )
-    listed = _listed(
+    listed = _lists(
         n,
         codings,
-        [pl.struct("theme", "theme_label", "coder", "start", "end", "excerpt").alias("codings")],
+        {"codings": pl.struct("theme", "theme_label", "coder", "start", "end", "excerpt")},
+        text,
     )
-    return pl.concat([themes, listed], how="horizontal").with_columns(
-        theme_labels=_each_mapped("themes", theme_labels)
-    )
+    return pl.concat([themes, listed], how="horizontal")
 
 
-def _translation_lists(stories: pl.DataFrame, tables: PerStory) -> pl.DataFrame:
+def _translation_lists(stories: pl.DataFrame, tables: PerStory, text: bool) -> pl.DataFrame:
     translations, _counts = _rows_of(tables.translations, "story_id", stories["story_id"])
-    return _listed(
+    return _lists(
         stories.height,
         translations,
-        [
-            pl.col("language").alias("translation_languages"),
-            pl.struct("language", "title", "body", "origin", "reviewed").alias("translations"),
-        ],
+        {
+            "translation_languages": pl.col("language"),
+            "translations": pl.struct("language", "title", "body", "origin", "reviewed"),
+        },
+        text,
     )
 
 
 def stories_batch(
-    stories: pl.DataFrame, data: ExportData, tables: PerStory, words: Vocabularies
+    stories: pl.DataFrame,
+    data: ExportData,
+    tables: PerStory,
+    words: Vocabularies,
+    *,
+    text: bool = False,
 ) -> pl.DataFrame:
-    """The table's rows of some stories (any of them, in any order), in the stories' order."""
+    """The table's rows of some stories (any of them, in any order), in the stories' order;
+    with `text`, as CSV holds them (`tabular.csv_frame`'s rows)."""
     n = stories.height
     links, counts = _rows_of(tables.links, "story_id", stories["story_id"])
     parts = [
         stories.join(tables.sites, on="site_id", how="left", maintain_order="left"),
-        _storyteller_lists(links, n, data.codes).with_columns(
+        _storyteller_lists(links, n, data.codes, text).with_columns(
             n_storytellers=pl.Series(counts, dtype=pl.Int64)
         ),
-        _coding_lists(stories, tables, words.themes),
-        _translation_lists(stories, tables),
+        _coding_lists(stories, tables, words.themes, text),
+        _translation_lists(stories, tables, text),
     ]
     names = [(a["name"], attribute_column(a["name"])) for a in data.attributes]
     if names:
-        parts.append(_demographic_lists(links, n, tables, words.choices, names))
+        parts.append(_demographic_lists(stories, tables, words.choices, names, text))
     frame = pl.concat(parts, how="horizontal").with_columns(
         project=pl.lit(data.project["slug"]),
         workshop_date=pl.col("date"),
@@ -378,13 +425,19 @@ def stories_batch(
         story_kind_label=_mapped("kind", words.story_kinds),
         status_label=_mapped("status", words.statuses),
     )
-    return frame.select([c.name for c in columns(data)])
+    frame = frame.select([c.name for c in columns(data)])
+    return text_safe_rows(frame) if text else frame
 
 
 def stories_table(
-    data: ExportData, lang: str | None = None, tables: PerStory | None = None
+    data: ExportData,
+    lang: str | None = None,
+    tables: PerStory | None = None,
+    *,
+    text: bool = False,
 ) -> pl.LazyFrame:
-    """The stories table, in story id order, labels in `lang` (default: the request's).
+    """The stories table, in story id order, labels in `lang` (default: the request's); with
+    `text`, as CSV holds it (the rows of `tabular.csv_frame`, built batch by batch).
 
     The id-sorted stories stream through in batches and each batch takes its lists from the
     per-story tables (`tables` when the caller has read them), sorted by story: a batch finds
@@ -397,13 +450,14 @@ def stories_table(
         data,
         PerStory.read(data, empty=True),
         words,
+        text=text,
     ).schema
     # Read here, never inside a batch: a query run from within the streaming engine's own
     # threads can wait forever for a thread the engine has given to another batch.
     read = PerStory.read(data) if tables is None else tables
 
     def batch(stories: pl.DataFrame) -> pl.DataFrame:
-        return stories_batch(stories, data, read, words)
+        return stories_batch(stories, data, read, words, text=text)
 
     # Each story's row depends on that story alone, so batches may be built as they stream.
     return data.stories.map_batches(batch, schema=schema, streamable=True)

@@ -59,16 +59,30 @@ def flat(frame: pl.LazyFrame) -> pl.LazyFrame:
     return frame.with_columns(changes) if changes else frame
 
 
+def _prefixed(name: str) -> pl.Expr:
+    column = pl.col(name)
+    return (
+        pl.when(column.str.contains(FORMULA_START))
+        .then(pl.lit("'") + column)
+        .otherwise(column)
+        .alias(name)
+    )
+
+
 def text_safe(frame: pl.LazyFrame) -> pl.LazyFrame:
     """Prefix an apostrophe to text a spreadsheet would run as a formula."""
     strings = [n for n, t in frame.collect_schema().items() if t == pl.String]
-    return frame.with_columns(
-        pl.when(pl.col(n).str.contains(FORMULA_START))
-        .then(pl.lit("'") + pl.col(n))
-        .otherwise(pl.col(n))
-        .alias(n)
-        for n in strings
-    )
+    return frame.with_columns(_prefixed(n) for n in strings)
+
+
+def text_safe_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """`text_safe` on rows at hand: only a column where some cell needs the prefix (rarely
+    one) is rewritten, instead of a copy of every text column."""
+    strings = [n for n, t in frame.schema.items() if t == pl.String]
+    if not strings or frame.height == 0:
+        return frame
+    found = frame.select(pl.col(n).str.contains(FORMULA_START).any() for n in strings).row(0)
+    return frame.with_columns(_prefixed(n) for n, hit in zip(strings, found, strict=True) if hit)
 
 
 def write_parquet(table: Table, path: Path, notes: ExportNotes, work: Path) -> None:
@@ -101,10 +115,16 @@ def csv_frame(frame: pl.LazyFrame) -> pl.LazyFrame:
     return text_safe(flat(frame))
 
 
+def sink_csv_rows(plan: pl.LazyFrame, path: Path, notes: ExportNotes) -> None:
+    """A plan whose rows are already as CSV holds them (`csv_frame`'s) streamed to the file."""
+    notes.text_prefixed_cells = "apostrophe"
+    plan.sink_csv(path, date_format=CSV_DATE_FORMAT)
+
+
 def write_csv(table: Table, path: Path, notes: ExportNotes, work: Path) -> None:
     notes.text_prefixed_cells = "apostrophe"
     if isinstance(table, pl.LazyFrame):
-        csv_frame(table).sink_csv(path, date_format=CSV_DATE_FORMAT)
+        sink_csv_rows(csv_frame(table), path, notes)
         return
     with path.open("wb") as handle:
         for n, frame in enumerate(table):
