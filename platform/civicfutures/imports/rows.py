@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING, Any, Optional, get_args, get_type_hints
+from typing import Any, Optional, Protocol, get_args, get_type_hints
 
 import msgspec
 
@@ -33,9 +33,6 @@ from civicfutures.imports.vocabulary import VALUES, ValueIndex, normalize, value
 from civicfutures.intake import schemas as s
 from civicfutures.intake.story_service import _check_text_fields
 from civicfutures.intake.validation import Checker, canonical_language, check_demographics, nfc
-
-if TYPE_CHECKING:
-    from civicfutures.imports.frame import StoryColumns
 
 _STORY = get_type_hints(s.StoryIn, include_extras=True)
 _WORKSHOP = get_type_hints(s.WorkshopIn, include_extras=True)
@@ -241,6 +238,22 @@ class ImportContext:
 
     def site_for(self, text: str) -> int | None:
         return self.site_index.get(normalize(text))
+
+
+class StoryColumns(Protocol):
+    """A clean file's stories kept as columns (`frame.StoryColumns`): what a dry run counts
+    and matches as they are, and the records a commit writes, built on demand."""
+
+    @property
+    def height(self) -> int: ...
+
+    def stored(
+        self, workshop_ids: dict[tuple[int, dt.date, str], int], stored: set[tuple[Any, ...]]
+    ) -> Any: ...
+
+    def counts(self, new: Any) -> tuple[int, int, int]: ...
+
+    def records(self) -> list[StoryRecord]: ...
 
 
 @dataclass
