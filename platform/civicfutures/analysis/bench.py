@@ -1,8 +1,8 @@
 """Benchmark of the analysis suite: Polars against the same computations in DuckDB SQL.
 
 For each size N it generates the synthetic corpus (`synthetic.py`: 200 sites in 30 countries,
-60 themes, 1–6 codings per story, demographics), writes it as a snapshot with the snapshot
-writer, then runs the suite `repeat` times per engine, each engine in its own process so its
+60 themes, 1–6 codings per story, demographics) and writes it as a snapshot a million stories
+at a time (`synthetic.write_corpus`), then runs the suite `repeat` times per engine, each engine in its own process so its
 peak memory (max RSS of that process, from `wait4`) is its own. Polars plans and collects each
 analysis once, as a request does, three at a time (`suite.run_many`, as a briefing runs
 them); DuckDB reads each Parquet file once per run into temporary tables (`duckdb_suite.connect`),
@@ -108,10 +108,9 @@ def _write_corpus(stories: int, root: Path) -> Path:
 
 
 def _generate(stories: int, root: Path) -> None:
-    from civicfutures.analysis.snapshot import write_snapshot
-    from civicfutures.analysis.synthetic import MANIFEST, corpus
+    from civicfutures.analysis.synthetic import write_corpus
 
-    print(write_snapshot(corpus(stories), root, dict(MANIFEST)).path)
+    print(write_corpus(stories, root))
 
 
 def _load() -> str:
