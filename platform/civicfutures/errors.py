@@ -26,6 +26,20 @@ class Problem(Exception):
         self.detail = detail
         self.errors = errors or []
 
+    def __reduce__(self):
+        # Rebuilt from its state rather than through `__init__`, whose arguments differ from
+        # class to class: an error raised in a child process reaches the parent whole (an
+        # exception that cannot be unpickled stops a pool's result thread, and its caller
+        # waits forever).
+        return (_rebuilt, (type(self), self.args, self.__dict__))
+
+
+def _rebuilt(cls: type[Problem], args: tuple, state: dict) -> Problem:
+    problem = cls.__new__(cls)
+    problem.args = args
+    problem.__dict__.update(state)
+    return problem
+
 
 class InvalidInput(Problem):
     """The input is well-formed JSON but breaks a rule (422)."""

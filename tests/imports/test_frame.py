@@ -3,6 +3,8 @@ or with cells the two readers might split differently is left to the row loop.""
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 
 from civicfutures.auth.actor import SYSTEM
@@ -173,6 +175,25 @@ async def test_several_faults_are_reported_as_the_row_loop_reports_them(world, p
         (13, "themes"),
     }
     assert report.problems_total == len(expected)
+
+
+async def test_a_rejection_crosses_a_process_boundary_whole(world, polish_rows):
+    # A pool pickles what its worker raised; an error it cannot unpickle leaves the caller
+    # waiting forever, so the rejection must come back with its report and field errors.
+    rows = consented(stories(polish_rows))
+    rows[2][0] = "31.02.2025"
+    service = ImportService()
+    prepared = await service.prepare(
+        SYSTEM, SourceFile(name="stories.csv", data=csv_bytes(rows)), "futures", "gdansk"
+    )
+    with pytest.raises(ImportRejected) as raised:
+        await service.check(prepared)
+    back = pickle.loads(pickle.dumps(raised.value))
+    assert type(back) is ImportRejected
+    assert back.detail == raised.value.detail and str(back) == str(raised.value)
+    assert back.errors == raised.value.errors and back.errors
+    assert reported(back.report) == reported(raised.value.report)
+    assert (3, "workshop_date") in {(p.row, p.field) for p in back.report.problems}
 
 
 @pytest.mark.parametrize(

@@ -110,7 +110,7 @@ def configure(stories: int, database_url: str | None) -> Path:
     workdir = Path(tempfile.mkdtemp(prefix="civicfutures-bench-import-"))
     os.environ["CIVICFUTURES_DATABASE_URL"] = database_url or f"sqlite:///{workdir / 'bench.db'}"
     os.environ["CIVICFUTURES_IMPORT_MAX_ROWS"] = str(max(stories, 100_000))
-    os.environ["CIVICFUTURES_IMPORT_MAX_BYTES"] = str(1024 * 1024 * 1024)
+    os.environ["CIVICFUTURES_IMPORT_MAX_BYTES"] = str(max(1024**3, stories * 2048))
     from civicfutures.imports.limits import get_limits
     from civicfutures.settings import get_settings
 
