@@ -665,7 +665,7 @@ class ImportService:
             ],
         )
         folded = await folding
-        await search_index.write_folded(
+        await search_index.write_new(
             [
                 (story_id, title, body)
                 for (title, body), story_id in zip(folded, story_ids, strict=True)

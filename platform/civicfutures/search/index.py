@@ -11,7 +11,8 @@ broad search reads its ids from pages a fifth the size of `story_search`'s.
 
 Callers pass the texts they have just written rather than have them read again: on
 PostgreSQL some rows are held back until just before the commit (`db.sql.write_later`), and
-so are the index rows, which must follow the story they reference.
+so are the index rows, which must follow the story they reference. An import, whose stories
+are written at once, indexes them at once too (`write_new`).
 """
 
 from __future__ import annotations
@@ -109,6 +110,34 @@ async def write_folded(rows: Sequence[tuple[int, str, str]]) -> None:
                 f"FROM (VALUES {values}) AS v(story, title, body)",
                 *arguments,
             )
+
+
+# Each story's tsvector computed once: `story_lexemes` takes it from `story_search`'s rows as
+# written (stripped of positions and weights, the same words), not from the texts again.
+_WRITE_NEW = (
+    "WITH written AS ("
+    "INSERT INTO story_search (story, title, body, document) "
+    "SELECT story, title, body, "
+    "setweight(to_tsvector('simple', title), 'A') || setweight(to_tsvector('simple', body), 'B') "
+    "FROM unnest($1::integer[], $2::text[], $3::text[]) AS given(story, title, body) "
+    "RETURNING story, document) "
+    "INSERT INTO story_lexemes (story, lexemes) SELECT story, strip(document) FROM written"
+)
+# Stories per statement: a statement's arrays hold a few kilobytes a story.
+NEW_ROWS_PER_STATEMENT = 10_000
+
+
+async def write_new(rows: Sequence[tuple[int, str, str]]) -> None:
+    """Index many new stories whose rows are written already (an import), folded as
+    `StoryText.folded()` folds them. On PostgreSQL both tables are written by one statement per
+    chunk, at once rather than held back, so the server folds each story's words into a tsvector
+    once; on SQLite as `write_folded`."""
+    if is_sqlite():
+        await write_folded(rows)
+        return
+    for start in range(0, len(rows), NEW_ROWS_PER_STATEMENT):
+        ids, titles, bodies = zip(*rows[start : start + NEW_ROWS_PER_STATEMENT], strict=True)
+        await fetch(_WRITE_NEW, list(ids), list(titles), list(bodies))
 
 
 # What the index answers for the words of a query, on each engine: every match, the matches by
