@@ -553,7 +553,6 @@ class ImportService:
         report: ImportReport,
         progress: Progress | None,
     ) -> None:
-        actor, context, info = prepared.actor, prepared.context, prepared.info
         now = dt.datetime.now(dt.UTC)
         total = len(plan.new_records)
 
@@ -562,6 +561,26 @@ class ImportService:
                 progress("write", done, total)
 
         step(0)
+        # The search index's words, worked out while the rows are written.
+        indexing = asyncio.create_task(_index_words(plan.new_records))
+        try:
+            await self._write_rows(prepared, plan, report, indexing, now, step)
+        finally:
+            if not indexing.done():
+                indexing.cancel()
+        step(total)
+
+    async def _write_rows(
+        self,
+        prepared: PreparedImport,
+        plan: Plan,
+        report: ImportReport,
+        indexing: asyncio.Task[tuple[list[tuple[str, str]], list[str] | None]],
+        now: dt.datetime,
+        step: Callable[[int], None],
+    ) -> None:
+        actor, context, info = prepared.actor, prepared.context, prepared.info
+        total = len(plan.new_records)
         workshop_ids = await insert_rows(
             Workshop,
             ("site", "held_on", "kind", "language", "title", "note", "created_at"),
@@ -594,8 +613,6 @@ class ImportService:
         )
         for spec, new_id in zip(plan.new_tellers, teller_ids, strict=True):
             plan.teller_ids[spec.code] = new_id
-        # The search index's folded words, worked out in a thread while the rows are written.
-        folding = asyncio.create_task(asyncio.to_thread(_folded_texts, plan.new_records))
         story_ids: list[int] = []
         batch = 10_000
         for start in range(0, total, batch):
@@ -664,17 +681,17 @@ class ImportService:
                 for theme_id in r.theme_ids
             ],
         )
-        folded = await folding
+        folded, documents = await indexing
         await search_index.write_new(
             [
                 (story_id, title, body)
                 for (title, body), story_id in zip(folded, story_ids, strict=True)
-            ]
+            ],
+            documents,
         )
         await self._audit(
             actor, context, info, plan, pairs, teller_rows, teller_ids, workshop_ids, report, now
         )
-        step(total)
 
     async def _audit(
         self,
@@ -891,6 +908,15 @@ def _language_hints(context: ImportContext) -> tuple[str, ...]:
         sites = list(context.sites.values())
     tags = [tag.split("-")[0].lower() for site in sites for tag in site["languages"] or []]
     return tuple(dict.fromkeys(tags))
+
+
+async def _index_words(
+    records: list[StoryRecord],
+) -> tuple[list[tuple[str, str]], list[str] | None]:
+    """Each story's folded words (in a thread: it is all CPU) and, on PostgreSQL, their
+    tsvectors (`search.index.documents`)."""
+    folded = await asyncio.to_thread(_folded_texts, records)
+    return folded, await search_index.documents(folded)
 
 
 def _folded_texts(records: list[StoryRecord]) -> list[tuple[str, str]]:

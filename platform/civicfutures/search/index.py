@@ -12,7 +12,8 @@ broad search reads its ids from pages a fifth the size of `story_search`'s.
 Callers pass the texts they have just written rather than have them read again: on
 PostgreSQL some rows are held back until just before the commit (`db.sql.write_later`), and
 so are the index rows, which must follow the story they reference. An import, whose stories
-are written at once, indexes them at once too (`write_new`).
+are written at once, indexes them at once too (`write_new`), with their tsvectors worked out
+beforehand on a connection of their own (`documents`).
 """
 
 from __future__ import annotations
@@ -112,14 +113,21 @@ async def write_folded(rows: Sequence[tuple[int, str, str]]) -> None:
             )
 
 
-# Each story's tsvector computed once: `story_lexemes` takes it from `story_search`'s rows as
-# written (stripped of positions and weights, the same words), not from the texts again.
+# Each story's tsvector, worked out from its folded words (title weighted A, body B) as text,
+# in the order given; tsvector's text form reads back to the same value.
+_DOCUMENTS = (
+    "SELECT array_agg((setweight(to_tsvector('simple', title), 'A') || "
+    "setweight(to_tsvector('simple', body), 'B'))::text ORDER BY given_order) "
+    "FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS given(title, body, given_order)"
+)
+# Both tables in one statement: `story_lexemes` takes each tsvector from `story_search`'s row as
+# written (stripped of positions and weights: the same words).
 _WRITE_NEW = (
     "WITH written AS ("
     "INSERT INTO story_search (story, title, body, document) "
-    "SELECT story, title, body, "
-    "setweight(to_tsvector('simple', title), 'A') || setweight(to_tsvector('simple', body), 'B') "
-    "FROM unnest($1::integer[], $2::text[], $3::text[]) AS given(story, title, body) "
+    "SELECT story, title, body, CAST(document AS tsvector) "
+    "FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[]) "
+    "AS given(story, title, body, document) "
     "RETURNING story, document) "
     "INSERT INTO story_lexemes (story, lexemes) SELECT story, strip(document) FROM written"
 )
@@ -127,17 +135,44 @@ _WRITE_NEW = (
 NEW_ROWS_PER_STATEMENT = 10_000
 
 
-async def write_new(rows: Sequence[tuple[int, str, str]]) -> None:
+async def documents(folded: Sequence[tuple[str, str]]) -> list[str] | None:
+    """PostgreSQL: the tsvector (as text) of each story's folded title and body, for
+    `write_new`; SQLite: None (FTS5 indexes the words as written).
+
+    They are worked out on a connection of this call's own, outside the caller's transaction:
+    folding words into tsvectors is most of the server's work on the index, and a second
+    server process does it while the transaction's own writes the stories' rows.
+    """
+    if is_sqlite():
+        return None
+    if not folded:
+        return []
+    connection = await engine().get_new_connection()
+    try:
+        found: list[str] = []
+        for start in range(0, len(folded), NEW_ROWS_PER_STATEMENT):
+            titles, bodies = zip(*folded[start : start + NEW_ROWS_PER_STATEMENT], strict=True)
+            found += await connection.fetchval(_DOCUMENTS, list(titles), list(bodies))
+        return found
+    finally:
+        await connection.close()
+
+
+async def write_new(
+    rows: Sequence[tuple[int, str, str]], documents: Sequence[str] | None = None
+) -> None:
     """Index many new stories whose rows are written already (an import), folded as
-    `StoryText.folded()` folds them. On PostgreSQL both tables are written by one statement per
-    chunk, at once rather than held back, so the server folds each story's words into a tsvector
-    once; on SQLite as `write_folded`."""
+    `StoryText.folded()` folds them, with their `documents()` on PostgreSQL: both tables in one
+    statement per chunk, at once rather than held back. On SQLite as `write_folded`."""
     if is_sqlite():
         await write_folded(rows)
         return
+    if documents is None or len(documents) != len(rows):
+        raise ValueError("write_new needs each story's document on PostgreSQL")
     for start in range(0, len(rows), NEW_ROWS_PER_STATEMENT):
-        ids, titles, bodies = zip(*rows[start : start + NEW_ROWS_PER_STATEMENT], strict=True)
-        await fetch(_WRITE_NEW, list(ids), list(titles), list(bodies))
+        end = start + NEW_ROWS_PER_STATEMENT
+        ids, titles, bodies = zip(*rows[start:end], strict=True)
+        await fetch(_WRITE_NEW, list(ids), list(titles), list(bodies), list(documents[start:end]))
 
 
 # What the index answers for the words of a query, on each engine: every match, the matches by
