@@ -71,6 +71,9 @@ from civicfutures.search.text import index_text
 # progress(stage, done, total): stages "read", "check", "write"; total None when unknown.
 Progress = Callable[[str, int, int | None], None]
 IN_CHUNK = 1_000
+# Each new story's folded title and body, and on PostgreSQL its two tsvectors.
+IndexWords = tuple[list[tuple[str, str]], list[tuple[bytes, bytes]] | None]
+FOLDED_PER_CHUNK = 10_000
 # What an import writes, whose statistics a large import refreshes.
 IMPORTED_TABLES = (
     "workshop",
@@ -575,7 +578,7 @@ class ImportService:
         prepared: PreparedImport,
         plan: Plan,
         report: ImportReport,
-        indexing: asyncio.Task[tuple[list[tuple[str, str]], list[str] | None]],
+        indexing: asyncio.Task[IndexWords],
         now: dt.datetime,
         step: Callable[[int], None],
     ) -> None:
@@ -681,6 +684,10 @@ class ImportService:
                 for theme_id in r.theme_ids
             ],
         )
+        await self._audit(
+            actor, context, info, plan, pairs, teller_rows, teller_ids, workshop_ids, report, now
+        )
+        # Last: on PostgreSQL the index's tsvectors may still be worked out meanwhile.
         folded, documents = await indexing
         await search_index.write_new(
             [
@@ -688,9 +695,6 @@ class ImportService:
                 for (title, body), story_id in zip(folded, story_ids, strict=True)
             ],
             documents,
-        )
-        await self._audit(
-            actor, context, info, plan, pairs, teller_rows, teller_ids, workshop_ids, report, now
         )
 
     async def _audit(
@@ -910,13 +914,32 @@ def _language_hints(context: ImportContext) -> tuple[str, ...]:
     return tuple(dict.fromkeys(tags))
 
 
-async def _index_words(
-    records: list[StoryRecord],
-) -> tuple[list[tuple[str, str]], list[str] | None]:
+async def _index_words(records: list[StoryRecord]) -> IndexWords:
     """Each story's folded words (in a thread: it is all CPU) and, on PostgreSQL, their
-    tsvectors (`search.index.documents`)."""
-    folded = await asyncio.to_thread(_folded_texts, records)
-    return folded, await search_index.documents(folded)
+    tsvectors (`search.index.documents_worker`), a chunk's worked out while the next is folded."""
+    folded: list[tuple[str, str]] = []
+    documents: list[tuple[bytes, bytes]] = []
+    async with search_index.documents_worker() as worker:
+        pending: asyncio.Task[list[tuple[bytes, bytes]]] | None = None
+        try:
+            for start in range(0, len(records), FOLDED_PER_CHUNK):
+                chunk = await asyncio.to_thread(
+                    _folded_texts, records[start : start + FOLDED_PER_CHUNK]
+                )
+                folded += chunk
+                if worker is not None:
+                    if pending is not None:
+                        documents += await pending
+                    pending = asyncio.create_task(worker(chunk))
+            if pending is not None:
+                documents += await pending
+        finally:
+            if pending is not None and not pending.done():
+                pending.cancel()
+                # Its connection closes once it has stopped.
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await pending
+    return folded, documents if worker is not None else None
 
 
 def _folded_texts(records: list[StoryRecord]) -> list[tuple[str, str]]:

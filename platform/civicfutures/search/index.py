@@ -13,12 +13,13 @@ Callers pass the texts they have just written rather than have them read again: 
 PostgreSQL some rows are held back until just before the commit (`db.sql.write_later`), and
 so are the index rows, which must follow the story they reference. An import, whose stories
 are written at once, indexes them at once too (`write_new`), with their tsvectors worked out
-beforehand on a connection of their own (`documents`).
+beforehand on a connection of their own (`documents_worker`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -113,66 +114,94 @@ async def write_folded(rows: Sequence[tuple[int, str, str]]) -> None:
             )
 
 
-# Each story's tsvector, worked out from its folded words (title weighted A, body B) as text,
-# in the order given; tsvector's text form reads back to the same value.
+# Each story's tsvector (title weighted A, body B) and the same stripped of positions and
+# weights, in their binary form (`tsvectorsend`: what COPY takes), with the story's place in the
+# arrays given: the rows are put in order by the caller (sorting them in the server spills to
+# disk past `work_mem`).
 _DOCUMENTS = (
-    "SELECT array_agg((setweight(to_tsvector('simple', title), 'A') || "
-    "setweight(to_tsvector('simple', body), 'B'))::text ORDER BY given_order) "
+    "SELECT given_order, tsvectorsend(document) AS document, "
+    "tsvectorsend(strip(document)) AS lexemes FROM ("
+    "SELECT given_order, setweight(to_tsvector('simple', title), 'A') || "
+    "setweight(to_tsvector('simple', body), 'B') AS document "
     "FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS given(title, body, given_order)"
+    ") AS worked_out"
 )
-# Both tables in one statement: `story_lexemes` takes each tsvector from `story_search`'s row as
-# written (stripped of positions and weights: the same words).
-_WRITE_NEW = (
-    "WITH written AS ("
-    "INSERT INTO story_search (story, title, body, document) "
-    "SELECT story, title, body, CAST(document AS tsvector) "
-    "FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[]) "
-    "AS given(story, title, body, document) "
-    "RETURNING story, document) "
-    "INSERT INTO story_lexemes (story, lexemes) SELECT story, strip(document) FROM written"
-)
-# Stories per statement: a statement's arrays hold a few kilobytes a story.
+# Stories per statement or COPY: a statement's arrays hold a few kilobytes a story.
 NEW_ROWS_PER_STATEMENT = 10_000
 
 
-async def documents(folded: Sequence[tuple[str, str]]) -> list[str] | None:
-    """PostgreSQL: the tsvector (as text) of each story's folded title and body, for
-    `write_new`; SQLite: None (FTS5 indexes the words as written).
+Documents = Callable[[Sequence[tuple[str, str]]], Awaitable[list[tuple[bytes, bytes]]]]
 
-    They are worked out on a connection of this call's own, outside the caller's transaction:
-    folding words into tsvectors is most of the server's work on the index, and a second
-    server process does it while the transaction's own writes the stories' rows.
+
+@contextlib.asynccontextmanager
+async def documents_worker() -> AsyncIterator[Documents | None]:
+    """PostgreSQL: a function giving, for stories' folded titles and bodies, each one's
+    `story_search.document` and `story_lexemes.lexemes`, for `write_new`; SQLite: None (FTS5
+    indexes the words as written).
+
+    It works on a connection of its own, outside the caller's transaction: folding words into
+    tsvectors is the larger part of the server's work on the index, and a second server process
+    does it while the transaction's own writes the stories' rows.
     """
     if is_sqlite():
-        return None
-    if not folded:
-        return []
+        yield None
+        return
     connection = await engine().get_new_connection()
-    try:
-        found: list[str] = []
+
+    async def documents(folded: Sequence[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+        found: list[tuple[bytes, bytes]] = []
         for start in range(0, len(folded), NEW_ROWS_PER_STATEMENT):
             titles, bodies = zip(*folded[start : start + NEW_ROWS_PER_STATEMENT], strict=True)
-            found += await connection.fetchval(_DOCUMENTS, list(titles), list(bodies))
+            placed: list[tuple[bytes, bytes]] = [(b"", b"")] * len(titles)
+            for row in await connection.fetch(_DOCUMENTS, list(titles), list(bodies)):
+                placed[row["given_order"] - 1] = (row["document"], row["lexemes"])
+            found += placed
         return found
+
+    try:
+        yield documents
     finally:
         await connection.close()
 
 
 async def write_new(
-    rows: Sequence[tuple[int, str, str]], documents: Sequence[str] | None = None
+    rows: Sequence[tuple[int, str, str]], documents: Sequence[tuple[bytes, bytes]] | None = None
 ) -> None:
     """Index many new stories whose rows are written already (an import), folded as
-    `StoryText.folded()` folds them, with their `documents()` on PostgreSQL: both tables in one
-    statement per chunk, at once rather than held back. On SQLite as `write_folded`."""
+    `StoryText.folded()` folds them, with their documents (`documents_worker`) on PostgreSQL, where both tables
+    are written by COPY at once rather than held back. On SQLite as `write_folded`."""
     if is_sqlite():
         await write_folded(rows)
         return
     if documents is None or len(documents) != len(rows):
-        raise ValueError("write_new needs each story's document on PostgreSQL")
-    for start in range(0, len(rows), NEW_ROWS_PER_STATEMENT):
-        end = start + NEW_ROWS_PER_STATEMENT
-        ids, titles, bodies = zip(*rows[start:end], strict=True)
-        await fetch(_WRITE_NEW, list(ids), list(titles), list(bodies), list(documents[start:end]))
+        raise ValueError("write_new needs each story's documents on PostgreSQL")
+    transaction = engine().current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("write_new runs inside write_transaction()")
+    connection = transaction.connection
+    # asyncpg has no codec of its own for tsvector: for these COPYs the values pass as the
+    # bytes of their binary form, and the connection goes back to the pool as it came.
+    await connection.set_type_codec(
+        "tsvector", schema="pg_catalog", encoder=bytes, decoder=bytes, format="binary"
+    )
+    try:
+        for start in range(0, len(rows), NEW_ROWS_PER_STATEMENT):
+            end = start + NEW_ROWS_PER_STATEMENT
+            chunk = list(zip(rows[start:end], documents[start:end], strict=True))
+            await connection.copy_records_to_table(
+                "story_search",
+                records=[
+                    (story, title, body, document) for (story, title, body), (document, _) in chunk
+                ],
+                columns=["story", "title", "body", "document"],
+            )
+            await connection.copy_records_to_table(
+                "story_lexemes",
+                records=[(story, lexemes) for (story, _, _), (_, lexemes) in chunk],
+                columns=["story", "lexemes"],
+            )
+    finally:
+        await connection.reset_type_codec("tsvector", schema="pg_catalog")
 
 
 # What the index answers for the words of a query, on each engine: every match, the matches by
