@@ -71,6 +71,9 @@ from civicfutures.search.text import index_text
 # progress(stage, done, total): stages "read", "check", "write"; total None when unknown.
 Progress = Callable[[str, int, int | None], None]
 IN_CHUNK = 1_000
+# Each new story's folded title and body, and on PostgreSQL its two tsvectors.
+IndexWords = tuple[list[tuple[str, str]], list[tuple[bytes, bytes]] | None]
+FOLDED_PER_CHUNK = 10_000
 # What an import writes, whose statistics a large import refreshes.
 IMPORTED_TABLES = (
     "workshop",
@@ -553,7 +556,6 @@ class ImportService:
         report: ImportReport,
         progress: Progress | None,
     ) -> None:
-        actor, context, info = prepared.actor, prepared.context, prepared.info
         now = dt.datetime.now(dt.UTC)
         total = len(plan.new_records)
 
@@ -562,6 +564,26 @@ class ImportService:
                 progress("write", done, total)
 
         step(0)
+        # The search index's words, worked out while the rows are written.
+        indexing = asyncio.create_task(_index_words(plan.new_records))
+        try:
+            await self._write_rows(prepared, plan, report, indexing, now, step)
+        finally:
+            if not indexing.done():
+                indexing.cancel()
+        step(total)
+
+    async def _write_rows(
+        self,
+        prepared: PreparedImport,
+        plan: Plan,
+        report: ImportReport,
+        indexing: asyncio.Task[IndexWords],
+        now: dt.datetime,
+        step: Callable[[int], None],
+    ) -> None:
+        actor, context, info = prepared.actor, prepared.context, prepared.info
+        total = len(plan.new_records)
         workshop_ids = await insert_rows(
             Workshop,
             ("site", "held_on", "kind", "language", "title", "note", "created_at"),
@@ -594,8 +616,6 @@ class ImportService:
         )
         for spec, new_id in zip(plan.new_tellers, teller_ids, strict=True):
             plan.teller_ids[spec.code] = new_id
-        # The search index's folded words, worked out in a thread while the rows are written.
-        folding = asyncio.create_task(asyncio.to_thread(_folded_texts, plan.new_records))
         story_ids: list[int] = []
         batch = 10_000
         for start in range(0, total, batch):
@@ -664,17 +684,18 @@ class ImportService:
                 for theme_id in r.theme_ids
             ],
         )
-        folded = await folding
-        await search_index.write_folded(
-            [
-                (story_id, title, body)
-                for (title, body), story_id in zip(folded, story_ids, strict=True)
-            ]
-        )
         await self._audit(
             actor, context, info, plan, pairs, teller_rows, teller_ids, workshop_ids, report, now
         )
-        step(total)
+        # Last: on PostgreSQL the index's tsvectors may still be worked out meanwhile.
+        folded, documents = await indexing
+        await search_index.write_new(
+            [
+                (story_id, title, body)
+                for (title, body), story_id in zip(folded, story_ids, strict=True)
+            ],
+            documents,
+        )
 
     async def _audit(
         self,
@@ -891,6 +912,34 @@ def _language_hints(context: ImportContext) -> tuple[str, ...]:
         sites = list(context.sites.values())
     tags = [tag.split("-")[0].lower() for site in sites for tag in site["languages"] or []]
     return tuple(dict.fromkeys(tags))
+
+
+async def _index_words(records: list[StoryRecord]) -> IndexWords:
+    """Each story's folded words (in a thread: it is all CPU) and, on PostgreSQL, their
+    tsvectors (`search.index.documents_worker`), a chunk's worked out while the next is folded."""
+    folded: list[tuple[str, str]] = []
+    documents: list[tuple[bytes, bytes]] = []
+    async with search_index.documents_worker() as worker:
+        pending: asyncio.Task[list[tuple[bytes, bytes]]] | None = None
+        try:
+            for start in range(0, len(records), FOLDED_PER_CHUNK):
+                chunk = await asyncio.to_thread(
+                    _folded_texts, records[start : start + FOLDED_PER_CHUNK]
+                )
+                folded += chunk
+                if worker is not None:
+                    if pending is not None:
+                        documents += await pending
+                    pending = asyncio.create_task(worker(chunk))
+            if pending is not None:
+                documents += await pending
+        finally:
+            if pending is not None and not pending.done():
+                pending.cancel()
+                # Its connection closes once it has stopped.
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await pending
+    return folded, documents if worker is not None else None
 
 
 def _folded_texts(records: list[StoryRecord]) -> list[tuple[str, str]]:

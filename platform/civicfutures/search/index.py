@@ -11,12 +11,15 @@ broad search reads its ids from pages a fifth the size of `story_search`'s.
 
 Callers pass the texts they have just written rather than have them read again: on
 PostgreSQL some rows are held back until just before the commit (`db.sql.write_later`), and
-so are the index rows, which must follow the story they reference.
+so are the index rows, which must follow the story they reference. An import, whose stories
+are written at once, indexes them at once too (`write_new`), with their tsvectors worked out
+beforehand on a connection of their own (`documents_worker`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -109,6 +112,96 @@ async def write_folded(rows: Sequence[tuple[int, str, str]]) -> None:
                 f"FROM (VALUES {values}) AS v(story, title, body)",
                 *arguments,
             )
+
+
+# Each story's tsvector (title weighted A, body B) and the same stripped of positions and
+# weights, in their binary form (`tsvectorsend`: what COPY takes), with the story's place in the
+# arrays given: the rows are put in order by the caller (sorting them in the server spills to
+# disk past `work_mem`).
+_DOCUMENTS = (
+    "SELECT given_order, tsvectorsend(document) AS document, "
+    "tsvectorsend(strip(document)) AS lexemes FROM ("
+    "SELECT given_order, setweight(to_tsvector('simple', title), 'A') || "
+    "setweight(to_tsvector('simple', body), 'B') AS document "
+    "FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS given(title, body, given_order)"
+    ") AS worked_out"
+)
+# Stories per statement or COPY: a statement's arrays hold a few kilobytes a story.
+NEW_ROWS_PER_STATEMENT = 10_000
+
+
+Documents = Callable[[Sequence[tuple[str, str]]], Awaitable[list[tuple[bytes, bytes]]]]
+
+
+@contextlib.asynccontextmanager
+async def documents_worker() -> AsyncIterator[Documents | None]:
+    """PostgreSQL: a function giving, for stories' folded titles and bodies, each one's
+    `story_search.document` and `story_lexemes.lexemes`, for `write_new`; SQLite: None (FTS5
+    indexes the words as written).
+
+    It works on a connection of its own, outside the caller's transaction: folding words into
+    tsvectors is the larger part of the server's work on the index, and a second server process
+    does it while the transaction's own writes the stories' rows.
+    """
+    if is_sqlite():
+        yield None
+        return
+    connection = await engine().get_new_connection()
+
+    async def documents(folded: Sequence[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+        found: list[tuple[bytes, bytes]] = []
+        for start in range(0, len(folded), NEW_ROWS_PER_STATEMENT):
+            titles, bodies = zip(*folded[start : start + NEW_ROWS_PER_STATEMENT], strict=True)
+            placed: list[tuple[bytes, bytes]] = [(b"", b"")] * len(titles)
+            for row in await connection.fetch(_DOCUMENTS, list(titles), list(bodies)):
+                placed[row["given_order"] - 1] = (row["document"], row["lexemes"])
+            found += placed
+        return found
+
+    try:
+        yield documents
+    finally:
+        await connection.close()
+
+
+async def write_new(
+    rows: Sequence[tuple[int, str, str]], documents: Sequence[tuple[bytes, bytes]] | None = None
+) -> None:
+    """Index many new stories whose rows are written already (an import), folded as
+    `StoryText.folded()` folds them, with their documents (`documents_worker`) on PostgreSQL, where both tables
+    are written by COPY at once rather than held back. On SQLite as `write_folded`."""
+    if is_sqlite():
+        await write_folded(rows)
+        return
+    if documents is None or len(documents) != len(rows):
+        raise ValueError("write_new needs each story's documents on PostgreSQL")
+    transaction = engine().current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("write_new runs inside write_transaction()")
+    connection = transaction.connection
+    # asyncpg has no codec of its own for tsvector: for these COPYs the values pass as the
+    # bytes of their binary form, and the connection goes back to the pool as it came.
+    await connection.set_type_codec(
+        "tsvector", schema="pg_catalog", encoder=bytes, decoder=bytes, format="binary"
+    )
+    try:
+        for start in range(0, len(rows), NEW_ROWS_PER_STATEMENT):
+            end = start + NEW_ROWS_PER_STATEMENT
+            chunk = list(zip(rows[start:end], documents[start:end], strict=True))
+            await connection.copy_records_to_table(
+                "story_search",
+                records=[
+                    (story, title, body, document) for (story, title, body), (document, _) in chunk
+                ],
+                columns=["story", "title", "body", "document"],
+            )
+            await connection.copy_records_to_table(
+                "story_lexemes",
+                records=[(story, lexemes) for (story, _, _), (_, lexemes) in chunk],
+                columns=["story", "lexemes"],
+            )
+    finally:
+        await connection.reset_type_codec("tsvector", schema="pg_catalog")
 
 
 # What the index answers for the words of a query, on each engine: every match, the matches by
