@@ -157,6 +157,43 @@ async def job_worker(engine_name: str) -> AsyncIterator[None]:
         await task
 
 
+# Headless Chromium for the browser tests and the briefings' rendering checks.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+async def chromium() -> AsyncIterator:
+    """One headless Chromium for the session: launching it costs seconds, a context none."""
+    from playwright.async_api import async_playwright
+
+    assert CHROMIUM.exists(), f"Chromium is missing at {CHROMIUM} (make test installs it)"
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@pytest.fixture
+async def browser(chromium) -> AsyncIterator:
+    """The session's Chromium; every context a test opens (its cookies, storage and pages) is
+    closed after it, so no test sees another's."""
+    yield chromium
+    for context in chromium.contexts:
+        await context.close()
+
+
 Headers = dict[str, str]
 
 

@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from briefings.conftest import post_briefing_form
 from briefings.test_demo_charts import briefings  # noqa: F401
 from briefings.test_formats import briefing_data, outline, pdftotext
-from browser.conftest import artifacts, browser  # noqa: F401
+from browser.conftest import artifacts  # noqa: F401
 from builders import story_body
 
 READER = ("summary", "key_challenges", "future_visions", "what_would_help")
@@ -381,7 +381,7 @@ async def test_the_form_drafts_the_summary_from_the_agreed_insights_for_editing(
 @pytest.mark.parametrize("key", ["en", "ar"])
 async def test_the_summary_is_on_the_first_screen_and_a_quote_within_two(
     briefings,  # noqa: F811
-    browser,  # noqa: F811
+    browser,
     artifacts,  # noqa: F811
     key,
 ):

@@ -19,7 +19,7 @@ import pytest
 
 from briefings.demo import PROJECT
 from briefings.svg_reading import SVG, colours, overprinted, safe, svg_labels, viridis
-from browser.conftest import artifacts, browser  # noqa: F401
+from browser.conftest import artifacts  # noqa: F401
 from civicfutures.briefings.charts import HATCH
 
 VENDOR = Path(__file__).resolve().parents[2] / "platform/civicfutures/static/vendor"
@@ -209,7 +209,7 @@ BOXES = """() => Array.from(document.querySelectorAll('figure.chart')).map(figur
 @pytest.mark.parametrize("width", list(WIDTHS))
 async def test_chromium_draws_the_charts_whole_at_a4_and_phone_width(
     briefings,
-    browser,  # noqa: F811
+    browser,
     artifacts,  # noqa: F811
     key,
     width,

@@ -1,4 +1,4 @@
-"""A real server on a free port and a headless Chromium driving it.
+"""A real server on a free port for the suite's headless Chromium (`browser`) to drive.
 
 The server is `uvicorn` in a subprocess on the test session's own database, so what the
 browser submits is checked in that database by the test.
@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -19,17 +19,8 @@ import pytest
 
 from pages.conftest import PASSWORD
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 def _free_port() -> int:
@@ -97,21 +88,6 @@ def queueing_server(migrated) -> Iterator[str]:
     yield from _serve(
         {"CIVICFUTURES_EXPORT_SYNC_LIMIT": "0", "CIVICFUTURES_IMPORT_SYNC_LIMIT": "1"}
     )
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator:
-    from playwright.async_api import async_playwright
-
-    assert CHROMIUM.exists(), f"Chromium is missing at {CHROMIUM} (make test installs it)"
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 @pytest.fixture

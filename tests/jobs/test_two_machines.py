@@ -54,18 +54,27 @@ def _start(command: list[str], machine: Path, storage_url: str) -> subprocess.Po
         )
 
 
-def _serve(machine: Path, storage_url: str) -> tuple[subprocess.Popen, str]:
+def _launch(machine: Path, storage_url: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     process = _start(["serve", "--port", str(port), "--workers", "1"], machine, storage_url)
-    url = f"http://127.0.0.1:{port}"
+    return process, f"http://127.0.0.1:{port}"
+
+
+def _ready(process: subprocess.Popen, url: str, machine: Path) -> None:
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         assert process.poll() is None, (machine / "log.txt").read_text()
         with suppress(httpx.HTTPError):
             if httpx.get(f"{url}/health/ready", timeout=5).status_code == 200:
-                return process, url
+                return
         time.sleep(0.2)
     raise AssertionError(f"no answer from {url}: {(machine / 'log.txt').read_text()}")
+
+
+def _serve(machine: Path, storage_url: str) -> tuple[subprocess.Popen, str]:
+    process, url = _launch(machine, storage_url)
+    _ready(process, url, machine)
+    return process, url
 
 
 def _stop(process: subprocess.Popen, kill: bool = False) -> None:
@@ -116,13 +125,17 @@ async def test_a_briefing_asked_of_one_machine_is_built_by_a_job_and_served_by_t
     first, second = tmp_path / "first", tmp_path / "second"
     processes: list[subprocess.Popen] = []
     try:
-        server_a, url_a = _serve(first, storage_url)
-        server_b, url_b = _serve(second, storage_url)
+        # Both machines (and the worker) start at once: each spends most of its start
+        # importing.
+        server_a, url_a = _launch(first, storage_url)
+        server_b, url_b = _launch(second, storage_url)
         processes += [server_a, server_b]
         worker = None
         if engine_name == "postgresql":
             worker = _start(["worker"], tmp_path / "worker", storage_url)
             processes.append(worker)
+        _ready(server_a, url_a, first)
+        _ready(server_b, url_b, second)
         async with httpx.AsyncClient(timeout=60) as http:
             answer = await http.post(
                 f"{url_a}/api/v1/briefings",

@@ -17,15 +17,15 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold
 
 from civicfutures.analysis.agreement import kappa_values
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
 
 # A theme is suggested when its model gives it at least this probability.
 THRESHOLD = 0.5
@@ -69,6 +69,12 @@ class ThemeModel:
 
 def fit(texts: Sequence[str], labels: Labels, minimum: int) -> ThemeModel:
     """Train on `texts` (one per story) and their per-theme labels."""
+    # Imported here: scikit-learn (with SciPy) is half of the app's import time, and a server
+    # process that never trains should not pay it at start.
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
     themes = eligible(labels, minimum)
     if not themes:
         return ThemeModel(stories=len(texts))
@@ -133,6 +139,8 @@ def held_out(
     """Each story's themes predicted by a model trained on the other folds, against the
     humans' decisions: per theme that has `minimum` examples overall, and pooled. `learner`
     is `fit` or a peer to compare with (the benchmark's baselines), on the same folds."""
+    from sklearn.model_selection import KFold
+
     themes = eligible(labels, minimum)
     n = len(texts)
     splits = min(folds, n)
