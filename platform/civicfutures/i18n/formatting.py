@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import dates, lists, numbers
@@ -97,12 +98,38 @@ def format_percent(value: Number | None, tag: str | None = None, decimals: int =
     """A share (0.425) as a percentage in the locale's style: `42,5%`, `42,5 %`, `٪42.5`."""
     if value is None:
         return ""
-    locale = _locale(tag)
-    pattern = None
-    if decimals:
-        # The locale's own pattern (spacing, sign position) with decimals added: `#,##0%` → `#,##0.0%`.
-        pattern = locale.percent_formats[None].pattern.replace("0", "0." + "0" * decimals, 1)
-    return numbers.format_percent(value, format=pattern, locale=locale)
+    tag = tag or current_locale()
+    exact = Decimal(str(value))
+    if not exact.is_finite():
+        return _percent(str(exact), tag, decimals)
+    # Babel prints the share's decimal (the float's shortest form) times 100 rounded half to
+    # even, and nothing else of it: shares that round alike read alike, so each rounded figure
+    # is formatted once (a heatmap and its table hold 12,000 shares each).
+    return _percent(str(exact.scaleb(2).quantize(_percent_quantum(tag, decimals))), tag, decimals)
+
+
+def _percent_pattern(tag: str, decimals: int) -> str | None:
+    if not decimals:
+        return None
+    # The locale's own pattern (spacing, sign position) with decimals added: `#,##0%` → `#,##0.0%`.
+    return _locale(tag).percent_formats[None].pattern.replace("0", "0." + "0" * decimals, 1)
+
+
+@lru_cache(maxsize=256)
+def _percent_quantum(tag: str, decimals: int) -> Decimal:
+    pattern = _percent_pattern(tag, decimals) or _locale(tag).percent_formats[None]
+    return Decimal(1).scaleb(-numbers.parse_pattern(pattern).frac_prec[1])
+
+
+@lru_cache(maxsize=1 << 14)
+def _percent(hundredths: str, tag: str, decimals: int) -> str:
+    """The percentage whose figure (the share times 100, rounded as Babel rounds it) is
+    `hundredths`; its sign kept, so that a share just below zero still reads "-0%"."""
+    return numbers.format_percent(
+        Decimal(hundredths).scaleb(-2),
+        format=_percent_pattern(tag, decimals),
+        locale=_locale(tag),
+    )
 
 
 def language_name(code: str | None, tag: str | None = None) -> str:
