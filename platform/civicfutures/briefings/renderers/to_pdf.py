@@ -15,12 +15,13 @@ import base64
 import dataclasses
 import hashlib
 import re
+from concurrent.futures import Future
 from pathlib import Path
 
 import vl_convert
 
 from civicfutures.briefings.document import Briefing, Chart
-from civicfutures.briefings.renderers.pdf_layout import PdfLayout, pdf_bytes
+from civicfutures.briefings.drawing import DrawingProcess, pdf_bytes
 from civicfutures.briefings.renderers.print_svg import printable_svg
 from civicfutures.briefings.renderers.printed import printed
 from civicfutures.briefings.renderers.to_html import render_html
@@ -121,15 +122,15 @@ def write_pdf(briefing: Briefing, directory: Path) -> list[Path]:
     return [path]
 
 
-def start_pdf(briefing: Briefing, layout: PdfLayout) -> None:
-    """Hand the printable HTML to `layout`'s child process; `finish_pdf` writes its answer.
+def start_pdf(briefing: Briefing, drawing: DrawingProcess) -> Future[bytes]:
+    """Hand the printable HTML to the drawing process; `finish_pdf` writes its answer.
 
     The HTML is made here, in the briefing's locale, so the child needs no catalogs.
     """
-    layout.start(print_html(briefing), _identifier(briefing))
+    return drawing.pdf(print_html(briefing), _identifier(briefing))
 
 
-def finish_pdf(layout: PdfLayout, directory: Path) -> list[Path]:
+def finish_pdf(drawing: DrawingProcess, answer: Future[bytes], directory: Path) -> list[Path]:
     path = directory / PDF
-    path.write_bytes(layout.result())
+    path.write_bytes(drawing.wait(answer))
     return [path]
