@@ -85,7 +85,7 @@ def test_long_titles_are_cut_on_a_word_with_a_stable_suffix():
 
 
 def test_chart_ids_do_not_depend_on_earlier_charts():
-    from civicfutures.briefings.charts import stable_ids
+    from civicfutures.briefings.chart_svg import stable_ids
 
     first = '<svg><linearGradient id="gradient_0"/><path fill="url(#gradient_0)"/></svg>'
     later = first.replace("gradient_0", "gradient_7")
@@ -96,7 +96,7 @@ def test_chart_ids_do_not_depend_on_earlier_charts():
 
 
 def test_copies_of_a_gradient_become_one_definition_every_mark_keeps_its_fill():
-    from civicfutures.briefings.charts import shared_gradients, stable_ids
+    from civicfutures.briefings.chart_svg import shared_gradients, stable_ids
 
     stripes = '<stop offset="0" stop-color="#7a7a7a"/><stop offset="1" stop-color="#ffffff"/>'
     svg = (

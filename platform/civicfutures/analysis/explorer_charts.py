@@ -13,12 +13,12 @@ import polars as pl
 import vl_convert
 
 from civicfutures.analysis.cell_labels import check_label
+from civicfutures.briefings.chart_svg import stable_ids
 from civicfutures.briefings.charts import (
     BAR,
     INK,
     number_locale,
     row_step,
-    stable_ids,
     styled,
     wrapped_labels,
 )

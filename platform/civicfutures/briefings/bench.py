@@ -5,8 +5,8 @@
 The snapshot is the analysis package's synthetic corpus (200 sites, 30 countries, 60 themes)
 held in memory, so the figure is the briefing's own work: every analysis, the sections, the
 two charts and all the writers with the manifest. Its generation is timed apart. Each phase
-is given in wall seconds and in CPU seconds of this process and its children (the PDF's
-layout runs in a child), so a reader can tell the work from the machine's load; the growth
+is given in wall seconds and in CPU seconds of this process and its children (charts and the
+PDF are drawn in a child), so a reader can tell the work from the machine's load; the growth
 from one size to the next shows what grows with the stories and what does not.
 """
 
@@ -73,9 +73,9 @@ def bench_briefing(snapshot: Any, directory: Path) -> dict[str, tuple[float, flo
     then the writers, and their sum."""
     from civicfutures.briefings.build import assemble, manifest_facts, write_briefing
     from civicfutures.briefings.compute import compute
+    from civicfutures.briefings.drawing import DrawingProcess
     from civicfutures.briefings.inputs import Inputs
     from civicfutures.briefings.params import BriefingParams, briefing_id
-    from civicfutures.briefings.renderers.pdf_layout import PdfLayout
 
     params = BriefingParams(
         project="synthetic", site=None, language="en", date_from=None, date_to=None, k=5
@@ -89,17 +89,19 @@ def bench_briefing(snapshot: Any, directory: Path) -> dict[str, tuple[float, flo
         theory=[],
     )
     identifier = briefing_id(snapshot.id, params, inputs.digest())
-    results, *analysed = _metered(lambda: compute(snapshot, params))
 
-    def lay_out() -> tuple[Any, Any]:
-        # As the service builds: the PDF's child process starts once the analyses are done.
-        layout = PdfLayout()
-        return layout, assemble(snapshot, params, inputs, identifier, results)
+    def analyse() -> tuple[Any, Any]:
+        # As the service builds: the drawing process gets ready while the analyses run.
+        drawing = DrawingProcess()
+        return drawing, compute(snapshot, params)
 
-    (layout, briefing), *laid_out = _metered(lay_out)
+    (drawing, results), *analysed = _metered(analyse)
+    briefing, *laid_out = _metered(
+        lambda: assemble(snapshot, params, inputs, identifier, results, drawing=drawing)
+    )
     _manifest, *written = _metered(
         lambda: write_briefing(
-            briefing, directory, manifest_facts(briefing, snapshot, inputs), layout=layout
+            briefing, directory, manifest_facts(briefing, snapshot, inputs), drawing=drawing
         )
     )
     times = {"analyses": analysed, "sections": laid_out, "write": written}

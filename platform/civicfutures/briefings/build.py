@@ -4,14 +4,15 @@
 the service can run them in a worker thread and the benchmark can call them on a synthetic
 snapshot.
 
-The PDF's layout (WeasyPrint, pure Python) is the longest writer by far, so it runs in a child
-process (`PdfLayout`) started as soon as the analyses are done: it imports WeasyPrint while
-the sections and charts are made, receives the printable HTML first thing when writing begins
-and lays it out on the other core while this process writes every other format.
+Charts and the PDF are drawn in a child process started with the build (`drawing`): it gets
+its engines ready while the analyses run, draws each chart while the next sections are made,
+and lays out the printable HTML (WeasyPrint, the longest step of all) on the other core while
+this process writes every other format.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +22,13 @@ from civicfutures.analysis.dataset import Snapshot
 from civicfutures.briefings import charts
 from civicfutures.briefings.compute import Results, compute
 from civicfutures.briefings.document import Briefing
+from civicfutures.briefings.drawing import DrawingProcess
 from civicfutures.briefings.inputs import Inputs
 from civicfutures.briefings.manifest import write_manifest
 from civicfutures.briefings.outline import build_sections
 from civicfutures.briefings.params import BRIEFING_FORMAT, BriefingParams
 from civicfutures.briefings.progress import Reporter
 from civicfutures.briefings.renderers import RENDERERS
-from civicfutures.briefings.renderers.pdf_layout import PdfLayout
 from civicfutures.briefings.renderers.to_pdf import finish_pdf, start_pdf
 from civicfutures.briefings.renderers.to_zip import write_archive
 from civicfutures.briefings.sections import Context, listing, period
@@ -98,9 +99,17 @@ def assemble(
     briefing_id: str,
     results: Results | None = None,
     progress: Reporter | None = None,
+    drawing: DrawingProcess | None = None,
 ) -> Briefing:
-    """Compute (unless given the results), label and lay out the briefing; charts as SVG."""
+    """Compute (unless given the results), label and lay out the briefing; charts as SVG,
+    drawn by `drawing` as soon as they are specified if given, else here."""
     report = progress or _quiet
+    drawn: dict[str, Future[bytes]] = {}
+
+    def draw(spec: charts.ChartSpec) -> None:
+        if drawing is not None:
+            drawn[spec.name] = drawing.chart(*charts.drawing_request(spec))
+
     with use_locale(params.language):
         if results is None:
             report("analyses")
@@ -109,12 +118,22 @@ def assemble(
             params.language, results.themes, results.theme_labels, results.sites, inputs
         )
         ctx = Context(
-            results=results, inputs=inputs, vocab=vocab, params=params, snapshot_id=snapshot.id
+            results=results,
+            inputs=inputs,
+            vocab=vocab,
+            params=params,
+            snapshot_id=snapshot.id,
+            on_chart=draw,
         )
         report("sections")
         sections = build_sections(ctx)
         report("charts")
-        rendered = {name: charts.render(spec) for name, spec in sorted(ctx.chart_specs.items())}
+        rendered = {
+            name: charts.render(
+                spec, drawing.wait(drawn[name]).decode() if drawing and name in drawn else None
+            )
+            for name, spec in sorted(ctx.chart_specs.items())
+        }
         title, subtitle = _titles(params, inputs, results.sites, results.overview)
         return Briefing(
             id=briefing_id,
@@ -151,27 +170,27 @@ def write_briefing(
     directory: Path,
     facts: dict[str, Any],
     progress: Reporter | None = None,
-    layout: PdfLayout | None = None,
+    drawing: DrawingProcess | None = None,
 ) -> dict[str, Any]:
     """Every format into `directory`, then the manifest, then the ZIP of all; the manifest.
 
-    The PDF is laid out by `layout` (a child process; one is started here if none is given)
+    The PDF is laid out by `drawing` (a child process; one is started here if none is given)
     while the other writers run; its step is announced in the registry's order like every
     other, so the progress only moves forward, and the manifest waits for its file.
     """
     report = progress or _quiet
     directory.mkdir(parents=True, exist_ok=True)
-    layout = layout or PdfLayout()
+    drawing = drawing or DrawingProcess()
     try:
         with use_locale(briefing.language):
-            start_pdf(briefing, layout)
+            pdf = start_pdf(briefing, drawing)
             for name, writer in RENDERERS.items():
                 report(f"write:{name}")
                 if name != "pdf":
                     writer(briefing, directory)
-            finish_pdf(layout, directory)
+            finish_pdf(drawing, pdf, directory)
     finally:
-        layout.close()
+        drawing.close()
     report("manifest")
     manifest = write_manifest(directory, facts)
     write_archive(directory, briefing.id)
@@ -188,16 +207,16 @@ def build_from_snapshot(
 ) -> dict[str, Any]:
     """The whole build after the reads: analyses, sections and charts, writers, manifest."""
     (progress or _quiet)("analyses")
-    with use_locale(params.language):
-        results = compute(snapshot, params)
-    layout = PdfLayout()
+    drawing = DrawingProcess()
     try:
-        briefing = assemble(snapshot, params, inputs, briefing_id, results, progress)
+        with use_locale(params.language):
+            results = compute(snapshot, params)
+        briefing = assemble(snapshot, params, inputs, briefing_id, results, progress, drawing)
     except BaseException:
-        layout.close()
+        drawing.close()
         raise
     facts = manifest_facts(briefing, snapshot, inputs)
-    return write_briefing(briefing, directory, facts, progress, layout)
+    return write_briefing(briefing, directory, facts, progress, drawing)
 
 
 def _quiet(step: str) -> None:

@@ -15,15 +15,14 @@ tables: the text alternative the HTML page offers beside the picture.
 from __future__ import annotations
 
 import json
-import re
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
 import altair as alt
 import polars as pl
-import vl_convert
 
+from civicfutures.briefings.chart_svg import chart_svg
 from civicfutures.briefings.document import Chart, ChartTable
 from civicfutures.i18n import gettext as _
 from civicfutures.i18n.formatting import format_number, format_percent
@@ -118,57 +117,17 @@ def number_locale(language: str) -> dict[str, Any]:
     }
 
 
-_ID = re.compile(r'\bid="([^"]+)"')
+def drawing_request(spec: ChartSpec) -> tuple[str, dict[str, Any], str]:
+    """What `chart_svg.chart_svg` draws the chart from: the specification as JSON, the number
+    locale, the chart's name (the prefix of its ids)."""
+    return json.dumps(spec.spec, ensure_ascii=False), number_locale(spec.language), spec.name
 
 
-def stable_ids(svg: str, prefix: str) -> str:
-    """Rename the SVG's element ids after the chart and their order.
-
-    The renderer numbers gradients and clip paths with a counter that lives as long as the
-    process (`gradient_0`, then `gradient_1` for the next chart): the same chart would get
-    other ids in a rebuild, and two charts inlined in one page could share an id.
-    """
-    names = {old: f"{prefix}-{n}" for n, old in enumerate(dict.fromkeys(_ID.findall(svg)))}
-    if not names:
-        return svg
-    pattern = re.compile(
-        r'(\bid="|url\(#|href="#)(' + "|".join(re.escape(old) for old in names) + r')(?=[")])'
-    )
-    return pattern.sub(lambda m: m.group(1) + names[m.group(2)], svg)
-
-
-_GRADIENT = re.compile(r'<linearGradient id="([^"]+)"(.*?)</linearGradient>', re.S)
-
-
-def shared_gradients(svg: str) -> str:
-    """One definition for each distinct gradient, every mark that used a copy pointing to it.
-
-    The renderer writes a gradient for each mark it fills with one: a heatmap of a small
-    project, most of whose cells are hidden, carried thousands of copies of the hatching
-    (four fifths of a 10 MB SVG), each drawn anew by a browser and by the PDF's layout. Copies
-    differ only in their id; gradients are relative to each mark's box, so one serves all.
-    """
-    kept: dict[str, str] = {}
-    renamed: dict[str, str] = {}
-
-    def first_of_kind(match: re.Match[str]) -> str:
-        identifier, body = match.group(1), match.group(2)
-        if body in kept:
-            renamed[identifier] = kept[body]
-            return ""
-        kept[body] = identifier
-        return match.group(0)
-
-    svg = _GRADIENT.sub(first_of_kind, svg)
-    if not renamed:
-        return svg
-    return re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{renamed.get(m.group(1), m.group(1))})", svg)
-
-
-def render(spec: ChartSpec) -> Chart:
-    """The chart as an SVG document (one definition per gradient, ids made stable)."""
-    svg = vl_convert.vegalite_to_svg(spec.spec, format_locale=number_locale(spec.language))
-    svg = stable_ids(shared_gradients(svg), spec.name)
+def render(spec: ChartSpec, svg: str | None = None) -> Chart:
+    """The chart, with its SVG as `chart_svg.chart_svg` draws it: here, unless the build's
+    drawing process has drawn it already (`svg`)."""
+    if svg is None:
+        svg = chart_svg(*drawing_request(spec))
     return Chart(
         name=spec.name,
         title=spec.title,

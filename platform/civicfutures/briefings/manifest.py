@@ -23,7 +23,6 @@ SOFTWARE = (
     "xlsxwriter",
     "babel",
     "jinja2",
-    "tabulate",
     "msgspec",
 )
 

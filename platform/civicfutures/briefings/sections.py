@@ -68,6 +68,9 @@ class Context:
     snapshot_id: str
     tables: dict[str, Table] = field(default_factory=dict)
     chart_specs: dict[str, charts.ChartSpec] = field(default_factory=dict)
+    on_chart: Callable[[charts.ChartSpec], None] | None = None
+    """Told of each chart as soon as it is specified (the build starts drawing it then)."""
+    _made: dict[Callable[[Context], charts.ChartSpec], str] = field(default_factory=dict)
 
     def add(self, table: Table) -> TableRef:
         self.tables[table.name] = table
@@ -75,7 +78,16 @@ class Context:
 
     def chart(self, spec: charts.ChartSpec) -> ChartRef:
         self.chart_specs[spec.name] = spec
+        if self.on_chart is not None:
+            self.on_chart(spec)
         return ChartRef(chart=spec.name)
+
+    def chart_from(self, make: Callable[[Context], charts.ChartSpec]) -> ChartRef:
+        """The chart `make` specifies, specified once: the build may ask for a chart before
+        the section that shows it, so that it is drawn while the sections are made."""
+        if make not in self._made:
+            self._made[make] = self.chart(make(self)).chart
+        return ChartRef(chart=self._made[make])
 
     @property
     def k(self) -> int:
@@ -463,6 +475,27 @@ def site_profiles(ctx: Context) -> Section:
     )
 
 
+def prevalence_chart(ctx: Context) -> charts.ChartSpec:
+    """Each theme's share of each site's stories: a heatmap (bars for one site)."""
+    r, vocab = ctx.results, ctx.vocab
+    heatmap = (
+        by_share(with_theme_labels(r.by_site, vocab))
+        if not ctx.params.local
+        else by_share(with_theme_labels(r.scope, vocab))
+    )
+    return charts.prevalence_by_site(
+        heatmap.with_columns(site_name(vocab, "group")),
+        title=_("Theme prevalence by site"),
+        description=_("Share of each site's stories in which each theme appears."),
+        axis_title=_("Share of stories"),
+        theme_title=_("Theme"),
+        site_title=_("Site"),
+        suppressed_label=hidden_text(None, SHARE, ctx.k),
+        language=vocab.language,
+        k=ctx.k,
+    )
+
+
 def comparison(ctx: Context) -> Section:
     r, vocab, params = ctx.results, ctx.vocab, ctx.params
     compared = with_theme_labels(r.comparison, vocab).with_columns(
@@ -498,26 +531,7 @@ def comparison(ctx: Context) -> Section:
     blocks.append(
         Notes(items=named) if named else Paragraph(text=_("No theme is distinctive for any site."))
     )
-    heatmap = (
-        by_share(with_theme_labels(r.by_site, vocab))
-        if not params.local
-        else by_share(with_theme_labels(r.scope, vocab))
-    )
-    blocks.append(
-        ctx.chart(
-            charts.prevalence_by_site(
-                heatmap.with_columns(site_name(vocab, "group")),
-                title=_("Theme prevalence by site"),
-                description=_("Share of each site's stories in which each theme appears."),
-                axis_title=_("Share of stories"),
-                theme_title=_("Theme"),
-                site_title=_("Site"),
-                suppressed_label=hidden_text(None, SHARE, ctx.k),
-                language=vocab.language,
-                k=ctx.k,
-            )
-        )
-    )
+    blocks.append(ctx.chart_from(prevalence_chart))
     blocks.append(
         ctx.add(
             Table(

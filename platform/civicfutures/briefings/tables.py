@@ -80,6 +80,14 @@ class Column:
     formats for people can mark it and isolate its direction; empty: the briefing's language."""
 
 
+@dataclass(frozen=True)
+class ColumnCells:
+    """A column's cells as a reader sees them, and whether each is hidden."""
+
+    texts: list[str]
+    hidden: list[bool]
+
+
 @dataclass
 class Table:
     """A named table: its file stem, title, columns and rows (a frame with exactly those columns)."""
@@ -90,6 +98,9 @@ class Table:
     frame: pl.DataFrame
     description: str = ""
     notes: list[str] = field(default_factory=list)
+    _cells: dict[tuple[str, int], list[ColumnCells]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         schema = {c.key: POLARS_TYPES[c.kind] for c in self.columns}
@@ -106,13 +117,19 @@ class Table:
     def people_columns(self) -> list[Column]:
         return [c for c in self.columns if c.people]
 
+    def people_cells(self, k: int) -> list[ColumnCells]:
+        """Each column for people as the texts a reader sees and which of them are hidden, in
+        the current locale; worked out once per locale and k, since the HTML, Markdown and
+        DOCX writers all show them."""
+        key = (current_locale(), k)
+        if key not in self._cells:
+            self._cells[key] = [column_cells(self.frame, c, k) for c in self.people_columns]
+        return self._cells[key]
+
     def people_rows(self, k: int) -> list[list[str]]:
         """Every row as the texts a reader sees, in the current locale."""
-        columns = self.people_columns
-        rows = []
-        for record in self.frame.iter_rows(named=True):
-            rows.append([cell_text(record, column, k) for column in columns])
-        return rows
+        columns = [cells.texts for cells in self.people_cells(k)]
+        return [list(row) for row in zip(*columns, strict=True)] if columns else []
 
     def people_languages(self) -> list[list[str | None]]:
         """Every row's language tag per people column, None where it is the briefing's."""
@@ -193,6 +210,26 @@ def cell_text(record: dict[str, Any], column: Column, k: int) -> str:
     if is_suppressed(record, column):
         return hidden_text(hidden_reason(record, column), column.kind, k)
     return format_value(record.get(column.key), column.kind)
+
+
+def column_cells(frame: pl.DataFrame, column: Column, k: int) -> ColumnCells:
+    """`cell_text` of every row of one column, reading only the columns it needs."""
+    values = frame.get_column(column.key).to_list()
+    guards = [flag for flag in column.guards if flag in frame.columns]
+    hidden = (
+        frame.select(pl.any_horizontal(guards).fill_null(False)).to_series().to_list()
+        if guards
+        else [False] * len(values)
+    )
+    kind = column.kind
+    texts = [format_value(value, kind) for value in values]
+    if any(hidden):
+        flags = [*guards, *(reason_column(f) for f in guards if reason_column(f) in frame.columns)]
+        records = frame.select(flags).iter_rows(named=True)
+        for index, (is_hidden, record) in enumerate(zip(hidden, records, strict=True)):
+            if is_hidden:
+                texts[index] = hidden_text(hidden_reason(record, column), kind, k)
+    return ColumnCells(texts=texts, hidden=hidden)
 
 
 def format_value(value: Any, kind: str) -> str:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import dates, lists, numbers
-from babel.core import get_global
+from babel.core import Locale, get_global
 
 from civicfutures.i18n.languages import AUTONYMS, base_language, cldr_locale
 from civicfutures.i18n.runtime import current_locale
@@ -98,11 +99,36 @@ def format_percent(value: Number | None, tag: str | None = None, decimals: int =
     if value is None:
         return ""
     locale = _locale(tag)
-    pattern = None
-    if decimals:
-        # The locale's own pattern (spacing, sign position) with decimals added: `#,##0%` → `#,##0.0%`.
-        pattern = locale.percent_formats[None].pattern.replace("0", "0." + "0" * decimals, 1)
-    return numbers.format_percent(value, format=pattern, locale=locale)
+    exact = Decimal(str(value))
+    if not exact.is_finite():
+        return _percent(str(exact), locale, decimals)
+    # Babel prints the share's decimal (the float's shortest form) times 100 rounded half to
+    # even, and nothing else of it: shares that round alike read alike, so each rounded figure
+    # is formatted once (a heatmap and its table hold 12,000 shares each).
+    rounded = exact.scaleb(2).quantize(_percent_quantum(locale, decimals))
+    return _percent(str(rounded), locale, decimals)
+
+
+def _percent_pattern(locale: Locale, decimals: int) -> str | None:
+    if not decimals:
+        return None
+    # The locale's own pattern (spacing, sign position) with decimals added: `#,##0%` → `#,##0.0%`.
+    return locale.percent_formats[None].pattern.replace("0", "0." + "0" * decimals, 1)
+
+
+@lru_cache(maxsize=256)
+def _percent_quantum(locale: Locale, decimals: int) -> Decimal:
+    pattern = _percent_pattern(locale, decimals) or locale.percent_formats[None]
+    return Decimal(1).scaleb(-numbers.parse_pattern(pattern).frac_prec[1])
+
+
+@lru_cache(maxsize=1 << 14)
+def _percent(hundredths: str, locale: Locale, decimals: int) -> str:
+    """The percentage whose figure (the share times 100, rounded as Babel rounds it) is
+    `hundredths`; its sign kept, so that a share just below zero still reads "-0%"."""
+    return numbers.format_percent(
+        Decimal(hundredths).scaleb(-2), format=_percent_pattern(locale, decimals), locale=locale
+    )
 
 
 def language_name(code: str | None, tag: str | None = None) -> str:

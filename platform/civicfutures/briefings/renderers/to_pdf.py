@@ -15,12 +15,14 @@ import base64
 import dataclasses
 import hashlib
 import re
+from concurrent.futures import Future
 from pathlib import Path
 
 import vl_convert
 
 from civicfutures.briefings.document import Briefing, Chart
-from civicfutures.briefings.renderers.pdf_layout import PdfLayout, pdf_bytes
+from civicfutures.briefings.drawing import DrawingProcess, pdf_bytes
+from civicfutures.briefings.renderers.print_svg import printable_svg
 from civicfutures.briefings.renderers.printed import printed
 from civicfutures.briefings.renderers.to_html import render_html
 
@@ -43,7 +45,9 @@ body { font-size: 10pt; }
 header.cover h1 { string-set: briefing-title content(); font-size: 20pt; }
 nav.contents { display: block; break-after: page; }
 nav.contents h2 { break-before: auto; bookmark-level: none; }
-nav.contents ol { columns: 1; padding-inline-start: 1.25rem; }
+/* One column, and not a multi-column box of one: WeasyPrint lays that out again on every
+   pass that settles the page numbers. */
+nav.contents ol { columns: auto; padding-inline-start: 1.25rem; }
 nav.contents li { max-width: none; }
 nav.contents a { color: inherit; text-decoration: none; }
 nav.contents a::after { content: leader(".") target-counter(attr(href url), page); }
@@ -81,13 +85,15 @@ def _printable(chart: Chart) -> Chart:
     """The chart as an SVG image (vectors), or as a PNG when it has right-to-left text.
 
     An image rather than inline SVG: WeasyPrint's HTML parser is several times slower on a
-    large chart's markup than the XML parser it reads SVG images with.
+    large chart's markup than the XML parser it reads SVG images with. A heatmap's cells are
+    merged by fill first (`print_svg`).
     """
     if RIGHT_TO_LEFT.search(chart.svg):
         png = vl_convert.svg_to_png(chart.svg, scale=PNG_SCALE)
         source = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     else:
-        source = "data:image/svg+xml;base64," + base64.b64encode(chart.svg.encode()).decode()
+        svg = printable_svg(chart.svg).encode()
+        source = "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
     return dataclasses.replace(chart, svg=f'<img alt="" src="{source}">')
 
 
@@ -116,15 +122,15 @@ def write_pdf(briefing: Briefing, directory: Path) -> list[Path]:
     return [path]
 
 
-def start_pdf(briefing: Briefing, layout: PdfLayout) -> None:
-    """Hand the printable HTML to `layout`'s child process; `finish_pdf` writes its answer.
+def start_pdf(briefing: Briefing, drawing: DrawingProcess) -> Future[bytes]:
+    """Hand the printable HTML to the drawing process; `finish_pdf` writes its answer.
 
     The HTML is made here, in the briefing's locale, so the child needs no catalogs.
     """
-    layout.start(print_html(briefing), _identifier(briefing))
+    return drawing.pdf(print_html(briefing), _identifier(briefing))
 
 
-def finish_pdf(layout: PdfLayout, directory: Path) -> list[Path]:
+def finish_pdf(drawing: DrawingProcess, answer: Future[bytes], directory: Path) -> list[Path]:
     path = directory / PDF
-    path.write_bytes(layout.result())
+    path.write_bytes(drawing.wait(answer))
     return [path]

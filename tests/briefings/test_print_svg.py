@@ -1,0 +1,112 @@
+"""The heatmap as the PDF draws it: cells merged by fill, every cell still where it was with
+its colour, hatched cells through a pattern whose tile draws the hatching."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+import pytest
+
+from civicfutures.i18n import use_locale
+
+RECTANGLE = re.compile(r"M(-?[\d.]+),(-?[\d.]+)h([\d.]+)v([\d.]+)h-[\d.]+Z")
+MARK_GROUP = re.compile(r'<g class="mark-rect role-mark[^"]*"[^>]*>(.*?)</g>', re.S)
+PATH = re.compile(r"<path ([^>]*)/>")
+ATTRIBUTE = re.compile(r'([\w:-]+)="([^"]*)"')
+
+
+@pytest.fixture(scope="module")
+def heatmap() -> str:
+    """A 12-site heatmap of 5 themes where a third of the cells are hidden."""
+    from civicfutures.briefings import charts
+
+    rows = [
+        {
+            "theme_label": f"Theme {t}",
+            "_theme_order": t,
+            "site_name": f"Site {s:02d}",
+            "share": None if (t + s) % 3 == 0 else round((t + 1) * (s + 1) / 80, 3),
+        }
+        for t in range(5)
+        for s in range(12)
+    ]
+    with use_locale("en"):
+        spec = charts.prevalence_by_site(
+            pl.DataFrame(rows),
+            title="Prevalence",
+            description="Shares.",
+            axis_title="Share of stories",
+            theme_title="Theme",
+            site_title="Site",
+            suppressed_label="hidden",
+            language="en",
+            k=5,
+        )
+        return charts.render(spec).svg
+
+
+def cells(svg: str) -> set[tuple[tuple[float, ...], str]]:
+    """Every rectangle the mark groups draw, with its fill."""
+    found = set()
+    for group in MARK_GROUP.findall(svg):
+        for attributes in PATH.findall(group):
+            mark = dict(ATTRIBUTE.findall(attributes))
+            for shape in RECTANGLE.finditer(mark["d"]):
+                found.add((tuple(float(v) for v in shape.groups()), mark["fill"]))
+    return found
+
+
+def test_the_printed_heatmap_draws_every_cell_with_its_fill_in_one_path_per_fill(heatmap):
+    from civicfutures.briefings.renderers.print_svg import printable_svg
+
+    printed = printable_svg(heatmap)
+    before, after = cells(heatmap), cells(printed)
+    hatched = {fill for _box, fill in before if fill.startswith("url(")}
+    assert len(before) == 60 and len(hatched) == 1
+    # The hatched cells' gradient is carried by a pattern; every other fill is unchanged.
+    (pattern,) = {fill for _box, fill in after if fill.startswith("url(")}
+    assert {(box, pattern if fill in hatched else fill) for box, fill in before} == after
+    fills = {fill for _box, fill in before}
+    merged = [PATH.findall(group) for group in MARK_GROUP.findall(printed)]
+    assert sum(len(paths) for paths in merged) == len(fills)
+    assert "aria-label" not in "".join(p for paths in merged for p in paths)
+
+
+def test_the_pattern_tile_draws_the_hatching_as_bands_of_half_the_cell_each(heatmap):
+    from civicfutures.briefings.charts import HATCH
+    from civicfutures.briefings.renderers.print_svg import printable_svg
+
+    printed = printable_svg(heatmap)
+    (tile,) = re.findall(r"<pattern ([^>]*)>(.*?)</pattern>", printed)
+    size = dict(ATTRIBUTE.findall(tile[0]))
+    assert size["patternUnits"] == "userSpaceOnUse" and "x" not in size and "y" not in size
+    width, height = float(size["width"]), float(size["height"])
+    areas: dict[str, float] = {}
+    for attributes in PATH.findall(tile[1]):
+        band = dict(ATTRIBUTE.findall(attributes))
+        for polygon in band["d"].split("Z")[:-1]:
+            points = [tuple(map(float, p.split(","))) for p in polygon.lstrip("M").split("L")]
+            twice = sum(
+                a[0] * b[1] - b[0] * a[1]
+                for a, b in zip(points, points[1:] + points[:1], strict=True)
+            )
+            areas[band["fill"]] = areas.get(band["fill"], 0) + abs(twice) / 2
+    # Eight stripes, grey and white by turns: each colour covers half of the cell.
+    assert set(areas) == {HATCH, "#ffffff"}
+    assert areas[HATCH] == pytest.approx(width * height / 2)
+    assert areas["#ffffff"] == pytest.approx(width * height / 2)
+
+
+def test_marks_off_a_grid_are_drawn_as_they_were():
+    from civicfutures.briefings.renderers.print_svg import printable_svg
+
+    bars = (
+        '<svg><g class="mark-rect role-mark bars">'
+        '<path d="M0,0h25v14h-25Z" fill="#56B4E9"/>'
+        '<path d="M0,22h12.5v14h-12.5Z" fill="#56B4E9"/>'
+        "</g></svg>"
+    )
+    overlapping = bars.replace("M0,22h12.5v14h-12.5Z", "M5,0h25v14h-25Z")
+    assert printable_svg(bars) == bars
+    assert printable_svg(overlapping) == overlapping
