@@ -8,22 +8,9 @@ import io
 import openpyxl
 import pytest
 
-from civicfutures.db.tables import (
-    AuditEvent,
-    Coding,
-    Story,
-    StoryStoryteller,
-    Storyteller,
-    Translation,
-    Workshop,
-)
+from civicfutures.db.tables import AuditEvent, Story, Storyteller
 from imports.spreadsheets import SUFFIX, WORKBOOK_WRITERS, csv_bytes
-
-TABLES = (Workshop, Storyteller, Story, StoryStoryteller, Translation, Coding, AuditEvent)
-
-
-async def counts() -> dict[str, int]:
-    return {table._meta.tablename: await table.count() for table in TABLES}
+from imports.stored import counts
 
 
 async def upload(client, headers, data: bytes, name: str = "stories.csv", **fields):
