@@ -13,6 +13,7 @@ import pytest
 
 from civicfutures.analysis.snapshot import write_snapshot
 from civicfutures.analysis.synthetic import MANIFEST, corpus
+from civicfutures.exports import stories as stories_module
 from civicfutures.exports.bench import open_synthetic
 from civicfutures.exports.stories import PerStory, Vocabularies, stories_batch, stories_table
 from civicfutures.exports.tabular import csv_frame
@@ -166,6 +167,15 @@ def test_batches_give_the_same_rows_as_the_whole(exported):
     assert stories_table(data).collect(engine="streaming").equals(frame)
     empty = stories_batch(stories.clear(), data, tables, words)
     assert empty.height == 0 and empty.schema == frame.schema
+
+
+def test_a_batch_is_built_a_slice_at_a_time(exported, monkeypatch):
+    """What the engine hands over at once is built in slices; the rows come out the same."""
+    frame, _tables, data = exported
+    monkeypatch.setattr(stories_module, "ROWS_PER_SLICE", 7)
+    assert stories_table(data).collect(engine="streaming").equals(frame)
+    text = stories_table(data, text=True).collect(engine="streaming")
+    assert text.equals(csv_frame(frame.lazy()).collect())
 
 
 def test_text_rows_are_the_table_as_csv_holds_it(exported):

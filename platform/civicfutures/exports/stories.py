@@ -18,6 +18,8 @@ from civicfutures.exports.labels import project_labels, vocabulary
 from civicfutures.exports.tabular import LIST_SEPARATOR, text_safe_rows
 from civicfutures.i18n import gettext as _
 
+# Stories whose rows are built together (see `stories_table`).
+ROWS_PER_SLICE = 25_000
 BASE_COLUMNS = (
     "story_id",
     "project",
@@ -191,24 +193,34 @@ class PerStory:
             read = pl.collect_all(plans)
         codings, translations, links_read, demographics = read
         codings = _sorted(codings, ["story_id", "coding_order"])
+        by_attribute = demographics.partition_by("attribute", as_dict=True, include_key=False)
+        empty = demographics.clear().drop("attribute")
         return cls(
-            codings=codings.sort(
-                "story_id",
-                (pl.col("start").fill_null(-1) + 1) * CODING_ORDER_SPAN + pl.col("coding_order"),
-            ).drop("coding_order"),
+            codings=_reading_order(codings),
             themes=_distinct_sorted(codings.select("story_id", "theme"), "story_id", "theme"),
             translations=_sorted(translations, ["story_id", "language", "origin"]),
             links=_sorted(links_read, ["story_id", "storyteller_id"]),
             demographics={
                 a["name"]: _distinct_sorted(
-                    demographics.filter(pl.col("attribute") == a["name"]).drop("attribute"),
-                    "story_id",
-                    "value",
+                    by_attribute.get((a["name"],), empty), "story_id", "value"
                 )
                 for a in data.attributes
             },
             sites=_sites(data),
         )
+
+
+def _reading_order(codings: pl.DataFrame) -> pl.DataFrame:
+    """Codings (sorted by story, then the snapshot's order) in reading order: by story, then
+    start (uncoded spans first), then the snapshot's order. Sorted only when a check finds
+    them out of it: codings without offsets (all of an import's) are in it already, and the
+    sort would hold a second copy of the table."""
+    key = (pl.col("start").fill_null(-1) + 1) * CODING_ORDER_SPAN + pl.col("coding_order")
+    story = pl.col("story_id")
+    backwards = (story == story.shift()) & (key < key.shift())
+    if codings.select(backwards.fill_null(False).any()).item():
+        codings = codings.sort(story, key)
+    return codings.drop("coding_order")
 
 
 def _sorted(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -457,7 +469,16 @@ def stories_table(
     read = PerStory.read(data) if tables is None else tables
 
     def batch(stories: pl.DataFrame) -> pl.DataFrame:
-        return stories_batch(stories, data, read, words, text=text)
+        # The engine hands over as many stories as a row group of the snapshot holds; a
+        # story's lists pass through several intermediate columns, so they are built a
+        # slice at a time and only the finished rows are held together.
+        return pl.concat(
+            [
+                stories_batch(stories.slice(start, ROWS_PER_SLICE), data, read, words, text=text)
+                for start in range(0, max(stories.height, 1), ROWS_PER_SLICE)
+            ],
+            rechunk=False,
+        )
 
     # Each story's row depends on that story alone, so batches may be built as they stream.
     return data.stories.map_batches(batch, schema=schema, streamable=True)
