@@ -4,7 +4,7 @@ For each size N it generates the synthetic corpus (`synthetic.py`: 200 sites in 
 60 themes, 1–6 codings per story, demographics) and writes it as a snapshot a million stories
 at a time (`synthetic.write_corpus`), then runs the suite `repeat` times per engine, each engine in its own process so its
 peak memory (max RSS of that process, from `wait4`) is its own. Polars plans and collects each
-analysis once, as a request does, three at a time (`suite.run_many`, as a briefing runs
+analysis once, as a request does, two at a time (`suite.run_many`, as a briefing runs
 them); DuckDB reads each Parquet file once per run into temporary tables (`duckdb_suite.connect`),
 then runs one query per analysis over them, with two threads. The suite is the ten tables of
 `duckdb_suite.SUITE`: prevalence by site, country and age band, the site comparison with

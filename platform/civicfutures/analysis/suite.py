@@ -1002,9 +1002,9 @@ def run(kind: str, snapshot: Snapshot, params: AnalysisParams | None = None) -> 
 
 # How many plans `collect_many` builds and collects at once. Each is a Polars query using
 # every core, but each also has stretches on one core (building its plan, disclosure control
-# in Python, small joins): with three in flight the others' work fills them. A fourth adds
-# memory and no speed on two cores.
-CONCURRENT_ANALYSES = 3
+# in Python, small joins): with two in flight the other's work fills them. A third adds about
+# 80 MiB at 10^6 stories (over the suite's 1 GiB) and no speed on two cores.
+CONCURRENT_ANALYSES = 2
 
 
 def collect_many(builds: Sequence[Callable[[], pl.LazyFrame]]) -> list[pl.DataFrame]:
