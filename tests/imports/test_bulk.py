@@ -16,6 +16,7 @@ from civicfutures.db.tables import (
     Translation,
     Workshop,
 )
+from civicfutures.imports import service
 from civicfutures.imports.service import ImportService
 from civicfutures.imports.sources import SourceFile
 from civicfutures.search.index import StoryText, tables
@@ -125,7 +126,12 @@ async def test_a_failure_after_the_rows_leaves_nothing_and_a_retry_writes_each_r
     assert await counts() == {**after, "audit_event": after["audit_event"] + 1}
 
 
-async def test_the_index_holds_each_story_as_written(world, polish_rows, engine_name):
+@pytest.mark.parametrize("per_chunk", [4, service.FOLDED_PER_CHUNK])
+async def test_the_index_holds_each_story_as_written(
+    world, polish_rows, engine_name, per_chunk, monkeypatch
+):
+    # Four a chunk: the six stories' index rows are written in two chunks, the second shorter.
+    monkeypatch.setattr(service, "FOLDED_PER_CHUNK", per_chunk)
     await commit(stories(polish_rows))
     texts = {
         story["id"]: [story["title"], story["body"], []]

@@ -71,9 +71,11 @@ from civicfutures.search.text import index_text
 # progress(stage, done, total): stages "read", "check", "write"; total None when unknown.
 Progress = Callable[[str, int, int | None], None]
 IN_CHUNK = 1_000
-# Each new story's folded title and body, and on PostgreSQL its two tsvectors.
-IndexWords = tuple[list[tuple[str, str]], list[tuple[bytes, bytes]] | None]
-FOLDED_PER_CHUNK = 10_000
+# Some new stories' folded titles and bodies, and on PostgreSQL their two tsvectors each.
+IndexChunk = tuple[list[tuple[str, str]], list[tuple[bytes, bytes]] | None]
+# Stories folded, and their tsvectors worked out, together: few enough that the first chunks'
+# index rows are written while the later ones are still worked out, even in a small import.
+FOLDED_PER_CHUNK = 2_500
 # What an import writes, whose statistics a large import refreshes.
 IMPORTED_TABLES = (
     "workshop",
@@ -564,10 +566,12 @@ class ImportService:
                 progress("write", done, total)
 
         step(0)
-        # The search index's words, worked out while the rows are written.
-        indexing = asyncio.create_task(_index_words(plan.new_records))
+        # The search index's words, worked out while the rows are written and handed over
+        # a chunk at a time (None after the last).
+        ready: asyncio.Queue[IndexChunk | None] = asyncio.Queue()
+        indexing = asyncio.create_task(_index_words(plan.new_records, ready))
         try:
-            await self._write_rows(prepared, plan, report, indexing, now, step)
+            await self._write_rows(prepared, plan, report, (indexing, ready), now, step)
         finally:
             if not indexing.done():
                 indexing.cancel()
@@ -578,7 +582,7 @@ class ImportService:
         prepared: PreparedImport,
         plan: Plan,
         report: ImportReport,
-        indexing: asyncio.Task[IndexWords],
+        indexing: tuple[asyncio.Task[None], asyncio.Queue[IndexChunk | None]],
         now: dt.datetime,
         step: Callable[[int], None],
     ) -> None:
@@ -687,15 +691,24 @@ class ImportService:
         await self._audit(
             actor, context, info, plan, pairs, teller_rows, teller_ids, workshop_ids, report, now
         )
-        # Last: on PostgreSQL the index's tsvectors may still be worked out meanwhile.
-        folded, documents = await indexing
-        await search_index.write_new(
-            [
-                (story_id, title, body)
-                for (title, body), story_id in zip(folded, story_ids, strict=True)
-            ],
-            documents,
-        )
+        # Last: on PostgreSQL the index's tsvectors may still be worked out meanwhile; each
+        # chunk's rows are written as soon as it is ready, while the next is worked out.
+        worker, ready = indexing
+        written = 0
+        while (chunk := await ready.get()) is not None:
+            folded, documents = chunk
+            ids = story_ids[written : written + len(folded)]
+            await search_index.write_new(
+                [
+                    (story_id, title, body)
+                    for (title, body), story_id in zip(folded, ids, strict=True)
+                ],
+                documents,
+            )
+            written += len(folded)
+        await worker  # raises whatever stopped it early
+        if written != len(story_ids):
+            raise RuntimeError(f"{written} of {len(story_ids)} stories indexed")
 
     async def _audit(
         self,
@@ -914,32 +927,32 @@ def _language_hints(context: ImportContext) -> tuple[str, ...]:
     return tuple(dict.fromkeys(tags))
 
 
-async def _index_words(records: list[StoryRecord]) -> IndexWords:
+async def _index_words(records: list[StoryRecord], ready: asyncio.Queue[IndexChunk | None]) -> None:
     """Each story's folded words (in a thread: it is all CPU) and, on PostgreSQL, their
-    tsvectors (`search.index.documents_worker`), a chunk's worked out while the next is folded."""
-    folded: list[tuple[str, str]] = []
-    documents: list[tuple[bytes, bytes]] = []
-    async with search_index.documents_worker() as worker:
-        pending: asyncio.Task[list[tuple[bytes, bytes]]] | None = None
-        try:
+    tsvectors (`search.index.documents_worker`), a chunk's worked out while the next is folded;
+    each chunk goes to `ready` in the stories' order once it is complete, then None."""
+    pending: tuple[list[tuple[str, str]], asyncio.Task[list[tuple[bytes, bytes]]]] | None = None
+    try:
+        async with search_index.documents_worker() as worker:
             for start in range(0, len(records), FOLDED_PER_CHUNK):
                 chunk = await asyncio.to_thread(
                     _folded_texts, records[start : start + FOLDED_PER_CHUNK]
                 )
-                folded += chunk
-                if worker is not None:
-                    if pending is not None:
-                        documents += await pending
-                    pending = asyncio.create_task(worker(chunk))
+                if worker is None:
+                    ready.put_nowait((chunk, None))
+                    continue
+                if pending is not None:
+                    ready.put_nowait((pending[0], await pending[1]))
+                pending = (chunk, asyncio.create_task(worker(chunk)))
             if pending is not None:
-                documents += await pending
-        finally:
-            if pending is not None and not pending.done():
-                pending.cancel()
-                # Its connection closes once it has stopped.
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await pending
-    return folded, documents if worker is not None else None
+                ready.put_nowait((pending[0], await pending[1]))
+    finally:
+        if pending is not None and not pending[1].done():
+            pending[1].cancel()
+            # Its connection closes once it has stopped.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pending[1]
+        ready.put_nowait(None)
 
 
 def _folded_texts(records: list[StoryRecord]) -> list[tuple[str, str]]:

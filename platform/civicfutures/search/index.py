@@ -12,8 +12,9 @@ broad search reads its ids from pages a fifth the size of `story_search`'s.
 Callers pass the texts they have just written rather than have them read again: on
 PostgreSQL some rows are held back until just before the commit (`db.sql.write_later`), and
 so are the index rows, which must follow the story they reference. An import, whose stories
-are written at once, indexes them at once too (`write_new`), with their tsvectors worked out
-beforehand on a connection of their own (`documents_worker`).
+are written at once, indexes them a chunk at a time (`write_new`), each chunk's tsvectors
+worked out beforehand on a connection of their own (`documents_worker`) while the import's
+connection writes the chunk before.
 """
 
 from __future__ import annotations
