@@ -401,11 +401,12 @@ async def test_the_summary_is_on_the_first_screen_and_a_quote_within_two(
 
     await page.add_script_tag(path=str(AXE))
     result = await page.evaluate(
-        "async () => (await axe.run({include: [['#summary'], ['#key_challenges'],"
-        " ['#future_visions'], ['#what_would_help'], ['#method']]},"
-        " {resultTypes: ['violations']})).violations"
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
         ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))"
     )
+    # The whole document: its wide tables scroll in frames a keyboard can reach, and the
+    # sections are the page's main landmark.
     serious = [v for v in result if v["impact"] in {"serious", "critical"}]
     assert not serious, serious
+    assert "landmark-one-main" not in {v["id"] for v in result}
     await page.close()
