@@ -934,24 +934,27 @@ async def _index_words(records: list[StoryRecord], ready: asyncio.Queue[IndexChu
     pending: tuple[list[tuple[str, str]], asyncio.Task[list[tuple[bytes, bytes]]]] | None = None
     try:
         async with search_index.documents_worker() as worker:
-            for start in range(0, len(records), FOLDED_PER_CHUNK):
-                chunk = await asyncio.to_thread(
-                    _folded_texts, records[start : start + FOLDED_PER_CHUNK]
-                )
-                if worker is None:
-                    ready.put_nowait((chunk, None))
-                    continue
+            try:
+                for start in range(0, len(records), FOLDED_PER_CHUNK):
+                    chunk = await asyncio.to_thread(
+                        _folded_texts, records[start : start + FOLDED_PER_CHUNK]
+                    )
+                    if worker is None:
+                        ready.put_nowait((chunk, None))
+                        continue
+                    if pending is not None:
+                        ready.put_nowait((pending[0], await pending[1]))
+                    pending = (chunk, asyncio.create_task(worker(chunk)))
                 if pending is not None:
                     ready.put_nowait((pending[0], await pending[1]))
-                pending = (chunk, asyncio.create_task(worker(chunk)))
-            if pending is not None:
-                ready.put_nowait((pending[0], await pending[1]))
+            finally:
+                # Stopped while its connection is open: the connection closes after it.
+                if pending is not None and not pending[1].done():
+                    pending[1].cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await pending[1]
     finally:
-        if pending is not None and not pending[1].done():
-            pending[1].cancel()
-            # Its connection closes once it has stopped.
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await pending[1]
+        # The writer stops at None, then learns from this task whether it ended early.
         ready.put_nowait(None)
 
 
