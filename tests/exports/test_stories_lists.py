@@ -9,15 +9,18 @@ from collections import defaultdict
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 
 from civicfutures.analysis.snapshot import write_snapshot
 from civicfutures.analysis.synthetic import MANIFEST, corpus
 from civicfutures.exports import stories as stories_module
+from civicfutures.exports import tabular
 from civicfutures.exports.bench import open_synthetic
 from civicfutures.exports.stories import PerStory, Vocabularies, stories_batch, stories_table
 from civicfutures.exports.tabular import csv_frame
 
+ATTRIBUTES = ("age_band", "gender", "migrant_background")
 BODY = "Zażółć gęślą jaźń — we asked the council twice, and then once more in writing."
 
 
@@ -51,6 +54,29 @@ def _tables() -> dict[str, pl.DataFrame]:
             ),
         ]
     )
+    # A story told by three storytellers whose values come out of order, repeat, or are missing.
+    fourth = ids[3]
+    links = tables["story_storytellers"]
+    tellers = sorted(links.filter(pl.col("story_id").is_in(ids[3:6].implode()))["storyteller_id"])
+    tables["story_storytellers"] = pl.concat(
+        [
+            links.filter(pl.col("story_id") != fourth),
+            pl.DataFrame({"story_id": [fourth] * 3, "storyteller_id": tellers}),
+        ]
+    )
+    told = {
+        (tellers[0], "gender"): "woman",
+        (tellers[1], "gender"): "man",
+        (tellers[2], "gender"): "woman",
+    }
+    demographics = tables["demographics"]
+    tables["demographics"] = demographics.with_columns(
+        value=pl.struct("storyteller_id", "attribute")
+        .map_elements(
+            lambda key: told.get((key["storyteller_id"], key["attribute"])), return_dtype=pl.String
+        )
+        .fill_null(pl.col("value"))
+    ).filter(~((pl.col("storyteller_id") == tellers[1]) & (pl.col("attribute") == "age_band")))
     return tables
 
 
@@ -107,9 +133,10 @@ def _expected(tables: dict[str, pl.DataFrame], story_ids: list[int]) -> dict[int
                 for c in ordered
             ],
             "storyteller_ids": sorted(tellers[story]),
-            "gender": sorted(
-                {values[t]["gender"] for t in tellers[story] if "gender" in values[t]}
-            ),
+            **{
+                name: sorted({values[t][name] for t in tellers[story] if name in values[t]})
+                for name in ATTRIBUTES
+            },
             "translations": [
                 (t["language"], t["origin"], t["title"], t["body"], t["reviewed"])
                 for t in sorted(translations[story], key=lambda t: (t["language"], t["origin"]))
@@ -131,7 +158,8 @@ def test_lists_match_the_snapshot_row_by_row(exported):
         ] == want["codings"]
         assert row["storyteller_ids"] == want["storyteller_ids"]
         assert row["n_storytellers"] == len(want["storyteller_ids"])
-        assert row["gender"] == want["gender"]
+        for name in ATTRIBUTES:
+            assert row[name] == want[name], (row["story_id"], name)
         assert [
             (t["language"], t["origin"], t["title"], t["body"], t["reviewed"])
             for t in row["translations"]
@@ -142,6 +170,9 @@ def test_lists_match_the_snapshot_row_by_row(exported):
     assert by_id[first]["codings"] == [] and by_id[first]["themes"] == []
     assert by_id[second]["storyteller_ids"] == [] and by_id[second]["n_storytellers"] == 0
     assert [t["language"] for t in by_id[third]["translations"]] == ["en", "it"]
+    told_by_three = [row for row in by_id.values() if row["n_storytellers"] == 3]
+    assert [row["gender"] for row in told_by_three] == [["man", "woman"]]
+    assert len(told_by_three[0]["age_band"]) <= 2
     assert any(c["excerpt"] for row in frame.iter_rows(named=True) for c in row["codings"]), (
         "some codings have spans"
     )
@@ -198,3 +229,18 @@ def test_text_rows_are_the_table_as_csv_holds_it(exported):
     assert scattered.equals(whole)
     assert "'=1+1" in whole["title"].to_list()
     assert whole["codings"].str.starts_with("[").all()
+
+
+@pytest.mark.parametrize("arrives", ["plan", "parts"])
+def test_parquet_row_groups_hold_at_most_the_set_rows(exported, tmp_path, monkeypatch, arrives):
+    frame, _tables, data = exported
+    monkeypatch.setattr(tabular, "PARQUET_ROW_GROUP_ROWS", 7)
+    plan = stories_table(data)
+    table = plan if arrives == "plan" else [plan.slice(0, 10), plan.slice(10, None)]
+    path = tmp_path / "stories.parquet"
+    tabular.write_parquet(table, path, None, tmp_path)
+    meta = pq.ParquetFile(path).metadata
+    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    assert sum(sizes) == frame.height > 14
+    assert max(sizes) <= 7 and len(sizes) >= 3
+    assert pl.read_parquet(path).equals(frame)

@@ -183,14 +183,20 @@ def peer_snapshot(snapshot_dir: Path, extras: Path, fmt: str, out: Path) -> dict
 
     from civicfutures.exports.categories import categorical_stories
     from civicfutures.exports.stories import stories_table
-    from civicfutures.exports.tabular import CSV_DATE_FORMAT, PARQUET_COMPRESSION
+    from civicfutures.exports.tabular import (
+        CSV_DATE_FORMAT,
+        PARQUET_COMPRESSION,
+        PARQUET_ROW_GROUP_ROWS,
+    )
 
     data, _notes = open_synthetic(snapshot_dir, extras, fmt)
     plan = categorical_stories(data) if fmt == "parquet" else stories_table(data, text=True)
     frame = plan.collect()
     wall, cpu = time.perf_counter(), time.process_time()
     if fmt == "parquet":
-        frame.write_parquet(out, compression=PARQUET_COMPRESSION)
+        frame.write_parquet(
+            out, compression=PARQUET_COMPRESSION, row_group_size=PARQUET_ROW_GROUP_ROWS
+        )
     else:
         frame.write_csv(out, date_format=CSV_DATE_FORMAT)
     return {

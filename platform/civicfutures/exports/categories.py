@@ -39,9 +39,10 @@ def categories(data: ExportData, tables: PerStory) -> dict[str, list[str]]:
             [t["key"] for t in data.themes], tables.codings["theme"].unique().sort().to_list()
         ),
     }
-    for attribute in data.attributes:
+    for position, attribute in enumerate(data.attributes):
         choices = [c["value"] for c in attribute.get("choices", [])]
-        found = tables.demographics[attribute["name"]]["value"].unique().sort().to_list()
+        held = tables.links[PerStory.demographic_column(position)]
+        found = held.drop_nulls().unique().sort().to_list()
         levels[attribute_column(attribute["name"])] = _ordered(choices, found)
     return levels
 

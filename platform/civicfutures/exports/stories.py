@@ -149,7 +149,9 @@ class PerStory:
     of stories finds its rows by binary search and takes them as a slice (no hash table).
 
     Whatever a list needs of order or distinctness is settled here, over the whole table at
-    once (where Polars sorts on every core), so a batch only slices and lists its rows."""
+    once (where Polars sorts on every core), so a batch only slices and lists its rows; only
+    the demographic values, a few per story on its storytellers' rows, are made distinct in
+    the batch."""
 
     codings: pl.DataFrame
     """`story_id, theme, coder, start, end` in reading order: by story, then start (uncoded
@@ -159,17 +161,20 @@ class PerStory:
     translations: pl.DataFrame
     """`story_id, language, title, body, origin, reviewed`, by story, language, origin."""
     links: pl.DataFrame
-    """`story_id, storyteller_id` (and `code`), by story and storyteller."""
-    demographics: dict[str, pl.DataFrame]
-    """Per attribute: `story_id, value`, the distinct values of a story's storytellers, by story
-    then value (nulls first, as `list.sort`)."""
+    """`story_id, storyteller_id` (and `code`), by story and storyteller, with each demographic
+    attribute's value of the storyteller in its `demographic_column` (null where none is
+    recorded): a batch lists a story's values from the rows it takes for the storytellers."""
     sites: pl.DataFrame
+
+    @staticmethod
+    def demographic_column(position: int) -> str:
+        """The column of `links` holding the project's `position`-th attribute."""
+        return f"demographic_{position}"
 
     @classmethod
     def read(cls, data: ExportData, *, empty: bool = False) -> PerStory:
         """The tables of `data` (only their columns when `empty`: enough to know the schema)."""
-        tellers = data.links.select("story_id", "storyteller_id")
-        links = tellers
+        links = data.links.select("story_id", "storyteller_id")
         if data.codes:
             links = links.join(
                 data.storytellers.select("storyteller_id", "code"),
@@ -180,11 +185,7 @@ class PerStory:
             data.codings.select("story_id", "theme", "coder", "start", "end", "coding_order"),
             data.translations.select("story_id", "language", "title", "body", "origin", "reviewed"),
             links,
-            # Joined in the same query as the links, whose kept storytellers it shares.
-            tellers.join(
-                data.demographics.select("storyteller_id", "attribute", "value"),
-                on="storyteller_id",
-            ).select("attribute", "story_id", "value"),
+            data.demographics.select("storyteller_id", "attribute", "value"),
         ]
         if empty:
             read = [pl.DataFrame(schema=plan.collect_schema()) for plan in plans]
@@ -192,22 +193,32 @@ class PerStory:
             # One query: the four share the scope's story ids.
             read = pl.collect_all(plans)
         codings, translations, links_read, demographics = read
-        codings = _sorted(codings, ["story_id", "coding_order"])
         by_attribute = demographics.partition_by("attribute", as_dict=True, include_key=False)
-        empty = demographics.clear().drop("attribute")
+        # A storyteller holds at most one value of an attribute (the snapshot's demographics
+        # come from one mapping per storyteller), so each join keeps the links' rows as they are.
+        for position, attribute in enumerate(data.attributes):
+            values = by_attribute.get((attribute["name"],), demographics.clear().drop("attribute"))
+            links_read = links_read.join(
+                values.rename({"value": cls.demographic_column(position)}),
+                on="storyteller_id",
+                how="left",
+                maintain_order="left",
+            )
+        codings = _sorted(codings, ["story_id", "coding_order"])
         return cls(
-            codings=_reading_order(codings),
-            themes=_distinct_sorted(codings.select("story_id", "theme"), "story_id", "theme"),
-            translations=_sorted(translations, ["story_id", "language", "origin"]),
-            links=_sorted(links_read, ["story_id", "storyteller_id"]),
-            demographics={
-                a["name"]: _distinct_sorted(
-                    by_attribute.get((a["name"],), empty), "story_id", "value"
-                )
-                for a in data.attributes
-            },
+            codings=_searchable(_reading_order(codings)),
+            themes=_searchable(
+                _distinct_sorted(codings.select("story_id", "theme"), "story_id", "theme")
+            ),
+            translations=_searchable(_sorted(translations, ["story_id", "language", "origin"])),
+            links=_searchable(_sorted(links_read, ["story_id", "storyteller_id"])),
             sites=_sites(data),
         )
+
+
+def _searchable(table: pl.DataFrame) -> pl.DataFrame:
+    """`table` with its `story_id` in one chunk, so that a batch searches it in place."""
+    return table.with_columns(table["story_id"].rechunk())
 
 
 def _reading_order(codings: pl.DataFrame) -> pl.DataFrame:
@@ -251,9 +262,12 @@ def _rows_of(table: pl.DataFrame, key: str, keys: pl.Series) -> tuple[pl.DataFra
 
     Consecutive keys take one slice of the table; others gather their runs.
     """
-    column = table[key]
-    first = column.search_sorted(keys, side="left").to_numpy().astype(np.int64)
-    after = column.search_sorted(keys, side="right").to_numpy().astype(np.int64)
+    # NumPy's search over the column's own buffer (one chunk: see `_searchable`) costs a
+    # third of Polars' `search_sorted`, which a batch calls for every table.
+    column = table[key].to_numpy()
+    wanted = keys.to_numpy()
+    first = np.searchsorted(column, wanted, side="left").astype(np.int64)
+    after = np.searchsorted(column, wanted, side="right").astype(np.int64)
     counts = after - first
     total = int(counts.sum())
     # Flagged sorted, so that listing the rows by owner takes runs instead of hashing.
@@ -350,18 +364,22 @@ def _storyteller_lists(links: pl.DataFrame, n: int, codes: bool, text: bool) -> 
 
 
 def _demographic_lists(
-    stories: pl.DataFrame,
-    tables: PerStory,
+    links: pl.DataFrame,
+    n: int,
     choices: dict[str, dict[str, str]],
-    names: list[tuple[str, str]],
+    columns: list[str],
     text: bool,
 ) -> pl.DataFrame:
-    """Per story: each attribute's codes and labels, as sorted lists without repeats."""
+    """Per story: each attribute's codes and labels, as sorted lists without repeats, from the
+    values on its storytellers' rows (`links`, by owner)."""
     out = []
-    for name, column in names:
-        values, _counts = _rows_of(tables.demographics[name], "story_id", stories["story_id"])
+    for position, column in enumerate(columns):
+        held = pl.col(PerStory.demographic_column(position))
+        values = _distinct_sorted(
+            links.filter(held.is_not_null()).select("owner", value=held), "owner", "value"
+        )
         lists = {column: pl.col("value"), f"{column}_label": _mapped("value", choices[column])}
-        out.append(_lists(stories.height, values, lists, text))
+        out.append(_lists(n, values, lists, text))
     return pl.concat(out, how="horizontal")
 
 
@@ -426,9 +444,9 @@ def stories_batch(
         _coding_lists(stories, tables, words.themes, text),
         _translation_lists(stories, tables, text),
     ]
-    names = [(a["name"], attribute_column(a["name"])) for a in data.attributes]
-    if names:
-        parts.append(_demographic_lists(stories, tables, words.choices, names, text))
+    if data.attributes:
+        names = [attribute_column(a["name"]) for a in data.attributes]
+        parts.append(_demographic_lists(links, n, words.choices, names, text))
     frame = pl.concat(parts, how="horizontal").with_columns(
         project=pl.lit(data.project["slug"]),
         workshop_date=pl.col("date"),
