@@ -1,5 +1,6 @@
 """The build's drawing process: it draws charts and lays out PDFs byte for byte as this
-process does, says why a drawing failed and keeps answering, and ends when closed."""
+process does, says why a drawing failed and keeps answering, ends when closed, and is kept
+for the next build when released."""
 
 from __future__ import annotations
 
@@ -7,9 +8,15 @@ import json
 
 import pytest
 
+from civicfutures.briefings import drawing as drawing_module
 from civicfutures.briefings.chart_svg import chart_svg
 from civicfutures.briefings.charts import number_locale
-from civicfutures.briefings.drawing import DrawingFailed, DrawingProcess, pdf_bytes
+from civicfutures.briefings.drawing import (
+    DrawingFailed,
+    DrawingProcess,
+    drawing_process,
+    pdf_bytes,
+)
 
 SPEC = json.dumps(
     {
@@ -58,3 +65,46 @@ def test_a_closed_drawing_process_ends_and_takes_no_more_requests():
     assert drawing._child.returncode is not None
     with pytest.raises(DrawingFailed):
         drawing.chart(SPEC, number_locale("en"), "late")
+
+
+def test_a_released_child_serves_the_next_build_and_draws_the_same_bytes():
+    first = drawing_process()
+    pdf = first.wait(first.pdf(PAGE, "0" * 32))
+    first.release()
+    again = drawing_process()
+    try:
+        assert again is first and again._child.poll() is None
+        assert again.wait(again.pdf(PAGE, "0" * 32)) == pdf == pdf_bytes(PAGE, "0" * 32)
+        other = drawing_process()  # one build at a time per child
+        assert other is not again
+        other.close()
+    finally:
+        again.close()
+
+
+def test_a_child_that_ended_or_is_worn_out_is_not_kept(monkeypatch):
+    ended = drawing_process()
+    ended._child.kill()
+    ended._child.wait()
+    ended.release()
+    fresh = drawing_process()
+    assert fresh is not ended and fresh._child.poll() is None
+    monkeypatch.setattr(drawing_module, "BUILDS_PER_CHILD", 2)
+    fresh.wait(fresh.chart(SPEC, number_locale("en"), "once"))
+    fresh.release()
+    assert drawing_process() is fresh
+    fresh.release()
+    assert fresh._child.returncode is not None  # its second build was its last
+    replaced = drawing_process()
+    assert replaced is not fresh
+    replaced.close()
+
+
+def test_a_child_not_made_for_reuse_ends_when_released():
+    own = DrawingProcess()
+    own.wait(own.chart(SPEC, number_locale("en"), "own"))
+    own.release()
+    assert own._child.returncode is not None
+    kept = drawing_process()
+    assert kept is not own
+    kept.close()

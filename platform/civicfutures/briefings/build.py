@@ -22,7 +22,7 @@ from civicfutures.analysis.dataset import Snapshot
 from civicfutures.briefings import charts
 from civicfutures.briefings.compute import Results, compute
 from civicfutures.briefings.document import Briefing
-from civicfutures.briefings.drawing import DrawingProcess
+from civicfutures.briefings.drawing import DrawingProcess, drawing_process
 from civicfutures.briefings.inputs import Inputs
 from civicfutures.briefings.manifest import write_manifest
 from civicfutures.briefings.outline import build_sections
@@ -174,13 +174,14 @@ def write_briefing(
 ) -> dict[str, Any]:
     """Every format into `directory`, then the manifest, then the ZIP of all; the manifest.
 
-    The PDF is laid out by `drawing` (a child process; one is started here if none is given)
-    while the other writers run; its step is announced in the registry's order like every
-    other, so the progress only moves forward, and the manifest waits for its file.
+    The PDF is laid out by `drawing` (a child process; if none is given, `drawing_process`
+    gives one) while the other writers run; its step is announced in the registry's order like
+    every other, so the progress only moves forward, and the manifest waits for its file. The
+    child is released for the next build once the PDF is written, and closed on a failure.
     """
     report = progress or _quiet
     directory.mkdir(parents=True, exist_ok=True)
-    drawing = drawing or DrawingProcess()
+    drawing = drawing or drawing_process()
     try:
         with use_locale(briefing.language):
             pdf = start_pdf(briefing, drawing)
@@ -189,8 +190,10 @@ def write_briefing(
                 if name != "pdf":
                     writer(briefing, directory)
             finish_pdf(drawing, pdf, directory)
-    finally:
+    except BaseException:
         drawing.close()
+        raise
+    drawing.release()
     report("manifest")
     manifest = write_manifest(directory, facts)
     write_archive(directory, briefing.id)
@@ -207,7 +210,7 @@ def build_from_snapshot(
 ) -> dict[str, Any]:
     """The whole build after the reads: analyses, sections and charts, writers, manifest."""
     (progress or _quiet)("analyses")
-    drawing = DrawingProcess()
+    drawing = drawing_process()
     try:
         with use_locale(params.language):
             results = compute(snapshot, params)

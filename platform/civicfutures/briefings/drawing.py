@@ -3,11 +3,13 @@
 
 Both engines hold the interpreter while they work: vl-convert for the whole of a chart (a
 200-site heatmap takes 0.6 s, and the first chart of a process 0.4 s more to start the
-engine), WeasyPrint's layout is pure Python and the longest step of a large briefing. The
-build starts the child with the build (`DrawingProcess`): it imports WeasyPrint, starts the
-chart engine and lays out a small page (the fonts found and loaded) while the analyses run;
-it draws each chart as soon as a section has made its specification, while the next sections
-are made; then it lays out the printable HTML while this process writes every other format.
+engine), WeasyPrint's layout is pure Python and the longest step of a large briefing. A new
+child imports WeasyPrint, starts the chart engine and lays out a small page (the fonts found
+and loaded), about a CPU-second, while the analyses run; a child a build has released is kept
+for the process's next build (`drawing_process`), so a server pays that once rather than per
+briefing. The child draws each chart as soon as a section has made its specification, while
+the next sections are made; then it lays out the printable HTML while this process writes
+every other format.
 
 This file is run by its path, in isolated mode: the child imports nothing of the platform but
 `chart_svg`. Requests are framed (a kind, a length, the bytes) and answered in the order they
@@ -17,6 +19,7 @@ bytes do not depend on where it was drawn.
 
 from __future__ import annotations
 
+import atexit
 import collections
 import contextlib
 import os
@@ -34,6 +37,12 @@ import msgspec
 
 CHILD_LIMIT_S = 600
 """A drawing taking longer than this is stuck; the build fails rather than wait forever."""
+KEPT_IDLE = 1
+"""Children kept between builds in one process (`drawing_process`): starting one costs about
+a CPU-second (WeasyPrint and the chart engine imported, the fonts found and loaded)."""
+BUILDS_PER_CHILD = 20
+"""Builds a kept child serves before it is replaced: a layout leaves some of its memory
+allocated in the child."""
 CHART, PDF = b"c", b"p"
 DONE, FAILED = b"+", b"!"
 _LENGTH = 8
@@ -71,7 +80,9 @@ class DrawingProcess:
     asking never waits on a pipe: `chart` and `pdf` return at once, `wait` gives the answer.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, reusable: bool = False) -> None:
+        self._reusable = reusable
+        self._builds = 0
         # Its warnings and a failure's traceback, read if it ends before answering (a file,
         # not a pipe, which no one would read while it runs).
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed by `close`)
@@ -119,6 +130,28 @@ class DrawingProcess:
         except TimeoutError:
             self._child.kill()
             raise DrawingFailed(f"drawing took more than {CHILD_LIMIT_S} s") from None
+
+    def release(self) -> None:
+        """The build is done with the child: kept for this process's next build when it may
+        be (made by `drawing_process`, every answer given, still running, not worn out),
+        else closed."""
+        with self._lock:
+            keep = (
+                self._reusable
+                and not self._closed
+                and not self._waiting
+                and self._child.poll() is None
+                and self._builds + 1 < BUILDS_PER_CHILD
+            )
+            if keep:
+                self._builds += 1
+                self._asked = False
+        if keep:
+            with _idle_lock:
+                if len(_idle) < KEPT_IDLE:
+                    _idle.append(self)
+                    return
+        self.close()
 
     def close(self) -> None:
         """No more requests: the child ends. It is stopped at once unless every request was
@@ -171,6 +204,35 @@ class DrawingProcess:
             failure = DrawingFailed(f"the drawing process ended (exit {code}): " + " | ".join(tail))
             for answer in left:
                 answer.set_exception(failure)
+
+
+_idle: list[DrawingProcess] = []
+_idle_lock = threading.Lock()
+
+
+def drawing_process() -> DrawingProcess:
+    """A child for a build: the one an earlier build of this process released, if it is
+    still running, else a new one. Give it back with `release` (or `close` after a failure)."""
+    with _idle_lock:
+        kept = _idle.pop() if _idle else None
+    if kept is not None:
+        if kept._child.poll() is None:
+            return kept
+        kept.close()
+    return DrawingProcess(reusable=True)
+
+
+def _close_idle() -> None:
+    with _idle_lock:
+        idle = list(_idle)
+        _idle.clear()
+    for drawing in idle:
+        drawing.close()
+
+
+atexit.register(_close_idle)
+# A forked process (a server's worker) starts with none: the pipes and threads are the parent's.
+os.register_at_fork(after_in_child=_idle.clear)
 
 
 # ---------------------------------------------------------------- the child
