@@ -67,7 +67,18 @@ def test_a_closed_drawing_process_ends_and_takes_no_more_requests():
         drawing.chart(SPEC, number_locale("en"), "late")
 
 
-def test_a_released_child_serves_the_next_build_and_draws_the_same_bytes():
+@pytest.fixture
+def own_pool(monkeypatch):
+    """An empty pool of kept children for the test: one kept by an earlier build of this
+    process may have served most of its builds already."""
+    pool: list[DrawingProcess] = []
+    monkeypatch.setattr(drawing_module, "_idle", pool)
+    yield pool
+    for kept in pool:
+        kept.close()
+
+
+def test_a_released_child_serves_the_next_build_and_draws_the_same_bytes(own_pool):
     first = drawing_process()
     pdf = first.wait(first.pdf(PAGE, "0" * 32))
     first.release()
@@ -82,7 +93,7 @@ def test_a_released_child_serves_the_next_build_and_draws_the_same_bytes():
         again.close()
 
 
-def test_a_child_that_ended_or_is_worn_out_is_not_kept(monkeypatch):
+def test_a_child_that_ended_or_is_worn_out_is_not_kept(own_pool, monkeypatch):
     ended = drawing_process()
     ended._child.kill()
     ended._child.wait()
@@ -100,7 +111,7 @@ def test_a_child_that_ended_or_is_worn_out_is_not_kept(monkeypatch):
     replaced.close()
 
 
-def test_a_child_not_made_for_reuse_ends_when_released():
+def test_a_child_not_made_for_reuse_ends_when_released(own_pool):
     own = DrawingProcess()
     own.wait(own.chart(SPEC, number_locale("en"), "own"))
     own.release()
