@@ -35,7 +35,7 @@ XLSX_MAX_CELL = 32_767
 
 PARQUET_COMPRESSION = "zstd"
 # A Parquet sink holds a row group's rows until it encodes them: a million stories' rows with
-# their texts, in Polars' default groups, held 250–300 MiB more at the peak than in these.
+# their texts, in Polars' default groups, held 200–250 MiB more at the peak than in these.
 PARQUET_ROW_GROUP_ROWS = 25_000
 CSV_DATE_FORMAT = "%Y-%m-%d"
 Table = pl.LazyFrame | Iterable[pl.LazyFrame]
