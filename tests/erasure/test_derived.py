@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -196,6 +197,18 @@ async def _database_hits() -> list[str]:
     return hits
 
 
+def _raw_bytes(path: Path) -> bytes:
+    """The file's bytes, read by a child process.
+
+    POSIX locks belong to a process, and closing any descriptor of a file drops all of that
+    process's locks on it: opened and closed here, the database file would lose the locks of
+    this process's SQLite connections. Another process closing its last connection would then
+    take itself for the last, checkpoint and delete the WAL under them, and their next read
+    would find the database malformed.
+    """
+    return subprocess.run(["cat", str(path)], check=True, capture_output=True).stdout
+
+
 async def _sqlite_file_hits() -> list[str]:
     from civicfutures.db.lifecycle import engine
     from civicfutures.settings import get_settings
@@ -209,7 +222,7 @@ async def _sqlite_file_hits() -> list[str]:
     base = get_settings().sqlite_path
     for path in (base, Path(f"{base}-wal"), Path(f"{base}-journal")):
         if path.exists():
-            raw = path.read_bytes()
+            raw = _raw_bytes(path)
             hits.extend(f"{path.name}: {n}" for n in NEEDLES if n.encode() in raw)
     return hits
 
