@@ -131,3 +131,26 @@ def test_published_agreement_hides_statistics_resting_on_small_counts(tiny_with)
     assert not table["statistic_suppressed"].any()
     assert table["units"].to_list() == [1, 1, 1]
     assert table["observed_agreement"].to_list() == [0.0, 1.0, 0.0]
+
+
+@pytest.mark.parametrize("across", [False, True])
+def test_published_agreement_counts_a_storyteller_at_two_sites_once(tiny_with, across) -> None:
+    # Four units, both coders applying ch1 to each; with `across` storyteller 1 told the
+    # units at both sites, so the units rest on three storytellers, fewer than k = 4.
+    tellers = {
+        "story_id": [1, 2, 3, 4, 5, 6],
+        "storyteller_id": [1, 2, 3, 1 if across else 4, 5, 6],
+    }
+    codings = {
+        "story_id": [1, 1, 4, 4, 2, 2, 6, 6],
+        "theme": ["ch1"] * 8,
+        "coder": ["a", "b"] * 4,
+        "start": [None] * 8,
+        "end": [None] * 8,
+    }
+    snapshot = tiny_with(
+        {"story_storytellers": tellers, "codings": codings}, disclosure_threshold=4
+    )
+    table = run("agreement", snapshot, AnalysisParams(coders=("a", "b")))
+    reasons = set(table["total_suppressed_reason"].to_list())
+    assert reasons == ({"few_storytellers"} if across else {"protects"})

@@ -576,10 +576,16 @@ def _published_agreement(
     summed = perturbed_sum(cells, ["theme"], {"stories": "key", "total": "total_key"}, k).rename(
         {"stories": "positive", "total": "units"}
     )
-    everywhere = Groups(
-        stories=rated.with_columns(_all=pl.lit(0)), tellers=tellers.with_columns(_all=pl.lit(0))
-    )
-    whole = prevalence(everywhere, codebook, _record_keys(snapshot), keys=("_all",)).select(
+    if _tellers_in_one_site(snapshot, params):
+        # Nobody counts at two sites: the project's counts are the sums of the sites'.
+        whole = added_up(cells.with_columns(_all=pl.lit(0)), keys=("_all",))
+    else:
+        everywhere = Groups(
+            stories=rated.with_columns(_all=pl.lit(0)),
+            tellers=tellers.with_columns(_all=pl.lit(0)),
+        )
+        whole = prevalence(everywhere, codebook, _record_keys(snapshot), keys=("_all",))
+    whole = whole.select(
         "theme",
         _positive="stories",
         _units="total",
