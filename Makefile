@@ -13,6 +13,11 @@ PYTEST_ARGS ?=
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Installed packages get their bytecode at install, as pip gives the image's: without it, a
+# machine that sets PYTHONDONTWRITEBYTECODE compiles every imported module again in every
+# process (scipy.stats alone took 1.5–2 s of a briefing; each server and child started by the
+# tests paid it too).
+export UV_COMPILE_BYTECODE := 1
 
 # Commands, libraries and files the targets need, and the Debian packages that bring them:
 # Graphviz; Pango for WeasyPrint (briefing PDFs) with the Noto fonts they are set in (Latin,
