@@ -15,13 +15,18 @@ from civicfutures.analysis.themesets import Codebook
 
 
 def breakdown(
-    groups: Groups, codebook: Codebook, sites: pl.LazyFrame, record_keys: pl.LazyFrame
+    groups: Groups,
+    codebook: Codebook,
+    sites: pl.LazyFrame,
+    record_keys: pl.LazyFrame,
+    unions: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
     """Prevalence per (site, group, theme).
 
     The groups carry `site_id` beside `group`; the cells are counted by site id (an integer
-    key groups faster than a name) and named after, from `sites` (site_id, site).
+    key groups faster than a name) and named after, from `sites` (site_id, site). `unions`:
+    as for `prevalence`, by (site_id, group, storyteller_id).
     """
-    cells = prevalence(groups, codebook, record_keys, keys=("site_id", "group"))
+    cells = prevalence(groups, codebook, record_keys, keys=("site_id", "group"), unions=unions)
     named = sites.select("site_id", "site")
     return cells.join(named, on="site_id").select("site", "group", *COLUMNS, *KEYS)

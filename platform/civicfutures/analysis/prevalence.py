@@ -41,12 +41,15 @@ def prevalence(
     codebook: Codebook,
     record_keys: pl.LazyFrame,
     keys: Sequence[str] = ("group",),
+    unions: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
     """Prevalence of every theme in every group named by `keys`.
 
     `groups` maps stories to groups and to the storytellers they rest on (`scope.groups`),
     both frames carrying each story's theme set (an uncoded story's set being 0);
-    `record_keys` gives each storyteller's key (storyteller_id, record_key).
+    `record_keys` gives each storyteller's key (storyteller_id, record_key). `unions`, when
+    the caller has them, are the storytellers' unions below (*keys, storyteller_id, _w…):
+    `groups.tellers` is then not read.
     """
     keys = list(keys)
     story_sets, teller_sets = groups.stories, groups.tellers
@@ -54,9 +57,10 @@ def prevalence(
     stories = codebook.tally(story_sets, keys, extra=[pl.len().cast(COUNTS).alias("total")])
     # Storytellers: the union of the sets of each storyteller's stories in the group; a
     # storyteller counts for a theme when any of those stories holds it.
+    if unions is None:
+        unions = teller_sets.group_by(*keys, "storyteller_id").agg(codebook.union())
     unions = (
-        teller_sets.group_by(*keys, "storyteller_id")
-        .agg(codebook.union())
+        unions.select(*keys, "storyteller_id", *codebook.columns())
         .join(record_keys, on="storyteller_id", how="left")
         # Read twice (the storytellers and their keys): grouped once.
         .cache()

@@ -109,17 +109,23 @@ def groups(
                 "story_id", "group", "storyteller_id", *keep, *carry
             ),
         )
+    held = held_values(snapshot, links, by).select(
+        "story_id", "group", "storyteller_id", *keep, *carry
+    )
+    return Groups(stories=stories_in(held, keep, carry), tellers=held)
+
+
+def held_values(snapshot: Snapshot, frame: pl.LazyFrame, by: str) -> pl.LazyFrame:
+    """`frame` (with a `storyteller_id`) with the value of the demographic attribute `by`
+    that each storyteller holds as `group`; `not_recorded` for those without one."""
     values = (
         snapshot["demographics"]
         .filter(pl.col("attribute") == by)
         .select("storyteller_id", group="value")
     )
-    held = (
-        links.join(values, on="storyteller_id", how="left")
-        .with_columns(pl.col("group").fill_null(NOT_RECORDED))
-        .select("story_id", "group", "storyteller_id", *keep, *carry)
+    return frame.join(values, on="storyteller_id", how="left").with_columns(
+        pl.col("group").fill_null(NOT_RECORDED)
     )
-    return Groups(stories=stories_in(held, keep, carry), tellers=held)
 
 
 def stories_in(

@@ -52,6 +52,7 @@ from civicfutures.analysis.scope import (
     STRUCTURAL_GROUPS,
     Groups,
     groups,
+    held_values,
     scoped_stories,
     stories_in,
     with_site_slug,
@@ -119,6 +120,22 @@ def _coded_links(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
     )
 
 
+def _site_unions(snapshot: Snapshot, params: AnalysisParams) -> pl.LazyFrame:
+    """(site_id, storyteller_id, _w…): the union of the sets of each storyteller's stories at
+    each site, kept. The storytellers' cells by site count these, and so do those of each
+    demographic group within sites: a storyteller is in the groups of the values they hold
+    with all their stories, so their union in a group at a site is their union at the site.
+    """
+    return snapshot.derived(
+        ("site unions", params.scope, params.presence),
+        lambda: (
+            _coded_links(snapshot, params)
+            .group_by("site_id", "storyteller_id")
+            .agg(snapshot.codebook.union())
+        ),
+    )
+
+
 def _grouped(snapshot: Snapshot, params: AnalysisParams, by: str) -> Groups:
     """The coded stories and their storytellers in the groups of `by`, sets carried."""
     coded, linked = _coded(snapshot, params), _coded_links(snapshot, params)
@@ -183,7 +200,15 @@ def _exact_prevalence(snapshot: Snapshot, params: AnalysisParams, by: str) -> pl
     def build() -> pl.LazyFrame:
         if by not in NOT_ADDED_UP and _tellers_in_one_site(snapshot, params):
             return _added_up(snapshot, params, by)
-        return prevalence(_grouped(snapshot, params, by), snapshot.codebook, _record_keys(snapshot))
+        unions = None
+        if by == "site":
+            unions = STRUCTURAL_GROUPS["site"](snapshot, _site_unions(snapshot, params))
+        return prevalence(
+            _grouped(snapshot, params, by),
+            snapshot.codebook,
+            _record_keys(snapshot),
+            unions=unions,
+        )
 
     # The cells before disclosure control: the comparison starts from the same ones by site.
     return snapshot.derived(("prevalence", params.scope, params.presence, by), build)
@@ -314,6 +339,7 @@ def _breakdown_cells(snapshot: Snapshot, params: AnalysisParams, attribute: str)
             snapshot.codebook,
             snapshot["sites"],
             _record_keys(snapshot),
+            unions=held_values(snapshot, _site_unions(snapshot, params), attribute),
         ),
     )
 
