@@ -60,9 +60,13 @@ def comparison(
             sites=pl.len(),
             n=pl.col("_n").first(),
             x=pl.col("_x").first(),
-            statistic=(
+            # Listed in site order and summed from the list: a sum of floats differs in its
+            # last bits with the order of its terms, the cells come in any order, and the
+            # same data must give the same statistic (and a briefing the same bytes). Summed in
+            # the group-by, the terms gave different last bits even after a sort.
+            _terms=(
                 deviation / pl.col("expected") + deviation / pl.col("_expected_absent")
-            ).sum(),
+            ).sort_by("site"),
             smallest=pl.min_horizontal(pl.col("expected").min(), pl.col("_expected_absent").min()),
             small=(
                 (pl.col("expected") < COCHRAN_SMALL).sum()
@@ -72,6 +76,7 @@ def comparison(
             totals=pl.col("total").sort_by("site"),
         )
         .with_columns(
+            statistic=pl.col("_terms").list.sum(),
             too_few_to_compare=(pl.col("sites") < 2)
             | (pl.col("x") == 0)
             | (pl.col("x") == pl.col("n")),
