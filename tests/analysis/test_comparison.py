@@ -13,7 +13,7 @@ from scipy import stats
 from civicfutures.analysis.comparison import comparison
 from civicfutures.analysis.disclosure import unsuppressed
 from civicfutures.analysis.distinctive import distinctive
-from civicfutures.analysis.inference import permutation_p_value
+from civicfutures.analysis.inference import permutation_p_value, simulated_tables, theme_seed
 from civicfutures.analysis.params import AnalysisParams
 from civicfutures.analysis.suite import run
 
@@ -114,6 +114,48 @@ def test_more_sites_with_small_counts_use_a_seeded_permutation_test() -> None:
     assert table["p_value"][0] == pytest.approx(exact, abs=0.015)
     again = compare(small, permutations=19_999, seed=11)
     assert again["p_value"][0] == table["p_value"][0]
+
+
+@pytest.mark.parametrize(
+    ("present", "totals"),
+    [
+        # 5 stories of 15 dealt one by one among three sites.
+        ([4, 1, 0], [5, 6, 4]),
+        # 16 of 20: the 4 other stories are dealt instead.
+        ([9, 5, 2], [10, 6, 4]),
+        # 14 stories, two sites: one hypergeometric draw per site.
+        ([10, 4], [20, 20]),
+    ],
+)
+def test_each_way_of_dealing_the_tables_gives_the_exact_p_value(
+    present: list[int], totals: list[int]
+) -> None:
+    simulated = permutation_p_value(present, totals, permutations=19_999, seed=5)
+    assert simulated == pytest.approx(_exact_permutation_p(present, totals), abs=0.015)
+
+
+@pytest.mark.parametrize("drawn", [3, 37, 40, 77])
+def test_simulated_tables_keep_both_margins_and_the_expected_counts(drawn: int) -> None:
+    totals = np.array([10, 20, 30, 20])
+    tables = simulated_tables(totals, drawn, 20_000, np.random.default_rng(3))
+    assert tables.shape == (20_000, 4)
+    assert (tables.sum(axis=1) == drawn).all()
+    assert ((tables >= 0) & (tables <= totals)).all()
+    # The mean of 20,000 tables lies within 0.1 story of n·x/N at every site.
+    assert tables.mean(axis=0) == pytest.approx(totals * drawn / totals.sum(), abs=0.1)
+
+
+def test_themes_tested_side_by_side_keep_their_own_seeded_p_values() -> None:
+    themes = {
+        f"t{i}": [("a", 1 + i % 3, 6), ("b", i % 2, 5), ("c", 4 - i % 4, 7)] for i in range(8)
+    }
+    table = compare(themes, permutations=999, seed=21)
+    assert set(table["test"]) == {"permutation"}
+    for theme, sites in themes.items():
+        alone = permutation_p_value(
+            [x for _, x, _ in sites], [n for _, _, n in sites], 999, theme_seed(21, theme)
+        )
+        assert table.filter(pl.col("theme") == theme)["p_value"].unique().to_list() == [alone]
 
 
 def test_permutation_p_value_is_never_zero() -> None:

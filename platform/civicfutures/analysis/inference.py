@@ -7,8 +7,10 @@ on small aggregated tables (one row per theme) through SciPy and NumPy.
 from __future__ import annotations
 
 import math
+import os
 import zlib
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -44,14 +46,26 @@ def wilson_interval(stories: int, total: int, z: float = Z95) -> tuple[float, fl
     return max(0.0, min(centre - half, p)), min(1.0, max(centre + half, p))
 
 
-def chi_square_statistic(present: np.ndarray, totals: np.ndarray) -> np.ndarray:
-    """Pearson's statistic of 2×S tables (present/absent × site); `present` may be B×S."""
-    n_all = totals.sum()
-    x_all = present.sum(axis=-1, keepdims=True) if present.ndim > 1 else present.sum()
-    expected_present = totals * x_all / n_all
-    expected_absent = totals - expected_present
-    deviation = (present - expected_present) ** 2
-    return (deviation / expected_present + deviation / expected_absent).sum(axis=-1)
+# `multivariate_hypergeometric(method="count")` deals the stories one at a time and costs about
+# a step per story dealt; "marginals" draws one hypergeometric variate per site, measured about
+# seven times dearer a step (NumPy 2, 200 sites, 9,999 tables: 0.012 s against 0.26 s for 68
+# stories, 0.12 s against 0.21 s for 703).
+COUNT_PER_SITE = 7
+
+
+def simulated_tables(
+    totals: np.ndarray, drawn: int, permutations: int, rng: np.random.Generator
+) -> np.ndarray:
+    """`permutations` tables of `drawn` stories dealt at random among the sites' `totals`.
+
+    Whichever is fewer is dealt, the theme's stories or the others, by whichever method costs
+    less: the tables follow the same distribution either way.
+    """
+    others = int(totals.sum()) - drawn
+    fewer = min(drawn, others)
+    method = "count" if fewer < COUNT_PER_SITE * len(totals) else "marginals"
+    tables = rng.multivariate_hypergeometric(totals, fewer, size=permutations, method=method)
+    return tables if fewer == drawn else totals - tables
 
 
 def permutation_p_value(
@@ -64,10 +78,15 @@ def permutation_p_value(
     """
     x = np.asarray(present, dtype=np.int64)
     n = np.asarray(totals, dtype=np.int64)
-    observed = float(chi_square_statistic(x.astype(float), n.astype(float)))
-    rng = np.random.default_rng(seed)
-    simulated = rng.multivariate_hypergeometric(n, int(x.sum()), size=permutations)
-    statistics = chi_square_statistic(simulated.astype(float), n.astype(float))
+    drawn = int(x.sum())
+    # Both margins are fixed, so every table has the same expected counts and the statistic
+    # is a weighted sum of squared deviations: one matrix product for all the tables.
+    expected = n * (drawn / n.sum())
+    weights = 1 / expected + 1 / (n - expected)
+    observed = float(((x - expected) ** 2) @ weights)
+    simulated = simulated_tables(n, drawn, permutations, np.random.default_rng(seed))
+    deviations = simulated - expected
+    statistics = np.square(deviations, out=deviations) @ weights
     # A relative tolerance keeps ties (equal tables) counted despite rounding.
     extreme = int(np.count_nonzero(statistics >= observed * (1 - 1e-9)))
     return (1 + extreme) / (permutations + 1)
@@ -108,11 +127,20 @@ P_VALUES: dict[str, Callable[[dict[str, Any], int, int], float]] = {
 def p_values(permutations: int, seed: int) -> Callable[[pl.Series], pl.Series]:
     """A batch function for `map_batches`: p-value of each theme's chosen test (null for none)."""
 
+    def p_value(row: dict[str, Any]) -> float | None:
+        test = P_VALUES.get(row["test"])
+        return None if test is None else test(row, permutations, seed)
+
     def compute(rows: pl.Series) -> pl.Series:
-        values = [
-            P_VALUES[row["test"]](row, permutations, seed) if row["test"] in P_VALUES else None
-            for row in rows.to_list()
-        ]
+        listed = rows.to_list()
+        # NumPy draws the tables without the GIL, so themes tested by simulation share the
+        # cores (at 10^4 stories all 60 themes are, and they are most of the suite's time).
+        # Each theme has its own seed, so the p-values do not depend on the order of work.
+        if sum(row["test"] == "permutation" for row in listed) > 1:
+            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+                values = list(pool.map(p_value, listed))
+        else:
+            values = [p_value(row) for row in listed]
         return pl.Series(rows.name, values, dtype=pl.Float64)
 
     return compute
