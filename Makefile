@@ -18,6 +18,11 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # process (a briefing's first comparison, which imports scipy.stats, took 2.3 s instead of
 # 0.84 s; each server and child the tests start paid it too).
 export UV_COMPILE_BYTECODE := 1
+# The project's own modules are not installed but found in platform/ (an editable install), so
+# the setup targets compile them too; Python recompiles a module whose source is newer, in
+# memory, so an edit is never run stale. Importing the app and the briefing service: 2.1 s
+# uncompiled, 1.2-1.6 s compiled.
+COMPILE_OWN := $(BIN)/python -m compileall -q -j 0 platform/civicfutures
 
 # Commands, libraries and files the targets need, and the Debian packages that bring them:
 # Graphviz; Pango for WeasyPrint (briefing PDFs) with the Noto fonts they are set in (Latin,
@@ -38,11 +43,13 @@ $(UV):
 setup-runtime: $(UV)
 	@bash .ci/ensure-packages $(DEMO_PACKAGES)
 	$(UV) sync --frozen --inexact --no-default-groups --quiet
+	@$(COMPILE_OWN)
 
 ## The runtime, the test tools and benchmarks' peers, Chromium, Graphviz, gettext, LibreOffice.
 setup-test: $(UV)
 	@bash .ci/ensure-packages $(TEST_PACKAGES)
 	$(UV) sync --frozen --group test --quiet
+	@$(COMPILE_OWN)
 
 ## Start the platform on SQLite with the demo project, at http://127.0.0.1:8000/
 demo: setup-runtime
