@@ -26,7 +26,8 @@ def heatmap() -> str:
             "theme_label": f"Theme {t}",
             "_theme_order": t,
             "site_name": f"Site {s:02d}",
-            "share": None if (t + s) % 3 == 0 else round((t + 1) * (s + 1) / 80, 3),
+            # Hidden in pairs of sites, so some hidden cells stack in a theme's column.
+            "share": None if (t + s // 2) % 3 == 0 else round((t + 1) * (s + 1) / 80, 3),
         }
         for t in range(5)
         for s in range(12)
@@ -57,20 +58,88 @@ def cells(svg: str) -> set[tuple[tuple[float, ...], str]]:
     return found
 
 
+def split_cells(svg: str, width: float, height: float) -> set[tuple[tuple[float, ...], str]]:
+    """`cells`, with each rectangle cut back into cells of `width` × `height`."""
+    found = set()
+    for (x, y, w, h), fill in cells(svg):
+        for column in range(round(w / width)):
+            for row in range(round(h / height)):
+                box = (x + column * width, y + row * height, width, height)
+                found.add((box, fill))
+    return found
+
+
 def test_the_printed_heatmap_draws_every_cell_with_its_fill_in_one_path_per_fill(heatmap):
     from civicfutures.briefings.renderers.print_svg import printable_svg
 
     printed = printable_svg(heatmap)
-    before, after = cells(heatmap), cells(printed)
+    before = cells(heatmap)
     hatched = {fill for _box, fill in before if fill.startswith("url(")}
     assert len(before) == 60 and len(hatched) == 1
+    ((width, height),) = {box[2:] for box, _fill in before}
+    # Cells stacked in a column are one rectangle now: fewer rectangles, the same cells.
+    assert len(cells(printed)) < len(before)
+    after = split_cells(printed, width, height)
     # The hatched cells' gradient is carried by a pattern; every other fill is unchanged.
     (pattern,) = {fill for _box, fill in after if fill.startswith("url(")}
     assert {(box, pattern if fill in hatched else fill) for box, fill in before} == after
     fills = {fill for _box, fill in before}
     merged = [PATH.findall(group) for group in MARK_GROUP.findall(printed)]
-    assert sum(len(paths) for paths in merged) == len(fills)
+    painted = [p for paths in merged for p in paths if 'fill="none"' not in p]
+    assert len(painted) == len(fills)
+    assert not any("stroke" in p for p in painted)
     assert "aria-label" not in "".join(p for paths in merged for p in paths)
+
+
+RUN = re.compile(r"M(-?[\d.]+),(-?[\d.]+)([HV])(-?[\d.]+)")
+
+
+def unit_edges(d: str, width: float, height: float) -> list[tuple[float, ...]]:
+    """The runs of a stroke path cut into single cell edges: (x1, y1, x2, y2)."""
+    edges = []
+    for x, y, axis, end in RUN.findall(d):
+        x, y, end = float(x), float(y), float(end)
+        step = width if axis == "H" else height
+        for i in range(round((end - (x if axis == "H" else y)) / step)):
+            if axis == "H":
+                edges.append((x + i * step, y, x + (i + 1) * step, y))
+            else:
+                edges.append((x, y + i * step, x, y + (i + 1) * step))
+    return edges
+
+
+def test_every_cell_edge_is_stroked_once_and_a_shared_one_twice(heatmap):
+    from collections import Counter
+
+    from civicfutures.briefings.renderers.print_svg import printable_svg
+
+    printed = printable_svg(heatmap)
+    group_cells = [
+        [tuple(float(v) for v in shape.groups()) for shape in RECTANGLE.finditer(group)]
+        for group in MARK_GROUP.findall(heatmap)
+    ]
+    strokes = [
+        [dict(ATTRIBUTE.findall(p)) for p in PATH.findall(group) if 'fill="none"' in p]
+        for group in MARK_GROUP.findall(printed)
+    ]
+    for boxes, paths in zip(group_cells, strokes, strict=True):
+        width, height = boxes[0][2], boxes[0][3]
+        wanted = Counter()
+        for x, y, w, h in boxes:
+            wanted.update(
+                [
+                    (x, y, x + w, y),
+                    (x, y + h, x + w, y + h),
+                    (x, y, x, y + h),
+                    (x + w, y, x + w, y + h),
+                ]
+            )
+        drawn = Counter()
+        for path in paths:
+            assert path["stroke"] == "white" and path["stroke-linecap"] == "square"
+            drawn.update(unit_edges(path["d"], width, height))
+        # Each run covers exactly the cells' edges, as many times as cells meet there.
+        assert drawn == wanted
 
 
 def test_the_pattern_tile_draws_the_hatching_as_bands_of_half_the_cell_each(heatmap):
