@@ -214,6 +214,44 @@ async def test_docx_table_cells_read_exactly_as_in_the_html(demo_briefings, key)
         assert hidden, "the comparison covers hidden cells"
 
 
+@pytest.mark.parametrize(
+    ("size", "printed", "scale"),
+    [
+        # The 200-site heatmap: held to the page's height, 37 mm wide, drawn at 300 dpi.
+        ((729, 4379), ("height", 220), 220 / 25.4 * 300 / 4379),
+        # A small chart fills the width and keeps twice its size (under 300 dpi there).
+        ((344, 300), ("width", 160), 2),
+    ],
+)
+def test_a_docx_picture_is_drawn_at_no_more_than_300_dpi_where_it_is_printed(size, printed, scale):
+    from civicfutures.briefings.renderers.to_docx import placed
+
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="{size[0]}" height="{size[1]}"></svg>'
+    width, height, drawn = placed(svg)
+    side, millimetres = printed
+    assert (width if side == "width" else height).mm == pytest.approx(millimetres)
+    assert (height if side == "width" else width) is None
+    assert drawn == pytest.approx(scale)
+    pixels = size[0 if side == "width" else 1] * drawn
+    assert pixels / (millimetres / 25.4) <= 300 + 1e-6
+
+
+def test_the_docx_pictures_are_no_denser_than_300_dpi_in_the_page(demo_briefings):
+    """Read back from the file: each picture's pixels over its extent in the document."""
+    from PIL import Image
+
+    path = demo_briefings["en"]["dir"] / "briefing.docx"
+    with zipfile.ZipFile(path) as package:
+        document = package.read("word/document.xml").decode()
+        media = sorted(n for n in package.namelist() if n.startswith("word/media/"))
+        sizes = [Image.open(io.BytesIO(package.read(n))).size for n in media]
+    extents = [int(cx) for cx in re.findall(r'<wp:extent cx="(\d+)"', document)]
+    assert len(media) == len(extents) == 2
+    # The document's pictures are its media in order (python-docx names them image1, image2).
+    for (pixels, _), emu in zip(sizes, extents, strict=True):
+        assert pixels / (emu / 914400) <= 301
+
+
 # ---------------------------------------------------------------------------- ZIP
 
 
