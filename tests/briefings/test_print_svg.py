@@ -179,3 +179,25 @@ def test_marks_off_a_grid_are_drawn_as_they_were():
     overlapping = bars.replace("M0,22h12.5v14h-12.5Z", "M5,0h25v14h-25Z")
     assert printable_svg(bars) == bars
     assert printable_svg(overlapping) == overlapping
+
+
+def test_dashed_outlines_are_drawn_as_they_were():
+    from civicfutures.briefings.renderers.print_svg import printable_svg
+
+    cells_ = (
+        '<svg><g class="mark-rect role-mark cells">'
+        '<path d="M0,0h10v22h-10Z" fill="#56B4E9" stroke="white" stroke-dasharray="2,1"/>'
+        '<path d="M10,0h10v22h-10Z" fill="#56B4E9" stroke="white" stroke-dasharray="2,1"/>'
+        "</g></svg>"
+    )
+    assert printable_svg(cells_) == cells_
+    solid = cells_.replace(' stroke-dasharray="2,1"', "")
+    # Solid, the two cells are one fill; their outlines one run per line, the shared side twice.
+    outline = 'stroke="white" fill="none" stroke-linecap="square"'
+    assert printable_svg(solid) == (
+        '<svg><g class="mark-rect role-mark cells">'
+        '<path d="M0,0h10v22h-10ZM10,0h10v22h-10Z" fill="#56B4E9"/>'
+        f'<path d="M0,0V22M10,0V22M20,0V22M0,0H20M0,22H20" {outline}/>'
+        f'<path d="M10,0V22" {outline}/>'
+        "</g></svg>"
+    )
