@@ -17,6 +17,7 @@ PDF does not read it (the HTML keeps it, and the PDF prints the chart's figures 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections import Counter
@@ -269,6 +270,8 @@ class _Merger:
         )
 
 
+# The PDF and the DOCX of one build each ask for the same charts (0.2 s for a 200-site heatmap).
+@functools.lru_cache(maxsize=4)
 def printable_svg(svg: str) -> str:
     """`svg` with each grid of rectangles drawn as one path per fill (see the module)."""
     merger = _Merger(svg)
