@@ -201,3 +201,57 @@ def test_dashed_outlines_are_drawn_as_they_were():
         f'<path d="M10,0V22" {outline}/>'
         "</g></svg>"
     )
+
+
+ARABIC_LABEL = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="90">'
+    '<text text-anchor="end" transform="translate(250,30)" font-family="Noto Sans" '
+    'font-size="12px" fill="black">{lines}</text></svg>'
+)
+
+
+def test_a_wrapped_label_becomes_one_text_per_line_each_placed_below_the_last():
+    from civicfutures.briefings.renderers.print_svg import printable_svg
+
+    wrapped = ARABIC_LABEL.format(
+        lines='<tspan>أصوات المهاجرين غير</tspan><tspan x="0" dy="14">مسموعة</tspan>'
+        '<tspan x="0" dy="14">جدا</tspan>'
+    )
+    texts = re.findall(r'<text [^>]*transform="([^"]*)"[^>]*><tspan>([^<]*)</tspan></text>',
+                       printable_svg(wrapped))  # fmt: skip
+    assert texts == [
+        ("translate(250,30)", "أصوات المهاجرين غير"),
+        ("translate(250,44)", "مسموعة"),
+        ("translate(250,58)", "جدا"),
+    ]
+    # Placed some other way, the label is left to the renderer as it was.
+    rotated = wrapped.replace("translate(250,30)", "rotate(-45)")
+    assert printable_svg(rotated) == rotated
+
+
+def test_the_second_line_of_an_arabic_label_is_drawn_whole_on_its_own_line():
+    """Through resvg, which draws the DOCX's pictures and a right-to-left chart in the PDF:
+    the band of the second line holds that line's ink, not one letter of it."""
+    import io
+
+    import numpy as np
+    import vl_convert
+    from PIL import Image
+
+    from civicfutures.briefings.renderers.print_svg import printable_svg
+
+    def ink(svg: str) -> np.ndarray:
+        png = vl_convert.svg_to_png(svg, scale=1)
+        # The background is transparent: ink is what is opaque.
+        return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))[:, :, 3] > 128
+
+    wrapped = ARABIC_LABEL.format(
+        lines='<tspan>أصوات المهاجرين غير</tspan><tspan x="0" dy="14">مسموعة</tspan>'
+    )
+    alone = ARABIC_LABEL.format(lines="مسموعة").replace("translate(250,30)", "translate(250,44)")
+    band = slice(36, 50)  # below the first line's letters, around the second's baseline
+    drawn, expected = ink(printable_svg(wrapped))[band], ink(alone)[band]
+    assert expected.sum() > 50
+    assert drawn.sum() >= 0.9 * expected.sum()
+    # Where its letters are, too: the columns with ink are the same.
+    assert (drawn.any(axis=0) == expected.any(axis=0)).mean() > 0.95

@@ -270,12 +270,50 @@ class _Merger:
         )
 
 
+# A label wrapped onto several lines: one text element, a tspan per line, each line after
+# the first starting again at the same x, one line height (dy) below the one before.
+_LINES = re.compile(r"<text ([^>]*)>((?:<tspan(?: [^>]*)?>[^<]*</tspan>){2,})</text>")
+_LINE = re.compile(r"<tspan( [^>]*)?>([^<]*)</tspan>")
+_TRANSLATE = re.compile(r"translate\((-?\d+(?:\.\d+)?),\s*(-?\d+(?:\.\d+)?)\)")
+_TRANSFORM = re.compile(r'transform="[^"]*"')
+
+
+def _one_text_per_line(match: re.Match[str]) -> str:
+    """A wrapped label as one text element per line, each moved down to its own line.
+
+    resvg (the DOCX's pictures, a right-to-left chart's PNG in the PDF) moves only the first
+    letter of a right-to-left line by the line's `dy`, so the lines of an Arabic label were
+    printed over each other. Each line is its own text here, placed by its element's
+    translation, with no x or dy left to apply. Left as it was unless the element is placed
+    by a plain `translate(x,y)` and every line after the first sets only x and dy, as plain
+    numbers.
+    """
+    attributes, lines = match.group(1), _LINE.findall(match.group(2))
+    found = dict(_ATTRIBUTE.findall(attributes))
+    placed = _TRANSLATE.fullmatch(found.get("transform", ""))
+    if placed is None or lines[0][0]:
+        return match.group(0)
+    x, y = float(placed.group(1)), float(placed.group(2))
+    texts = []
+    for index, (line_attributes, line) in enumerate(lines):
+        moves = dict(_ATTRIBUTE.findall(line_attributes or ""))
+        if set(moves) - {"x", "dy"} or not all(_PLAIN_NUMBER.fullmatch(v) for v in moves.values()):
+            return match.group(0)
+        if index:
+            y += float(moves.get("dy", "0"))
+        at = f'transform="translate({_number(x + float(moves.get("x", "0")))},{_number(y)})"'
+        own = _TRANSFORM.sub(at, attributes, count=1)
+        texts.append(f"<text {own}><tspan>{line}</tspan></text>")
+    return "".join(texts)
+
+
 # The PDF and the DOCX of one build each ask for the same charts (0.2 s for a 200-site heatmap).
 @functools.lru_cache(maxsize=4)
 def printable_svg(svg: str) -> str:
-    """`svg` with each grid of rectangles drawn as one path per fill (see the module)."""
+    """`svg` with each grid of rectangles drawn as one path per fill and each wrapped label as
+    one text per line (see the module and `_one_text_per_line`)."""
     merger = _Merger(svg)
-    merged = _RECT_GROUP.sub(merger.group, svg)
+    merged = _LINES.sub(_one_text_per_line, _RECT_GROUP.sub(merger.group, svg))
     if not merger.patterns:
         return merged
     return merged.replace("</defs>", merger.definitions() + "</defs>", 1)

@@ -88,12 +88,12 @@ def _printable(chart: Chart) -> Chart:
     large chart's markup than the XML parser it reads SVG images with. A heatmap's cells are
     merged by fill first (`print_svg`).
     """
+    svg = printable_svg(chart.svg)
     if RIGHT_TO_LEFT.search(chart.svg):
-        png = vl_convert.svg_to_png(chart.svg, scale=PNG_SCALE)
+        png = vl_convert.svg_to_png(svg, scale=PNG_SCALE)
         source = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     else:
-        svg = printable_svg(chart.svg).encode()
-        source = "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
+        source = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
     return dataclasses.replace(chart, svg=f'<img alt="" src="{source}">')
 
 
